@@ -1,0 +1,102 @@
+"""dtypes: PyTorch-named wrappers around NumPy dtypes, and PyTorch's promotion rules."""
+import numpy as np
+
+__all__ = ["dtype", "float16", "float32", "float64", "uint8", "int8", "int16", "int32", "int64",
+           "bool_", "get_default_dtype", "to_dtype", "from_numpy_dtype", "promote_types", "result_type"]
+
+
+class dtype:
+    """A tensor element type, e.g. ``autograd_lite.float32``; ``.np`` is the NumPy dtype."""
+    __slots__ = ("name", "np", "is_floating_point", "category", "itemsize")
+
+    def __init__(self, name, np_dtype, category):
+        self.name, self.np = name, np.dtype(np_dtype)
+        self.category = category               # 0 bool, 1 integer, 2 floating
+        self.is_floating_point = category == 2
+        self.itemsize = self.np.itemsize
+
+    def __repr__(self):
+        return f"autograd_lite.{self.name}"
+
+    def __reduce__(self):                      # pickle as the module-level singleton
+        return (to_dtype, (self.name,))
+
+
+float16 = dtype("float16", np.float16, 2)
+float32 = dtype("float32", np.float32, 2)
+float64 = dtype("float64", np.float64, 2)
+uint8 = dtype("uint8", np.uint8, 1)
+int8 = dtype("int8", np.int8, 1)
+int16 = dtype("int16", np.int16, 1)
+int32 = dtype("int32", np.int32, 1)
+int64 = dtype("int64", np.int64, 1)
+bool_ = dtype("bool", np.bool_, 0)
+
+_ALL = (float16, float32, float64, uint8, int8, int16, int32, int64, bool_)
+_BY_NP = {d.np: d for d in _ALL}
+_BY_NAME = {d.name: d for d in _ALL}
+_BY_NAME.update(half=float16, float=float32, double=float64, short=int16, int=int32, long=int64)
+_BY_CATEGORY_DEFAULT = {0: bool_, 1: int64, 2: float32}
+
+
+def get_default_dtype():
+    return float32
+
+
+def from_numpy_dtype(np_dtype):
+    d = _BY_NP.get(np_dtype)
+    if d is None:
+        raise TypeError(f"can't convert NumPy array of dtype {np_dtype}: the supported dtypes are "
+                        + ", ".join(x.name for x in _ALL))
+    return d
+
+
+def to_dtype(spec):
+    """Accepts an autograd_lite dtype, a name ('float32'), a NumPy dtype or a Python type."""
+    if isinstance(spec, dtype):
+        return spec
+    if isinstance(spec, str):
+        d = _BY_NAME.get(spec.rsplit(".", 1)[-1])
+        if d is None:
+            raise TypeError(f"unknown dtype {spec!r}")
+        return d
+    if spec is float:
+        return float32
+    if spec is int:
+        return int64
+    if spec is bool:
+        return bool_
+    tensor_type_dtype = getattr(spec, "_tensor_type_dtype", None)   # FloatTensor and friends
+    if tensor_type_dtype is not None:
+        return tensor_type_dtype
+    return from_numpy_dtype(np.dtype(spec))
+
+
+def promote_types(a, b):
+    """PyTorch's rule: a higher category wins outright (int64 + float16 -> float16)."""
+    if a is b:
+        return a
+    if a.category != b.category:
+        return a if a.category > b.category else b
+    return _BY_NP[np.promote_types(a.np, b.np)]
+
+
+def scalar_category(x):
+    return 0 if isinstance(x, (bool, np.bool_)) else 1 if isinstance(x, (int, np.integer)) else 2
+
+
+def result_type(dims, zero_dims=(), scalars=()):
+    """Result dtype of an op over tensors with dim > 0, 0-d tensors and Python scalars (PyTorch's
+    three priority levels: a lower level only matters when its category is higher)."""
+    out = None
+    for group in (dims, zero_dims):
+        r = None
+        for d in group:
+            r = d if r is None else promote_types(r, d)
+        if r is not None and (out is None or r.category > out.category):
+            out = r if out is None else promote_types(out, r)
+    for s in scalars:
+        c = scalar_category(s)
+        if out is None or c > out.category:
+            out = _BY_CATEGORY_DEFAULT[c]
+    return out

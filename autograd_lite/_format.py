@@ -1,0 +1,116 @@
+"""Tensor printing in PyTorch's format: precision 4, shared column width, 80-column lines,
+scientific notation for wide ranges, '...' summaries past 1000 elements."""
+import math
+
+import numpy as np
+
+PRECISION, LINEWIDTH, THRESHOLD, EDGEITEMS = 4, 80, 1000, 3
+
+
+class _Formatter:
+    def __init__(self, values, floating):
+        self.floating, self.int_mode, self.sci_mode, self.width = floating, True, False, 1
+        if not floating:
+            for v in values.reshape(-1).tolist():
+                self.width = max(self.width, len(str(v)))
+            return
+        finite = values[np.isfinite(values) & (values != 0)].astype(np.float64)
+        if finite.size == 0:
+            return
+        a = np.abs(finite)
+        lo, hi = a.min(), a.max()
+        self.int_mode = bool(np.all(finite == np.ceil(finite)))
+        self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+        if self.sci_mode:
+            fmt = lambda v: f"{v:.{PRECISION}e}"  # noqa: E731
+        elif self.int_mode:
+            fmt = lambda v: f"{v:.0f}" + " "  # noqa: E731  (room for the trailing '.')
+        else:
+            fmt = lambda v: f"{v:.{PRECISION}f}"  # noqa: E731
+        self.width = max(len(fmt(v)) for v in finite.tolist())
+
+    def format(self, v):
+        if not self.floating:
+            s = str(v)
+        elif self.sci_mode:
+            s = f"{v:{self.width}.{PRECISION}e}"
+        elif self.int_mode:
+            s = f"{v:.0f}" + ("" if math.isinf(v) or math.isnan(v) else ".")
+        else:
+            s = f"{v:.{PRECISION}f}"
+        return " " * (self.width - len(s)) + s
+
+
+def _summarized(a):
+    if a.ndim == 0:
+        return a
+    if a.shape[0] > 2 * EDGEITEMS:
+        a = np.concatenate([a[:EDGEITEMS], a[-EDGEITEMS:]])
+    return np.stack([_summarized(r) for r in a]) if a.ndim > 1 else a
+
+
+def _vector(a, indent, summarize, f):
+    per_line = max(1, math.floor((LINEWIDTH - indent) / (f.width + 2)))
+    if summarize and a.shape[0] > 2 * EDGEITEMS:
+        items = [f.format(v) for v in a[:EDGEITEMS].tolist()] + [" ..."] + \
+            [f.format(v) for v in a[-EDGEITEMS:].tolist()]
+    else:
+        items = [f.format(v) for v in a.tolist()]
+    lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+    return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+
+
+def _nested(a, indent, summarize, f):
+    if a.ndim == 0:
+        return f.format(a.item())
+    if a.ndim == 1:
+        return _vector(a, indent, summarize, f)
+    rows = range(a.shape[0])
+    if summarize and a.shape[0] > 2 * EDGEITEMS:
+        parts = [_nested(a[i], indent + 1, summarize, f) for i in rows[:EDGEITEMS]] + ["..."] + \
+            [_nested(a[i], indent + 1, summarize, f) for i in rows[-EDGEITEMS:]]
+    else:
+        parts = [_nested(a[i], indent + 1, summarize, f) for i in rows]
+    return "[" + ("," + "\n" * (a.ndim - 1) + " " * (indent + 1)).join(parts) + "]"
+
+
+def array_str(a, indent):
+    if a.size == 0:
+        return "[]"
+    summarize = a.size > THRESHOLD
+    floating = a.dtype.kind == "f"
+    f = _Formatter(_summarized(a) if summarize else a, floating)
+    return _nested(a, indent, summarize, f)
+
+
+def tensor_repr(t, prefix="tensor("):
+    a = t._data if type(t._data) is np.ndarray else t._data.get()    # CuPy arrays: copy to host
+    indent = len(prefix)
+    suffixes = []
+    if t.device.type != "cpu":
+        suffixes.append(f"device='{t.device}'")
+    default = t.dtype.name in ("float32", "int64", "bool")
+    if a.size == 0:
+        if a.ndim != 1:
+            suffixes.append(f"size={tuple(a.shape)}")
+        if t.dtype.name != "float32":
+            suffixes.append(f"dtype={t.dtype!r}")
+        body = "[]"
+    else:
+        if not default:
+            suffixes.append(f"dtype={t.dtype!r}")
+        body = array_str(a, indent)
+    if t.grad_fn is not None:
+        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
+    elif t.requires_grad:
+        suffixes.append("requires_grad=True")
+    out = prefix + body
+    last = len(out) - out.rfind("\n") + 1
+    for s in suffixes:
+        if last + len(s) + 2 > LINEWIDTH:
+            out += ",\n" + " " * indent + s
+            last = indent + len(s)
+        else:
+            out += ", " + s
+            last += len(s) + 2
+    return out + ")"

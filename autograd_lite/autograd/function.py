@@ -1,0 +1,146 @@
+"""Function: one differentiable op. Subclasses write `forward(ctx, *arrays)` and
+`backward(ctx, grad)` on raw arrays; `apply` wraps them for Tensors and records the graph.
+
+Example::
+
+    class Square(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            x, = ctx.saved_tensors
+            return 2 * x * grad
+
+    y = Square.apply(t)
+"""
+from . import grad_mode
+from .. import backend as _backend
+
+Tensor = None          # set by autograd_lite.tensor (the import would be circular)
+_new = object.__new__
+_state = grad_mode.state
+
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+    "graph a second time or if you need to access saved tensors after calling backward.")
+
+
+class Function:
+    """A node of the graph; the instance is also the `ctx` its forward and backward receive.
+
+    `_inputs` holds, per positional argument of `apply`, None or `(target, shape, dtype)` where
+    target is the parent node or a leaf Tensor. A node never references its own output."""
+    __slots__ = ("_inputs", "_saved", "_versions", "_hooks", "_retained", "__weakref__")
+    differentiable = True   # False: outputs never require grad (comparisons, argmax, ...)
+    is_view = False         # True: output shares its first input's storage and version counter
+
+    def save_for_backward(self, *arrays):
+        self._saved = arrays
+
+    @property
+    def saved_tensors(self):
+        if self._saved is None:
+            raise RuntimeError(FREED_MESSAGE)
+        return self._saved
+
+    @property
+    def next_functions(self):
+        return tuple((None if e is None else e[0], 0) for e in self._inputs)
+
+    def name(self):
+        return type(self).__name__ + "Backward0"
+
+    def __repr__(self):
+        return f"<{self.name()}>"
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("subclasses of Function define forward(ctx, ...)")
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NotImplementedError("subclasses of Function define backward(ctx, grad)")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Runs forward on the arrays of `args` (Tensors; other values pass through as they are)
+        and, when grad mode is on and an input requires grad, links the output into the graph."""
+        ctx = _new(cls)
+        ctx._saved = ()
+        raw, inputs, needs = [], [], False
+        for a in args:
+            if isinstance(a, Tensor):
+                d = a._data
+                raw.append(d)
+                if a._rg:
+                    needs = True
+                    inputs.append((a.grad_fn or a, d.shape, d.dtype))
+                else:
+                    inputs.append(None)
+            else:
+                raw.append(a)
+                inputs.append(None)
+        try:
+            data = cls.forward(ctx, *raw, **kwargs)
+        except (ValueError, TypeError, IndexError, ZeroDivisionError) as e:
+            raise _op_error(cls, args, e) from None
+        if type(data) not in _backend.array_types:
+            data = _backend.backend_of(raw[0]).xp.asarray(data)
+        out = _new(Tensor)
+        out._data, out._rg, out.grad, out.grad_fn, out._hooks = data, False, None, None, None
+        out._version = args[0]._version if cls.is_view else [0]
+        if needs and _state.enabled and cls.differentiable:
+            ctx._inputs = tuple(inputs)
+            ctx._hooks = ctx._retained = None
+            ctx._versions = _record_versions(ctx._saved, args, raw, data, out) if ctx._saved else None
+            out._rg = True
+            out.grad_fn = ctx
+        return out
+
+
+def _record_versions(saved, args, raw, out_data, out):
+    """(counter, value) for each saved array that is an input's or the output's storage."""
+    versions = []
+    for s in saved:
+        if s is out_data:
+            versions.append((out._version, out._version[0]))
+            continue
+        i = 0
+        for r in raw:
+            if r is s and isinstance(args[i], Tensor):
+                counter = args[i]._version
+                versions.append((counter, counter[0]))
+                break
+            i += 1
+    return versions or None
+
+
+def check_versions(node):
+    for counter, value in node._versions:
+        if counter[0] != value:
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: the output of or an input to {node.name()} is at version "
+                f"{counter[0]}; expected version {value} instead.")
+
+
+def _describe(args):
+    parts = [f"{tuple(a.shape)} {a.dtype.name}" if isinstance(a, Tensor) else repr(a)
+             for a in args]
+    return ", ".join(parts)
+
+
+def _op_error(cls, args, err):
+    """Re-raises a NumPy error from inside an op as the op's own error, naming shapes and dtypes."""
+    op = getattr(cls, "op_name", cls.__name__.lower())
+    msg = str(err)
+    if "could not be broadcast" in msg:
+        shapes = " and ".join(str(tuple(a.shape)) for a in args if isinstance(a, Tensor))
+        return RuntimeError(f"{op}: shapes {shapes} cannot be broadcast together")
+    kind = RuntimeError if isinstance(err, ValueError) else type(err)
+    return kind(f"{op}: {msg} (inputs: {_describe(args)})")

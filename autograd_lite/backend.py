@@ -1,0 +1,92 @@
+"""Devices and backends: one Backend per device type holds its array module and kernel table, so
+an op is written once against `be.xp` (numpy or cupy) and `be.kernels`."""
+import importlib
+
+import numpy as np
+
+__all__ = ["device", "Backend", "backend_of", "get_backend", "array_types"]
+
+
+class device:
+    """A device, e.g. ``device('cpu')``; ``str(device)`` is ``'cpu'``."""
+    __slots__ = ("type", "index")
+
+    def __init__(self, type, index=None):
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        if isinstance(type, str) and ":" in type:
+            type, idx = type.split(":", 1)
+            index = int(idx)
+        if type not in ("cpu", "cuda"):
+            raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: {type}")
+        self.type, self.index = type, index
+
+    def __repr__(self):
+        return f"device(type='{self.type}')" if self.index is None else \
+            f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and self.type == other.type and \
+            (self.index or 0) == (other.index or 0)
+
+    def __hash__(self):
+        return hash((self.type, self.index or 0))
+
+
+class Backend:
+    """The array module (`xp`) and kernel table (`kernels`, imported on first use) of a device."""
+
+    def __init__(self, name, xp, kernel_module):
+        self.name, self.xp, self.device = name, xp, device(name)
+        self._kernel_module, self._kernels = kernel_module, None
+
+    @property
+    def kernels(self):
+        if self._kernels is None:
+            self._kernels = importlib.import_module(self._kernel_module)
+        return self._kernels
+
+    def from_host(self, array):
+        """A NumPy array copied onto this device."""
+        return self.xp.asarray(array)
+
+    def to_host(self, array):
+        """This device's array copied into a NumPy array."""
+        return array if self.xp is np else self.xp.asnumpy(array)
+
+    def __repr__(self):
+        return f"Backend({self.name!r})"
+
+
+cpu = Backend("cpu", np, "autograd_lite.kernels.cpu")
+_BY_ARRAY_TYPE = {np.ndarray: cpu}
+_BY_NAME = {"cpu": cpu}
+array_types = (np.ndarray,)
+
+
+def register(backend, array_type):
+    """Adds a device backend (the CUDA backend registers itself here when CuPy is usable)."""
+    global array_types
+    _BY_ARRAY_TYPE[array_type] = backend
+    _BY_NAME[backend.name] = backend
+    array_types = tuple(_BY_ARRAY_TYPE)
+
+
+def backend_of(array):
+    be = _BY_ARRAY_TYPE.get(type(array))
+    return cpu if be is None else be
+
+
+def get_backend(dev):
+    """The backend of a device spec ('cpu', 'cuda:0', device(...)); a clear error if unavailable."""
+    dev = device(dev if dev is not None else "cpu")
+    be = _BY_NAME.get(dev.type)
+    if be is None:
+        raise RuntimeError(f"device '{dev}' is not available: autograd_lite's CUDA backend needs a "
+                           "GPU and CuPy (pip install 'autograd_lite[cuda12]' or '[cuda13]')")
+    return be

@@ -1,0 +1,218 @@
+"""Creation functions. Python floats become float32 and Python ints int64, as in PyTorch."""
+import numbers
+
+import numpy as np
+
+from . import _dtype, random
+from .backend import get_backend, backend_of
+from .tensor import Tensor
+from .ops._util import shape_arg
+
+__all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "rand", "randn",
+           "randint", "randperm", "arange", "linspace", "eye", "zeros_like", "ones_like",
+           "full_like", "empty_like", "rand_like", "randn_like", "randint_like"]
+
+
+def _infer_dtype(data):
+    """float32 for Python floats, int64 for ints, bool for bools, else the array's own dtype."""
+    if isinstance(data, np.ndarray):
+        return None
+    flat = data
+    while isinstance(flat, (list, tuple)) and flat:
+        flat = flat[0]
+    if isinstance(flat, (bool, np.bool_)):
+        return np.bool_
+    if isinstance(flat, np.generic):
+        return None
+    if isinstance(flat, numbers.Integral):
+        return _scan_kind(data)
+    return np.float32
+
+
+def _scan_kind(data):
+    """Nested lists mixing ints and floats are float32; all-int lists are int64."""
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (list, tuple)):
+            stack.extend(x)
+        elif isinstance(x, float) or isinstance(x, Tensor) and x.is_floating_point():
+            return np.float32
+    return np.int64
+
+
+def _finish(array, dtype, device, requires_grad):
+    be = get_backend(device)
+    if be.name != "cpu":
+        array = be.from_host(array)
+    t = Tensor._make(array)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False):
+    """A new tensor copied from `data` (a number, nested list, NumPy array or Tensor).
+
+    Example: ``tensor([[1., 2.], [3., 4.]], requires_grad=True)``."""
+    if isinstance(data, Tensor):
+        array = data._data.copy()
+        if dtype is not None:
+            array = array.astype(_dtype.to_dtype(dtype).np)
+        if device is None and backend_of(array).name != "cpu":
+            device = backend_of(array).name
+        t = Tensor._make(array) if device is None else _finish(data._host().copy(), dtype, device, False)
+        if dtype is not None:
+            t = t.to(dtype)
+        if requires_grad:
+            t.requires_grad = True
+        return t
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flatten_once(data)):
+        data = _lists_of_tensors(data)
+    np_dtype = _dtype.to_dtype(dtype).np if dtype is not None else _infer_dtype(data)
+    try:
+        array = np.array(data, dtype=np_dtype)
+    except ValueError as e:
+        raise ValueError(f"tensor: could not build a tensor from the data ({e})") from None
+    if array.dtype == object or array.dtype.kind in "USV":
+        raise TypeError(f"tensor: can't convert data of type {type(data).__name__} to a tensor")
+    if array.dtype not in _dtype._BY_NP:
+        array = array.astype(np.float32 if array.dtype.kind == "f" else np.int64)
+    return _finish(array, dtype, device, requires_grad)
+
+
+def _flatten_once(data):
+    return data if isinstance(data, (list, tuple)) else ()
+
+
+def _lists_of_tensors(data):
+    if isinstance(data, Tensor):
+        return data._host().tolist() if data.ndim else data.item()
+    if isinstance(data, (list, tuple)):
+        return [_lists_of_tensors(x) for x in data]
+    return data
+
+
+def as_tensor(data, dtype=None, device=None):
+    """Like ``tensor`` but shares memory with a NumPy array or Tensor when it can."""
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or _dtype.to_dtype(dtype).np == data.dtype) \
+            and (device is None or str(device) == "cpu"):
+        return from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(array):
+    """A tensor sharing memory with a NumPy array (float64 stays float64)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray (got {type(array).__name__})")
+    _dtype.from_numpy_dtype(array.dtype)
+    return Tensor._make(array)
+
+
+def _sized(fill, size, dtype, device, requires_grad, op):
+    dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.float32
+    return _finish(fill(shape_arg(size, op), dt.np), dt, device, requires_grad)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    return _sized(np.zeros, size, dtype, device, requires_grad, "zeros")
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    return _sized(np.ones, size, dtype, device, requires_grad, "ones")
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    return _sized(np.empty, size, dtype, device, requires_grad, "empty")
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    if dtype is None:
+        dtype = _infer_dtype(fill_value) or np.float32
+    dt = _dtype.to_dtype(dtype)
+    return _finish(np.full(shape_arg((size,), "full"), fill_value, dtype=dt.np), dt, device,
+                   requires_grad)
+
+
+def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
+    return _sized(lambda s, d: random.uniform(s, 0.0, 1.0, d), size, dtype, device, requires_grad,
+                  "rand")
+
+
+def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
+    return _sized(lambda s, d: random.normal(s, 0.0, 1.0, d), size, dtype, device, requires_grad,
+                  "randn")
+
+
+def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=False, generator=None):
+    """``randint(high, size)`` or ``randint(low, high, size)``: integers in [low, high)."""
+    if size is None:
+        low, high, size = 0, low, high
+    dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.int64
+    return _finish(random.integers(low, high, shape_arg((size,), "randint"), dt.np), dt, device,
+                   requires_grad)
+
+
+def randperm(n, dtype=None, device=None):
+    dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.int64
+    return _finish(random.permutation(n).astype(dt.np), dt, device, False)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    values = [start, end, step]
+    if dtype is None:
+        floating = any(isinstance(v, float) or isinstance(v, Tensor) and v.is_floating_point()
+                       for v in values)
+        dtype = _dtype.float32 if floating else _dtype.int64
+    dt = _dtype.to_dtype(dtype)
+    values = [v.item() if isinstance(v, Tensor) else v for v in values]
+    return _finish(np.arange(*values, dtype=np.float64 if dt.is_floating_point else None)
+                   .astype(dt.np), dt, device, requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.float32
+    return _finish(np.linspace(start, end, steps).astype(dt.np), dt, device, requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.float32
+    return _finish(np.eye(n, m, dtype=dt.np), dt, device, requires_grad)
+
+
+def _like(fn, x, dtype, device, requires_grad, *args):
+    return fn(*args, x.shape, dtype=dtype or x.dtype, device=device or x.device,
+              requires_grad=requires_grad)
+
+
+def zeros_like(x, dtype=None, device=None, requires_grad=False):
+    return _like(zeros, x, dtype, device, requires_grad)
+
+
+def ones_like(x, dtype=None, device=None, requires_grad=False):
+    return _like(ones, x, dtype, device, requires_grad)
+
+
+def empty_like(x, dtype=None, device=None, requires_grad=False):
+    return _like(empty, x, dtype, device, requires_grad)
+
+
+def rand_like(x, dtype=None, device=None, requires_grad=False):
+    return _like(rand, x, dtype, device, requires_grad)
+
+
+def randn_like(x, dtype=None, device=None, requires_grad=False):
+    return _like(randn, x, dtype, device, requires_grad)
+
+
+def full_like(x, fill_value, dtype=None, device=None, requires_grad=False):
+    return full(x.shape, fill_value, dtype=dtype or x.dtype, device=device or x.device,
+                requires_grad=requires_grad)
+
+
+def randint_like(x, low, high=None, dtype=None, device=None):
+    return randint(low, high, x.shape, dtype=dtype or x.dtype, device=device or x.device)

@@ -1,0 +1,16 @@
+"""The ops: each module holds Function subclasses (forward/backward on raw arrays) and the
+lowercase wrappers that Tensor methods and the top-level functions call."""
+from ._util import as_tensor, cast
+from .elementwise import (add, sub, mul, div, pow, maximum, minimum, neg, abs, exp, log, sqrt,
+                          sin, cos, tanh, sigmoid, relu, clamp, eq, ne, lt, le, gt, ge)
+from .indexing import index, index_put, gather, where, masked_fill
+from .linalg import matmul, mm, bmm, dot
+from .misc import (to_device, remainder, logical_not, logical_and, logical_or, logical_xor,
+                   allclose, isclose, split, chunk, unbind, nonzero)
+from .nn import softmax, log_softmax, linear
+from .reduction import (sum, mean, prod, var, std, logsumexp, max, min, argmax, argmin, topk,
+                        all, any)
+from .shape import (reshape, view, flatten, squeeze, unsqueeze, expand, permute, transpose, t,
+                    cat, stack, contiguous, clone)
+
+clip = clamp

@@ -1,0 +1,123 @@
+"""Small helpers shared by the op modules: argument checks, dims, dtype promotion, casts."""
+import numpy as np
+
+from .. import _dtype
+from ..autograd.function import Function
+from ..backend import backend_of
+from ..tensor import Tensor
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+_SCALARS = (bool, int, float, np.generic)
+
+
+def xp_of(array):
+    return backend_of(array).xp
+
+
+def kernels_of(array):
+    return backend_of(array).kernels
+
+
+def broadcast_to(g, shape):
+    """`g` broadcast to `shape` as a read-only view. For a one-element NumPy `g` (the gradient of
+    a full reduction) this builds the zero-stride view directly: 5x cheaper than np.broadcast_to,
+    on the backward path of every loss."""
+    if type(g) is np.ndarray and g.size == 1:
+        out = np.ndarray(shape, g.dtype, g, 0, (0,) * len(shape))
+        out.flags.writeable = False
+        return out
+    return backend_of(g).xp.broadcast_to(g, shape)
+
+
+def canon_dim(dim, ndim, op):
+    """A dim in [0, ndim), from a possibly negative one; PyTorch's IndexError otherwise."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"{op}: Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    return dim % n
+
+
+def canon_dims(dim, ndim, op):
+    """None -> None (all dims); an int or a sequence -> a sorted tuple of non-negative dims."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    out = tuple(sorted({canon_dim(int(d), ndim, op) for d in dims}))
+    if len(out) != len(dims):
+        raise RuntimeError(f"{op}: dim {tuple(dims)} appears multiple times in the list of dims")
+    return out if ndim else None
+
+
+def shape_arg(args, op="shape"):
+    """Sizes given as varargs or as one sequence: f(2, 3) or f((2, 3))."""
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+        args = tuple(args[0])
+    try:
+        return tuple(int(s) for s in args)
+    except TypeError:
+        raise TypeError(f"{op}: sizes must be integers, got {args!r}") from None
+
+
+def as_tensor(x, like=None):
+    """Tensors pass through; scalars and arrays become (non-grad) Tensors on `like`'s device."""
+    if isinstance(x, Tensor):
+        return x
+    from ..creation import tensor
+    dev = like.device if like is not None else None
+    if isinstance(x, _SCALARS) and like is not None and like.dtype.is_floating_point \
+            and not isinstance(x, (bool, np.bool_)):
+        return tensor(x, dtype=like.dtype, device=dev)
+    return tensor(x, device=dev)
+
+
+class Cast(Function):
+    op_name = "to"
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g            # the engine casts the gradient back to the input's dtype
+
+
+def cast(x, dt):
+    """`x` converted to autograd_lite dtype `dt` (differentiable between float types)."""
+    if x._data.dtype == dt.np:
+        return x
+    if dt.is_floating_point and x.dtype.is_floating_point:
+        return Cast.apply(x, dt.np)
+    return Tensor._make(x._data.astype(dt.np))
+
+
+def category(x):
+    return _CATEGORY[x._data.dtype.kind]
+
+
+def promote_pair(a, b):
+    """(a, b) with PyTorch's result dtype: `a` a Tensor; `b` a Tensor or a Python scalar, which
+    stays a Python scalar so that NumPy treats it as weakly typed."""
+    if isinstance(b, Tensor):
+        da, db = a._data.dtype, b._data.dtype
+        if da is db or da == db:
+            return a, b
+        ta, tb = a.dtype, b.dtype
+        dims = [t.dtype for t in (a, b) if t._data.ndim]
+        zeros = [t.dtype for t in (a, b) if not t._data.ndim]
+        rt = _dtype.result_type(dims, zeros)
+        return cast(a, rt) if ta is not rt else a, cast(b, rt) if tb is not rt else b
+    if isinstance(b, _SCALARS):
+        if isinstance(b, np.generic):
+            b = b.item()
+        c = _dtype.scalar_category(b)
+        if c > category(a):
+            a = cast(a, _dtype.result_type((), (), (b,)))
+        return a, b
+    return promote_pair(a, as_tensor(b, a))
+
+
+def to_float(x):
+    """Int and bool tensors become float32 (PyTorch's rule for exp, log, sqrt, division, ...)."""
+    return x if x._data.dtype.kind == "f" else cast(x, _dtype.float32)

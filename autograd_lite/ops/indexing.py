@@ -1,0 +1,182 @@
+"""Indexing: x[key] (basic and advanced; backward is a scatter-add), index_put (x[key] = v),
+gather, where, masked_fill."""
+import numpy as np
+
+from ..autograd.function import Function
+from ..tensor import Tensor
+from ._util import canon_dim, promote_pair, xp_of, as_tensor
+
+_INDEX_ERROR = "tensors used as indices must be long, int, byte or bool tensors"
+
+
+def normalize_key(key):
+    """A PyTorch index (ints, slices, None, Ellipsis, bool/int Tensors, lists) as a NumPy key.
+    Returns (key, advanced): advanced is True when the key holds index arrays."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    out, advanced = [], False
+    for k in key:
+        if isinstance(k, Tensor):
+            k = k._data
+        elif isinstance(k, (list, np.ndarray)):
+            k = np.asarray(k)
+            if k.dtype.kind == "f" and k.size == 0:
+                k = k.astype(np.int64)
+        if hasattr(k, "dtype") and hasattr(k, "ndim"):
+            kind = k.dtype.kind
+            if kind not in "biu":
+                raise IndexError(_INDEX_ERROR)
+            if kind == "b" or k.ndim:
+                advanced = True
+            elif k.ndim == 0:
+                k = int(k)
+        out.append(k)
+    return tuple(out), advanced
+
+
+class Index(Function):
+    is_view = True      # basic indexing returns a view; advanced indexing copies (harmless)
+
+    @staticmethod
+    def forward(ctx, x, key, advanced):
+        ctx.shape, ctx.dtype, ctx.key, ctx.advanced = x.shape, x.dtype, key, advanced
+        return x[key]
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = xp_of(g)
+        gx = xp.zeros(ctx.shape, dtype=g.dtype)
+        if ctx.advanced:
+            xp.add.at(gx, ctx.key, g)      # repeated indices accumulate
+        else:
+            gx[ctx.key] = g
+        return gx, None, None
+
+    def name(self):
+        return "IndexBackward0" if self.advanced else "SliceBackward0"
+
+
+def index(x, key):
+    key, advanced = normalize_key(key)
+    try:
+        return Index.apply(x, key, advanced)
+    except IndexError as e:
+        raise IndexError(f"index: {str(e).split(' (inputs')[0]} (tensor of shape "
+                         f"{tuple(x.shape)})") from None
+
+
+class IndexPut(Function):
+    """out = x with out[key] = value; the gradient of value is g[key]."""
+    @staticmethod
+    def forward(ctx, x, value, key):
+        ctx.key = key
+        out = x.copy()
+        out[key] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        gx = g.copy()
+        gx[ctx.key] = 0
+        return gx, g[ctx.key], None
+
+
+def index_put(x, key, value):
+    key, _ = normalize_key(key)
+    if not isinstance(value, Tensor):
+        value = as_tensor(value, x)
+    if value.dtype is not x.dtype:
+        value = value.to(x.dtype)
+    return IndexPut.apply(x, value, key)
+
+
+class Gather(Function):
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        if index.dtype.kind not in "iu":
+            raise RuntimeError(f"gather(): Expected dtype int64 for index, got {index.dtype}")
+        if index.ndim != x.ndim:
+            raise RuntimeError(f"gather(): Index tensor must have the same number of dimensions as "
+                               f"input tensor ({index.ndim} vs {x.ndim})")
+        n = x.shape[dim] if x.ndim else 1
+        if index.size and (index.min() < -n or index.max() >= n):
+            raise RuntimeError(f"gather(): index {int(index.max() if index.max() >= n else index.min())} "
+                               f"is out of bounds for dimension {dim} with size {n}")
+        for d in range(x.ndim):
+            if d != dim and index.shape[d] > x.shape[d]:
+                raise RuntimeError(f"gather(): Size does not match at dimension {d} expected index "
+                                   f"{tuple(index.shape)} to be smaller than self {tuple(x.shape)} "
+                                   f"apart from dimension {dim}")
+        ctx.shape, ctx.dim, ctx.index = x.shape, dim, index
+        sub = x[tuple(slice(None) if d == dim else slice(0, s) for d, s in enumerate(index.shape))]
+        return xp_of(x).take_along_axis(sub, index, axis=dim) if x.ndim else x.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = xp_of(g)
+        gx = xp.zeros(ctx.shape, dtype=g.dtype)
+        if not ctx.shape:
+            return g, None, None
+        grid = list(xp.ix_(*[xp.arange(s) for s in ctx.index.shape]))
+        grid[ctx.dim] = ctx.index
+        xp.add.at(gx, tuple(grid), g)      # repeated indices accumulate
+        return gx, None, None
+
+
+def gather(x, dim, index):
+    d = canon_dim(dim, x.ndim, "gather")
+    if not isinstance(index, Tensor):
+        raise TypeError(f"gather(): index must be a Tensor, got {type(index).__name__}")
+    return Gather.apply(x, d, index)
+
+
+class Where(Function):
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.save_for_backward(cond)
+        return xp_of(a).where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        cond, = ctx._saved
+        zero = g.dtype.type(0)
+        return None, g * cond if ctx._inputs[1] else None, \
+            xp_of(g).where(cond, zero, g) if ctx._inputs[2] else None
+
+
+def where(condition, a=None, b=None):
+    if a is None and b is None:
+        return tuple(Tensor._make(i) for i in xp_of(condition._data).nonzero(condition._data))
+    if condition.dtype.name != "bool":
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {condition.dtype.name}")
+    if not isinstance(a, Tensor):
+        a = as_tensor(a, b if isinstance(b, Tensor) else None)
+    a, b = promote_pair(a, b)
+    b = as_tensor(b, a)
+    return Where.apply(condition, a, b)
+
+
+class MaskedFill(Function):
+    @staticmethod
+    def forward(ctx, x, mask, value):
+        ctx.save_for_backward(mask)
+        return xp_of(x).where(mask, xp_of(x).asarray(value, dtype=x.dtype), x)
+
+    @staticmethod
+    def backward(ctx, g):
+        mask, = ctx._saved
+        return xp_of(g).where(mask, g.dtype.type(0), g), None, None
+
+
+def masked_fill(x, mask, value):
+    if mask.dtype.name != "bool":
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{mask.dtype.name}")
+    if isinstance(value, Tensor):
+        value = value.item()
+    out = MaskedFill.apply(x, mask, value)
+    if out.shape != x.shape:
+        raise RuntimeError(f"masked_fill: mask of shape {tuple(mask.shape)} does not broadcast to "
+                           f"the input's shape {tuple(x.shape)}")
+    return out

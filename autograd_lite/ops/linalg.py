@@ -1,0 +1,95 @@
+"""Matrix products: matmul (1-D, 2-D, batched with broadcasting), mm, bmm, dot."""
+from ..autograd.function import Function
+from ._util import kernels_of, promote_pair, xp_of
+from .shape import squeeze, unsqueeze
+
+
+class MatMul(Function):
+    """2-D and batched (..., m, k) @ (..., k, n); batch dims broadcast (the engine sums them)."""
+    op_name = "matmul"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        if a.ndim == 2 and b.ndim == 2:
+            return kernels_of(a).matmul(a, b)
+        return xp_of(a).matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx._saved
+        ga = gb = None
+        if a.ndim == 2 and b.ndim == 2:
+            mm = kernels_of(g).matmul
+            if ctx._inputs[0] is not None:
+                ga = mm(g, b.T)
+            if ctx._inputs[1] is not None:
+                gb = mm(a.T, g)
+            return ga, gb
+        xp = xp_of(g)
+        if ctx._inputs[0] is not None:
+            ga = xp.matmul(g, xp.swapaxes(b, -1, -2))
+        if ctx._inputs[1] is not None:
+            gb = xp.matmul(xp.swapaxes(a, -1, -2), g)
+        return ga, gb
+
+
+class Dot(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return xp_of(a).asarray(a @ b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx._saved
+        return g * b, g * a
+
+
+def _shape_error(op, a, b):
+    return RuntimeError(f"{op}: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied "
+                        f"({a.shape[-1]} != {b.shape[-2] if b.ndim > 1 else b.shape[0]})")
+
+
+def matmul(a, b):
+    """Matrix product with PyTorch's rules for 1-D, 2-D and batched operands."""
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got shapes "
+                           f"{tuple(a.shape)} and {tuple(b.shape)}")
+    a, b = promote_pair(a, b)
+    if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+        raise _shape_error("matmul", a, b)
+    if a.ndim == 1 and b.ndim == 1:
+        return Dot.apply(a, b)
+    if a.ndim == 1:
+        return squeeze(MatMul.apply(unsqueeze(a, 0), b), -2)
+    if b.ndim == 1:
+        return squeeze(MatMul.apply(a, unsqueeze(b, -1)), -1)
+    if a.ndim > 2 or b.ndim > 2:
+        xp = xp_of(a._data)
+        try:
+            xp.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise RuntimeError(f"matmul: batch dims of shapes {tuple(a.shape)} and {tuple(b.shape)} "
+                               "cannot be broadcast together") from None
+    return MatMul.apply(a, b)
+
+
+def mm(a, b):
+    if a.ndim != 2 or b.ndim != 2:
+        raise RuntimeError(f"mm: expected 2-D tensors, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
+    return matmul(a, b)
+
+
+def bmm(a, b):
+    if a.ndim != 3 or b.ndim != 3:
+        raise RuntimeError(f"bmm: expected 3-D tensors, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
+    if a.shape[0] != b.shape[0]:
+        raise RuntimeError(f"bmm: batch sizes differ: shapes {tuple(a.shape)} and {tuple(b.shape)}")
+    return matmul(a, b)
+
+
+def dot(a, b):
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"dot: 1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    return matmul(a, b)

@@ -1,0 +1,96 @@
+"""Device moves, remainder, logical ops, allclose, split/chunk/unbind, nonzero."""
+from ..autograd.function import Function
+from ..backend import backend_of, get_backend
+from ..tensor import Tensor
+from ._util import canon_dim, promote_pair, xp_of, as_tensor
+from .indexing import index
+
+
+class ToDevice(Function):
+    op_name = "to"
+
+    @staticmethod
+    def forward(ctx, x, backend):
+        ctx.source = backend_of(x)
+        return backend.from_host(x) if ctx.source.name == "cpu" else ctx.source.to_host(x) \
+            if backend.name == "cpu" else backend.from_host(ctx.source.to_host(x))
+
+    @staticmethod
+    def backward(ctx, g):
+        src = ctx.source
+        return (src.from_host(backend_of(g).to_host(g)) if src.name != "cpu"
+                else backend_of(g).to_host(g)), None
+
+
+def to_device(x, device):
+    be = get_backend(device)
+    return x if backend_of(x._data) is be else ToDevice.apply(x, be)
+
+
+def remainder(a, b):
+    a = as_tensor(a, b if isinstance(b, Tensor) else None)
+    a, b = promote_pair(a, b)
+    return Tensor._make(xp_of(a._data).remainder(a._data, b._data if isinstance(b, Tensor) else b))
+
+
+def logical_not(a):
+    if a._data.dtype.kind == "b":
+        return Tensor._make(~a._data)
+    return Tensor._make(~a._data if a._data.dtype.kind in "iu" else a._data == 0)
+
+
+def _bitwise(fn):
+    def op(a, b):
+        b = as_tensor(b, a)
+        return Tensor._make(fn(a._data, b._data))
+    return op
+
+
+logical_and = _bitwise(lambda a, b: a & b)
+logical_or = _bitwise(lambda a, b: a | b)
+logical_xor = _bitwise(lambda a, b: a ^ b)
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    b = as_tensor(b, a)
+    return bool(xp_of(a._data).allclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    b = as_tensor(b, a)
+    return Tensor._make(xp_of(a._data).isclose(a._data, b._data, rtol=rtol, atol=atol,
+                                               equal_nan=equal_nan))
+
+
+def split(x, split_size, dim=0):
+    d = canon_dim(dim, x.ndim, "split")
+    n = x.shape[d]
+    if isinstance(split_size, int):
+        sizes = [split_size] * (n // split_size) + ([n % split_size] if n % split_size else [])
+    else:
+        sizes = list(split_size)
+        if sum(sizes) != n:
+            raise RuntimeError(f"split: split_with_sizes expects split_sizes to sum exactly to {n} "
+                               f"(input tensor's size at dimension {d}), but got split_sizes={sizes}")
+    out, start = [], 0
+    for s in sizes:
+        out.append(index(x, (slice(None),) * d + (slice(start, start + s),)))
+        start += s
+    return tuple(out)
+
+
+def chunk(x, chunks, dim=0):
+    n = x.shape[canon_dim(dim, x.ndim, "chunk")]
+    return split(x, max(1, -(-n // chunks)), dim)
+
+
+def unbind(x, dim=0):
+    d = canon_dim(dim, x.ndim, "unbind")
+    return tuple(index(x, (slice(None),) * d + (i,)) for i in range(x.shape[d]))
+
+
+def nonzero(x, as_tuple=False):
+    idx = xp_of(x._data).nonzero(x._data)
+    if as_tuple:
+        return tuple(Tensor._make(i) for i in idx)
+    return Tensor._make(xp_of(x._data).stack(idx, axis=1) if idx else xp_of(x._data).zeros((0, 0), "int64"))

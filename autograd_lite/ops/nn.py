@@ -1,0 +1,96 @@
+"""Neural-network ops on the kernel table: softmax, log_softmax, linear (+ fused activation)."""
+from ..autograd.function import Function
+from ._util import canon_dim, kernels_of, to_float, promote_pair
+
+
+class Softmax(Function):
+    @staticmethod
+    def forward(ctx, x, dim):
+        out = kernels_of(x).softmax_forward(x, dim)
+        ctx.save_for_backward(out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        out, = ctx._saved
+        return kernels_of(out).softmax_backward(g, out, ctx.dim), None
+
+
+class LogSoftmax(Function):
+    @staticmethod
+    def forward(ctx, x, dim):
+        out = kernels_of(x).log_softmax_forward(x, dim)
+        ctx.save_for_backward(out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        out, = ctx._saved
+        return kernels_of(out).log_softmax_backward(g, out, ctx.dim), None
+
+
+def _softmax_dim(x, dim, op):
+    if dim is None:            # PyTorch's legacy implicit choice
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+    return canon_dim(dim, x.ndim, op)
+
+
+def softmax(x, dim=None, dtype=None):
+    x = x.to(dtype) if dtype is not None else to_float(x)
+    return Softmax.apply(x, _softmax_dim(x, dim, "softmax"))
+
+
+def log_softmax(x, dim=None, dtype=None):
+    x = x.to(dtype) if dtype is not None else to_float(x)
+    return LogSoftmax.apply(x, _softmax_dim(x, dim, "log_softmax"))
+
+
+_ACT_BACKWARD = {"relu": "relu_backward", "sigmoid": "sigmoid_backward", "tanh": "tanh_backward"}
+
+
+class Linear(Function):
+    """y = act(x @ w.T + b) for x (..., in), w (out, in), b (out,) or None; one fused kernel."""
+    op_name = "linear"
+
+    @staticmethod
+    def forward(ctx, x, w, b, activation=None):
+        out = kernels_of(x).linear_forward(x, w, b, activation)
+        ctx.save_for_backward(x, w, out) if activation else ctx.save_for_backward(x, w)
+        ctx.activation = activation
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        k = kernels_of(g)
+        if ctx.activation:
+            x, w, out = ctx._saved
+            g = getattr(k, _ACT_BACKWARD[ctx.activation])(g, out)
+        else:
+            x, w = ctx._saved
+        g2 = g.reshape(-1, g.shape[-1])
+        inputs = ctx._inputs
+        gx = k.matmul(g2, w).reshape(x.shape) if inputs[0] is not None else None
+        gw = k.matmul(g2.T, x.reshape(-1, x.shape[-1])) if inputs[1] is not None else None
+        gb = k.bias_grad(g2) if inputs[2] is not None else None
+        return gx, gw, gb
+
+    def name(self):
+        return "AddmmBackward0"
+
+
+def linear(x, weight, bias=None, activation=None):
+    """``x @ weight.T + bias`` as in ``torch.nn.functional.linear``; `activation` ('relu',
+    'sigmoid', 'tanh') fuses the activation into the same kernel."""
+    if x.ndim == 0 or weight.ndim != 2 or x.shape[-1] != weight.shape[1]:
+        raise RuntimeError(f"linear: input of shape {tuple(x.shape)} and weight of shape "
+                           f"{tuple(weight.shape)} cannot be multiplied (expected input (..., "
+                           f"{weight.shape[-1] if weight.ndim else '?'}))")
+    if bias is not None and tuple(bias.shape) not in ((weight.shape[0],), ()):
+        raise RuntimeError(f"linear: bias of shape {tuple(bias.shape)} does not match weight of "
+                           f"shape {tuple(weight.shape)}")
+    x, weight = promote_pair(x, weight)
+    if bias is not None and bias.ndim == 0:
+        bias = bias.expand(weight.shape[0])
+    return Linear.apply(x, weight, bias, activation)

@@ -1,0 +1,253 @@
+"""Shape ops: view/reshape (and flatten, squeeze, unsqueeze), expand, transpose/permute, cat,
+stack, contiguous, clone."""
+import itertools
+import math
+
+from ..autograd.function import Function
+from ..tensor import Tensor
+from ._util import canon_dim, shape_arg, xp_of
+
+
+def _infer_shape(shape, numel, op):
+    """Resolves one -1; PyTorch's error when the element count does not match."""
+    known = math.prod(s for s in shape if s != -1)
+    if shape.count(-1) > 1:
+        raise RuntimeError(f"{op}: only one dimension can be inferred")
+    if any(s < -1 for s in shape):
+        raise RuntimeError(f"{op}: invalid shape dimension {min(shape)}")
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"{op}: shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    elif known != numel:
+        raise RuntimeError(f"{op}: shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+class Reshape(Function):
+    """Output may share the input's storage (always does for `view`)."""
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.reshape(ctx.shape), None
+
+
+class View(Reshape):
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        out = x.view()
+        try:
+            out.shape = shape           # raises instead of copying
+        except AttributeError:
+            raise RuntimeError(
+                f"view: view size is not compatible with input tensor's size and stride "
+                f"(shape {tuple(x.shape)} -> {tuple(shape)}). Use .reshape(...) instead.") from None
+        return out
+
+
+class Squeeze(Reshape):
+    pass
+
+
+class Unsqueeze(Reshape):
+    pass
+
+
+def reshape(x, *shape):
+    shape = _infer_shape(shape_arg(shape, "reshape"), x.numel(), "reshape")
+    return x if shape == x.shape else Reshape.apply(x, shape)
+
+
+def view(x, *shape):
+    if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)) and not hasattr(shape[0], "__len__"):
+        return x.to(shape[0])          # x.view(dtype) is not supported beyond a same-size cast
+    return View.apply(x, _infer_shape(shape_arg(shape, "view"), x.numel(), "view"))
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    if x.ndim == 0:
+        return reshape(x, 1)
+    s, e = canon_dim(start_dim, x.ndim, "flatten"), canon_dim(end_dim, x.ndim, "flatten")
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    shape = x.shape[:s] + (math.prod(x.shape[s:e + 1]),) + x.shape[e + 1:]
+    return reshape(x, shape)
+
+
+def squeeze(x, dim=None):
+    if dim is None:
+        shape = tuple(s for s in x.shape if s != 1)
+    else:
+        dims = {canon_dim(d, x.ndim, "squeeze") for d in ((dim,) if isinstance(dim, int) else dim)}
+        shape = tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1))
+    return x if shape == x.shape else Squeeze.apply(x, shape)
+
+
+def unsqueeze(x, dim):
+    d = canon_dim(dim, x.ndim + 1, "unsqueeze")
+    return Unsqueeze.apply(x, x.shape[:d] + (1,) + x.shape[d:])
+
+
+class Expand(Function):
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        return xp_of(x).broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None                 # the engine sums it back to the input's shape
+
+
+def expand(x, *sizes):
+    sizes = shape_arg(sizes, "expand")
+    if len(sizes) < x.ndim:
+        raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater or "
+                           f"equal to the number of dimensions in the tensor ({x.ndim})")
+    lead = len(sizes) - x.ndim
+    shape = tuple(x.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
+    for i in range(x.ndim):
+        if x.shape[i] != 1 and x.shape[i] != shape[lead + i]:
+            raise RuntimeError(f"expand: the expanded size of the tensor ({shape[lead + i]}) must match "
+                               f"the existing size ({x.shape[i]}) at non-singleton dimension {lead + i}. "
+                               f"Target sizes: {list(sizes)}. Tensor sizes: {list(x.shape)}")
+    return Expand.apply(x, shape)
+
+
+def expand_as(x, other):
+    return expand(x, other.shape)
+
+
+class Permute(Function):
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return x.transpose(dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        inverse = [0] * len(ctx.dims)
+        for i, d in enumerate(ctx.dims):
+            inverse[d] = i
+        return g.transpose(inverse), None
+
+
+class Transpose(Permute):
+    pass
+
+
+class T(Permute):
+    pass
+
+
+def permute(x, *dims):
+    dims = tuple(canon_dim(d, x.ndim, "permute") for d in shape_arg(dims, "permute"))
+    if sorted(dims) != list(range(x.ndim)):
+        raise RuntimeError(f"permute: dims {dims} are not a permutation of the {x.ndim} dims of "
+                           f"a tensor of shape {tuple(x.shape)}")
+    return Permute.apply(x, dims)
+
+
+def transpose(x, dim0, dim1):
+    if x.ndim == 0:
+        return x
+    d0, d1 = canon_dim(dim0, x.ndim, "transpose"), canon_dim(dim1, x.ndim, "transpose")
+    dims = list(range(x.ndim))
+    dims[d0], dims[d1] = d1, d0
+    return Transpose.apply(x, tuple(dims))
+
+
+def t(x):
+    if x.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
+    return x if x.ndim < 2 else T.apply(x, (1, 0))
+
+
+class Cat(Function):
+    @staticmethod
+    def forward(ctx, *arrays, dim):
+        ctx.dim = dim
+        ctx.sizes = [a.shape[dim] for a in arrays]
+        return xp_of(arrays[0]).concatenate(arrays, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = xp_of(g)
+        cuts = list(itertools.accumulate(ctx.sizes))[:-1]
+        return tuple(xp.split(g, cuts, axis=ctx.dim))
+
+
+def _check_same(tensors, op, dim, stacking):
+    if not tensors:
+        raise RuntimeError(f"{op}(): expected a non-empty list of Tensors")
+    ref = tensors[0]
+    for i, t_ in enumerate(tensors):
+        if not isinstance(t_, Tensor):
+            raise TypeError(f"{op}(): expected a sequence of Tensors, but element {i} is "
+                            f"{type(t_).__name__}")
+        same = t_.shape == ref.shape if stacking else (
+            t_.ndim == ref.ndim and all(a == b for k, (a, b) in enumerate(zip(t_.shape, ref.shape))
+                                        if k != dim))
+        if not same:
+            raise RuntimeError(f"{op}(): Sizes of tensors must match except in dimension {dim}. "
+                               f"Got tensors of shapes {tuple(ref.shape)} and {tuple(t_.shape)} "
+                               f"(tensor number {i} in the list)")
+
+
+def _common_dtype(tensors):
+    from .. import _dtype
+    rt = _dtype.result_type([t_.dtype for t_ in tensors])
+    from ._util import cast
+    return [cast(t_, rt) for t_ in tensors]
+
+
+def cat(tensors, dim=0):
+    tensors = [t_ for t_ in tensors if not (t_.ndim == 1 and t_.shape[0] == 0)] or list(tensors)[:1]
+    d = canon_dim(dim, tensors[0].ndim if tensors else 1, "cat")
+    _check_same(tensors, "cat", d, False)
+    return Cat.apply(*_common_dtype(tensors), dim=d)
+
+
+def stack(tensors, dim=0):
+    tensors = list(tensors)
+    _check_same(tensors, "stack", dim, True)
+    d = canon_dim(dim, tensors[0].ndim + 1, "stack")
+    return Cat.apply(*(unsqueeze(t_, d) for t_ in _common_dtype(tensors)), dim=d)
+
+
+class Contiguous(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return xp_of(x).ascontiguousarray(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+def contiguous(x):
+    return x if x._data.flags.c_contiguous else Contiguous.apply(x)
+
+
+class Clone(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+def clone(x):
+    return Clone.apply(x)
