@@ -67,13 +67,16 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
         if requires_grad:
             t.requires_grad = True
         return t
+    if data is None:
+        raise TypeError("tensor: Could not infer dtype of NoneType")
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flatten_once(data)):
         data = _lists_of_tensors(data)
     np_dtype = _dtype.to_dtype(dtype).np if dtype is not None else _infer_dtype(data)
     try:
         array = np.array(data, dtype=np_dtype)
     except ValueError as e:
-        raise ValueError(f"tensor: could not build a tensor from the data ({e})") from None
+        kind = TypeError if "could not convert" in str(e) else ValueError
+        raise kind(f"tensor: could not build a tensor from the data ({e})") from None
     if array.dtype == object or array.dtype.kind in "USV":
         raise TypeError(f"tensor: can't convert data of type {type(data).__name__} to a tensor")
     if array.dtype not in _dtype._BY_NP:
@@ -111,9 +114,17 @@ def from_numpy(array):
     return Tensor._make(array)
 
 
+def _new_shape(size, op):
+    shape = shape_arg(size, op)
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"{op}: Trying to create tensor with negative dimension "
+                           f"{min(shape)}: {list(shape)}")
+    return shape
+
+
 def _sized(fill, size, dtype, device, requires_grad, op):
     dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.float32
-    return _finish(fill(shape_arg(size, op), dt.np), dt, device, requires_grad)
+    return _finish(fill(_new_shape(size, op), dt.np), dt, device, requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
@@ -132,7 +143,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     if dtype is None:
         dtype = _infer_dtype(fill_value) or np.float32
     dt = _dtype.to_dtype(dtype)
-    return _finish(np.full(shape_arg((size,), "full"), fill_value, dtype=dt.np), dt, device,
+    return _finish(np.full(_new_shape((size,), "full"), fill_value, dtype=dt.np), dt, device,
                    requires_grad)
 
 
@@ -151,7 +162,7 @@ def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=Fa
     if size is None:
         low, high, size = 0, low, high
     dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.int64
-    return _finish(random.integers(low, high, shape_arg((size,), "randint"), dt.np), dt, device,
+    return _finish(random.integers(low, high, _new_shape((size,), "randint"), dt.np), dt, device,
                    requires_grad)
 
 

@@ -14,6 +14,8 @@ from .backend import backend_of
 _grad_state = _grad_mode.state
 
 LEAF_INPLACE_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
+VIEW_LEAF_INPLACE_MESSAGE = ("a view of a leaf Variable that requires grad is being used in an "
+                             "in-place operation.")
 
 
 class Tensor:
@@ -26,7 +28,7 @@ class Tensor:
         >>> x.grad
         tensor([[2., 4.]])
     """
-    __slots__ = ("_data", "_rg", "grad", "grad_fn", "_version", "_hooks", "__weakref__")
+    __slots__ = ("_data", "_rg", "_grad", "grad_fn", "_version", "_hooks", "_base", "__weakref__")
     __array_priority__ = 1000        # numpy_array * tensor defers to Tensor.__rmul__
 
     def __new__(cls, *args, **kwargs):
@@ -44,15 +46,35 @@ class Tensor:
         self._init(src._data, requires_grad)
 
     def _init(self, data, requires_grad=False):
-        self._data, self._rg, self.grad, self.grad_fn = data, requires_grad, None, None
-        self._version, self._hooks = [0], None
+        self._data, self._rg, self._grad, self.grad_fn = data, requires_grad, None, None
+        self._version, self._hooks, self._base = [0], None, None
 
     @staticmethod
     def _make(data, requires_grad=False):
         t = object.__new__(Tensor)
-        t._data, t._rg, t.grad, t.grad_fn = data, requires_grad, None, None
-        t._version, t._hooks = [0], None
+        t._data, t._rg, t._grad, t.grad_fn = data, requires_grad, None, None
+        t._version, t._hooks, t._base = [0], None, None
         return t
+
+    @property
+    def grad(self):
+        """The accumulated gradient (a Tensor) once backward has reached this leaf, else None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(f"attempting to assign a gradient of size '{list(value.shape)}' "
+                                   f"to a tensor of size '{list(self.shape)}'. Please ensure that "
+                                   "the gradient and the tensor are the same size")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(f"attempting to assign a gradient with dtype "
+                                   f"'{value.dtype.name}' to a tensor with dtype '{self.dtype.name}'")
+        self._grad = value
 
     # ---- attributes ---------------------------------------------------------------------------
     @property
@@ -215,8 +237,8 @@ class Tensor:
                                "the deepcopy protocol at the moment.")
         out = type(self).__new__(type(self))
         out._init(self._data.copy(), self._rg)
-        if self.grad is not None:
-            out.grad = Tensor._make(self.grad._data.copy())
+        if self._grad is not None:
+            out._grad = Tensor._make(self._grad._data.copy())
         memo[id(self)] = out
         return out
 
@@ -332,18 +354,35 @@ class Tensor:
         result is copied in, and the version bump lets nodes that saved the old values detect it."""
         tracking = _grad_state.enabled and (self._rg or any(
             isinstance(a, Tensor) and a._rg for a in args))
-        if tracking:
-            if self.grad_fn is None and self._rg:
-                raise RuntimeError(LEAF_INPLACE_MESSAGE)
-            src = Tensor._make(self._data.copy(), self._rg)
-            src.grad_fn = self.grad_fn
-            out = op(src, *args)
-        else:
+        if not tracking:
             out = op(Tensor._make(self._data), *args)
+            self._write(out._data, out.shape, op)
+            return self
+        view = self._base
+        if view is not None and view[0].grad_fn is None and view[0]._rg:
+            raise RuntimeError(VIEW_LEAF_INPLACE_MESSAGE)
+        if view is None and self.grad_fn is None and self._rg:
+            raise RuntimeError(LEAF_INPLACE_MESSAGE)
+        src = Tensor._make(self._data.copy(), self._rg)
+        src.grad_fn = self.grad_fn
+        out = op(src, *args)
         self._write(out._data, out.shape, op)
-        if tracking:
+        if view is None:
             self.grad_fn, self._rg = out.grad_fn, out._rg
+        else:
+            self._rebase_view(view, out)
         return self
+
+    def _rebase_view(self, view, values):
+        """After an in-place op on a view: the base's new history is "the old base with this
+        region replaced by `values`", and this view is re-derived from the new base."""
+        base, steps = view
+        new_base = _ops.copy_slices(base, values, steps)
+        base.grad_fn, base._rg = new_base.grad_fn, new_base._rg
+        v = base
+        for cls, extra in steps:
+            v = cls.apply(v, *extra)
+        self.grad_fn, self._rg = v.grad_fn, v._rg
 
     def _write(self, values, shape, op):
         if tuple(shape) != self._data.shape:
@@ -358,20 +397,39 @@ class Tensor:
         self._version[0] += 1
 
     def _check_inplace_leaf(self):
-        if self._rg and self.grad_fn is None and _grad_state.enabled:
-            raise RuntimeError(LEAF_INPLACE_MESSAGE)
+        if _grad_state.enabled:
+            if self._rg and self.grad_fn is None:
+                raise RuntimeError(LEAF_INPLACE_MESSAGE)
+            view = self._base
+            if view is not None and view[0]._rg and view[0].grad_fn is None:
+                raise RuntimeError(VIEW_LEAF_INPLACE_MESSAGE)
+
+    def _ufunc_(self, name, other):
+        """In-place arithmetic straight into the storage when autograd is not recording (the
+        optimizer path); otherwise through `_inplace`."""
+        if _grad_state.enabled and (self._rg or isinstance(other, Tensor) and other._rg):
+            return self._inplace(getattr(_ops, _UFUNC_OPS[name]), other)
+        data = self._data
+        try:
+            getattr(backend_of(data).xp, name)(data, other._data if isinstance(other, Tensor)
+                                               else other, out=data)
+        except (TypeError, ValueError) as e:       # NumPy's casting and broadcasting errors
+            raise RuntimeError(f"{_UFUNC_OPS[name]}_: {e} (tensor of shape "
+                               f"{tuple(data.shape)}, {self.dtype.name})") from None
+        self._version[0] += 1
+        return self
 
     def add_(self, other, alpha=1):
-        return self._inplace(_ops.add, other, alpha)
+        return self._ufunc_("add", other if alpha == 1 else other * alpha)
 
     def sub_(self, other, alpha=1):
-        return self._inplace(_ops.sub, other, alpha)
+        return self._ufunc_("subtract", other if alpha == 1 else other * alpha)
 
     def mul_(self, other):
-        return self._inplace(_ops.mul, other)
+        return self._ufunc_("multiply", other)
 
     def div_(self, other):
-        return self._inplace(_ops.div, other)
+        return self._ufunc_("true_divide", other)
 
     def pow_(self, other):
         return self._inplace(_ops.pow, other)
@@ -494,6 +552,9 @@ class Tensor:
 
     def __mod__(self, other):
         return _ops.remainder(self, other)
+
+    def __rmod__(self, other):
+        return _ops.remainder(other, self)
 
     def __pow__(self, other):
         return _ops.pow(self, other)
@@ -763,6 +824,9 @@ class Tensor:
         return tensor(data, dtype=dtype or self.dtype, device=self.device)
 
 
+_UFUNC_OPS = {"add": "add", "subtract": "sub", "multiply": "mul", "true_divide": "div"}
+
+
 class Size(tuple):
     """``x.shape``/``x.size()``: a tuple that prints like PyTorch's ``torch.Size([2, 3])``."""
 
@@ -790,7 +854,7 @@ def _rebuild(array, requires_grad):
 
 
 def _copy_op(dst, src):
-    return _ops.expand(_ops.cast(_ops.to_device(src, dst.device), dst.dtype), dst.shape)
+    return _ops.copy_into(dst, _ops.cast(_ops.to_device(src, dst.device), dst.dtype))
 
 
 def _is_device_spec(a):

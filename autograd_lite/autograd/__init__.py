@@ -3,6 +3,7 @@ from .function import Function
 from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from .engine import run_backward, ones_like
 from .gradcheck import gradcheck
+from .. import backend as _backend
 
 __all__ = ["Function", "backward", "grad", "gradcheck", "no_grad", "enable_grad",
            "set_grad_enabled", "is_grad_enabled"]
@@ -19,7 +20,11 @@ def _root_grad(t, g, op):
         if t._data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
         return ones_like(t._data)
-    g = xp.asarray(g._data if isinstance(g, function.Tensor) else g, dtype=t._data.dtype)
+    if isinstance(g, function.Tensor):
+        g = g._data
+    elif type(g) not in _backend.array_types:
+        raise TypeError(f"{op}: gradient must be a Tensor or None, got {type(g).__name__}")
+    g = xp.asarray(g, dtype=t._data.dtype)
     if g.shape != t._data.shape:
         raise RuntimeError(f"{op}: Mismatch in shape: grad_output[0] has a shape of "
                            f"{tuple(g.shape)} and output[0] has a shape of {tuple(t._data.shape)}.")

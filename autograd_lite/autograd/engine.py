@@ -130,17 +130,17 @@ def run_backward(roots, retain_graph=False, capture=None):
     for leaf, g in leaf_grads.items():
         if leaf._hooks:
             g = _run_hooks(leaf._hooks, g)
-        grad = leaf.grad
+        grad = leaf._grad
         if grad is None:
             # a leaf's .grad must be its own array: copy views and arrays handed out twice
             if type(g) not in _backend.array_types or g.base is not None or id(g) in claimed:
                 g = _backend.backend_of(leaf._data).xp.array(g)
             claimed.add(id(g))
-            leaf.grad = _wrap(g)
+            leaf._grad = _wrap(g)
         elif grad._data.shape == g.shape and grad._data.flags.writeable:
             grad._data += g                 # the leaf's own array: accumulate in place
         else:
-            leaf.grad = _wrap(grad._data + g)
+            leaf._grad = _wrap(grad._data + g)
     return None
 
 
@@ -148,4 +148,4 @@ def _retain(node, g):
     tensor = node._retained()
     if tensor is None:
         return
-    tensor.grad = _wrap(g.copy()) if tensor.grad is None else _wrap(tensor.grad._data + g)
+    tensor._grad = _wrap(g.copy()) if tensor._grad is None else _wrap(tensor._grad._data + g)

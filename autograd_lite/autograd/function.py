@@ -37,7 +37,8 @@ class Function:
     target is the parent node or a leaf Tensor. A node never references its own output."""
     __slots__ = ("_inputs", "_saved", "_versions", "_hooks", "_retained", "__weakref__")
     differentiable = True   # False: outputs never require grad (comparisons, argmax, ...)
-    is_view = False         # True: output shares its first input's storage and version counter
+    is_view = False         # True: output may share its first input's storage (then also its
+    #                         version counter, and in-place ops on it rewrite the base's graph)
 
     def save_for_backward(self, *arrays):
         self._saved = arrays
@@ -47,6 +48,11 @@ class Function:
         if self._saved is None:
             raise RuntimeError(FREED_MESSAGE)
         return self._saved
+
+    @property
+    def needs_input_grad(self):
+        """Per argument of `apply`: whether backward must return a gradient for it."""
+        return tuple(e is not None for e in self._inputs)
 
     @property
     def next_functions(self):
@@ -92,8 +98,14 @@ class Function:
         if type(data) not in _backend.array_types:
             data = _backend.backend_of(raw[0]).xp.asarray(data)
         out = _new(Tensor)
-        out._data, out._rg, out.grad, out.grad_fn, out._hooks = data, False, None, None, None
-        out._version = args[0]._version if cls.is_view else [0]
+        out._data, out._rg, out._grad, out.grad_fn, out._hooks = data, False, None, None, None
+        if cls.is_view and data.base is not None:         # shares the input's storage
+            src = args[0]
+            out._version = src._version
+            step = (cls, args[1:])
+            out._base = (src, (step,)) if src._base is None else (src._base[0], src._base[1] + (step,))
+        else:
+            out._version, out._base = [0], None
         if needs and _state.enabled and cls.differentiable:
             ctx._inputs = tuple(inputs)
             ctx._hooks = ctx._retained = None
@@ -130,9 +142,7 @@ def check_versions(node):
 
 
 def _describe(args):
-    parts = [f"{tuple(a.shape)} {a.dtype.name}" if isinstance(a, Tensor) else repr(a)
-             for a in args]
-    return ", ".join(parts)
+    return ", ".join(f"{tuple(a.shape)} {a.dtype.name}" for a in args if isinstance(a, Tensor))
 
 
 def _op_error(cls, args, err):
@@ -143,4 +153,4 @@ def _op_error(cls, args, err):
         shapes = " and ".join(str(tuple(a.shape)) for a in args if isinstance(a, Tensor))
         return RuntimeError(f"{op}: shapes {shapes} cannot be broadcast together")
     kind = RuntimeError if isinstance(err, ValueError) else type(err)
-    return kind(f"{op}: {msg} (inputs: {_describe(args)})")
+    return kind(f"{op}: {msg} (input shapes and dtypes: {_describe(args)})")

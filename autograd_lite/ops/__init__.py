@@ -3,7 +3,7 @@ lowercase wrappers that Tensor methods and the top-level functions call."""
 from ._util import as_tensor, cast
 from .elementwise import (add, sub, mul, div, pow, maximum, minimum, neg, abs, exp, log, sqrt,
                           sin, cos, tanh, sigmoid, relu, clamp, eq, ne, lt, le, gt, ge)
-from .indexing import index, index_put, gather, where, masked_fill
+from .indexing import index, index_put, gather, where, masked_fill, copy_slices, copy_into
 from .linalg import matmul, mm, bmm, dot
 from .misc import (to_device, remainder, logical_not, logical_and, logical_or, logical_xor,
                    allclose, isclose, split, chunk, unbind, nonzero)

@@ -18,6 +18,13 @@ def kernels_of(array):
     return backend_of(array).kernels
 
 
+def wrap(array, like):
+    """A non-differentiable result as a Tensor; NumPy's scalars become 0-d arrays."""
+    if type(array) is not type(like):
+        array = backend_of(like).xp.asarray(array)
+    return Tensor._make(array)
+
+
 def broadcast_to(g, shape):
     """`g` broadcast to `shape` as a read-only view. For a one-element NumPy `g` (the gradient of
     a full reduction) this builds the zero-stride view directly: 5x cheaper than np.broadcast_to,

@@ -3,7 +3,7 @@ import math
 
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import kernels_of, promote_pair, to_float, xp_of, as_tensor
+from ._util import kernels_of, promote_pair, to_float, xp_of, as_tensor, wrap
 
 
 # ---- arithmetic (the second operand may be a Python scalar: it gets no gradient) ---------------
@@ -205,6 +205,8 @@ def _rounded_div(a, b, mode):
     a, b = promote_pair(a, b)
     xp = xp_of(a._data)
     bd = b._data if isinstance(b, Tensor) else b
+    if a._data.dtype.kind in "biu" and not xp.all(bd != 0):
+        raise ZeroDivisionError("ZeroDivisionError: integer division by zero")
     if mode == "floor":
         out = xp.floor_divide(a._data, bd)
     elif mode == "trunc":
@@ -212,7 +214,7 @@ def _rounded_div(a, b, mode):
         out = xp.trunc(q).astype(a._data.dtype, copy=False)
     else:
         raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {mode!r}")
-    return Tensor._make(out)
+    return wrap(out, a._data)
 
 
 def pow(a, b):

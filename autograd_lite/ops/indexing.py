@@ -31,38 +31,98 @@ def normalize_key(key):
             elif k.ndim == 0:
                 k = int(k)
         out.append(k)
+    if not advanced and not any(k is Ellipsis for k in out):
+        out.append(Ellipsis)       # x[0] of a 1-D array: a 0-d view, not a NumPy scalar copy
     return tuple(out), advanced
 
 
 class Index(Function):
-    is_view = True      # basic indexing returns a view; advanced indexing copies (harmless)
+    """Basic indexing (ints, slices, None, Ellipsis): a view of the input."""
+    is_view = True
 
     @staticmethod
-    def forward(ctx, x, key, advanced):
-        ctx.shape, ctx.dtype, ctx.key, ctx.advanced = x.shape, x.dtype, key, advanced
+    def forward(ctx, x, key):
+        ctx.shape, ctx.key = x.shape, key
+        return x[key]
+
+    @staticmethod
+    def backward(ctx, g):
+        gx = xp_of(g).zeros(ctx.shape, dtype=g.dtype)
+        gx[ctx.key] = g
+        return gx, None
+
+    def name(self):
+        return "SliceBackward0"
+
+
+class IndexAdvanced(Function):
+    """Indexing with index arrays or masks: a copy; backward scatter-adds (repeats accumulate)."""
+    op_name = "index"
+
+    @staticmethod
+    def forward(ctx, x, key):
+        ctx.shape, ctx.key = x.shape, key
         return x[key]
 
     @staticmethod
     def backward(ctx, g):
         xp = xp_of(g)
         gx = xp.zeros(ctx.shape, dtype=g.dtype)
-        if ctx.advanced:
-            xp.add.at(gx, ctx.key, g)      # repeated indices accumulate
-        else:
-            gx[ctx.key] = g
-        return gx, None, None
+        xp.add.at(gx, ctx.key, g)
+        return gx, None
 
     def name(self):
-        return "IndexBackward0" if self.advanced else "SliceBackward0"
+        return "IndexBackward0"
 
 
 def index(x, key):
     key, advanced = normalize_key(key)
-    try:
-        return Index.apply(x, key, advanced)
-    except IndexError as e:
-        raise IndexError(f"index: {str(e).split(' (inputs')[0]} (tensor of shape "
-                         f"{tuple(x.shape)})") from None
+    return (IndexAdvanced if advanced else Index).apply(x, key)
+
+
+def replay_view(array, steps):
+    """Re-applies a chain of view ops (recorded as (Function class, extra args)) to an array."""
+    for cls, extra in steps:
+        array = cls.forward(object.__new__(cls), array, *extra)
+    return array
+
+
+class CopySlices(Function):
+    """The new history of a base tensor after an in-place op on one of its views: the old base
+    with the view's region replaced by `values` (already written into the base's storage)."""
+    op_name = "copy_slices"
+
+    @staticmethod
+    def forward(ctx, base, values, steps):
+        ctx.steps = steps
+        return base
+
+    @staticmethod
+    def backward(ctx, g):
+        gb = g.copy()
+        replay_view(gb, ctx.steps)[...] = 0
+        return gb, replay_view(g, ctx.steps), None
+
+
+def copy_slices(base, values, steps):
+    return CopySlices.apply(base, values, steps)
+
+
+class CopyInto(Function):
+    """dst.copy_(src) as a graph node: src broadcast into dst's shape; dst gets a zero gradient."""
+    op_name = "copy_"
+
+    @staticmethod
+    def forward(ctx, dst, src):
+        return xp_of(src).broadcast_to(src, dst.shape).copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return xp_of(g).zeros_like(g), g
+
+
+def copy_into(dst, src):
+    return CopyInto.apply(dst, src)
 
 
 class IndexPut(Function):

@@ -2,7 +2,7 @@
 from ..autograd.function import Function
 from ..backend import backend_of, get_backend
 from ..tensor import Tensor
-from ._util import canon_dim, promote_pair, xp_of, as_tensor
+from ._util import canon_dim, promote_pair, xp_of, as_tensor, wrap
 from .indexing import index
 
 
@@ -30,19 +30,22 @@ def to_device(x, device):
 def remainder(a, b):
     a = as_tensor(a, b if isinstance(b, Tensor) else None)
     a, b = promote_pair(a, b)
-    return Tensor._make(xp_of(a._data).remainder(a._data, b._data if isinstance(b, Tensor) else b))
+    bd = b._data if isinstance(b, Tensor) else b
+    if a._data.dtype.kind in "biu" and not xp_of(a._data).all(bd != 0):
+        raise ZeroDivisionError("ZeroDivisionError: integer modulo by zero")
+    return wrap(xp_of(a._data).remainder(a._data, bd), a._data)
 
 
 def logical_not(a):
-    if a._data.dtype.kind == "b":
-        return Tensor._make(~a._data)
-    return Tensor._make(~a._data if a._data.dtype.kind in "iu" else a._data == 0)
+    """``~x``: logical not of a bool tensor, bitwise not of an integer one (as in PyTorch)."""
+    d = a._data
+    return wrap(~d if d.dtype.kind in "biu" else d == 0, d)
 
 
 def _bitwise(fn):
     def op(a, b):
         b = as_tensor(b, a)
-        return Tensor._make(fn(a._data, b._data))
+        return wrap(fn(a._data, b._data), a._data)
     return op
 
 
@@ -58,7 +61,7 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     b = as_tensor(b, a)
-    return Tensor._make(xp_of(a._data).isclose(a._data, b._data, rtol=rtol, atol=atol,
+    return wrap(xp_of(a._data).isclose(a._data, b._data, rtol=rtol, atol=atol,
                                                equal_nan=equal_nan))
 
 

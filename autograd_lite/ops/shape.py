@@ -3,6 +3,7 @@ stack, contiguous, clone."""
 import itertools
 import math
 
+from .. import _dtype
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ._util import canon_dim, shape_arg, xp_of
@@ -66,8 +67,12 @@ def reshape(x, *shape):
 
 
 def view(x, *shape):
-    if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)) and not hasattr(shape[0], "__len__"):
-        return x.to(shape[0])          # x.view(dtype) is not supported beyond a same-size cast
+    if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):     # x.view(dtype): same bits
+        dt = shape[0]
+        if dt.itemsize != x.dtype.itemsize:
+            raise RuntimeError(f"view: cannot view a tensor of {x.dtype.name} as {dt.name} "
+                               "(different element sizes)")
+        return Tensor._make(x._data.view(dt.np))
     return View.apply(x, _infer_shape(shape_arg(shape, "view"), x.numel(), "view"))
 
 
