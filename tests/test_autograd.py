@@ -802,3 +802,17 @@ def test_inplace_on_view_of_non_leaf_gives_correct_grad(modify, expected):
     modify(y)
     y.sum().backward()
     assert_grad(x, expected)
+
+
+def test_copy_into_graph_tensor_gives_zero_grad_to_its_old_history():
+    x = al.tensor([1., 2.], requires_grad=True)
+    w = al.tensor([3., 4.], requires_grad=True)
+    y = x * 2
+    y.copy_(w)
+    (y * al.tensor([1., 10.])).sum().backward()
+    assert x.grad.tolist() == [0., 0.]           # as torch: y's old values no longer matter
+    assert w.grad.tolist() == [1., 10.]
+
+
+def test_reflected_remainder():
+    assert (5 % al.tensor([2., 3.])).tolist() == [1., 2.]

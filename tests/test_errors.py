@@ -419,3 +419,29 @@ def test_assigning_grad_of_wrong_shape():
 def test_tensor_of_none_raises():
     with pytest.raises((RuntimeError, TypeError, ValueError)):  # torch: RuntimeError
         al.tensor(None)
+
+
+def test_integer_division_by_zero_raises_like_torch():
+    with pytest.raises(ZeroDivisionError):
+        al.tensor([1, 2]) // 0
+    with pytest.raises(ZeroDivisionError):
+        al.tensor([1, 2]) % al.tensor([1, 0])
+    assert (al.tensor([1., 2.]) // 0).tolist() == [float("inf")] * 2      # floats follow IEEE
+
+
+def test_backward_gradient_must_be_a_tensor():
+    x = al.ones(2, requires_grad=True)
+    with pytest.raises(TypeError, match="gradient must be a Tensor"):
+        (x * 2).sum().backward(2.0)
+
+
+def test_negative_dimension_in_creation():
+    with pytest.raises(RuntimeError, match="negative dimension -1"):
+        al.zeros(-1)
+
+
+def test_index_error_names_the_shape_once():
+    with pytest.raises(IndexError) as info:
+        al.ones(3)[al.tensor([5])]
+    msg = str(info.value)
+    assert msg.count("index:") == 1 and mentions_shape(msg, (3,)), msg

@@ -3,7 +3,7 @@ import math
 
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import kernels_of, promote_pair, to_float, xp_of, as_tensor, wrap
+from ._util import kernels_of, promote_pair, quiet, to_float, xp_of, as_tensor, wrap
 
 
 # ---- arithmetic (the second operand may be a Python scalar: it gets no gradient) ---------------
@@ -86,7 +86,8 @@ class RDiv(Function):          # scalar / tensor
 class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
-        out = a ** b
+        with quiet(xp_of(a)):
+            out = a ** b
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -98,7 +99,7 @@ class Pow(Function):
         if ctx._inputs[0] is not None:
             ga = g * b * a ** (b - 1)
         if ctx._inputs[1] is not None:
-            with _quiet(xp):        # PyTorch's rule: 0 where a == 0 and b >= 0, else out * log(a)
+            with quiet(xp):        # PyTorch's rule: 0 where a == 0 and b >= 0, else out * log(a)
                 gb = g * xp.where((a == 0) & (b >= 0), 0, out * xp.log(a))
             gb = gb.astype(out.dtype, copy=False)
         return ga, gb
@@ -117,21 +118,8 @@ class RPow(Function):          # scalar ** tensor
     @staticmethod
     def backward(ctx, g):
         out, = ctx._saved
-        with _quiet(xp_of(out)):
+        with quiet(xp_of(out)):
             return (g * out * ctx.log_s).astype(out.dtype, copy=False), None
-
-
-class _quiet:
-    """Silences NumPy floating-point warnings (log(0) and friends) inside a backward."""
-    def __init__(self, xp):
-        self.xp = xp
-
-    def __enter__(self):
-        self.old = self.xp.seterr(all="ignore") if hasattr(self.xp, "seterr") else None
-
-    def __exit__(self, *exc):
-        if self.old is not None:
-            self.xp.seterr(**self.old)
 
 
 class Maximum(Function):
@@ -207,13 +195,13 @@ def _rounded_div(a, b, mode):
     bd = b._data if isinstance(b, Tensor) else b
     if a._data.dtype.kind in "biu" and not xp.all(bd != 0):
         raise ZeroDivisionError("ZeroDivisionError: integer division by zero")
-    if mode == "floor":
-        out = xp.floor_divide(a._data, bd)
-    elif mode == "trunc":
-        q = a._data / bd
-        out = xp.trunc(q).astype(a._data.dtype, copy=False)
-    else:
+    if mode not in ("floor", "trunc"):
         raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {mode!r}")
+    with quiet(xp):
+        if mode == "floor":
+            out = xp.floor_divide(a._data, bd)
+        else:
+            out = xp.trunc(a._data / bd).astype(a._data.dtype, copy=False)
     return wrap(out, a._data)
 
 
@@ -276,7 +264,9 @@ class Log(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return xp_of(x).log(x)
+        xp = xp_of(x)
+        with quiet(xp):            # log(0) = -inf and log(-1) = nan, silently, as in PyTorch
+            return xp.log(x)
 
     @staticmethod
     def backward(ctx, g):
@@ -287,7 +277,9 @@ class Log(Function):
 class Sqrt(Function):
     @staticmethod
     def forward(ctx, x):
-        out = xp_of(x).sqrt(x)
+        xp = xp_of(x)
+        with quiet(xp):
+            out = xp.sqrt(x)
         ctx.save_for_backward(out)
         return out
 

@@ -2,7 +2,7 @@
 from ..autograd.function import Function
 from ..backend import backend_of, get_backend
 from ..tensor import Tensor
-from ._util import canon_dim, promote_pair, xp_of, as_tensor, wrap
+from ._util import quiet, canon_dim, promote_pair, xp_of, as_tensor, wrap
 from .indexing import index
 
 
@@ -33,7 +33,8 @@ def remainder(a, b):
     bd = b._data if isinstance(b, Tensor) else b
     if a._data.dtype.kind in "biu" and not xp_of(a._data).all(bd != 0):
         raise ZeroDivisionError("ZeroDivisionError: integer modulo by zero")
-    return wrap(xp_of(a._data).remainder(a._data, bd), a._data)
+    with quiet(xp_of(a._data)):
+        return wrap(xp_of(a._data).remainder(a._data, bd), a._data)
 
 
 def logical_not(a):

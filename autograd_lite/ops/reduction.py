@@ -5,7 +5,7 @@ import collections
 
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import broadcast_to, canon_dim, canon_dims, xp_of, to_float
+from ._util import quiet, broadcast_to, canon_dim, canon_dims, xp_of, to_float
 from .indexing import gather
 from .shape import squeeze
 
@@ -84,14 +84,14 @@ class Var(Function):
         n = x.size // builtins.max(1, _count_out(x.shape, dims))
         ctx.save_for_backward(x, mean)
         ctx.dims, ctx.keepdim, ctx.denom = dims, keepdim, builtins.max(n - correction, 0)
-        with _errstate(x):
+        with quiet(xp_of(x)):
             return x.var(axis=dims, ddof=correction, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, g):
         x, mean = ctx._saved
         g = _expand_grad(g, x.shape, ctx.dims, ctx.keepdim)
-        with _errstate(x):
+        with quiet(xp_of(x)):
             return g * (2 * (x - mean) / x.dtype.type(ctx.denom)), None, None, None
 
 
@@ -100,7 +100,7 @@ class Std(Function):
     def forward(ctx, x, dims, correction, keepdim):
         mean = x.mean(axis=dims, keepdims=True)
         n = x.size // builtins.max(1, _count_out(x.shape, dims))
-        with _errstate(x):
+        with quiet(xp_of(x)):
             out = x.std(axis=dims, ddof=correction, keepdims=keepdim)
         ctx.save_for_backward(x, mean, out)
         ctx.dims, ctx.keepdim, ctx.denom = dims, keepdim, builtins.max(n - correction, 0)
@@ -112,21 +112,8 @@ class Std(Function):
         xp = xp_of(x)
         std = out if ctx.dims is None or ctx.keepdim else xp.expand_dims(out, ctx.dims)
         g = _expand_grad(g, x.shape, ctx.dims, ctx.keepdim)
-        with _errstate(x):
+        with quiet(xp_of(x)):
             return g * (x - mean) / (x.dtype.type(ctx.denom) * std), None, None, None
-
-
-class _errstate:
-    def __init__(self, x):
-        self.xp = xp_of(x)
-
-    def __enter__(self):
-        self.old = self.xp.seterr(divide="ignore", invalid="ignore") \
-            if hasattr(self.xp, "seterr") else None
-
-    def __exit__(self, *exc):
-        if self.old is not None:
-            self.xp.seterr(**self.old)
 
 
 class LogSumExp(Function):
