@@ -101,9 +101,9 @@ def run_backward(roots, retain_graph=False, capture=None):
                 raise RuntimeError(FREED_MESSAGE)
             versions = node._versions
             if versions:
-                for counter, value in versions:
+                for counter, value, _ in versions:
                     if counter[0] != value:
-                        check_versions(node)        # raises, naming the node
+                        check_versions(node)        # raises if that array was saved
             in_grads = node.backward(node, g)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)

@@ -35,7 +35,8 @@ class Function:
 
     `_inputs` holds, per positional argument of `apply`, None or `(target, shape, dtype)` where
     target is the parent node or a leaf Tensor. A node never references its own output."""
-    __slots__ = ("_inputs", "_saved", "_versions", "_hooks", "_retained", "__weakref__")
+    __slots__ = ("_inputs", "_saved", "_versions", "__weakref__")
+    _hooks = _retained = None      # set per node (in its __dict__) only when used
     differentiable = True   # False: outputs never require grad (comparisons, argmax, ...)
     is_view = False         # True: output may share its first input's storage (then also its
     #                         version counter, and in-place ops on it rewrite the base's graph)
@@ -78,11 +79,13 @@ class Function:
         and, when grad mode is on and an input requires grad, links the output into the graph."""
         ctx = _new(cls)
         ctx._saved = ()
-        raw, inputs, needs = [], [], False
+        raw, inputs, versions, needs = [], [], [], False
         for a in args:
             if isinstance(a, Tensor):
                 d = a._data
                 raw.append(d)
+                counter = a._version
+                versions.append((counter, counter[0], id(d)))
                 if a._rg:
                     needs = True
                     inputs.append((a.grad_fn or a, d.shape, d.dtype))
@@ -108,33 +111,26 @@ class Function:
             out._version, out._base = [0], None
         if needs and _state.enabled and cls.differentiable:
             ctx._inputs = tuple(inputs)
-            ctx._hooks = ctx._retained = None
-            ctx._versions = _record_versions(ctx._saved, args, raw, data, out) if ctx._saved else None
+            saved = ctx._saved
+            if saved:
+                # every input's version, with its array's id: backward raises only when an array
+                # that was actually saved changed (a live saved array's id is unique)
+                for s in saved:
+                    if s is data:
+                        versions.append((out._version, 0, id(data)))
+                ctx._versions = versions
+            else:
+                ctx._versions = None
             out._rg = True
             out.grad_fn = ctx
         return out
 
 
-def _record_versions(saved, args, raw, out_data, out):
-    """(counter, value) for each saved array that is an input's or the output's storage."""
-    versions = []
-    for s in saved:
-        if s is out_data:
-            versions.append((out._version, out._version[0]))
-            continue
-        i = 0
-        for r in raw:
-            if r is s and isinstance(args[i], Tensor):
-                counter = args[i]._version
-                versions.append((counter, counter[0]))
-                break
-            i += 1
-    return versions or None
-
-
 def check_versions(node):
-    for counter, value in node._versions:
-        if counter[0] != value:
+    """Raises if an array saved for backward was modified in place since it was saved."""
+    saved_ids = {id(s) for s in node._saved}
+    for counter, value, array_id in node._versions:
+        if counter[0] != value and array_id in saved_ids:
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "
                 f"inplace operation: the output of or an input to {node.name()} is at version "

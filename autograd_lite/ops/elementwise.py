@@ -150,6 +150,8 @@ class Minimum(Function):
 
 
 def add(a, b, alpha=1):
+    if alpha == 1 and isinstance(b, Tensor) and isinstance(a, Tensor) and a._data.dtype is b._data.dtype:
+        return Add.apply(a, b)          # fast path: same dtype, nothing to promote
     if alpha != 1:
         b = mul(b, alpha) if isinstance(b, Tensor) else b * alpha
     if not isinstance(a, Tensor):
@@ -159,6 +161,8 @@ def add(a, b, alpha=1):
 
 
 def sub(a, b, alpha=1):
+    if alpha == 1 and isinstance(b, Tensor) and isinstance(a, Tensor) and a._data.dtype is b._data.dtype:
+        return Sub.apply(a, b)          # fast path: same dtype, nothing to promote
     if alpha != 1:
         b = mul(b, alpha) if isinstance(b, Tensor) else b * alpha
     if not isinstance(a, Tensor):
@@ -169,6 +173,8 @@ def sub(a, b, alpha=1):
 
 
 def mul(a, b):
+    if isinstance(b, Tensor) and isinstance(a, Tensor) and a._data.dtype is b._data.dtype:
+        return Mul.apply(a, b)            # fast path: same dtype, nothing to promote
     if not isinstance(a, Tensor):
         a, b = b, a
     a, b = promote_pair(a, b)
@@ -178,6 +184,9 @@ def mul(a, b):
 def div(a, b, rounding_mode=None):
     if rounding_mode is not None:
         return _rounded_div(a, b, rounding_mode)
+    if isinstance(b, Tensor) and isinstance(a, Tensor) and a._data.dtype is b._data.dtype \
+            and a._data.dtype.kind == "f":
+        return Div.apply(a, b)            # fast path: same float dtype
     if not isinstance(a, Tensor):
         b, a = promote_pair(b, a)
         return RDiv.apply(to_float(b), a)
