@@ -55,14 +55,10 @@ class Index(Function):
         return "SliceBackward0"
 
 
-class IndexAdvanced(Function):
+class IndexAdvanced(Index):
     """Indexing with index arrays or masks: a copy; backward scatter-adds (repeats accumulate)."""
     op_name = "index"
-
-    @staticmethod
-    def forward(ctx, x, key):
-        ctx.shape, ctx.key = x.shape, key
-        return x[key]
+    is_view = False
 
     @staticmethod
     def backward(ctx, g):

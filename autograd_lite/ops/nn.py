@@ -4,9 +4,12 @@ from ._util import canon_dim, kernels_of, to_float, promote_pair
 
 
 class Softmax(Function):
+    """softmax along `dim` on the kernel table's softmax_forward / softmax_backward."""
+    kernel = "softmax"
+
     @staticmethod
     def forward(ctx, x, dim):
-        out = kernels_of(x).softmax_forward(x, dim)
+        out = getattr(kernels_of(x), ctx.kernel + "_forward")(x, dim)
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out
@@ -14,21 +17,11 @@ class Softmax(Function):
     @staticmethod
     def backward(ctx, g):
         out, = ctx._saved
-        return kernels_of(out).softmax_backward(g, out, ctx.dim), None
+        return getattr(kernels_of(out), ctx.kernel + "_backward")(g, out, ctx.dim), None
 
 
-class LogSoftmax(Function):
-    @staticmethod
-    def forward(ctx, x, dim):
-        out = kernels_of(x).log_softmax_forward(x, dim)
-        ctx.save_for_backward(out)
-        ctx.dim = dim
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        out, = ctx._saved
-        return kernels_of(out).log_softmax_backward(g, out, ctx.dim), None
+class LogSoftmax(Softmax):
+    kernel = "log_softmax"
 
 
 def _softmax_dim(x, dim, op):
