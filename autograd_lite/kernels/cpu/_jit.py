@@ -1,0 +1,125 @@
+"""Numba decorators of the CPU kernels, their cache directory, and the array plumbing they share.
+
+Numba caches next to the source file by default, which fails on a read-only install; unless
+NUMBA_CACHE_DIR is set, the cache goes to $XDG_CACHE_HOME/autograd_lite/numba (or
+~/.cache/autograd_lite/numba). This sets numba.config.CACHE_DIR for the whole process, before any
+kernel is decorated (numba picks a kernel's cache locator at decoration time). Kernels are
+compiled lazily, on their first call: nothing compiles at import.
+"""
+import contextlib
+import math
+import os
+import types
+
+import numba
+import numpy as np
+
+
+def _user_cache_dir():
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    base = xdg if os.path.isabs(xdg) else os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "autograd_lite", "numba")
+
+
+if not os.environ.get("NUMBA_CACHE_DIR"):
+    numba.config.CACHE_DIR = _user_cache_dir()
+
+# No 'nnan'/'ninf'/'afn': NaN and inf must survive; error_model='numpy': x/0 gives inf, not an error.
+_OPTS = dict(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "nsz", "arcp"})
+jit = numba.njit(**_OPTS)
+pjit = numba.njit(parallel=True, **_OPTS)
+prange = numba.prange
+
+# Elements from which a Twins kernel (below) runs its parallel loop. With calls back to back
+# (bench_kernels.py --paths) the parallel loop wins from 32K-64K elements, 1.5-2.5x from 256K. But a
+# parallel call that finds the other core busy (OpenBLAS's worker spins a while after every matmul) or
+# asleep (an idle vCPU) first waits 3-5 ms for it (bench_kernels.py --parallel): right after a matmul,
+# as in a training step, parallel lost 2x at 4M elements and came within 10-20% only at 16M. Hence 16M.
+PAR_MIN = 1 << 24
+
+
+class Twins:
+    """A kernel whose loops use prange, compiled twice: serially (prange runs as range) and in
+    parallel. Calling it runs the parallel one when the last argument (the output) has at least
+    par_min elements. The parallel one is compiled from a renamed copy of fn: numba's cache keys
+    a kernel by qualified name and bytecode, not by options, so jitting fn itself twice would make
+    both share, and overwrite, one cache entry. pick(size) chooses by another measure of size."""
+
+    def __init__(self, fn, par_min):
+        par = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + "_par", fn.__defaults__, fn.__closure__)
+        par.__qualname__ = fn.__qualname__ + "_par"
+        self.serial, self.parallel, self.par_min = jit(fn), pjit(par), par_min
+        Twins.all.append(self)
+
+    all = []
+
+    def pick(self, size):
+        """The kernel to run for a problem of this size."""
+        return self.parallel if size >= self.par_min else self.serial
+
+    def __call__(self, *args):
+        return self.pick(args[-1].size)(*args)
+
+
+def twins(par_min):
+    """Decorator: Twins(fn, par_min)."""
+    return lambda fn: Twins(fn, par_min)
+
+
+@contextlib.contextmanager
+def forced(parallel):
+    """Within it, every Twins runs its parallel (True) or serial (False) kernel: for tests and benchmarks."""
+    saved = [t.par_min for t in Twins.all]
+    for t in Twins.all:
+        t.par_min = 0 if parallel else math.inf
+    try:
+        yield
+    finally:
+        for t, p in zip(Twins.all, saved):
+            t.par_min = p
+
+
+FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def check(op, *xs):
+    """xs as ndarrays; TypeError unless they share one float32/float64 dtype."""
+    xs = [np.asarray(x) for x in xs]
+    dt = xs[0].dtype
+    for x in xs:
+        if x.dtype != dt or dt not in FLOATS:
+            raise TypeError(f"{op}: expected float32 or float64 arrays of one dtype, got {_desc(xs)}")
+    return xs
+
+
+def same_shape(op, *xs):
+    """check(), plus ValueError unless they share one shape."""
+    xs = check(op, *xs)
+    for x in xs:
+        if x.shape != xs[0].shape:
+            raise ValueError(f"{op}: shapes must match, got {_desc(xs)}")
+    return xs
+
+
+def _desc(xs):
+    return ", ".join(f"{x.dtype}{list(x.shape)}" for x in xs)
+
+
+def nd(r):
+    """r as an ndarray: NumPy returns scalars, not 0-d arrays, from ufuncs and reductions on 0-d input."""
+    return r if type(r) is np.ndarray else np.asarray(r)
+
+
+def rows(x):
+    """C-contiguous 2-D view (prod(leading), last) of x, ndim >= 1 (a copy only when x is not C-contiguous)."""
+    n = x.shape[-1]
+    if n and x.flags.c_contiguous:
+        return x.reshape(-1, n)
+    return np.ascontiguousarray(x).reshape(math.prod(x.shape[:-1]), n)
+
+
+def elementwise(kernel, *xs):
+    """A new C-contiguous array of xs[0]'s shape and dtype, filled by kernel(*raveled xs, raveled out)."""
+    out = np.empty(xs[0].shape, xs[0].dtype)
+    kernel(*[x.ravel() for x in xs], out.ravel())  # ravel: a view when C-contiguous, else a C-order copy
+    return out

@@ -1,0 +1,124 @@
+"""relu, sigmoid, tanh: forwards, and backwards from the forward's output y.
+
+Dispatch, as `python benchmarks/bench_kernels.py --paths` measured (benchmarks/RESULTS.md): NumPy's
+ufuncs below NUMBA_MIN elements (less call overhead), the fused single-pass numba loop from there
+(NumPy's formula makes a pass and a temporary per operator), in parallel from PAR_MIN.
+sigmoid_forward always takes the numba path, tanh_forward always NumPy's np.tanh.
+"""
+import numpy as np
+
+from ._jit import PAR_MIN, elementwise, nd, prange, same_shape, twins
+
+# Elements. Measured: NumPy's lower call overhead wins relu_forward below ~1K elements and ties the fused
+# backwards below ~256 (relu_backward: never); the fused loop wins from there, 2-4x from 16K elements.
+# Parallel from _jit.PAR_MIN.
+NUMBA_MIN = {"relu_forward": 1 << 10, "relu_backward": 0, "sigmoid_backward": 1 << 8, "tanh_backward": 1 << 8}
+
+
+# Constants are typed out.dtype.type(...): a plain 0 or 1 would compute float32 kernels in float64, ~2.5x slower.
+@twins(PAR_MIN)
+def _relu_fwd(x, out):
+    zero = out.dtype.type(0)
+    for i in prange(out.size):
+        v = x[i]
+        out[i] = zero if v < zero else v  # NaN < 0 is false: NaN stays NaN
+
+
+@twins(PAR_MIN)
+def _relu_bwd(g, y, out):
+    zero = out.dtype.type(0)
+    for i in prange(out.size):
+        out[i] = g[i] if y[i] > zero else zero
+
+
+@twins(PAR_MIN)
+def _neg_abs(x, out):
+    for i in prange(out.size):
+        out[i] = -abs(x[i])
+
+
+@twins(PAR_MIN)
+def _sigmoid_from_exp(x, e, out):  # e = exp(-|x|), never overflows; out may be e
+    one = out.dtype.type(1)
+    for i in prange(out.size):
+        r = one / (one + e[i])
+        out[i] = r if x[i] >= 0 else e[i] * r
+
+
+@twins(PAR_MIN)
+def _sigmoid_bwd(g, y, out):
+    one = out.dtype.type(1)
+    for i in prange(out.size):
+        out[i] = g[i] * y[i] * (one - y[i])
+
+
+@twins(PAR_MIN)
+def _tanh_bwd(g, y, out):
+    one = out.dtype.type(1)
+    for i in prange(out.size):
+        out[i] = g[i] * (one - y[i] * y[i])
+
+
+def sigmoid_into(x, out):
+    """out = sigmoid(x) for x and a C-contiguous out of one shape and dtype; out may be x. Returns out."""
+    xf, of = x.ravel(), out.ravel()
+    e = np.empty_like(of) if np.may_share_memory(xf, of) else of
+    _neg_abs(xf, e)
+    np.exp(e, out=e)  # NumPy's SIMD exp: numba's exp is a scalar libm call, ~5x slower
+    _sigmoid_from_exp(xf, e, of)
+    return out
+
+
+def _sigmoid_numpy(x):
+    e = np.exp(-np.abs(x))
+    return nd(np.where(x >= 0, 1, e) / (1 + e))
+
+
+# op: {path: fn}; the dispatchers below pick one, tests and benchmarks/bench_kernels.py call each.
+PATHS = {
+    "relu_forward": {"numba": lambda x: elementwise(_relu_fwd, x), "numpy": lambda x: nd(np.maximum(x, 0))},
+    "relu_backward": {"numba": lambda g, y: elementwise(_relu_bwd, g, y), "numpy": lambda g, y: nd(g * (y > 0))},
+    # numba wins at every size: one SIMD exp pass between two numba passes beats NumPy's 6 passes.
+    "sigmoid_forward": {"numba": lambda x: sigmoid_into(x, np.empty(x.shape, x.dtype)), "numpy": _sigmoid_numpy},
+    "sigmoid_backward": {"numba": lambda g, y: elementwise(_sigmoid_bwd, g, y),
+                         "numpy": lambda g, y: nd(g * y * (1 - y))},
+    # numpy only: its SIMD tanh measured 10-50x faster than numba's scalar libm tanh, even in parallel.
+    "tanh_forward": {"numpy": lambda x: nd(np.tanh(x))},
+    "tanh_backward": {"numba": lambda g, y: elementwise(_tanh_bwd, g, y), "numpy": lambda g, y: nd(g * (1 - y * y))},
+}
+
+
+def _run(op, *xs):
+    return PATHS[op]["numba" if xs[0].size >= NUMBA_MIN[op] else "numpy"](*xs)
+
+
+def relu_forward(x):
+    """max(x, 0); NaN stays NaN."""
+    return _run("relu_forward", *same_shape("relu_forward", x))
+
+
+def relu_backward(g, y):
+    """g * (y > 0), y = relu_forward(x)."""
+    return _run("relu_backward", *same_shape("relu_backward", g, y))
+
+
+def sigmoid_forward(x):
+    """1 / (1 + exp(-x)), as exp(-|x|) ratios: no overflow, exactly 0 and 1 in the limits, NaN stays NaN."""
+    (x,) = same_shape("sigmoid_forward", x)
+    return PATHS["sigmoid_forward"]["numba"](x)
+
+
+def sigmoid_backward(g, y):
+    """g * y * (1 - y), y = sigmoid_forward(x)."""
+    return _run("sigmoid_backward", *same_shape("sigmoid_backward", g, y))
+
+
+def tanh_forward(x):
+    """tanh(x)."""
+    (x,) = same_shape("tanh_forward", x)
+    return PATHS["tanh_forward"]["numpy"](x)
+
+
+def tanh_backward(g, y):
+    """g * (1 - y * y), y = tanh_forward(x)."""
+    return _run("tanh_backward", *same_shape("tanh_backward", g, y))

@@ -1,0 +1,80 @@
+"""matmul through BLAS (NumPy), and matmul_blocked, a cache-blocked numba kernel that BLAS outruns everywhere."""
+import numpy as np
+
+from ._jit import check, jit, nd, prange, twins
+
+BM, BK, BN = 64, 128, 256  # rows of a per parallel task; a (BK, BN) block of b stays in L2, BN of a c row in L1
+PAR_MIN = 1 << 27  # m*k*n: 1.8x from 128^3 back to back, but see _jit.PAR_MIN; from 512^3 (~16 ms) that wait is small
+
+
+@jit
+def _panel4(a, b, c, i, k0, k1, j0, j1):  # c[i:i+4, j0:j1] += a[i:i+4, k0:k1] @ b[k0:k1, j0:j1]
+    c0, c1, c2, c3 = c[i, j0:j1], c[i + 1, j0:j1], c[i + 2, j0:j1], c[i + 3, j0:j1]  # slices: loops from 0 vectorize
+    for p in range(k0, k1):
+        a0, a1, a2, a3, bp = a[i, p], a[i + 1, p], a[i + 2, p], a[i + 3, p], b[p, j0:j1]
+        for j in range(j1 - j0):
+            c0[j] += a0 * bp[j]
+            c1[j] += a1 * bp[j]
+            c2[j] += a2 * bp[j]
+            c3[j] += a3 * bp[j]
+
+
+@jit
+def _panel1(a, b, c, i, k0, k1, j0, j1):  # c[i, j0:j1] += a[i, k0:k1] @ b[k0:k1, j0:j1]
+    ci = c[i, j0:j1]
+    for p in range(k0, k1):
+        aip, bp = a[i, p], b[p, j0:j1]
+        for j in range(j1 - j0):
+            ci[j] += aip * bp[j]
+
+
+@twins(PAR_MIN)
+def _blocked(a, b, c):  # c += a @ b
+    m, k, n = a.shape[0], a.shape[1], b.shape[1]
+    for ib in prange((m + BM - 1) // BM):
+        i0, i1 = ib * BM, min(ib * BM + BM, m)
+        for k0 in range(0, k, BK):
+            for j0 in range(0, n, BN):
+                k1, j1 = min(k0 + BK, k), min(j0 + BN, n)
+                for i in range(i0, i1 - 3, 4):
+                    _panel4(a, b, c, i, k0, k1, j0, j1)
+                for i in range(i1 - (i1 - i0) % 4, i1):
+                    _panel1(a, b, c, i, k0, k1, j0, j1)
+
+
+def _shapes(op, a, b):
+    if a.ndim == 0 or b.ndim == 0 or a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+        raise ValueError(f"{op}: cannot multiply shapes {a.shape} @ {b.shape}")
+
+
+def matmul_blocked(a, b):
+    """a @ b for 2-D a (m, k) and b (k, n), by the cache-blocked numba kernel."""
+    a, b = check("matmul_blocked", a, b)
+    _shapes("matmul_blocked", a, b)
+    if a.ndim != 2 or b.ndim != 2:
+        raise ValueError(f"matmul_blocked: expected 2-D operands, got shapes {a.shape} @ {b.shape}")
+    c = np.zeros((a.shape[0], b.shape[1]), a.dtype)
+    work = c.size * a.shape[1] if a.shape[0] > BM else 0  # parallel tasks are blocks of BM rows
+    _blocked.pick(work)(np.ascontiguousarray(a), np.ascontiguousarray(b), c)
+    return c
+
+
+def _np_matmul(a, b):
+    try:
+        return nd(np.matmul(a, b))
+    except ValueError as e:  # batch shapes that do not broadcast
+        raise ValueError(f"matmul: cannot multiply shapes {a.shape} @ {b.shape} ({e})") from None
+
+
+PATHS = {"matmul": {"numba": matmul_blocked, "numpy": np.dot}}
+
+
+def matmul(a, b):
+    """a @ b: 2-D (m, k) @ (k, n), or batched (..., m, k) @ (..., k, n) and 1-D operands as np.matmul."""
+    a, b = check("matmul", a, b)
+    if a.ndim == 2 == b.ndim and a.shape[1] == b.shape[0]:
+        # BLAS through np.dot measured fastest at every 2-D shape, 2x2 included (np.dot's call overhead is lower
+        # than np.matmul's, and than a numba call plus its output allocation); matmul_blocked is never faster.
+        return np.dot(a, b)
+    _shapes("matmul", a, b)
+    return _np_matmul(a, b)

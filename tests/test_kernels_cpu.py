@@ -1,0 +1,262 @@
+"""CPU kernels against their plain NumPy formulas (computed in float64), on every dispatch path."""
+import importlib
+import os
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+from autograd_lite.kernels import cpu
+from autograd_lite.kernels.cpu._jit import Twins, forced
+
+F32, F64 = np.float32, np.float64
+TOL = {F32: (1e-5, 1e-6), F64: (1e-12, 1e-14)}  # rtol, atol
+# Parallel paths run on float32 only: one compile fewer per kernel, and their source is the serial one.
+PATHS = ["dispatch", "numpy", "numba", "numba-parallel"]
+DTYPE_PATHS = [(F64, p) for p in PATHS[:3]] + [(F32, p) for p in PATHS]
+
+
+def run(path, op, *args):
+    """op(*args) through one path: the public dispatcher, or one of cpu.PATHS[op] forced serial or parallel."""
+    if path == "dispatch":
+        return getattr(cpu, op)(*args)
+    fn = cpu.PATHS[op].get(path.split("-")[0]) or pytest.skip(f"{op} has no {path} path")
+    with forced(path == "numba-parallel"):
+        return fn(*args)
+
+
+def randn(shape, dtype, layout="C", seed=0, scale=3.0):
+    """Random array of this shape in a layout: C-contiguous, "T" (transpose of a C array), or "strided"."""
+    rng = np.random.default_rng(seed)
+    if layout == "T":
+        return (rng.standard_normal(shape[::-1]) * scale).astype(dtype).T
+    if layout == "strided":
+        return (rng.standard_normal(shape[:-1] + (2 * shape[-1],)) * scale).astype(dtype)[..., ::2]
+    return (rng.standard_normal(shape) * scale).astype(dtype)
+
+
+def call(path, op, *args):
+    """run(), asserting that it returns a new ndarray and leaves its inputs alone."""
+    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    out = run(path, op, *args)
+    assert type(out) is np.ndarray
+    for a, c in zip(args, copies):
+        if isinstance(a, np.ndarray):
+            np.testing.assert_array_equal(a, c)
+            assert not np.shares_memory(out, a)
+    return out
+
+
+def close(out, ref, dtype, shape, scale=0.0):
+    """out has this dtype and shape and matches ref within rtol of |ref| + scale (cancelled terms) + atol."""
+    assert out.dtype == dtype and out.shape == shape
+    rtol, atol = TOL[dtype]
+    np.testing.assert_allclose(out, ref, rtol=rtol, atol=atol + rtol * np.max(scale, initial=0))
+
+
+def sigmoid64(x):
+    return 1 / (1 + np.exp(-x.astype(F64)))
+
+
+UNARY = {"relu_forward": lambda x: np.maximum(x, 0), "sigmoid_forward": sigmoid64, "tanh_forward": np.tanh}
+BINARY = {  # op: (formula of (g, y), forward producing y)
+    "relu_backward": (lambda g, y: g * (y > 0), lambda x: np.maximum(x, 0)),
+    "sigmoid_backward": (lambda g, y: g * y * (1 - y), sigmoid64),
+    "tanh_backward": (lambda g, y: g * (1 - y * y), np.tanh),
+}
+EW_SHAPES = [((), "C"), ((0,), "C"), ((1,), "C"), ((7,), "strided"), ((1025,), "C"),
+             ((7, 1025), "C"), ((1025, 7), "T"), ((0, 5), "C"), ((3, 4, 5), "strided")]
+
+
+@pytest.mark.parametrize("dtype,path", DTYPE_PATHS)
+@pytest.mark.parametrize("shape,layout", EW_SHAPES)
+@pytest.mark.parametrize("op", list(UNARY) + list(BINARY))
+def test_elementwise(op, shape, layout, dtype, path):
+    x = randn(shape, dtype, layout)
+    if op in UNARY:
+        close(call(path, op, x), UNARY[op](x.astype(F64)), dtype, shape)
+    else:
+        formula, fwd = BINARY[op]
+        g, y = randn(shape, dtype, layout, seed=1), fwd(x).astype(dtype)
+        close(call(path, op, g, y), formula(g.astype(F64), y.astype(F64)), dtype, shape)
+
+
+def softmax64(x, d):
+    e = np.exp(x - x.max(d, keepdims=True))
+    return e / e.sum(d, keepdims=True)
+
+
+def log_softmax64(x, d):
+    s = x - x.max(d, keepdims=True)
+    return s - np.log(np.exp(s).sum(d, keepdims=True))
+
+
+ROWWISE = {  # op: (formula of (x,) or (g, y) and dim, forward producing y or None, size of what the formula cancels)
+    "softmax_forward": (softmax64, None, None),
+    "log_softmax_forward": (log_softmax64, None, None),
+    "softmax_backward": (lambda g, y, d: y * (g - (g * y).sum(d, keepdims=True)), softmax64,
+                         lambda g, y, d: np.abs(y) * (np.abs(g) + np.abs(g * y).sum(d, keepdims=True))),
+    "log_softmax_backward": (lambda g, y, d: g - np.exp(y) * g.sum(d, keepdims=True), log_softmax64,
+                             lambda g, y, d: np.abs(g) + np.exp(y) * np.abs(g).sum(d, keepdims=True)),
+}
+ROW_CASES = [((7,), 0, "C"), ((1025,), -1, "strided"), ((7, 1025), -1, "C"), ((1025, 7), 0, "T"),
+             ((1025, 7), -1, "T"), ((0, 5), -1, "C"), ((5, 0), 0, "C"), ((3, 4, 5), 0, "C"),
+             ((3, 4, 5), 1, "strided"), ((3, 4, 5), -1, "C"), ((3, 4, 5), -2, "T")]
+
+
+@pytest.mark.parametrize("dtype,path", DTYPE_PATHS)
+@pytest.mark.parametrize("shape,dim,layout", ROW_CASES)
+@pytest.mark.parametrize("op", list(ROWWISE))
+def test_rowwise(op, shape, dim, layout, dtype, path):
+    formula, fwd, cancelled = ROWWISE[op]
+    x = randn(shape, dtype, layout)
+    if fwd is None:
+        args, ref, scale = (x,), formula(x.astype(F64), dim), 0.0
+    else:
+        g, y = randn(shape, dtype, layout, seed=1), fwd(x.astype(F64), dim).astype(dtype)
+        args64 = (g.astype(F64), y.astype(F64), dim)
+        args, ref, scale = (g, y), formula(*args64), cancelled(*args64)
+    close(call(path, op, *args, dim), ref, dtype, shape, scale)
+
+
+@pytest.mark.parametrize("dtype", [F32, F64])
+def test_rowwise_0d(dtype):
+    x = np.array(2.5, dtype)
+    for op, want in [("softmax_forward", 1), ("log_softmax_forward", 0), ("softmax_backward", 0),
+                     ("log_softmax_backward", 0)]:
+        args = (x,) if op.endswith("forward") else (x, np.array(want, dtype))
+        for dim in (0, -1):
+            out = call("dispatch", op, *args, dim)
+            assert out.shape == () and out.dtype == dtype and out == want, op
+    with pytest.raises(IndexError, match="softmax_forward: dim 1"):
+        cpu.softmax_forward(x, 1)
+
+
+def test_stability():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow / invalid-value warnings
+        for dtype in (F32, F64):
+            x = np.array([-np.inf, -1e4, -800, -100, 0, 100, 800, 1e4, np.inf, np.nan], dtype)
+            for path in PATHS[:3]:
+                s = call(path, "sigmoid_forward", x)
+                np.testing.assert_array_equal(s[[0, 1, 2, 6, 7, 8]], [0, 0, 0, 1, 1, 1])
+                assert np.isnan(s[-1]) and 0 <= s[3] < 1e-40  # sigmoid(-100) = 3.7e-44, subnormal in float32
+            big = 3e38 if dtype == F32 else 1e300
+            logits = np.array([[1e4, -1e4, 0], [big, 0, 1], [-np.inf, 0, 0], [0, np.nan, 1]], dtype)
+            for path in PATHS[:3]:
+                p = call(path, "softmax_forward", logits, -1)
+                np.testing.assert_array_equal(p[:2], [[1, 0, 0], [1, 0, 0]])
+                np.testing.assert_array_equal(p[2], [0, 0.5, 0.5])
+                ls = call(path, "log_softmax_forward", logits, -1)
+                assert np.all(np.isfinite(ls[:2, 0])) and ls[0, 1] == -2e4 and ls[2, 0] == -np.inf
+                np.testing.assert_allclose(ls[2, 1:], [-np.log(2)] * 2, rtol=1e-6)
+                assert np.isnan(p[3]).all() and np.isnan(ls[3]).all()  # as NumPy and PyTorch
+            for op in ("softmax_forward", "log_softmax_forward"):  # an all -inf row: NaN, as PyTorch, and no warning
+                assert np.isnan(call("dispatch", op, np.full((2, 3), -np.inf, dtype), 0)).all()
+
+
+MM_SHAPES = [(1, 1, 1), (0, 5, 3), (5, 0, 3), (7, 1025, 7), (70, 300, 530), (1025, 7, 9)]
+
+
+def mm_close(out, a, b, dtype, bias=None, act=lambda z: z):
+    """out == act(a @ b + bias) within rtol of |a| @ |b| + |bias| (the scale of the rounding), in float64."""
+    a, b, c = a.astype(F64), b.astype(F64), 0 if bias is None else bias.astype(F64)
+    close(out, act(a @ b + c), dtype, (a @ b).shape, np.abs(a) @ np.abs(b) + np.abs(c))
+
+
+@pytest.mark.parametrize("dtype,path", [(F64, "numba"), (F32, "numba"), (F32, "numba-parallel")])
+@pytest.mark.parametrize("m,k,n", MM_SHAPES)
+def test_matmul_blocked(m, k, n, dtype, path):
+    a, b = randn((m, k), dtype, "T"), randn((k, n), dtype, "strided", seed=1)
+    mm_close(call(path, "matmul", a, b), a, b, dtype)
+
+
+@pytest.mark.parametrize("dtype", [F32, F64])
+@pytest.mark.parametrize("sa,sb", [((8, 8), (8, 8)), ((7, 1025), (1025, 7)), ((0, 5), (5, 3)), ((2, 3, 4), (4, 5)),
+                                   ((3, 4), (2, 4, 5)), ((6,), (6, 2)), ((2, 6), (6,)), ((6,), (6,))])
+def test_matmul(sa, sb, dtype):
+    a, b = randn(sa, dtype, "T" if len(sa) == 2 else "C"), randn(sb, dtype, seed=1)
+    mm_close(call("dispatch", "matmul", a, b), a, b, dtype)
+
+
+@pytest.mark.parametrize("dtype,path", DTYPE_PATHS)
+@pytest.mark.parametrize("shape,layout", [((1,), "C"), ((7,), "C"), ((0, 5), "C"), ((1025, 7), "T"),
+                                          ((7, 1025), "strided"), ((5, 0), "C"), ((2, 3, 4), "T")])
+def test_bias(shape, layout, dtype, path):
+    x, b = randn(shape, dtype, layout), randn(shape[-1:], dtype, seed=1)
+    close(call(path, "bias_add", x, b), x.astype(F64) + b, dtype, shape)
+    lead = tuple(range(x.ndim - 1))
+    close(call(path, "bias_grad", x), x.astype(F64).sum(lead), dtype, shape[-1:], np.abs(x.astype(F64)).sum(lead))
+
+
+ACTS = {None: lambda y: y, "relu": lambda y: np.maximum(y, 0), "sigmoid": sigmoid64, "tanh": np.tanh}
+
+
+@pytest.mark.parametrize("dtype,path", DTYPE_PATHS)
+@pytest.mark.parametrize("act", list(ACTS))
+@pytest.mark.parametrize("sx,out_f,bias", [((7,), 3, True), ((0, 5), 3, True), ((64, 784), 128, True),
+                                           ((2, 3, 7), 1025, False), ((1025, 7), 9, True)])
+def test_linear_forward(sx, out_f, bias, act, dtype, path):
+    x, w = randn(sx, dtype, "T" if len(sx) == 2 else "C", scale=0.3), randn((out_f, sx[-1]), dtype, seed=1, scale=0.3)
+    b = randn((out_f,), dtype, seed=2) if bias else None
+    mm_close(call(path, "linear_forward", x, w, b, act), x, w.T, dtype, b, ACTS[act])
+
+
+def test_errors():
+    x32, x64 = np.ones((2, 3), F32), np.ones((2, 3), F64)
+    with pytest.raises(TypeError, match=r"relu_backward: .*float32\[2, 3\], float64\[2, 3\]"):
+        cpu.relu_backward(x32, x64)
+    with pytest.raises(TypeError, match="tanh_forward: expected float32 or float64"):
+        cpu.tanh_forward(np.ones(3, np.int64))
+    with pytest.raises(ValueError, match="sigmoid_backward: shapes must match"):
+        cpu.sigmoid_backward(x32, x32[:1])
+    with pytest.raises(ValueError, match=r"matmul: cannot multiply shapes \(2, 3\) @ \(2, 3\)"):
+        cpu.matmul(x32, x32)
+    with pytest.raises(ValueError, match="matmul: cannot multiply"):
+        cpu.matmul(np.ones((2, 2, 3), F32), np.ones((3, 3, 4), F32))
+    with pytest.raises(ValueError, match="matmul_blocked: expected 2-D"):
+        cpu.matmul_blocked(np.ones(3, F32), np.ones((3, 2), F32))
+    with pytest.raises(ValueError, match=r"bias_add: expected x \(\.\.\., F\) and b \(F,\), got x \(2, 3\), b \(2,\)"):
+        cpu.bias_add(x32, np.ones(2, F32))
+    with pytest.raises(ValueError, match="bias_grad: expected g"):
+        cpu.bias_grad(np.float32(1))
+    with pytest.raises(ValueError, match="linear_forward: activation"):
+        cpu.linear_forward(x32, x32, None, "gelu")
+    with pytest.raises(ValueError, match=r"linear_forward: expected .*got x \(2, 3\), w \(4, 2\), b None"):
+        cpu.linear_forward(x32, np.ones((4, 2), F32))
+    with pytest.raises(ValueError, match=r"linear_forward: expected .*b \(3,\)"):
+        cpu.linear_forward(x32, np.ones((4, 3), F32), np.ones(3, F32))
+
+
+def test_twins_have_their_own_cache_entries():
+    for t in Twins.all:
+        assert t.serial.py_func is not t.parallel.py_func
+        assert t.parallel.py_func.__qualname__ == t.serial.py_func.__qualname__ + "_par"
+        assert t.parallel.targetoptions.get("parallel") and not t.serial.targetoptions.get("parallel")
+
+
+def test_cache_dir_and_lazy_compile(tmp_path):
+    """Without NUMBA_CACHE_DIR, kernels cache under $XDG_CACHE_HOME/autograd_lite/numba; importing compiles none."""
+    code = (
+        "import numba, numpy as np\n"
+        "from autograd_lite.kernels import cpu\n"
+        "from autograd_lite.kernels.cpu._jit import Twins\n"
+        "assert not any(t.serial.signatures or t.parallel.signatures for t in Twins.all)\n"
+        "print(numba.config.CACHE_DIR)\n"
+        "cpu.relu_backward(np.ones(3), np.ones(3))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env.update(XDG_CACHE_HOME=str(tmp_path), PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    cache = tmp_path / "autograd_lite" / "numba"
+    assert r.stdout.strip() == str(cache)
+    assert any(p.name.startswith("activations._relu_bwd-") for p in cache.rglob("*.nbi")), list(cache.rglob("*"))
+
+
+def test_kernel_table_names():
+    mm = importlib.import_module("autograd_lite.kernels.cpu.matmul")  # cpu.matmul is the function, not the module
+    assert cpu.matmul is mm.matmul and cpu.PATHS["matmul"]["numba"] is mm.matmul_blocked
+    assert all(callable(getattr(cpu, name)) for name in cpu.__all__)
