@@ -875,3 +875,16 @@ def test_zero_d_results_are_proper_tensors(fn, kind):
     assert isinstance(ours.numpy(), np.ndarray)
     assert repr(ours) == repr(theirs).replace("torch.", f"{LIB}.")
     assert ours.item() == theirs.item()
+
+
+@pytest.mark.parametrize("op", ["relu", "sigmoid", "tanh", "softmax", "log_softmax"])
+def test_float16_activations_compute_in_float32_and_keep_dtype(op):
+    x = al.tensor([[-1.5, 0.25, 2.0]], dtype=al.float16, requires_grad=True)
+    fn = (lambda t: getattr(t, op)(dim=1)) if "softmax" in op else (lambda t: getattr(t, op)())
+    y = fn(x)
+    (y * al.tensor([[1., 2., 3.]], dtype=al.float16)).sum().backward()
+    ref = x.detach().float().requires_grad_()
+    (fn(ref) * al.tensor([[1., 2., 3.]])).sum().backward()
+    assert y.dtype == al.float16 and x.grad.dtype == al.float16
+    np.testing.assert_allclose(y.detach().numpy(), fn(ref).detach().numpy(), rtol=2e-3, atol=2e-3)
+    np.testing.assert_allclose(x.grad.numpy(), ref.grad.numpy(), rtol=2e-3, atol=2e-3)

@@ -133,6 +133,14 @@ def promote_pair(a, b):
     return promote_pair(a, as_tensor(b, a))
 
 
+def via_kernel_dtype(fn, x, *args):
+    """`fn(x, *args)` for float32/float64 `x`; other floats (float16) go through float32, as the
+    kernels take only those two."""
+    if x._data.dtype.itemsize >= 4:
+        return fn(x, *args)
+    return cast(fn(cast(x, _dtype.float32), *args), x.dtype)
+
+
 def to_float(x):
     """Int and bool tensors become float32 (PyTorch's rule for exp, log, sqrt, division, ...)."""
     return x if x._data.dtype.kind == "f" else cast(x, _dtype.float32)

@@ -3,7 +3,8 @@ import math
 
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import kernels_of, promote_pair, quiet, to_float, xp_of, as_tensor, wrap
+from ._util import (kernels_of, promote_pair, quiet, to_float, xp_of, as_tensor, wrap,
+                    via_kernel_dtype)
 
 
 # ---- arithmetic (the second operand may be a Python scalar: it gets no gradient) ---------------
@@ -408,15 +409,15 @@ def cos(x):
 
 
 def tanh(x):
-    return Tanh.apply(to_float(x))
+    return via_kernel_dtype(Tanh.apply, to_float(x))
 
 
 def sigmoid(x):
-    return Sigmoid.apply(to_float(x))
+    return via_kernel_dtype(Sigmoid.apply, to_float(x))
 
 
 def relu(x):
-    return Relu.apply(x)
+    return via_kernel_dtype(Relu.apply, x) if x._data.dtype.kind == "f" else Relu.apply(x)
 
 
 def clamp(x, min=None, max=None):

@@ -1,6 +1,7 @@
 """Neural-network ops on the kernel table: softmax, log_softmax, linear (+ fused activation)."""
 from ..autograd.function import Function
-from ._util import canon_dim, kernels_of, to_float, promote_pair
+from .. import _dtype
+from ._util import canon_dim, cast, kernels_of, to_float, promote_pair, via_kernel_dtype
 
 
 class Softmax(Function):
@@ -32,12 +33,12 @@ def _softmax_dim(x, dim, op):
 
 def softmax(x, dim=None, dtype=None):
     x = x.to(dtype) if dtype is not None else to_float(x)
-    return Softmax.apply(x, _softmax_dim(x, dim, "softmax"))
+    return via_kernel_dtype(Softmax.apply, x, _softmax_dim(x, dim, "softmax"))
 
 
 def log_softmax(x, dim=None, dtype=None):
     x = x.to(dtype) if dtype is not None else to_float(x)
-    return LogSoftmax.apply(x, _softmax_dim(x, dim, "log_softmax"))
+    return via_kernel_dtype(LogSoftmax.apply, x, _softmax_dim(x, dim, "log_softmax"))
 
 
 _ACT_BACKWARD = {"relu": "relu_backward", "sigmoid": "sigmoid_backward", "tanh": "tanh_backward"}
@@ -84,6 +85,10 @@ def linear(x, weight, bias=None, activation=None):
         raise RuntimeError(f"linear: bias of shape {tuple(bias.shape)} does not match weight of "
                            f"shape {tuple(weight.shape)}")
     x, weight = promote_pair(x, weight)
+    if x._data.dtype.itemsize < 4:      # float16: the kernels run in float32
+        out = linear(cast(x, _dtype.float32), cast(weight, _dtype.float32),
+                     None if bias is None else cast(bias, _dtype.float32), activation)
+        return cast(out, x.dtype)
     if bias is not None and bias.ndim == 0:
         bias = bias.expand(weight.shape[0])
     return Linear.apply(x, weight, bias, activation)
