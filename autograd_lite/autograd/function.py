@@ -67,11 +67,11 @@ class Function:
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
-        raise NotImplementedError("subclasses of Function define forward(ctx, ...)")
+        raise RuntimeError(f"{type(ctx).__name__} must define forward(ctx, ...) as a staticmethod")
 
     @staticmethod
     def backward(ctx, grad):
-        raise NotImplementedError("subclasses of Function define backward(ctx, grad)")
+        raise RuntimeError(f"{type(ctx).__name__} must define backward(ctx, grad) as a staticmethod")
 
     @classmethod
     def apply(cls, *args, **kwargs):

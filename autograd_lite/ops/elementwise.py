@@ -323,43 +323,41 @@ class Cos(Function):
         return -g * xp_of(x).sin(x)
 
 
-class Tanh(Function):
+class Activation(Function):
+    """An activation on the kernel table: `<kernel>_forward(x)` and `<kernel>_backward(g, out)`,
+    the backward written in terms of the saved output."""
+    kernel = None
+
     @staticmethod
     def forward(ctx, x):
-        out = kernels_of(x).tanh_forward(x)
+        out = getattr(kernels_of(x), ctx.kernel + "_forward")(x)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, g):
         out, = ctx._saved
-        return kernels_of(out).tanh_backward(g, out)
+        return getattr(kernels_of(out), ctx.kernel + "_backward")(g, out)
 
 
-class Sigmoid(Function):
+class Tanh(Activation):
+    kernel = "tanh"
+
+
+class Sigmoid(Activation):
+    kernel = "sigmoid"
+
+
+class Relu(Activation):
+    kernel = "relu"
+
     @staticmethod
     def forward(ctx, x):
-        out = kernels_of(x).sigmoid_forward(x)
+        if x.dtype.kind == "f":
+            return Activation.forward(ctx, x)
+        out = xp_of(x).maximum(x, 0)      # integer relu: no kernel, no gradient
         ctx.save_for_backward(out)
         return out
-
-    @staticmethod
-    def backward(ctx, g):
-        out, = ctx._saved
-        return kernels_of(out).sigmoid_backward(g, out)
-
-
-class Relu(Function):
-    @staticmethod
-    def forward(ctx, x):
-        out = kernels_of(x).relu_forward(x) if x.dtype.kind == "f" else xp_of(x).maximum(x, 0)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        out, = ctx._saved
-        return kernels_of(out).relu_backward(g, out)
 
 
 class Clamp(Function):
