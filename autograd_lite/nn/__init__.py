@@ -1,2 +1,7 @@
-"""Neural-network building blocks (functional ops now; modules arrive with the nn issue)."""
-from . import functional
+"""Neural-network building blocks, as ``torch.nn``: Module, Parameter, layers, containers,
+losses, ``nn.functional`` and ``nn.init``."""
+from .parameter import Parameter
+from .modules import (Module, Identity, Linear, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Softmax,
+                      LogSoftmax, Dropout, Flatten, Sequential, ModuleList, ModuleDict, NLLLoss,
+                      CrossEntropyLoss, MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss)
+from . import functional, init
