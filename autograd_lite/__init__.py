@@ -25,6 +25,8 @@ from .ops import (add, sub, mul, div, pow, maximum, minimum, neg, abs, exp, log,
                   argmin, topk, all, any, reshape, flatten, squeeze, unsqueeze, permute,
                   transpose, t, cat, stack, clone)
 from . import nn
+from . import utils
+from .serialization import save, load
 
 half, float, double = float16, float32, float64          # noqa: A001
 short, int, long = int16, int32, int64                   # noqa: A001

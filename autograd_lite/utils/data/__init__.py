@@ -1,0 +1,15 @@
+"""Datasets and loaders, as in ``torch.utils.data``::
+
+    from autograd_lite.utils.data import TensorDataset, DataLoader
+    loader = DataLoader(TensorDataset(images, labels), batch_size=64, shuffle=True)
+    for images, labels in loader:
+        ...
+"""
+from .dataset import Dataset, TensorDataset, Subset, ConcatDataset, random_split
+from .sampler import Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler, BatchSampler
+from .collate import default_collate, default_convert
+from .dataloader import DataLoader
+
+__all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "Sampler",
+           "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler",
+           "default_collate", "default_convert", "DataLoader"]
