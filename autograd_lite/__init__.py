@@ -25,6 +25,7 @@ from .ops import (add, sub, mul, div, pow, maximum, minimum, neg, abs, exp, log,
                   argmin, topk, all, any, reshape, flatten, squeeze, unsqueeze, permute,
                   transpose, t, cat, stack, clone)
 from . import nn
+from . import optim
 from . import utils
 from .serialization import save, load
 

@@ -7,7 +7,10 @@ from .indexing import index, index_put, gather, where, masked_fill, copy_slices,
 from .linalg import matmul, mm, bmm, dot
 from .misc import (to_device, remainder, logical_not, logical_and, logical_or, logical_xor,
                    allclose, isclose, split, chunk, unbind, nonzero)
+from .activation import leaky_relu, elu, dropout
 from .nn import softmax, log_softmax, linear
+from .loss import (nll_loss, cross_entropy, mse_loss, l1_loss, binary_cross_entropy,
+                   binary_cross_entropy_with_logits)
 from .reduction import (sum, mean, prod, var, std, logsumexp, max, min, argmax, argmin, topk,
                         all, any)
 from .shape import (reshape, view, flatten, squeeze, unsqueeze, expand, permute, transpose, t,

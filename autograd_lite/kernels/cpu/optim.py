@@ -1,0 +1,250 @@
+"""Optimizer updates, in place: one fused pass over a parameter, its gradient and its state buffers
+per call, with torch.optim's formulas in torch.optim's order of operations.
+
+Scalars that change from step to step (Adam's step size and bias correction, Adagrad's decayed lr, AdamW's
+decay factor) come from the optimizer, computed in Python. Each kernel casts its scalars to the parameter's
+dtype once and computes in that dtype, as PyTorch's CPU kernels do. A None buffer switches its part of the
+rule off: Adam's max_exp_avg_sq (amsgrad), RMSprop's grad_avg (centered) and momentum_buffer (momentum).
+
+float32/float64 C-contiguous arrays run the numba loop directly; other float dtypes (float16) and strided
+arrays run it on float32 (or contiguous) copies that are written back, like the library's float16 ops.
+Parallel from _jit.PAR_MIN elements. PATHS[name]: the public kernel ("numba") and its NumPy formula
+("numpy", same signature, also in place: the reference of tests and benchmarks).
+"""
+import numpy as np
+
+from ._jit import FLOATS, PAR_MIN, jit, prange, twins
+
+
+@jit
+def _lerp(a, b, w, w1, small):
+    """PyTorch's lerp(a, b, w), given w1 = 1 - w (in a's dtype) and small = |w| < 0.5, which picks the formula."""
+    return a + w * (b - a) if small else b - (b - a) * w1
+
+
+@twins(PAR_MIN)
+def _sgd(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, maximize, first_step):
+    t = p.dtype.type
+    lr_, mom, keep, wd = t(lr), t(momentum), t(1.0 - dampening), t(weight_decay)
+    use_wd, use_mom = weight_decay != 0, momentum != 0
+    for i in prange(p.size):
+        d = -g[i] if maximize else g[i]
+        if use_wd:
+            d = d + wd * p[i]
+        if use_mom:
+            b = d if first_step else buf[i] * mom + keep * d
+            buf[i] = b
+            d = d + mom * b if nesterov else b
+        p[i] = p[i] - lr_ * d
+
+
+@twins(PAR_MIN)
+def _adam(p, g, m, v, vmax, beta1, beta2, eps, weight_decay, param_scale, step_size, bc2_sqrt, amsgrad,
+          maximize):
+    t = p.dtype.type
+    w, b2, keep2, eps_, wd = t(1.0 - beta1), t(beta2), t(1.0 - beta2), t(eps), t(weight_decay)
+    w1, small = t(1) - w, abs(1.0 - beta1) < 0.5
+    scale, ss, bc2 = t(param_scale), t(step_size), t(bc2_sqrt)
+    use_wd, use_scale = weight_decay != 0, param_scale != 1
+    for i in prange(p.size):
+        d = -g[i] if maximize else g[i]
+        x = p[i] * scale if use_scale else p[i]
+        if use_wd:
+            d = d + wd * x
+        mi = _lerp(m[i], d, w, w1, small)
+        vi = v[i] * b2 + keep2 * d * d
+        m[i] = mi
+        v[i] = vi
+        if amsgrad:
+            vm = vmax[i]
+            vi = vi if vi >= vm or vi != vi else vm       # torch.maximum: NaN wins
+            vmax[i] = vi
+        p[i] = x - ss * (mi / (np.sqrt(vi) / bc2 + eps_))
+
+
+@twins(PAR_MIN)
+def _rmsprop(p, g, sq, gavg, buf, lr, alpha, eps, weight_decay, momentum, centered, maximize):
+    t = p.dtype.type
+    lr_, a, keep, eps_, wd, mom = t(lr), t(alpha), t(1.0 - alpha), t(eps), t(weight_decay), t(momentum)
+    w1, small = t(1) - keep, abs(1.0 - alpha) < 0.5
+    use_wd, use_mom = weight_decay != 0, momentum != 0
+    for i in prange(p.size):
+        d = -g[i] if maximize else g[i]
+        x = p[i]
+        if use_wd:
+            d = d + wd * x
+        s = sq[i] * a + keep * d * d
+        sq[i] = s
+        if centered:
+            ga = _lerp(gavg[i], d, keep, w1, small)
+            gavg[i] = ga
+            s = s - ga * ga
+        avg = np.sqrt(s) + eps_
+        if use_mom:
+            b = buf[i] * mom + d / avg
+            buf[i] = b
+            p[i] = x - lr_ * b
+        else:
+            p[i] = x - lr_ * (d / avg)
+
+
+@twins(PAR_MIN)
+def _adagrad(p, g, s, clr, eps, weight_decay, maximize):
+    t = p.dtype.type
+    clr_, eps_, wd = t(clr), t(eps), t(weight_decay)
+    use_wd = weight_decay != 0
+    for i in prange(p.size):
+        d = -g[i] if maximize else g[i]
+        x = p[i]
+        if use_wd:
+            d = d + wd * x
+        si = s[i] + d * d
+        s[i] = si
+        p[i] = x - clr_ * (d / (np.sqrt(si) + eps_))
+
+
+def _bad(op, arrays):
+    raise TypeError(f"{op}: expected float arrays of one dtype and shape (param, grad, buffers), got "
+                    + ", ".join("None" if a is None else f"{a.dtype}{list(a.shape)}" for a in arrays))
+
+
+def _run(op, kernel, arrays, scalars):
+    """kernel(*raveled arrays, *scalars), arrays = (param, grad, *buffers): param and the buffers are updated in
+    place. A None buffer is passed as param (its flag is off: the kernel never touches it)."""
+    param = arrays[0]
+    dt, shape = param.dtype, param.shape
+    if dt.kind != "f" or arrays[1] is None:
+        _bad(op, arrays)
+    direct = dt in FLOATS
+    flat = []
+    for a in arrays:
+        if a is None:
+            a = param
+        elif a.dtype != dt or a.shape != shape:
+            _bad(op, arrays)
+        direct = direct and a.flags.c_contiguous
+        flat.append(a.ravel())
+    if direct:
+        kernel.pick(param.size)(*flat, *scalars)
+        return param
+    wdt = dt if dt in FLOATS else np.dtype(np.float32)    # float16: computed in float32, like the float16 ops
+    work = [None if a is None else np.ascontiguousarray(a, wdt) for a in arrays]
+    _run(op, kernel, work, scalars)
+    for i, (a, w) in enumerate(zip(arrays, work)):
+        if i != 1 and a is not None and w is not a:      # grad (1) is read only
+            a[...] = w
+    return param
+
+
+def sgd_update(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
+               nesterov=False, maximize=False, first_step=False):
+    """SGD step in place: d = ±grad + weight_decay * param; with momentum, buf = d on the first step
+    (first_step=True: momentum_buffer's contents are ignored), else momentum * buf + (1 - dampening) * d,
+    and d = d + momentum * buf (nesterov) or buf; param -= lr * d. Returns param."""
+    if momentum != 0 and momentum_buffer is None:
+        raise ValueError("sgd_update: momentum != 0 needs a momentum_buffer")
+    return _run("sgd_update", _sgd, (param, grad, momentum_buffer), (
+        float(lr), float(momentum), float(dampening), float(weight_decay), bool(nesterov), bool(maximize),
+        bool(first_step)))
+
+
+def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, beta2, eps, weight_decay, param_scale,
+                step_size, bias_correction2_sqrt, maximize=False):
+    """Adam/AdamW step in place: param *= param_scale (AdamW: 1 - lr * weight_decay, else 1); d = ±grad +
+    weight_decay * param (Adam's coupled decay, 0 for AdamW); exp_avg = lerp(exp_avg, d, 1 - beta1);
+    exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * d * d; max_exp_avg_sq (amsgrad; None: off) = its max
+    with exp_avg_sq; param -= step_size * exp_avg / (sqrt(v) / bias_correction2_sqrt + eps), v the max
+    under amsgrad. step_size = lr / (1 - beta1 ** step). Returns param."""
+    return _run("adam_update", _adam, (param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq), (
+        float(beta1), float(beta2), float(eps), float(weight_decay), float(param_scale),
+        float(step_size), float(bias_correction2_sqrt), max_exp_avg_sq is not None, bool(maximize)))
+
+
+def rmsprop_update(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps, weight_decay=0.0,
+                   momentum=0.0, maximize=False):
+    """RMSprop step in place: d = ±grad + weight_decay * param; square_avg = alpha * square_avg +
+    (1 - alpha) * d * d; centered (grad_avg not None): grad_avg = lerp(grad_avg, d, 1 - alpha) and
+    avg = sqrt(square_avg - grad_avg ** 2) + eps, else sqrt(square_avg) + eps; with momentum,
+    buf = momentum * buf + d / avg and param -= lr * buf, else param -= lr * d / avg. Returns param."""
+    if momentum != 0 and momentum_buffer is None:
+        raise ValueError("rmsprop_update: momentum != 0 needs a momentum_buffer")
+    return _run("rmsprop_update", _rmsprop, (param, grad, square_avg, grad_avg, momentum_buffer), (
+        float(lr), float(alpha), float(eps), float(weight_decay), float(momentum),
+        grad_avg is not None, bool(maximize)))
+
+
+def adagrad_update(param, grad, state_sum, clr, eps, weight_decay=0.0, maximize=False):
+    """Adagrad step in place: d = ±grad + weight_decay * param; state_sum += d * d;
+    param -= clr * d / (sqrt(state_sum) + eps), clr = lr / (1 + (step - 1) * lr_decay). Returns param."""
+    return _run("adagrad_update", _adagrad, (param, grad, state_sum), (
+        float(clr), float(eps), float(weight_decay), bool(maximize)))
+
+
+# ---- the NumPy formulas (torch.optim's single-tensor code, op by op), for tests and benchmarks ---------
+def _decayed(p, g, weight_decay, maximize):
+    d = -g if maximize else g
+    return d + weight_decay * p if weight_decay != 0 else d
+
+
+def _sgd_numpy(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
+               maximize=False, first_step=False):
+    d = _decayed(param, grad, weight_decay, maximize)
+    if momentum != 0:
+        buf = momentum_buffer
+        if first_step:
+            buf[...] = d
+        else:
+            buf *= momentum
+            buf += (1 - dampening) * d
+        d = d + momentum * buf if nesterov else buf
+    param -= lr * d
+    return param
+
+
+def _adam_numpy(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, beta2, eps, weight_decay, param_scale,
+                step_size, bias_correction2_sqrt, maximize=False):
+    if param_scale != 1:
+        param *= param_scale
+    d = _decayed(param, grad, weight_decay, maximize)
+    exp_avg += (1 - beta1) * (d - exp_avg)
+    exp_avg_sq *= beta2
+    exp_avg_sq += (1 - beta2) * d * d
+    v = exp_avg_sq
+    if max_exp_avg_sq is not None:
+        v = np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+    param -= step_size * (exp_avg / (np.sqrt(v) / bias_correction2_sqrt + eps))
+    return param
+
+
+def _rmsprop_numpy(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps, weight_decay=0.0,
+                   momentum=0.0, maximize=False):
+    d = _decayed(param, grad, weight_decay, maximize)
+    square_avg *= alpha
+    square_avg += (1 - alpha) * d * d
+    if grad_avg is not None:
+        grad_avg += (1 - alpha) * (d - grad_avg)
+        avg = np.sqrt(square_avg - grad_avg * grad_avg) + eps
+    else:
+        avg = np.sqrt(square_avg) + eps
+    if momentum != 0:
+        momentum_buffer *= momentum
+        momentum_buffer += d / avg
+        param -= lr * momentum_buffer
+    else:
+        param -= lr * (d / avg)
+    return param
+
+
+def _adagrad_numpy(param, grad, state_sum, clr, eps, weight_decay=0.0, maximize=False):
+    d = _decayed(param, grad, weight_decay, maximize)
+    state_sum += d * d
+    param -= clr * (d / (np.sqrt(state_sum) + eps))
+    return param
+
+
+PATHS = {
+    "sgd_update": {"numba": sgd_update, "numpy": _sgd_numpy},
+    "adam_update": {"numba": adam_update, "numpy": _adam_numpy},
+    "rmsprop_update": {"numba": rmsprop_update, "numpy": _rmsprop_numpy},
+    "adagrad_update": {"numba": adagrad_update, "numpy": _adagrad_numpy},
+}

@@ -1,0 +1,408 @@
+"""Loss functions with torch.nn.functional's signatures: cross_entropy (class indices: one fused kernel
+pair; class probabilities: log_softmax and products), nll_loss, mse_loss, l1_loss, binary_cross_entropy,
+binary_cross_entropy_with_logits; reduction 'mean' | 'sum' | 'none'."""
+import math
+import warnings
+
+from ..autograd.function import Function
+from ._util import kernels_of, promote_pair, quiet, via_kernel_dtype, xp_of
+from .elementwise import abs as _abs, add, mul, neg, sub
+from .nn import log_softmax
+from .reduction import sum as _sum
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduction(op, reduction, size_average=None, reduce=None):
+    """The reduction to apply; PyTorch's deprecated size_average/reduce, when given, override it."""
+    if size_average is not None or reduce is not None:
+        reduction = "none" if reduce is False else "sum" if size_average is False else "mean"
+        warnings.warn("size_average and reduce args will be deprecated, please use "
+                      f"reduction='{reduction}' instead.", stacklevel=3)
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{op}: {reduction} is not a valid value for reduction (expected 'mean', 'sum' or "
+                         "'none')")
+    return reduction
+
+
+def _divide(s, n):
+    """s / n; 0 / 0 is nan silently, as in PyTorch (a mean over nothing)."""
+    if n:
+        return s / n
+    with quiet(xp_of(s)):
+        return s / n
+
+
+def _reduce(loss, reduction):
+    if reduction == "none":
+        return loss
+    s = loss.sum()
+    return s if reduction == "sum" else _divide(s, loss.size)
+
+
+def _unreduce(g, reduction, n):
+    """The gradient of one element of the unreduced loss (a factor that broadcasts against it)."""
+    return _divide(g, n) if reduction == "mean" else g
+
+
+def _float_pair(op, input, target):
+    input, target = promote_pair(input, target)
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"{op}: not implemented for {input.dtype.name} input and target: pass "
+                                  "floating-point tensors")
+    return input, target
+
+
+def _weights_broadcast(op, input, **weights):
+    """Each given weight must broadcast to the input's shape (not beyond it), as PyTorch expands it."""
+    shape = tuple(input.shape)
+    for name, w in weights.items():
+        if w is None:
+            continue
+        try:
+            ok = xp_of(input._data).broadcast_shapes(tuple(w.shape), shape) == shape
+        except ValueError:
+            ok = False
+        if not ok:
+            raise RuntimeError(f"{op}: {name} of shape {tuple(w.shape)} does not broadcast to the input's "
+                               f"shape {shape}")
+
+
+def _raw(t, like):
+    return None if t is None else t._data.astype(like._data.dtype, copy=False)
+
+
+# ---- regression losses: mse_loss, l1_loss ------------------------------------------------------
+
+class _DifferenceLoss(Function):
+    """reduce(value(input - target)), input and target broadcast together."""
+
+    @staticmethod
+    def forward(ctx, a, b, reduction):
+        d = a - b
+        ctx.save_for_backward(d)
+        ctx.reduction = reduction
+        return _reduce(ctx.value(d), reduction)
+
+    @staticmethod
+    def backward(ctx, g):
+        d, = ctx._saved
+        gd = ctx.slope(d, _unreduce(g, ctx.reduction, d.size))
+        return (gd if ctx._inputs[0] is not None else None,
+                -gd if ctx._inputs[1] is not None else None, None)
+
+
+class MSELoss(_DifferenceLoss):
+    op_name = "mse_loss"
+    value = staticmethod(lambda d: d * d)
+    slope = staticmethod(lambda d, g: d * (2 * g))
+
+
+class L1Loss(_DifferenceLoss):
+    op_name = "l1_loss"
+    value = staticmethod(lambda d: xp_of(d).abs(d))
+    slope = staticmethod(lambda d, g: xp_of(d).sign(d) * g)
+
+
+def _difference_loss(cls, error, input, target, size_average, reduce, reduction, weight):
+    op = cls.op_name
+    if tuple(target.shape) != tuple(input.shape):
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
+                      f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
+                      "Please ensure they have the same size.", stacklevel=3)
+    reduction = _reduction(op, reduction, size_average, reduce)
+    input, target = _float_pair(op, input, target)
+    if weight is None:
+        return cls.apply(input, target, reduction)
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError(f"{op}: Weights and input must have the same size (weight of shape "
+                         f"{tuple(weight.shape)}, input of shape {tuple(input.shape)}).")
+    loss = mul(error(sub(input, target)), weight)
+    if reduction == "none":
+        return loss
+    return _sum(loss) if reduction == "sum" else _sum(loss) / _sum(weight)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean squared error ``(input - target) ** 2``, reduced; `weight` (input's shape) weighs each
+    element and a 'mean' then divides by its sum. A target of another shape broadcasts, with
+    PyTorch's UserWarning."""
+    return _difference_loss(MSELoss, lambda d: mul(d, d), input, target, size_average, reduce, reduction,
+                            weight)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean absolute error ``|input - target|``, reduced; otherwise as `mse_loss`."""
+    return _difference_loss(L1Loss, _abs, input, target, size_average, reduce, reduction, weight)
+
+
+# ---- binary cross-entropy --------------------------------------------------------------------
+
+def _weighted(ctx, loss, w, reduction, *saved):
+    """The forward's end: loss * w (w None: 1) reduced, `saved` kept for backward."""
+    ctx.save_for_backward(*saved)
+    ctx.reduction = reduction
+    return _reduce(loss if w is None else loss * w, reduction)
+
+
+def _weighted_grad(ctx, g, x, w):
+    """The backward's start: the gradient of each element's loss, times w."""
+    g = _unreduce(g, ctx.reduction, x.size)
+    return g if w is None else g * w
+
+
+class BinaryCrossEntropy(Function):
+    """-w * (t * max(log x, -100) + (1 - t) * max(log(1 - x), -100)), reduced."""
+    op_name = "binary_cross_entropy"
+
+    @staticmethod
+    def forward(ctx, x, t, w, reduction):
+        xp = xp_of(x)
+        for name, a in (("input", x), ("target", t)):
+            if not ((a >= 0) & (a <= 1)).all():
+                raise RuntimeError(f"binary_cross_entropy: all elements of {name} should be between 0 and 1")
+        with quiet(xp):
+            log_x, log_1mx = xp.maximum(xp.log(x), -100), xp.maximum(xp.log1p(-x), -100)
+        return _weighted(ctx, (t - 1) * log_1mx - t * log_x, w, reduction, x, t, w, log_x, log_1mx)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t, w, log_x, log_1mx = ctx._saved
+        g = _weighted_grad(ctx, g, x, w)
+        gx = gt = None
+        if ctx._inputs[0] is not None:   # PyTorch's form: (x - t) / max(x (1 - x), 1e-12)
+            gx = g * (x - t) / xp_of(x).maximum((1 - x) * x, 1e-12)
+        if ctx._inputs[1] is not None:
+            gt = g * (log_1mx - log_x)
+        return gx, gt, None, None
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """w * ((1 - t) * x - (1 + (pw - 1) * t) * log(sigmoid(x))), with log(sigmoid(x)) computed as
+    min(x, 0) - log1p(exp(-|x|)): no overflow for any x."""
+    op_name = "binary_cross_entropy_with_logits"
+
+    @staticmethod
+    def forward(ctx, x, t, w, pw, reduction):
+        xp = xp_of(x)
+        log_sig = xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
+        loss = (1 - t) * x - (log_sig if pw is None else (1 + (pw - 1) * t) * log_sig)
+        return _weighted(ctx, loss, w, reduction, x, t, w, pw, log_sig)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t, w, pw, log_sig = ctx._saved
+        xp = xp_of(x)
+        g = _weighted_grad(ctx, g, x, w)
+        gx = gt = None
+        if ctx._inputs[0] is not None:   # (1 - t) - lw * sigmoid(-x), lw = 1 + (pw - 1) t
+            e = xp.exp(-xp.abs(x))
+            sig_neg = xp.where(x >= 0, e, 1) / (1 + e)
+            gx = g * ((1 - t) - (sig_neg if pw is None else (1 + (pw - 1) * t) * sig_neg))
+        if ctx._inputs[1] is not None:
+            gt = g * (-x if pw is None else -x - (pw - 1) * log_sig)
+        return gx, gt, None, None, None
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """Binary cross-entropy of probabilities `input` against `target` (same shape, both in [0, 1]);
+    the logs are clamped at -100, as in PyTorch; `weight` broadcasts to the input's shape."""
+    op = "binary_cross_entropy"
+    reduction = _reduction(op, reduction, size_average, reduce)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"{op}: Using a target size ({target.shape}) that is different to the input size "
+                         f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    input, target = _float_pair(op, input, target)
+    _weights_broadcast(op, input, weight=weight)
+    return BinaryCrossEntropy.apply(input, target, _raw(weight, input), reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """Binary cross-entropy of ``sigmoid(input)`` against `target`, computed stably from the logits;
+    `pos_weight` (broadcast against the target, e.g. one per class) weighs the positive term."""
+    op = "binary_cross_entropy_with_logits"
+    reduction = _reduction(op, reduction, size_average, reduce)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"{op}: Target size ({target.shape}) must be the same as input size ({input.shape})")
+    input, target = _float_pair(op, input, target)
+    _weights_broadcast(op, input, weight=weight, pos_weight=pos_weight)
+    return BinaryCrossEntropyWithLogits.apply(input, target, _raw(weight, input), _raw(pos_weight, input),
+                                              reduction)
+
+
+# ---- class-index losses: nll_loss, cross_entropy -------------------------------------------------
+
+def _rows(x):
+    """(N, C, d1, ...) as (N * d1 * ..., C) rows; (N, C) as is; (C,) as (1, C)."""
+    if x.ndim == 2:
+        return x
+    if x.ndim == 1:
+        return x.reshape(1, -1)
+    return xp_of(x).moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+
+
+def _unrows(g, shape):
+    """(R, C) rows back to the input's shape: the inverse of _rows."""
+    if len(shape) <= 2:
+        return g.reshape(shape)
+    return xp_of(g).moveaxis(g.reshape((shape[0],) + shape[2:] + (shape[1],)), -1, 1)
+
+
+def _row_args(x, target, weight):
+    """(x as rows, target flat, weight in x's dtype or None): the kernels' arguments."""
+    return _rows(x), target.reshape(-1), None if weight is None else weight.astype(x.dtype, copy=False)
+
+
+def _reduce_rows(losses, total, reduction, shape):
+    """Row losses reduced; a 'mean' divides by the total weight of the targets not ignored (all
+    ignored: 0 / 0 = nan, as in PyTorch)."""
+    if reduction == "none":
+        return losses.reshape(shape[:1] + shape[2:] if len(shape) > 1 else ())
+    s = losses.sum()
+    return s if reduction == "sum" else _divide(s, total)
+
+
+def _row_grad(g, total, reduction):
+    if reduction == "none":
+        return g.reshape(-1)
+    return g if reduction == "sum" else _divide(g, total)
+
+
+class NLLLoss(Function):
+    """-w[t] * x[t] per target (class dim 1), reduced; backward a scatter."""
+    op_name = "nll_loss"
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction):
+        rows, t, w = _row_args(x, target, weight)
+        losses, total = kernels_of(x).nll_loss_forward(rows, t, w, ignore_index)
+        ctx.save_for_backward(t, w)
+        ctx.shape, ctx.total, ctx.reduction, ctx.ignore_index = x.shape, total, reduction, ignore_index
+        return _reduce_rows(losses, total, reduction, x.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        t, w = ctx._saved
+        n = ctx.shape[1] if len(ctx.shape) > 1 else ctx.shape[0]
+        gx = kernels_of(g).nll_loss_backward(_row_grad(g, ctx.total, ctx.reduction), t, w, ctx.ignore_index, n)
+        return _unrows(gx, ctx.shape), None, None, None, None
+
+
+class CrossEntropy(Function):
+    """log_softmax and nll_loss (with label smoothing) in one kernel pair; the forward keeps the
+    softmax, the backward writes ``(softmax - onehot) * w / normaliser`` straight into the gradient."""
+    op_name = "cross_entropy"
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction, label_smoothing):
+        rows, t, w = _row_args(x, target, weight)
+        losses, probs, total = kernels_of(x).cross_entropy_forward(rows, t, w, ignore_index, label_smoothing)
+        ctx.save_for_backward(probs, t, w)
+        ctx.shape, ctx.total, ctx.reduction = x.shape, total, reduction
+        ctx.options = ignore_index, label_smoothing
+        return _reduce_rows(losses, total, reduction, x.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        probs, t, w = ctx._saved
+        gx = kernels_of(probs).cross_entropy_backward(_row_grad(g, ctx.total, ctx.reduction), probs, t, w,
+                                                      *ctx.options)
+        return _unrows(gx, ctx.shape), None, None, None, None, None
+
+
+def _n_classes(op, input):
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"{op}: not implemented for {input.dtype.name} input: expected "
+                                  "floating-point scores of shape (C,), (N, C) or (N, C, d1, ...)")
+    if input.ndim == 0:
+        raise ValueError(f"{op}: expected input of shape (C,), (N, C) or (N, C, d1, ...), got a 0-d tensor")
+    return input.shape[1] if input.ndim > 1 else input.shape[0]
+
+
+def _check_class_target(op, input, target):
+    """PyTorch's checks (and exception types) on a target of class indices."""
+    shape, tshape = tuple(input.shape), tuple(target.shape)
+    if target._data.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}: expected a target of class indices with an integer dtype (int64), but got "
+                           f"{target.dtype.name} (target of shape {tshape}, input of shape {shape})")
+    if len(shape) == 1:
+        if target.numel() != 1 or len(tshape) > 1:
+            raise ValueError(f"{op}: For 1D input, 1D target must have size 1, but got target size: "
+                             f"{tshape} (input of shape {shape})")
+        return
+    if len(shape) == 2 and len(tshape) > 1:
+        raise RuntimeError(f"{op}: 0D or 1D target tensor expected, multi-target not supported (target of "
+                           f"shape {tshape}, input of shape {shape})")
+    batch = tshape[0] if tshape else 0
+    if batch != shape[0]:
+        raise ValueError(f"{op}: Expected input batch_size ({shape[0]}) to match target batch_size ({batch}) "
+                         f"(input of shape {shape}, target of shape {tshape}).")
+    if tshape != shape[:1] + shape[2:]:
+        raise RuntimeError(f"{op}: Expected target size {list(shape[:1] + shape[2:])}, got {list(tshape)} "
+                           f"(input of shape {shape})")
+
+
+def _class_weight(op, weight, n):
+    if weight is not None and tuple(weight.shape) != (n,):
+        raise RuntimeError(f"{op}: weight tensor should be defined either for all {n} classes or no classes but "
+                           f"got weight tensor of shape: {list(weight.shape)}")
+    return None if weight is None else weight._data
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """Negative log-likelihood of log-probabilities `input` (C,), (N, C) or (N, C, d1, ...) at the class
+    indices `target` (), (N,) or (N, d1, ...); `weight` (C,) weighs each class, targets equal to
+    `ignore_index` count for nothing, and a 'mean' divides by the total weight of the others.
+
+    Example: ``nll_loss(log_softmax(logits, 1), labels)``
+    """
+    op = "nll_loss"
+    reduction = _reduction(op, reduction, size_average, reduce)
+    n = _n_classes(op, input)
+    _check_class_target(op, input, target)
+    return via_kernel_dtype(NLLLoss.apply, input, target, _class_weight(op, weight, n), int(ignore_index),
+                            reduction)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """Cross-entropy of logits `input` (C,), (N, C) or (N, C, d1, ...) against class indices `target`
+    (), (N,) or (N, d1, ...) (one fused, stable kernel: ``nll_loss(log_softmax(input, 1), target)``
+    in one pass), or against class probabilities of the input's shape. `weight`, `ignore_index`
+    and `label_smoothing` (mixes ``label_smoothing / C`` of the uniform distribution into the
+    target) as in PyTorch.
+
+    Example: ``loss = cross_entropy(model(x), labels); loss.backward()``
+    """
+    op = "cross_entropy"
+    reduction = _reduction(op, reduction, size_average, reduce)
+    n = _n_classes(op, input)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"{op}: label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if tuple(target.shape) == tuple(input.shape):
+        return _cross_entropy_probs(input, target, weight, ignore_index, reduction, label_smoothing, n)
+    _check_class_target(op, input, target)
+    return via_kernel_dtype(CrossEntropy.apply, input, target, _class_weight(op, weight, n), int(ignore_index),
+                            reduction, float(label_smoothing))
+
+
+def _cross_entropy_probs(input, target, weight, ignore_index, reduction, label_smoothing, n):
+    """-sum_c w_c * p_c * log_softmax(input)_c per sample: target p of class probabilities."""
+    if not target.dtype.is_floating_point:
+        raise RuntimeError("cross_entropy: Expected floating point type for target with class probabilities, "
+                           f"got {target.dtype.name} (target of shape {tuple(target.shape)})")
+    if ignore_index >= 0:
+        raise RuntimeError("cross_entropy: ignore_index is not supported for floating point target")
+    _class_weight("cross_entropy", weight, n)
+    dim = 1 if input.ndim > 1 else 0
+    if label_smoothing > 0:
+        target = add(mul(target, 1 - label_smoothing), label_smoothing / n)
+    loss = mul(log_softmax(input, dim), target)
+    if weight is not None:
+        loss = mul(loss, weight.reshape((n,) + (1,) * (input.ndim - 2)) if input.ndim > 1 else weight)
+    if reduction == "none":
+        return neg(_sum(loss, dim))
+    total = neg(_sum(loss))
+    count = input.numel() // n if n else 0
+    return total if reduction == "sum" else mul(total, 1 / count if count else math.nan)

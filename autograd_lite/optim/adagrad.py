@@ -1,0 +1,45 @@
+"""Adagrad, as torch.optim.Adagrad."""
+from .optimizer import Optimizer, check_nonnegative, kernels, next_step, step_counter, zeros_like
+
+__all__ = ["Adagrad"]
+
+
+class Adagrad(Optimizer):
+    """Adagrad.
+
+    Per parameter and step t: d = grad + weight_decay * p (negated if maximize); s += d²;
+    p -= lr / (1 + (t - 1) * lr_decay) * d / (sqrt(s) + eps). The state (s starting at
+    initial_accumulator_value) exists from construction, as in PyTorch.
+
+    Args:
+        params (iterable): Tensors or parameter groups (dicts).
+        lr (float): learning rate (default: 1e-2).
+        lr_decay (float): learning rate decay (default: 0).
+        weight_decay (float): L2 penalty (default: 0).
+        initial_accumulator_value (float): the sum of squares' starting value (default: 0).
+        eps (float): added to the denominator (default: 1e-10).
+        maximize (bool): maximize the objective instead of minimizing it (default: False).
+
+    Example::
+
+        >>> optimizer = optim.Adagrad(model.parameters(), lr=0.01)
+    """
+
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *,
+                 maximize=False):
+        check_nonnegative(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                          initial_accumulator_value=initial_accumulator_value, eps=eps)
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value, maximize=maximize))
+
+    def add_param_group(self, param_group):
+        super().add_param_group(param_group)
+        group = self.param_groups[-1]
+        for p in group["params"]:
+            self.state[p] = {"step": step_counter(), "sum": zeros_like(p, group["initial_accumulator_value"])}
+
+    def _update(self, p, group):
+        t = next_step(self.state[p])
+        kernels(p).adagrad_update(p._data, p._grad._data, self.state[p]["sum"]._data,
+                                  group["lr"] / (1 + (t - 1) * group["lr_decay"]), group["eps"],
+                                  group["weight_decay"], group["maximize"])

@@ -1,0 +1,261 @@
+"""Optimizer: the skeleton every optimizer shares, as torch.optim.Optimizer (param groups, per-parameter
+state, zero_grad, state_dict / load_state_dict, step with a closure). A subclass writes its update rule
+in `_update(p, group)`: one fused in-place kernel call from the parameter's backend kernel table."""
+import copy
+import itertools
+import warnings
+from collections import defaultdict
+
+from .. import _dtype
+from ..autograd import enable_grad
+from ..backend import backend_of
+from ..creation import tensor
+from ..tensor import Tensor
+
+__all__ = ["Optimizer", "required"]
+
+
+class _RequiredParameter:
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _RequiredParameter()   # a default that every param group must then set
+
+
+def _typename(obj):
+    return "autograd_lite.Tensor" if isinstance(obj, Tensor) else type(obj).__name__
+
+
+def check_hyper(name, value, ok):
+    """PyTorch's ValueError for a bad hyperparameter: "Invalid learning rate: -1"."""
+    if not ok:
+        raise ValueError(f"Invalid {name}: {value}")
+
+
+_HYPER_NAMES = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def check_nonnegative(**hyper):
+    """check_hyper(..., value >= 0) for each keyword, in order, with PyTorch's names for them."""
+    for key, value in hyper.items():
+        check_hyper(_HYPER_NAMES.get(key, key + " value"), value, value >= 0)
+
+
+class Optimizer:
+    """Base class of all optimizers.
+
+    Args:
+        params (iterable): Tensors to optimize, or dicts (parameter groups: ``{'params': [...], 'lr': ...}``)
+            whose other keys override ``defaults`` for that group.
+        defaults (dict): the default hyperparameters of every group.
+
+    Example::
+
+        >>> opt = optim.SGD([{'params': model.fc1.parameters()},
+        ...                  {'params': model.fc2.parameters(), 'lr': 1e-2}], lr=1e-3)
+        >>> opt.zero_grad(); loss.backward(); opt.step()
+    """
+
+    def __init__(self, params, defaults):
+        self.defaults = defaults
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of Tensors or "
+                            f"dicts, but got {_typename(params)}")
+        self.state = defaultdict(dict)
+        self.param_groups = []
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group):
+        """Adds a group (a dict with 'params' and optional hyperparameters) to `param_groups`: for example
+        layers unfrozen while fine-tuning. Its missing hyperparameters come from `defaults`."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, but the ordering "
+                            "of tensors in sets will change between runs. Please use a list instead.")
+        params = list(params)
+        names = [p[0] for p in params if isinstance(p, tuple)]       # from model.named_parameters()
+        params = [p[1] if isinstance(p, tuple) else p for p in params]
+        if names and len(names) != len(params):
+            raise ValueError("all optimizer params should be with/without names. Some param names are missing")
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {_typename(p)}")
+            if not p.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor")
+        param_group["params"] = params
+        if names:
+            param_group["param_names"] = names
+        for name, default in self.defaults.items():
+            if default is required and name not in param_group:
+                raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
+            param_group.setdefault(name, default)
+        ids = {id(p) for p in params}
+        if len(ids) != len(params):
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; in future, this will "
+                          "cause an error; see github.com/pytorch/pytorch/issues/40967 for more information",
+                          stacklevel=3)
+        for group in self.param_groups:
+            if ("param_names" in param_group) != ("param_names" in group):
+                which = "with names" if "param_names" in param_group else "without names"
+                raise ValueError("all optimizer param groups should be with/without names. "
+                                 f"cannot add param group {which} to the optimizer")
+            if any(id(p) in ids for p in group["params"]):
+                raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(param_group)
+
+    def zero_grad(self, set_to_none=True):
+        """Resets every parameter's `.grad`: to None (the default), or to zeros in place."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                g = p.grad
+                if g is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    if g.grad_fn is not None:
+                        g.detach_()
+                    else:
+                        g.requires_grad_(False)
+                    g.zero_()
+
+    def step(self, closure=None):
+        """One update of every parameter that has a `.grad`. `closure` (optional) re-evaluates the model
+        and returns the loss; it runs first, with gradients enabled, and its loss is returned."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        self._opt_called = True                       # lr_scheduler's "step order" check reads this
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p._grad is not None:
+                    self._update(p, group)
+                    p._version[0] += 1
+        return loss
+
+    def _update(self, p, group):
+        """Updates p._data (and self.state[p]) in place from p.grad with the group's hyperparameters."""
+        raise NotImplementedError
+
+    # ---- state ----------------------------------------------------------------------------------
+    def state_dict(self):
+        """The optimizer's state as PyTorch lays it out: ``{'state': {index: {name: Tensor or number}},
+        'param_groups': [{hyperparameters..., 'params': [indices]}]}``, parameters numbered in group order.
+        Like PyTorch's, the state Tensors are the live buffers, not copies: save (or deep-copy) the dict
+        to keep a snapshot."""
+        index = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+            packed["params"] = [index[id(p)] for p in group["params"]]
+            groups.append(packed)
+        state = {(index[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Loads a `state_dict()` (of an optimizer of the same kind over parameters of the same shapes):
+        hyperparameters and state, copied onto each parameter's device and (but 'step') dtype, so that
+        training continues exactly where the saved run was."""
+        groups = self.param_groups
+        saved = copy.deepcopy(state_dict["param_groups"])
+        if len(groups) != len(saved):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved)):
+            raise ValueError("loaded state dict contains a parameter group that doesn't match the size of "
+                             "optimizer's group")
+        id_map = dict(zip(itertools.chain.from_iterable(s["params"] for s in saved),
+                          itertools.chain.from_iterable(g["params"] for g in groups)))
+        state = defaultdict(dict)
+        for k, v in state_dict["state"].items():
+            if k in id_map:
+                p = id_map[k]
+                state[p] = {key: _cast(p, k, key, val) for key, val in v.items()}
+            else:
+                state[k] = copy.deepcopy(v)
+        for g, s in zip(groups, saved):
+            s["params"] = g["params"]
+            if "param_names" in g and "param_names" not in s:
+                s["param_names"] = g["param_names"]
+        self.state, self.param_groups = state, saved
+
+    def __repr__(self):
+        out = self.__class__.__name__ + " ("
+        for i, group in enumerate(self.param_groups):
+            out += f"\nParameter Group {i}\n"
+            for key in sorted(group):
+                if key != "params":
+                    out += f"    {key}: {group[key]}\n"
+        return out + ")"
+
+
+def _cast(p, index, key, value):
+    """A copy of a loaded state value for parameter p: Tensors onto p's device, float ones in p's dtype
+    (but the 'step' counter), buffers checked against p's shape."""
+    if key == "step" and not isinstance(value, Tensor):
+        return step_counter(float(value))
+    if isinstance(value, Tensor):
+        data = value._host()
+        if key != "step":
+            if data.shape != p._data.shape:
+                raise ValueError(f"loaded state dict has state '{key}' of shape {tuple(data.shape)} for parameter "
+                                 f"{index} of shape {tuple(p._data.shape)}")
+            if data.dtype.kind == "f":
+                data = data.astype(p._data.dtype)
+        be = backend_of(p._data) if key != "step" else backend_of(data)
+        return Tensor._make(be.xp.array(be.from_host(data), copy=True, order="C"))
+    if isinstance(value, dict):
+        return {k: _cast(p, index, k, v) for k, v in value.items()}
+    return copy.deepcopy(value)
+
+
+# ---- helpers of the update rules ------------------------------------------------------------------
+def step_counter(value=0.0):
+    """A parameter's step count, as PyTorch keeps it: a 0-d Tensor on the CPU in the default float dtype."""
+    return tensor(value, dtype=_dtype.get_default_dtype())
+
+
+def next_step(state):
+    """Increments state['step'] in place; the new count as a Python float."""
+    s = state["step"]._data
+    t = s.item() + 1
+    s[()] = t                 # ~10x faster than s += 1 on a 0-d array
+    return t
+
+
+def zeros_like(p, fill=0.0):
+    """A new state buffer: p's shape, dtype and device, C-contiguous, filled with `fill`."""
+    return Tensor._make(backend_of(p._data).xp.full(p._data.shape, fill, p._data.dtype))
+
+
+def stepped_state(optimizer, p):
+    """optimizer.state[p], created with its step counter on p's first step."""
+    state = optimizer.state[p]
+    if not state:
+        state["step"] = step_counter()
+    return state
+
+
+def buffer(state, key, p):
+    """state[key]'s array, created as zeros like p on first use."""
+    b = state.get(key)
+    if b is None:
+        b = state[key] = zeros_like(p)
+    return b._data
+
+
+def kernels(p):
+    return backend_of(p._data).kernels

@@ -1,0 +1,48 @@
+"""SGD, optionally with momentum (heavy-ball or Nesterov), as torch.optim.SGD."""
+from .optimizer import Optimizer, check_nonnegative, kernels, zeros_like
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent.
+
+    Per parameter, d = grad + weight_decay * p (negated if maximize); with momentum, the buffer starts as d
+    and then b = momentum * b + (1 - dampening) * d, and d = d + momentum * b (nesterov) or b; p -= lr * d.
+
+    Args:
+        params (iterable): Tensors or parameter groups (dicts).
+        lr (float): learning rate (default: 1e-3).
+        momentum (float): momentum factor (default: 0).
+        dampening (float): dampening of the momentum (default: 0).
+        weight_decay (float): L2 penalty (default: 0).
+        nesterov (bool): Nesterov momentum (default: False).
+        maximize (bool): maximize the objective instead of minimizing it (default: False).
+
+    Example::
+
+        >>> optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        >>> optimizer.zero_grad()
+        >>> loss_fn(model(input), target).backward()
+        >>> optimizer.step()
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
+                 maximize=False):
+        check_nonnegative(lr=lr, momentum=momentum, weight_decay=weight_decay)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                                      nesterov=nesterov, maximize=maximize))
+
+    def _update(self, p, group):
+        momentum, buf, first = group["momentum"], None, False
+        if momentum != 0:                              # like PyTorch, no state at all without momentum
+            state = self.state[p]
+            buf = state.get("momentum_buffer")
+            first = buf is None
+            if first:                                  # the kernel fills it with the first step's d
+                buf = state["momentum_buffer"] = zeros_like(p)
+            buf = buf._data
+        kernels(p).sgd_update(p._data, p._grad._data, buf, group["lr"], momentum, group["dampening"],
+                              group["weight_decay"], group["nesterov"], group["maximize"], first)
