@@ -245,18 +245,12 @@ class Tensor:
     # ---- dtype and device ---------------------------------------------------------------------
     def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype, device = a.dtype, a.device
-            elif _is_device_spec(a):
-                device = a
-            else:
-                dtype = a
+        device, dtype = parse_to_args(args, device, dtype)
         out = self
         if device is not None:
             out = _ops.to_device(out, device)
         if dtype is not None:
-            out = _ops.cast(out, _dtype.to_dtype(dtype))
+            out = _ops.cast(out, dtype)
         if copy and out is self:
             out = self.clone()
         return out
@@ -855,6 +849,18 @@ def _rebuild(array, requires_grad):
 
 def _copy_op(dst, src):
     return _ops.copy_into(dst, _ops.cast(_ops.to_device(src, dst.device), dst.dtype))
+
+
+def parse_to_args(args, device=None, dtype=None):
+    """(device, dtype) from the positional arguments of ``to``: a device, a dtype, or a Tensor."""
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif _is_device_spec(a):
+            device = a
+        else:
+            dtype = a
+    return device, None if dtype is None else _dtype.to_dtype(dtype)
 
 
 def _is_device_spec(a):

@@ -4,8 +4,7 @@ import collections
 import itertools
 
 from ...autograd.grad_mode import no_grad
-from ... import _dtype
-from ...tensor import Tensor, _is_device_spec
+from ...tensor import Tensor, parse_to_args
 from ..parameter import Parameter
 
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -304,15 +303,8 @@ class Module:
 
     def to(self, *args, device=None, dtype=None, non_blocking=False):
         """``to(device)``, ``to(dtype)`` (floating parameters and buffers only), or both."""
-        for a in args:
-            if isinstance(a, Tensor):
-                device, dtype = a.device, a.dtype
-            elif _is_device_spec(a):
-                device = a
-            else:
-                dtype = a
+        device, dtype = parse_to_args(args, device, dtype)
         if dtype is not None:
-            dtype = _dtype.to_dtype(dtype)
             if not dtype.is_floating_point:
                 raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired "
                                 f"dtype={dtype!r}")
