@@ -28,7 +28,11 @@ class DataLoader:
             accepted for compatibility; batches are always loaded in the main process.
 
     Batches of a ``TensorDataset`` (or a ``Subset`` of one) with the default ``collate_fn`` are
-    gathered with one fancy index per tensor, not sample by sample; the result is the same.
+    gathered with one fancy index per tensor, not sample by sample; the result is the same. A
+    dataset may also batch itself: with the default ``collate_fn``, its
+    ``_collated_batch(indices)`` (indices an int64 NumPy array) is called once per batch and must
+    return what ``default_collate([dataset[i] for i in indices])`` would, or None to have the
+    batch loaded sample by sample (MNIST does this with ``ToTensor`` + ``Normalize``).
 
     Example::
 
@@ -121,8 +125,20 @@ def _fetcher(loader):
     source = tensor_source(dataset) if collate is default_collate else None
     if source is not None:
         return lambda batch: _gather(*source, batch)
-    return lambda batch: collate([dataset[i] for i in
-                                  (batch.tolist() if isinstance(batch, np.ndarray) else batch)])
+
+    def per_sample(batch):
+        return collate([dataset[i] for i in
+                        (batch.tolist() if isinstance(batch, np.ndarray) else batch)])
+
+    collated_batch = getattr(dataset, "_collated_batch", None) if collate is default_collate \
+        else None
+    if collated_batch is None:
+        return per_sample
+
+    def whole_batch(batch):
+        out = collated_batch(np.asarray(batch, dtype=np.int64))
+        return per_sample(batch) if out is None else out
+    return whole_batch
 
 
 def _gather(tensors, index, batch):

@@ -75,6 +75,14 @@ class Subset(Dataset):
     def __len__(self):
         return len(self.indices)
 
+    def _collated_batch(self, indices):
+        """The DataLoader's batch hook, passed through to the underlying dataset (None if it has
+        none, or if a subclass changed how items are fetched)."""
+        inner = getattr(self.dataset, "_collated_batch", None)
+        if inner is None or type(self).__getitem__ is not Subset.__getitem__:
+            return None
+        return inner(np.asarray(self.indices, dtype=np.int64).reshape(-1)[indices])
+
 
 def tensor_source(dataset):
     """``(tensors, index)`` when samples of `dataset` are rows of in-memory tensors: a
