@@ -418,7 +418,7 @@ X = al.randn(3, C)
      r"all 5 classes or no classes but got weight tensor of shape: \[4\]"),
     (lambda: ops.cross_entropy(X, al.tensor([1, 2, 3]), label_smoothing=1.5), RuntimeError,
      "label_smoothing must be between 0.0 and 1.0. Got: 1.5"),
-    (lambda: ops.cross_entropy(X.long(), al.tensor([1, 2, 3])), NotImplementedError, "int64"),
+    (lambda: ops.cross_entropy(X.long(), al.tensor([1, 2, 3])), RuntimeError, "int64"),
     (lambda: ops.cross_entropy(al.tensor(1.0), al.tensor(0)), ValueError, "0-d"),
     (lambda: ops.binary_cross_entropy(al.rand(3), al.rand(3, 1)), ValueError,
      r"target size \(autograd_lite.Size\(\[3, 1\]\)\) that is different to the input size "
@@ -432,10 +432,10 @@ X = al.randn(3, C)
     (lambda: ops.binary_cross_entropy(al.rand(2), al.rand(2), weight=al.ones(3)), RuntimeError,
      r"weight of shape \(3,\) does not broadcast to the input's shape \(2,\)"),
     (lambda: ops.mse_loss(al.rand(3), al.rand(3), weight=al.ones(2)), ValueError, "Weights and input must have"),
-    (lambda: ops.mse_loss(al.ones(3, dtype=al.int64), al.ones(3, dtype=al.int64)), NotImplementedError, "int64"),
-    (lambda: ops.leaky_relu(al.tensor([1, 2])), NotImplementedError, "leaky_relu.*int64"),
-    (lambda: ops.elu(al.tensor([1, 2])), NotImplementedError, "elu.*int64"),
-    (lambda: ops.dropout(al.tensor([1, 2]), 0.5), NotImplementedError, "dropout.*int64"),
+    (lambda: ops.mse_loss(al.ones(3, dtype=al.int64), al.ones(3, dtype=al.int64)), RuntimeError, "int64"),
+    (lambda: ops.leaky_relu(al.tensor([1, 2])), RuntimeError, "leaky_relu.*int64"),
+    (lambda: ops.elu(al.tensor([1, 2])), RuntimeError, "elu.*int64"),
+    (lambda: ops.dropout(al.tensor([1, 2]), 0.5), RuntimeError, "dropout.*int64"),
 ])
 def test_bad_input(f, err, match):
     with pytest.raises(err, match=match):

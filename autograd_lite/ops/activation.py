@@ -59,7 +59,7 @@ class Dropout(Function):
 
 def _float_only(op, x):
     if not x.dtype.is_floating_point:
-        raise NotImplementedError(f"{op}: not implemented for {x.dtype.name} input: pass a floating-point tensor")
+        raise RuntimeError(f"{op}: not implemented for {x.dtype.name} input: pass a floating-point tensor")
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):

@@ -48,7 +48,7 @@ def _unreduce(g, reduction, n):
 def _float_pair(op, input, target):
     input, target = promote_pair(input, target)
     if not input.dtype.is_floating_point:
-        raise NotImplementedError(f"{op}: not implemented for {input.dtype.name} input and target: pass "
+        raise RuntimeError(f"{op}: not implemented for {input.dtype.name} input and target: pass "
                                   "floating-point tensors")
     return input, target
 
@@ -313,7 +313,7 @@ class CrossEntropy(Function):
 
 def _n_classes(op, input):
     if not input.dtype.is_floating_point:
-        raise NotImplementedError(f"{op}: not implemented for {input.dtype.name} input: expected "
+        raise RuntimeError(f"{op}: not implemented for {input.dtype.name} input: expected "
                                   "floating-point scores of shape (C,), (N, C) or (N, C, d1, ...)")
     if input.ndim == 0:
         raise ValueError(f"{op}: expected input of shape (C,), (N, C) or (N, C, d1, ...), got a 0-d tensor")
