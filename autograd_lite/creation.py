@@ -4,7 +4,7 @@ import numbers
 import numpy as np
 
 from . import _dtype, random
-from .backend import get_backend, backend_of
+from .backend import get_backend
 from .tensor import Tensor
 from .ops._util import shape_arg
 
@@ -55,13 +55,10 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor copied from `data` (a number, nested list, NumPy array or Tensor).
 
     Example: ``tensor([[1., 2.], [3., 4.]], requires_grad=True)``."""
-    if isinstance(data, Tensor):
-        array = data._data.copy()
-        if dtype is not None:
-            array = array.astype(_dtype.to_dtype(dtype).np)
-        if device is None and backend_of(array).name != "cpu":
-            device = backend_of(array).name
-        t = Tensor._make(array) if device is None else _finish(data._host().copy(), dtype, device, False)
+    if isinstance(data, Tensor):             # a detached copy, on data's device unless told
+        t = Tensor._make(data._data.copy())
+        if device is not None:
+            t = t.to(device)
         if dtype is not None:
             t = t.to(dtype)
         if requires_grad:

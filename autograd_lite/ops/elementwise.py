@@ -436,11 +436,7 @@ def clamp(x, min=None, max=None):
 # ---- comparisons (bool results, no gradient) --------------------------------------------------
 
 class _Compare(Function):
-    differentiable = False
-
-    @staticmethod
-    def backward(ctx, g):
-        raise RuntimeError("comparisons are not differentiable")
+    differentiable = False          # never part of a graph, so no backward
 
 
 def _comparison(name, fn):

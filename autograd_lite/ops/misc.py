@@ -12,14 +12,11 @@ class ToDevice(Function):
     @staticmethod
     def forward(ctx, x, backend):
         ctx.source = backend_of(x)
-        return backend.from_host(x) if ctx.source.name == "cpu" else ctx.source.to_host(x) \
-            if backend.name == "cpu" else backend.from_host(ctx.source.to_host(x))
+        return backend.from_host(ctx.source.to_host(x))      # through host memory
 
     @staticmethod
     def backward(ctx, g):
-        src = ctx.source
-        return (src.from_host(backend_of(g).to_host(g)) if src.name != "cpu"
-                else backend_of(g).to_host(g)), None
+        return ctx.source.from_host(backend_of(g).to_host(g)), None
 
 
 def to_device(x, device):

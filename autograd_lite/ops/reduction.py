@@ -216,12 +216,13 @@ def _max_min(x, dim, keepdim, largest, op):
     if x.ndim and x.shape[d] == 0:
         raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
     xp = xp_of(x._data)
-    idx = (xp.argmax if largest else xp.argmin)(x._data, axis=d if x.ndim else None, keepdims=True)
-    idx_t = Tensor._make(idx.reshape(x.shape[:d] + (1,) + x.shape[d + 1:]) if x.ndim else idx.reshape(()))
-    values = gather(x, d, idx_t) if x.ndim else x.clone()
-    if not keepdim and x.ndim:
-        values, idx_t = squeeze(values, d), Tensor._make(idx_t._data.reshape(values.shape[:d] + values.shape[d + 1:]))
-    return MaxMin(values, idx_t)
+    if x.ndim == 0:
+        return MaxMin(x.clone(), Tensor._make(xp.zeros((), dtype="int64")))
+    idx = (xp.argmax if largest else xp.argmin)(x._data, axis=d, keepdims=True)
+    values = gather(x, d, Tensor._make(idx))
+    if keepdim:
+        return MaxMin(values, Tensor._make(idx))
+    return MaxMin(squeeze(values, d), Tensor._make(idx.squeeze(d)))
 
 
 def max(x, dim=None, keepdim=False):
