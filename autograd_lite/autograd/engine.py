@@ -1,5 +1,7 @@
 """The backward engine: iterative topological order, out-of-place accumulation, unbroadcast in
 one place, and release of saved arrays once a node has run (unless retain_graph)."""
+from heapq import heapify, heappop, heappush
+
 import numpy as np
 
 from . import function as _function
@@ -8,6 +10,7 @@ from .function import Function, FREED_MESSAGE, check_versions
 from .grad_mode import state as _state
 
 __all__ = ["run_backward", "sum_to"]
+_new = object.__new__
 
 
 def sum_to(grad, shape, node=None):
@@ -39,26 +42,6 @@ def ones_like(data):
     return _backend.backend_of(data).xp.ones(data.shape, data.dtype)
 
 
-def _topological_order(roots):
-    """Nodes reachable from `roots`, each before all of its parents (iterative DFS)."""
-    order, seen = [], set()
-    stack = [(r, False) for r in roots]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.append((node, True))
-        for entry in node._inputs:
-            if entry is not None and isinstance(entry[0], Function) and entry[0] not in seen:
-                stack.append((entry[0], False))
-    order.reverse()
-    return order
-
-
 def _wrap(array):
     return _function.Tensor._make(array)
 
@@ -74,22 +57,33 @@ def _run_hooks(hooks, grad):
 def run_backward(roots, retain_graph=False, capture=None):
     """Propagates `roots` (a list of (tensor, grad array)) to the leaves.
 
+    Nodes run in decreasing creation order (`Function._seq`): a node's inputs are always older than
+    the node, so when a node leaves the heap every node that feeds it a gradient has run. One pass,
+    no separate topological sort, and only the nodes a gradient reaches are visited.
+
     Without `capture`, gradients accumulate into the leaves' `.grad`. With `capture` (a dict keyed
     by leaf Tensors and graph nodes), the total gradient of each key is stored there instead and
     no `.grad` is touched: that is `autograd.grad`."""
-    grads, leaf_grads, claimed = {}, {}, set()
+    grads, leaf_grads, claimed, heap = {}, {}, set(), []
     for tensor, g in roots:
         claimed.add(id(g))
         target = tensor.grad_fn or tensor
-        table = grads if isinstance(target, Function) else leaf_grads
-        prev = table.get(target)
-        table[target] = g if prev is None else prev + g
+        if isinstance(target, Function):
+            prev = grads.get(target)
+            if prev is None:
+                grads[target] = g
+                heap.append((-target._seq, target))
+            else:
+                grads[target] = prev + g
+        else:
+            prev = leaf_grads.get(target)
+            leaf_grads[target] = g if prev is None else prev + g
+    heapify(heap)
     prev_enabled, _state.enabled = _state.enabled, False     # backward math records no graph
     try:
-        for node in _topological_order(list(grads)):
-            g = grads.pop(node, None)
-            if g is None:
-                continue
+        while heap:
+            node = heappop(heap)[1]
+            g = grads.pop(node)
             if node._hooks:
                 g = _run_hooks(node._hooks, g)
             if node._retained is not None:
@@ -101,9 +95,9 @@ def run_backward(roots, retain_graph=False, capture=None):
                 raise RuntimeError(FREED_MESSAGE)
             versions = node._versions
             if versions:
-                for counter, value, _ in versions:
+                for counter, value in versions:
                     if counter[0] != value:
-                        check_versions(node)        # raises if that array was saved
+                        check_versions(node)        # raises
             in_grads = node.backward(node, g)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
@@ -115,9 +109,16 @@ def run_backward(roots, retain_graph=False, capture=None):
                     gi = sum_to(gi, shape, node)
                 if gi.dtype is not dtype and gi.dtype != dtype:
                     gi = gi.astype(dtype)
-                table = grads if isinstance(target, Function) else leaf_grads
-                prev = table.get(target)
-                table[target] = gi if prev is None else prev + gi
+                if isinstance(target, Function):
+                    prev = grads.get(target)
+                    if prev is None:
+                        grads[target] = gi
+                        heappush(heap, (-target._seq, target))
+                    else:
+                        grads[target] = prev + gi
+                else:
+                    prev = leaf_grads.get(target)
+                    leaf_grads[target] = gi if prev is None else prev + gi
             if saved and not retain_graph:
                 node._saved = None
     finally:
@@ -136,7 +137,10 @@ def run_backward(roots, retain_graph=False, capture=None):
             if type(g) not in _backend.array_types or g.base is not None or id(g) in claimed:
                 g = _backend.backend_of(leaf._data).xp.array(g)
             claimed.add(id(g))
-            leaf._grad = _wrap(g)
+            t = _new(_function.Tensor)
+            t._data, t._rg, t._grad, t.grad_fn, t._version, t._hooks, t._base = \
+                g, False, None, None, [0], None, None
+            leaf._grad = t
         elif grad._data.shape == g.shape and grad._data.flags.writeable:
             grad._data += g                 # the leaf's own array: accumulate in place
         else:

@@ -16,12 +16,17 @@ Example::
 
     y = Square.apply(t)
 """
+import itertools
+
+import numpy as _np
+
 from . import grad_mode
 from .. import backend as _backend
 
 Tensor = None          # set by autograd_lite.tensor (the import would be circular)
 _new = object.__new__
 _state = grad_mode.state
+_next_seq = itertools.count().__next__      # creation order of graph nodes (see engine)
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -35,7 +40,7 @@ class Function:
 
     `_inputs` holds, per positional argument of `apply`, None or `(target, shape, dtype)` where
     target is the parent node or a leaf Tensor. A node never references its own output."""
-    __slots__ = ("_inputs", "_saved", "_versions", "__weakref__")
+    __slots__ = ("_inputs", "_saved", "_versions", "_seq", "__weakref__")
     _hooks = _retained = None      # set per node (in its __dict__) only when used
     differentiable = True   # False: outputs never require grad (comparisons, argmax, ...)
     is_view = False         # True: output may share its first input's storage (then also its
@@ -79,13 +84,11 @@ class Function:
         and, when grad mode is on and an input requires grad, links the output into the graph."""
         ctx = _new(cls)
         ctx._saved = ()
-        raw, inputs, versions, needs = [], [], [], False
+        raw, inputs, needs = [], [], False
         for a in args:
             if isinstance(a, Tensor):
                 d = a._data
                 raw.append(d)
-                counter = a._version
-                versions.append((counter, counter[0], id(d)))
                 if a._rg:
                     needs = True
                     inputs.append((a.grad_fn or a, d.shape, d.dtype))
@@ -99,7 +102,8 @@ class Function:
         except (ValueError, TypeError, IndexError, ZeroDivisionError) as e:
             raise _op_error(cls, args, e) from None
         if type(data) not in _backend.array_types:
-            data = _backend.backend_of(raw[0]).xp.asarray(data)
+            data = _np.asarray(data) if isinstance(data, _np.generic) else \
+                _backend.backend_of(raw[0]).xp.asarray(data)
         out = _new(Tensor)
         out._data, out._rg, out._grad, out.grad_fn, out._hooks = data, False, None, None, None
         if cls.is_view and data.base is not None:         # shares the input's storage
@@ -111,26 +115,33 @@ class Function:
             out._version, out._base = [0], None
         if needs and _state.enabled and cls.differentiable:
             ctx._inputs = tuple(inputs)
+            ctx._seq = _next_seq()
             saved = ctx._saved
-            if saved:
-                # every input's version, with its array's id: backward raises only when an array
-                # that was actually saved changed (a live saved array's id is unique)
-                for s in saved:
-                    if s is data:
-                        versions.append((out._version, 0, id(data)))
-                ctx._versions = versions
-            else:
-                ctx._versions = None
+            ctx._versions = _saved_versions(args, saved, out) if saved else None
             out._rg = True
             out.grad_fn = ctx
         return out
 
 
+def _saved_versions(args, saved, out):
+    """(version counter, its value now) of every input or output whose array forward saved: an
+    in-place change to one of them before backward must raise."""
+    versions = []
+    for s in saved:
+        for a in args:
+            if isinstance(a, Tensor) and a._data is s:
+                versions.append((a._version, a._version[0]))
+                break
+        else:
+            if s is out._data:
+                versions.append((out._version, out._version[0]))
+    return versions or None
+
+
 def check_versions(node):
     """Raises if an array saved for backward was modified in place since it was saved."""
-    saved_ids = {id(s) for s in node._saved}
-    for counter, value, array_id in node._versions:
-        if counter[0] != value and array_id in saved_ids:
+    for counter, value in node._versions:
+        if counter[0] != value:
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "
                 f"inplace operation: the output of or an input to {node.name()} is at version "

@@ -23,11 +23,14 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
-        dtype = "int64" if x.dtype.kind in "biu" else None
-        return x.sum(axis=dims, keepdims=keepdim, dtype=dtype)
+        if x.dtype.kind in "biu":
+            return x.sum(axis=dims, keepdims=keepdim, dtype="int64")
+        return x.sum(dims, None, None, keepdim)
 
     @staticmethod
     def backward(ctx, g):
+        if ctx.dims is None:                # the loss's sum: no dims to restore
+            return broadcast_to(g, ctx.shape), None, None
         return _expand_grad(g, ctx.shape, ctx.dims, ctx.keepdim), None, None
 
 
