@@ -1,5 +1,6 @@
 """Devices and backends: one Backend per device type holds its array module and kernel table, so
 an op is written once against `be.xp` (numpy or cupy) and `be.kernels`."""
+import functools
 import importlib
 
 import numpy as np
@@ -43,13 +44,11 @@ class Backend:
 
     def __init__(self, name, xp, kernel_module):
         self.name, self.xp, self.device = name, xp, device(name)
-        self._kernel_module, self._kernels = kernel_module, None
+        self._kernel_module = kernel_module
 
-    @property
-    def kernels(self):
-        if self._kernels is None:
-            self._kernels = importlib.import_module(self._kernel_module)
-        return self._kernels
+    @functools.cached_property
+    def kernels(self):                      # after the first use, a plain instance attribute
+        return importlib.import_module(self._kernel_module)
 
     def from_host(self, array):
         """A NumPy array copied onto this device."""

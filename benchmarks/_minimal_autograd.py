@@ -1,5 +1,5 @@
 """A minimal NumPy autograd (micrograd-style, ~40 lines): the floor for a Python-level engine,
-used by bench_overhead.py as a reference. Supports just what the overhead benchmark needs."""
+used by cases_overhead.py as a reference. Supports just what the overhead benchmark needs."""
 import numpy as np
 
 

@@ -1030,3 +1030,50 @@ def test_fits_sine_with_plain_gradient_descent():
     final = ((model(x) - y) ** 2).mean().item()
     assert losses[0] > 0.1
     assert final < 0.02, (losses[0], final)
+
+
+@pytest.mark.parametrize("act", [nn.ReLU, nn.Sigmoid, nn.Tanh])
+def test_sequential_fuses_linear_and_activation(act, torch):
+    """Sequential runs Linear + ReLU/Sigmoid/Tanh as one fused kernel and graph node: same values and
+    gradients as the two modules one after the other, and as torch."""
+    al.manual_seed(0)
+    model = nn.Sequential(nn.Linear(6, 5), act(), nn.Linear(5, 3), act())
+    x = al.randn(4, 6, requires_grad=True)
+    out = model(x)
+    name = f"{act.__name__.replace('ReLU', 'Relu')}Backward0"
+    assert out.grad_fn.name() == name                      # two nodes, each a fused Linear + act
+    assert out.grad_fn.next_functions[0][0].name() == name
+    unfused = x
+    for m in model:
+        unfused = m(unfused)
+    assert unfused.grad_fn.next_functions[0][0].name() == "AddmmBackward0"
+    np.testing.assert_allclose(out.detach().numpy(), unfused.detach().numpy(), rtol=1e-6, atol=1e-7)
+    out.sum().backward()
+    fused = [x.grad.numpy()] + [p.grad.numpy().copy() for p in model.parameters()]
+    x.grad = None
+    model.zero_grad()
+    unfused.sum().backward()
+    for a, b in zip(fused, [x.grad.numpy()] + [p.grad.numpy() for p in model.parameters()]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    tm = torch.nn.Sequential(torch.nn.Linear(6, 5), getattr(torch.nn, act.__name__)(),
+                             torch.nn.Linear(5, 3), getattr(torch.nn, act.__name__)())
+    with torch.no_grad():
+        for tp, p in zip(tm.parameters(), model.parameters()):
+            tp.copy_(torch.from_numpy(p.detach().numpy()))
+    tx = torch.from_numpy(x.detach().numpy()).requires_grad_()
+    tm(tx).sum().backward()
+    np.testing.assert_allclose(fused[0], tx.grad.numpy(), rtol=1e-5, atol=1e-6)
+    for a, tp in zip(fused[1:], tm.parameters()):
+        np.testing.assert_allclose(a, tp.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_sequential_does_not_fuse_around_hooks():
+    model = nn.Sequential(nn.Linear(3, 2), nn.ReLU())
+    seen = []
+    model[1].register_forward_hook(lambda m, inp, out: seen.append(inp[0].grad_fn.name()))
+    model(al.randn(2, 3, requires_grad=True))
+    assert seen == ["AddmmBackward0"]                   # the ReLU ran on its own, hook and all
+    model = nn.Sequential(nn.Linear(3, 2), nn.ReLU())
+    model[0].register_forward_pre_hook(lambda m, inp: seen.append("pre"))
+    out = model(al.randn(2, 3, requires_grad=True))
+    assert seen[-1] == "pre" and out.grad_fn.name() == "ReluBackward0"

@@ -539,3 +539,45 @@ def test_scheduler_details():
         warnings.simplefilter("error")
         opt.step()
         lr_scheduler.ExponentialLR(opt, gamma=0.5).step()   # the right order: no warning
+
+
+@pytest.mark.parametrize("amsgrad,decoupled,maximize", [(False, False, False), (True, True, True), (False, True, False)])
+def test_adam_update_many_equals_per_parameter_kernel(amsgrad, decoupled, maximize):
+    """One group call (the fast path on C-contiguous float32/float64, the general one on float16 and strided
+    parameters) updates every array exactly as adam_update does one parameter at a time."""
+    rng = np.random.default_rng(0)
+    shapes = [(3, 5), (5,), (2, 2, 2), (1,)]
+    dtypes = [np.float32, np.float64, np.float16, np.float32]
+    ps = [rng.standard_normal(s).astype(d) for s, d in zip(shapes, dtypes)]
+    ps[3] = rng.standard_normal(2).astype(np.float32)[::2]          # strided: the general path
+    bufs = [[(np.abs(rng.standard_normal(p.shape)) + 0.5).astype(p.dtype) for _ in range(4)] for p in ps]
+    gs = [b[0] for b in bufs]
+    ref = [[a.copy() for a in (p, *b[1:])] for p, b in zip(ps, bufs)]
+    steps, lr, wd, b1, b2 = [1, 2, 5, 3], 0.01, 0.1, 0.9, 0.999
+    cpu.adam_update_many(ps, gs, [b[1] for b in bufs], [b[2] for b in bufs], [b[3] for b in bufs] if amsgrad else None,
+                         steps, b1, b2, 1e-8, wd, lr, decoupled, maximize)
+    for (p, m, v, vm), g, t, got, b in zip(ref, gs, steps, ps, bufs):
+        cpu.adam_update(p, g, m, v, vm if amsgrad else None, b1, b2, 1e-8, 0 if decoupled else wd,
+                        1 - lr * wd if decoupled else 1, lr / (1 - b1 ** t), (1 - b2 ** t) ** 0.5, maximize)
+        for want, have in zip((p, m, v) + ((vm,) if amsgrad else ()), (got, b[1], b[2]) + ((b[3],) if amsgrad else ())):
+            assert have.dtype == want.dtype
+            np.testing.assert_array_equal(have, want)
+
+
+@pytest.mark.parametrize("momentum,nesterov", [(0.0, False), (0.9, False), (0.9, True)])
+def test_sgd_update_many_equals_per_parameter_kernel(momentum, nesterov):
+    rng = np.random.default_rng(1)
+    ps = [rng.standard_normal((4, 3)).astype(np.float32), rng.standard_normal(6).astype(np.float64),
+          rng.standard_normal((3, 4)).astype(np.float32).T]               # transposed: the general path
+    gs = [rng.standard_normal(p.shape).astype(p.dtype) for p in ps]
+    bufs = [rng.standard_normal(p.shape).astype(p.dtype) if momentum else None for p in ps]
+    firsts = [True, False, False]
+    ref = [(p.copy(), None if b is None else b.copy()) for p, b in zip(ps, bufs)]
+    cpu.sgd_update_many(ps, gs, bufs, firsts, 0.1, momentum, 0.0, 0.01, nesterov, False)
+    for (p, b), g, first, got, gotb in zip(ref, gs, firsts, ps, bufs):
+        cpu.sgd_update(p, g, b, 0.1, momentum, 0.0, 0.01, nesterov, False, first)
+        np.testing.assert_array_equal(got, p)
+        if b is not None:
+            np.testing.assert_array_equal(gotb, b)
+    with pytest.raises(ValueError, match="needs a momentum_buffer"):
+        cpu.sgd_update_many(ps[:1], gs[:1], [None], [False], 0.1, 0.9)

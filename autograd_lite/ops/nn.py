@@ -42,6 +42,7 @@ def log_softmax(x, dim=None, dtype=None):
 
 
 _ACT_BACKWARD = {"relu": "relu_backward", "sigmoid": "sigmoid_backward", "tanh": "tanh_backward"}
+_NODE_NAMES = {"relu": "ReluBackward0", "sigmoid": "SigmoidBackward0", "tanh": "TanhBackward0"}
 
 
 class Linear(Function):
@@ -71,17 +72,18 @@ class Linear(Function):
         return gx, gw, gb
 
     def name(self):
-        return "AddmmBackward0"
+        return _NODE_NAMES.get(self.activation, "AddmmBackward0")
 
 
 def linear(x, weight, bias=None, activation=None):
     """``x @ weight.T + bias`` as in ``torch.nn.functional.linear``; `activation` ('relu',
     'sigmoid', 'tanh') fuses the activation into the same kernel."""
-    if x.ndim == 0 or weight.ndim != 2 or x.shape[-1] != weight.shape[1]:
+    xs, ws = x._data.shape, weight._data.shape
+    if not xs or len(ws) != 2 or xs[-1] != ws[1]:
         raise RuntimeError(f"linear: input of shape {tuple(x.shape)} and weight of shape "
                            f"{tuple(weight.shape)} cannot be multiplied (expected input (..., "
                            f"{weight.shape[-1] if weight.ndim else '?'}))")
-    if bias is not None and tuple(bias.shape) not in ((weight.shape[0],), ()):
+    if bias is not None and bias._data.shape != ws[:1] and bias._data.shape != ():
         raise RuntimeError(f"linear: bias of shape {tuple(bias.shape)} does not match weight of "
                            f"shape {tuple(weight.shape)}")
     x, weight = promote_pair(x, weight)

@@ -39,6 +39,27 @@ class Adam(Optimizer):
                                       amsgrad=amsgrad, maximize=maximize,
                                       decoupled_weight_decay=decoupled_weight_decay))
 
+    def _step_group(self, group):
+        """The group in one kernel-table call (adam_update_many); per parameter only its state and step count."""
+        live = [p for p in group["params"] if p._grad is not None]
+        if not live or any(type(p._data) is not type(live[0]._data) for p in live):   # mixed devices: one by one
+            return super()._step_group(group)
+        amsgrad, ps, gs, ms, vs, vms, ts = group["amsgrad"], [], [], [], [], [], []
+        for p in live:
+            state = stepped_state(self, p)
+            ms.append(buffer(state, "exp_avg", p))
+            vs.append(buffer(state, "exp_avg_sq", p))
+            if amsgrad:
+                vms.append(buffer(state, "max_exp_avg_sq", p))
+            ts.append(next_step(state))
+            ps.append(p._data)
+            gs.append(p._grad._data)
+            p._version[0] += 1
+        (beta1, beta2), lr = group["betas"], group["lr"]
+        kernels(live[0]).adam_update_many(ps, gs, ms, vs, vms if amsgrad else None, ts, beta1, beta2, group["eps"],
+                                          group["weight_decay"], lr, group["decoupled_weight_decay"],
+                                          group["maximize"])
+
     def _update(self, p, group):
         state = stepped_state(self, p)
         m, v = buffer(state, "exp_avg", p), buffer(state, "exp_avg_sq", p)

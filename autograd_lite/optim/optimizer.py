@@ -139,11 +139,16 @@ class Optimizer:
                 loss = closure()
         self._opt_called = True                       # lr_scheduler's "step order" check reads this
         for group in self.param_groups:
-            for p in group["params"]:
-                if p._grad is not None:
-                    self._update(p, group)
-                    p._version[0] += 1
+            self._step_group(group)
         return loss
+
+    def _step_group(self, group):
+        """One update of the group's parameters that have a `.grad`: `_update` for each, by default; an
+        optimizer may override it to update the whole group in one kernel-table call."""
+        for p in group["params"]:
+            if p._grad is not None:
+                self._update(p, group)
+                p._version[0] += 1
 
     def _update(self, p, group):
         """Updates p._data (and self.state[p]) in place from p.grad with the group's hyperparameters."""

@@ -35,14 +35,34 @@ class SGD(Optimizer):
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                                       nesterov=nesterov, maximize=maximize))
 
+    def _step_group(self, group):
+        """The group in one kernel-table call (sgd_update_many)."""
+        live = [p for p in group["params"] if p._grad is not None]
+        if not live or any(type(p._data) is not type(live[0]._data) for p in live):   # mixed devices: one by one
+            return super()._step_group(group)
+        momentum, bufs, firsts = group["momentum"], [], []
+        for p in live:
+            buf, first = self._momentum_buffer(p, momentum)
+            bufs.append(buf)
+            firsts.append(first)
+            p._version[0] += 1
+        kernels(live[0]).sgd_update_many([p._data for p in live], [p._grad._data for p in live], bufs, firsts,
+                                         group["lr"], momentum, group["dampening"], group["weight_decay"],
+                                         group["nesterov"], group["maximize"])
+
     def _update(self, p, group):
-        momentum, buf, first = group["momentum"], None, False
-        if momentum != 0:                              # like PyTorch, no state at all without momentum
-            state = self.state[p]
-            buf = state.get("momentum_buffer")
-            first = buf is None
-            if first:                                  # the kernel fills it with the first step's d
-                buf = state["momentum_buffer"] = zeros_like(p)
-            buf = buf._data
+        momentum = group["momentum"]
+        buf, first = self._momentum_buffer(p, momentum)
         kernels(p).sgd_update(p._data, p._grad._data, buf, group["lr"], momentum, group["dampening"],
                               group["weight_decay"], group["nesterov"], group["maximize"], first)
+
+    def _momentum_buffer(self, p, momentum):
+        """(p's momentum buffer array or None without momentum, whether this is its first step)."""
+        if momentum == 0:                              # like PyTorch, no state at all without momentum
+            return None, False
+        state = self.state[p]
+        buf = state.get("momentum_buffer")
+        if buf is None:                                # the kernel fills it with the first step's d
+            state["momentum_buffer"] = zeros_like(p)
+            return state["momentum_buffer"]._data, True
+        return buf._data, False

@@ -37,12 +37,22 @@ def _neg_abs(x, out):
         out[i] = -abs(x[i])
 
 
+# In place on one of its inputs, never out= an input: LLVM checks array overlap at run time and runs the
+# scalar loop when out and an input are the same array (measured 2-4x slower than the vector loop).
 @twins(PAR_MIN)
-def _sigmoid_from_exp(x, e, out):  # e = exp(-|x|), never overflows; out may be e
-    one = out.dtype.type(1)
-    for i in prange(out.size):
+def _sigmoid_into_e(x, e):  # e = exp(-|x|) (never overflows) becomes sigmoid(x)
+    one = e.dtype.type(1)
+    for i in prange(e.size):
         r = one / (one + e[i])
-        out[i] = r if x[i] >= 0 else e[i] * r
+        e[i] = r if x[i] >= 0 else e[i] * r
+
+
+@twins(PAR_MIN)
+def _sigmoid_into_x(x, e):  # x becomes sigmoid(x), from e = exp(-|x|)
+    one = x.dtype.type(1)
+    for i in prange(x.size):
+        r = one / (one + e[i])
+        x[i] = r if x[i] >= 0 else e[i] * r
 
 
 @twins(PAR_MIN)
@@ -62,10 +72,11 @@ def _tanh_bwd(g, y, out):
 def sigmoid_into(x, out):
     """out = sigmoid(x) for x and a C-contiguous out of one shape and dtype; out may be x. Returns out."""
     xf, of = x.ravel(), out.ravel()
-    e = np.empty_like(of) if np.may_share_memory(xf, of) else of
+    in_place = np.may_share_memory(xf, of)
+    e = np.empty_like(of) if in_place else of
     _neg_abs(xf, e)
     np.exp(e, out=e)  # NumPy's SIMD exp: numba's exp is a scalar libm call, ~5x slower
-    _sigmoid_from_exp(xf, e, of)
+    (_sigmoid_into_x if in_place else _sigmoid_into_e)(xf, e)
     return out
 
 

@@ -16,12 +16,21 @@ ACTIVATIONS = (None, "relu", "sigmoid", "tanh")
 
 
 @twins(PAR_MIN)
-def _bias_act(x, b, relu, out):  # out = x + b (then relu) by rows; out may be x
+def _bias_act(x, b, relu, out):  # out = x + b (then relu) by rows; out is not x (see activations.py)
     zero = out.dtype.type(0)  # typed: a plain 0 would make float32 compute in float64
     for r in prange(x.shape[0]):
         for j in range(x.shape[1]):
             v = x[r, j] + b[j]
             out[r, j] = (zero if v < zero else v) if relu else v
+
+
+@twins(PAR_MIN)
+def _bias_act_(y, b, relu):  # y = y + b (then relu), in place
+    zero = y.dtype.type(0)
+    for r in prange(y.shape[0]):
+        for j in range(y.shape[1]):
+            v = y[r, j] + b[j]
+            y[r, j] = (zero if v < zero else v) if relu else v
 
 
 @twins(PAR_MIN)
@@ -51,7 +60,7 @@ def _linear_numba(x, w, b, activation):
     y = np.matmul(x if x.ndim == 2 else rows(x), w.T)  # BLAS, into a fresh C-contiguous (rows, out) array
     if b is not None or activation == "relu":
         bias = np.zeros(w.shape[0], y.dtype) if b is None else np.ascontiguousarray(b)
-        _bias_act.serial(y, bias, activation == "relu", y)  # fused: one pass, in place
+        _bias_act_.serial(y, bias, activation == "relu")  # fused: one pass, in place
     if activation == "sigmoid":
         sigmoid_into(y, y)
     elif activation == "tanh":

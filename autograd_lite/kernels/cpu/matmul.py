@@ -67,14 +67,16 @@ def _np_matmul(a, b):
 
 
 PATHS = {"matmul": {"numba": matmul_blocked, "numpy": np.dot}}
+DOT_MAX_OUT = 1 << 15       # output elements from which 2-D products run np.matmul instead of np.dot
 
 
 def matmul(a, b):
     """a @ b: 2-D (m, k) @ (k, n), or batched (..., m, k) @ (..., k, n) and 1-D operands as np.matmul."""
     a, b = check("matmul", a, b)
     if a.ndim == 2 == b.ndim and a.shape[1] == b.shape[0]:
-        # BLAS through np.dot measured fastest at every 2-D shape, 2x2 included (np.dot's call overhead is lower
-        # than np.matmul's, and than a numba call plus its output allocation); matmul_blocked is never faster.
-        return np.dot(a, b)
+        # BLAS, never matmul_blocked (never faster). np.dot's call overhead is lower than np.matmul's (and than a
+        # numba call plus its output allocation), but np.dot zeroes its output before BLAS overwrites it: ~9 us
+        # of 140 on 784x64 @ 64x128 (benchmarks/cases_kernels.py). Hence np.matmul for large outputs.
+        return np.dot(a, b) if a.shape[0] * b.shape[1] < DOT_MAX_OUT else np.matmul(a, b)
     _shapes("matmul", a, b)
     return _np_matmul(a, b)

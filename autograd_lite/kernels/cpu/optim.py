@@ -13,7 +13,7 @@ Parallel from _jit.PAR_MIN elements. PATHS[name]: the public kernel ("numba") an
 """
 import numpy as np
 
-from ._jit import FLOATS, PAR_MIN, jit, prange, twins
+from ._jit import _F32, _F64, FLOATS, PAR_MIN, jit, prange, twins
 
 
 @jit
@@ -113,6 +113,17 @@ def _run(op, kernel, arrays, scalars):
     place. A None buffer is passed as param (its flag is off: the kernel never touches it)."""
     param = arrays[0]
     dt, shape = param.dtype, param.shape
+    if (dt is _F32 or dt is _F64) and arrays[1] is not None:   # the hot path: C-contiguous, one dtype
+        flat = []
+        for a in arrays:
+            if a is None:
+                a = param
+            elif type(a) is not np.ndarray or a.dtype is not dt or a.shape != shape or not a.flags.c_contiguous:
+                break
+            flat.append(a.ravel())
+        else:
+            kernel.pick(param.size)(*flat, *scalars)
+            return param
     if dt.kind != "f" or arrays[1] is None:
         _bad(op, arrays)
     direct = dt in FLOATS
@@ -158,6 +169,58 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, beta2, 
     return _run("adam_update", _adam, (param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq), (
         float(beta1), float(beta2), float(eps), float(weight_decay), float(param_scale),
         float(step_size), float(bias_correction2_sqrt), max_exp_avg_sq is not None, bool(maximize)))
+
+
+def _direct(p, *arrays):
+    """True when p and arrays are C-contiguous arrays of p's float32/float64 dtype and shape: the kernel can
+    run on their raveled views as they are."""
+    dt, shape = p.dtype, p.shape
+    if not (dt is _F32 or dt is _F64) or not p.flags.c_contiguous:
+        return False
+    for a in arrays:
+        if type(a) is not np.ndarray or a.dtype is not dt or a.shape != shape or not a.flags.c_contiguous:
+            return False
+    return True
+
+
+def adam_update_many(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, beta1, beta2, eps, weight_decay,
+                     lr, decoupled=False, maximize=False):
+    """Adam (decoupled: AdamW) over lists of parameters, one optimizer step: as adam_update for each i, with
+    steps[i] the step count after this update (for the bias corrections); max_exp_avg_sqs None without amsgrad.
+    One call per parameter group: the per-parameter work is a direct kernel call on raveled views."""
+    b1, b2, eps, wd, lr = float(beta1), float(beta2), float(eps), float(weight_decay), float(lr)
+    wd_coupled, scale = (0.0, 1.0 - lr * wd) if decoupled else (wd, 1.0)
+    amsgrad, maximize = max_exp_avg_sqs is not None, bool(maximize)
+    kernel = _adam
+    for i, p in enumerate(params):
+        g, m, v, t = grads[i], exp_avgs[i], exp_avg_sqs[i], steps[i]
+        vm = max_exp_avg_sqs[i] if amsgrad else None
+        step_size, bc2 = lr / (1 - b1 ** t), (1 - b2 ** t) ** 0.5
+        if _direct(p, g, m, v, *(() if vm is None else (vm,))):
+            flat = p.ravel()
+            kernel.pick(p.size)(flat, g.ravel(), m.ravel(), v.ravel(), flat if vm is None else vm.ravel(), b1, b2,
+                                eps, wd_coupled, scale, step_size, bc2, amsgrad, maximize)
+        else:
+            adam_update(p, g, m, v, vm, b1, b2, eps, wd_coupled, scale, step_size, bc2, maximize)
+
+
+def sgd_update_many(params, grads, momentum_buffers, first_steps, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
+                    nesterov=False, maximize=False):
+    """SGD over lists of parameters, one optimizer step: sgd_update for each i (momentum_buffers[i] None without
+    momentum; first_steps[i] True on its first step). One call per parameter group, as adam_update_many."""
+    lr, momentum, dampening, weight_decay = float(lr), float(momentum), float(dampening), float(weight_decay)
+    nesterov, maximize = bool(nesterov), bool(maximize)
+    if momentum != 0 and any(b is None for b in momentum_buffers):
+        raise ValueError("sgd_update_many: momentum != 0 needs a momentum_buffer for every parameter")
+    kernel = _sgd
+    for i, p in enumerate(params):
+        g, buf = grads[i], momentum_buffers[i]
+        if _direct(p, g, *(() if buf is None else (buf,))):
+            flat = p.ravel()
+            kernel.pick(p.size)(flat, g.ravel(), flat if buf is None else buf.ravel(), lr, momentum, dampening,
+                                weight_decay, nesterov, maximize, bool(first_steps[i]))
+        else:
+            sgd_update(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, maximize, first_steps[i])
 
 
 def rmsprop_update(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps, weight_decay=0.0,

@@ -2,7 +2,11 @@
 import collections
 import operator
 
+from .activation import ReLU, Sigmoid, Tanh
+from .linear import Linear
 from .module import Module, _addindent
+
+_FUSED = {ReLU: "relu", Sigmoid: "sigmoid", Tanh: "tanh"}   # activations a preceding Linear fuses
 
 
 def _index(idx, n, kind):
@@ -32,8 +36,19 @@ class Sequential(Module):
                 self.add_module(str(i), module)
 
     def forward(self, x):
-        for module in self._modules.values():
+        modules = list(self._modules.values())
+        i, n = 0, len(modules)
+        while i < n:
+            module = modules[i]
+            if type(module) is Linear and i + 1 < n:
+                act = _FUSED.get(type(modules[i + 1]))
+                if act and not (module._forward_hooks or module._forward_pre_hooks or
+                                modules[i + 1]._forward_hooks or modules[i + 1]._forward_pre_hooks):
+                    x = module.forward(x, act)     # one kernel and one graph node for both
+                    i += 2
+                    continue
             x = module(x)
+            i += 1
         return x
 
     def __getitem__(self, idx):

@@ -1,0 +1,87 @@
+"""The comparison harness behind benchmarks/run.py and the pytest-benchmark suites.
+
+A `Case` is one measurement done by several implementations ("autograd_lite", "numpy", "torch",
+"memcpy", ...): each entry of `impls` is a factory that builds its inputs once and returns the
+zero-argument step to time. `measure` times them interleaved, block by block, so that machine drift
+hits every implementation alike, and returns the median seconds per step of each.
+
+    case = Case("kernels", "relu forward", "1M", "GB/s", work=8e6,
+                impls={"autograd_lite": make_ours, "numpy": make_numpy})
+    times = measure(case)            # {"autograd_lite": 3.1e-4, "numpy": 4.0e-4}
+    case.rate(times["numpy"])        # work / seconds in the case's unit (GB/s here)
+"""
+import dataclasses
+import statistics
+import time
+from typing import Callable, Dict
+
+OURS = "autograd_lite"
+UNITS = {"GB/s": 1e9, "GFLOP/s": 1e9, "samples/s": 1.0, "us": None}
+
+
+@dataclasses.dataclass
+class Case:
+    section: str                    # "kernels", "training", "overhead"
+    name: str                       # "relu forward"
+    size: str                       # "1M", "64x784 @ 784x128", "batch 64"
+    unit: str                       # a key of UNITS; "us": report microseconds per step
+    work: float                     # bytes moved, flops or samples per step (unused for "us")
+    impls: Dict[str, Callable[[], Callable[[], object]]]
+    note: str = ""                  # shown under the table when set
+
+    def rate(self, seconds):
+        """One step's `work` over `seconds`, in the case's unit (microseconds for "us")."""
+        scale = UNITS[self.unit]
+        return seconds * 1e6 if scale is None else self.work / seconds / scale
+
+    @property
+    def higher_is_better(self):
+        return UNITS[self.unit] is not None
+
+
+def _block(step, number):
+    t0 = time.perf_counter()
+    for _ in range(number):
+        step()
+    return (time.perf_counter() - t0) / number
+
+
+def measure(case, rounds=7, target_s=0.05, warmup=2, only=None):
+    """Median seconds per step of each implementation of `case`, timed in `rounds` rounds of one
+    block each (about `target_s` long), the order rotating every round. An implementation whose
+    factory raises ImportError (torch absent) is left out."""
+    steps = {}
+    for name, factory in case.impls.items():
+        if only and name not in only:
+            continue
+        try:
+            steps[name] = factory()
+        except ImportError:
+            continue
+    numbers = {}
+    for name, step in steps.items():
+        for _ in range(warmup):
+            step()
+        one = max(_block(step, 1), 1e-7)
+        numbers[name] = max(1, int(target_s / one))
+    runs = {name: [] for name in steps}
+    names = list(steps)
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            runs[name].append(_block(steps[name], numbers[name]))
+    return {name: statistics.median(ts) for name, ts in runs.items()}
+
+
+def ratio(case, times, other):
+    """How many times faster autograd_lite is than `other` (> 1: ours is faster)."""
+    if OURS not in times or other not in times:
+        return None
+    return times[other] / times[OURS]
+
+
+def fmt(value, unit):
+    if value is None:
+        return "-"
+    if unit == "us":
+        return f"{value:.1f}"
+    return f"{value:,.0f}" if value >= 100 else f"{value:.2f}" if value < 10 else f"{value:.1f}"
