@@ -1,5 +1,6 @@
 """Matrix products: matmul (1-D, 2-D, batched with broadcasting), mm, bmm, dot."""
 from ..autograd.function import Function
+from ..tensor import Tensor
 from ._util import kernels_of, promote_pair, xp_of
 from .shape import squeeze, unsqueeze
 
@@ -53,6 +54,11 @@ def _shape_error(op, a, b):
 
 def matmul(a, b):
     """Matrix product with PyTorch's rules for 1-D, 2-D and batched operands."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        da, db = a._data, b._data
+        sa, sb = da.shape, db.shape
+        if len(sa) == 2 == len(sb) and sa[1] == sb[0] and da.dtype is db.dtype:
+            return MatMul.apply(a, b)       # the common case, nothing to check or promote
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got shapes "
                            f"{tuple(a.shape)} and {tuple(b.shape)}")
