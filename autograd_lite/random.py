@@ -45,6 +45,12 @@ def uniform(shape, low=0.0, high=1.0, dtype=np.float32):
     return out.astype(dtype, copy=False)
 
 
+def bits16(shape):
+    """Uniform uint16 draws of `shape` (random bytes: the cheapest draw NumPy's generator makes)."""
+    n = int(np.prod(shape))
+    return np.frombuffer(_generator.bytes(2 * n), np.uint16).reshape(shape)
+
+
 def normal(shape, mean=0.0, std=1.0, dtype=np.float32):
     out = _generator.standard_normal(shape, dtype=_float_dtype(dtype))
     if std != 1.0:

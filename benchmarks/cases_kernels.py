@@ -61,6 +61,10 @@ def _ce_in(n):
     return [*_x(n), np.random.default_rng(1).integers(0, COLS, n // COLS)]
 
 
+def _bits16(rng, shape):             # what F.dropout draws (autograd_lite.random.bits16)
+    return np.frombuffer(rng.bytes(2 * int(np.prod(shape))), np.uint16).reshape(shape)
+
+
 def _x_rng(n):                    # x and a generator for dropout's uniforms, drawn every step
     return [*_x(n), np.random.default_rng(2)]
 
@@ -135,11 +139,11 @@ BYTES = {
                               "mean over rows; torch: aten _log_softmax, nll_loss_forward, nll_loss_backward, "
                               "_log_softmax_backward_data (what autograd runs for F.cross_entropy, no graph)"),
     # read x; write y and a bool mask (uniforms need not reach memory)
-    "dropout forward": (9, _x_rng, lambda x, r: cpu.dropout_forward(x, r.random(x.shape, dtype=np.float32), P),
+    "dropout forward": (9, _x_rng, lambda x, r: cpu.dropout_forward(x, _bits16(r, x.shape), P),
                         lambda x, r: NP["dropout_forward"](x, r.random(x.shape, dtype=np.float32), P),
                         lambda T, x, r: T.ops.aten.native_dropout(x, P, True),
-                        f"p={P}, drawing the mask included: ours and numpy draw float32 uniforms (PCG64), "
-                        "torch's native_dropout its bernoulli"),
+                        f"p={P}, drawing the mask included: ours 16 random bits per element (as F.dropout), numpy "
+                        "float32 uniforms (both PCG64), torch's native_dropout its bernoulli"),
     "dropout backward": (9, _g_mask, *_kernel("dropout_backward", P),                  # read g, mask; write dx
                          lambda T, g, m: T.ops.aten.native_dropout_backward(g, m, 1 / (1 - P)), f"p={P}"),
     "sgd momentum update": (20, _params(1), *_kernel("sgd_update", *SGD.values()),    # read p, g, buf; write p, buf

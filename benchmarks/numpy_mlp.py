@@ -8,7 +8,8 @@ float32 throughout; ReLU hidden layers, optional inverted dropout after each hid
 log_softmax + NLLLoss (mean), i.e. CrossEntropyLoss on the logits. Gradients by hand. Adam and
 SGD(momentum) are PyTorch's single-tensor formulas with its defaults (bias correction included).
 Parameters, gradients and optimizer state each live in one flat buffer (the layers' arrays are views),
-so an update is a few whole-buffer in-place passes; activations are preallocated per batch size.
+so an update is a few whole-buffer in-place passes; activations are preallocated per batch size. Dropout masks come from
+16 random bits per element (the cheapest draw; autograd_lite draws them the same way).
 Tests: tests/test_bench_reference.py checks it against autograd_lite step by step.
 """
 import types
@@ -53,7 +54,7 @@ class NumpyMLP:
             outs = [w.shape[0] for w in self.W]
             b = self._bufs[batch] = types.SimpleNamespace(
                 H=[np.empty((batch, o), F32) for o in outs], G=[np.empty((batch, o), F32) for o in outs],
-                U=[np.empty((batch, o), F32) for o in outs[:-1]], M=[np.empty((batch, o), bool) for o in outs[:-1]],
+                M=[np.empty((batch, o), bool) for o in outs[:-1]],
                 row=np.empty((batch, 1), F32), rows=np.arange(batch))
         return b
 
@@ -67,10 +68,10 @@ class NumpyMLP:
             z += b
             if i < last:
                 np.maximum(z, 0, out=z)
-                if train and self.p:                           # inverted dropout: keep where u >= p, scale
-                    u, keep = bufs.U[i], bufs.M[i]
-                    self.rng.random(out=u, dtype=F32)
-                    np.greater_equal(u, F32(self.p), out=keep)
+                if train and self.p:        # inverted dropout: keep where 16 random bits >= p * 65536, scale
+                    keep = bufs.M[i]
+                    u = np.frombuffer(self.rng.bytes(2 * z.size), np.uint16).reshape(z.shape)
+                    np.greater_equal(u, round(self.p * 65536), out=keep)
                     z *= keep
                     z *= self.scale
             h = z

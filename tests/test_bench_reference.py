@@ -25,7 +25,7 @@ def _batches(n=3, batch=8):
 
 def _pair(dropout=0.0, loss="ce", optimizer="adam", lr=1e-3, momentum=0.0, seed=7):
     """The benchmark's autograd_lite (model, criterion, optimizer) and the NumpyMLP, same weights; both
-    draw dropout masks from PCG64(seed) in the same order (autograd_lite: u = random(shape, float32))."""
+    draw dropout masks from PCG64(seed) in the same order (both: 16 random bits per element)."""
     spec = dict(dropout=dropout, optimizer=optimizer, lr=lr, momentum=momentum)
     lib = build(al, SIZES, loss=loss, **spec)
     al.manual_seed(seed)

@@ -363,19 +363,21 @@ def test_loss_kernels_public():
 @pytest.mark.parametrize("parallel", [False, True])
 @pytest.mark.parametrize("dtype", [F32, F64])
 @pytest.mark.parametrize("shape", [(), (1,), (1001,), (7, 13), (0, 3)])
-def test_dropout_kernel(shape, dtype, parallel):
+@pytest.mark.parametrize("draws", ["float32", "uint16"])
+def test_dropout_kernel(shape, dtype, parallel, draws):
     rng = np.random.default_rng(0)
     x, g = rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype)
-    u = rng.random(shape, dtype=F32)
+    u = rng.random(shape, dtype=F32) if draws == "float32" else rng.integers(0, 1 << 16, shape).astype(np.uint16)
     for p in (0.0, 0.3, 1.0):
         scale = dtype(0) if p == 1 else dtype(1) / dtype(1 - p)
+        keep = u >= (np.float32(p) if draws == "float32" else round(p * 65536))
         outs = []
         for path in ("numba", "numpy"):
             with forced(parallel):
                 out, mask = cpu.PATHS["dropout_forward"][path](x, u, p)
                 grad = cpu.PATHS["dropout_backward"][path](g, mask, p)
             assert out.dtype == grad.dtype == dtype and mask.dtype == np.bool_ and out.shape == shape
-            np.testing.assert_array_equal(mask, u >= np.float32(p))
+            np.testing.assert_array_equal(mask, keep)
             np.testing.assert_array_equal(out, x * (mask * scale))
             np.testing.assert_array_equal(grad, g * (mask * scale))
             outs.append(out)
@@ -390,6 +392,10 @@ def test_dropout_kernel_public():
         cpu.dropout_forward(x, np.zeros(2, F32), 0.5)
     with pytest.raises(ValueError, match=r"p must be in \[0, 1\]"):
         cpu.dropout_forward(x, np.zeros(3, F32), 2.0)
+    out, mask = cpu.dropout_forward(x, np.array([0, 19660, 19661], np.uint16), 0.3)   # 0.3 * 65536 = 19660.8
+    assert mask.tolist() == [False, False, True] and out[2] == np.float32(1 / 0.7)
+    with pytest.raises(TypeError, match="dropout_forward"):
+        cpu.dropout_forward(x, np.zeros(3, np.int32), 0.5)
 
 
 # ---- bad input -------------------------------------------------------------------------------

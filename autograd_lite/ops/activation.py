@@ -41,7 +41,8 @@ class Elu(Function):
 
 
 class Dropout(Function):
-    """x * mask / (1 - p) from uniform randoms u (mask = u >= p); backward g * mask / (1 - p)."""
+    """x * mask / (1 - p) from random draws u (the kernel's dropout_forward: mask = u >= p for uniform floats,
+    u >= round(p * 65536) for uint16 draws); backward g * mask / (1 - p)."""
     op_name = "dropout"
 
     @staticmethod
@@ -92,5 +93,5 @@ def dropout(input, p=0.5, training=True, inplace=False):
     _float_only("dropout", input)
     if inplace:
         return input._inplace(dropout, p, training)
-    u = backend_of(input._data).from_host(_random.uniform(tuple(input.shape)))   # float32 in [0, 1)
+    u = backend_of(input._data).from_host(_random.bits16(input._data.shape))   # keep where u >= p * 65536
     return via_kernel_dtype(Dropout.apply, input, u, float(p))
