@@ -474,3 +474,44 @@ def test_legacy_reduction_arguments():
         n = ops.nll_loss(x, t, reduce=False)
     assert s.item() == pytest.approx(ops.cross_entropy(x, t, reduction="sum").item())
     assert n.shape == (4,)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_nll_of_log_softmax_goes_around_log_softmax(reduction, weighted):
+    """nll_loss(log_softmax(x, 1)) is one node straight to x (the cross-entropy backward): same values and
+    gradients as torch; a hook or retain_grad on the log-probabilities keeps the two nodes."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    x, t = rng.standard_normal((7, 5)).astype(F32), np.array([0, 1, 2, 3, 4, -100, 2])
+    w = rng.random(5).astype(F32) if weighted else None
+    a = al.tensor(x, requires_grad=True)
+    lp = ops.log_softmax(a, 1)
+    loss = ops.nll_loss(lp, al.tensor(t), None if w is None else al.tensor(w), reduction=reduction)
+    assert loss.grad_fn.name() == "NllLossBackward0"
+    assert loss.grad_fn.next_functions[0][0] is lp.grad_fn.next_functions[0][0]     # a's own node: a leaf
+    (loss.sum() if reduction == "none" else loss).backward()
+    b = torch.tensor(x, requires_grad=True)
+    ref = torch.nn.functional.nll_loss(torch.log_softmax(b, 1), torch.tensor(t),
+                                       None if w is None else torch.tensor(w), reduction=reduction)
+    (ref.sum() if reduction == "none" else ref).backward()
+    np.testing.assert_allclose(loss.detach().numpy(), ref.detach().numpy(), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_nll_of_log_softmax_respects_hooks_and_in_place():
+    x, t = al.randn(4, 3, requires_grad=True), al.tensor([0, 1, 2, 1])
+    lp = ops.log_softmax(x, 1)
+    seen = []
+    lp.register_hook(lambda g: seen.append(g.shape))
+    ops.nll_loss(lp, t).backward()
+    assert seen == [(4, 3)]                       # the hook ran: log_softmax kept its own node
+    lp = ops.log_softmax(x, 1)
+    lp.retain_grad()
+    ops.nll_loss(lp, t).backward()
+    assert lp.grad is not None and lp.grad.shape == (4, 3)
+    lp = ops.log_softmax(x, 1)
+    loss = ops.nll_loss(lp, t)
+    lp.add_(1.0)                                  # the log-probabilities changed after the loss saw them
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()

@@ -7,7 +7,7 @@ import warnings
 from ..autograd.function import Function
 from ._util import kernels_of, promote_pair, quiet, via_kernel_dtype, xp_of
 from .elementwise import abs as _abs, add, mul, neg, sub
-from .nn import log_softmax
+from .nn import LogSoftmax as LogSoftmaxNode, log_softmax
 from .reduction import sum as _sum
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -361,8 +361,45 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     reduction = _reduction(op, reduction, size_average, reduce)
     n = _n_classes(op, input)
     _check_class_target(op, input, target)
-    return via_kernel_dtype(NLLLoss.apply, input, target, _class_weight(op, weight, n), int(ignore_index),
-                            reduction)
+    weight, ignore_index = _class_weight(op, weight, n), int(ignore_index)
+    node = input.grad_fn
+    if type(node) is LogSoftmaxNode and node.dim == 1 and input._data.ndim == 2 and input._data.dtype.itemsize >= 4 \
+            and node._hooks is None and node._retained is None and node._saved is not None:
+        return _nll_of_log_softmax(input, node, target, weight, ignore_index, reduction)
+    return via_kernel_dtype(NLLLoss.apply, input, target, weight, ignore_index, reduction)
+
+
+class NLLOfLogSoftmax(Function):
+    """nll_loss of log_softmax(x, 1), differentiated straight to x: the forward is nll_loss's, the backward
+    the cross-entropy kernel's ``(softmax - onehot) * w / normaliser``, instead of a scatter then
+    log_softmax's backward. Built by nll_loss when its input comes from log_softmax over the class dim."""
+    op_name = "nll_loss"
+
+    @staticmethod
+    def forward(ctx, logp, target, weight, ignore_index, reduction):
+        out = NLLLoss.forward(ctx, logp, target, weight, ignore_index, reduction)
+        t, w = ctx._saved
+        ctx.save_for_backward(xp_of(logp).exp(logp), t, w)       # the softmax, from the log-probabilities
+        ctx.options = ignore_index, 0.0
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return CrossEntropy.backward(ctx, g)[:5]
+
+    def name(self):
+        return "NllLossBackward0"
+
+
+def _nll_of_log_softmax(logp, node, target, weight, ignore_index, reduction):
+    """nll_loss(logp) as one node whose input is log_softmax's input (a graph that goes around log_softmax:
+    the same gradient, one node and two kernel passes fewer). An in-place change to logp still raises."""
+    out = NLLOfLogSoftmax.apply(logp, target, weight, ignore_index, reduction)
+    fused = out.grad_fn
+    if fused is not None:
+        fused._inputs = (node._inputs[0],) + fused._inputs[1:]
+        fused._versions = [(logp._version, logp._version[0])] + (fused._versions or [])
+    return out
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
