@@ -84,11 +84,12 @@ class Function:
         and, when grad mode is on and an input requires grad, links the output into the graph."""
         ctx = _new(cls)
         ctx._saved = ()
-        raw, inputs, needs = [], [], False
+        raw, inputs, tensors, needs = [], [], [], False
         for a in args:
             if isinstance(a, Tensor):
                 d = a._data
                 raw.append(d)
+                tensors.append(a)
                 if a._rg:
                     needs = True
                     inputs.append((a.grad_fn or a, d.shape, d.dtype))
@@ -117,19 +118,19 @@ class Function:
             ctx._inputs = tuple(inputs)
             ctx._seq = _next_seq()
             saved = ctx._saved
-            ctx._versions = _saved_versions(args, saved, out) if saved else None
+            ctx._versions = _saved_versions(tensors, saved, out) if saved else None
             out._rg = True
             out.grad_fn = ctx
         return out
 
 
-def _saved_versions(args, saved, out):
-    """(version counter, its value now) of every input or output whose array forward saved: an
-    in-place change to one of them before backward must raise."""
+def _saved_versions(tensors, saved, out):
+    """(version counter, its value now) of every input Tensor or output whose array forward saved:
+    an in-place change to one of them before backward must raise."""
     versions = []
     for s in saved:
-        for a in args:
-            if isinstance(a, Tensor) and a._data is s:
+        for a in tensors:
+            if a._data is s:
                 versions.append((a._version, a._version[0]))
                 break
         else:

@@ -15,6 +15,8 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 def _reduction(op, reduction, size_average=None, reduce=None):
     """The reduction to apply; PyTorch's deprecated size_average/reduce, when given, override it."""
+    if size_average is None and reduce is None and reduction in _REDUCTIONS:
+        return reduction
     if size_average is not None or reduce is not None:
         reduction = "none" if reduce is False else "sum" if size_average is False else "mean"
         warnings.warn("size_average and reduce args will be deprecated, please use "
@@ -312,6 +314,9 @@ class CrossEntropy(Function):
 
 
 def _n_classes(op, input):
+    shape = input._data.shape
+    if input._data.dtype.kind == "f" and len(shape) == 2:       # the common case: (N, C) scores
+        return shape[1]
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"{op}: not implemented for {input.dtype.name} input: expected "
                                   "floating-point scores of shape (C,), (N, C) or (N, C, d1, ...)")
@@ -322,7 +327,7 @@ def _n_classes(op, input):
 
 def _check_class_target(op, input, target):
     """PyTorch's checks (and exception types) on a target of class indices."""
-    shape, tshape = tuple(input.shape), tuple(target.shape)
+    shape, tshape = input._data.shape, target._data.shape
     if target._data.dtype.kind not in "iu":
         raise RuntimeError(f"{op}: expected a target of class indices with an integer dtype (int64), but got "
                            f"{target.dtype.name} (target of shape {tshape}, input of shape {shape})")

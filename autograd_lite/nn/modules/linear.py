@@ -3,6 +3,7 @@ import math
 
 from ... import creation
 from .. import functional as F
+from ...ops.nn import Linear as _LinearOp
 from .. import init
 from ..parameter import Parameter
 from .module import Module
@@ -60,7 +61,13 @@ class Linear(Module):
                                f"{self.out_features}): expected input with {self.in_features} "
                                f"features in its last dimension, got input of shape "
                                f"{tuple(x.shape)}")
-        return F.linear(x, self.weight, self.bias, activation)
+        params = self._parameters
+        w, b = params.get("weight"), params.get("bias")
+        dt = w._data.dtype if w is not None else None
+        if x._data.dtype is dt and dt.itemsize >= 4 and w._data.shape == (self.out_features, self.in_features) \
+                and (b is None or b._data.dtype is dt and b._data.shape == (self.out_features,)):
+            return _LinearOp.apply(x, w, b, activation)     # checked: what F.linear would check and promote
+        return F.linear(x, w, b, activation)
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
