@@ -1,0 +1,67 @@
+"""benchmarks/run.py's report logic on synthetic measurements: speed-ups, the goals of issue 5, and the
+summary block it rewrites in RESULTS.md (nothing is timed here)."""
+import importlib.util
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def run():
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _row(section, name, size, unit, **rates):
+    return {"section": section, "name": name, "size": size, "unit": unit, "note": "", "rates": rates}
+
+
+WORKER = {"threads": 1, "peak": 100.0, "rows": [
+    _row("training", "seed MLP 784-128-64-10, LogSoftmax + NLLLoss, Adam", "batch 64", "samples/s",
+         autograd_lite=60000, torch=30000, numpy=66000),
+    _row("training", "784-512-256-10 + Dropout(0.5), CrossEntropyLoss, Adam", "batch 256", "samples/s",
+         autograd_lite=16000, torch=10000, numpy=15000),
+    _row("overhead", "((a*b).sum()).backward()", "4 elements", "us", autograd_lite=20.0, torch=62.0),
+    _row("kernels", "relu forward", "1M", "GB/s", autograd_lite=9.0, numpy=6.0, torch=8.0, memcpy=10.0),
+    _row("kernels", "matmul (kernel)", "512x512 @ 512x512", "GFLOP/s", autograd_lite=50.0, numpy=55.0),
+]}
+STARTUP = [{"name": "autograd_lite, empty Numba cache", "wall_s": 5.0, "peak_mb": 170.0},
+           {"name": "autograd_lite, warm Numba cache", "wall_s": 1.2, "peak_mb": 140.0},
+           {"name": "torch", "wall_s": 4.5, "peak_mb": 300.0}]
+
+
+def test_speedup_reads_time_and_rate_units(run):
+    rows = WORKER["rows"]
+    assert run.speedup(rows[0], "torch") == pytest.approx(2.0)
+    assert run.speedup(rows[2], "torch") == pytest.approx(3.1)      # us: their time over ours
+    assert run.speedup(rows[3], "memcpy") == pytest.approx(0.9)
+    assert run.speedup(rows[4], "torch") is None
+
+
+def test_goals(run):
+    met = {goal: ok for goal, _, ok in run.goals([WORKER], STARTUP)}
+    assert met["1 thr: seed MLP training >= 1.5x torch"] is True
+    assert met["1 thr: seed MLP training >= 1.0x numpy"] is False
+    assert met["1 thr: 784-512-256-10 + Dropout, batch 256, Adam >= 1.5x torch"] is True
+    overhead = next(g for g in met if "overhead" in g)
+    assert "<= 20.0 us here" in overhead and met[overhead] is True          # 10/31 of torch's 62 us
+    assert met["1 thr: relu forward at 1M >= 0.8x memcpy"] is True
+    assert met["1 thr: relu forward [1M] >= the faster of NumPy and torch"] is True
+    assert met["1 thr: matmul (kernel) [512x512 @ 512x512] >= 0.95x NumPy"] is False
+    assert met["start-up, empty cache <= 8 s"] is True
+    assert met["start-up, warm cache <= 1.0 s where torch takes 3.0 s, i.e. <= 1.50 s here"] is True
+
+
+def test_markdown_block_is_replaced_not_appended(run, tmp_path, monkeypatch):
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# Benchmark results\n\n## Older section\nkept\n")
+    monkeypatch.setattr(run, "RESULTS", results)
+    run.write_markdown("first\n")
+    run.write_markdown("second\n")
+    text = results.read_text()
+    assert text.count(run.BEGIN) == 1 and "second" in text and "first" not in text
+    assert text.startswith("# Benchmark results") and text.endswith("## Older section\nkept\n")
