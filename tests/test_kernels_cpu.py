@@ -5,10 +5,13 @@ import subprocess
 import sys
 import warnings
 
+import numba
 import numpy as np
 import pytest
 
 from autograd_lite.kernels import cpu
+from autograd_lite.kernels.cpu import activations
+from autograd_lite.kernels.cpu._fastmath import exp as fm_exp, exp_nonpos, from_key, order_key
 from autograd_lite.kernels.cpu._jit import Twins, forced
 
 F32, F64 = np.float32, np.float64
@@ -251,12 +254,242 @@ def test_cache_dir_and_lazy_compile(tmp_path):
     env.update(XDG_CACHE_HOME=str(tmp_path), PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
-    cache = tmp_path / "autograd_lite" / "numba"
+    from autograd_lite.kernels.cpu._jit import _sources_digest
+    cache = tmp_path / "autograd_lite" / "numba" / _sources_digest()
     assert r.stdout.strip() == str(cache)
     assert any(p.name.startswith("activations._relu_bwd-") for p in cache.rglob("*.nbi")), list(cache.rglob("*"))
+
+
+def test_cache_folder_follows_the_kernel_sources(tmp_path):
+    """An edit to any kernel source (an inlined helper included) gets a fresh cache folder: no stale kernel."""
+    from autograd_lite.kernels.cpu import _jit
+    src = tmp_path / "cpu"
+    src.mkdir()
+    for name in ("_jit.py", "_fastmath.py", "softmax.py"):
+        (src / name).write_text(f"# {name}\n")
+    digest = lambda: _jit._sources_digest(str(src))     # noqa: E731
+    before = digest()
+    (src / "_fastmath.py").write_text("# _fastmath.py, edited\n")
+    assert digest() != before and len(before) == 16
 
 
 def test_kernel_table_names():
     mm = importlib.import_module("autograd_lite.kernels.cpu.matmul")  # cpu.matmul is the function, not the module
     assert cpu.matmul is mm.matmul and cpu.PATHS["matmul"]["numba"] is mm.matmul_blocked
     assert all(callable(getattr(cpu, name)) for name in cpu.__all__)
+
+
+# ---- _fastmath: the vectorised float32 exp and the float order keys -----------------------------------------
+
+@numba.njit
+def _exp_loop(x, out, nonpos):
+    if nonpos:
+        for i in range(x.size):
+            out[i] = exp_nonpos(x[i])
+    else:
+        for i in range(x.size):
+            out[i] = fm_exp(x[i])
+
+
+@numba.njit
+def _keys(x, out):
+    for i in range(x.size):
+        out[i] = order_key(x[i])
+
+
+@numba.njit
+def _unkeys(k, like, out):
+    for i in range(k.size):
+        out[i] = from_key(k[i], like)
+
+
+TINY32 = np.finfo(F32).tiny
+
+
+def _exp_sweep():
+    """float32 x: every 509th bit pattern, every one within 2^15 patterns of the edges (overflow, the
+    denormal and underflow ranges, 0), and the special values."""
+    edges = np.array([88.72283935546875, 88.3762626647949, -87.33654475, -87.68, -88.0, -103.972084, -110.0,
+                      90.0, 0.0, -0.0, 1e-30, -1e-30], F32).view(np.uint32).astype(np.int64)
+    near = (edges[:, None] + np.arange(-(1 << 15), 1 << 15)).ravel() % (1 << 32)
+    bits = np.concatenate([np.arange(0, 1 << 32, 509), near]).astype(np.uint32)
+    specials = np.array([np.inf, -np.inf, np.nan, -np.nan, np.finfo(F32).max, -np.finfo(F32).max], F32)
+    return np.concatenate([bits.view(F32), specials])
+
+
+def _ulps(a, b):
+    return np.abs(a.view(np.int32).astype(np.int64) - b.view(np.int32))
+
+
+def test_fast_exp_float32():
+    """Within 1 ulp of the correctly rounded exp, denormals included; inf/0 beyond the range; NaN stays NaN.
+    exp_nonpos (x <= 0): the same, but for results below 2^-126.5, which may be 0 (np.exp's are denormal)."""
+    x = _exp_sweep()
+    nan = np.isnan(x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        ref = np.exp(x.astype(F64))
+        cr = ref.astype(F32)  # correctly rounded (float64 exp's error is far below float32's half ulp)
+    out = np.empty_like(x)
+    _exp_loop(x, out, False)
+    assert np.isnan(out[nan]).all()
+    assert _ulps(out[~nan], cr[~nan]).max() <= 1
+    fin = ~nan & (ref >= TINY32) & (ref <= np.finfo(F32).max)
+    assert np.max(np.abs(out[fin] / ref[fin] - 1)) < 1e-7  # measured over all of float32: 8.5e-8
+    assert np.isposinf(out[x > 88.72283935546875]).all() and (out[x < -103.973] == 0).all()
+    neg = ~nan & (x <= 0)
+    _exp_loop(x, out, True)
+    assert np.isnan(out[nan]).all()
+    flushed = neg & (out == 0) & (cr != 0)
+    assert (cr[flushed] < 2 ** -126.5).all() and np.all(x[flushed] < -87.68)
+    assert _ulps(out[neg & ~flushed], cr[neg & ~flushed]).max() <= 1
+    assert out[x == -np.inf] == 0
+
+
+def test_fast_exp_float64_is_libm():
+    x = np.concatenate([np.linspace(-750, 710, 100001), [np.inf, -np.inf, np.nan, 0.0]])
+    for nonpos in (False, True):
+        out = np.empty_like(x)
+        _exp_loop(x, out, nonpos)
+        with np.errstate(over="ignore"):
+            np.testing.assert_allclose(out, np.exp(x), rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize("dtype", [F32, F64])
+def test_order_key(dtype):
+    fi = np.finfo(dtype)
+    x = np.concatenate([randn((5000,), dtype, scale=1e3), randn((5000,), dtype, scale=1e-30, seed=1),
+                        np.array([0.0, -0.0, np.inf, -np.inf, fi.max, -fi.max, fi.tiny, -fi.tiny,
+                                  fi.smallest_subnormal, -fi.smallest_subnormal], dtype)])
+    keys = np.empty(x.size, np.int32 if dtype == F32 else np.int64)
+    _keys(x, keys)
+    order = np.argsort(keys, kind="stable")
+    assert np.all(np.diff(x[order]) >= 0)
+    assert keys[x.size - 9] < keys[x.size - 10]  # -0 < +0
+    nans = np.array([np.nan, -np.nan], dtype)
+    everything = np.concatenate([x, nans])
+    k2 = np.empty(everything.size, keys.dtype)
+    _keys(everything, k2)
+    assert k2[-2] > k2.max(initial=0, where=~np.isnan(everything)) and k2[-1] < k2.min(where=~np.isnan(everything),
+                                                                                    initial=0)
+    back = np.empty_like(everything)
+    _unkeys(k2, dtype(0), back)
+    np.testing.assert_array_equal(back.view(keys.dtype), everything.view(keys.dtype))  # bit for bit
+
+
+# ---- special values through every path of the exp-based kernels --------------------------------------------
+
+def _specials(dtype):
+    big = np.finfo(dtype).max
+    return np.array([-np.inf, np.inf, np.nan, 0.0, -0.0, 1e-30, -1e-30, 20, -20, 88.5, -88.5, 100, -100, 104, -104,
+                     1e4, -1e4, big, -big], dtype)
+
+
+@pytest.mark.parametrize("dtype,path", DTYPE_PATHS)
+@pytest.mark.parametrize("n", [19, 1000])
+def test_sigmoid_special_values(n, dtype, path):
+    """Specials spread through a random array: the vector loop and its remainder both see them."""
+    x = randn((n,), dtype)
+    sp = _specials(dtype)
+    x[np.arange(sp.size) * (n // sp.size)] = sp
+    with np.errstate(over="ignore"):
+        ref = sigmoid64(x)
+    out = call(path, "sigmoid_forward", x)
+    close(out, ref, dtype, x.shape)
+    assert np.all(out[np.isposinf(x)] == 1) and np.all(out[np.isneginf(x)] == 0) and np.isnan(out[np.isnan(x)]).all()
+    assert np.all((out >= 0) | np.isnan(x)) and np.all((out <= 1) | np.isnan(x))
+    if path == "numba":  # in place, as linear_forward's fused sigmoid runs it
+        y = x.copy()
+        assert activations.sigmoid_into(y, y) is y
+        np.testing.assert_array_equal(y, out)
+
+
+def _special_rows(n, dtype):
+    """(rows, n): random logits, then rows of huge, tiny and large-spread logits, -inf entries, an all -inf row,
+    a NaN, a +inf."""
+    rng = np.random.default_rng(n)
+    big = np.finfo(dtype).max
+    x = (rng.standard_normal((12, n)) * 3).astype(dtype)
+    x[1] = rng.choice(np.array([big, -big, 0], dtype), n)
+    x[2] *= 1e-30
+    x[3] *= 100                                   # exp(x - max) spans far below the denormals
+    x[4, ::2] = -np.inf
+    x[5] = -np.inf
+    x[6, n // 2] = np.nan
+    x[7, n // 3] = np.inf
+    x[8] = x[8] + 1e4
+    x[9, -1] = 1e4                                # one dominant logit
+    return x
+
+
+def _formula_rows(op, args, dtype):
+    """ROWWISE's formula in float64, cast to dtype (a float64 result beyond float32's range overflows alike)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return ROWWISE[op][0](*[a.astype(F64) for a in args], -1).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype,path", DTYPE_PATHS)
+@pytest.mark.parametrize("n", [1, 5, 40, 1025])  # 40, 1025: the fused float32 kernels (1025: two blocks)
+def test_rowwise_special_values(n, dtype, path):
+    x = _special_rows(n, dtype)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        for op in ("softmax_forward", "log_softmax_forward"):
+            out = call(path, op, x, -1)
+            ref = _formula_rows(op, (x,), dtype)
+            close(out, ref, dtype, x.shape)  # NaN where the formula gives NaN, and only there
+            if op == "softmax_forward":
+                assert np.all((out >= 0) | np.isnan(ref)) and np.all(out[np.isneginf(x) & ~np.isnan(ref)] == 0)
+            else:
+                assert np.all(out[np.isneginf(x) & ~np.isnan(ref)] == -np.inf)
+        y = call(path, "log_softmax_forward", x, -1)  # -inf entries, NaN rows
+        g = randn(x.shape, dtype, seed=1)
+        out = call(path, "log_softmax_backward", g, y, -1)
+        scale = np.abs(g.astype(F64)) + np.exp(y.astype(F64)) * np.abs(g.astype(F64)).sum(1, keepdims=True)
+        close(out, _formula_rows("log_softmax_backward", (g, y), dtype), dtype, x.shape, np.nan_to_num(scale))
+    if n == 1:
+        finite = np.isfinite(x[:, 0])
+        np.testing.assert_array_equal(call(path, "softmax_forward", x, -1)[finite], 1)
+        np.testing.assert_array_equal(call(path, "log_softmax_forward", x, -1)[finite], 0)
+
+
+@pytest.mark.parametrize("dtype", [F32, F64])
+@pytest.mark.parametrize("path,parallel", [("dispatch", False), ("numba", False), ("numba", True),
+                                           ("numba_scalar_exp", False)])
+@pytest.mark.parametrize("n", [5, 40, 1025])
+def test_cross_entropy_special_values(n, path, parallel, dtype):
+    """Against the NumPy formula in float64: huge and tiny logits, -inf entries, an all -inf row (NaN), a NaN."""
+    x = _special_rows(n, dtype)[[0, 1, 2, 3, 4, 5, 6, 8, 9]]
+    t = np.arange(x.shape[0]) * 7 % n
+    t[4] = t[4] // 2 * 2 + 1 if n > 1 else 0     # row 4: its target's logit finite (odd columns)
+    w = np.empty(0, dtype)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        ref_l, ref_p, ref_t = cpu.PATHS["cross_entropy_forward"]["numpy"](x.astype(F64), t, w.astype(F64), -100, 0.0)
+        with forced(parallel):
+            fn = cpu.cross_entropy_forward if path == "dispatch" else cpu.PATHS["cross_entropy_forward"][path]
+            losses, p, total = fn(x, t) if path == "dispatch" else fn(x, t, w, -100, 0.0)
+    close(losses, ref_l.astype(dtype), dtype, (x.shape[0],))
+    close(p, ref_p.astype(dtype), dtype, x.shape)
+    assert total == ref_t
+
+
+def test_exp_kernels_cache(tmp_path):
+    """The kernels on _fastmath's intrinsics compile into an empty cache, and a second process loads them."""
+    code = (
+        "import numpy as np\n"
+        "from autograd_lite.kernels import cpu\n"
+        "from autograd_lite.kernels.cpu import activations as a, softmax as s, loss as l\n"
+        "x = np.random.default_rng(0).standard_normal((64, 100)).astype(np.float32)\n"
+        "r = [cpu.sigmoid_forward(x), cpu.softmax_forward(x, -1), cpu.log_softmax_forward(x, -1),\n"
+        "     cpu.log_softmax_backward(x, x, -1), cpu.cross_entropy_forward(x, np.zeros(64, np.int64))[1]]\n"
+        "ks = [a._sigmoid32, s._softmax32, s._log_softmax32, s._log_softmax_bwd32, l._ce_one_pass]\n"
+        "print(sum(sum(k.serial.stats.cache_hits.values()) for k in ks),\n"
+        "      sum(sum(k.serial.stats.cache_misses.values()) for k in ks), float(sum(v.sum() for v in r)))\n"
+    )
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path),
+               PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    runs = []
+    for _ in range(2):
+        r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr
+        runs.append(r.stdout.split())
+    assert runs[0][:2] == ["0", "5"] and runs[1][:2] == ["5", "0"], runs
+    assert runs[0][2] == runs[1][2]

@@ -1,12 +1,13 @@
 """Numba decorators of the CPU kernels, their cache directory, and the array plumbing they share.
 
-Numba caches next to the source file by default, which fails on a read-only install; unless
-NUMBA_CACHE_DIR is set, the cache goes to $XDG_CACHE_HOME/autograd_lite/numba (or
-~/.cache/autograd_lite/numba). This sets numba.config.CACHE_DIR for the whole process, before any
-kernel is decorated (numba picks a kernel's cache locator at decoration time). Kernels are
-compiled lazily, on their first call: nothing compiles at import.
+Numba caches next to the source file by default, which fails on a read-only install; the cache goes to
+NUMBA_CACHE_DIR if set, else $XDG_CACHE_HOME/autograd_lite/numba (or ~/.cache/autograd_lite/numba), in a
+subfolder named by a digest of the kernel sources (see _sources_digest). This sets numba.config.CACHE_DIR
+for the whole process, before any kernel is decorated (numba picks a kernel's cache locator at
+decoration time). Kernels are compiled lazily, on their first call: nothing compiles at import.
 """
 import contextlib
+import hashlib
 import math
 import os
 import types
@@ -21,8 +22,20 @@ def _user_cache_dir():
     return os.path.join(base, "autograd_lite", "numba")
 
 
-if not os.environ.get("NUMBA_CACHE_DIR"):
-    numba.config.CACHE_DIR = _user_cache_dir()
+def _sources_digest(folder=None):
+    """A digest of this package's kernel sources. numba keys a cached kernel by its own file's timestamp, not by
+    the helpers it inlines from other files (_fastmath's intrinsics, _rowmax), so each version of the sources
+    caches into a folder of its own: an edit or an upgrade never loads a stale kernel."""
+    digest = hashlib.sha1()
+    here = folder or os.path.dirname(os.path.abspath(__file__))
+    for name in sorted(os.listdir(here)):
+        if name.endswith(".py"):
+            with open(os.path.join(here, name), "rb") as f:
+                digest.update(name.encode() + b"\0" + f.read())
+    return digest.hexdigest()[:16]
+
+
+numba.config.CACHE_DIR = os.path.join(os.environ.get("NUMBA_CACHE_DIR") or _user_cache_dir(), _sources_digest())
 
 # No 'nnan'/'ninf'/'afn': NaN and inf must survive; error_model='numpy': x/0 gives inf, not an error.
 _OPTS = dict(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "nsz", "arcp"})

@@ -6,22 +6,26 @@ Per row r with target t (w = the class weights, or ones; eps = label_smoothing; 
     dloss_r/dx[r, j] = p_j * ((1 - eps) * w[t] + eps * sum(w) / C) - (1 - eps) * w[t] * [j == t] - eps / C * w[j]
 with p = softmax(x[r]). The forwards also return the total weight sum(w[t]) over the rows not ignored (a
 'mean' divides by it, as PyTorch does), and raise IndexError naming a target outside [0, C) that is not
-ignore_index. Sums accumulate in float64, the rest runs in the input's dtype.
+ignore_index. Sums accumulate in float64 (sums of float32 exp: over blocks of softmax.BLOCK columns, then in
+float64), the rest runs in the input's dtype.
 
 Dispatch, as `python benchmarks/bench_losses.py --paths` measured (benchmarks/RESULTS.md, "Loss kernels"):
-cross_entropy_forward runs, from SCALAR_EXP_MAX elements, a numba row pass (max, shift, picked logit,
-smoothing sum), NumPy's SIMD exp in place, and a numba row pass (log-sum-exp, losses, normalise into the
-softmax kept for backward): 1.3-3x faster there than one numba pass calling numba's scalar libm exp, which
-wins below (one call instead of three: 2.6 us against 6 us at 1x10). The backward is one numba pass writing
-the gradient. The numba paths beat the NumPy formulas at every measured size (2-10x); parallel (over rows)
-from _jit.PAR_MIN elements.
+cross_entropy_forward runs one numba pass per row (_ce_one_pass: max, exp and sum, softmax kept for
+backward, loss) below SCALAR_EXP_MAX elements, and from there on float32 rows of softmax.FUSED_MIN columns
+or more, with _fastmath's vectorised exp (2.4-3.8x faster than the three passes at 64x1024 to 16384x1024).
+Otherwise, it runs a numba row pass (max, shift, picked logit, smoothing sum), NumPy's SIMD exp in place and
+a numba row pass (log-sum-exp, losses, normalise into the softmax): 1.3-3x faster there than one pass calling
+numba's scalar libm exp (float64), which wins below (one call instead of three: 2.6 us against 6 us at
+1x10). The backward is one numba pass writing the gradient. The numba paths beat the NumPy formulas at
+every measured size (2-10x); parallel (over rows) from _jit.PAR_MIN elements.
 """
 import numpy as np
 
+from ._fastmath import exp_nonpos, fence
 from ._jit import PAR_MIN, check, jit, prange, rows, twins
-from .softmax import _rowmax
+from .softmax import BLOCK, _fused, _rowmax
 
-SCALAR_EXP_MAX = 1 << 10  # elements; below, the one-pass scalar-exp kernel (measured: wins at 64x10, not 256x10)
+SCALAR_EXP_MAX = 1 << 10  # elements; below, the one-pass kernel (measured with libm exp: wins at 64x10, not 256x10)
 _NO_WEIGHT = {dt: np.empty(0, dt) for dt in (np.float32, np.float64)}  # weight None: a 0-size array, w[c] = 1
 
 
@@ -92,9 +96,10 @@ def _ce_finish(t, w, ignore, eps, picked, wsh, losses, e):
 
 
 @twins(PAR_MIN)
-def _ce_scalar_exp(x, t, w, ignore, eps, losses, p):
-    """The whole forward in one pass per row, with numba's (scalar libm) exp: one call instead of three,
-    for small inputs. Returns (total weight, number of targets out of bounds)."""
+def _ce_one_pass(x, t, w, ignore, eps, losses, p):
+    """The whole forward in one pass per row, with _fastmath's exp: vectorised for float32, numba's scalar
+    libm exp for float64 (one call instead of three, for small inputs). Sums of exp in float32 blocks as in
+    softmax.py. Returns (total weight, number of targets out of bounds)."""
     n = x.shape[1]
     wsum = w.sum() if w.size else n
     total = 0.0
@@ -102,12 +107,17 @@ def _ce_scalar_exp(x, t, w, ignore, eps, losses, p):
     for r in prange(x.shape[0]):
         m = _rowmax(x, r)
         s = wsh = 0.0
-        for j in range(n):
-            v = x[r, j] - m
-            wsh += (w[j] if w.size else 1.0) * v
-            v = np.exp(v)
-            p[r, j] = v
-            s += v
+        for b in range(0, n, BLOCK):
+            xb, pb = x[r, b:b + BLOCK], p[r, b:b + BLOCK]
+            sb = p.dtype.type(0)
+            for j in range(xb.size):
+                v = exp_nonpos(xb[j] - m)
+                pb[j] = v
+                sb += v
+            s += sb
+        if eps != 0:
+            for j in range(n):
+                wsh += (w[j] if w.size else 1.0) * fence(x[r, j] - m)
         inv = p.dtype.type(1 / s)
         for j in range(n):
             p[r, j] *= inv
@@ -120,7 +130,7 @@ def _ce_scalar_exp(x, t, w, ignore, eps, losses, p):
             continue
         wt = w[tr] if w.size else 1.0
         total += wt
-        losses[r] = _row_loss(np.log(s), x[r, tr] - m, wsh, wt, eps, wsum, n)
+        losses[r] = _row_loss(np.log(s), fence(x[r, tr] - m), wsh, wt, eps, wsum, n)  # see _fastmath.strict_sub
     return total, nbad
 
 
@@ -235,6 +245,8 @@ def _out_of_bounds(t, n, ignore):
 
 
 def _ce_forward_numba(x, t, w, ignore, eps):
+    if _fused(x):
+        return _ce_forward_one_pass(x, t, w, ignore, eps)
     p = np.empty_like(x)
     losses, picked, wsh = (np.empty(x.shape[0], x.dtype) for _ in range(3))
     if _ce_shift(x, t, w, ignore, eps != 0, picked, wsh, p):
@@ -244,9 +256,9 @@ def _ce_forward_numba(x, t, w, ignore, eps):
     return losses, p, np.asarray(total, x.dtype)
 
 
-def _ce_forward_scalar_exp(x, t, w, ignore, eps):
+def _ce_forward_one_pass(x, t, w, ignore, eps):
     p, losses = np.empty_like(x), np.empty(x.shape[0], x.dtype)
-    total, nbad = _ce_scalar_exp(x, t, w, ignore, eps, losses, p)
+    total, nbad = _ce_one_pass(x, t, w, ignore, eps, losses, p)
     if nbad:
         raise _out_of_bounds(t, x.shape[1], ignore)
     return losses, p, np.asarray(total, x.dtype)
@@ -275,7 +287,7 @@ def _nll_backward_numba(g, t, w, ignore, n):
 # op: {path: fn}, each on checked arguments (x as C-contiguous rows, w an array); the dispatchers below
 # pick one, tests and benchmarks/bench_losses.py call each.
 PATHS = {
-    "cross_entropy_forward": {"numba": _ce_forward_numba, "numba_scalar_exp": _ce_forward_scalar_exp,
+    "cross_entropy_forward": {"numba": _ce_forward_numba, "numba_scalar_exp": _ce_forward_one_pass,
                               "numpy": _ce_forward_np},
     "cross_entropy_backward": {"numba": _ce_backward_numba, "numpy": _ce_backward_np},
     "nll_loss_forward": {"numba": _nll_forward_numba, "numpy": _nll_forward_np},
