@@ -1,5 +1,6 @@
-"""The backward engine: iterative topological order, out-of-place accumulation, unbroadcast in
-one place, and release of saved arrays once a node has run (unless retain_graph)."""
+"""The backward engine: one iterative pass over the graph in decreasing node creation order,
+out-of-place accumulation, unbroadcast in one place, and release of saved arrays once a node has
+run (unless retain_graph)."""
 from heapq import heapify, heappop, heappush
 
 import numpy as np
@@ -10,7 +11,6 @@ from .function import Function, FREED_MESSAGE, check_versions
 from .grad_mode import state as _state
 
 __all__ = ["run_backward", "sum_to"]
-_new = object.__new__
 
 
 def sum_to(grad, shape, node=None):
@@ -137,10 +137,7 @@ def run_backward(roots, retain_graph=False, capture=None):
             if type(g) not in _backend.array_types or g.base is not None or id(g) in claimed:
                 g = _backend.backend_of(leaf._data).xp.array(g)
             claimed.add(id(g))
-            t = _new(_function.Tensor)
-            t._data, t._rg, t._grad, t.grad_fn, t._version, t._hooks, t._base = \
-                g, False, None, None, [0], None, None
-            leaf._grad = t
+            leaf._grad = _wrap(g)
         elif grad._data.shape == g.shape and grad._data.flags.writeable:
             grad._data += g                 # the leaf's own array: accumulate in place
         else:

@@ -1,6 +1,7 @@
 """Optimizer: the skeleton every optimizer shares, as torch.optim.Optimizer (param groups, per-parameter
 state, zero_grad, state_dict / load_state_dict, step with a closure). A subclass writes its update rule
-in `_update(p, group)`: one fused in-place kernel call from the parameter's backend kernel table."""
+in `_update(p, group)`: one fused in-place kernel call from the parameter's backend kernel table; it may
+also override `_step_group(group)` to update a whole group in one kernel-table call (Adam, SGD)."""
 import copy
 import itertools
 import warnings
