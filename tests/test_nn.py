@@ -652,10 +652,13 @@ def test_layer_matches_torch(torch, make, shape):
     x, tx = al.tensor(x_np, requires_grad=True), torch.tensor(x_np, requires_grad=True)
     out, tout = ours(x), theirs(tx)
     assert out.dtype == al.float32
-    assert_close(out, tout, rtol=1e-5, atol=1e-6)
+    # float32 sums of shape[-1] products: BLAS may order them differently (blocking, alignment), and the
+    # rounding difference grows like sqrt(length): seen 1.2e-6 on a result near 0 at 784 inputs
+    atol = 1e-6 * max(1.0, (shape[-1] / 16) ** 0.5)
+    assert_close(out, tout, rtol=1e-5, atol=atol)
     (out * al.tensor(g_np)).sum().backward()
     (tout * torch.tensor(g_np)).sum().backward()
-    assert_close(x.grad, tx.grad, rtol=1e-5, atol=1e-6)
+    assert_close(x.grad, tx.grad, rtol=1e-5, atol=atol)
     for (pname, p), (_, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
         assert p.grad is not None, pname
         assert p.grad.dtype == al.float32
