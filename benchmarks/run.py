@@ -22,6 +22,8 @@ import subprocess
 import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import _harness  # noqa: E402
 RESULTS = HERE / "RESULTS.md"
 BEGIN, END = "<!-- run.py: begin -->", "<!-- run.py: end -->"
 SECTIONS = ("kernels", "training", "overhead", "startup")
@@ -31,9 +33,7 @@ THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NU
 
 # ---- worker: one thread count, in its own process ------------------------------------------------
 def worker(args):
-    sys.path.insert(0, str(HERE))
     sys.path.insert(0, str(HERE.parent))
-    import _harness
     try:
         import torch
         torch.set_num_threads(args.threads)
@@ -72,14 +72,6 @@ def run_worker(threads, args):
 
 
 # ---- tables ----------------------------------------------------------------------------------------
-def _fmt(value, unit):
-    if value is None:
-        return "-"
-    if unit == "us":
-        return f"{value:.1f}"
-    return f"{value:,.0f}" if value >= 100 else f"{value:.1f}" if value >= 10 else f"{value:.2f}"
-
-
 def speedup(row, other):
     """How many times faster autograd_lite is than `other` (None when either is missing)."""
     r = row["rates"]
@@ -95,9 +87,9 @@ def section_table(rows, peak):
         head.append("of peak")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * 3 + "--:|" * (len(head) - 3)]
     for r in rows:
-        cells = [r["name"], r["size"], r["unit"], _fmt(r["rates"].get("autograd_lite"), r["unit"])]
-        cells += [_fmt(r["rates"].get(k), r["unit"]) for k in refs]
-        cells += [_fmt(speedup(r, k), "x") if speedup(r, k) is not None else "-" for k in refs]
+        cells = [r["name"], r["size"], r["unit"], _harness.fmt(r["rates"].get("autograd_lite"), r["unit"])]
+        cells += [_harness.fmt(r["rates"].get(k), r["unit"]) for k in refs]
+        cells += [_harness.fmt(speedup(r, k), "x") if speedup(r, k) is not None else "-" for k in refs]
         if len(head) > len(cells):
             ours = r["rates"].get("autograd_lite")
             cells.append(f"{ours / peak:.0%}" if r["unit"] == "GFLOP/s" and ours else "")
@@ -253,7 +245,6 @@ def main():
     workers = [run_worker(int(t), args) for t in args.threads.split(",")]
     startup = None
     if "startup" in args.sections:
-        sys.path.insert(0, str(HERE))
         import startup as startup_module
         startup = startup_module.measure(quick=args.quick)
     text = report(args, workers, startup)
