@@ -65,3 +65,19 @@ def test_markdown_block_is_replaced_not_appended(run, tmp_path, monkeypatch):
     text = results.read_text()
     assert text.count(run.BEGIN) == 1 and "second" in text and "first" not in text
     assert text.startswith("# Benchmark results") and text.endswith("## Older section\nkept\n")
+
+
+def test_bytecodes_counts_each_phase(capsys):
+    """benchmarks/bytecodes.py: a table with every phase of the step, and counts that add up."""
+    spec = importlib.util.spec_from_file_location("bench_bytecodes", ROOT / "benchmarks" / "bytecodes.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    _, counts = module.count(lambda: sum(i for i in range(10)))
+    assert sum(counts.values()) > 10
+    module.main([])
+    rows = dict(line.strip("|").split(" | ") for line in capsys.readouterr().out.splitlines()[2:])
+    phases = ["zero_grad", "forward", "loss", "backward", "optimizer step", "loss.item()"]
+    values = {k.strip(): int(v.strip().replace(",", "")) for k, v in rows.items()}
+    assert set(phases) < set(values) and all(values[p] > 0 for p in phases[1:5])
+    assert values["autograd_lite step"] == sum(values[p] for p in phases)
+    assert values["numpy_mlp step"] > 0
