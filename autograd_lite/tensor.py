@@ -12,6 +12,7 @@ from .autograd import grad_mode as _grad_mode
 from .backend import backend_of
 
 _grad_state = _grad_mode.state
+_new = object.__new__
 
 LEAF_INPLACE_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
 VIEW_LEAF_INPLACE_MESSAGE = ("a view of a leaf Variable that requires grad is being used in an "
@@ -46,14 +47,18 @@ class Tensor:
         self._init(src._data, requires_grad)
 
     def _init(self, data, requires_grad=False):
-        self._data, self._rg, self._grad, self.grad_fn = data, requires_grad, None, None
-        self._version, self._hooks, self._base = [0], None, None
+        self._data = data
+        self._rg = requires_grad
+        self._grad = self.grad_fn = self._hooks = self._base = None
+        self._version = [0]
 
     @staticmethod
     def _make(data, requires_grad=False):
-        t = object.__new__(Tensor)
-        t._data, t._rg, t._grad, t.grad_fn = data, requires_grad, None, None
-        t._version, t._hooks, t._base = [0], None, None
+        t = _new(Tensor)
+        t._data = data
+        t._rg = requires_grad
+        t._grad = t.grad_fn = t._hooks = t._base = None
+        t._version = [0]
         return t
 
     @property

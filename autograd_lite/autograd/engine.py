@@ -7,7 +7,7 @@ import numpy as np
 
 from . import function as _function
 from .. import backend as _backend
-from .function import Function, FREED_MESSAGE, check_versions
+from .function import Function, FREED_MESSAGE, _first, check_versions
 from .grad_mode import state as _state
 
 __all__ = ["run_backward", "sum_to"]
@@ -94,10 +94,8 @@ def run_backward(roots, retain_graph=False, capture=None):
             if saved is None:
                 raise RuntimeError(FREED_MESSAGE)
             versions = node._versions
-            if versions:
-                for counter, value in versions:
-                    if counter[0] != value:
-                        check_versions(node)        # raises
+            if versions is not None and tuple(map(_first, versions[0])) != versions[1]:
+                check_versions(node)                # raises
             in_grads = node.backward(node, g)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
@@ -128,16 +126,17 @@ def run_backward(roots, retain_graph=False, capture=None):
             if leaf in capture:
                 capture[leaf] = g
         return capture
+    make = _function.Tensor._make
     for leaf, g in leaf_grads.items():
         if leaf._hooks:
             g = _run_hooks(leaf._hooks, g)
         grad = leaf._grad
         if grad is None:
             # a leaf's .grad must be its own array: copy views and arrays handed out twice
-            if type(g) not in _backend.array_types or g.base is not None or id(g) in claimed:
+            if g.base is not None or id(g) in claimed or type(g) not in _backend.array_types:
                 g = _backend.backend_of(leaf._data).xp.array(g)
             claimed.add(id(g))
-            leaf._grad = _wrap(g)
+            leaf._grad = make(g)
         elif grad._data.shape == g.shape and grad._data.flags.writeable:
             grad._data += g                 # the leaf's own array: accumulate in place
         else:

@@ -17,6 +17,7 @@ Example::
     y = Square.apply(t)
 """
 import itertools
+import operator
 
 import numpy as _np
 
@@ -84,12 +85,12 @@ class Function:
         and, when grad mode is on and an input requires grad, links the output into the graph."""
         ctx = _new(cls)
         ctx._saved = ()
-        raw, inputs, tensors, needs = [], [], [], False
+        raw, inputs, counters, needs = [], [], {}, False
         for a in args:
             if isinstance(a, Tensor):
                 d = a._data
                 raw.append(d)
-                tensors.append(a)
+                counters[id(d)] = a._version
                 if a._rg:
                     needs = True
                     inputs.append((a.grad_fn or a, d.shape, d.dtype))
@@ -106,42 +107,50 @@ class Function:
             data = _np.asarray(data) if isinstance(data, _np.generic) else \
                 _backend.backend_of(raw[0]).xp.asarray(data)
         out = _new(Tensor)
-        out._data, out._rg, out._grad, out.grad_fn, out._hooks = data, False, None, None, None
+        out._data = data
+        out._rg = False
+        out._grad = out.grad_fn = out._hooks = None
         if cls.is_view and data.base is not None:         # shares the input's storage
             src = args[0]
             out._version = src._version
             step = (cls, args[1:])
             out._base = (src, (step,)) if src._base is None else (src._base[0], src._base[1] + (step,))
         else:
-            out._version, out._base = [0], None
+            out._version = [0]
+            out._base = None
         if needs and _state.enabled and cls.differentiable:
             ctx._inputs = tuple(inputs)
             ctx._seq = _next_seq()
             saved = ctx._saved
-            ctx._versions = _saved_versions(tensors, saved, out) if saved else None
+            if saved:
+                counters[id(data)] = out._version
+                ctx._versions = saved_versions(map(counters.get, map(id, saved)))
+            else:
+                ctx._versions = None
             out._rg = True
             out.grad_fn = ctx
         return out
 
 
-def _saved_versions(tensors, saved, out):
-    """(version counter, its value now) of every input Tensor or output whose array forward saved:
-    an in-place change to one of them before backward must raise."""
-    versions = []
-    for s in saved:
-        for a in tensors:
-            if a._data is s:
-                versions.append((a._version, a._version[0]))
-                break
-        else:
-            if s is out._data:
-                versions.append((out._version, out._version[0]))
-    return versions or None
+_first = operator.itemgetter(0)
+
+
+def saved_versions(counters):
+    """(version counters, their values now) of the Tensors whose arrays forward saved (None entries, for saved
+    arrays that are no input's or output's, are skipped), or None: an in-place change to one of them before
+    backward must raise. Lookups by id(array): every array involved is alive, so ids are unique."""
+    counters = tuple(filter(None, counters))
+    return (counters, tuple(map(_first, counters))) if counters else None
+
+
+def versions_changed(versions):
+    """Whether a counter of `saved_versions` moved since (None: nothing saved)."""
+    return versions is not None and tuple(map(_first, versions[0])) != versions[1]
 
 
 def check_versions(node):
     """Raises if an array saved for backward was modified in place since it was saved."""
-    for counter, value in node._versions:
+    for counter, value in zip(*node._versions):
         if counter[0] != value:
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "

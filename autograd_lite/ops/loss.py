@@ -4,7 +4,7 @@ binary_cross_entropy_with_logits; reduction 'mean' | 'sum' | 'none'."""
 import math
 import warnings
 
-from ..autograd.function import Function
+from ..autograd.function import Function, saved_versions
 from ._util import kernels_of, promote_pair, quiet, via_kernel_dtype, xp_of
 from .elementwise import abs as _abs, add, mul, neg, sub
 from .nn import LogSoftmax as LogSoftmaxNode, log_softmax
@@ -403,7 +403,7 @@ def _nll_of_log_softmax(logp, node, target, weight, ignore_index, reduction):
     fused = out.grad_fn
     if fused is not None:
         fused._inputs = (node._inputs[0],) + fused._inputs[1:]
-        fused._versions = [(logp._version, logp._version[0])] + (fused._versions or [])
+        fused._versions = saved_versions((logp._version,) + (fused._versions[0] if fused._versions else ()))
     return out
 
 
