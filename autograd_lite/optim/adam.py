@@ -42,18 +42,27 @@ class Adam(Optimizer):
     def _step_group(self, group):
         """The group in one kernel-table call (adam_update_many); per parameter only its state and step count."""
         live = [p for p in group["params"] if p._grad is not None]
-        if not live or any(type(p._data) is not type(live[0]._data) for p in live):   # mixed devices: one by one
+        if not live or len({type(p._data) for p in live}) > 1:      # none, or mixed devices: one by one
             return super()._step_group(group)
-        amsgrad, ps, gs, ms, vs, vms, ts = group["amsgrad"], [], [], [], [], [], []
+        amsgrad, state, ps, gs, ms, vs, vms, ts = group["amsgrad"], self.state, [], [], [], [], [], []
         for p in live:
-            state = stepped_state(self, p)
-            ms.append(buffer(state, "exp_avg", p))
-            vs.append(buffer(state, "exp_avg_sq", p))
+            st = state[p]
+            m, v = st.get("exp_avg"), st.get("exp_avg_sq")
+            if m is None or v is None:                               # the first step
+                st = stepped_state(self, p)
+                m, v = buffer(st, "exp_avg", p), buffer(st, "exp_avg_sq", p)
+            else:
+                m, v = m._data, v._data
             if amsgrad:
-                vms.append(buffer(state, "max_exp_avg_sq", p))
-            ts.append(next_step(state))
+                vms.append(buffer(st, "max_exp_avg_sq", p))
+            step = st["step"]._data                                  # next_step, inline
+            t = step.item() + 1
+            step[()] = t
+            ts.append(t)
             ps.append(p._data)
             gs.append(p._grad._data)
+            ms.append(m)
+            vs.append(v)
             p._version[0] += 1
         (beta1, beta2), lr = group["betas"], group["lr"]
         kernels(live[0]).adam_update_many(ps, gs, ms, vs, vms if amsgrad else None, ts, beta1, beta2, group["eps"],

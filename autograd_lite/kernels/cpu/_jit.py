@@ -93,17 +93,20 @@ def forced(parallel):
 
 
 FLOATS = _F32, _F64 = (np.dtype(np.float32), np.dtype(np.float64))
+_ND = np.ndarray
 
 
 def check(op, *xs):
     """xs as ndarrays; TypeError unless they share one float32/float64 dtype."""
-    dt = getattr(xs[0], "dtype", None)
-    if dt is _F32 or dt is _F64:            # the hot path: ndarrays of one kernel dtype, as they come
-        for x in xs:
-            if type(x) is not np.ndarray or x.dtype is not dt:
-                break
-        else:
-            return xs
+    x = xs[0]
+    if type(x) is _ND:                      # the hot path: ndarrays of one kernel dtype, as they come
+        dt = x.dtype
+        if dt is _F32 or dt is _F64:
+            for x in xs:
+                if type(x) is not _ND or x.dtype is not dt:
+                    break
+            else:
+                return xs
     xs = [np.asarray(x) for x in xs]
     dt = xs[0].dtype
     for x in xs:

@@ -50,22 +50,29 @@ def _bias_add_numba(x, b):
 
 def _bias_grad_numba(g):
     g2 = rows(g)
-    k = _col_sums.pick(g2.size)
-    acc = np.zeros((numba.get_num_threads() if k is _col_sums.parallel else 1, g2.shape[1]), g.dtype)
-    k(g2, acc)  # sums in g's dtype, as NumPy and PyTorch do: float64 partial sums measured ~2x slower on float32
-    return acc[0] if len(acc) == 1 else acc.sum(0)
+    n = g2.shape[1]
+    if g2.size < _col_sums.par_min:  # one row of sums, returned as it is (not a view: a .grad can keep it)
+        out = np.zeros(n, g.dtype)
+        _col_sums.serial(g2, out.reshape(1, n))
+        return out
+    acc = np.zeros((numba.get_num_threads(), n), g.dtype)
+    _col_sums.parallel(g2, acc)  # sums in g's dtype, as NumPy and PyTorch do: float64 partials ~2x slower on float32
+    return acc.sum(0)
 
 
 def _linear_numba(x, w, b, activation):
-    y = np.matmul(x if x.ndim == 2 else rows(x), w.T)  # BLAS, into a fresh C-contiguous (rows, out) array
-    if b is not None or activation == "relu":
-        bias = np.zeros(w.shape[0], y.dtype) if b is None else np.ascontiguousarray(b)
-        _bias_act_.serial(y, bias, activation == "relu")  # fused: one pass, in place
-    if activation == "sigmoid":
+    flat = x.ndim == 2
+    y = np.matmul(x if flat else rows(x), w.T)  # BLAS, into a fresh C-contiguous (rows, out) array
+    relu = activation == "relu"
+    if b is not None or relu:
+        _bias_act_.serial(y, np.zeros(w.shape[0], y.dtype) if b is None else b, relu)  # one pass, in place
+    if activation is None or relu:
+        pass
+    elif activation == "sigmoid":
         sigmoid_into(y, y)
-    elif activation == "tanh":
+    else:
         np.tanh(y, out=y)
-    return y.reshape(x.shape[:-1] + (w.shape[0],))
+    return y if flat else y.reshape(x.shape[:-1] + (w.shape[0],))
 
 
 _NP_ACT = {None: lambda y: y, **{a: activations.PATHS[a + "_forward"]["numpy"] for a in ACTIVATIONS[1:]}}
@@ -96,11 +103,14 @@ def bias_grad(g):
 
 def linear_forward(x, w, b=None, activation=None):
     """act(x @ w.T + b) for x (..., in), w (out, in), b (out,) or None; act in None, 'relu', 'sigmoid', 'tanh'."""
-    x, w, *b = check("linear_forward", x, w, *([] if b is None else [b]))
-    b = b[0] if b else None
+    no_bias = b is None
+    x, w, b = check("linear_forward", x, w, w if no_bias else b)
+    if no_bias:
+        b = None
     if activation not in ACTIVATIONS:
         raise ValueError(f"linear_forward: activation must be one of {ACTIVATIONS}, got {activation!r}")
-    if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1] or (b is not None and b.shape != w.shape[:1]):
-        got = f"x {x.shape}, w {w.shape}, b {None if b is None else b.shape}"
+    ws = w.shape
+    if len(ws) != 2 or not x.ndim or x.shape[-1] != ws[1] or (b is not None and b.shape != ws[:1]):
+        got = f"x {x.shape}, w {ws}, b {None if b is None else b.shape}"
         raise ValueError(f"linear_forward: expected x (..., in), w (out, in), b (out,) or None, got {got}")
-    return PATHS["linear_forward"]["numba"](x, w, b, activation)
+    return _linear_numba(x, w, b, activation)

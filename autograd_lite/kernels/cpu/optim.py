@@ -171,16 +171,14 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, beta2, 
         float(step_size), float(bias_correction2_sqrt), max_exp_avg_sq is not None, bool(maximize)))
 
 
-def _direct(p, *arrays):
-    """True when p and arrays are C-contiguous arrays of p's float32/float64 dtype and shape: the kernel can
-    run on their raveled views as they are."""
-    dt, shape = p.dtype, p.shape
-    if not (dt is _F32 or dt is _F64) or not p.flags.c_contiguous:
-        return False
-    for a in arrays:
-        if type(a) is not np.ndarray or a.dtype is not dt or a.shape != shape or not a.flags.c_contiguous:
-            return False
-    return True
+def _direct(p, g, m, v):
+    """True when p, g, m and v (v may be p) are C-contiguous ndarrays of p's float32/float64 dtype and shape: the
+    kernel can run on their raveled views as they are. One expression: this runs per parameter and step."""
+    dt, shape, nd = p.dtype, p.shape, np.ndarray
+    return ((dt is _F32 or dt is _F64) and type(g) is nd and type(m) is nd and type(v) is nd
+            and g.dtype is dt and m.dtype is dt and v.dtype is dt and g.shape == shape and m.shape == shape
+            and v.shape == shape and p.flags.c_contiguous and g.flags.c_contiguous and m.flags.c_contiguous
+            and v.flags.c_contiguous)
 
 
 def adam_update_many(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, beta1, beta2, eps, weight_decay,
@@ -191,17 +189,16 @@ def adam_update_many(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, step
     b1, b2, eps, wd, lr = float(beta1), float(beta2), float(eps), float(weight_decay), float(lr)
     wd_coupled, scale = (0.0, 1.0 - lr * wd) if decoupled else (wd, 1.0)
     amsgrad, maximize = max_exp_avg_sqs is not None, bool(maximize)
-    kernel = _adam
-    for i, p in enumerate(params):
-        g, m, v, t = grads[i], exp_avgs[i], exp_avg_sqs[i], steps[i]
-        vm = max_exp_avg_sqs[i] if amsgrad else None
+    serial, parallel, par_min = _adam.serial, _adam.parallel, _adam.par_min
+    for p, g, m, v, vm, t in zip(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs or params, steps):
         step_size, bc2 = lr / (1 - b1 ** t), (1 - b2 ** t) ** 0.5
-        if _direct(p, g, m, v, *(() if vm is None else (vm,))):
+        if _direct(p, g, m, v) and (not amsgrad or _direct(p, vm, vm, vm)):
             flat = p.ravel()
-            kernel.pick(p.size)(flat, g.ravel(), m.ravel(), v.ravel(), flat if vm is None else vm.ravel(), b1, b2,
-                                eps, wd_coupled, scale, step_size, bc2, amsgrad, maximize)
+            (serial if p.size < par_min else parallel)(flat, g.ravel(), m.ravel(), v.ravel(), vm.ravel(), b1, b2,
+                                                       eps, wd_coupled, scale, step_size, bc2, amsgrad, maximize)
         else:
-            adam_update(p, g, m, v, vm, b1, b2, eps, wd_coupled, scale, step_size, bc2, maximize)
+            adam_update(p, g, m, v, vm if amsgrad else None, b1, b2, eps, wd_coupled, scale, step_size, bc2,
+                        maximize)
 
 
 def sgd_update_many(params, grads, momentum_buffers, first_steps, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
@@ -212,15 +209,15 @@ def sgd_update_many(params, grads, momentum_buffers, first_steps, lr, momentum=0
     nesterov, maximize = bool(nesterov), bool(maximize)
     if momentum != 0 and any(b is None for b in momentum_buffers):
         raise ValueError("sgd_update_many: momentum != 0 needs a momentum_buffer for every parameter")
-    kernel = _sgd
-    for i, p in enumerate(params):
-        g, buf = grads[i], momentum_buffers[i]
-        if _direct(p, g, *(() if buf is None else (buf,))):
+    serial, parallel, par_min = _sgd.serial, _sgd.parallel, _sgd.par_min
+    for p, g, buf, first in zip(params, grads, momentum_buffers, first_steps):
+        if _direct(p, g, p if buf is None else buf, p):
             flat = p.ravel()
-            kernel.pick(p.size)(flat, g.ravel(), flat if buf is None else buf.ravel(), lr, momentum, dampening,
-                                weight_decay, nesterov, maximize, bool(first_steps[i]))
+            (serial if p.size < par_min else parallel)(flat, g.ravel(), flat if buf is None else buf.ravel(), lr,
+                                                       momentum, dampening, weight_decay, nesterov, maximize,
+                                                       bool(first))
         else:
-            sgd_update(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, maximize, first_steps[i])
+            sgd_update(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, maximize, first)
 
 
 def rmsprop_update(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps, weight_decay=0.0,
