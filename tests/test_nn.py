@@ -1044,8 +1044,8 @@ def test_sequential_fuses_linear_and_activation(act, torch):
     x = al.randn(4, 6, requires_grad=True)
     out = model(x)
     name = f"{act.__name__.replace('ReLU', 'Relu')}Backward0"
-    assert out.grad_fn.name() == name                      # two nodes, each a fused Linear + act
-    assert out.grad_fn.next_functions[0][0].name() == name
+    assert out.grad_fn.name() == name                      # one node: both fused Linear + act layers
+    assert out.grad_fn.next_functions[0][0] is x
     unfused = x
     for m in model:
         unfused = m(unfused)
@@ -1080,3 +1080,77 @@ def test_sequential_does_not_fuse_around_hooks():
     model[0].register_forward_pre_hook(lambda m, inp: seen.append("pre"))
     out = model(al.randn(2, 3, requires_grad=True))
     assert seen[-1] == "pre" and out.grad_fn.name() == "ReluBackward0"
+
+
+def _unfused(model, x):
+    for m in model:
+        x = m(x)
+    return x
+
+
+@pytest.mark.parametrize("x_grad", [True, False])
+def test_sequential_runs_linear_layers_as_one_node(x_grad, torch):
+    """A run of Linear layers (activations fused, none after the last, a bias-free layer) is one graph node
+    with the per-layer path's values and gradients, and torch's; x's gradient only when x needs one."""
+    al.manual_seed(1)
+    model = nn.Sequential(nn.Linear(7, 6), nn.ReLU(), nn.Linear(6, 5, bias=False), nn.Tanh(), nn.Linear(5, 4),
+                          nn.Linear(4, 3), nn.Sigmoid(), nn.LogSoftmax(dim=1))
+    x = al.randn(5, 7, requires_grad=x_grad)
+    out = model(x)
+    node = out.grad_fn.next_functions[0][0]                # LogSoftmax's input: the chain
+    assert node.name() == "SigmoidBackward0"
+    assert [f for f, _ in node.next_functions] == [x if x_grad else None] + [
+        p for m in model[:6] if isinstance(m, nn.Linear) for p in (m.weight, m.bias)]
+    ref = _unfused(model, x)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-6, atol=1e-6)
+    out[:, 0].sum().backward()
+    grads = [p.grad.numpy().copy() for p in model.parameters()]
+    gx = x.grad.numpy().copy() if x_grad else None
+    model.zero_grad()
+    x.grad = None
+    ref[:, 0].sum().backward()
+    for a, p in zip(grads, model.parameters()):
+        np.testing.assert_allclose(a, p.grad.numpy(), rtol=1e-5, atol=1e-6)
+    if x_grad:
+        np.testing.assert_allclose(gx, x.grad.numpy(), rtol=1e-5, atol=1e-6)
+    tm = torch.nn.Sequential(torch.nn.Linear(7, 6), torch.nn.ReLU(), torch.nn.Linear(6, 5, bias=False),
+                             torch.nn.Tanh(), torch.nn.Linear(5, 4), torch.nn.Linear(4, 3), torch.nn.Sigmoid(),
+                             torch.nn.LogSoftmax(dim=1))
+    with torch.no_grad():
+        for tp, p in zip(tm.parameters(), model.parameters()):
+            tp.copy_(torch.from_numpy(p.detach().numpy()))
+    tm(torch.from_numpy(x.detach().numpy()))[:, 0].sum().backward()
+    for a, tp in zip(grads, tm.parameters()):
+        np.testing.assert_allclose(a, tp.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_linear_chain_float64_and_no_grad():
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2)).double()
+    x = al.randn(6, 4, dtype=al.float64)
+    out = model(x)
+    assert out.dtype == al.float64 and out.shape == (6, 2) and out.grad_fn.name() == "AddmmBackward0"
+    with al.no_grad():
+        quiet = model(x)
+    assert quiet.grad_fn is None and not quiet.requires_grad
+    np.testing.assert_array_equal(quiet.numpy(), out.detach().numpy())
+
+
+def test_linear_chain_falls_back_and_raises_as_the_layers_do():
+    """Sizes or dtypes that do not chain: the layers run one by one and the faulty one raises its own error."""
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(2, 2))
+    with pytest.raises(RuntimeError, match=r"Linear\(in_features=2, out_features=2\)"):
+        model(al.randn(5, 4))
+    with pytest.raises(RuntimeError, match=r"Linear\(in_features=4"):
+        nn.Sequential(nn.Linear(4, 3), nn.Linear(3, 2))(al.randn(5, 6))
+    mixed = nn.Sequential(nn.Linear(4, 3), nn.Linear(3, 2).double())
+    out = mixed(al.randn(5, 4))                   # float32 into a float64 layer: promoted, as one by one
+    assert out.dtype == al.float64 and out.grad_fn.name() == "AddmmBackward0"
+
+
+def test_linear_chain_saved_weight_modified_in_place_raises():
+    model = nn.Sequential(nn.Linear(3, 3), nn.ReLU(), nn.Linear(3, 2))
+    out = model(al.randn(2, 3, requires_grad=True))
+    with al.no_grad():
+        model[0].weight.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()

@@ -75,6 +75,49 @@ class Linear(Function):
         return _NODE_NAMES.get(self.activation, "AddmmBackward0")
 
 
+class LinearChain(Function):
+    """Consecutive Linear layers, each with its fused activation or none, as one graph node:
+    ``apply(x, w1, b1, w2, b2, ..., activations=(act1, act2, ...))``. The same kernels as one Linear node per
+    layer; one node, one apply and one engine step instead of one per layer (Sequential builds it)."""
+    op_name = "linear"
+
+    @staticmethod
+    def forward(ctx, x, *wb, activations):
+        k = kernels_of(x)
+        hs = [x]
+        for i, act in enumerate(activations):
+            x = k.linear_forward(x, wb[2 * i], wb[2 * i + 1], act)
+            hs.append(x)
+        ctx.save_for_backward(*hs, *wb[0::2])     # layer inputs and outputs, then the weights
+        ctx.activations = activations
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        k = kernels_of(g)
+        acts, saved, inputs = ctx.activations, ctx._saved, ctx._inputs
+        n = len(acts)
+        grads = [None] * (1 + 2 * n)
+        for i in range(n - 1, -1, -1):
+            act, h, w = acts[i], saved[i], saved[n + 1 + i]
+            if act:
+                g = getattr(k, _ACT_BACKWARD[act])(g, saved[i + 1])
+            g2 = g.reshape(-1, g.shape[-1])
+            if inputs[1 + 2 * i] is not None:
+                grads[1 + 2 * i] = k.matmul(g2.T, h.reshape(-1, h.shape[-1]))
+            if inputs[2 + 2 * i] is not None:
+                grads[2 + 2 * i] = k.bias_grad(g2)
+            if i == 0 and inputs[0] is None:
+                break
+            g = k.matmul(g2, w).reshape(h.shape)
+        else:
+            grads[0] = g
+        return tuple(grads)
+
+    def name(self):
+        return _NODE_NAMES.get(self.activations[-1], "AddmmBackward0")
+
+
 def linear(x, weight, bias=None, activation=None):
     """``x @ weight.T + bias`` as in ``torch.nn.functional.linear``; `activation` ('relu',
     'sigmoid', 'tanh') fuses the activation into the same kernel."""

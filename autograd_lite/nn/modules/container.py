@@ -9,6 +9,10 @@ from .module import Module, _addindent
 _FUSED = {ReLU: "relu", Sigmoid: "sigmoid", Tanh: "tanh"}   # activations a preceding Linear fuses
 
 
+def _hooked(module):
+    return bool(module._forward_hooks or module._forward_pre_hooks)
+
+
 def _index(idx, n, kind):
     idx = operator.index(idx)
     if not -n <= idx < n:
@@ -40,11 +44,22 @@ class Sequential(Module):
         i, n = 0, len(modules)
         while i < n:
             module = modules[i]
-            if type(module) is Linear and i + 1 < n:
-                act = _FUSED.get(type(modules[i + 1]))
-                if act and not (module._forward_hooks or module._forward_pre_hooks or
-                                modules[i + 1]._forward_hooks or modules[i + 1]._forward_pre_hooks):
-                    x = module.forward(x, act)     # one kernel and one graph node for both
+            if type(module) is Linear and not _hooked(module):
+                # a run of Linear layers, each with the ReLU/Sigmoid/Tanh that follows it fused in: one graph node
+                layers, acts, j = [], [], i
+                while j < n and type(modules[j]) is Linear and not _hooked(modules[j]):
+                    act = _FUSED.get(type(modules[j + 1])) if j + 1 < n else None
+                    if act and _hooked(modules[j + 1]):
+                        act = None
+                    layers.append(modules[j])
+                    acts.append(act)
+                    j += 2 if act else 1
+                out = Linear._chain(layers, acts, x) if len(layers) > 1 else None
+                if out is not None:
+                    x, i = out, j
+                    continue
+                if acts[0]:
+                    x = module.forward(x, acts[0])     # one kernel and one graph node for both
                     i += 2
                     continue
             x = module(x)

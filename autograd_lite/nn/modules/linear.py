@@ -3,7 +3,7 @@ import math
 
 from ... import creation
 from .. import functional as F
-from ...ops.nn import Linear as _LinearOp
+from ...ops.nn import Linear as _LinearOp, LinearChain as _LinearChain
 from .. import init
 from ..parameter import Parameter
 from .module import Module
@@ -68,6 +68,26 @@ class Linear(Module):
                 and (b is None or b._data.dtype is dt and b._data.shape == (self.out_features,)):
             return _LinearOp.apply(x, w, b, activation)     # checked: what F.linear would check and promote
         return F.linear(x, w, b, activation)
+
+    @staticmethod
+    def _chain(layers, activations, x):
+        """Linear layers one after the other (activations[i]: the fused activation after layers[i], or None) as
+        one graph node, or None when a layer's parameters or input do not fit the chain's fast path (wrong
+        sizes or dtypes: the caller then runs the layers one by one, and they raise their own errors)."""
+        data = x._data
+        dt, n_in, wb = data.dtype, data.shape[-1] if data.ndim else -1, [x]
+        if dt.kind != "f" or dt.itemsize < 4:
+            return None
+        for layer in layers:
+            params = layer._parameters
+            w, b = params.get("weight"), params.get("bias")
+            out = layer.out_features
+            if w is None or layer.in_features != n_in or w._data.dtype is not dt or w._data.shape != (out, n_in) \
+                    or (b is not None and (b._data.dtype is not dt or b._data.shape != (out,))):
+                return None
+            wb += (w, b)
+            n_in = out
+        return _LinearChain.apply(*wb, activations=tuple(activations))
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
