@@ -4,7 +4,7 @@ binary_cross_entropy_with_logits; reduction 'mean' | 'sum' | 'none'."""
 import math
 import warnings
 
-from ..autograd.function import Function, saved_versions
+from ..autograd.function import Function
 from ._util import kernels_of, promote_pair, quiet, via_kernel_dtype, xp_of
 from .elementwise import abs as _abs, add, mul, neg, sub
 from .nn import LogSoftmax as LogSoftmaxNode, log_softmax
@@ -328,7 +328,10 @@ def _n_classes(op, input):
 def _check_class_target(op, input, target):
     """PyTorch's checks (and exception types) on a target of class indices."""
     shape, tshape = input._data.shape, target._data.shape
-    if target._data.dtype.kind not in "iu":
+    kind = target._data.dtype.kind
+    if len(shape) == 2 and tshape == shape[:1] and (kind == "i" or kind == "u"):
+        return                                                   # the common case: (N, C) scores, (N,) classes
+    if kind not in "iu":
         raise RuntimeError(f"{op}: expected a target of class indices with an integer dtype (int64), but got "
                            f"{target.dtype.name} (target of shape {tshape}, input of shape {shape})")
     if len(shape) == 1:
@@ -381,12 +384,12 @@ class NLLOfLogSoftmax(Function):
     op_name = "nll_loss"
 
     @staticmethod
-    def forward(ctx, logp, target, weight, ignore_index, reduction):
-        out = NLLLoss.forward(ctx, logp, target, weight, ignore_index, reduction)
-        t, w = ctx._saved
-        ctx.save_for_backward(xp_of(logp).exp(logp), t, w)       # the softmax, from the log-probabilities
-        ctx.options = ignore_index, 0.0
-        return out
+    def forward(ctx, logp, target, weight, ignore_index, reduction):     # logp (N, C), target (N,): rows already
+        losses, total = kernels_of(logp).nll_loss_forward(logp, target, weight, ignore_index)
+        ctx.save_for_backward(logp, target, weight)      # the backward kernel takes exp(logp) = softmax in its pass
+        ctx.shape, ctx.total, ctx.reduction = logp.shape, total, reduction
+        ctx.options = ignore_index, 0.0, True                                 # label_smoothing 0, log-probabilities
+        return _reduce_rows(losses, total, reduction, logp.shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -401,9 +404,8 @@ def _nll_of_log_softmax(logp, node, target, weight, ignore_index, reduction):
     the same gradient, one node and two kernel passes fewer). An in-place change to logp still raises."""
     out = NLLOfLogSoftmax.apply(logp, target, weight, ignore_index, reduction)
     fused = out.grad_fn
-    if fused is not None:
+    if fused is not None:           # logp is saved: its version is checked (an in-place change to it still raises)
         fused._inputs = (node._inputs[0],) + fused._inputs[1:]
-        fused._versions = saved_versions((logp._version,) + (fused._versions[0] if fused._versions else ()))
     return out
 
 

@@ -21,7 +21,7 @@ every measured size (2-10x); parallel (over rows) from _jit.PAR_MIN elements.
 """
 import numpy as np
 
-from ._fastmath import exp_nonpos, fence
+from ._fastmath import exp, exp_nonpos, fence
 from ._jit import PAR_MIN, check, jit, prange, rows, twins
 from .softmax import BLOCK, _fused, _rowmax
 
@@ -135,8 +135,9 @@ def _ce_one_pass(x, t, w, ignore, eps, losses, p):
 
 
 @twins(PAR_MIN)
-def _ce_bwd(g, gstep, t, w, ignore, eps, p, out):
-    """out = dloss/dx (see the module docstring) times g[r * gstep]; 0 on ignored rows."""
+def _ce_bwd(g, gstep, t, w, ignore, eps, p, logp, out):
+    """out = dloss/dx (see the module docstring) times g[r * gstep]; 0 on ignored rows. logp: p holds the
+    log-probabilities (exponentiated here, in the same pass)."""
     n = p.shape[1]
     wsum = w.sum() if w.size else n
     zero = out.dtype.type(0)
@@ -152,10 +153,10 @@ def _ce_bwd(g, gstep, t, w, ignore, eps, p, out):
         c = out.dtype.type(eps / n * gr)
         if w.size:
             for j in range(n):
-                out[r, j] = p[r, j] * a - c * w[j]
+                out[r, j] = (exp(p[r, j]) if logp else p[r, j]) * a - c * w[j]
         else:
             for j in range(n):
-                out[r, j] = p[r, j] * a - c
+                out[r, j] = (exp(p[r, j]) if logp else p[r, j]) * a - c
         out[r, tr] -= out.dtype.type((1 - eps) * wt * gr)
 
 
@@ -212,8 +213,10 @@ def _ce_forward_np(x, t, w, ignore, eps):
     return losses.astype(x.dtype), e / s, np.asarray(wt.sum(dtype=np.float64), x.dtype)
 
 
-def _ce_backward_np(g, p, t, w, ignore, eps):
+def _ce_backward_np(g, p, t, w, ignore, eps, log_probs=False):
     r, n = p.shape
+    if log_probs:
+        p = np.exp(p)
     keep, tk, wt = _picked_np(t, w, ignore, n, p.dtype)
     g = np.broadcast_to(g, (r,)) * keep
     wsum = w.sum() if w.size else n
@@ -264,9 +267,9 @@ def _ce_forward_one_pass(x, t, w, ignore, eps):
     return losses, p, np.asarray(total, x.dtype)
 
 
-def _ce_backward_numba(g, p, t, w, ignore, eps):
+def _ce_backward_numba(g, p, t, w, ignore, eps, log_probs=False):
     out = np.empty_like(p)
-    _ce_bwd(g.reshape(-1), int(g.ndim == 1), t, w, ignore, eps, p, out)
+    _ce_bwd(g.reshape(-1), int(g.ndim == 1), t, w, ignore, eps, p, bool(log_probs), out)
     return out
 
 
@@ -333,12 +336,13 @@ def cross_entropy_forward(x, target, weight=None, ignore_index=-100, label_smoot
     return PATHS["cross_entropy_forward"][path](x, t, w, int(ignore_index), float(label_smoothing))
 
 
-def cross_entropy_backward(g, probs, target, weight=None, ignore_index=-100, label_smoothing=0.0):
-    """d(sum_r g_r * loss_r)/dx (R, C) from the forward's softmax; g 0-d (every row) or (R,)."""
+def cross_entropy_backward(g, probs, target, weight=None, ignore_index=-100, label_smoothing=0.0, log_probs=False):
+    """d(sum_r g_r * loss_r)/dx (R, C) from the forward's softmax; g 0-d (every row) or (R,). log_probs: `probs`
+    holds log-probabilities (a log_softmax's output), exponentiated in the same pass."""
     p = _rows("cross_entropy_backward", probs)
     t, w = _target_weight("cross_entropy_backward", target, weight, p.shape, p.dtype)
     g = _grad("cross_entropy_backward", g, p.shape[0], p.dtype)
-    return PATHS["cross_entropy_backward"]["numba"](g, p, t, w, int(ignore_index), float(label_smoothing))
+    return _ce_backward_numba(g, p, t, w, int(ignore_index), float(label_smoothing), log_probs)
 
 
 def nll_loss_forward(x, target, weight=None, ignore_index=-100):
