@@ -194,7 +194,13 @@ def test_bias(shape, layout, dtype, path):
     close(call(path, "bias_grad", x), x.astype(F64).sum(lead), dtype, shape[-1:], np.abs(x.astype(F64)).sum(lead))
 
 
-ACTS = {None: lambda y: y, "relu": lambda y: np.maximum(y, 0), "sigmoid": sigmoid64, "tanh": np.tanh}
+def log_softmax64(y):
+    s = y - y.max(-1, keepdims=True)
+    return s - np.log(np.exp(s).sum(-1, keepdims=True))
+
+
+ACTS = {None: lambda y: y, "relu": lambda y: np.maximum(y, 0), "sigmoid": sigmoid64, "tanh": np.tanh,
+        "log_softmax": log_softmax64}
 
 
 @pytest.mark.parametrize("dtype,path", DTYPE_PATHS)
@@ -205,6 +211,31 @@ def test_linear_forward(sx, out_f, bias, act, dtype, path):
     x, w = randn(sx, dtype, "T" if len(sx) == 2 else "C", scale=0.3), randn((out_f, sx[-1]), dtype, seed=1, scale=0.3)
     b = randn((out_f,), dtype, seed=2) if bias else None
     mm_close(call(path, "linear_forward", x, w, b, act), x, w.T, dtype, b, ACTS[act])
+
+
+@pytest.mark.parametrize("dtype,path", [(F64, "dispatch"), (F64, "numpy"), (F32, "dispatch"), (F32, "numba"),
+                                        (F32, "separate"), (F32, "numpy")])
+@pytest.mark.parametrize("act", ["relu", "sigmoid", "tanh", "log_softmax"])
+@pytest.mark.parametrize("shape,layout", [((1,), "C"), ((0, 5), "C"), ((64, 128), "C"), ((1025, 7), "T"),
+                                          ((2, 3, 9), "strided")])
+def test_activation_bias_backward(shape, layout, act, dtype, path):
+    """(g * act'(y), its sums over the leading axes) in one pass: the activation's backward and bias_grad."""
+    g, y = randn(shape, dtype, layout), ACTS[act](randn(shape, dtype, seed=1)).astype(dtype)
+    copies = g.copy(), y.copy()
+    fn = cpu.activation_bias_backward if path == "dispatch" else cpu.PATHS["activation_bias_backward"][path]
+    dz, db = fn(g, y, act)
+    np.testing.assert_array_equal(g, copies[0])
+    np.testing.assert_array_equal(y, copies[1])
+    g64, y64 = g.astype(F64), y.astype(F64)
+    ref = g64 - np.exp(y64) * g64.sum(-1, keepdims=True) if act == "log_softmax" else \
+        g64 * {"relu": y64 > 0, "sigmoid": y64 * (1 - y64), "tanh": 1 - y64 * y64}[act]
+    close(dz, ref, dtype, shape)
+    lead = tuple(range(len(shape) - 1))
+    close(db, ref.sum(lead), dtype, shape[-1:], np.abs(ref).sum(lead))
+    if path in ("dispatch", "numba") and dtype is F32 and act != "log_softmax":   # bias_grad's sums, in its order
+        np.testing.assert_array_equal(db, cpu.bias_grad(cpu.PATHS[act + "_backward"]["numba"](g, y)))
+    with pytest.raises(ValueError, match="activation_bias_backward: activation"):
+        cpu.activation_bias_backward(g, y, "gelu")
 
 
 def test_errors():

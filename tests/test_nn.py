@@ -9,6 +9,8 @@ import copy
 import math
 import re
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -1122,6 +1124,56 @@ def test_sequential_runs_linear_layers_as_one_node(x_grad, torch):
     tm(torch.from_numpy(x.detach().numpy()))[:, 0].sum().backward()
     for a, tp in zip(grads, tm.parameters()):
         np.testing.assert_allclose(a, tp.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("loss", ["nll", "cross_entropy"])
+def test_sequential_fuses_log_softmax_into_the_last_linear(loss, torch):
+    """The seed's model, Linear ... Linear + LogSoftmax(dim=1): the LogSoftmax runs in the last layer's epilogue
+    (one node for the whole model); outputs, an NLL (or a cross-entropy of the log-probabilities) and every
+    gradient as torch's."""
+    al.manual_seed(2)
+    model = nn.Sequential(nn.Linear(9, 8), nn.ReLU(), nn.Linear(8, 5), nn.LogSoftmax(dim=1))
+    x, y = al.randn(6, 9), al.tensor([0, 4, 2, 2, 1, 3])
+    out = model(x)
+    assert out.grad_fn.name() == "LogSoftmaxBackward0" and out.grad_fn.next_functions[0][0] is None
+    np.testing.assert_allclose(np.exp(out.detach().numpy()).sum(1), 1, rtol=1e-6)
+    crit = nn.NLLLoss() if loss == "nll" else nn.CrossEntropyLoss()
+    value = crit(out, y)
+    value.backward()
+    tm = torch.nn.Sequential(torch.nn.Linear(9, 8), torch.nn.ReLU(), torch.nn.Linear(8, 5), torch.nn.LogSoftmax(dim=1))
+    with torch.no_grad():
+        for tp, p in zip(tm.parameters(), model.parameters()):
+            tp.copy_(torch.from_numpy(p.detach().numpy()))
+    tout = tm(torch.from_numpy(x.numpy()))
+    tcrit = torch.nn.NLLLoss() if loss == "nll" else torch.nn.CrossEntropyLoss()
+    tvalue = tcrit(tout, torch.from_numpy(y.numpy()))
+    tvalue.backward()
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(value.item(), tvalue.item(), rtol=1e-6)
+    for p, tp in zip(model.parameters(), tm.parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dim,shape,fused", [(1, (4, 3), True), (-1, (4, 3), True), (None, (4, 3), True),
+                                             (0, (4, 3), False), (-1, (2, 4, 3), True), (1, (2, 4, 3), False),
+                                             (None, (3,), True), (None, (2, 4, 3), False)])
+def test_log_softmax_fuses_only_over_the_features(dim, shape, fused):
+    al.manual_seed(3)
+    lin = nn.Linear(shape[-1], 5)
+    model = nn.Sequential(lin, nn.LogSoftmax(dim=dim))
+    x = al.randn(*shape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")                   # PyTorch's implicit-dim warning, if any
+        out = model(x)
+        ref = F.log_softmax(lin(x), dim)
+    assert (out.grad_fn.next_functions[0][0] is None) is fused       # fused: the node's inputs are x and the params
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-5, atol=1e-6)
+    out.sum().backward()
+    fused_grads = [p.grad.numpy().copy() for p in lin.parameters()]
+    lin.zero_grad()
+    ref.sum().backward()
+    for a, p in zip(fused_grads, lin.parameters()):
+        np.testing.assert_allclose(a, p.grad.numpy(), rtol=1e-5, atol=1e-5)
 
 
 def test_linear_chain_float64_and_no_grad():

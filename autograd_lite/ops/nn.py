@@ -41,12 +41,18 @@ def log_softmax(x, dim=None, dtype=None):
     return via_kernel_dtype(LogSoftmax.apply, x, _softmax_dim(x, dim, "log_softmax"))
 
 
-_ACT_BACKWARD = {"relu": "relu_backward", "sigmoid": "sigmoid_backward", "tanh": "tanh_backward"}
-_NODE_NAMES = {"relu": "ReluBackward0", "sigmoid": "SigmoidBackward0", "tanh": "TanhBackward0"}
+_NODE_NAMES = {"relu": "ReluBackward0", "sigmoid": "SigmoidBackward0", "tanh": "TanhBackward0",
+               "log_softmax": "LogSoftmaxBackward0"}
+
+
+def _act_backward(k, act, g, y):
+    """dL/dz from g = dL/dy, y = act(z) the forward's output (log_softmax: over the last axis)."""
+    return k.log_softmax_backward(g, y, -1) if act == "log_softmax" else getattr(k, act + "_backward")(g, y)
 
 
 class Linear(Function):
-    """y = act(x @ w.T + b) for x (..., in), w (out, in), b (out,) or None; one fused kernel."""
+    """y = act(x @ w.T + b) for x (..., in), w (out, in), b (out,) or None; one fused kernel (act: None, 'relu',
+    'sigmoid', 'tanh', or 'log_softmax' over the output features)."""
     op_name = "linear"
 
     @staticmethod
@@ -58,17 +64,21 @@ class Linear(Function):
 
     @staticmethod
     def backward(ctx, g):
-        k = kernels_of(g)
-        if ctx.activation:
+        k, inputs, act = kernels_of(g), ctx._inputs, ctx.activation
+        gb = None
+        if act:
             x, w, out = ctx._saved
-            g = getattr(k, _ACT_BACKWARD[ctx.activation])(g, out)
+            if inputs[2] is not None:
+                g, gb = k.activation_bias_backward(g, out, act)     # one pass for both
+            else:
+                g = _act_backward(k, act, g, out)
         else:
             x, w = ctx._saved
         g2 = g.reshape(-1, g.shape[-1])
-        inputs = ctx._inputs
         gx = k.matmul(g2, w).reshape(x.shape) if inputs[0] is not None else None
         gw = k.matmul(g2.T, x.reshape(-1, x.shape[-1])) if inputs[1] is not None else None
-        gb = k.bias_grad(g2) if inputs[2] is not None else None
+        if inputs[2] is not None and gb is None:
+            gb = k.bias_grad(g2)
         return gx, gw, gb
 
     def name(self):
@@ -99,14 +109,17 @@ class LinearChain(Function):
         n = len(acts)
         grads = [None] * (1 + 2 * n)
         for i in range(n - 1, -1, -1):
-            act, h, w = acts[i], saved[i], saved[n + 1 + i]
+            act, h, w, with_bias = acts[i], saved[i], saved[n + 1 + i], inputs[2 + 2 * i] is not None
             if act:
-                g = getattr(k, _ACT_BACKWARD[act])(g, saved[i + 1])
+                if with_bias:
+                    g, grads[2 + 2 * i] = k.activation_bias_backward(g, saved[i + 1], act)    # one pass for both
+                else:
+                    g = _act_backward(k, act, g, saved[i + 1])
+            elif with_bias:
+                grads[2 + 2 * i] = k.bias_grad(g)
             g2 = g.reshape(-1, g.shape[-1])
             if inputs[1 + 2 * i] is not None:
                 grads[1 + 2 * i] = k.matmul(g2.T, h.reshape(-1, h.shape[-1]))
-            if inputs[2 + 2 * i] is not None:
-                grads[2 + 2 * i] = k.bias_grad(g2)
             if i == 0 and inputs[0] is None:
                 break
             g = k.matmul(g2, w).reshape(h.shape)
@@ -120,7 +133,7 @@ class LinearChain(Function):
 
 def linear(x, weight, bias=None, activation=None):
     """``x @ weight.T + bias`` as in ``torch.nn.functional.linear``; `activation` ('relu',
-    'sigmoid', 'tanh') fuses the activation into the same kernel."""
+    'sigmoid', 'tanh', 'log_softmax' over the last dim) fuses the activation into the same kernel."""
     xs, ws = x._data.shape, weight._data.shape
     if not xs or len(ws) != 2 or xs[-1] != ws[1]:
         raise RuntimeError(f"linear: input of shape {tuple(x.shape)} and weight of shape "

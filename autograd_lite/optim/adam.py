@@ -1,7 +1,13 @@
 """Adam and AdamW, as torch.optim.Adam / AdamW."""
-from .optimizer import Optimizer, buffer, check_hyper, check_nonnegative, kernels, next_step, stepped_state
+import operator
+
+from .optimizer import (Optimizer, buffer, check_hyper, check_nonnegative, data_of, grad_data_of, kernels, next_step,
+                        step_counter, stepped_state, version_of)
 
 __all__ = ["Adam", "AdamW"]
+
+_EXP_AVG, _EXP_AVG_SQ, _MAX_EXP_AVG_SQ, _STEP = map(operator.itemgetter,
+                                                   ("exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step"))
 
 
 class Adam(Optimizer):
@@ -40,33 +46,32 @@ class Adam(Optimizer):
                                       decoupled_weight_decay=decoupled_weight_decay))
 
     def _step_group(self, group):
-        """The group in one kernel-table call (adam_update_many); per parameter only its state and step count."""
+        """The group in one kernel-table call (adam_update_many); the state of its parameters gathered with C-level
+        maps (no Python loop per parameter but the step counts)."""
         live = [p for p in group["params"] if p._grad is not None]
-        if not live or len({type(p._data) for p in live}) > 1:      # none, or mixed devices: one by one
+        ps = list(map(data_of, live))
+        if len(set(map(type, ps))) != 1:                         # none, or mixed devices: one by one
             return super()._step_group(group)
-        amsgrad, state, ps, gs, ms, vs, vms, ts = group["amsgrad"], self.state, [], [], [], [], [], []
-        for p in live:
-            st = state[p]
-            m, v = st.get("exp_avg"), st.get("exp_avg_sq")
-            if m is None or v is None:                               # the first step
-                st = stepped_state(self, p)
-                m, v = buffer(st, "exp_avg", p), buffer(st, "exp_avg_sq", p)
-            else:
-                m, v = m._data, v._data
-            if amsgrad:
-                vms.append(buffer(st, "max_exp_avg_sq", p))
-            step = st["step"]._data                                  # next_step, inline
-            t = step.item() + 1
-            step[()] = t
-            ts.append(t)
-            ps.append(p._data)
-            gs.append(p._grad._data)
-            ms.append(m)
-            vs.append(v)
-            p._version[0] += 1
+        amsgrad, states = group["amsgrad"], list(map(self.state.__getitem__, live))
+        try:
+            ms = list(map(data_of, map(_EXP_AVG, states)))
+            vs = list(map(data_of, map(_EXP_AVG_SQ, states)))
+            steps = list(map(data_of, map(_STEP, states)))
+            vms = list(map(data_of, map(_MAX_EXP_AVG_SQ, states))) if amsgrad else None
+        except KeyError:                                          # a first step: create the state, then go on
+            for st, p in zip(states, live):
+                st.setdefault("step", step_counter())
+                for key in ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ()):
+                    buffer(st, key, p)
+            return self._step_group(group)
+        ts = [s.item() + 1 for s in steps]
+        for s, t in zip(steps, ts):
+            s[()] = t                                             # ~10x faster than s += 1 on a 0-d array
+        for version in map(version_of, live):
+            version[0] += 1
         (beta1, beta2), lr = group["betas"], group["lr"]
-        kernels(live[0]).adam_update_many(ps, gs, ms, vs, vms if amsgrad else None, ts, beta1, beta2, group["eps"],
-                                          group["weight_decay"], lr, group["decoupled_weight_decay"],
+        kernels(live[0]).adam_update_many(ps, list(map(grad_data_of, live)), ms, vs, vms, ts, beta1, beta2,
+                                          group["eps"], group["weight_decay"], lr, group["decoupled_weight_decay"],
                                           group["maximize"])
 
     def _update(self, p, group):

@@ -4,6 +4,7 @@ in `_update(p, group)`: one fused in-place kernel call from the parameter's back
 also override `_step_group(group)` to update a whole group in one kernel-table call (Adam, SGD)."""
 import copy
 import itertools
+import operator
 import warnings
 from collections import defaultdict
 
@@ -229,6 +230,9 @@ def _cast(p, index, key, value):
 
 
 # ---- helpers of the update rules ------------------------------------------------------------------
+data_of, grad_data_of, version_of = map(operator.attrgetter, ("_data", "_grad._data", "_version"))   # over Tensors
+
+
 def step_counter(value=0.0):
     """A parameter's step count, as PyTorch keeps it: a 0-d Tensor on the CPU in the default float dtype."""
     return tensor(value, dtype=_dtype.get_default_dtype())

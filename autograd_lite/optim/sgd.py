@@ -1,5 +1,5 @@
 """SGD, optionally with momentum (heavy-ball or Nesterov), as torch.optim.SGD."""
-from .optimizer import Optimizer, check_nonnegative, kernels, zeros_like
+from .optimizer import Optimizer, check_nonnegative, data_of, grad_data_of, kernels, version_of, zeros_like
 
 __all__ = ["SGD"]
 
@@ -36,19 +36,25 @@ class SGD(Optimizer):
                                       nesterov=nesterov, maximize=maximize))
 
     def _step_group(self, group):
-        """The group in one kernel-table call (sgd_update_many)."""
+        """The group in one kernel-table call (sgd_update_many), its parameters gathered with C-level maps."""
         live = [p for p in group["params"] if p._grad is not None]
-        if not live or any(type(p._data) is not type(live[0]._data) for p in live):   # mixed devices: one by one
+        ps = list(map(data_of, live))
+        if len(set(map(type, ps))) != 1:                         # none, or mixed devices: one by one
             return super()._step_group(group)
-        momentum, bufs, firsts = group["momentum"], [], []
-        for p in live:
-            buf, first = self._momentum_buffer(p, momentum)
-            bufs.append(buf)
-            firsts.append(first)
-            p._version[0] += 1
-        kernels(live[0]).sgd_update_many([p._data for p in live], [p._grad._data for p in live], bufs, firsts,
-                                         group["lr"], momentum, group["dampening"], group["weight_decay"],
-                                         group["nesterov"], group["maximize"])
+        momentum = group["momentum"]
+        if momentum == 0:                                         # like PyTorch, no state at all without momentum
+            bufs, firsts = [None] * len(live), [False] * len(live)
+        else:
+            bufs, firsts = [], []
+            for p in live:
+                buf, first = self._momentum_buffer(p, momentum)
+                bufs.append(buf)
+                firsts.append(first)
+        for version in map(version_of, live):
+            version[0] += 1
+        kernels(live[0]).sgd_update_many(ps, list(map(grad_data_of, live)), bufs, firsts, group["lr"], momentum,
+                                         group["dampening"], group["weight_decay"], group["nesterov"],
+                                         group["maximize"])
 
     def _update(self, p, group):
         momentum = group["momentum"]

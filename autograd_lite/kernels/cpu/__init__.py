@@ -7,7 +7,7 @@ path of every kernel, for tests and benchmarks.
 from . import activations, linear, matmul as _matmul_module, softmax
 from .activations import relu_backward, relu_forward, sigmoid_backward, sigmoid_forward, tanh_backward, tanh_forward
 from .dropout import PATHS as _DROPOUT_PATHS, dropout_backward, dropout_forward
-from .linear import bias_add, bias_grad, linear_forward
+from .linear import activation_bias_backward, bias_add, bias_grad, linear_forward
 from .matmul import matmul, matmul_blocked
 from .loss import (PATHS as _LOSS_PATHS, cross_entropy_backward, cross_entropy_forward, nll_loss_backward,
                    nll_loss_forward)
@@ -19,7 +19,7 @@ PATHS = {**activations.PATHS, **softmax.PATHS, **linear.PATHS, **_matmul_module.
 
 __all__ = ["matmul", "matmul_blocked", "relu_forward", "relu_backward", "sigmoid_forward", "sigmoid_backward",
            "tanh_forward", "tanh_backward", "softmax_forward", "softmax_backward", "log_softmax_forward",
-           "log_softmax_backward", "bias_add", "bias_grad", "linear_forward"]
+           "log_softmax_backward", "bias_add", "bias_grad", "linear_forward", "activation_bias_backward"]
 
 PATHS.update(_OPTIM_PATHS)
 __all__ += ["sgd_update", "adam_update", "rmsprop_update", "adagrad_update", "sgd_update_many", "adam_update_many"]

@@ -11,9 +11,13 @@ arrays run it on float32 (or contiguous) copies that are written back, like the 
 Parallel from _jit.PAR_MIN elements. PATHS[name]: the public kernel ("numba") and its NumPy formula
 ("numpy", same signature, also in place: the reference of tests and benchmarks).
 """
+import operator
+
 import numpy as np
 
 from ._jit import _F32, _F64, FLOATS, PAR_MIN, jit, prange, twins
+
+_FLOATS = set(FLOATS)
 
 
 @jit
@@ -171,14 +175,23 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, beta2, 
         float(step_size), float(bias_correction2_sqrt), max_exp_avg_sq is not None, bool(maximize)))
 
 
-def _direct(p, g, m, v):
-    """True when p, g, m and v (v may be p) are C-contiguous ndarrays of p's float32/float64 dtype and shape: the
-    kernel can run on their raveled views as they are. One expression: this runs per parameter and step."""
-    dt, shape, nd = p.dtype, p.shape, np.ndarray
-    return ((dt is _F32 or dt is _F64) and type(g) is nd and type(m) is nd and type(v) is nd
-            and g.dtype is dt and m.dtype is dt and v.dtype is dt and g.shape == shape and m.shape == shape
-            and v.shape == shape and p.flags.c_contiguous and g.flags.c_contiguous and m.flags.c_contiguous
-            and v.flags.c_contiguous)
+_shape_of, _dtype_of, _contiguous = (operator.attrgetter(a) for a in ("shape", "dtype", "flags.c_contiguous"))
+_ND = {np.ndarray}
+
+
+def _direct(params, *lists):
+    """True when every array of every list is a C-contiguous ndarray of its parameter's shape and float32/float64
+    dtype: the kernels can run on raveled views as they are. Whole lists at a time (C-level maps), not a Python
+    loop per array: this runs on every optimizer step."""
+    dts = list(map(_dtype_of, params))
+    if not set(dts) <= _FLOATS or set(map(type, params)) != _ND:
+        return False
+    shapes = list(map(_shape_of, params))
+    for arrays in (params,) + lists:
+        if set(map(type, arrays)) != _ND or list(map(_dtype_of, arrays)) != dts or \
+                list(map(_shape_of, arrays)) != shapes or not all(map(_contiguous, arrays)):
+            return False
+    return True
 
 
 def adam_update_many(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, beta1, beta2, eps, weight_decay,
@@ -189,16 +202,17 @@ def adam_update_many(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, step
     b1, b2, eps, wd, lr = float(beta1), float(beta2), float(eps), float(weight_decay), float(lr)
     wd_coupled, scale = (0.0, 1.0 - lr * wd) if decoupled else (wd, 1.0)
     amsgrad, maximize = max_exp_avg_sqs is not None, bool(maximize)
+    vms = max_exp_avg_sqs if amsgrad else params
+    if not _direct(params, grads, exp_avgs, exp_avg_sqs, vms):
+        for p, g, m, v, vm, t in zip(params, grads, exp_avgs, exp_avg_sqs, vms, steps):
+            adam_update(p, g, m, v, vm if amsgrad else None, b1, b2, eps, wd_coupled, scale, lr / (1 - b1 ** t),
+                        (1 - b2 ** t) ** 0.5, maximize)
+        return
     serial, parallel, par_min = _adam.serial, _adam.parallel, _adam.par_min
-    for p, g, m, v, vm, t in zip(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs or params, steps):
-        step_size, bc2 = lr / (1 - b1 ** t), (1 - b2 ** t) ** 0.5
-        if _direct(p, g, m, v) and (not amsgrad or _direct(p, vm, vm, vm)):
-            flat = p.ravel()
-            (serial if p.size < par_min else parallel)(flat, g.ravel(), m.ravel(), v.ravel(), vm.ravel(), b1, b2,
-                                                       eps, wd_coupled, scale, step_size, bc2, amsgrad, maximize)
-        else:
-            adam_update(p, g, m, v, vm if amsgrad else None, b1, b2, eps, wd_coupled, scale, step_size, bc2,
-                        maximize)
+    for p, g, m, v, vm, t in zip(params, grads, exp_avgs, exp_avg_sqs, vms, steps):
+        (serial if p.size < par_min else parallel)(p.ravel(), g.ravel(), m.ravel(), v.ravel(), vm.ravel(), b1, b2, eps,
+                                                   wd_coupled, scale, lr / (1 - b1 ** t), (1 - b2 ** t) ** 0.5,
+                                                   amsgrad, maximize)
 
 
 def sgd_update_many(params, grads, momentum_buffers, first_steps, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
@@ -207,17 +221,18 @@ def sgd_update_many(params, grads, momentum_buffers, first_steps, lr, momentum=0
     momentum; first_steps[i] True on its first step). One call per parameter group, as adam_update_many."""
     lr, momentum, dampening, weight_decay = float(lr), float(momentum), float(dampening), float(weight_decay)
     nesterov, maximize = bool(nesterov), bool(maximize)
-    if momentum != 0 and any(b is None for b in momentum_buffers):
+    with_buffers = type(None) not in set(map(type, momentum_buffers))
+    if momentum != 0 and not with_buffers:
         raise ValueError("sgd_update_many: momentum != 0 needs a momentum_buffer for every parameter")
-    serial, parallel, par_min = _sgd.serial, _sgd.parallel, _sgd.par_min
-    for p, g, buf, first in zip(params, grads, momentum_buffers, first_steps):
-        if _direct(p, g, p if buf is None else buf, p):
-            flat = p.ravel()
-            (serial if p.size < par_min else parallel)(flat, g.ravel(), flat if buf is None else buf.ravel(), lr,
-                                                       momentum, dampening, weight_decay, nesterov, maximize,
-                                                       bool(first))
-        else:
+    bufs = momentum_buffers if with_buffers else params
+    if not _direct(params, grads, bufs):
+        for p, g, buf, first in zip(params, grads, momentum_buffers, first_steps):
             sgd_update(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, maximize, first)
+        return
+    serial, parallel, par_min = _sgd.serial, _sgd.parallel, _sgd.par_min
+    for p, g, buf, first in zip(params, grads, bufs, first_steps):
+        (serial if p.size < par_min else parallel)(p.ravel(), g.ravel(), buf.ravel(), lr, momentum, dampening,
+                                                   weight_decay, nesterov, maximize, bool(first))
 
 
 def rmsprop_update(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps, weight_decay=0.0,

@@ -2,11 +2,25 @@
 import collections
 import operator
 
-from .activation import ReLU, Sigmoid, Tanh
+from .activation import LogSoftmax, ReLU, Sigmoid, Tanh
 from .linear import Linear
 from .module import Module, _addindent
+from ...tensor import Tensor
 
-_FUSED = {ReLU: "relu", Sigmoid: "sigmoid", Tanh: "tanh"}   # activations a preceding Linear fuses
+_FUSED = {ReLU: "relu", Sigmoid: "sigmoid", Tanh: "tanh", LogSoftmax: "log_softmax"}   # what a Linear before fuses
+
+
+def _fusable(module, ndim):
+    """The activation a Linear with outputs of `ndim` dims fuses from the module after it, or None (hooks on it; a
+    LogSoftmax not over the last dim)."""
+    act = _FUSED.get(type(module))
+    if act is None or module._forward_hooks or module._forward_pre_hooks:
+        return None
+    if act == "log_softmax":
+        dim = module.dim if module.dim is not None else (0 if ndim in (0, 1, 3) else 1)    # PyTorch's implicit dim
+        if not (ndim and -ndim <= dim < ndim and dim % ndim == ndim - 1):
+            return None
+    return act
 
 
 def _hooked(module):
@@ -44,13 +58,11 @@ class Sequential(Module):
         i, n = 0, len(modules)
         while i < n:
             module = modules[i]
-            if type(module) is Linear and not _hooked(module):
-                # a run of Linear layers, each with the ReLU/Sigmoid/Tanh that follows it fused in: one graph node
-                layers, acts, j = [], [], i
+            if type(module) is Linear and isinstance(x, Tensor) and not _hooked(module):
+                # a run of Linear layers, each with the ReLU/Sigmoid/Tanh/LogSoftmax after it fused in: one graph node
+                layers, acts, j, ndim = [], [], i, x._data.ndim
                 while j < n and type(modules[j]) is Linear and not _hooked(modules[j]):
-                    act = _FUSED.get(type(modules[j + 1])) if j + 1 < n else None
-                    if act and _hooked(modules[j + 1]):
-                        act = None
+                    act = _fusable(modules[j + 1], ndim) if j + 1 < n else None
                     layers.append(modules[j])
                     acts.append(act)
                     j += 2 if act else 1

@@ -10,6 +10,8 @@ from ..parameter import Parameter
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
+_EMPTY = {}    # a missing table (__getattr__ during unpickling or a subclass's early access)
+
 class RemovableHandle:
     """Returned by the register_*_hook methods; ``handle.remove()`` unregisters the hook."""
     _ids = itertools.count()
@@ -127,10 +129,16 @@ class Module:
 
     def __getattr__(self, name):
         d = self.__dict__
-        for table in ("_parameters", "_buffers", "_modules"):
-            t = d.get(table)
-            if t is not None and name in t:
-                return t[name]
+        params = d.get("_parameters")
+        if params is not None:                  # (absent before Module.__init__ has run)
+            if name in params:
+                return params[name]
+            buffers = d.get("_buffers", _EMPTY)
+            if name in buffers:
+                return buffers[name]
+            modules = d.get("_modules", _EMPTY)
+            if name in modules:
+                return modules[name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name):
