@@ -564,6 +564,58 @@ def test_adam_update_many_equals_per_parameter_kernel(amsgrad, decoupled, maximi
             np.testing.assert_array_equal(have, want)
 
 
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_adam_prepared_equals_update_many(amsgrad):
+    """adam_prepare validates the parameters and buffers once; adam_update_prepared then checks only the gradients
+    and updates exactly as adam_update_many, or returns False and changes nothing."""
+    rng = np.random.default_rng(3)
+    ps = [rng.standard_normal(s).astype(d) for s, d in (((3, 5), np.float32), ((5,), np.float64))]
+    bufs = [[(np.abs(rng.standard_normal(p.shape)) + 0.5).astype(p.dtype) for _ in range(3)] for p in ps]
+    gs = [rng.standard_normal(p.shape).astype(p.dtype) for p in ps]
+    ref = [[a.copy() for a in (p, *b)] for p, b in zip(ps, bufs)]
+    lists = [[b[0] for b in bufs], [b[1] for b in bufs], [b[2] for b in bufs] if amsgrad else None]
+    prepared = cpu.adam_prepare(ps, *lists)
+    hyper = 0.9, 0.999, 1e-8, 0.1, 0.01, False, False
+    for bad in ([gs[0].astype(np.float64), gs[1]], [gs[0][:2], gs[1]], [np.asfortranarray(gs[0]), gs[1]]):
+        assert cpu.adam_update_prepared(prepared, bad, [1, 1], *hyper) is False
+        for p, r in zip(ps, ref):
+            np.testing.assert_array_equal(p, r[0])
+    assert cpu.adam_update_prepared(prepared, gs, [1, 4], *hyper) is True
+    rps, rlists = [r[0] for r in ref], [[r[1] for r in ref], [r[2] for r in ref], [r[3] for r in ref] if amsgrad else None]
+    cpu.adam_update_many(rps, gs, *rlists, [1, 4], *hyper)
+    for got, want in zip(ps + sum((x or [] for x in lists), []), rps + sum((x or [] for x in rlists), [])):
+        np.testing.assert_array_equal(got, want)
+    assert cpu.adam_prepare([ps[0].T], [bufs[0][0].T], [bufs[0][1].T]) is None       # not C-contiguous: no plan
+
+
+def test_adam_plan_follows_every_change_of_the_arrays():
+    """The per-group plan of Adam is rebuilt whenever an array it holds is replaced: grads missing on a step, p.data
+    replaced, a state loaded; state['step'] counts as PyTorch's throughout."""
+    rng = np.random.default_rng(4)
+    init = [rng.standard_normal(s).astype(np.float32) for s in ((4, 3), (4,), (2, 4))]
+    ours = [al.tensor(a.copy(), requires_grad=True) for a in init]
+    theirs = [torch.tensor(a.copy(), requires_grad=True) for a in init]
+    opt, topt = optim.Adam(ours, lr=0.05), torch.optim.Adam(theirs, lr=0.05)
+    for step in range(8):
+        opt.zero_grad()
+        topt.zero_grad()
+        used = [0, 1, 2] if step % 3 else [0, 2]                    # parameter 1 gets no gradient every third step
+        g = [rng.standard_normal(a.shape).astype(np.float32) for a in init]
+        for i in used:
+            ours[i].grad, theirs[i].grad = al.tensor(g[i]), torch.tensor(g[i])
+        if step == 4:                                             # new arrays under the same parameters
+            with al.no_grad():
+                ours[2].data = ours[2].data * 1.0
+            opt.load_state_dict(copy.deepcopy(opt.state_dict()))
+        opt.step()
+        topt.step()
+        for p, tp in zip(ours, theirs):
+            np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-6, atol=1e-7)
+        counts = [[st["step"].item() if "step" in st else None for st in map(o.state.get, ps, [{}] * 3)]
+                  for o, ps in ((opt, ours), (topt, theirs))]
+        assert counts[0] == counts[1]
+
+
 @pytest.mark.parametrize("momentum,nesterov", [(0.0, False), (0.9, False), (0.9, True)])
 def test_sgd_update_many_equals_per_parameter_kernel(momentum, nesterov):
     rng = np.random.default_rng(1)

@@ -1,6 +1,8 @@
 """Adam and AdamW, as torch.optim.Adam / AdamW."""
 import operator
 
+import numpy as np
+
 from .optimizer import (Optimizer, buffer, check_hyper, check_nonnegative, data_of, grad_data_of, kernels, next_step,
                         step_counter, stepped_state, version_of)
 
@@ -46,8 +48,9 @@ class Adam(Optimizer):
                                       decoupled_weight_decay=decoupled_weight_decay))
 
     def _step_group(self, group):
-        """The group in one kernel-table call (adam_update_many); the state of its parameters gathered with C-level
-        maps (no Python loop per parameter but the step counts)."""
+        """The group in one kernel-table call, its state gathered with C-level maps. A plan per group (raveled views of
+        the parameters and buffers, validated once; the step counters gathered into one array) is reused while the
+        same arrays are involved, so a step checks only the gradients and bumps every counter with one operation."""
         live = [p for p in group["params"] if p._grad is not None]
         ps = list(map(data_of, live))
         if len(set(map(type, ps))) != 1:                         # none, or mixed devices: one by one
@@ -56,7 +59,7 @@ class Adam(Optimizer):
         try:
             ms = list(map(data_of, map(_EXP_AVG, states)))
             vs = list(map(data_of, map(_EXP_AVG_SQ, states)))
-            steps = list(map(data_of, map(_STEP, states)))
+            steps = list(map(_STEP, states))
             vms = list(map(data_of, map(_MAX_EXP_AVG_SQ, states))) if amsgrad else None
         except KeyError:                                          # a first step: create the state, then go on
             for st, p in zip(states, live):
@@ -64,15 +67,25 @@ class Adam(Optimizer):
                 for key in ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ()):
                     buffer(st, key, p)
             return self._step_group(group)
-        ts = [s.item() + 1 for s in steps]
-        for s, t in zip(steps, ts):
-            s[()] = t                                             # ~10x faster than s += 1 on a 0-d array
+        k = kernels(live[0])
+        key = _plan_key(ps, ms, vs, vms, steps)
+        plan = self._plans.get(id(group))
+        if plan is None or plan[0] != key:
+            plan = self._plans[id(group)] = _adam_plan(k, ps, ms, vs, vms, steps)
+        _, prepared, counts = plan
+        if counts is None:
+            ts = [s.item() + 1 for s in map(data_of, steps)]
+            for s, t in zip(map(data_of, steps), ts):
+                s[()] = t                                         # ~10x faster than s += 1 on a 0-d array
+        else:
+            counts += 1                                           # every state['step'] is a view of counts
+            ts = counts.tolist()
         for version in map(version_of, live):
             version[0] += 1
-        (beta1, beta2), lr = group["betas"], group["lr"]
-        kernels(live[0]).adam_update_many(ps, list(map(grad_data_of, live)), ms, vs, vms, ts, beta1, beta2,
-                                          group["eps"], group["weight_decay"], lr, group["decoupled_weight_decay"],
-                                          group["maximize"])
+        (beta1, beta2), lr, gs = group["betas"], group["lr"], list(map(grad_data_of, live))
+        hyper = beta1, beta2, group["eps"], group["weight_decay"], lr, group["decoupled_weight_decay"], group["maximize"]
+        if prepared is None or not k.adam_update_prepared(prepared, gs, ts, *hyper):
+            k.adam_update_many(ps, gs, ms, vs, vms, ts, *hyper)
 
     def _update(self, p, group):
         state = stepped_state(self, p)
@@ -104,3 +117,24 @@ class AdamW(Adam):
                  maximize=False):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
                          decoupled_weight_decay=True)
+
+
+def _plan_key(ps, ms, vs, vms, steps):
+    """The identity of every array a plan holds views of: a plan applies while all are the same objects."""
+    return (tuple(map(id, ps)), tuple(map(id, ms)), tuple(map(id, vs)), vms and tuple(map(id, vms)),
+            tuple(map(id, steps)), tuple(map(id, map(data_of, steps))))
+
+
+def _adam_plan(k, ps, ms, vs, vms, steps):
+    """(key, the kernel table's adam_prepare views or None, counts or None). counts: one array of every step count,
+    each state['step'] Tensor re-pointed at a 0-d view of it (same Tensor, same value), so one += steps them all;
+    None where the counters are not distinct 0-d host arrays of one dtype."""
+    prepared = k.adam_prepare(ps, ms, vs, vms) if hasattr(k, "adam_prepare") else None
+    datas = list(map(data_of, steps))
+    counts = None
+    if len(set(map(id, steps))) == len(steps) and len({(type(d), d.dtype, d.shape) for d in datas}) == 1 \
+            and type(datas[0]) is np.ndarray and datas[0].shape == ():
+        counts = np.array([d.item() for d in datas], datas[0].dtype)
+        for i, step in enumerate(steps):
+            step._data = counts[i:i + 1].reshape(())
+    return _plan_key(ps, ms, vs, vms, steps), prepared, counts

@@ -66,6 +66,7 @@ class Optimizer:
                             f"dicts, but got {_typename(params)}")
         self.state = defaultdict(dict)
         self.param_groups = []
+        self._plans = {}          # optimizers that cache per-group kernel plans (Adam): id(group) -> plan
         groups = list(params)
         if not groups:
             raise ValueError("optimizer got an empty parameter list")

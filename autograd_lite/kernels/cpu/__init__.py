@@ -11,8 +11,8 @@ from .linear import activation_bias_backward, bias_add, bias_grad, linear_forwar
 from .matmul import matmul, matmul_blocked
 from .loss import (PATHS as _LOSS_PATHS, cross_entropy_backward, cross_entropy_forward, nll_loss_backward,
                    nll_loss_forward)
-from .optim import (PATHS as _OPTIM_PATHS, adagrad_update, adam_update, adam_update_many, rmsprop_update, sgd_update,
-                    sgd_update_many)
+from .optim import (PATHS as _OPTIM_PATHS, adagrad_update, adam_prepare, adam_update, adam_update_many,
+                    adam_update_prepared, rmsprop_update, sgd_update, sgd_update_many)
 from .softmax import log_softmax_backward, log_softmax_forward, softmax_backward, softmax_forward
 
 PATHS = {**activations.PATHS, **softmax.PATHS, **linear.PATHS, **_matmul_module.PATHS}
@@ -22,7 +22,8 @@ __all__ = ["matmul", "matmul_blocked", "relu_forward", "relu_backward", "sigmoid
            "log_softmax_backward", "bias_add", "bias_grad", "linear_forward", "activation_bias_backward"]
 
 PATHS.update(_OPTIM_PATHS)
-__all__ += ["sgd_update", "adam_update", "rmsprop_update", "adagrad_update", "sgd_update_many", "adam_update_many"]
+__all__ += ["sgd_update", "adam_update", "rmsprop_update", "adagrad_update", "sgd_update_many", "adam_update_many",
+            "adam_prepare", "adam_update_prepared"]
 
 PATHS.update({**_LOSS_PATHS, **_DROPOUT_PATHS})
 __all__ += ["cross_entropy_forward", "cross_entropy_backward", "nll_loss_forward", "nll_loss_backward",

@@ -118,9 +118,11 @@ def check(op, *xs):
 def same_shape(op, *xs):
     """check(), plus ValueError unless they share one shape."""
     xs = check(op, *xs)
-    for x in xs:
-        if x.shape != xs[0].shape:
-            raise ValueError(f"{op}: shapes must match, got {_desc(xs)}")
+    if len(xs) > 1:
+        shape = xs[0].shape
+        for x in xs:
+            if x.shape != shape:
+                raise ValueError(f"{op}: shapes must match, got {_desc(xs)}")
     return xs
 
 
@@ -141,8 +143,13 @@ def rows(x):
     return np.ascontiguousarray(x).reshape(math.prod(x.shape[:-1]), n)
 
 
-def elementwise(kernel, *xs):
-    """A new C-contiguous array of xs[0]'s shape and dtype, filled by kernel(*raveled xs, raveled out)."""
-    out = np.empty(xs[0].shape, xs[0].dtype)
-    kernel(*[x.ravel() for x in xs], out.ravel())  # ravel: a view when C-contiguous, else a C-order copy
+def elementwise(kernel, x, y=None):
+    """A new C-contiguous array of x's shape and dtype, filled by kernel(x, [y,] out), all raveled (a view when
+    C-contiguous, else a C-order copy). kernel: a Twins, serial or parallel by size."""
+    out = np.empty(x.shape, x.dtype)
+    run = kernel.serial if x.size < kernel.par_min else kernel.parallel
+    if y is None:
+        run(x.ravel(), out.ravel())
+    else:
+        run(x.ravel(), y.ravel(), out.ravel())
     return out

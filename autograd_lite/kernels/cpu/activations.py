@@ -8,7 +8,7 @@ sigmoid_forward always takes the numba path, tanh_forward always NumPy's np.tanh
 import numpy as np
 
 from ._fastmath import exp_nonpos
-from ._jit import _F32, PAR_MIN, elementwise, nd, prange, same_shape, twins
+from ._jit import _F32, PAR_MIN, check, elementwise, nd, prange, same_shape, twins
 
 # Elements. Measured: NumPy's lower call overhead wins relu_forward below ~1K elements and ties the fused
 # backwards below ~256 (relu_backward: never); the fused loop wins from there, 2-4x from 16K elements.
@@ -138,7 +138,8 @@ def _run(op, *xs):
 
 def relu_forward(x):
     """max(x, 0); NaN stays NaN."""
-    return _run("relu_forward", *same_shape("relu_forward", x))
+    (x,) = check("relu_forward", x)
+    return elementwise(_relu_fwd, x) if x.size >= NUMBA_MIN["relu_forward"] else nd(np.maximum(x, 0))
 
 
 def relu_backward(g, y):

@@ -26,6 +26,7 @@ from ._jit import PAR_MIN, check, jit, prange, rows, twins
 from .softmax import BLOCK, _fused, _rowmax
 
 SCALAR_EXP_MAX = 1 << 10  # elements; below, the one-pass kernel (measured with libm exp: wins at 64x10, not 256x10)
+_I64 = np.dtype(np.int64)
 _NO_WEIGHT = {dt: np.empty(0, dt) for dt in (np.float32, np.float64)}  # weight None: a 0-size array, w[c] = 1
 
 
@@ -307,6 +308,9 @@ def _rows(op, x):
 
 def _target_weight(op, target, weight, shape, dtype):
     """target as a C-contiguous int32/int64 array of shape[:1]; weight as one of dtype and shape[1:]."""
+    if weight is None and type(target) is np.ndarray and target.dtype is _I64 and target.shape == shape[:1] \
+            and target.flags.c_contiguous:
+        return target, _NO_WEIGHT[dtype.type]             # the common case, as it comes
     t = np.asarray(target)
     if t.dtype.kind not in "iu" or t.shape != shape[:1]:
         raise TypeError(f"{op}: expected an integer target of shape {shape[:1]}, got {t.dtype}{list(t.shape)}")

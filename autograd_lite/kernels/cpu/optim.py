@@ -176,6 +176,7 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, beta2, 
 
 
 _shape_of, _dtype_of, _contiguous = (operator.attrgetter(a) for a in ("shape", "dtype", "flags.c_contiguous"))
+_ravel = operator.methodcaller("ravel")
 _ND = {np.ndarray}
 
 
@@ -213,6 +214,34 @@ def adam_update_many(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, step
         (serial if p.size < par_min else parallel)(p.ravel(), g.ravel(), m.ravel(), v.ravel(), vm.ravel(), b1, b2, eps,
                                                    wd_coupled, scale, lr / (1 - b1 ** t), (1 - b2 ** t) ** 0.5,
                                                    amsgrad, maximize)
+
+
+def adam_prepare(params, exp_avgs, exp_avg_sqs, max_exp_avg_sqs=None):
+    """The raveled views adam_update_prepared runs on, validated once: reusable for as long as these very arrays are
+    the parameters and the state (the optimizer keys it by their ids). None when an array does not qualify (not a
+    C-contiguous float32/float64 ndarray of its parameter's shape): use adam_update_many then."""
+    vms = params if max_exp_avg_sqs is None else max_exp_avg_sqs
+    if not _direct(params, exp_avgs, exp_avg_sqs, vms):
+        return None
+    flats = tuple(zip(*(map(_ravel, arrays) for arrays in (params, exp_avgs, exp_avg_sqs, vms))))
+    return flats, list(map(_shape_of, params)), list(map(_dtype_of, params)), max_exp_avg_sqs is not None
+
+
+def adam_update_prepared(prepared, grads, steps, beta1, beta2, eps, weight_decay, lr, decoupled=False, maximize=False):
+    """adam_update_many on adam_prepare's views: only the gradients are checked. Returns False, having changed
+    nothing, when a gradient does not fit its parameter (dtype, shape, layout): use adam_update_many then."""
+    flats, shapes, dtypes, amsgrad = prepared
+    if set(map(type, grads)) != _ND or list(map(_dtype_of, grads)) != dtypes or \
+            list(map(_shape_of, grads)) != shapes or not all(map(_contiguous, grads)):
+        return False
+    b1, b2, eps, wd, lr = float(beta1), float(beta2), float(eps), float(weight_decay), float(lr)
+    wd_coupled, scale = (0.0, 1.0 - lr * wd) if decoupled else (wd, 1.0)
+    maximize = bool(maximize)
+    serial, parallel, par_min = _adam.serial, _adam.parallel, _adam.par_min
+    for (p, m, v, vm), g, t in zip(flats, grads, steps):
+        (serial if p.size < par_min else parallel)(p, g.ravel(), m, v, vm, b1, b2, eps, wd_coupled, scale,
+                                                   lr / (1 - b1 ** t), (1 - b2 ** t) ** 0.5, amsgrad, maximize)
+    return True
 
 
 def sgd_update_many(params, grads, momentum_buffers, first_steps, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
