@@ -61,8 +61,9 @@ def _ce_in(n):
     return [*_x(n), np.random.default_rng(1).integers(0, COLS, n // COLS)]
 
 
-def _bits16(rng, shape):             # what F.dropout draws (autograd_lite.random.bits16)
-    return np.frombuffer(rng.bytes(2 * int(np.prod(shape))), np.uint16).reshape(shape)
+def _bits16(rng, shape):             # what F.dropout draws: 16 counter-based random bits per element
+    from autograd_lite.random import bits16
+    return bits16(shape)
 
 
 def _x_rng(n):                    # x and a generator for dropout's uniforms, drawn every step
@@ -142,8 +143,9 @@ BYTES = {
     "dropout forward": (9, _x_rng, lambda x, r: cpu.dropout_forward(x, _bits16(r, x.shape), P),
                         lambda x, r: NP["dropout_forward"](x, r.random(x.shape, dtype=np.float32), P),
                         lambda T, x, r: T.ops.aten.native_dropout(x, P, True),
-                        f"p={P}, drawing the mask included: ours 16 random bits per element (as F.dropout), numpy "
-                        "float32 uniforms (both PCG64), torch's native_dropout its bernoulli"),
+                        f"p={P}, drawing the mask included: ours 16 random bits per element (as F.dropout: SplitMix64 "
+                        "keyed by the global generator), numpy float32 uniforms (PCG64), torch's native_dropout its "
+                        "bernoulli"),
     "dropout backward": (9, _g_mask, *_kernel("dropout_backward", P),                  # read g, mask; write dx
                          lambda T, g, m: T.ops.aten.native_dropout_backward(g, m, 1 / (1 - P)), f"p={P}"),
     "sgd momentum update": (20, _params(1), *_kernel("sgd_update", *SGD.values()),    # read p, g, buf; write p, buf

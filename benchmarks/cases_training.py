@@ -23,8 +23,8 @@ WIDE = (784, 512, 256, 10)
 POOL = 8
 NOTE_NUMPY = ("numpy: benchmarks/numpy_mlp.py, hand-written float32 forward/backward, preallocated buffers, "
               "in-place Adam/SGD over one flat parameter buffer")
-NOTE_DROPOUT = ("Dropout: each library draws its own masks (autograd_lite and numpy: 16 random bits per element "
-                "from NumPy's PCG64; torch: its own generator)")
+NOTE_DROPOUT = ("Dropout: each library draws its own masks (16 random bits per element: autograd_lite from its "
+                "SplitMix64 kernel, numpy from NumPy's PCG64 bytes; torch: its own generator)")
 NOTE_INFERENCE = "inference: numpy takes the argmax of the logits (log_softmax skipped: same argmax)"
 
 

@@ -9,7 +9,8 @@ log_softmax + NLLLoss (mean), i.e. CrossEntropyLoss on the logits. Gradients by 
 SGD(momentum) are PyTorch's single-tensor formulas with its defaults (bias correction included).
 Parameters, gradients and optimizer state each live in one flat buffer (the layers' arrays are views),
 so an update is a few whole-buffer in-place passes; activations are preallocated per batch size. Dropout masks come from
-16 random bits per element (the cheapest draw; autograd_lite draws them the same way).
+16 random bits per element (NumPy's cheapest draw: PCG64 bytes; autograd_lite draws 16 bits per element too,
+from a counter-based SplitMix64 kernel).
 Tests: tests/test_bench_reference.py checks it against autograd_lite step by step.
 """
 import types
@@ -21,7 +22,7 @@ F32 = np.float32
 
 class NumpyMLP:
     def __init__(self, weights, biases, optimizer="adam", lr=1e-3, momentum=0.0, dropout=0.0,
-                 betas=(0.9, 0.999), eps=1e-8, rng=None):
+                 betas=(0.9, 0.999), eps=1e-8, rng=None, bits16=None):
         if optimizer not in ("adam", "sgd"):
             raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
         shapes = [np.shape(w) for w in weights] + [np.shape(b) for b in biases]
@@ -36,6 +37,7 @@ class NumpyMLP:
         self.t = 0
         self.p, self.scale = float(dropout), F32(1 / (1 - dropout)) if dropout < 1 else F32(0)
         self.rng = np.random.default_rng(0) if rng is None else rng
+        self.bits16 = bits16 or self._pcg_bits16     # shape -> uint16 draws (tests plug in autograd_lite's stream)
         self._bufs = {}
 
     @staticmethod
@@ -70,12 +72,15 @@ class NumpyMLP:
                 np.maximum(z, 0, out=z)
                 if train and self.p:        # inverted dropout: keep where 16 random bits >= p * 65536, scale
                     keep = bufs.M[i]
-                    u = np.frombuffer(self.rng.bytes(2 * z.size), np.uint16).reshape(z.shape)
+                    u = self.bits16(z.shape)
                     np.greater_equal(u, round(self.p * 65536), out=keep)
                     z *= keep
                     z *= self.scale
             h = z
         return h
+
+    def _pcg_bits16(self, shape):
+        return np.frombuffer(self.rng.bytes(2 * int(np.prod(shape))), np.uint16).reshape(shape)
 
     def predict(self, x):
         """Class indices of an eval forward (no dropout; argmax of the logits = of the log-probabilities)."""

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import autograd_lite as al
+from autograd_lite.kernels.cpu.bits import random_words
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "benchmarks"))
 from cases_training import build, init_params  # noqa: E402
@@ -24,12 +25,18 @@ def _batches(n=3, batch=8):
 
 
 def _pair(dropout=0.0, loss="ce", optimizer="adam", lr=1e-3, momentum=0.0, seed=7):
-    """The benchmark's autograd_lite (model, criterion, optimizer) and the NumpyMLP, same weights; both
-    draw dropout masks from PCG64(seed) in the same order (both: 16 random bits per element)."""
+    """The benchmark's autograd_lite (model, criterion, optimizer) and the NumpyMLP, same weights; the NumpyMLP
+    draws its dropout masks as autograd_lite.random.bits16 does after manual_seed(seed), in the same order."""
     spec = dict(dropout=dropout, optimizer=optimizer, lr=lr, momentum=momentum)
     lib = build(al, SIZES, loss=loss, **spec)
     al.manual_seed(seed)
-    return lib, NumpyMLP(*init_params(SIZES), rng=np.random.default_rng(seed), **spec)
+    keys = np.random.Generator(np.random.PCG64(seed))
+
+    def bits16(shape):              # one 64-bit key from PCG64(seed), then the SplitMix64 stream it keys
+        n = int(np.prod(shape))
+        key = int(keys.integers(0, 1 << 64, dtype=np.uint64))
+        return random_words(key, (n + 3) // 4).view(np.uint16)[:n].reshape(shape)
+    return lib, NumpyMLP(*init_params(SIZES), bits16=bits16, **spec)
 
 
 @pytest.mark.parametrize("loss, optimizer, lr, momentum, dropout", [

@@ -238,6 +238,27 @@ def test_activation_bias_backward(shape, layout, act, dtype, path):
         cpu.activation_bias_backward(g, y, "gelu")
 
 
+def test_random_words_are_splitmix64():
+    """The counter-based stream is SplitMix64 (Vigna's reference outputs for seeds 0 and 1234567), the same
+    serial and parallel; bits16 draws are reproducible under manual_seed and uniform."""
+    from autograd_lite.kernels.cpu.bits import _splitmix64, random_words
+    import autograd_lite as al
+    assert [int(w) for w in random_words(0, 3)] == [0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4, 0x06C45D188009454F]
+    assert [int(w) for w in random_words(1234567, 2)] == [0x599ED017FB08FC85, 0x2C73F08458540FA5]
+    serial, parallel = np.empty(1001, np.uint64), np.empty(1001, np.uint64)
+    _splitmix64.serial(np.uint64(2 ** 64 - 5), serial)                  # the key wraps around
+    _splitmix64.parallel(np.uint64(2 ** 64 - 5), parallel)
+    np.testing.assert_array_equal(serial, parallel)
+    al.manual_seed(11)
+    u = al.random.bits16((64, 1000))
+    al.manual_seed(11)
+    np.testing.assert_array_equal(u, al.random.bits16((64, 1000)))
+    assert u.dtype == np.uint16 and u.shape == (64, 1000)
+    counts = np.bincount((u >> 8).ravel(), minlength=256)                # 64000 draws, 250 per bin expected
+    assert ((counts - 250) ** 2 / 250).sum() < 330                         # chi-square, 255 df (p ~ 0.001)
+    assert abs((u >= 32768).mean() - 0.5) < 0.01
+
+
 def test_errors():
     x32, x64 = np.ones((2, 3), F32), np.ones((2, 3), F64)
     with pytest.raises(TypeError, match=r"relu_backward: .*float32\[2, 3\], float64\[2, 3\]"):

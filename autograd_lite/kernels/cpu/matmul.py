@@ -1,7 +1,7 @@
 """matmul through BLAS (NumPy), and matmul_blocked, a cache-blocked numba kernel that BLAS outruns everywhere."""
 import numpy as np
 
-from ._jit import check, jit, nd, prange, twins
+from ._jit import _F32, _F64, check, jit, nd, prange, twins
 
 BM, BK, BN = 64, 128, 256  # rows of a per parallel task; a (BK, BN) block of b stays in L2, BN of a c row in L1
 PAR_MIN = 1 << 27  # m*k*n: 1.8x from 128^3 back to back, but see _jit.PAR_MIN; from 512^3 (~16 ms) that wait is small
@@ -72,7 +72,9 @@ DOT_MAX_OUT = 1 << 15       # output elements from which 2-D products run np.mat
 
 def matmul(a, b):
     """a @ b: 2-D (m, k) @ (k, n), or batched (..., m, k) @ (..., k, n) and 1-D operands as np.matmul."""
-    a, b = check("matmul", a, b)
+    dt = getattr(a, "dtype", None)
+    if not (type(a) is type(b) is np.ndarray and (dt is _F32 or dt is _F64) and b.dtype is dt):
+        a, b = check("matmul", a, b)            # (the hot path above: two ndarrays of one kernel dtype)
     if a.ndim == 2 == b.ndim and a.shape[1] == b.shape[0]:
         # BLAS, never matmul_blocked (never faster). np.dot's call overhead is lower than np.matmul's (and than a
         # numba call plus its output allocation), but np.dot zeroes its output before BLAS overwrites it: ~9 us
