@@ -143,11 +143,6 @@ def saved_versions(counters):
     return (counters, tuple(map(_first, counters))) if counters else None
 
 
-def versions_changed(versions):
-    """Whether a counter of `saved_versions` moved since (None: nothing saved)."""
-    return versions is not None and tuple(map(_first, versions[0])) != versions[1]
-
-
 def check_versions(node):
     """Raises if an array saved for backward was modified in place since it was saved."""
     for counter, value in zip(*node._versions):

@@ -1,4 +1,5 @@
-"""Linear layer kernels: bias_add, bias_grad, linear_forward (BLAS matmul, then one fused epilogue pass)."""
+"""Linear layer kernels: bias_add, bias_grad, linear_forward (BLAS matmul, then one fused epilogue pass),
+activation_bias_backward (an activation's backward and the bias gradient in one pass)."""
 import numba
 import numpy as np
 
@@ -106,19 +107,18 @@ def _bias_grad_numba(g):
 def _linear_numba(x, w, b, activation):
     flat = x.ndim == 2
     y = np.matmul(x if flat else rows(x), w.T)  # BLAS, into a fresh C-contiguous (rows, out) array
-    relu = activation == "relu"
     if activation == "log_softmax":         # bias and log_softmax over the features in one pass, into a new array
         out = np.empty_like(y)
         _bias_log_softmax(y, _NO_BIAS[y.dtype.type] if b is None else b, out)
         y = out
-    elif b is not None or relu:
-        _bias_act_.serial(y, np.zeros(w.shape[0], y.dtype) if b is None else b, relu)  # one pass, in place
-    if activation is None or relu or activation == "log_softmax":
-        pass
-    elif activation == "sigmoid":
-        sigmoid_into(y, y)
     else:
-        np.tanh(y, out=y)
+        relu = activation == "relu"
+        if b is not None or relu:
+            _bias_act_.serial(y, np.zeros(w.shape[0], y.dtype) if b is None else b, relu)  # one pass, in place
+        if activation == "sigmoid":
+            sigmoid_into(y, y)
+        elif activation == "tanh":
+            np.tanh(y, out=y)
     return y if flat else y.reshape(x.shape[:-1] + (w.shape[0],))
 
 
@@ -153,7 +153,8 @@ def bias_grad(g):
 
 
 def linear_forward(x, w, b=None, activation=None):
-    """act(x @ w.T + b) for x (..., in), w (out, in), b (out,) or None; act in None, 'relu', 'sigmoid', 'tanh'."""
+    """act(x @ w.T + b) for x (..., in), w (out, in), b (out,) or None; act in None, 'relu', 'sigmoid', 'tanh',
+    'log_softmax' (over the output features)."""
     no_bias = b is None
     x, w, b = check("linear_forward", x, w, w if no_bias else b)
     if no_bias:

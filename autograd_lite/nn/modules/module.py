@@ -8,9 +8,8 @@ from ...tensor import Tensor, parse_to_args
 from ..parameter import Parameter
 
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
-
-
 _EMPTY = {}    # a missing table (__getattr__ during unpickling or a subclass's early access)
+
 
 class RemovableHandle:
     """Returned by the register_*_hook methods; ``handle.remove()`` unregisters the hook."""
