@@ -3,6 +3,8 @@ topk, all any."""
 import builtins
 import collections
 
+import numpy as np
+
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ._util import quiet, broadcast_to, canon_dim, canon_dims, xp_of, to_float
@@ -25,6 +27,8 @@ class Sum(Function):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         if x.dtype.kind in "biu":
             return x.sum(axis=dims, keepdims=keepdim, dtype="int64")
+        if type(x) is np.ndarray:           # the ufunc itself: ndarray.sum adds a Python layer (numpy._methods)
+            return np.add.reduce(x, dims, None, None, keepdim)
         return x.sum(dims, None, None, keepdim)
 
     @staticmethod
