@@ -816,3 +816,27 @@ def test_copy_into_graph_tensor_gives_zero_grad_to_its_old_history():
 
 def test_reflected_remainder():
     assert (5 % al.tensor([2., 3.])).tolist() == [1., 2.]
+
+
+def test_matmul_without_a_graph_records_no_node():
+    """2-D a @ b when nothing needs a gradient (no input requires one, or no_grad): a plain Tensor, no node; float16
+    2-D products (and their gradients) as PyTorch's."""
+    torch = pytest.importorskip("torch")
+    a, b = al.randn(3, 4), al.randn(4, 2)
+    out = a @ b
+    assert out.grad_fn is None and not out.requires_grad and out.is_leaf and out.dtype == al.float32
+    np.testing.assert_allclose(out.numpy(), a.numpy() @ b.numpy(), rtol=1e-6)
+    w = al.randn(4, 2, requires_grad=True)
+    with al.no_grad():
+        quiet = a @ w
+    assert quiet.grad_fn is None and not quiet.requires_grad
+    assert (a @ w).grad_fn.name() == "MatMulBackward0"
+    x16, w16 = al.randn(3, 4).half(), al.randn(4, 2).half().requires_grad_()
+    y = x16 @ w16
+    y.sum().backward()
+    tx, tw = torch.from_numpy(x16.numpy()), torch.from_numpy(w16.detach().numpy()).requires_grad_()
+    ty = tx @ tw
+    ty.sum().backward()
+    assert y.dtype == al.float16 and w16.grad.dtype == al.float16
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=2e-3, atol=2e-3)
+    np.testing.assert_allclose(w16.grad.numpy(), tw.grad.numpy(), rtol=2e-3, atol=2e-3)

@@ -319,6 +319,8 @@ CASES = [
     case("int-max", lambda lib, a: a.max(), (3, 4), dtype="int64"),
     case("int-argmax", lambda lib, a: a.argmax(dim=1), (3, 4), dtype="int64", low=-50, high=50),
     case("int-index", lambda lib, a: a[1:, lib.tensor([0, 0])], (3, 4), dtype="int64"),
+    case("int@int-2d", lambda lib, a, b: a @ b, (3, 4), (4, 5), dtype="int64", low=-9, high=9),
+    case("int32@int32-2d", lambda lib, a, b: a @ b, (3, 4), (4, 2), dtype="int32", low=-9, high=9),
 ]
 
 

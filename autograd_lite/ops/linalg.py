@@ -1,8 +1,18 @@
 """Matrix products: matmul (1-D, 2-D, batched with broadcasting), mm, bmm, dot."""
 from ..autograd.function import Function
+from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor
 from ._util import kernels_of, promote_pair, xp_of
 from .shape import squeeze, unsqueeze
+
+
+def _mm2(a, b):
+    """2-D a @ b: the kernel table's matmul for float32/float64, the array module's for other dtypes (integers,
+    float16), as PyTorch multiplies those too."""
+    dt = a.dtype
+    if dt.kind == "f" and dt.itemsize >= 4:
+        return kernels_of(a).matmul(a, b)
+    return xp_of(a).matmul(a, b)
 
 
 class MatMul(Function):
@@ -13,7 +23,7 @@ class MatMul(Function):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         if a.ndim == 2 and b.ndim == 2:
-            return kernels_of(a).matmul(a, b)
+            return _mm2(a, b)
         return xp_of(a).matmul(a, b)
 
     @staticmethod
@@ -21,7 +31,7 @@ class MatMul(Function):
         a, b = ctx._saved
         ga = gb = None
         if a.ndim == 2 and b.ndim == 2:
-            mm = kernels_of(g).matmul
+            mm = _mm2
             if ctx._inputs[0] is not None:
                 ga = mm(g, b.T)
             if ctx._inputs[1] is not None:
@@ -58,7 +68,9 @@ def matmul(a, b):
         da, db = a._data, b._data
         sa, sb = da.shape, db.shape
         if len(sa) == 2 == len(sb) and sa[1] == sb[0] and da.dtype is db.dtype:
-            return MatMul.apply(a, b)       # the common case, nothing to check or promote
+            if (a._rg or b._rg) and _grad_state.enabled:
+                return MatMul.apply(a, b)   # the common case, nothing to check or promote
+            return Tensor._make(_mm2(da, db))     # no graph to record: no node at all
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got shapes "
                            f"{tuple(a.shape)} and {tuple(b.shape)}")
