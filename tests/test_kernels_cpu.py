@@ -545,3 +545,15 @@ def test_exp_kernels_cache(tmp_path):
         runs.append(r.stdout.split())
     assert runs[0][:2] == ["0", "5"] and runs[1][:2] == ["5", "0"], runs
     assert runs[0][2] == runs[1][2]
+
+
+@pytest.mark.parametrize("timeout,par_min", [(None, 1 << 24), ("4", 1 << 18), ("28", 1 << 24), ("x", 1 << 24)])
+def test_parallel_threshold_follows_openblas_thread_timeout(timeout, par_min):
+    """Parallel loops from 256K elements only when OpenBLAS's workers sleep right after a call (they spin for
+    2**OPENBLAS_THREAD_TIMEOUT cycles otherwise, and a parallel region waits for the core they hold)."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
+    if timeout is not None:
+        env["OPENBLAS_THREAD_TIMEOUT"] = timeout
+    out = subprocess.run([sys.executable, "-c", "from autograd_lite.kernels.cpu import _jit; print(_jit.PAR_MIN)"],
+                         env=env, capture_output=True, text=True, check=True).stdout
+    assert int(out) == par_min

@@ -47,8 +47,18 @@ prange = numba.prange
 # (bench_kernels.py --paths) the parallel loop wins from 32K-64K elements, 1.5-2.5x from 256K. But a
 # parallel call that finds the other core busy (OpenBLAS's worker spins a while after every matmul) or
 # asleep (an idle vCPU) first waits 3-5 ms for it (bench_kernels.py --parallel): right after a matmul,
-# as in a training step, parallel lost 2x at 4M elements and came within 10-20% only at 16M. Hence 16M.
-PAR_MIN = 1 << 24
+# as in a training step, parallel lost 2x at 4M elements and came within 10-20% only at 16M. Hence 16M,
+# unless OpenBLAS's workers sleep at once (OPENBLAS_THREAD_TIMEOUT <= 10, set before NumPy loads): then,
+# right after a 256x512x256 matmul at 2 threads, relu and sigmoid ran 1.2-1.7x faster in parallel from 256K
+# elements (at 64K: relu 2.7x slower, sigmoid even). Hence 256K there.
+def _blas_workers_sleep():
+    try:
+        return int(os.environ.get("OPENBLAS_THREAD_TIMEOUT", "")) <= 10
+    except ValueError:
+        return False
+
+
+PAR_MIN = 1 << 18 if _blas_workers_sleep() else 1 << 24
 
 
 class Twins:
