@@ -7,9 +7,10 @@
     python benchmarks/run.py --sections training,overhead --peak 160
 
 Each thread count runs in a fresh worker process with OMP/OPENBLAS/MKL/NUMBA_NUM_THREADS set before
-NumPy loads (and torch.set_num_threads). Inside it, every case times its implementations in
-alternating blocks (benchmarks/_harness.py), so machine drift hits all alike; the tables give medians
-and ratios (> 1: autograd_lite is faster). Start-up runs fresh processes of its own
+NumPy loads (and torch.set_num_threads), and, from 2 threads, OPENBLAS_THREAD_TIMEOUT=4 (NumPy's BLAS workers
+otherwise spin on the cores after every call, starving torch's threads and ours). Inside it, every case times
+its implementations in alternating blocks (benchmarks/_harness.py), so machine drift hits all alike; the tables
+give medians and ratios (> 1: autograd_lite is faster). Start-up runs fresh processes of its own
 (benchmarks/startup.py). The goals of issue 5 are checked last.
 """
 import argparse
@@ -58,8 +59,18 @@ def worker(args):
         json.dump({"threads": args.threads, "peak": peak, "rows": rows}, f)
 
 
+def worker_env(threads, base=os.environ):
+    """The environment of a worker: every thread-count variable set; with more than one thread, OpenBLAS's workers
+    told to sleep right after a call (OPENBLAS_THREAD_TIMEOUT=4, unless set already): by default they spin for
+    2**28 cycles on the cores that torch's threads and our parallel kernels then wait for (RESULTS.md)."""
+    env = dict(base, **{v: str(threads) for v in THREAD_VARS})
+    if threads > 1:
+        env.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+    return env
+
+
 def run_worker(threads, args):
-    env = dict(os.environ, **{v: str(threads) for v in THREAD_VARS})
+    env = worker_env(threads)
     out = HERE / f".worker-{os.getpid()}-{threads}.json"
     cmd = [sys.executable, __file__, "--worker", str(out), "--threads", str(threads),
            "--sections", ",".join(args.sections)] + (["--quick"] if args.quick else []) \

@@ -81,3 +81,10 @@ def test_bytecodes_counts_each_phase(capsys):
     assert set(phases) < set(values) and all(values[p] > 0 for p in phases[1:5])
     assert values["autograd_lite step"] == sum(values[p] for p in phases)
     assert values["numpy_mlp step"] > 0
+
+
+def test_worker_env_sets_threads_and_lets_blas_workers_sleep(run):
+    one, two = run.worker_env(1, {"PATH": "/bin"}), run.worker_env(2, {"PATH": "/bin"})
+    assert all(one[v] == "1" and two[v] == "2" for v in run.THREAD_VARS)
+    assert "OPENBLAS_THREAD_TIMEOUT" not in one and two["OPENBLAS_THREAD_TIMEOUT"] == "4"
+    assert run.worker_env(2, {"OPENBLAS_THREAD_TIMEOUT": "20"})["OPENBLAS_THREAD_TIMEOUT"] == "20"
