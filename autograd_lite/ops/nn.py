@@ -50,6 +50,23 @@ def _act_backward(k, act, g, y):
     return k.log_softmax_backward(g, y, -1) if act == "log_softmax" else getattr(k, act + "_backward")(g, y)
 
 
+def _layer_backward(k, g, x, w, y, act, need_x, need_w, need_b):
+    """(dx, dw, db) of one layer y = act(x @ w.T + b) from g = dL/dy (y: the forward's output, read when act is
+    set); each None where not needed. The activation's backward and db in one kernel pass when both are needed."""
+    gb = None
+    if act:
+        if need_b:
+            g, gb = k.activation_bias_backward(g, y, act)
+        else:
+            g = _act_backward(k, act, g, y)
+    g2 = g.reshape(-1, g.shape[-1])
+    if need_b and gb is None:
+        gb = k.bias_grad(g2)
+    gw = k.matmul(g2.T, x.reshape(-1, x.shape[-1])) if need_w else None
+    gx = k.matmul(g2, w).reshape(x.shape) if need_x else None
+    return gx, gw, gb
+
+
 class Linear(Function):
     """y = act(x @ w.T + b) for x (..., in), w (out, in), b (out,) or None; one fused kernel (act: None, 'relu',
     'sigmoid', 'tanh', or 'log_softmax' over the output features)."""
@@ -64,22 +81,10 @@ class Linear(Function):
 
     @staticmethod
     def backward(ctx, g):
-        k, inputs, act = kernels_of(g), ctx._inputs, ctx.activation
-        gb = None
-        if act:
-            x, w, out = ctx._saved
-            if inputs[2] is not None:
-                g, gb = k.activation_bias_backward(g, out, act)     # one pass for both
-            else:
-                g = _act_backward(k, act, g, out)
-        else:
-            x, w = ctx._saved
-        g2 = g.reshape(-1, g.shape[-1])
-        gx = k.matmul(g2, w).reshape(x.shape) if inputs[0] is not None else None
-        gw = k.matmul(g2.T, x.reshape(-1, x.shape[-1])) if inputs[1] is not None else None
-        if inputs[2] is not None and gb is None:
-            gb = k.bias_grad(g2)
-        return gx, gw, gb
+        x, w, *out = ctx._saved
+        inputs = ctx._inputs
+        return _layer_backward(kernels_of(g), g, x, w, out[0] if out else None, ctx.activation,
+                               inputs[0] is not None, inputs[1] is not None, inputs[2] is not None)
 
     def name(self):
         return _NODE_NAMES.get(self.activation, "AddmmBackward0")
@@ -109,22 +114,11 @@ class LinearChain(Function):
         n = len(acts)
         grads = [None] * (1 + 2 * n)
         for i in range(n - 1, -1, -1):
-            act, h, w, with_bias = acts[i], saved[i], saved[n + 1 + i], inputs[2 + 2 * i] is not None
-            if act:
-                if with_bias:
-                    g, grads[2 + 2 * i] = k.activation_bias_backward(g, saved[i + 1], act)    # one pass for both
-                else:
-                    g = _act_backward(k, act, g, saved[i + 1])
-            elif with_bias:
-                grads[2 + 2 * i] = k.bias_grad(g)
-            g2 = g.reshape(-1, g.shape[-1])
-            if inputs[1 + 2 * i] is not None:
-                grads[1 + 2 * i] = k.matmul(g2.T, h.reshape(-1, h.shape[-1]))
-            if i == 0 and inputs[0] is None:
-                break
-            g = k.matmul(g2, w).reshape(h.shape)
-        else:
-            grads[0] = g
+            need_x = i > 0 or inputs[0] is not None
+            g, grads[1 + 2 * i], grads[2 + 2 * i] = _layer_backward(
+                k, g, saved[i], saved[n + 1 + i], saved[i + 1], acts[i], need_x, inputs[1 + 2 * i] is not None,
+                inputs[2 + 2 * i] is not None)
+        grads[0] = g
         return tuple(grads)
 
     def name(self):

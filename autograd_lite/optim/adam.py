@@ -74,9 +74,7 @@ class Adam(Optimizer):
             plan = self._plans[id(group)] = _adam_plan(k, ps, ms, vs, vms, steps)
         _, prepared, counts = plan
         if counts is None:
-            ts = [s.item() + 1 for s in map(data_of, steps)]
-            for s, t in zip(map(data_of, steps), ts):
-                s[()] = t                                         # ~10x faster than s += 1 on a 0-d array
+            ts = list(map(next_step, states))
         else:
             counts += 1                                           # every state['step'] is a view of counts
             ts = counts.tolist()

@@ -14,7 +14,7 @@ def _fusable(module, ndim):
     """The activation a Linear with outputs of `ndim` dims fuses from the module after it, or None (hooks on it; a
     LogSoftmax not over the last dim)."""
     act = _FUSED.get(type(module))
-    if act is None or module._forward_hooks or module._forward_pre_hooks:
+    if act is None or _hooked(module):
         return None
     if act == "log_softmax":
         dim = module.dim if module.dim is not None else (0 if ndim in (0, 1, 3) else 1)    # PyTorch's implicit dim
