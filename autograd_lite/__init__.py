@@ -13,6 +13,7 @@ from .tensor import (Tensor, Size, FloatTensor, DoubleTensor, HalfTensor, LongTe
                      ShortTensor, ByteTensor, CharTensor, BoolTensor)
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from . import autograd
+from . import cuda
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state
 from .creation import (tensor, as_tensor, from_numpy, zeros, ones, full, empty, rand, randn,
                        randint, randperm, arange, linspace, eye, zeros_like, ones_like, full_like,

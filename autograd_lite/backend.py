@@ -1,5 +1,6 @@
 """Devices and backends: one Backend per device type holds its array module and kernel table, so
 an op is written once against `be.xp` (numpy or cupy) and `be.kernels`."""
+import contextlib
 import functools
 import importlib
 
@@ -50,13 +51,21 @@ class Backend:
     def kernels(self):                      # after the first use, a plain instance attribute
         return importlib.import_module(self._kernel_module)
 
-    def from_host(self, array):
-        """A NumPy array copied onto this device."""
+    def from_host(self, array, index=None):
+        """A NumPy array copied onto this device (device `index`, or the current one)."""
         return self.xp.asarray(array)
 
     def to_host(self, array):
         """This device's array copied into a NumPy array."""
         return array if self.xp is np else self.xp.asnumpy(array)
+
+    def device_of(self, array):
+        """The device holding `array`."""
+        return self.device
+
+    def on(self, index=None):
+        """A context in which new arrays of xp land on device `index` (the current one for None)."""
+        return contextlib.nullcontext()
 
     def __repr__(self):
         return f"Backend({self.name!r})"
@@ -86,6 +95,17 @@ def get_backend(dev):
     dev = device(dev if dev is not None else "cpu")
     be = _BY_NAME.get(dev.type)
     if be is None:
-        raise RuntimeError(f"device '{dev}' is not available: autograd_lite's CUDA backend needs a "
-                           "GPU and CuPy (pip install 'autograd_lite[cuda12]' or '[cuda13]')")
+        from . import cuda                  # probes CuPy and the GPU once; registers the backend if usable
+        if not cuda.is_available():
+            raise RuntimeError(f"device '{dev}' is not available: {cuda.unavailable_reason()}")
+        be = _BY_NAME[dev.type]
     return be
+
+
+def unregister(name):
+    """Removes the backend registered under `name` (tests that register a stand-in device use it)."""
+    global array_types
+    be = _BY_NAME.pop(name, None)
+    for t in [t for t, b in _BY_ARRAY_TYPE.items() if b is be]:
+        del _BY_ARRAY_TYPE[t]
+    array_types = tuple(_BY_ARRAY_TYPE)

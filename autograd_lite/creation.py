@@ -4,7 +4,7 @@ import numbers
 import numpy as np
 
 from . import _dtype, random
-from .backend import get_backend
+from .backend import device as _device, get_backend
 from .tensor import Tensor
 from .ops._util import shape_arg
 
@@ -42,9 +42,11 @@ def _scan_kind(data):
 
 
 def _finish(array, dtype, device, requires_grad):
-    be = get_backend(device)
-    if be.name != "cpu":
-        array = be.from_host(array)
+    if device is not None:
+        dev = _device(device)
+        be = get_backend(dev)
+        if be.name != "cpu":
+            array = be.from_host(array, dev.index)
     t = Tensor._make(array)
     if requires_grad:
         t.requires_grad = True
@@ -124,16 +126,28 @@ def _sized(fill, size, dtype, device, requires_grad, op):
     return _finish(fill(_new_shape(size, op), dt.np), dt, device, requires_grad)
 
 
+def _filled(name, size, dtype, device, requires_grad):
+    """zeros/ones/empty made by the device's own array module (no copy from the host)."""
+    dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.float32
+    shape = _new_shape(size, name)
+    dev = _device(device) if device is not None else None
+    if dev is None or dev.type == "cpu":
+        return _finish(getattr(np, name)(shape, dt.np), dt, None, requires_grad)
+    be = get_backend(dev)
+    with be.on(dev.index):
+        return _finish(getattr(be.xp, name)(shape, dt.np), dt, None, requires_grad)
+
+
 def zeros(*size, dtype=None, device=None, requires_grad=False):
-    return _sized(np.zeros, size, dtype, device, requires_grad, "zeros")
+    return _filled("zeros", size, dtype, device, requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
-    return _sized(np.ones, size, dtype, device, requires_grad, "ones")
+    return _filled("ones", size, dtype, device, requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
-    return _sized(np.empty, size, dtype, device, requires_grad, "empty")
+    return _filled("empty", size, dtype, device, requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):

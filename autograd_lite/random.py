@@ -45,10 +45,15 @@ def uniform(shape, low=0.0, high=1.0, dtype=np.float32):
     return out.astype(dtype, copy=False)
 
 
-def bits16(shape):
+def bits16(shape, kernels=None):
     """Uniform uint16 draws of `shape` (dropout's masks): a counter-based stream (SplitMix64, a vectorised numba
-    kernel) keyed by one 64-bit draw of the global generator, ~10x cheaper than NumPy's random bytes."""
-    from .kernels.cpu.bits import random_words        # numba compiles on first use, not at import
+    kernel) keyed by one 64-bit draw of the global generator, ~10x cheaper than NumPy's random bytes. `kernels`:
+    the kernel table whose random_words makes them (the CPU's by default; the CUDA table draws them on the GPU,
+    the same words for the same seed)."""
+    if kernels is None:
+        from .kernels.cpu.bits import random_words        # numba compiles on first use, not at import
+    else:
+        random_words = kernels.random_words
     n = int(np.prod(shape))
     key = int(_generator.integers(0, 1 << 64, dtype=np.uint64))
     return random_words(key, (n + 3) // 4).view(np.uint16)[:n].reshape(shape)

@@ -142,7 +142,8 @@ class Tensor:
 
     @property
     def device(self):
-        return backend_of(self._data).device
+        d = self._data
+        return backend_of(d).device_of(d)
 
     @property
     def is_cuda(self):
@@ -261,8 +262,13 @@ class Tensor:
         return out
 
     def type(self, dtype=None, non_blocking=False):
+        """The legacy type name ('autograd_lite.FloatTensor', 'autograd_lite.cuda.FloatTensor'), or a conversion:
+        ``x.type(FloatTensor)`` is a float32 CPU tensor, as in PyTorch (FloatTensor and friends are CPU types)."""
         if dtype is None:
-            return _TYPE_NAMES.get(self.dtype.name, "autograd_lite.Tensor")
+            name = _TYPE_NAMES.get(self.dtype.name, "autograd_lite.Tensor")
+            return name.replace("autograd_lite.", "autograd_lite.cuda.", 1) if self.is_cuda else name
+        if isinstance(dtype, _TensorType):
+            return self.to("cpu", dtype._tensor_type_dtype)
         return self.to(_dtype.to_dtype(dtype))
 
     def type_as(self, other):
@@ -502,7 +508,7 @@ class Tensor:
             self._inplace(_setitem_op, key, value)
             return
         from .ops.indexing import normalize_key
-        k, _ = normalize_key(key)
+        k, _ = normalize_key(key, self._data)
         self._data[k] = value._data if isinstance(value, Tensor) else value
         self._version[0] += 1
 

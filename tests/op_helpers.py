@@ -72,11 +72,26 @@ def random_inputs(shapes, dtypes="float32", *, low=-2.0, high=2.0, positive=Fals
 
 
 def _np(t):
-    return t.detach().numpy()
+    return t.detach().cpu().numpy()
 
 
 def _parts(out):
     return list(out) if isinstance(out, (tuple, list)) else [out]
+
+
+class _OnDevice:
+    """autograd_lite whose tensor() makes tensors on `device` (for the tensors an op case builds itself)."""
+
+    def __init__(self, lib, device):
+        self._lib, self._device = lib, device
+        self.__name__ = lib.__name__
+
+    def tensor(self, data, **kwargs):
+        kwargs.setdefault("device", self._device)
+        return self._lib.tensor(data, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._lib, name)
 
 
 def _compare(ours, ref, what, rtol, atol):
@@ -95,13 +110,14 @@ def _compare(ours, ref, what, rtol, atol):
 
 
 def check_op(fn, shapes, *, low=-2.0, high=2.0, dtype="float32", grad=True, positive=False,
-             min_abs=0.1, atol=None, rtol=None, seed=0):
+             min_abs=0.1, atol=None, rtol=None, seed=0, device="cpu"):
     """Run fn(lib, *inputs) in torch and autograd_lite; compare outputs and input gradients.
 
     dtype: one dtype name for every input, or one per input ('int64', 'bool' inputs never require
     grad). Outputs (each part of a tuple output) are compared in value, shape and dtype; then,
     when grad and torch's (first differentiable) output requires grad, both libraries run
     ``(out * w).sum().backward()`` with the same random w and every input's .grad is compared.
+    device: where autograd_lite's inputs live (outputs and gradients must come out there too).
     """
     import torch
     import autograd_lite as al
@@ -110,16 +126,17 @@ def check_op(fn, shapes, *, low=-2.0, high=2.0, dtype="float32", grad=True, posi
                            min_abs=min_abs, seed=seed)
     diff = [dtype_name(a.dtype) in FLOAT_DTYPES for a in arrays]
     t_in = [torch.tensor(a, requires_grad=d) for a, d in zip(arrays, diff)]
-    a_in = [al.tensor(a, requires_grad=d) for a, d in zip(arrays, diff)]
+    a_in = [al.tensor(a, requires_grad=d, device=device) for a, d in zip(arrays, diff)]
 
     t_parts = _parts(fn(torch, *t_in))
-    a_out = fn(al, *a_in)
+    a_out = fn(al if device == "cpu" else _OnDevice(al, device), *a_in)
     if len(t_parts) > 1 or isinstance(t_parts[0], (tuple, list)):
         assert isinstance(a_out, (tuple, list)), (
             f"expected a tuple of {len(t_parts)} tensors, got {type(a_out).__name__}")
     a_parts = _parts(a_out)
     assert len(a_parts) == len(t_parts), f"{len(a_parts)} outputs, expected {len(t_parts)}"
     for i, (a, t) in enumerate(zip(a_parts, t_parts)):
+        assert a.device == al.device(device), f"output {i} on {a.device}, expected {device}"
         _compare(a, t, f"output {i}", rtol, atol)
 
     k = next((i for i, t in enumerate(t_parts) if t.requires_grad), None)
@@ -128,10 +145,11 @@ def check_op(fn, shapes, *, low=-2.0, high=2.0, dtype="float32", grad=True, posi
     assert a_parts[k].requires_grad, f"output {k} should require grad"
     w = random_inputs([tuple(t_parts[k].shape)], dtype_name(t_parts[k].dtype), seed=seed + 1)[0]
     (t_parts[k] * torch.tensor(w)).sum().backward()
-    (a_parts[k] * al.tensor(w)).sum().backward()
+    (a_parts[k] * al.tensor(w, device=device)).sum().backward()
     for i, (a, t) in enumerate(zip(a_in, t_in)):
         if t.grad is None:
             assert a.grad is None or not np.any(_np(a.grad)), f"input {i}: unexpected grad"
             continue
         assert a.grad is not None, f"input {i}: grad is None"
+        assert a.grad.device == a.device, f"grad of input {i} on {a.grad.device}, expected {a.device}"
         _compare(a.grad, t.grad, f"grad of input {i}", rtol, atol)

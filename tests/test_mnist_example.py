@@ -178,3 +178,15 @@ def test_builtin_progress_bar(example, monkeypatch, tty):
         assert err.getvalue().endswith("\r\033[K")
     else:
         assert err.getvalue() == ""
+
+
+def test_example_on_the_gpu_learns_as_on_the_cpu(data_dir, example, capsys, gpu):
+    """--device cuda: the same training, the same accuracy as on the CPU (to a point: GPU sums round differently)."""
+    accuracy = {}
+    for device in ("cpu", gpu):
+        example.main(["--data-dir", str(data_dir), "--limit", "1280", "--epochs", "2", "--device", device])
+        lines = capsys.readouterr().out.splitlines()
+        assert device in lines[0]
+        accuracy[device] = [float(m[3]) for m in map(EPOCH_LINE.match, lines) if m]
+    assert len(accuracy["cpu"]) == 2 and accuracy["cpu"][-1] > 0.8
+    np.testing.assert_allclose(accuracy[gpu], accuracy["cpu"], atol=0.01)

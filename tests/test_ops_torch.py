@@ -325,5 +325,5 @@ CASES = [
 
 
 @pytest.mark.parametrize("fn, shapes, kw", CASES)
-def test_op(fn, shapes, kw):
-    check_op(fn, shapes, **kw)
+def test_op(fn, shapes, kw, device):
+    check_op(fn, shapes, device=device, **kw)

@@ -101,8 +101,11 @@ class Function:
                 inputs.append(None)
         try:
             data = cls.forward(ctx, *raw, **kwargs)
-        except (ValueError, TypeError, IndexError, ZeroDivisionError) as e:
-            raise _op_error(cls, args, e) from None
+        except Exception as e:
+            err = _op_error(cls, args, e)
+            if err is None:
+                raise
+            raise err from None
         if type(data) not in _backend.array_types:
             data = _np.asarray(data) if isinstance(data, _np.generic) else \
                 _backend.backend_of(raw[0]).xp.asarray(data)
@@ -157,9 +160,24 @@ def _describe(args):
     return ", ".join(f"{tuple(a.shape)} {a.dtype.name}" for a in args if isinstance(a, Tensor))
 
 
+def device_error(op, tensors):
+    """PyTorch's error for an op on Tensors of two devices, or None when they share one."""
+    devices = list(dict.fromkeys(str(t.device) for t in tensors))
+    if len(devices) < 2:
+        return None
+    return RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, "
+                        f"{devices[0]} and {devices[1]}! (in {op})")
+
+
 def _op_error(cls, args, err):
-    """Re-raises a NumPy error from inside an op as the op's own error, naming shapes and dtypes."""
+    """The op's own error for an error raised inside its forward, naming devices, shapes and dtypes (None: let
+    the error through as it is)."""
     op = getattr(cls, "op_name", cls.__name__.lower())
+    mixed = device_error(op, [a for a in args if isinstance(a, Tensor)])
+    if mixed is not None:
+        return mixed
+    if not isinstance(err, (ValueError, TypeError, IndexError, ZeroDivisionError)):
+        return None
     msg = str(err)
     if "could not be broadcast" in msg:
         shapes = " and ".join(str(tuple(a.shape)) for a in args if isinstance(a, Tensor))

@@ -1,5 +1,7 @@
 """Activations with torch.nn.functional's signatures beyond relu/sigmoid/tanh: leaky_relu, elu, and
 dropout (inverted; its mask from autograd_lite.random, applied by one kernel pass)."""
+import numpy as np
+
 from .. import random as _random
 from ..autograd.function import Function
 from ..backend import backend_of
@@ -93,5 +95,11 @@ def dropout(input, p=0.5, training=True, inplace=False):
     _float_only("dropout", input)
     if inplace:
         return input._inplace(dropout, p, training)
-    u = backend_of(input._data).from_host(_random.bits16(input._data.shape))   # keep where u >= p * 65536
+    d = input._data
+    if type(d) is np.ndarray:
+        u = _random.bits16(d.shape)                    # keep where u >= p * 65536
+    else:                                              # drawn on the input's device
+        be = backend_of(d)
+        with be.on(be.device_of(d).index):
+            u = _random.bits16(d.shape, be.kernels)
     return via_kernel_dtype(Dropout.apply, input, u, float(p))

@@ -3,15 +3,17 @@ gather, where, masked_fill."""
 import numpy as np
 
 from ..autograd.function import Function
+from ..backend import backend_of
 from ..tensor import Tensor
 from ._util import canon_dim, promote_pair, xp_of, as_tensor
 
 _INDEX_ERROR = "tensors used as indices must be long, int, byte or bool tensors"
 
 
-def normalize_key(key):
-    """A PyTorch index (ints, slices, None, Ellipsis, bool/int Tensors, lists) as a NumPy key.
-    Returns (key, advanced): advanced is True when the key holds index arrays."""
+def normalize_key(key, like=None):
+    """A PyTorch index (ints, slices, None, Ellipsis, bool/int Tensors, lists) as a NumPy key, its index arrays on
+    the device of array `like` (as PyTorch, a CUDA tensor takes CPU index tensors). Returns (key, advanced):
+    advanced is True when the key holds index arrays."""
     if not isinstance(key, tuple):
         key = (key,)
     out, advanced = [], False
@@ -30,10 +32,23 @@ def normalize_key(key):
                 advanced = True
             elif k.ndim == 0:
                 k = int(k)
+            if type(k) is not int and like is not None and type(k) is not type(like):
+                be = backend_of(like)
+                k = be.from_host(backend_of(k).to_host(k), be.device_of(like).index)
         out.append(k)
     if not advanced and not any(k is Ellipsis for k in out):
         out.append(Ellipsis)       # x[0] of a 1-D array: a 0-d view, not a NumPy scalar copy
     return tuple(out), advanced
+
+
+def scatter_add(xp, out, key, values):
+    """out[key] += values, repeated indices accumulating (numpy.add.at; CuPy before ufunc.at: cupyx.scatter_add)."""
+    at = getattr(xp.add, "at", None)
+    if at is not None:
+        at(out, key, values)
+    else:
+        import cupyx
+        cupyx.scatter_add(out, key, values)
 
 
 class Index(Function):
@@ -64,7 +79,7 @@ class IndexAdvanced(Index):
     def backward(ctx, g):
         xp = xp_of(g)
         gx = xp.zeros(ctx.shape, dtype=g.dtype)
-        xp.add.at(gx, ctx.key, g)
+        scatter_add(xp, gx, ctx.key, g)
         return gx, None
 
     def name(self):
@@ -72,7 +87,7 @@ class IndexAdvanced(Index):
 
 
 def index(x, key):
-    key, advanced = normalize_key(key)
+    key, advanced = normalize_key(key, x._data)
     return (IndexAdvanced if advanced else Index).apply(x, key)
 
 
@@ -138,7 +153,7 @@ class IndexPut(Function):
 
 
 def index_put(x, key, value):
-    key, _ = normalize_key(key)
+    key, _ = normalize_key(key, x._data)
     if not isinstance(value, Tensor):
         value = as_tensor(value, x)
     if value.dtype is not x.dtype:
@@ -175,7 +190,7 @@ class Gather(Function):
             return g, None, None
         grid = list(xp.ix_(*[xp.arange(s) for s in ctx.index.shape]))
         grid[ctx.dim] = ctx.index
-        xp.add.at(gx, tuple(grid), g)      # repeated indices accumulate
+        scatter_add(xp, gx, tuple(grid), g)      # repeated indices accumulate
         return gx, None, None
 
 

@@ -1,27 +1,32 @@
 """Device moves, remainder, logical ops, allclose, split/chunk/unbind, nonzero."""
 from ..autograd.function import Function
-from ..backend import backend_of, get_backend
+from ..backend import backend_of, device as _device, get_backend
 from ..tensor import Tensor
 from ._util import quiet, canon_dim, promote_pair, xp_of, as_tensor, wrap
 from .indexing import index
 
 
 class ToDevice(Function):
+    """A copy on another device (through host memory); the gradient goes back to the source device."""
     op_name = "to"
 
     @staticmethod
-    def forward(ctx, x, backend):
-        ctx.source = backend_of(x)
-        return backend.from_host(ctx.source.to_host(x))      # through host memory
+    def forward(ctx, x, backend, index):
+        ctx.source = source = backend_of(x)
+        ctx.index = source.device_of(x).index
+        return backend.from_host(source.to_host(x), index)
 
     @staticmethod
     def backward(ctx, g):
-        return ctx.source.from_host(backend_of(g).to_host(g)), None
+        return ctx.source.from_host(backend_of(g).to_host(g), ctx.index), None, None
 
 
 def to_device(x, device):
-    be = get_backend(device)
-    return x if backend_of(x._data) is be else ToDevice.apply(x, be)
+    dev = _device(device)
+    be, src = get_backend(dev), backend_of(x._data)
+    if be is src and (dev.index is None or src.device_of(x._data) == dev):
+        return x
+    return ToDevice.apply(x, be, dev.index)
 
 
 def remainder(a, b):

@@ -6,6 +6,7 @@ import copy
 import itertools
 import operator
 import warnings
+import weakref
 from collections import defaultdict
 
 from .. import _dtype
@@ -44,6 +45,30 @@ def check_nonnegative(**hyper):
         check_hyper(_HYPER_NAMES.get(key, key + " value"), value, value >= 0)
 
 
+_LIVE = weakref.WeakSet()      # every optimizer alive, so that Module.to can move their state
+
+
+def follow_parameters(params):
+    """Called by Module.to after it moved `params` (the same Tensors, new arrays): every optimizer's state of
+    them (momentum buffers, Adam's averages) moves to each parameter's device and floating dtype; the 'step'
+    counters stay 0-d CPU tensors, as PyTorch keeps them."""
+    for opt in list(_LIVE):
+        moved = False
+        for p in params:
+            state = opt.state.get(p)
+            for key, value in (state or {}).items():
+                if key == "step" or not isinstance(value, Tensor):
+                    continue
+                new = value.to(p.device)
+                if new.is_floating_point() and new.dtype is not p.dtype and p.is_floating_point():
+                    new = new.to(p.dtype)
+                if new is not value:
+                    state[key] = new
+                    moved = True
+        if moved:
+            opt._plans.clear()
+
+
 class Optimizer:
     """Base class of all optimizers.
 
@@ -67,6 +92,7 @@ class Optimizer:
         self.state = defaultdict(dict)
         self.param_groups = []
         self._plans = {}          # optimizers that cache per-group kernel plans (Adam): id(group) -> plan
+        _LIVE.add(self)
         groups = list(params)
         if not groups:
             raise ValueError("optimizer got an empty parameter list")

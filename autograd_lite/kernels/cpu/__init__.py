@@ -6,6 +6,7 @@ path of every kernel, for tests and benchmarks.
 """
 from . import activations, linear, matmul as _matmul_module, softmax
 from .activations import relu_backward, relu_forward, sigmoid_backward, sigmoid_forward, tanh_backward, tanh_forward
+from .bits import random_words
 from .dropout import PATHS as _DROPOUT_PATHS, dropout_backward, dropout_forward
 from .linear import activation_bias_backward, bias_add, bias_grad, linear_forward
 from .matmul import matmul, matmul_blocked
@@ -27,4 +28,4 @@ __all__ += ["sgd_update", "adam_update", "rmsprop_update", "adagrad_update", "sg
 
 PATHS.update({**_LOSS_PATHS, **_DROPOUT_PATHS})
 __all__ += ["cross_entropy_forward", "cross_entropy_backward", "nll_loss_forward", "nll_loss_backward",
-            "dropout_forward", "dropout_backward"]
+            "dropout_forward", "dropout_backward", "random_words"]

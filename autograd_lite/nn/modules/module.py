@@ -290,7 +290,9 @@ class Module:
 
     # ---- dtype and device -----------------------------------------------------------------------
     def _apply(self, fn):
-        """Replaces every parameter's and buffer's data by ``fn(tensor)`` (the same objects stay)."""
+        """Replaces every parameter's and buffer's data by ``fn(tensor)`` (the same objects stay); optimizers'
+        state of the parameters follows them (optim.optimizer.follow_parameters)."""
+        moved = []
         for m in self.modules():
             for table in (m._parameters, m._buffers):
                 for key, t in table.items():
@@ -299,6 +301,8 @@ class Module:
                     with no_grad():
                         new = fn(t)
                     if table is m._parameters:
+                        if new._data is not t._data:
+                            moved.append(t)
                         t._data = new._data
                         t._version[0] += 1
                         if t.grad is not None:
@@ -306,6 +310,9 @@ class Module:
                                 t._grad = Tensor._make(fn(t.grad)._data)
                     else:
                         table[key] = new
+        if moved:
+            from ...optim.optimizer import follow_parameters
+            follow_parameters(moved)
         return self
 
     def to(self, *args, device=None, dtype=None, non_blocking=False):

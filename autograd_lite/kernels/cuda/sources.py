@@ -1,0 +1,262 @@
+"""CUDA C sources of the GPU kernel table, as plain strings: `kernels.cuda` builds CuPy kernels from them, and the
+tests compile every one with `nvcc -ptx` where nvcc exists (no GPU and no CuPy needed to import this module).
+
+ELEMENTWISE: name -> (in_params, out_params, operation) of a `cupy.ElementwiseKernel` (T: the float type, `i`:
+the element index). ROWS: one source of row kernels (`cupy.RawModule`, built once per float type by prepending
+`typedef float T;` or `typedef double T;`): one block per row, warp shuffles and shared memory for the row's max and
+sums, sums accumulated in double as the CPU kernels do.
+"""
+
+# The kernel table's public names: every one is also in the CPU table (kernels.cpu), with the same signature.
+NAMES = ("matmul", "relu_forward", "relu_backward", "sigmoid_forward", "sigmoid_backward", "tanh_forward",
+         "tanh_backward", "softmax_forward", "softmax_backward", "log_softmax_forward", "log_softmax_backward",
+         "bias_add", "bias_grad", "linear_forward", "activation_bias_backward", "dropout_forward", "dropout_backward",
+         "random_words", "cross_entropy_forward", "cross_entropy_backward", "nll_loss_forward", "nll_loss_backward",
+         "sgd_update", "sgd_update_many", "adam_update", "adam_update_many", "rmsprop_update", "adagrad_update")
+
+# y = act(v): the epilogues of linear_forward and the activation forwards (NaN stays NaN).
+ACT_FORWARD = {
+    None: "v",
+    "relu": "(v > (T)0 || v != v) ? v : (T)0",
+    "sigmoid": "(v >= (T)0) ? (T)1 / ((T)1 + exp(-v)) : exp(v) / ((T)1 + exp(v))",
+    "tanh": "tanh(v)",
+}
+# dL/dz = g * act'(z), from the forward's output y.
+ACT_BACKWARD = {
+    "relu": "y > (T)0 ? g : (T)0",
+    "sigmoid": "g * y * ((T)1 - y)",
+    "tanh": "g * ((T)1 - y * y)",
+}
+
+
+def _act_kernels():
+    specs = {}
+    for act, expr in ACT_FORWARD.items():
+        if act is not None:
+            specs[f"{act}_forward"] = ("T x", "T y", f"T v = x; y = {expr}")
+    for act, expr in ACT_BACKWARD.items():
+        specs[f"{act}_backward"] = ("T g, T y", "T dz", f"dz = {expr}")
+    for act, expr in ACT_FORWARD.items():   # in place on z = x @ w.T: z = act(z + b[column])
+        name = act or "identity"
+        specs[f"bias_{name}"] = ("raw T b, int64 nf", "T z", f"T v = z + b[i % nf]; z = {expr}")
+    return specs
+
+
+ELEMENTWISE = _act_kernels()
+ELEMENTWISE.update({
+    # inverted dropout: keep where u >= threshold (u uniform uint16, threshold = round(p * 65536)), scale = 1/(1-p)
+    "dropout_forward": ("T x, uint16 u, int32 threshold, T scale", "T y, bool mask",
+                        "mask = (int)u >= threshold; y = x * (mask ? scale : (T)0)"),
+    "dropout_forward_float": ("T x, T u, T p, T scale", "T y, bool mask",
+                              "mask = u >= p; y = x * (mask ? scale : (T)0)"),
+    "dropout_backward": ("T g, bool mask, T scale", "T dx", "dx = g * (mask ? scale : (T)0)"),
+    # word i of SplitMix64 keyed by `key`, as kernels/cpu/bits.py: the same masks on every device
+    "random_words": ("uint64 key", "uint64 out",
+                     "unsigned long long z = key + ((unsigned long long)i + 1ULL) * 0x9E3779B97F4A7C15ULL;"
+                     " z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;"
+                     " z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;"
+                     " out = z ^ (z >> 31)"),
+    # optimizer updates in place, torch.optim's formulas (as kernels/cpu/optim.py)
+    "sgd_update": ("T g, T lr, T momentum, T keep, T wd, bool nesterov, bool maximize, bool first, bool use_mom",
+                   "T p, raw T buf",     # buf: the momentum buffer, raveled (a dummy without momentum)
+                   "T d = maximize ? -g : g;"
+                   " if (wd != (T)0) d = d + wd * p;"
+                   " if (use_mom) { T b = first ? d : buf[i] * momentum + keep * d; buf[i] = b;"
+                   " d = nesterov ? d + momentum * b : b; }"
+                   " p = p - lr * d"),
+    "adam_update": ("T g, T w, T w1, T b2, T keep2, T eps, T wd, T scale, T ss, T bc2, bool small, bool maximize",
+                    "T p, T m, T v",
+                    "T d = maximize ? -g : g; T x = p * scale;"
+                    " if (wd != (T)0) d = d + wd * x;"
+                    " T mi = small ? m + w * (d - m) : d - (d - m) * w1;"
+                    " T vi = v * b2 + keep2 * d * d; m = mi; v = vi;"
+                    " p = x - ss * (mi / (sqrt(vi) / bc2 + eps))"),
+    "adam_update_amsgrad": ("T g, T w, T w1, T b2, T keep2, T eps, T wd, T scale, T ss, T bc2, bool small,"
+                            " bool maximize", "T p, T m, T v, T vmax",
+                            "T d = maximize ? -g : g; T x = p * scale;"
+                            " if (wd != (T)0) d = d + wd * x;"
+                            " T mi = small ? m + w * (d - m) : d - (d - m) * w1;"
+                            " T vi = v * b2 + keep2 * d * d; m = mi; v = vi;"
+                            " T vm = vmax; vi = (vi >= vm || vi != vi) ? vi : vm; vmax = vi;"
+                            " p = x - ss * (mi / (sqrt(vi) / bc2 + eps))"),
+    "rmsprop_update": ("T g, T lr, T alpha, T keep, T w1, T eps, T wd, T momentum, bool small, bool centered,"
+                       " bool use_mom, bool maximize", "T p, T sq, raw T gavg, raw T buf",
+                       "T d = maximize ? -g : g; T x = p;"
+                       " if (wd != (T)0) d = d + wd * x;"
+                       " T s = sq * alpha + keep * d * d; sq = s;"
+                       " if (centered) { T ga = small ? gavg[i] + keep * (d - gavg[i]) : d - (d - gavg[i]) * w1;"
+                       " gavg[i] = ga; s = s - ga * ga; }"
+                       " T avg = sqrt(s) + eps;"
+                       " if (use_mom) { T b = buf[i] * momentum + d / avg; buf[i] = b; p = x - lr * b; }"
+                       " else { p = x - lr * (d / avg); }"),
+    "adagrad_update": ("T g, T clr, T eps, T wd, bool maximize", "T p, T s",
+                       "T d = maximize ? -g : g; T x = p;"
+                       " if (wd != (T)0) d = d + wd * x;"
+                       " T si = s + d * d; s = si;"
+                       " p = x - clr * (d / (sqrt(si) + eps))"),
+    # nll over rows: x (R, C) flat, one thread per row; bad counts targets outside [0, C) that are not ignored
+    "nll_loss_forward": ("raw T x, int64 t, raw T w, bool has_w, int64 ignore, int64 n", "T loss, T wrow, raw int32 bad",
+                         "if (t == ignore) { loss = 0; wrow = 0; }"
+                         " else if (t < 0 || t >= n) { loss = 0; wrow = 0; atomicAdd(&bad[0], 1); }"
+                         " else { T wt = has_w ? w[t] : (T)1; wrow = wt; loss = -wt * x[i * n + t]; }"),
+    # out: zeros (R, C) flat; g[i * gstep] the factor of row i
+    "nll_loss_backward": ("raw T g, int64 gstep, int64 t, raw T w, bool has_w, int64 ignore, int64 n", "raw T out",
+                          "if (t != ignore && t >= 0 && t < n)"
+                          " out[i * n + t] = -(has_w ? w[t] : (T)1) * g[i * gstep]"),
+})
+
+ROWS = r"""
+#define FULL_MASK 0xffffffffu
+
+__device__ __forceinline__ double warp_sum(double v) {
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(FULL_MASK, v, o);
+    return v;
+}
+
+__device__ __forceinline__ T max_nan(T a, T b) { return (a > b || a != a) ? a : b; }
+
+__device__ __forceinline__ T warp_max(T v) {
+    for (int o = 16; o > 0; o >>= 1) v = max_nan(v, __shfl_xor_sync(FULL_MASK, v, o));
+    return v;
+}
+
+// The sum over the block of each thread's v (blockDim.x a multiple of 32, at most 1024); every thread gets it.
+__device__ double block_sum(double v) {
+    __shared__ double part[32];
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    v = warp_sum(v);
+    __syncthreads();                    // part[] may still be read by a previous call
+    if (lane == 0) part[warp] = v;
+    __syncthreads();
+    v = lane < warps ? part[lane] : 0.0;
+    return warp_sum(v);
+}
+
+__device__ T block_max(T v) {
+    __shared__ T part[32];
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    v = warp_max(v);
+    __syncthreads();
+    if (lane == 0) part[warp] = v;
+    __syncthreads();
+    v = lane < warps ? part[lane] : part[0];
+    return warp_max(v);
+}
+
+__device__ T row_max(const T* x, long long n) {
+    T m = (T)__int_as_float(0xff800000);   // -inf
+    for (long long j = threadIdx.x; j < n; j += blockDim.x) m = max_nan(m, x[j]);
+    return block_max(m);
+}
+
+__device__ double row_sum_exp(const T* x, T m, long long n) {
+    double s = 0.0;
+    for (long long j = threadIdx.x; j < n; j += blockDim.x) s += (double)exp(x[j] - m);
+    return block_sum(s);
+}
+
+extern "C" __global__ void softmax_forward(const T* x, T* y, long long n) {
+    const T* xr = x + (long long)blockIdx.x * n;
+    T* yr = y + (long long)blockIdx.x * n;
+    T m = row_max(xr, n);
+    T inv = (T)(1.0 / row_sum_exp(xr, m, n));
+    for (long long j = threadIdx.x; j < n; j += blockDim.x) yr[j] = exp(xr[j] - m) * inv;
+}
+
+extern "C" __global__ void log_softmax_forward(const T* x, T* y, long long n) {
+    const T* xr = x + (long long)blockIdx.x * n;
+    T* yr = y + (long long)blockIdx.x * n;
+    T m = row_max(xr, n);
+    T lse = (T)log(row_sum_exp(xr, m, n));
+    for (long long j = threadIdx.x; j < n; j += blockDim.x) yr[j] = (xr[j] - m) - lse;
+}
+
+extern "C" __global__ void softmax_backward(const T* g, const T* y, T* dx, long long n) {
+    long long o = (long long)blockIdx.x * n;
+    double s = 0.0;
+    for (long long j = threadIdx.x; j < n; j += blockDim.x) s += (double)g[o + j] * (double)y[o + j];
+    T dot = (T)block_sum(s);
+    for (long long j = threadIdx.x; j < n; j += blockDim.x) dx[o + j] = y[o + j] * (g[o + j] - dot);
+}
+
+extern "C" __global__ void log_softmax_backward(const T* g, const T* y, T* dx, long long n) {
+    long long o = (long long)blockIdx.x * n;
+    double s = 0.0;
+    for (long long j = threadIdx.x; j < n; j += blockDim.x) s += (double)g[o + j];
+    T gs = (T)block_sum(s);
+    for (long long j = threadIdx.x; j < n; j += blockDim.x) dx[o + j] = g[o + j] - exp(y[o + j]) * gs;
+}
+
+__device__ double weight_sum(const T* w, int has_w, long long n) {
+    if (!has_w) return (double)n;
+    double s = 0.0;
+    for (long long j = threadIdx.x; j < n; j += blockDim.x) s += (double)w[j];
+    return block_sum(s);
+}
+
+// Per row r: probs = softmax(x[r]); loss = (1 - eps) * w[t] * (lse - x[t]) + eps / n * sum_c w[c] * (lse - x[c])
+// (0 where t == ignore); wrow = w[t] or 0; a target outside [0, n) that is not ignore counts in bad[0].
+extern "C" __global__ void cross_entropy_forward(const T* x, const long long* t, const T* w, int has_w,
+                                                 long long ignore, double eps, T* losses, T* probs, T* wrow,
+                                                 int* bad, long long n) {
+    long long r = blockIdx.x, o = r * n;
+    const T* xr = x + o;
+    T m = row_max(xr, n);
+    double s = row_sum_exp(xr, m, n);
+    T inv = (T)(1.0 / s);
+    for (long long j = threadIdx.x; j < n; j += blockDim.x) probs[o + j] = exp(xr[j] - m) * inv;
+    double wsh = 0.0, wsum = 0.0;
+    if (eps != 0.0) {
+        for (long long j = threadIdx.x; j < n; j += blockDim.x)
+            wsh += (has_w ? (double)w[j] : 1.0) * (double)(xr[j] - m);
+        wsh = block_sum(wsh);
+        wsum = weight_sum(w, has_w, n);
+    }
+    if (threadIdx.x != 0) return;
+    long long tr = t[r];
+    if (tr == ignore || tr < 0 || tr >= n) {
+        losses[r] = 0;
+        wrow[r] = 0;
+        if (tr != ignore) atomicAdd(bad, 1);
+        return;
+    }
+    double wt = has_w ? (double)w[tr] : 1.0, ls = log(s);
+    double loss = (1.0 - eps) * wt * (ls - (double)(xr[tr] - m));
+    if (eps != 0.0) loss += eps / (double)n * (wsum * ls - wsh);
+    losses[r] = (T)loss;
+    wrow[r] = (T)wt;
+}
+
+// out[r] = d(g_r * loss_r)/dx[r] from the forward's softmax p (log_probs: p holds log-probabilities);
+// g[r * gstep]: gstep 0 for one factor for every row.
+extern "C" __global__ void cross_entropy_backward(const T* g, long long gstep, const T* p, int log_probs,
+                                                  const long long* t, const T* w, int has_w, long long ignore,
+                                                  double eps, T* out, long long n) {
+    long long r = blockIdx.x, o = r * n;
+    double wsum = eps != 0.0 ? weight_sum(w, has_w, n) : 0.0;
+    long long tr = t[r];
+    if (tr == ignore || tr < 0 || tr >= n) {
+        for (long long j = threadIdx.x; j < n; j += blockDim.x) out[o + j] = (T)0;
+        return;
+    }
+    double gr = (double)g[r * gstep], wt = has_w ? (double)w[tr] : 1.0;
+    T a = (T)(((1.0 - eps) * wt + eps * wsum / (double)n) * gr);
+    T c = (T)(eps / (double)n * gr);
+    for (long long j = threadIdx.x; j < n; j += blockDim.x) {
+        T pj = log_probs ? exp(p[o + j]) : p[o + j];
+        T v = pj * a - c * (has_w ? w[j] : (T)1);
+        if (j == tr) v -= (T)((1.0 - eps) * wt * gr);
+        out[o + j] = v;
+    }
+}
+"""
+
+ROW_KERNELS = ("softmax_forward", "log_softmax_forward", "softmax_backward", "log_softmax_backward",
+               "cross_entropy_forward", "cross_entropy_backward")
+
+CUDA_TYPES = {"float32": "float", "float64": "double"}
+
+
+def rows_source(ctype):
+    """The row kernels for one float type ('float' or 'double')."""
+    return f"typedef {ctype} T;\n{ROWS}"

@@ -1,0 +1,481 @@
+"""The CUDA kernel table: CuPy arrays in, CuPy arrays out, with the CPU table's names and signatures
+(kernels.cpu), so an op is written once. Imported only when a CUDA tensor first needs a kernel.
+
+- matmul and linear_forward: cuBLAS through `cupy.matmul` (a transposed weight is a view, no copy); the bias and
+  activation epilogue in one in-place elementwise launch; log_softmax over the output features by the row kernel.
+- relu/sigmoid/tanh forward and backward, dropout, the random words of dropout masks (the CPU's SplitMix64
+  stream, so a seed gives the same masks on every device), and the optimizer updates: `cupy.ElementwiseKernel`s,
+  one launch per call (per parameter for the optimizers).
+- softmax/log_softmax forward and backward and the fused cross-entropy: `cupy.RawModule` row kernels, one block
+  per row (sources.ROWS); nll_loss: one thread per row.
+- bias_grad and the loss totals: CuPy's reductions.
+
+float16 arrays run in float32 and are cast back, as on the CPU. Every kernel checks that its arrays are CuPy
+arrays of one float dtype and raises TypeError naming the kernel otherwise.
+"""
+import functools
+
+import cupy as cp
+import numpy as np
+
+from . import sources
+
+_F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
+_FLOATS = (_F32, _F64)
+_U16 = np.dtype(np.uint16)
+ACTIVATIONS = (None, "relu", "sigmoid", "tanh", "log_softmax")
+
+__all__ = list(sources.NAMES)
+
+
+# ---- building and launching ---------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def elementwise(name):
+    """The ElementwiseKernel sources.ELEMENTWISE[name], compiled on first use (CuPy caches it on disk)."""
+    in_params, out_params, operation = sources.ELEMENTWISE[name]
+    return cp.ElementwiseKernel(in_params, out_params, operation, "al_" + name)
+
+
+@functools.lru_cache(maxsize=None)
+def row_kernel(name, dtype):
+    """The row kernel `name` of sources.ROWS for float32 or float64."""
+    module = _row_module(np.dtype(dtype).name)
+    return module.get_function(name)
+
+
+@functools.lru_cache(maxsize=None)
+def _row_module(dtype_name):
+    return cp.RawModule(code=sources.rows_source(sources.CUDA_TYPES[dtype_name]), options=("--std=c++14",))
+
+
+def _threads(n):
+    """Threads per block for rows of n elements: a warp for short rows, up to 512 (each thread ~4+ elements)."""
+    t = 32
+    while t < 512 and t * 4 < n:
+        t *= 2
+    return t
+
+
+def _launch_rows(name, dtype, n_rows, n, args):
+    if n_rows and n:
+        row_kernel(name, dtype)((int(n_rows),), (_threads(n),), args)
+
+
+# ---- argument checks ------------------------------------------------------------------------------
+
+def _desc(xs):
+    return ", ".join(f"{type(x).__module__.split('.')[0]}.{type(x).__name__} {getattr(x, 'dtype', '')}"
+                     f"{list(getattr(x, 'shape', ()))}" for x in xs)
+
+
+def check(op, *xs):
+    """xs as they are when all are CuPy arrays of one float32/float64 dtype; TypeError otherwise."""
+    dt = getattr(xs[0], "dtype", None)
+    for x in xs:
+        if type(x) is not cp.ndarray or x.dtype != dt or dt not in _FLOATS:
+            raise TypeError(f"{op}: expected CUDA (CuPy) float32 or float64 arrays of one dtype, got {_desc(xs)}")
+    return xs
+
+
+def same_shape(op, *xs):
+    xs = check(op, *xs)
+    if any(x.shape != xs[0].shape for x in xs):
+        raise ValueError(f"{op}: shapes must match, got {', '.join(str(list(x.shape)) for x in xs)}")
+    return xs
+
+
+def _device_array(op, a, what):
+    if type(a) is not cp.ndarray:
+        raise TypeError(f"{op}: expected the {what} as a CUDA (CuPy) array, got {type(a).__module__}."
+                        f"{type(a).__name__}: move it to the same device first")
+    return a
+
+
+def _contiguous(x):
+    return x if x.flags.c_contiguous else cp.ascontiguousarray(x)
+
+
+# ---- matmul and linear --------------------------------------------------------------------------
+
+def matmul(a, b):
+    """a @ b (cuBLAS): 2-D, batched (..., m, k) @ (..., k, n), and 1-D operands as numpy.matmul."""
+    a, b = check("matmul", a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: both operands need at least one dimension, got shapes {a.shape} @ {b.shape}")
+    return cp.matmul(a, b)
+
+
+def bias_add(x, b):
+    """x + b for x (..., F), b (F,)."""
+    x, b = check("bias_add", x, b)
+    if b.ndim != 1 or x.ndim == 0 or x.shape[-1] != b.shape[0]:
+        raise ValueError(f"bias_add: expected x (..., F) and b (F,), got x {x.shape}, b {b.shape}")
+    return x + b
+
+
+def bias_grad(g):
+    """sum of g (..., F) over all leading axes -> (F,)."""
+    (g,) = check("bias_grad", g)
+    if g.ndim == 0:
+        raise ValueError("bias_grad: expected g (..., F), got a 0-d array")
+    return g.reshape(-1, g.shape[-1]).sum(axis=0)
+
+
+def linear_forward(x, w, b=None, activation=None):
+    """act(x @ w.T + b) for x (..., in), w (out, in), b (out,) or None: one cuBLAS call, then the bias and
+    activation in one in-place launch (log_softmax: the row kernel, in place)."""
+    x, w = check("linear_forward", x, w) if b is None else check("linear_forward", x, w, b)[:2]
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"linear_forward: activation must be one of {ACTIVATIONS}, got {activation!r}")
+    ws = w.shape
+    if len(ws) != 2 or not x.ndim or x.shape[-1] != ws[1] or (b is not None and b.shape != ws[:1]):
+        got = f"x {x.shape}, w {ws}, b {None if b is None else b.shape}"
+        raise ValueError(f"linear_forward: expected x (..., in), w (out, in), b (out,) or None, got {got}")
+    z = cp.matmul(x.reshape(-1, ws[1]), w.T)
+    epilogue = None if activation == "log_softmax" else activation
+    if b is not None:
+        elementwise("bias_" + (epilogue or "identity"))(b, ws[0], z)
+    elif epilogue is not None:
+        elementwise(epilogue + "_forward")(z, z)
+    if activation == "log_softmax":
+        _launch_rows("log_softmax_forward", z.dtype, z.shape[0], ws[0], (z, z, np.int64(ws[0])))
+    return z.reshape(x.shape[:-1] + (ws[0],))
+
+
+def activation_bias_backward(g, y, activation):
+    """(dz, db) for y = act(z), z = x @ w.T + b, from g = dL/dy: dz = g * act'(y) (log_softmax over the last axis),
+    db = the sums of dz over all leading axes."""
+    g, y = same_shape("activation_bias_backward", g, y)
+    if activation == "log_softmax":
+        dz = log_softmax_backward(g, y, -1)
+    elif activation in sources.ACT_BACKWARD:
+        dz = elementwise(activation + "_backward")(g, y)
+    else:
+        raise ValueError(f"activation_bias_backward: activation must be one of relu, sigmoid, tanh, log_softmax, "
+                         f"got {activation!r}")
+    if g.ndim == 0:
+        raise ValueError("activation_bias_backward: expected g (..., F), got a 0-d array")
+    return dz, bias_grad(dz)
+
+
+# ---- activations --------------------------------------------------------------------------------
+
+def relu_forward(x):
+    """max(x, 0); NaN stays NaN."""
+    return elementwise("relu_forward")(*check("relu_forward", x))
+
+
+def relu_backward(g, y):
+    """g * (y > 0), y = relu_forward(x)."""
+    return elementwise("relu_backward")(*same_shape("relu_backward", g, y))
+
+
+def sigmoid_forward(x):
+    """1 / (1 + exp(-x)) without overflow; NaN stays NaN."""
+    return elementwise("sigmoid_forward")(*check("sigmoid_forward", x))
+
+
+def sigmoid_backward(g, y):
+    """g * y * (1 - y), y = sigmoid_forward(x)."""
+    return elementwise("sigmoid_backward")(*same_shape("sigmoid_backward", g, y))
+
+
+def tanh_forward(x):
+    """tanh(x)."""
+    return elementwise("tanh_forward")(*check("tanh_forward", x))
+
+
+def tanh_backward(g, y):
+    """g * (1 - y * y), y = tanh_forward(x)."""
+    return elementwise("tanh_backward")(*same_shape("tanh_backward", g, y))
+
+
+# ---- softmax family (row kernels) -----------------------------------------------------------------
+
+def _along(x, dim):
+    """(x with `dim` moved last, as a C-contiguous array, the rows, the row length)."""
+    dim = dim % max(x.ndim, 1)
+    if x.ndim == 0:
+        return x.reshape(1), 1, 1
+    xm = _contiguous(cp.moveaxis(x, dim, -1)) if dim != x.ndim - 1 else _contiguous(x)
+    n = xm.shape[-1]
+    return xm, (xm.size // n if n else 0), n
+
+
+def _back(y, x, dim):
+    if x.ndim == 0:
+        return y.reshape(())
+    dim = dim % x.ndim
+    return _contiguous(cp.moveaxis(y, -1, dim)) if dim != x.ndim - 1 else y
+
+
+def _rows_unary(name, x, dim):
+    (x,) = check(name, x)
+    xm, r, n = _along(x, dim)
+    y = cp.empty_like(xm)
+    _launch_rows(name, x.dtype, r, n, (xm, y, np.int64(n)))
+    return _back(y, x, dim)
+
+
+def _rows_binary(name, g, y, dim):
+    g, y = same_shape(name, g, y)
+    gm, r, n = _along(g, dim)
+    ym = _along(y, dim)[0]
+    dx = cp.empty_like(gm)
+    _launch_rows(name, g.dtype, r, n, (gm, ym, dx, np.int64(n)))
+    return _back(dx, g, dim)
+
+
+def softmax_forward(x, dim):
+    """exp(x - max) / sum(exp(x - max)) along dim."""
+    return _rows_unary("softmax_forward", x, dim)
+
+
+def softmax_backward(g, y, dim):
+    """y * (g - sum(g * y, dim, keepdims)), y = softmax_forward(x, dim)."""
+    return _rows_binary("softmax_backward", g, y, dim)
+
+
+def log_softmax_forward(x, dim):
+    """x - max - log(sum(exp(x - max))) along dim."""
+    return _rows_unary("log_softmax_forward", x, dim)
+
+
+def log_softmax_backward(g, y, dim):
+    """g - exp(y) * sum(g, dim, keepdims), y = log_softmax_forward(x, dim)."""
+    return _rows_binary("log_softmax_backward", g, y, dim)
+
+
+# ---- dropout and random bits --------------------------------------------------------------------------
+
+def _scale(p, dtype):
+    """1 / (1 - p) in dtype, as PyTorch rounds it (0 for p = 1: nothing is kept)."""
+    return dtype.type(0) if p >= 1 else dtype.type(1) / dtype.type(1 - p)
+
+
+def dropout_forward(x, u, p):
+    """(x * mask / (1 - p), mask) with mask = u >= p; u uniform floats in [0, 1) or uniform uint16 draws (mask =
+    u >= round(p * 65536)), of x's shape."""
+    (x,) = check("dropout_forward", x)
+    u = _device_array("dropout_forward", u, "random draws")
+    if u.shape != x.shape:
+        raise ValueError(f"dropout_forward: shapes must match, got {x.dtype}{list(x.shape)}, {u.dtype}{list(u.shape)}")
+    scale = _scale(p, x.dtype)
+    if u.dtype == _U16:
+        return elementwise("dropout_forward")(x, u, np.int32(round(p * 65536)), scale)
+    check("dropout_forward", x, u)
+    return elementwise("dropout_forward_float")(x, u, x.dtype.type(p), scale)
+
+
+def dropout_backward(g, mask, p):
+    """g * mask / (1 - p) (0 for p = 1), mask = the forward's."""
+    (g,) = check("dropout_backward", g)
+    mask = _device_array("dropout_backward", mask, "mask")
+    if mask.shape != g.shape:
+        raise ValueError(f"dropout_backward: shapes must match, got {list(g.shape)}, {list(mask.shape)}")
+    return elementwise("dropout_backward")(g, mask.astype(np.bool_, copy=False), _scale(p, g.dtype))
+
+
+def random_words(key, n):
+    """n uint64 words of the counter-based stream keyed by `key`: the words of kernels.cpu.bits.random_words."""
+    out = cp.empty(int(n), np.uint64)
+    if out.size:
+        elementwise("random_words")(np.uint64(key), out)
+    return out
+
+
+# ---- losses ---------------------------------------------------------------------------------------
+
+def _rows2(op, x):
+    (x,) = check(op, x)
+    if x.ndim != 2:
+        raise ValueError(f"{op}: expected a (rows, classes) array, got shape {x.shape}")
+    return _contiguous(x)
+
+
+def _target_weight(op, target, weight, shape, dtype):
+    """(target as C-contiguous int64 of shape[:1], weight as C-contiguous dtype of shape[1:] or a dummy, has_w)."""
+    t = _device_array(op, target, "target")
+    if t.dtype.kind not in "iu" or t.shape != shape[:1]:
+        raise TypeError(f"{op}: expected an integer target of shape {shape[:1]}, got {t.dtype}{list(t.shape)}")
+    t = _contiguous(t.astype(np.int64, copy=False))
+    if weight is None:
+        return t, cp.empty(1, dtype), False
+    w = _contiguous(_device_array(op, weight, "weight").astype(dtype, copy=False))
+    if w.shape != shape[1:]:
+        raise ValueError(f"{op}: expected a weight of shape {shape[1:]}, got {w.shape}")
+    return t, w, True
+
+
+def _grad(op, g, r, dtype):
+    """g as a C-contiguous dtype array (0-d: one factor for every row, or (r,)) and its row step."""
+    g = _device_array(op, g, "gradient").astype(dtype, copy=False)
+    if g.ndim and g.shape != (r,):
+        raise ValueError(f"{op}: expected a 0-d or ({r},) gradient, got shape {g.shape}")
+    return _contiguous(g.reshape(-1)), np.int64(1 if g.ndim else 0)
+
+
+def _raise_bad_targets(bad, t, n, ignore):
+    """IndexError naming the first target out of bounds, when the kernel counted one (reading the count syncs)."""
+    if int(bad.get()[0]):
+        th = cp.asnumpy(t)
+        value = th[(th != ignore) & ((th < 0) | (th >= n))][0]
+        raise IndexError(f"Target {value} is out of bounds. Expected a class index in [0, {n - 1}] ({n} classes) "
+                         f"or ignore_index ({ignore}).")
+
+
+def cross_entropy_forward(x, target, weight=None, ignore_index=-100, label_smoothing=0.0):
+    """(losses (R,), softmax (R, C), total weight 0-d) for logits x (R, C) and class indices target (R,)."""
+    x = _rows2("cross_entropy_forward", x)
+    r, n = x.shape
+    t, w, has_w = _target_weight("cross_entropy_forward", target, weight, x.shape, x.dtype)
+    losses, probs, wrow = cp.empty(r, x.dtype), cp.empty_like(x), cp.empty(r, x.dtype)
+    bad = cp.zeros(1, np.int32)
+    _launch_rows("cross_entropy_forward", x.dtype, r, n,
+                 (x, t, w, np.int32(has_w), np.int64(ignore_index), np.float64(label_smoothing), losses, probs, wrow,
+                  bad, np.int64(n)))
+    _raise_bad_targets(bad, t, n, ignore_index)
+    return losses, probs, wrow.sum()
+
+
+def cross_entropy_backward(g, probs, target, weight=None, ignore_index=-100, label_smoothing=0.0, log_probs=False):
+    """d(sum_r g_r * loss_r)/dx (R, C) from the forward's softmax (log_probs: log-probabilities); g 0-d or (R,)."""
+    p = _rows2("cross_entropy_backward", probs)
+    r, n = p.shape
+    t, w, has_w = _target_weight("cross_entropy_backward", target, weight, p.shape, p.dtype)
+    g, gstep = _grad("cross_entropy_backward", g, r, p.dtype)
+    out = cp.empty_like(p)
+    _launch_rows("cross_entropy_backward", p.dtype, r, n,
+                 (g, gstep, p, np.int32(bool(log_probs)), t, w, np.int32(has_w), np.int64(ignore_index),
+                  np.float64(label_smoothing), out, np.int64(n)))
+    return out
+
+
+def nll_loss_forward(x, target, weight=None, ignore_index=-100):
+    """(losses (R,) = -w[t] * x[r, t] (0 where ignored), total weight 0-d) for log-probabilities x (R, C)."""
+    x = _rows2("nll_loss_forward", x)
+    r, n = x.shape
+    t, w, has_w = _target_weight("nll_loss_forward", target, weight, x.shape, x.dtype)
+    losses, wrow, bad = cp.empty(r, x.dtype), cp.empty(r, x.dtype), cp.zeros(1, np.int32)
+    if r:
+        elementwise("nll_loss_forward")(x.reshape(-1), t, w, has_w, np.int64(ignore_index), np.int64(n), losses, wrow,
+                                        bad)
+        _raise_bad_targets(bad, t, n, ignore_index)
+    return losses, wrow.sum()
+
+
+def nll_loss_backward(g, target, weight, ignore_index, n_classes):
+    """(R, C) zeros but -w[t_r] * g_r at [r, t_r]; g 0-d (every row) or (R,)."""
+    check("nll_loss_backward", g)
+    r = target.shape[0] if getattr(target, "ndim", 0) else -1
+    t, w, has_w = _target_weight("nll_loss_backward", target, weight, (r, n_classes), g.dtype)
+    gf, gstep = _grad("nll_loss_backward", g, r, g.dtype)
+    out = cp.zeros((r, n_classes), g.dtype)
+    if r:
+        elementwise("nll_loss_backward")(gf, gstep, t, w, has_w, np.int64(ignore_index), np.int64(n_classes),
+                                         out.reshape(-1))
+    return out
+
+
+# ---- optimizer updates (in place, one launch per parameter) --------------------------------------------
+
+def _update(op, param, grad, buffers, launch):
+    """launch(flat param, flat grad, flat buffers (None stays None)) on raveled float32/float64 views; float16 or
+    strided arrays run on float32 (or contiguous) copies that are written back."""
+    arrays = [param, grad] + [b for b in buffers if b is not None]
+    for a in arrays:
+        if type(a) is not cp.ndarray or a.dtype != param.dtype or a.shape != param.shape or a.dtype.kind != "f":
+            raise TypeError(f"{op}: expected CUDA float arrays of one dtype and shape (param, grad, buffers), got "
+                            f"{_desc(arrays)}")
+    work = param.dtype if param.dtype in _FLOATS else _F32
+    direct = all(a.flags.c_contiguous and a.dtype == work for a in arrays)
+    if direct:
+        launch(param.reshape(-1), grad.reshape(-1), [None if b is None else b.reshape(-1) for b in buffers])
+        return param
+    copies = [cp.ascontiguousarray(a, work).reshape(-1) for a in (param, grad)]
+    bufs = [None if b is None else cp.ascontiguousarray(b, work).reshape(-1) for b in buffers]
+    launch(copies[0], copies[1], bufs)
+    param[...] = copies[0].reshape(param.shape)
+    for b, c in zip(buffers, bufs):
+        if b is not None:
+            b[...] = c.reshape(b.shape)
+    return param
+
+
+def _dummy(p):
+    return cp.empty(1, p.dtype)
+
+
+def sgd_update(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
+               nesterov=False, maximize=False, first_step=False):
+    """SGD step in place (kernels.cpu.sgd_update's rule). Returns param."""
+    if momentum != 0 and momentum_buffer is None:
+        raise ValueError("sgd_update: momentum != 0 needs a momentum_buffer")
+    use_mom = momentum != 0
+
+    def launch(p, g, bufs):
+        t = p.dtype.type
+        elementwise("sgd_update")(g, t(lr), t(momentum), t(1.0 - dampening), t(weight_decay), bool(nesterov),
+                                  bool(maximize), bool(first_step), use_mom, p, bufs[0] if use_mom else _dummy(p))
+    return _update("sgd_update", param, grad, [momentum_buffer if use_mom else None], launch)
+
+
+def sgd_update_many(params, grads, momentum_buffers, first_steps, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
+                    nesterov=False, maximize=False):
+    """sgd_update for each parameter of a group."""
+    for p, g, buf, first in zip(params, grads, momentum_buffers, first_steps):
+        sgd_update(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, maximize, first)
+
+
+def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, beta2, eps, weight_decay, param_scale,
+                step_size, bias_correction2_sqrt, maximize=False):
+    """Adam/AdamW step in place (kernels.cpu.adam_update's rule); max_exp_avg_sq None without amsgrad."""
+    amsgrad = max_exp_avg_sq is not None
+
+    def launch(p, g, bufs):
+        t = p.dtype.type
+        w = 1.0 - beta1
+        args = (g, t(w), t(1.0 - w), t(beta2), t(1.0 - beta2), t(eps), t(weight_decay), t(param_scale),
+                t(step_size), t(bias_correction2_sqrt), abs(w) < 0.5, bool(maximize), p, bufs[0], bufs[1])
+        if amsgrad:
+            elementwise("adam_update_amsgrad")(*args, bufs[2])
+        else:
+            elementwise("adam_update")(*args)
+    return _update("adam_update", param, grad, [exp_avg, exp_avg_sq, max_exp_avg_sq], launch)
+
+
+def adam_update_many(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, beta1, beta2, eps, weight_decay,
+                     lr, decoupled=False, maximize=False):
+    """Adam (decoupled: AdamW) for each parameter of a group, steps[i] its step count after this update."""
+    b1, b2, lr, wd = float(beta1), float(beta2), float(lr), float(weight_decay)
+    wd_coupled, scale = (0.0, 1.0 - lr * wd) if decoupled else (wd, 1.0)
+    vms = max_exp_avg_sqs if max_exp_avg_sqs is not None else [None] * len(params)
+    for p, g, m, v, vm, t in zip(params, grads, exp_avgs, exp_avg_sqs, vms, steps):
+        adam_update(p, g, m, v, vm, b1, b2, eps, wd_coupled, scale, lr / (1 - b1 ** t), (1 - b2 ** t) ** 0.5,
+                    maximize)
+
+
+def rmsprop_update(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps, weight_decay=0.0,
+                   momentum=0.0, maximize=False):
+    """RMSprop step in place (kernels.cpu.rmsprop_update's rule); grad_avg None: not centered."""
+    if momentum != 0 and momentum_buffer is None:
+        raise ValueError("rmsprop_update: momentum != 0 needs a momentum_buffer")
+    centered, use_mom = grad_avg is not None, momentum != 0
+
+    def launch(p, g, bufs):
+        t = p.dtype.type
+        keep = 1.0 - alpha
+        elementwise("rmsprop_update")(g, t(lr), t(alpha), t(keep), t(1.0 - keep), t(eps), t(weight_decay),
+                                      t(momentum), abs(keep) < 0.5, centered, use_mom, bool(maximize), p, bufs[0],
+                                      bufs[1] if centered else _dummy(p), bufs[2] if use_mom else _dummy(p))
+    return _update("rmsprop_update", param, grad, [square_avg, grad_avg, momentum_buffer if use_mom else None],
+                   launch)
+
+
+def adagrad_update(param, grad, state_sum, clr, eps, weight_decay=0.0, maximize=False):
+    """Adagrad step in place (kernels.cpu.adagrad_update's rule)."""
+    def launch(p, g, bufs):
+        t = p.dtype.type
+        elementwise("adagrad_update")(g, t(clr), t(eps), t(weight_decay), bool(maximize), p, bufs[0])
+    return _update("adagrad_update", param, grad, [state_sum], launch)
