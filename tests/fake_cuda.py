@@ -1,10 +1,11 @@
 """A stand-in CUDA device for machines without a GPU: NumPy arrays of a subclass that plays CuPy's ndarray.
 
-It tests the device plumbing, not the GPU kernels: Tensor.to/.cuda/.cpu, creation with device=, Module.to with
-optimizer state, save/load, mixed-device errors, training loops. Like CuPy, its arrays refuse to mix with plain
-NumPy arrays (TypeError), its array module returns its own arrays, and its kernel table has the CUDA table's names
-only (kernels.cuda.sources.NAMES), each running the CPU kernel on the same memory. Activated by the `fake_cuda`
-fixture in conftest.py, which registers it as the 'cuda' backend for one test.
+It tests the device plumbing: Tensor.to/.cuda/.cpu, creation with device=, Module.to with optimizer state,
+save/load, mixed-device errors, training loops. Like CuPy, its arrays refuse to mix with plain NumPy arrays
+(TypeError) and its array module returns its own arrays. Its kernel table is the CUDA table (kernels/cuda/table.py
+and the CUDA C of sources.py) running on tests/emulated_cupy.py where g++ is here, else the CPU kernels under the
+CUDA table's names. Activated by the `device`/`gpu` fixtures of conftest.py, which register it as the 'cuda'
+backend for one test.
 """
 import types
 
@@ -23,7 +24,8 @@ class FakeCudaArray(np.ndarray):
         inputs = tuple(_host_view(x) for x in inputs)
         if out is not None:
             kwargs["out"] = tuple(_host_view(x) for x in out)
-        return _device_view(getattr(ufunc, method)(*inputs, **kwargs))
+        with np.errstate(all="ignore"):          # CuPy never warns
+            return _device_view(getattr(ufunc, method)(*inputs, **kwargs))
 
     def __array_function__(self, func, types_, args, kwargs):
         _refuse_host(_flat(args) + _flat(tuple(kwargs.values())))
@@ -112,10 +114,19 @@ def _kernel(name):
     return run
 
 
+def kernel_table():
+    """The CUDA kernel table itself on emulated CuPy (tests/emulated_cupy.py) where g++ is here; else the CPU
+    kernels under the CUDA table's names."""
+    import emulated_cupy
+    if emulated_cupy.available() is None:
+        return emulated_cupy.kernel_table()
+    return types.SimpleNamespace(**{name: _kernel(name) for name in sources.NAMES})
+
+
 class FakeCudaBackend(backend.Backend):
     def __init__(self):
         super().__init__("cuda", _ArrayModule(), "fake")
-        self.kernels = types.SimpleNamespace(**{name: _kernel(name) for name in sources.NAMES})
+        self.kernels = kernel_table()
 
     def from_host(self, array, index=None):
         if index not in (None, 0):

@@ -22,6 +22,7 @@ from autograd_lite import nn, optim
 from autograd_lite.kernels.cuda import sources
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+_CUDA_PARAM = pytest.param("gpu", marks=pytest.mark.cuda)
 
 
 # ---- availability and its reasons -------------------------------------------------------------
@@ -360,26 +361,35 @@ def test_seed_4_8_device_agnostic_training_loop(device):
 
 # ---- every CUDA kernel against the NumPy formula (GPU only) -------------------------------------------
 
-def _table():
-    import autograd_lite.kernels.cuda.table as table
-    return table
+@pytest.fixture(scope="module", params=["emulated", _CUDA_PARAM])
+def table(request):
+    """The CUDA kernel table: on the GPU, and on the CPU through tests/emulated_cupy.py (CuPy's kernel API over
+    the same CUDA C sources compiled by g++, CUDA's threads emulated)."""
+    if request.param == "emulated":
+        import emulated_cupy
+        reason = emulated_cupy.available()
+        if reason:
+            pytest.skip(reason)
+        return emulated_cupy.kernel_table()
+    if not cuda.is_available():
+        pytest.skip(f"CUDA not available: {cuda.unavailable_reason()}")
+    import autograd_lite.kernels.cuda.table as gpu_table
+    return gpu_table
 
 
-def _to_gpu(x):
-    import cupy
+def _to_device(cp, x):
     if isinstance(x, np.ndarray):
-        return cupy.asarray(x)
+        return cp.asarray(x)
     if isinstance(x, (list, tuple)):
-        return type(x)(_to_gpu(v) for v in x)
+        return type(x)(_to_device(cp, v) for v in x)
     return x
 
 
-def _to_host(x):
-    import cupy
-    if isinstance(x, cupy.ndarray):
-        return cupy.asnumpy(x)
+def _to_host(cp, x):
+    if isinstance(x, cp.ndarray):
+        return cp.asnumpy(x)
     if isinstance(x, (list, tuple)):
-        return type(x)(_to_host(v) for v in x)
+        return type(x)(_to_host(cp, v) for v in x)
     return x
 
 
@@ -450,19 +460,18 @@ def _kernel_cases(rng, dt):
 _TOL = {np.float32: dict(rtol=2e-5, atol=2e-6), np.float64: dict(rtol=1e-12, atol=1e-13)}
 
 
-@pytest.mark.cuda
 @pytest.mark.parametrize("dt", [np.float32, np.float64], ids=["float32", "float64"])
-def test_cuda_kernels_match_the_numpy_formulas(dt):
-    table = _table()
+def test_cuda_kernels_match_the_numpy_formulas(table, dt):
+    cp = table.cp
     rng = np.random.default_rng(0)
     failures = []
     for name, args, ref in _kernel_cases(rng, dt):
         host = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-        dev = _to_gpu([a.copy() if isinstance(a, np.ndarray) else a for a in args])
+        dev = _to_device(cp, [a.copy() if isinstance(a, np.ndarray) else a for a in args])
         want = ref(*host)
-        got = _to_host(getattr(table, name)(*dev))
+        got = _to_host(cp, getattr(table, name)(*dev))
         pairs = list(zip(want, got)) if isinstance(want, tuple) else [(want, got)]
-        pairs += [(h, _to_host(d)) for h, d in zip(host, dev) if isinstance(h, np.ndarray)]   # in-place updates
+        pairs += [(h, _to_host(cp, d)) for h, d in zip(host, dev) if isinstance(h, np.ndarray)]   # in-place updates
         for i, (w_, g_) in enumerate(pairs):
             if w_ is None:
                 continue
@@ -479,10 +488,8 @@ def test_cuda_kernels_match_the_numpy_formulas(dt):
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.cuda
-def test_cuda_kernels_reject_host_arrays_and_bad_targets():
-    table = _table()
-    import cupy
+def test_cuda_kernels_reject_host_arrays_and_bad_targets(table):
+    cupy = table.cp
     with pytest.raises(TypeError, match="relu_forward: expected CUDA"):
         table.relu_forward(np.ones(3, np.float32))
     x, t = cupy.zeros((2, 3), cupy.float32), cupy.asarray([0, 7])

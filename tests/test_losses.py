@@ -129,9 +129,9 @@ CASES = [
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("f,shapes,kw", CASES)
-def test_against_torch(f, shapes, kw, dtype):
+def test_against_torch(f, shapes, kw, dtype, device):
     pytest.importorskip("torch")
-    check_op(f, shapes, dtype=dtype, **kw)
+    check_op(f, shapes, dtype=dtype, device=device, **kw)
 
 
 def test_cross_entropy_is_one_node():

@@ -44,7 +44,7 @@ def torch_nn(torch):
 
 
 def numpy_of(t):
-    return t.detach().numpy()
+    return t.detach().cpu().numpy()
 
 
 def assert_close(ours, theirs, rtol=1e-5, atol=1e-6):
@@ -646,35 +646,37 @@ LAYERS = [
 
 
 @pytest.mark.parametrize("make, shape", LAYERS)
-def test_layer_matches_torch(torch, make, shape):
+def test_layer_matches_torch(torch, make, shape, device):
     theirs = make(torch.nn)
     ours = make(nn)
     copy_params(ours, theirs)
+    ours.to(device)
     x_np, g_np = random_inputs([shape, theirs(torch.zeros(shape)).shape], seed=1)
-    x, tx = al.tensor(x_np, requires_grad=True), torch.tensor(x_np, requires_grad=True)
+    x, tx = al.tensor(x_np, requires_grad=True, device=device), torch.tensor(x_np, requires_grad=True)
     out, tout = ours(x), theirs(tx)
-    assert out.dtype == al.float32
+    assert out.dtype == al.float32 and out.device == al.device(device)
     # float32 sums of shape[-1] products: BLAS may order them differently (blocking, alignment), and the
     # rounding difference grows like sqrt(length): seen 1.2e-6 on a result near 0 at 784 inputs
     atol = 1e-6 * max(1.0, (shape[-1] / 16) ** 0.5)
     assert_close(out, tout, rtol=1e-5, atol=atol)
-    (out * al.tensor(g_np)).sum().backward()
+    (out * al.tensor(g_np, device=device)).sum().backward()
     (tout * torch.tensor(g_np)).sum().backward()
     assert_close(x.grad, tx.grad, rtol=1e-5, atol=atol)
     for (pname, p), (_, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
         assert p.grad is not None, pname
-        assert p.grad.dtype == al.float32
+        assert p.grad.dtype == al.float32 and p.grad.device == al.device(device)
         assert_close(p.grad, tp.grad, rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("build", [seed_fixed, seed_sequential, seed_ordered, seed_classifier,
                                    shared_linear,
                                    pytest.param(seed_arbitrary, marks=needs_F("dropout"))])
-def test_seed_network_forward_backward_matches_torch(torch, build):
+def test_seed_network_forward_backward_matches_torch(torch, build, device):
     ours, theirs = build_pair(torch, build)
     ours.eval(), theirs.eval()
+    ours.to(device)
     x_np = random_inputs([(8, in_features(theirs))], seed=2)[0]
-    x, tx = al.tensor(x_np), torch.tensor(x_np)
+    x, tx = al.tensor(x_np, device=device), torch.tensor(x_np)
     out, tout = ours(x), theirs(tx)
     assert_close(out, tout, rtol=1e-4, atol=1e-5)
     (out ** 2).mean().backward()

@@ -63,13 +63,18 @@ def loss_of(params, x, y):
     return (((x @ w1 + b1).tanh() @ w2 + b2 - y) ** 2).mean()
 
 
-def leaves(lib, arrays):
-    return [lib.tensor(a.copy(), requires_grad=True) for a in arrays]
+def on(lib, device):
+    """keyword arguments that put a new tensor of `lib` on `device` (torch: always the CPU)."""
+    return {} if lib is torch else {"device": device}
 
 
-def train(lib, params, x, y, opt, steps):
+def leaves(lib, arrays, device="cpu"):
+    return [lib.tensor(a.copy(), requires_grad=True, **on(lib, device)) for a in arrays]
+
+
+def train(lib, params, x, y, opt, steps, device="cpu"):
     """steps of opt on the loss (or, for optimizers that maximize, on -loss: still a stable descent)."""
-    x, y = lib.tensor(x), lib.tensor(y)
+    x, y = lib.tensor(x, **on(lib, device)), lib.tensor(y, **on(lib, device))
     sign = -1 if opt.defaults.get("maximize") else 1
     for _ in range(steps):
         opt.zero_grad()
@@ -77,15 +82,16 @@ def train(lib, params, x, y, opt, steps):
         opt.step()
 
 
-def both(name, kw, dtype="float32", groups=None, steps=STEPS):
-    """Trains the MLP with our optimizer and torch's: (our params, our optimizer, torch params, torch optimizer)."""
+def both(name, kw, dtype="float32", groups=None, steps=STEPS, device="cpu"):
+    """Trains the MLP with our optimizer (on `device`) and torch's: (our params, our optimizer, torch params, torch
+    optimizer)."""
     arrays, x, y = initial(dtype)
     out = []
     for lib, mod in ((al, optim), (torch, torch.optim)):
-        params = leaves(lib, arrays)
+        params = leaves(lib, arrays, device)
         spec = params if groups is None else [dict(g, params=[params[i] for i in g["params"]]) for g in groups]
         opt = getattr(mod, name)(spec, **kw)
-        train(lib, params, x, y, opt, steps)
+        train(lib, params, x, y, opt, steps, device)
         out += [params, opt]
     return out
 
@@ -93,7 +99,7 @@ def both(name, kw, dtype="float32", groups=None, steps=STEPS):
 def assert_params_close(ours, theirs, dtype):
     for a, b in zip(ours, theirs):
         assert a.dtype == getattr(al, dtype)
-        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), **TOL[dtype])
+        np.testing.assert_allclose(a.detach().cpu().numpy(), b.detach().numpy(), **TOL[dtype])
 
 
 def assert_state_close(ours, theirs, dtype):
@@ -104,7 +110,7 @@ def assert_state_close(ours, theirs, dtype):
         assert state.keys() == tsd["state"][i].keys()
         for key, value in state.items():
             assert value.dtype == (al.float32 if key == "step" else getattr(al, dtype))
-            np.testing.assert_allclose(value.numpy(), tsd["state"][i][key].numpy(), **TOL[dtype])
+            np.testing.assert_allclose(value.cpu().numpy(), tsd["state"][i][key].numpy(), **TOL[dtype])
     for g, tg in zip(sd["param_groups"], tsd["param_groups"]):
         assert g == {k: v for k, v in tg.items() if k in g}
 
@@ -114,9 +120,10 @@ DTYPE_CONFIGS = [("float32", c) for c in CONFIGS] + [("float64", c) for c in CON
 
 
 @pytest.mark.parametrize("dtype,config", DTYPE_CONFIGS, ids=[f"{d}-{config_id(c)}" for d, c in DTYPE_CONFIGS])
-def test_matches_torch(config, dtype):
+def test_matches_torch(config, dtype, device):
     name, kw = config
-    params, opt, tparams, topt = both(name, kw, dtype)
+    params, opt, tparams, topt = both(name, kw, dtype, device=device)
+    assert all(p.device == al.device(device) for p in params)
     assert_params_close(params, tparams, dtype)
     assert_state_close(opt, topt, dtype)
 
