@@ -497,3 +497,15 @@ def test_cuda_kernels_reject_host_arrays_and_bad_targets(table):
         table.cross_entropy_forward(x, t)
     with pytest.raises(IndexError, match="Target 7 is out of bounds"):
         table.nll_loss_forward(x, t)
+
+
+@pytest.mark.parametrize("require", ["", "1"])
+def test_require_gpu_turns_skips_into_failures(require):
+    env = {"PATH": "/usr/bin:/bin", "AUTOGRAD_LITE_DISABLE_CUDA": "1", "AUTOGRAD_LITE_REQUIRE_GPU": require}
+    out = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs",
+                          "tests/test_cuda.py::test_cuda_kernels_reject_host_arrays_and_bad_targets[gpu]"],
+                         capture_output=True, text=True, cwd=ROOT, env=env)
+    if require:
+        assert out.returncode == 1 and "AUTOGRAD_LITE_REQUIRE_GPU=1 but CUDA is not available" in out.stdout
+    else:
+        assert out.returncode == 0 and "1 skipped" in out.stdout, out.stdout[-2000:]
