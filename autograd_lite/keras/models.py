@@ -191,9 +191,10 @@ class Sequential:
         return loss_sum, metric_sums
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None, validation_split=0.0,
-            validation_data=None, shuffle=True, initial_epoch=0, nb_epoch=None):
+            validation_data=None, shuffle=True, initial_epoch=0, validation_batch_size=None, nb_epoch=None):
         """Trains for `epochs` passes over (x, y) in shuffled batches; returns a History whose ``history`` holds
-        'loss' and each metric per epoch, with 'val_' twins when validation_split / validation_data is given."""
+        'loss' and each metric per epoch, with 'val_' twins when validation_split / validation_data is given
+        (evaluated in batches of validation_batch_size, default batch_size)."""
         x, y = self._data(x, y, "fit")
         epochs = nb_epoch if nb_epoch is not None else epochs
         batch_size = int(batch_size or 32)
@@ -229,7 +230,8 @@ class Sequential:
             loss_sum, metric_sums = self._run_epoch(x, y, batch_size, order, True, progress)
             logs = self._metric_logs("", loss_sum, metric_sums, len(x))
             if xv is not None and len(xv):
-                logs.update(self._metric_logs("val_", *self._evaluate_arrays(xv, yv, batch_size), len(xv)))
+                val = self._evaluate_arrays(xv, yv, int(validation_batch_size or batch_size))
+                logs.update(self._metric_logs("val_", *val, len(xv)))
             for cb in cbs:
                 cb.on_epoch_end(epoch, logs)
             if self.stop_training:
