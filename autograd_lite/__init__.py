@@ -24,7 +24,8 @@ from .ops import (add, sub, mul, div, pow, maximum, minimum, neg, abs, exp, log,
                   logical_or, logical_xor, allclose, isclose, split, chunk, unbind, nonzero,
                   softmax, log_softmax, sum, mean, prod, var, std, logsumexp, max, min, argmax,
                   argmin, topk, all, any, reshape, flatten, squeeze, unsqueeze, permute,
-                  transpose, t, cat, stack, clone)
+                  transpose, t, cat, stack, clone, outer, ger, mv, tile, repeat_interleave, meshgrid,
+                  equal)
 from . import nn
 from . import optim
 from . import utils

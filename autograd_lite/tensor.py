@@ -750,6 +750,23 @@ class Tensor:
     def equal(self, other):
         return self.shape == other.shape and bool((self == other).all())
 
+    def repeat(self, *sizes):
+        return _ops.repeat(self, *sizes)
+
+    def tile(self, dims):
+        return _ops.tile(self, dims)
+
+    def repeat_interleave(self, repeats, dim=None):
+        return _ops.repeat_interleave(self, repeats, dim)
+
+    def outer(self, other):
+        return _ops.outer(self, other)
+
+    ger = outer
+
+    def mv(self, vec):
+        return _ops.mv(self, vec)
+
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         return _ops.allclose(self, other, rtol, atol, equal_nan)
 

@@ -321,6 +321,23 @@ CASES = [
     case("int-index", lambda lib, a: a[1:, lib.tensor([0, 0])], (3, 4), dtype="int64"),
     case("int@int-2d", lambda lib, a, b: a @ b, (3, 4), (4, 5), dtype="int64", low=-9, high=9),
     case("int32@int32-2d", lambda lib, a, b: a @ b, (3, 4), (4, 2), dtype="int32", low=-9, high=9),
+    # repeat, tile, repeat_interleave, meshgrid, outer, mv
+    case("repeat", lambda lib, x: x.repeat(2, 3), (3, 4)),
+    case("repeat-lead", lambda lib, x: x.repeat(2, 1, 2), (3, 4)),
+    case("repeat-1d", lambda lib, x: x.repeat(3), (4,)),
+    case("tile", lambda lib, x: lib.tile(x, (2,)), (3, 4)),
+    case("tile-method", lambda lib, x: x.tile((2, 1, 1)), (3, 4)),
+    case("repeat_interleave", lambda lib, x: x.repeat_interleave(2), (3, 4)),
+    case("repeat_interleave-dim", lambda lib, x: lib.repeat_interleave(x, 3, dim=1), (3, 4)),
+    case("repeat_interleave-dim0", lambda lib, x: x.repeat_interleave(2, dim=-2), (3, 4)),
+    case("meshgrid-ij", lambda lib, a, b: lib.meshgrid(a, b, indexing="ij"), (3,), (4,)),
+    case("meshgrid-xy", lambda lib, a, b: lib.meshgrid(a, b, indexing="xy"), (3,), (4,)),
+    case("meshgrid-3", lambda lib, a, b, c: lib.meshgrid([a, b, c], indexing="ij"), (2,), (3,), (4,)),
+    case("outer", lambda lib, a, b: lib.outer(a, b), (3,), (4,)),
+    case("ger", lambda lib, a, b: a.ger(b), (3,), (4,)),
+    case("mv", lambda lib, a, v: lib.mv(a, v), (3, 4), (4,)),
+    case("mv-method", lambda lib, a, v: a.mv(v), (3, 4), (4,)),
+    case("equal", lambda lib, a: lib.tensor(lib.equal(a, a * 1)), (3, 4), grad=False),
 ]
 
 

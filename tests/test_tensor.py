@@ -888,3 +888,19 @@ def test_float16_activations_compute_in_float32_and_keep_dtype(op):
     assert y.dtype == al.float16 and x.grad.dtype == al.float16
     np.testing.assert_allclose(y.detach().numpy(), fn(ref).detach().numpy(), rtol=2e-3, atol=2e-3)
     np.testing.assert_allclose(x.grad.numpy(), ref.grad.numpy(), rtol=2e-3, atol=2e-3)
+
+
+def test_repeat_outer_meshgrid_errors_like_torch():
+    import autograd_lite as al
+    x = al.ones(2, 3)
+    with pytest.raises(RuntimeError, match="Number of dimensions of repeat dims can not be smaller"):
+        x.repeat(2)
+    with pytest.raises(RuntimeError, match="outer: expected 1-D vectors"):
+        al.outer(x, al.ones(3))
+    with pytest.raises(RuntimeError, match="mv: expected a matrix and a vector"):
+        al.mv(x, x)
+    with pytest.raises(ValueError, match="indexing must be 'ij' or 'xy'"):
+        al.meshgrid(al.ones(2), indexing="yx")
+    with pytest.raises(RuntimeError, match="Expected 0D or 1D tensor"):
+        al.meshgrid(x)
+    assert al.equal(x, al.ones(2, 3)) and not al.equal(x, al.ones(3, 2)) and not al.equal(x, al.zeros(2, 3))

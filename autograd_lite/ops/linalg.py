@@ -111,3 +111,17 @@ def dot(a, b):
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"dot: 1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
     return matmul(a, b)
+
+
+def outer(a, b):
+    """``torch.outer`` (``ger``): a[i] * b[j] for 1-D a and b."""
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"outer: expected 1-D vectors, got {a.ndim}-D and {b.ndim}-D")
+    return a.reshape(-1, 1) * b.reshape(1, -1)
+
+
+def mv(a, v):
+    """``torch.mv``: matrix (n, m) times vector (m,)."""
+    if a.ndim != 2 or v.ndim != 1:
+        raise RuntimeError(f"mv: expected a matrix and a vector, got {a.ndim}-D and {v.ndim}-D")
+    return matmul(a, v)

@@ -100,3 +100,8 @@ def nonzero(x, as_tuple=False):
     if as_tuple:
         return tuple(Tensor._make(i) for i in idx)
     return Tensor._make(xp_of(x._data).stack(idx, axis=1) if idx else xp_of(x._data).zeros((0, 0), "int64"))
+
+
+def equal(a, b):
+    """``torch.equal``: True when a and b have the same shape and elements."""
+    return a.equal(b)

@@ -256,3 +256,62 @@ class Clone(Function):
 
 def clone(x):
     return Clone.apply(x)
+
+
+def repeat(x, *sizes):
+    """``x.repeat(2, 3)``: x tiled sizes[i] times along each dim (leading sizes add dims), as in PyTorch; a
+    broadcast view and a reshape, so the gradient sums the tiles."""
+    sizes = shape_arg(sizes, "repeat")
+    if len(sizes) < x.ndim:
+        raise RuntimeError(f"repeat: Number of dimensions of repeat dims can not be smaller than number of dimensions "
+                           f"of tensor ({len(sizes)} < {x.ndim})")
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(f"repeat: Trying to create tensor with negative dimension {min(sizes)}: {list(sizes)}")
+    shape = (1,) * (len(sizes) - x.ndim) + tuple(x.shape)
+    pairs = tuple(itertools.chain.from_iterable((1, s) for s in shape))
+    tiled = tuple(itertools.chain.from_iterable(zip(sizes, shape)))
+    return reshape(expand(reshape(x, pairs), tiled), tuple(r * s for r, s in zip(sizes, shape)))
+
+
+def tile(x, dims):
+    """``torch.tile``: repeat, with missing leading dims taken as 1."""
+    dims = shape_arg((dims,) if isinstance(dims, int) else dims, "tile")
+    return repeat(x, (1,) * (x.ndim - len(dims)) + dims)
+
+
+def repeat_interleave(x, repeats, dim=None):
+    """Each element repeated `repeats` (an int) times in a row along `dim` (None: of the flattened tensor)."""
+    if not isinstance(repeats, int):
+        if isinstance(repeats, Tensor) and repeats.numel() == 1:
+            repeats = int(repeats.item())
+        else:
+            raise TypeError("repeat_interleave: only an int number of repeats is supported")
+    if repeats < 0:
+        raise RuntimeError("repeat_interleave: repeats can not be negative")
+    if dim is None:
+        x, dim = reshape(x, (-1,)), 0
+    d = canon_dim(dim, x.ndim, "repeat_interleave")
+    shape = tuple(x.shape)
+    wide = expand(unsqueeze(x, d + 1), shape[:d + 1] + (repeats,) + shape[d + 1:])
+    return reshape(wide, shape[:d] + (shape[d] * repeats,) + shape[d + 1:])
+
+
+def meshgrid(*tensors, indexing="ij"):
+    """``torch.meshgrid``: 1-D tensors broadcast to a grid; indexing 'ij' (matrix) or 'xy' (Cartesian)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    for t in tensors:
+        if t.ndim > 1:
+            raise RuntimeError(f"meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t.ndim}D")
+    flat = [reshape(t, (-1,)) for t in tensors]
+    swap = indexing == "xy" and len(flat) >= 2
+    if swap:
+        flat[0], flat[1] = flat[1], flat[0]
+    shape = tuple(t.shape[0] for t in flat)
+    grids = [expand(reshape(t, tuple(-1 if j == i else 1 for j in range(len(flat)))), shape)
+             for i, t in enumerate(flat)]
+    if swap:                                 # 'xy': the grid of (b, a, ...), outputs back in the inputs' order
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
