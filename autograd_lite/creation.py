@@ -3,7 +3,7 @@ import numbers
 
 import numpy as np
 
-from . import _dtype, random
+from . import _dtype, backend as _backend, random
 from .backend import device as _device, get_backend
 from .tensor import Tensor
 from .ops._util import shape_arg
@@ -68,6 +68,12 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
         return t
     if data is None:
         raise TypeError("tensor: Could not infer dtype of NoneType")
+    if _on_device(data):                     # a CuPy array: copied on its own device
+        t = Tensor._make(data.copy() if dtype is None else data.astype(_dtype.to_dtype(dtype).np))
+        t = t if device is None else t.to(device)
+        if requires_grad:
+            t.requires_grad = True
+        return t
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flatten_once(data)):
         data = _lists_of_tensors(data)
     np_dtype = _dtype.to_dtype(dtype).np if dtype is not None else _infer_dtype(data)
@@ -81,6 +87,11 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     if array.dtype not in _dtype._BY_NP:
         array = array.astype(np.float32 if array.dtype.kind == "f" else np.int64)
     return _finish(array, dtype, device, requires_grad)
+
+
+def _on_device(data):
+    """True for an array of a registered non-CPU backend (a CuPy array once the CUDA backend is up)."""
+    return type(data) is not np.ndarray and isinstance(data, _backend.array_types)
 
 
 def _flatten_once(data):
@@ -99,6 +110,9 @@ def as_tensor(data, dtype=None, device=None):
     """Like ``tensor`` but shares memory with a NumPy array or Tensor when it can."""
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
+    if _on_device(data) and dtype is None and device is None:     # a CuPy array: shared, as torch.as_tensor
+        _dtype.from_numpy_dtype(data.dtype)
+        return Tensor._make(data)
     if isinstance(data, np.ndarray) and (dtype is None or _dtype.to_dtype(dtype).np == data.dtype) \
             and (device is None or str(device) == "cpu"):
         return from_numpy(data)

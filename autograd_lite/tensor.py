@@ -9,6 +9,7 @@ from . import _dtype, _format
 from .autograd import function as _function
 from .autograd import engine as _engine
 from .autograd import grad_mode as _grad_mode
+from . import backend as _backend
 from .backend import backend_of
 
 _grad_state = _grad_mode.state
@@ -112,7 +113,12 @@ class Tensor:
 
     @data.setter
     def data(self, value):
-        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+        if isinstance(value, Tensor):
+            self._data = value._data
+        elif isinstance(value, _backend.array_types):     # an array of a device (CuPy's stays on its GPU)
+            self._data = value
+        else:
+            self._data = np.asarray(value)
 
     @property
     def shape(self):

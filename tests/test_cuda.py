@@ -509,3 +509,18 @@ def test_require_gpu_turns_skips_into_failures(require):
         assert out.returncode == 1 and "AUTOGRAD_LITE_REQUIRE_GPU=1 but CUDA is not available" in out.stdout
     else:
         assert out.returncode == 0 and "1 skipped" in out.stdout, out.stdout[-2000:]
+
+
+def test_device_arrays_become_tensors_on_their_device(gpu):
+    import autograd_lite.backend as backend
+    array = backend.get_backend("cuda").from_host(np.arange(6, dtype=np.float32).reshape(2, 3))
+    shared = al.as_tensor(array)
+    copied = al.tensor(array, requires_grad=True)
+    assert shared.is_cuda and copied.is_cuda and copied.requires_grad and copied.dtype is al.float32
+    shared.add_(1.0)                                     # as_tensor shares the array, tensor copies it
+    assert shared.cpu().tolist() == [[1, 2, 3], [4, 5, 6]] and copied.detach().cpu().tolist()[0] == [0, 1, 2]
+    assert al.tensor(array, dtype=al.float64).dtype is al.float64
+    assert al.tensor(array, device="cpu").device == al.device("cpu")
+    w = al.zeros(2, 3, device=gpu)
+    w.data = array                                       # .data = a device array keeps it on the device
+    assert w.is_cuda and w.cpu().tolist() == [[1, 2, 3], [4, 5, 6]]

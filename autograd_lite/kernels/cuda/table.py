@@ -10,8 +10,9 @@
   per row (sources.ROWS); nll_loss: one thread per row.
 - bias_grad and the loss totals: CuPy's reductions.
 
-float16 arrays run in float32 and are cast back, as on the CPU. Every kernel checks that its arrays are CuPy
-arrays of one float dtype and raises TypeError naming the kernel otherwise.
+The kernels take float32 and float64 (the ops run float16 tensors through float32, as on the CPU; the optimizer
+updates take float16 parameters themselves, through float32 copies written back). Every kernel checks that its
+arrays are CuPy arrays of one float dtype and raises TypeError naming the kernel otherwise.
 """
 import functools
 
