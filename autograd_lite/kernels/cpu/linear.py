@@ -8,6 +8,7 @@ from ._fastmath import exp, exp_nonpos
 from ._jit import PAR_MIN, check, jit, nd, prange, rows, same_shape, twins
 from .activations import sigmoid_into
 from .softmax import _rowmax
+from ..shapes import ACTIVATIONS, check_linear
 
 # Elements. Measured: NumPy's lower call overhead wins bias_add up to 4K elements, numba from 16K (1.3-2x);
 # NumPy wins bias_grad on a single row, numba from 8 rows (1K elements, 1.3-2x). Parallel from
@@ -15,7 +16,6 @@ from .softmax import _rowmax
 # activation from 16x32x32 up, a tie below: it always runs, and serially, as the matmul before it
 # leaves OpenBLAS's worker spinning on the other core.
 NUMBA_MIN = {"bias_add": 1 << 14, "bias_grad": 1 << 10}
-ACTIVATIONS = (None, "relu", "sigmoid", "tanh", "log_softmax")
 
 
 @twins(PAR_MIN)
@@ -159,12 +159,7 @@ def linear_forward(x, w, b=None, activation=None):
     x, w, b = check("linear_forward", x, w, w if no_bias else b)
     if no_bias:
         b = None
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"linear_forward: activation must be one of {ACTIVATIONS}, got {activation!r}")
-    ws = w.shape
-    if len(ws) != 2 or not x.ndim or x.shape[-1] != ws[1] or (b is not None and b.shape != ws[:1]):
-        got = f"x {x.shape}, w {ws}, b {None if b is None else b.shape}"
-        raise ValueError(f"linear_forward: expected x (..., in), w (out, in), b (out,) or None, got {got}")
+    check_linear(x, w, b, activation)
     return _linear_numba(x, w, b, activation)
 
 

@@ -24,6 +24,7 @@ import numpy as np
 from ._fastmath import exp, exp_nonpos, fence
 from ._jit import PAR_MIN, check, jit, prange, rows, twins
 from .softmax import BLOCK, _fused, _rowmax
+from ..shapes import check_rows
 
 SCALAR_EXP_MAX = 1 << 10  # elements; below, the one-pass kernel (measured with libm exp: wins at 64x10, not 256x10)
 _I64 = np.dtype(np.int64)
@@ -301,8 +302,7 @@ PATHS = {
 
 def _rows(op, x):
     (x,) = check(op, x)
-    if x.ndim != 2:
-        raise ValueError(f"{op}: expected a (rows, classes) array, got shape {x.shape}")
+    check_rows(op, x)
     return rows(x)
 
 

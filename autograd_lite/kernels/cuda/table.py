@@ -20,11 +20,11 @@ import cupy as cp
 import numpy as np
 
 from . import sources
+from ..shapes import check_linear, check_rows
 
 _F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
 _FLOATS = (_F32, _F64)
 _U16 = np.dtype(np.uint16)
-ACTIVATIONS = (None, "relu", "sigmoid", "tanh", "log_softmax")
 
 __all__ = list(sources.NAMES)
 
@@ -127,12 +127,8 @@ def linear_forward(x, w, b=None, activation=None):
     """act(x @ w.T + b) for x (..., in), w (out, in), b (out,) or None: one cuBLAS call, then the bias and
     activation in one in-place launch (log_softmax: the row kernel, in place)."""
     x, w = check("linear_forward", x, w) if b is None else check("linear_forward", x, w, b)[:2]
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"linear_forward: activation must be one of {ACTIVATIONS}, got {activation!r}")
+    check_linear(x, w, b, activation)
     ws = w.shape
-    if len(ws) != 2 or not x.ndim or x.shape[-1] != ws[1] or (b is not None and b.shape != ws[:1]):
-        got = f"x {x.shape}, w {ws}, b {None if b is None else b.shape}"
-        raise ValueError(f"linear_forward: expected x (..., in), w (out, in), b (out,) or None, got {got}")
     z = cp.matmul(x.reshape(-1, ws[1]), w.T)
     epilogue = None if activation == "log_softmax" else activation
     if b is not None:
@@ -290,8 +286,7 @@ def random_words(key, n):
 
 def _rows2(op, x):
     (x,) = check(op, x)
-    if x.ndim != 2:
-        raise ValueError(f"{op}: expected a (rows, classes) array, got shape {x.shape}")
+    check_rows(op, x)
     return _contiguous(x)
 
 
