@@ -126,11 +126,14 @@ class ElementwiseKernel:
         if sources.ELEMENTWISE.get(self.name) != (in_params, out_params, operation):
             raise ValueError(f"the emulator runs the kernels of sources.ELEMENTWISE only, not {name!r}")
         self.ins, self.outs = params(in_params), params(out_params)
+        for _, _, var in self.ins + self.outs:        # CuPy's rule: these names are its own
+            if var in ("i", "n") or var.startswith("_"):
+                raise ValueError(f"ElementwiseKernel {name!r}: the parameter name {var!r} is reserved by CuPy")
 
     def __call__(self, *args, size=None):
         specs = self.ins + self.outs
-        if not len(self.ins) <= len(args) <= len(specs):
-            raise TypeError(f"{self.name}: wrong number of arguments ({len(args)})")
+        if len(args) not in (len(self.ins), len(specs)):       # CuPy: the inputs, or the inputs and every output
+            raise TypeError(f"Wrong number of arguments for {self.name}")
         for a in args:
             if type(a) is np.ndarray:
                 raise TypeError(f"Unsupported type {type(a)}")

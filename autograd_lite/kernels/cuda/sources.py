@@ -2,7 +2,7 @@
 tests compile every one with `nvcc -ptx` where nvcc exists (no GPU and no CuPy needed to import this module).
 
 ELEMENTWISE: name -> (in_params, out_params, operation) of a `cupy.ElementwiseKernel` (T: the float type, `i`:
-the element index). ROWS: one source of row kernels (`cupy.RawModule`, built once per float type by prepending
+the element index; CuPy reserves the names `i`, `n` and those starting with `_`). ROWS: one source of row kernels (`cupy.RawModule`, built once per float type by prepending
 `typedef float T;` or `typedef double T;`): one block per row, warp shuffles and shared memory for the row's max and
 sums, sums accumulated in double as the CPU kernels do.
 """
@@ -95,14 +95,16 @@ ELEMENTWISE.update({
                        " T si = s + d * d; s = si;"
                        " p = x - clr * (d / (sqrt(si) + eps))"),
     # nll over rows: x (R, C) flat, one thread per row; bad counts targets outside [0, C) that are not ignored
-    "nll_loss_forward": ("raw T x, int64 t, raw T w, bool has_w, int64 ignore, int64 n", "T loss, T wrow, raw int32 bad",
+    "nll_loss_forward": ("raw T x, int64 t, raw T w, bool has_w, int64 ignore, int64 classes",
+                         "T loss, T wrow, raw int32 bad",
                          "if (t == ignore) { loss = 0; wrow = 0; }"
-                         " else if (t < 0 || t >= n) { loss = 0; wrow = 0; atomicAdd(&bad[0], 1); }"
-                         " else { T wt = has_w ? w[t] : (T)1; wrow = wt; loss = -wt * x[i * n + t]; }"),
+                         " else if (t < 0 || t >= classes) { loss = 0; wrow = 0; atomicAdd(&bad[0], 1); }"
+                         " else { T wt = has_w ? w[t] : (T)1; wrow = wt; loss = -wt * x[i * classes + t]; }"),
     # out: zeros (R, C) flat; g[i * gstep] the factor of row i
-    "nll_loss_backward": ("raw T g, int64 gstep, int64 t, raw T w, bool has_w, int64 ignore, int64 n", "raw T out",
-                          "if (t != ignore && t >= 0 && t < n)"
-                          " out[i * n + t] = -(has_w ? w[t] : (T)1) * g[i * gstep]"),
+    "nll_loss_backward": ("raw T g, int64 gstep, int64 t, raw T w, bool has_w, int64 ignore, int64 classes",
+                          "raw T out",
+                          "if (t != ignore && t >= 0 && t < classes)"
+                          " out[i * classes + t] = -(has_w ? w[t] : (T)1) * g[i * gstep]"),
 })
 
 ROWS = r"""
@@ -114,6 +116,10 @@ __device__ __forceinline__ double warp_sum(double v) {
 }
 
 __device__ __forceinline__ T max_nan(T a, T b) { return (a > b || a != a) ? a : b; }
+
+// exp in T's own precision, by name (no reliance on C++ overloads of exp)
+__device__ __forceinline__ float ex(float v) { return expf(v); }
+__device__ __forceinline__ double ex(double v) { return exp(v); }
 
 __device__ __forceinline__ T warp_max(T v) {
     for (int o = 16; o > 0; o >>= 1) v = max_nan(v, __shfl_xor_sync(FULL_MASK, v, o));
@@ -151,7 +157,7 @@ __device__ T row_max(const T* x, long long n) {
 
 __device__ double row_sum_exp(const T* x, T m, long long n) {
     double s = 0.0;
-    for (long long j = threadIdx.x; j < n; j += blockDim.x) s += (double)exp(x[j] - m);
+    for (long long j = threadIdx.x; j < n; j += blockDim.x) s += (double)ex(x[j] - m);
     return block_sum(s);
 }
 
@@ -160,7 +166,7 @@ extern "C" __global__ void softmax_forward(const T* x, T* y, long long n) {
     T* yr = y + (long long)blockIdx.x * n;
     T m = row_max(xr, n);
     T inv = (T)(1.0 / row_sum_exp(xr, m, n));
-    for (long long j = threadIdx.x; j < n; j += blockDim.x) yr[j] = exp(xr[j] - m) * inv;
+    for (long long j = threadIdx.x; j < n; j += blockDim.x) yr[j] = ex(xr[j] - m) * inv;
 }
 
 extern "C" __global__ void log_softmax_forward(const T* x, T* y, long long n) {
@@ -184,7 +190,7 @@ extern "C" __global__ void log_softmax_backward(const T* g, const T* y, T* dx, l
     double s = 0.0;
     for (long long j = threadIdx.x; j < n; j += blockDim.x) s += (double)g[o + j];
     T gs = (T)block_sum(s);
-    for (long long j = threadIdx.x; j < n; j += blockDim.x) dx[o + j] = g[o + j] - exp(y[o + j]) * gs;
+    for (long long j = threadIdx.x; j < n; j += blockDim.x) dx[o + j] = g[o + j] - ex(y[o + j]) * gs;
 }
 
 __device__ double weight_sum(const T* w, int has_w, long long n) {
@@ -204,7 +210,7 @@ extern "C" __global__ void cross_entropy_forward(const T* x, const long long* t,
     T m = row_max(xr, n);
     double s = row_sum_exp(xr, m, n);
     T inv = (T)(1.0 / s);
-    for (long long j = threadIdx.x; j < n; j += blockDim.x) probs[o + j] = exp(xr[j] - m) * inv;
+    for (long long j = threadIdx.x; j < n; j += blockDim.x) probs[o + j] = ex(xr[j] - m) * inv;
     double wsh = 0.0, wsum = 0.0;
     if (eps != 0.0) {
         for (long long j = threadIdx.x; j < n; j += blockDim.x)
@@ -243,7 +249,7 @@ extern "C" __global__ void cross_entropy_backward(const T* g, long long gstep, c
     T a = (T)(((1.0 - eps) * wt + eps * wsum / (double)n) * gr);
     T c = (T)(eps / (double)n * gr);
     for (long long j = threadIdx.x; j < n; j += blockDim.x) {
-        T pj = log_probs ? exp(p[o + j]) : p[o + j];
+        T pj = log_probs ? ex(p[o + j]) : p[o + j];
         T v = pj * a - c * (has_w ? w[j] : (T)1);
         if (j == tr) v -= (T)((1.0 - eps) * wt * gr);
         out[o + j] = v;
