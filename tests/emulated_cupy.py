@@ -216,7 +216,8 @@ def module():
     """The stand-in `cupy` module."""
     cp = fake_cuda._ArrayModule()
     cp.ElementwiseKernel, cp.RawModule = ElementwiseKernel, RawModule
-    cp.cuda = types.SimpleNamespace(Device=lambda index=None: types.SimpleNamespace(id=0))
+    cp.cuda = types.SimpleNamespace(Device=lambda index=None: types.SimpleNamespace(id=0),
+                                    runtime=types.SimpleNamespace(getDeviceCount=lambda: 1))
     return cp
 
 

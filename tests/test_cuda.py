@@ -524,3 +524,40 @@ def test_device_arrays_become_tensors_on_their_device(gpu):
     w = al.zeros(2, 3, device=gpu)
     w.data = array                                       # .data = a device array keeps it on the device
     assert w.is_cuda and w.cpu().tolist() == [[1, 2, 3], [4, 5, 6]]
+
+
+def test_cross_entropy_with_no_classes_names_the_target(table):
+    cp = table.cp
+    x = cp.zeros((2, 0), np.float32)
+    with pytest.raises(IndexError, match="Target 1 is out of bounds"):
+        table.cross_entropy_forward(x, cp.asarray(np.array([-100, 1])))
+    losses, probs, total = table.cross_entropy_forward(x, cp.asarray(np.array([-100, -100])))
+    assert cp.asnumpy(losses).tolist() == [0.0, 0.0] and float(total) == 0.0 and probs.shape == (2, 0)
+
+
+def test_kernels_run_on_the_device_of_their_arrays():
+    """With several GPUs, each table function makes its arrays' device current (checked with a stand-in)."""
+    import emulated_cupy
+    if emulated_cupy.available():
+        pytest.skip(emulated_cupy.available())
+    table = emulated_cupy.kernel_table()
+    seen = []
+
+    class Device:
+        def __init__(self, i):
+            self.id = i
+
+        def __enter__(self):
+            seen.append(self.id)
+
+        def __exit__(self, *exc):
+            return False
+    x = table.cp.asarray(np.ones(3, np.float32))
+    wrapped = table._on_the_arrays_device(lambda a, b=None: "ran")
+    saved = type(x).__dict__["device"]
+    type(x).device = property(lambda self: Device(7))
+    try:
+        assert wrapped(x) == "ran" and wrapped([x]) == "ran" and wrapped(3) == "ran"
+    finally:
+        type(x).device = saved
+    assert seen == [7, 7]

@@ -314,7 +314,8 @@ def test_regularization_is_added_to_the_loss():
 
 def test_optimizers_by_name_and_object():
     assert isinstance(optimizers.get("Adam"), optimizers.Adam)
-    assert optimizers.get("sgd").get_config() == {"learning_rate": 0.01, "momentum": 0.0, "nesterov": False}
+    assert optimizers.get("sgd").get_config() == {"learning_rate": 0.01, "momentum": 0.0, "nesterov": False,
+                                                  "decay": 0.0, "clipnorm": None, "clipvalue": None}
     assert optimizers.RMSprop(lr=0.01).learning_rate == 0.01
     sgd = optimizers.SGD(learning_rate=0.1, momentum=0.9, nesterov=True)
     built = sgd.build([al.zeros(2, requires_grad=True)])
@@ -399,3 +400,76 @@ def test_trainable_false_freezes_a_layer():
     lines = []
     model.summary(print_fn=lines.append)
     assert "Non-trainable params: 12" in lines and "Trainable params: 5" in lines
+
+
+def test_targets_must_fit_the_output_like_keras():
+    model = Sequential([Dense(3, input_dim=2, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    labels = np.array([[0], [2], [1], [1]])
+    with pytest.raises(ValueError, match=r"Shapes \(None, 1\) and \(None, 3\) are incompatible"):
+        model.fit(X_AND, labels, verbose=0)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(X_AND, labels, epochs=1, verbose=0)                         # (n, 1) class indices: fine
+    with pytest.raises(ValueError, match="expected class indices of shape"):
+        model.fit(X_AND, np.eye(3)[[0, 2, 1, 1]], verbose=0)              # one-hot with the sparse loss
+    one_input = Sequential([Dense(1, input_dim=1)])
+    one_input.compile(optimizer="sgd", loss="mse")
+    one_input.fit(np.arange(4.0), np.arange(4.0), epochs=1, verbose=0)   # (n,) x and y for one feature and unit
+    assert one_input.predict(np.arange(3.0)).shape == (3, 1)
+
+
+def test_callbacks_run_before_history_records_the_logs():
+    class AddLearningRate(callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            logs["lr"] = 0.5 / (epoch + 1)
+    model = Sequential([Dense(1, input_dim=2)])
+    model.compile(optimizer="sgd", loss="mse")
+    history = model.fit(X_AND, Y_AND, epochs=2, verbose=0, callbacks=[AddLearningRate()])
+    assert history.history["lr"] == [0.5, 0.25]
+
+
+def test_early_stopping_baseline_like_keras():
+    class Model:
+        stop_training = False
+        weights = None
+
+        def get_weights(self):
+            return [self.weights]
+
+        def set_weights(self, w):
+            self.restored = w[0]
+    stop = callbacks.EarlyStopping(monitor="loss", patience=2, baseline=0.5, restore_best_weights=True)
+    model = Model()
+    stop.set_model(model)
+    stop.on_train_begin()
+    for epoch, loss in enumerate([0.9, 0.7, 0.8, 0.95]):
+        model.weights = epoch
+        stop.on_epoch_end(epoch, {"loss": loss})
+        if model.stop_training:
+            break
+    # never below the baseline: stops after `patience` epochs, restoring the best epoch seen (1, loss 0.7)
+    assert model.stop_training and stop.stopped_epoch == 2 and model.restored == 1 and stop.best == 0.7
+
+
+def test_keras2_decay_and_gradient_clipping():
+    p = al.tensor([0.0, 0.0], requires_grad=True)
+    sgd = optimizers.SGD(learning_rate=1.0, clipnorm=1.0, decay=0.5)
+    torch_opt = sgd.build([p])
+    p.grad = al.tensor([3.0, 4.0])                                       # norm 5 -> scaled to norm 1
+    sgd.apply(torch_opt)
+    np.testing.assert_allclose(p.detach().numpy(), [-0.6, -0.8], rtol=1e-6)
+    p.grad = al.tensor([3.0, 4.0])
+    sgd.apply(torch_opt)                                                 # lr 1 / (1 + 0.5 * 1)
+    assert torch_opt.param_groups[0]["lr"] == pytest.approx(1 / 1.5)
+    np.testing.assert_allclose(p.detach().numpy(), [-0.6 - 0.4, -0.8 - 0.8 / 1.5], rtol=1e-6)
+    clip = optimizers.SGD(learning_rate=1.0, clipvalue=0.5)
+    q = al.tensor([0.0, 0.0], requires_grad=True)
+    q.grad = al.tensor([3.0, -0.25])
+    clip.apply(clip.build([q]))
+    np.testing.assert_allclose(q.detach().numpy(), [-0.5, 0.25])
+    with pytest.raises(ValueError, match="clipnorm must be > 0"):
+        optimizers.Adam(clipnorm=0)
+    model = Sequential([Dense(1, input_dim=2)])
+    model.compile(optimizer=optimizers.SGD(lr=0.01, decay=1e-6, momentum=0.9, nesterov=True), loss="mse")
+    model.fit(X_AND, Y_AND, epochs=3, batch_size=2, verbose=0)
+    assert model.optimizer.iterations == 6

@@ -65,7 +65,7 @@ def _better(mode, monitor):
 class EarlyStopping(Callback):
     """Stops training when `monitor` has not improved by more than `min_delta` for `patience` epochs (section 2.1:
     train until the validation error starts to increase); restore_best_weights puts back the weights of the best
-    epoch when it stops.
+    epoch when it stops; with a `baseline`, training also stops after `patience` epochs that do not beat it.
 
     Example: ``model.fit(x, y, validation_split=0.2, callbacks=[EarlyStopping(patience=5,
     restore_best_weights=True)])``
@@ -79,7 +79,7 @@ class EarlyStopping(Callback):
 
     def on_train_begin(self, logs=None):
         self.wait, self.stopped_epoch, self.best_epoch, self.best_weights = 0, 0, 0, None
-        self.best = self._start if self.baseline is None else self.baseline
+        self.best = self._start
 
     def on_epoch_end(self, epoch, logs=None):
         current = (logs or {}).get(self.monitor)
@@ -91,9 +91,11 @@ class EarlyStopping(Callback):
             self.best_weights = self.model.get_weights()
         self.wait += 1
         if self._improved(current, self.best, self.min_delta):
-            self.best, self.best_epoch, self.wait = current, epoch, 0
+            self.best, self.best_epoch = current, epoch
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
+            if self.baseline is None or self._improved(current, self.baseline, self.min_delta):
+                self.wait = 0                   # patience restarts only once the baseline is beaten too
             return
         if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch

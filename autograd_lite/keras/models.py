@@ -128,17 +128,30 @@ class Sequential:
         if x.dtype != np.float32:
             x = x.astype(np.float32)
         want = self.input_shape[1:]
+        if x.ndim == 1 and want == (1,):            # (n,) for one input feature, as Keras expands it
+            x = x.reshape(-1, 1)
         if x.shape[1:] != want:
             raise ValueError(f"{op}: expected input of shape (batch, {', '.join(map(str, want))}), got an array of "
                              f"shape {x.shape}")
         return x
 
-    def _targets(self, y, n_out, sparse):
+    def _targets(self, y, out_shape, sparse):
+        """y as the loss takes it: class indices (n,) for the sparse loss, else floats of the output's shape (a
+        1-D y for one output unit becomes (n, 1)); Keras' ValueError when the shapes are incompatible."""
         y = np.asarray(y)
         if sparse:
-            return y.astype(np.int64).reshape(len(y), -1)[:, :1].reshape(-1)
+            if y.ndim > 2 or y.ndim == 2 and y.shape[1] != 1:
+                raise ValueError(f"sparse_categorical_crossentropy: expected class indices of shape (n,) or (n, 1), "
+                                 f"got y of shape {y.shape} (one-hot targets go with categorical_crossentropy)")
+            return y.astype(np.int64).reshape(-1)
         y = y.astype(np.float32)
-        return y.reshape(-1, 1) if y.ndim == 1 and n_out == 1 else y
+        if y.ndim == 1 and out_shape[1:] == (1,):
+            y = y.reshape(-1, 1)
+        if y.shape[1:] != tuple(out_shape[1:]):
+            shape = "(None, " + ", ".join(map(str, y.shape[1:])) + ")"
+            raise ValueError(f"Shapes {shape} and {_shape_str(out_shape)} are incompatible: y does not match the "
+                             "model's output (class indices go with loss='sparse_categorical_crossentropy')")
+        return y
 
     def _data(self, x, y, op):
         compiled = self._require_compiled("training/testing" if op != "predict" else op)
@@ -149,7 +162,7 @@ class Sequential:
         if len(x) != n_y:
             raise ValueError(f"Data cardinality is ambiguous:\n  x sizes: {len(x)}\n  y sizes: {n_y}\n"
                              "Make sure all arrays contain the same number of samples.")
-        return x, self._targets(y, self._layers[-1].output_shape[-1], compiled["sparse"])
+        return x, self._targets(y, self._layers[-1].output_shape, compiled["sparse"])
 
     def _regularization(self):
         terms = [t for t in (layer.regularization_loss() for layer in self._layers) if t is not None]
@@ -166,7 +179,7 @@ class Sequential:
         if train:
             self._torch_opt.zero_grad()
             loss.backward()
-            self._torch_opt.step()
+            self.optimizer.apply(self._torch_opt)
         pred = out.detach().cpu().numpy()
         return loss.item(), [float(np.sum(fn(yb, pred))) for _, fn in compiled["metrics"]]
 
@@ -210,7 +223,8 @@ class Sequential:
         if len(x) == 0:
             raise ValueError("fit: no training samples (after validation_split)")
         self.history = history = _callbacks.History()
-        cbs = [history] + list(callbacks or []) + ([_callbacks.ProgbarLogger(verbose)] if verbose else [])
+        # as Keras orders them: the progress display, the user's callbacks, then History (it logs what they add)
+        cbs = ([_callbacks.ProgbarLogger(verbose)] if verbose else []) + list(callbacks or []) + [history]
         steps = -(-len(x) // batch_size)
         for cb in cbs:
             cb.set_model(self)
@@ -298,9 +312,8 @@ class Sequential:
         print_fn(row(["Layer (type)", "Output Shape", "Param #"]))
         print_fn("=" * line_length)
         for i, layer in enumerate(self._layers):
-            shape = "(" + ", ".join(str(s) for s in layer.output_shape) + \
-                ("," if len(layer.output_shape) == 1 else "") + ")"
-            print_fn(row([f"{layer.name} ({type(layer).__name__})", shape, layer.count_params()]))
+            print_fn(row([f"{layer.name} ({type(layer).__name__})", _shape_str(layer.output_shape),
+                          layer.count_params()]))
             print_fn(("=" if i == len(self._layers) - 1 else "_") * line_length)
         total = self.count_params()
         trainable = sum(layer.count_params() for layer in self._layers if layer.trainable)
@@ -330,6 +343,11 @@ class Sequential:
 
     def __repr__(self):
         return f"<Sequential name={self.name!r} layers={[layer.name for layer in self._layers]}>"
+
+
+def _shape_str(shape):
+    """(None, 32) as Keras prints shapes."""
+    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def load_model(filepath, compile=True):

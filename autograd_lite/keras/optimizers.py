@@ -4,26 +4,59 @@ the same name. ``lr=`` is accepted for learning_rate, as in Keras 2.
 
 Section 3.1 of the notes: SGD (learning rate, momentum, Nesterov), Adam (first and second moments), RMSprop
 (learning rate divided by a decaying average of squared gradients).
+
+Keras 2's common arguments work on every optimizer: ``decay`` (learning rate / (1 + decay * iterations)),
+``clipnorm`` (each gradient scaled down to that L2 norm at most) and ``clipvalue`` (each element clipped to
+[-clipvalue, clipvalue]).
 """
 from .. import optim
+from ..autograd import no_grad
 
 __all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "Adagrad", "get"]
 
 
+_COMMON = {"decay": 0.0, "clipnorm": None, "clipvalue": None}
+
+
 class Optimizer:
-    """Keras-style optimizer settings; `build(params)` makes the autograd_lite optimizer a model trains with."""
+    """Keras-style optimizer settings; `build(params)` makes the autograd_lite optimizer a model trains with, and
+    `apply(optimizer)` takes one step with it (Keras 2's decay and gradient clipping first)."""
     defaults = {}
 
     def __init__(self, **kwargs):
         if "lr" in kwargs:
             kwargs["learning_rate"] = kwargs.pop("lr")
-        unknown = set(kwargs) - set(self.defaults)
+        known = {**self.defaults, **_COMMON}
+        unknown = set(kwargs) - set(known)
         if unknown:
             raise TypeError(f"{type(self).__name__}: unexpected argument(s) {sorted(unknown)}; "
-                            f"expected {sorted(self.defaults)}")
-        self.config = {**self.defaults, **kwargs}
+                            f"expected {sorted(known)}")
+        self.config = {**known, **kwargs}
+        self.iterations = 0
         if self.config["learning_rate"] < 0:
             raise ValueError(f"{type(self).__name__}: learning_rate must be >= 0, got {self.config['learning_rate']}")
+        for key in ("clipnorm", "clipvalue"):
+            if self.config[key] is not None and self.config[key] <= 0:
+                raise ValueError(f"{type(self).__name__}: {key} must be > 0, got {self.config[key]}")
+
+    def apply(self, optimizer):
+        """One step of `optimizer` (built by `build`): gradients clipped, the learning rate decayed, as Keras 2."""
+        c = self.config
+        params = [p for g in optimizer.param_groups for p in g["params"] if p.grad is not None]
+        with no_grad():
+            if c["clipnorm"] is not None:
+                for p in params:
+                    norm = float((p.grad * p.grad).sum().item()) ** 0.5
+                    if norm > c["clipnorm"]:
+                        p.grad.mul_(c["clipnorm"] / norm)
+            if c["clipvalue"] is not None:
+                for p in params:
+                    p.grad.clamp_(-c["clipvalue"], c["clipvalue"])
+        if c["decay"]:
+            for group in optimizer.param_groups:
+                group["lr"] = c["learning_rate"] / (1.0 + c["decay"] * self.iterations)
+        optimizer.step()
+        self.iterations += 1
 
     @property
     def learning_rate(self):

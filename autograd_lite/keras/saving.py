@@ -46,7 +46,7 @@ def _training_config(model):
                       RuntimeWarning, stacklevel=3)
         return None
     metrics = [m for m in c["metric_names"] if isinstance(m, str)]
-    return {"loss": c["loss"], "metrics": metrics,
+    return {"loss": c["loss"], "metrics": metrics, "optimizer_iterations": model.optimizer.iterations,
             "optimizer_config": {"class_name": type(model.optimizer).__name__, "config": model.optimizer.get_config()}}
 
 
@@ -142,6 +142,7 @@ def _compile(model, training, opt_state, compile):
         return model
     model.compile(optimizer=_optimizers.get(training["optimizer_config"]), loss=training["loss"],
                   metrics=training["metrics"])
+    model.optimizer.iterations = int(training.get("optimizer_iterations", 0))
     if opt_state is not None:
         _load_optimizer_state(model, opt_state)
     return model

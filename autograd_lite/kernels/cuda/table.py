@@ -97,6 +97,20 @@ def _contiguous(x):
     return x if x.flags.c_contiguous else cp.ascontiguousarray(x)
 
 
+def _on_the_arrays_device(fn):
+    """fn run with the device of its first CuPy array argument current (the first of a list, for the optimizers'
+    *_many), so that its launches and new arrays land there: only where there are several GPUs."""
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        for a in args:
+            a = a[0] if isinstance(a, (list, tuple)) and a else a
+            if type(a) is cp.ndarray:
+                with a.device:
+                    return fn(*args, **kwargs)
+        return fn(*args, **kwargs)
+    return run
+
+
 # ---- matmul and linear --------------------------------------------------------------------------
 
 def matmul(a, b):
@@ -328,6 +342,10 @@ def cross_entropy_forward(x, target, weight=None, ignore_index=-100, label_smoot
     t, w, has_w = _target_weight("cross_entropy_forward", target, weight, x.shape, x.dtype)
     losses, probs, wrow = cp.empty(r, x.dtype), cp.empty_like(x), cp.empty(r, x.dtype)
     bad = cp.zeros(1, np.int32)
+    if n == 0:                                   # no classes: every target not ignored is out of bounds
+        losses.fill(0)
+        wrow.fill(0)
+        bad[...] = (t != ignore_index).sum()
     _launch_rows("cross_entropy_forward", x.dtype, r, n,
                  (x, t, w, np.int32(has_w), np.int64(ignore_index), np.float64(label_smoothing), losses, probs, wrow,
                   bad, np.int64(n)))
@@ -475,3 +493,8 @@ def adagrad_update(param, grad, state_sum, clr, eps, weight_decay=0.0, maximize=
         t = p.dtype.type
         elementwise("adagrad_update")(g, t(clr), t(eps), t(weight_decay), bool(maximize), p, bufs[0])
     return _update("adagrad_update", param, grad, [state_sum], launch)
+
+
+if cp.cuda.runtime.getDeviceCount() > 1:
+    for _name in __all__:
+        globals()[_name] = _on_the_arrays_device(globals()[_name])
