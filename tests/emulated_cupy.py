@@ -49,11 +49,12 @@ def params(spec):
 def _elementwise_cpp(name):
     in_params, out_params, operation = sources.ELEMENTWISE[name]
     decls, binds = [], []
-    for raw, ty, var in params(in_params) + params(out_params):
-        c = _C_TYPES[ty]
-        decls.append(f"{c}* {var}" if raw else f"{c}* {var}_p")
-        if not raw:
-            binds.append(f"{c}& {var} = {var}_p[i];")
+    for const, plist in (("const ", in_params), ("", out_params)):     # inputs read-only, as CuPy declares them
+        for raw, ty, var in params(plist):
+            c = const + _C_TYPES[ty]
+            decls.append(f"{c}* {var}" if raw else f"{c}* {var}_p")
+            if not raw:
+                binds.append(f"{c}& {var} = {var}_p[i];")
     return (f'extern "C" void ew_{name}(long long size, {", ".join(decls)}) {{\n'
             f'  for (long long i = 0; i < size; ++i) {{ {" ".join(binds)} {operation}; }}\n}}\n')
 
@@ -61,10 +62,10 @@ def _elementwise_cpp(name):
 _SIGNATURE = re.compile(r'extern "C" __global__ void (\w+)\(([^)]*)\)')
 
 
-def row_signatures():
-    """{kernel: [(C type, is pointer), ...]} of the row kernels in sources.ROWS."""
+def row_signatures(rows=sources.ROWS):
+    """{kernel: [(C type, is pointer), ...]} of the row kernels in `rows` (sources.ROWS)."""
     out = {}
-    for name, plist in _SIGNATURE.findall(sources.ROWS):
+    for name, plist in _SIGNATURE.findall(rows):
         sig = []
         for p in plist.split(","):
             words = p.replace("*", " * ").split()
@@ -75,21 +76,22 @@ def row_signatures():
     return out
 
 
-def _rows_cpp():
+def _rows_cpp(rows):
     wrappers = []
-    for name, sig in row_signatures().items():
+    for name, sig in row_signatures(rows).items():
         decls = [f"{c}{'*' if ptr else ''} a{i}" for i, (c, ptr) in enumerate(sig)]
         call = ", ".join(f"a{i}" for i in range(len(sig)))
         wrappers.append(f'extern "C" void run_{name}(unsigned grid, unsigned block, {", ".join(decls)}) {{\n'
                         f'  simt_launch(grid, block, [&] {{ {name}({call}); }});\n}}\n')
-    return sources.ROWS + "\n" + "".join(wrappers)
+    return rows + "\n" + "".join(wrappers)
 
 
 @functools.lru_cache(maxsize=None)
-def library(ctype):
-    """The shared library of every kernel for float type `ctype` ('float' or 'double'), compiled once."""
+def library(ctype, rows=sources.ROWS):
+    """The shared library of every kernel for float type `ctype` ('float' or 'double'), compiled once; `rows`: the
+    row kernels' source (a test may pass a variant)."""
     code = f'#include "simt.h"\ntypedef {ctype} T;\n' + "".join(map(_elementwise_cpp, sources.ELEMENTWISE)) + \
-        _rows_cpp()
+        _rows_cpp(rows)
     digest = hashlib.sha256((code + HEADER.read_text()).encode()).hexdigest()[:16]
     folder = pathlib.Path(tempfile.gettempdir()) / "autograd_lite_simt"
     folder.mkdir(exist_ok=True)

@@ -561,3 +561,27 @@ def test_kernels_run_on_the_device_of_their_arrays():
     finally:
         type(x).device = saved
     assert seen == [7, 7]
+
+
+def test_the_emulator_catches_a_missing_barrier():
+    """tests/simt.h runs warps apart between barriers, as a GPU may: without the __syncthreads between writing and
+    reading the block's partial sums, the emulated row kernel computes a wrong result (so the emulated tests would
+    catch such a race), and with it, the right one."""
+    import ctypes
+    import emulated_cupy
+    if emulated_cupy.available():
+        pytest.skip(emulated_cupy.available())
+    barrier = "    if (lane == 0) part[warp] = v;\n    __syncthreads();\n    v = lane < warps ? part[lane] : 0.0;"
+    assert sources.ROWS.count(barrier) == 1
+    broken = sources.ROWS.replace(barrier, barrier.replace("    __syncthreads();\n", ""))
+    x = np.random.default_rng(0).standard_normal((3, 300)).astype(np.float32)
+    want = x - x.max(1, keepdims=True)
+    want = want - np.log(np.exp(want).sum(1, keepdims=True))
+    results = {}
+    for name, rows in (("intact", sources.ROWS), ("broken", broken)):
+        y = np.zeros_like(x)
+        run = emulated_cupy.library("float", rows).run_log_softmax_forward
+        run(ctypes.c_uint(3), ctypes.c_uint(128), ctypes.c_void_p(x.ctypes.data), ctypes.c_void_p(y.ctypes.data),
+            ctypes.c_longlong(300))
+        results[name] = np.abs(y - want).max()
+    assert results["intact"] < 1e-5 and results["broken"] > 1e-3, results
