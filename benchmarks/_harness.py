@@ -85,3 +85,13 @@ def fmt(value, unit):
     if unit == "us":
         return f"{value:.1f}"
     return f"{value:,.0f}" if value >= 100 else f"{value:.2f}" if value < 10 else f"{value:.1f}"
+
+
+def torch_cross_entropy(T, x, t):
+    """PyTorch's cross-entropy forward and backward as its eager step runs them (aten log_softmax + nll_loss and
+    their backwards), without autograd's bookkeeping: the reference of the fused cross-entropy kernels."""
+    a = T.ops.aten
+    lp = a._log_softmax(x, 1, False)
+    loss, total = a.nll_loss_forward(lp, t, None, 1, -100)
+    glp = a.nll_loss_backward(T.ones_like(loss), lp, t, None, 1, -100, total)
+    return loss, a._log_softmax_backward_data(glp, lp, 1, T.float32)

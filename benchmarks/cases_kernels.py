@@ -25,7 +25,7 @@ from numba.extending import intrinsic
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import autograd_lite as al  # noqa: E402
 from autograd_lite.kernels import cpu  # noqa: E402
-from _harness import OURS, Case, fmt, measure  # noqa: E402
+from _harness import OURS, Case, fmt, measure, torch_cross_entropy  # noqa: E402
 
 SIZES = {"64K": 1 << 16, "1M": 1 << 20, "16M": 1 << 24}
 COLS = 1024                       # row length of every 2-D input (log_softmax, cross-entropy: the softmax dim)
@@ -90,14 +90,6 @@ def _ce_numpy(x, t):
     return losses.sum() / total, NP["cross_entropy_backward"](1 / total, p, t, W0, -100, 0.0)
 
 
-def _ce_torch(T, x, t):
-    a = T.ops.aten
-    lp = a._log_softmax(x, 1, False)
-    loss, total = a.nll_loss_forward(lp, t, None, 1, -100)
-    glp = a.nll_loss_backward(T.ones_like(loss), lp, t, None, 1, -100, total)
-    return loss, a._log_softmax_backward_data(glp, lp, 1, T.float32)
-
-
 class _Setup:
     """A torch entry that builds its step once: fn(torch, *tensors) -> step."""
     def __init__(self, fn):
@@ -136,7 +128,7 @@ BYTES = {
     "log_softmax backward": (12, _gy(_kernel("log_softmax_forward", -1)[0]), *_kernel("log_softmax_backward", -1),
                              lambda T, g, y: T.ops.aten._log_softmax_backward_data(g, y, -1, T.float32), ""),
     # the forward reads x; the backward reads x (or what the forward kept) and writes dx
-    "cross_entropy fwd+bwd": (12, _ce_in, _ce_ours, _ce_numpy, _ce_torch,
+    "cross_entropy fwd+bwd": (12, _ce_in, _ce_ours, _ce_numpy, torch_cross_entropy,
                               "mean over rows; torch: aten _log_softmax, nll_loss_forward, nll_loss_backward, "
                               "_log_softmax_backward_data (what autograd runs for F.cross_entropy, no graph)"),
     # read x; write y and a bool mask (uniforms need not reach memory)

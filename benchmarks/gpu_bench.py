@@ -38,7 +38,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(1, str(HERE.parent))            # this checkout's autograd_lite, installed or not
 import cases_training  # noqa: E402
-from _harness import fmt  # noqa: E402
+from _harness import fmt, torch_cross_entropy  # noqa: E402
 
 OURS, COPY, CUPY, TORCH = "autograd_lite", "copy", "cupy.matmul", "torch"
 SECTIONS = ("elementwise", "rows", "matmul", "training")
@@ -415,14 +415,6 @@ def elementwise_cases(cp, table):
     }
 
 
-def _ce_torch(T, x, t):
-    a = T.ops.aten
-    lp = a._log_softmax(x, 1, False)
-    loss, total = a.nll_loss_forward(lp, t, None, 1, -100)
-    glp = a.nll_loss_backward(T.ones_like(loss), lp, t, None, 1, -100, total)
-    return loss, a._log_softmax_backward_data(glp, lp, 1, T.float32)
-
-
 def row_cases(cp, table):
     """name -> (make(shape) -> CuPy inputs, {implementation: function}), dim=1."""
     def x(shape):
@@ -447,7 +439,7 @@ def row_cases(cp, table):
         "log_softmax backward": (gy(lsm), {
             OURS: lambda g, y: table.log_softmax_backward(g, y, 1),
             TORCH: lambda T, g, y: T.ops.aten._log_softmax_backward_data(g, y, 1, T.float32)}),
-        "cross_entropy fwd+bwd": (xt, {OURS: ce, TORCH: _ce_torch}),
+        "cross_entropy fwd+bwd": (xt, {OURS: ce, TORCH: torch_cross_entropy}),
     }
 
 
