@@ -311,7 +311,8 @@ def test_module_to_moves_parameters_and_optimizer_state(gpu, make_opt):
                 assert value.device == (al.device("cpu") if key == "step" else al.device("cuda:0")), key
     for p, q in zip(ref.parameters(), moved.parameters()):
         assert q.is_cuda
-        np.testing.assert_allclose(q.detach().cpu().numpy(), p.detach().numpy(), rtol=1e-5, atol=1e-6)
+        # (on a GPU, sums round differently; Adam's normalised steps can turn that into ~1e-5 here)
+        np.testing.assert_allclose(q.detach().cpu().numpy(), p.detach().numpy(), rtol=1e-4, atol=1e-4)
     moved.to("cpu")
     assert all(v.device == al.device("cpu") for s in opt.state.values() for v in s.values())
 
@@ -457,7 +458,9 @@ def _kernel_cases(rng, dt):
     return cases
 
 
-_TOL = {np.float32: dict(rtol=2e-5, atol=2e-6), np.float64: dict(rtol=1e-12, atol=1e-13)}
+# float32: sums of ~30 products of N(0, 1) values summed in another order (cuBLAS, the row kernels) differ by a
+# few 1e-6 near zero
+_TOL = {np.float32: dict(rtol=2e-5, atol=1e-5), np.float64: dict(rtol=1e-12, atol=1e-12)}
 
 
 @pytest.mark.parametrize("dt", [np.float32, np.float64], ids=["float32", "float64"])
