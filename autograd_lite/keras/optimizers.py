@@ -9,6 +9,8 @@ Keras 2's common arguments work on every optimizer: ``decay`` (learning rate / (
 ``clipnorm`` (each gradient scaled down to that L2 norm at most) and ``clipvalue`` (each element clipped to
 [-clipvalue, clipvalue]).
 """
+import abc
+
 from .. import optim
 from ..autograd import no_grad
 
@@ -18,7 +20,7 @@ __all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "Adagrad", "get"]
 _COMMON = {"decay": 0.0, "clipnorm": None, "clipvalue": None}
 
 
-class Optimizer:
+class Optimizer(abc.ABC):
     """Keras-style optimizer settings; `build(params)` makes the autograd_lite optimizer a model trains with, and
     `apply(optimizer)` takes one step with it (Keras 2's decay and gradient clipping first)."""
     defaults = {}
@@ -65,8 +67,9 @@ class Optimizer:
     def get_config(self):
         return dict(self.config)
 
+    @abc.abstractmethod
     def build(self, params):
-        raise NotImplementedError
+        """The autograd_lite.optim optimizer of these settings over `params`."""
 
     def __repr__(self):
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.config.items())})"

@@ -1,14 +1,17 @@
 """Weight penalties added to a model's loss: ``Dense(32, kernel_regularizer=regularizers.l2(0.01))`` adds
 0.01 * sum(kernel ** 2) (section 2.1 of the notes: L1 sends small weights to 0, L2 keeps all weights small)."""
 
+import abc
+
 __all__ = ["Regularizer", "L1L2", "l1", "l2", "l1_l2", "get"]
 
 
-class Regularizer:
+class Regularizer(abc.ABC):
     """A callable: weights tensor -> scalar penalty tensor."""
 
+    @abc.abstractmethod
     def __call__(self, weights):
-        raise NotImplementedError
+        """The penalty this regularizer adds to the loss for `weights`."""
 
     def get_config(self):
         return {}
