@@ -85,6 +85,12 @@ def register(backend, array_type):
     array_types = tuple(_BY_ARRAY_TYPE)
 
 
+def is_device_array(obj):
+    """True for an array of a registered non-CPU backend (a CuPy array once the CUDA backend is up)."""
+    be = _BY_ARRAY_TYPE.get(type(obj))
+    return be is not None and be is not cpu
+
+
 def backend_of(array):
     be = _BY_ARRAY_TYPE.get(type(array))
     return cpu if be is None else be

@@ -68,7 +68,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
         return t
     if data is None:
         raise TypeError("tensor: Could not infer dtype of NoneType")
-    if _on_device(data):                     # a CuPy array: copied on its own device
+    if _backend.is_device_array(data):       # a CuPy array: copied on its own device
         t = Tensor._make(data.copy() if dtype is None else data.astype(_dtype.to_dtype(dtype).np))
         t = t if device is None else t.to(device)
         if requires_grad:
@@ -89,11 +89,6 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     return _finish(array, dtype, device, requires_grad)
 
 
-def _on_device(data):
-    """True for an array of a registered non-CPU backend (a CuPy array once the CUDA backend is up)."""
-    return type(data) is not np.ndarray and isinstance(data, _backend.array_types)
-
-
 def _flatten_once(data):
     return data if isinstance(data, (list, tuple)) else ()
 
@@ -110,7 +105,7 @@ def as_tensor(data, dtype=None, device=None):
     """Like ``tensor`` but shares memory with a NumPy array or Tensor when it can."""
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
-    if _on_device(data) and dtype is None and device is None:     # a CuPy array: shared, as torch.as_tensor
+    if _backend.is_device_array(data) and dtype is None and device is None:   # a CuPy array: shared
         _dtype.from_numpy_dtype(data.dtype)
         return Tensor._make(data)
     if isinstance(data, np.ndarray) and (dtype is None or _dtype.to_dtype(dtype).np == data.dtype) \

@@ -115,7 +115,7 @@ class Tensor:
     def data(self, value):
         if isinstance(value, Tensor):
             self._data = value._data
-        elif isinstance(value, _backend.array_types):     # an array of a device (CuPy's stays on its GPU)
+        elif _backend.is_device_array(value):             # a CuPy array stays on its GPU
             self._data = value
         else:
             self._data = np.asarray(value)

@@ -904,3 +904,14 @@ def test_repeat_outer_meshgrid_errors_like_torch():
     with pytest.raises(RuntimeError, match="Expected 0D or 1D tensor"):
         al.meshgrid(x)
     assert al.equal(x, al.ones(2, 3)) and not al.equal(x, al.ones(3, 2)) and not al.equal(x, al.zeros(2, 3))
+
+
+def test_tensor_of_an_ndarray_subclass_is_a_plain_copy(tmp_path):
+    import autograd_lite as al
+    mm = np.lib.format.open_memmap(tmp_path / "a.npy", mode="w+", dtype=np.float32, shape=(3,))
+    mm[:] = [1, 2, 3]
+    t = al.tensor(mm)
+    assert type(t._data) is np.ndarray and t.tolist() == [1, 2, 3]
+    w = al.zeros(3)
+    w.data = mm
+    assert type(w._data) is np.ndarray and w.tolist() == [1, 2, 3]
