@@ -1,19 +1,16 @@
 """benchmarks/run.py's report logic on synthetic measurements: speed-ups, the goals of issue 5, and the
 summary block it rewrites in RESULTS.md (nothing is timed here)."""
-import importlib.util
 import pathlib
 
 import pytest
+from script_loader import load_script
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def run():
-    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "benchmarks" / "run.py", "bench_run")
 
 
 def _row(section, name, size, unit, **rates):
@@ -69,9 +66,7 @@ def test_markdown_block_is_replaced_not_appended(run, tmp_path, monkeypatch):
 
 def test_bytecodes_counts_each_phase(capsys):
     """benchmarks/bytecodes.py: a table with every phase of the step, and counts that add up."""
-    spec = importlib.util.spec_from_file_location("bench_bytecodes", ROOT / "benchmarks" / "bytecodes.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script(ROOT / "benchmarks" / "bytecodes.py", "bench_bytecodes")
     _, counts = module.count(lambda: sum(i for i in range(10)))
     assert sum(counts.values()) > 10
     module.main([])

@@ -2,7 +2,6 @@
 goals, the timing loop on stand-in steps, every section run end to end on a NumPy stand-in for CuPy (the CPU kernel
 table has the CUDA table's names and signatures; torch on the CPU), the needs-a-GPU exits, and the shell script's
 syntax and time budget."""
-import importlib.util
 import pathlib
 import re
 import shutil
@@ -12,6 +11,7 @@ import types
 
 import numpy as np
 import pytest
+from script_loader import load_script
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks" / "gpu_bench.py"
@@ -20,10 +20,7 @@ CHECK = ROOT / "benchmarks" / "gpu_check.sh"
 
 @pytest.fixture(scope="module")
 def gb():
-    spec = importlib.util.spec_from_file_location("gpu_bench", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(BENCH, "gpu_bench")
 
 
 # ---- arithmetic ---------------------------------------------------------------------------------------------

@@ -1,18 +1,15 @@
 """examples/keras_and.py (the notes' Keras script) and examples/overfitting.py (section 2.1), run in-process."""
-import importlib.util
 import pathlib
 
 import numpy as np
 import pytest
+from script_loader import load_script
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
 
 
 def load(name):
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(EXAMPLES / f"{name}.py")
 
 
 def test_keras_and_runs_the_notes_script(tmp_path, capsys):

@@ -2,7 +2,6 @@
 
 The example runs once as a subprocess on a 2,000-image subset of the real MNIST (skipped when
 ../shared/data is absent), with --save and --plot; the other cases call its main() in-process."""
-import importlib.util
 import io
 import pathlib
 import re
@@ -15,6 +14,7 @@ import pytest
 
 import autograd_lite as al
 from autograd_lite.vision import datasets
+from script_loader import load_script
 
 EXAMPLE = pathlib.Path(__file__).resolve().parents[1] / "examples" / "mnist.py"
 EPOCH_LINE = re.compile(r"^epoch (\d+)/(\d+)  train loss \d+\.\d{3}  test loss \d+\.\d{3}  "
@@ -23,10 +23,7 @@ EPOCH_LINE = re.compile(r"^epoch (\d+)/(\d+)  train loss \d+\.\d{3}  test loss \
 
 @pytest.fixture(scope="module")
 def example():
-    spec = importlib.util.spec_from_file_location("mnist_example", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(EXAMPLE, "mnist_example")
 
 
 def closed_port_url():

@@ -1,7 +1,6 @@
 """examples/perceptron.py, gradient_descent.py and backprop.py: the seed's sections 1.3-1.8
 (shared/seed/deep-learning-notes.md) as runnable examples. Each main() runs in-process with small,
 seeded settings; the perceptron trick's update is also checked on hand-made points."""
-import importlib.util
 import pathlib
 import re
 import sys
@@ -10,15 +9,13 @@ import numpy as np
 import pytest
 
 import autograd_lite as al
+from script_loader import load_script
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
 
 
 def load(name):
-    spec = importlib.util.spec_from_file_location(f"{name}_example", EXAMPLES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(EXAMPLES / f"{name}.py", f"{name}_example")
 
 
 @pytest.fixture(scope="module")
