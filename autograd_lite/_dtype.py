@@ -6,11 +6,12 @@ __all__ = ["dtype", "float16", "float32", "float64", "uint8", "int8", "int16", "
 
 
 class dtype:
-    """A tensor element type, e.g. ``autograd_lite.float32``; ``.np`` is the NumPy dtype."""
-    __slots__ = ("name", "np", "is_floating_point", "category", "itemsize")
+    """A tensor element type, e.g. ``autograd_lite.float32``; ``.np`` is the NumPy dtype, ``.scalar_type`` the name
+    PyTorch's error messages give it ('Float', 'Long', ...)."""
+    __slots__ = ("name", "np", "is_floating_point", "category", "itemsize", "scalar_type")
 
-    def __init__(self, name, np_dtype, category):
-        self.name, self.np = name, np.dtype(np_dtype)
+    def __init__(self, name, np_dtype, category, scalar_type):
+        self.name, self.np, self.scalar_type = name, np.dtype(np_dtype), scalar_type
         self.category = category               # 0 bool, 1 integer, 2 floating
         self.is_floating_point = category == 2
         self.itemsize = self.np.itemsize
@@ -22,15 +23,15 @@ class dtype:
         return (to_dtype, (self.name,))
 
 
-float16 = dtype("float16", np.float16, 2)
-float32 = dtype("float32", np.float32, 2)
-float64 = dtype("float64", np.float64, 2)
-uint8 = dtype("uint8", np.uint8, 1)
-int8 = dtype("int8", np.int8, 1)
-int16 = dtype("int16", np.int16, 1)
-int32 = dtype("int32", np.int32, 1)
-int64 = dtype("int64", np.int64, 1)
-bool_ = dtype("bool", np.bool_, 0)
+float16 = dtype("float16", np.float16, 2, "Half")
+float32 = dtype("float32", np.float32, 2, "Float")
+float64 = dtype("float64", np.float64, 2, "Double")
+uint8 = dtype("uint8", np.uint8, 1, "Byte")
+int8 = dtype("int8", np.int8, 1, "Char")
+int16 = dtype("int16", np.int16, 1, "Short")
+int32 = dtype("int32", np.int32, 1, "Int")
+int64 = dtype("int64", np.int64, 1, "Long")
+bool_ = dtype("bool", np.bool_, 0, "Bool")
 
 _ALL = (float16, float32, float64, uint8, int8, int16, int32, int64, bool_)
 _BY_NP = {d.np: d for d in _ALL}
@@ -49,6 +50,11 @@ def from_numpy_dtype(np_dtype):
         raise TypeError(f"can't convert NumPy array of dtype {np_dtype}: the supported dtypes are "
                         + ", ".join(x.name for x in _ALL))
     return d
+
+
+def is_dtype_name(spec):
+    """Whether a string names a dtype ('float32', 'autograd_lite.long', ...)."""
+    return spec.rsplit(".", 1)[-1] in _BY_NAME
 
 
 def to_dtype(spec):

@@ -9,6 +9,11 @@ import numpy as np
 __all__ = ["device", "Backend", "backend_of", "get_backend", "array_types"]
 
 
+# PyTorch's other device types: a script written for one of them is told that this library lacks it
+_TORCH_DEVICE_TYPES = ("ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "maia", "xla", "lazy",
+                       "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")
+
+
 class device:
     """A device, e.g. ``device('cpu')``; ``str(device)`` is ``'cpu'``."""
     __slots__ = ("type", "index")
@@ -17,10 +22,16 @@ class device:
         if isinstance(type, device):
             type, index = type.type, type.index
         if isinstance(type, str) and ":" in type:
-            type, idx = type.split(":", 1)
+            spec, (type, idx) = type, type.split(":", 1)
+            if not (idx.isascii() and idx.isdigit()):
+                raise RuntimeError(f"Invalid device string: '{spec}'")
             index = int(idx)
         if type not in ("cpu", "cuda"):
+            if type in _TORCH_DEVICE_TYPES:
+                raise RuntimeError(f"autograd_lite has no support for {type} devices: it runs on cpu and cuda")
             raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: {type}")
+        if index is not None and index < 0:
+            raise RuntimeError(f"Device index must not be negative, got {index}")
         self.type, self.index = type, index
 
     def __repr__(self):

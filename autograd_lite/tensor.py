@@ -898,8 +898,8 @@ def parse_to_args(args, device=None, dtype=None):
 
 
 def _is_device_spec(a):
-    if isinstance(a, str):
-        return a.split(":")[0] in ("cpu", "cuda")
+    if isinstance(a, str):                  # 'mps', 'cuda:x': a device, which then says what is wrong with it
+        return not _dtype.is_dtype_name(a)
     return type(a).__name__ == "device" or isinstance(a, numbers.Integral) and not isinstance(a, bool)
 
 

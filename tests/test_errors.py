@@ -445,3 +445,96 @@ def test_index_error_names_the_shape_once():
         al.ones(3)[al.tensor([5])]
     msg = str(info.value)
     assert msg.count("index:") == 1 and mentions_shape(msg, (3,)), msg
+
+
+# --------------------------------------------------------------------------------------------
+# inputs PyTorch refuses (issue 13, item 8): the same exception type as PyTorch, its wording, the
+# public op's name, never an internal function's
+# --------------------------------------------------------------------------------------------
+
+def _refused(lib):
+    import importlib
+    F = importlib.import_module(lib.__name__ + ".nn.functional")
+    lib.manual_seed(0)
+    layer = lib.nn.Linear(2, 3)
+    i64, b = lib.ones(2, 2, dtype=lib.int64), lib.ones(2, 2, dtype=lib.bool)
+    x, t = lib.randn(3, 5), lib.tensor([1, 2, 3])
+    return {
+        "Linear int64": (lambda: layer(lib.ones(4, 2, dtype=lib.int64)), "mat1 and mat2 must have the same dtype, "
+                                                                         "but got Long and Float"),
+        "Linear int32": (lambda: layer(lib.ones(4, 2, dtype=lib.int32)), "same dtype, but got Int and Float"),
+        "Linear float16": (lambda: layer(lib.ones(4, 2, dtype=lib.float16)), "same dtype, but got Half and Float"),
+        "Linear float64": (lambda: layer(lib.ones(4, 2, dtype=lib.float64)), "same dtype, but got Double and Float"),
+        "Linear float64 1-D": (lambda: layer(lib.ones(2, dtype=lib.float64)), "same dtype, but got Double and Float"),
+        "linear bias float64": (lambda: F.linear(lib.ones(4, 2), lib.ones(3, 2), lib.ones(3, dtype=lib.float64)),
+                                "must have the same dtype, but got Double and Float"),
+        "mm bool": (lambda: lib.mm(b, b), "not implemented for 'Bool'"),
+        "matmul bool": (lambda: b @ b, "not implemented for 'Bool'"),
+        "bmm bool": (lambda: lib.bmm(b[None], b[None]), "\"bmm\" not implemented for 'Bool'"),
+        "dot bool": (lambda: lib.dot(b[0], b[0]), "\"dot\" not implemented for 'Bool'"),
+        "mv bool": (lambda: lib.mv(b, b[0]), "not implemented for 'Bool'"),
+        "mm int64 float32": (lambda: lib.mm(i64, lib.ones(2, 2)), "expected m1 and m2 to have the same dtype"),
+        "matmul float64 float32": (lambda: lib.ones(2, 2, dtype=lib.float64) @ lib.ones(2, 2),
+                                   "expected m1 and m2 to have the same dtype"),
+        "log_softmax int64": (lambda: F.log_softmax(i64, 1), "not implemented for 'Long'"),
+        "softmax bool": (lambda: b.softmax(1), "not implemented for 'Bool'"),
+        "relu bool": (lambda: b.relu(), "Boolean inputs not supported for relu"),
+        "F.relu bool": (lambda: F.relu(b), "Boolean inputs not supported for relu"),
+        "elu int64": (lambda: F.elu(i64), "not implemented for 'Long'"),
+        "leaky_relu bool": (lambda: F.leaky_relu(b), "not implemented for 'Bool'"),
+        "mse_loss int64": (lambda: F.mse_loss(i64, i64), "not implemented for 'Long'"),
+        "dropout int64": (lambda: F.dropout(i64), "result type Float can't be cast to the desired output type Long"),
+        "neg bool": (lambda: -b, "Negation, the `-` operator, on a bool tensor is not supported"),
+        "abs bool": (lambda: b.abs(), "not implemented for 'Bool'"),
+        "var int64": (lambda: i64.var(), "std and var only support floating point and complex dtypes"),
+        "std int64": (lambda: i64.std(), "std and var only support floating point and complex dtypes"),
+        "cross_entropy float ignore_index": (lambda: F.cross_entropy(x, t, ignore_index=1.0),
+                                             "argument 'ignore_index' .*must be int, not float"),
+        "nll_loss float ignore_index": (lambda: F.nll_loss(x, t, ignore_index=1.5),
+                                        "argument 'ignore_index' .*must be int, not float"),
+        "CrossEntropyLoss float ignore_index": (lambda: lib.nn.CrossEntropyLoss(ignore_index=1.0)(x, t),
+                                                "argument 'ignore_index' .*must be int, not float"),
+        "cross_entropy float target (N,)": (lambda: F.cross_entropy(x, lib.rand(3)),
+                                            "expected target dtype to be Long.*but got Float"),
+        "to mps": (lambda: lib.ones(2).to("mps"), "support for mps devices"),
+        "to foo": (lambda: lib.ones(2).to("foo"), "Expected one of cpu, cuda.* device type at start of device "
+                                                   "string: foo"),
+        "to cuda:x": (lambda: lib.ones(2).to("cuda:x"), "Invalid device string: 'cuda:x'"),
+        "device foo": (lambda: lib.device("foo"), "at start of device string: foo"),
+        "nll_loss weight requires grad": (lambda: F.nll_loss(x, t, weight=lib.ones(5, requires_grad=True)),
+                                          "is not differentiable with respect to argument 'weight'"),
+    }
+
+
+REFUSED = list(_refused(al))
+INTERNAL = re.compile(r"_(forward|backward)\b|linear_|numpy|ufunc|numba", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_refused_as_pytorch_refuses(name):
+    torch = pytest.importorskip("torch")
+    call, message = _refused(al)[name]
+    with pytest.raises(Exception) as ours:
+        call()
+    with pytest.raises(Exception) as theirs:
+        _refused(torch)[name][0]()
+    assert type(ours.value) is type(theirs.value), (ours.value, theirs.value)
+    assert re.search(message, str(ours.value)), str(ours.value)
+    assert re.search(message, str(theirs.value)), f"the reference changed: {theirs.value}"
+    assert not INTERNAL.search(str(ours.value)), f"names an internal function: {ours.value}"
+
+
+def test_probability_target_of_another_shape_says_so():
+    x = al.randn(3, 5)
+    for target in (al.rand(3, 4), al.rand(2, 5)):
+        with pytest.raises(RuntimeError, match=r"cross_entropy: a target of class probabilities must have the "
+                                               r"input's shape \(3, 5\), got \((3, 4|2, 5)\)"):
+            al.nn.functional.cross_entropy(x, target)
+
+
+def test_integer_layers_multiply_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for lib in (al, torch):
+        out = lib.nn.functional.linear(lib.ones(4, 2, dtype=lib.int64), lib.full((3, 2), 2, dtype=lib.int64),
+                                       lib.ones(3, dtype=lib.int64))
+        assert out.dtype == lib.int64 and out.tolist() == [[5, 5, 5]] * 4

@@ -91,6 +91,8 @@ class Function:
                 d = a._data
                 raw.append(d)
                 counters[id(d)] = a._version
+                if d.base is not None:                  # forward may save another view of d's storage
+                    counters.setdefault(id(d.base), a._version)
                 if a._rg:
                     needs = True
                     inputs.append((a.grad_fn or a, d.shape, d.dtype))
@@ -99,6 +101,8 @@ class Function:
             else:
                 raw.append(a)
                 inputs.append(None)
+        record = needs and _state.enabled and cls.differentiable
+        ctx._inputs = tuple(inputs) if record else (None,) * len(inputs)    # forward saves what backward needs
         try:
             data = cls.forward(ctx, *raw, **kwargs)
         except Exception as e:
@@ -121,13 +125,14 @@ class Function:
         else:
             out._version = [0]
             out._base = None
-        if needs and _state.enabled and cls.differentiable:
-            ctx._inputs = tuple(inputs)
+        if record:
             ctx._seq = _next_seq()
             saved = ctx._saved
             if saved:
                 counters[id(data)] = out._version
-                ctx._versions = saved_versions(map(counters.get, map(id, saved)))
+                if data.base is not None:               # the output may be a view of the array forward saved
+                    counters.setdefault(id(data.base), out._version)
+                ctx._versions = saved_versions(_counter(counters, a) for a in saved)
             else:
                 ctx._versions = None
             out._rg = True
@@ -136,6 +141,15 @@ class Function:
 
 
 _first = operator.itemgetter(0)
+
+
+def _counter(counters, array):
+    """The version counter of the input or output whose storage a saved array is, or views (a reshaped target);
+    None for an array of the op's own (a mask, a copy) that no user code can change."""
+    counter = counters.get(id(array))
+    if counter is None and getattr(array, "base", None) is not None:
+        counter = counters.get(id(array.base))
+    return counter
 
 
 def saved_versions(counters):

@@ -141,6 +141,11 @@ def via_kernel_dtype(fn, x, *args):
     return cast(fn(cast(x, _dtype.float32), *args), x.dtype)
 
 
+def not_implemented(op, x):
+    """PyTorch's error for an op without a kernel for x's dtype (e.g. softmax of an int64 tensor)."""
+    return NotImplementedError(f'"{op}" not implemented for \'{x.dtype.scalar_type}\'')
+
+
 def to_float(x):
     """Int and bool tensors become float32 (PyTorch's rule for exp, log, sqrt, division, ...)."""
     return x if x._data.dtype.kind == "f" else cast(x, _dtype.float32)

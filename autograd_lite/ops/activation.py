@@ -5,7 +5,7 @@ import numpy as np
 from .. import random as _random
 from ..autograd.function import Function
 from ..backend import backend_of
-from ._util import kernels_of, via_kernel_dtype, xp_of
+from ._util import kernels_of, not_implemented, via_kernel_dtype, xp_of
 
 
 class LeakyRelu(Function):
@@ -62,7 +62,7 @@ class Dropout(Function):
 
 def _float_only(op, x):
     if not x.dtype.is_floating_point:
-        raise RuntimeError(f"{op}: not implemented for {x.dtype.name} input: pass a floating-point tensor")
+        raise not_implemented(op, x)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
@@ -92,7 +92,9 @@ def dropout(input, p=0.5, training=True, inplace=False):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return input
-    _float_only("dropout", input)
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"dropout: result type Float can't be cast to the desired output type "
+                           f"{input.dtype.scalar_type}")
     if inplace:
         return input._inplace(dropout, p, training)
     d = input._data

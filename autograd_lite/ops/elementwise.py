@@ -3,7 +3,7 @@ import math
 
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import (kernels_of, promote_pair, quiet, to_float, xp_of, as_tensor, wrap,
+from ._util import (kernels_of, not_implemented, promote_pair, quiet, to_float, xp_of, as_tensor, wrap,
                     via_kernel_dtype)
 
 
@@ -44,7 +44,8 @@ class RSub(Function):          # scalar - tensor
 class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx._inputs
+        ctx.save_for_backward(a if need_b is not None else None, b if need_a is not None else None)
         return a * b
 
     @staticmethod
@@ -58,7 +59,7 @@ class Mul(Function):
 class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx._inputs[1] is not None else None, b)
         return a / b
 
     @staticmethod
@@ -74,14 +75,15 @@ class RDiv(Function):          # scalar / tensor
 
     @staticmethod
     def forward(ctx, a, s):
-        out = s / a
-        ctx.save_for_backward(a, out)
-        return out
+        r = 1 / a                     # as PyTorch: reciprocal, then times s; r is ours, the output the user's
+        ctx.save_for_backward(r)
+        ctx.s = s
+        return r * s
 
     @staticmethod
     def backward(ctx, g):
-        a, out = ctx._saved
-        return -g * out / a, None
+        r, = ctx._saved
+        return -g * ctx.s * r * r, None
 
 
 class Pow(Function):
@@ -89,7 +91,7 @@ class Pow(Function):
     def forward(ctx, a, b):
         with quiet(xp_of(a)):
             out = a ** b
-        ctx.save_for_backward(a, b, out)
+        ctx.save_for_backward(a, b, out if ctx._inputs[1] is not None else None)
         return out
 
     @staticmethod
@@ -379,10 +381,15 @@ class Clamp(Function):
 
 
 def neg(x):
+    if x._data.dtype.kind == "b":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
     return Neg.apply(x)
 
 
 def abs(x):
+    if x._data.dtype.kind == "b":
+        raise not_implemented("abs", x)
     return Abs.apply(x)
 
 
@@ -415,7 +422,10 @@ def sigmoid(x):
 
 
 def relu(x):
-    return via_kernel_dtype(Relu.apply, x) if x._data.dtype.kind == "f" else Relu.apply(x)
+    kind = x._data.dtype.kind
+    if kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu")
+    return via_kernel_dtype(Relu.apply, x) if kind == "f" else Relu.apply(x)
 
 
 def clamp(x, min=None, max=None):

@@ -51,13 +51,24 @@ def scatter_add(xp, out, key, values):
         cupyx.scatter_add(out, key, values)
 
 
+def index_tensors(key):
+    """The Tensors in a PyTorch index: passed to an indexing node as inputs, so that an in-place change to one
+    before backward raises instead of scattering the gradient to other places."""
+    return [k for k in (key if isinstance(key, tuple) else (key,)) if isinstance(k, Tensor)]
+
+
+def _save_index_arrays(ctx, key):
+    ctx.save_for_backward(*(k for k in key if hasattr(k, "shape")))
+
+
 class Index(Function):
     """Basic indexing (ints, slices, None, Ellipsis): a view of the input."""
     is_view = True
 
     @staticmethod
-    def forward(ctx, x, key):
+    def forward(ctx, x, key, *index_arrays):
         ctx.shape, ctx.key = x.shape, key
+        _save_index_arrays(ctx, key)
         return x[key]
 
     @staticmethod
@@ -87,8 +98,10 @@ class IndexAdvanced(Index):
 
 
 def index(x, key):
-    key, advanced = normalize_key(key, x._data)
-    return (IndexAdvanced if advanced else Index).apply(x, key)
+    nkey, advanced = normalize_key(key, x._data)
+    if advanced:
+        return IndexAdvanced.apply(x, nkey, *index_tensors(key))
+    return Index.apply(x, nkey)
 
 
 def replay_view(array, steps):
@@ -139,8 +152,9 @@ def copy_into(dst, src):
 class IndexPut(Function):
     """out = x with out[key] = value; the gradient of value is g[key]."""
     @staticmethod
-    def forward(ctx, x, value, key):
+    def forward(ctx, x, value, key, *index_arrays):
         ctx.key = key
+        _save_index_arrays(ctx, key)
         out = x.copy()
         out[key] = value
         return out
@@ -153,12 +167,12 @@ class IndexPut(Function):
 
 
 def index_put(x, key, value):
-    key, _ = normalize_key(key, x._data)
+    nkey, _ = normalize_key(key, x._data)
     if not isinstance(value, Tensor):
         value = as_tensor(value, x)
     if value.dtype is not x.dtype:
         value = value.to(x.dtype)
-    return IndexPut.apply(x, value, key)
+    return IndexPut.apply(x, value, nkey, *index_tensors(key))
 
 
 class Gather(Function):
@@ -178,7 +192,8 @@ class Gather(Function):
                 raise RuntimeError(f"gather(): Size does not match at dimension {d} expected index "
                                    f"{tuple(index.shape)} to be smaller than self {tuple(x.shape)} "
                                    f"apart from dimension {dim}")
-        ctx.shape, ctx.dim, ctx.index = x.shape, dim, index
+        ctx.shape, ctx.dim = x.shape, dim
+        ctx.save_for_backward(index)
         sub = x[tuple(slice(None) if d == dim else slice(0, s) for d, s in enumerate(index.shape))]
         return xp_of(x).take_along_axis(sub, index, axis=dim) if x.ndim else x.copy()
 
@@ -188,8 +203,9 @@ class Gather(Function):
         gx = xp.zeros(ctx.shape, dtype=g.dtype)
         if not ctx.shape:
             return g, None, None
-        grid = list(xp.ix_(*[xp.arange(s) for s in ctx.index.shape]))
-        grid[ctx.dim] = ctx.index
+        index, = ctx._saved
+        grid = list(xp.ix_(*[xp.arange(s) for s in index.shape]))
+        grid[ctx.dim] = index
         scatter_add(xp, gx, tuple(grid), g)      # repeated indices accumulate
         return gx, None, None
 

@@ -2,7 +2,8 @@
 from ..autograd.function import Function
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor
-from ._util import kernels_of, promote_pair, xp_of
+from .. import _dtype
+from ._util import kernels_of, not_implemented, xp_of
 from .shape import squeeze, unsqueeze
 
 
@@ -12,6 +13,8 @@ def _mm2(a, b):
     dt = a.dtype
     if dt.kind == "f" and dt.itemsize >= 4:
         return kernels_of(a).matmul(a, b)
+    if dt.kind == "b":
+        raise NotImplementedError('"matmul" not implemented for \'Bool\'')
     return xp_of(a).matmul(a, b)
 
 
@@ -57,6 +60,16 @@ class Dot(Function):
         return g * b, g * a
 
 
+def _check_dtypes(op, a, b):
+    """PyTorch's errors: the operands of a product must share a dtype (no promotion), and bool has no product."""
+    da, db = a.dtype, b.dtype
+    if da is not db:
+        raise RuntimeError(f"{op}: expected m1 and m2 to have the same dtype, but got: {da.scalar_type} != "
+                           f"{db.scalar_type}")
+    if da is _dtype.bool_:
+        raise not_implemented(op, a)
+
+
 def _shape_error(op, a, b):
     return RuntimeError(f"{op}: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied "
                         f"({a.shape[-1]} != {b.shape[-2] if b.ndim > 1 else b.shape[0]})")
@@ -74,7 +87,7 @@ def matmul(a, b):
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got shapes "
                            f"{tuple(a.shape)} and {tuple(b.shape)}")
-    a, b = promote_pair(a, b)
+    _check_dtypes("matmul", a, b)
     if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
         raise _shape_error("matmul", a, b)
     if a.ndim == 1 and b.ndim == 1:
@@ -96,6 +109,7 @@ def matmul(a, b):
 def mm(a, b):
     if a.ndim != 2 or b.ndim != 2:
         raise RuntimeError(f"mm: expected 2-D tensors, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
+    _check_dtypes("mm", a, b)
     return matmul(a, b)
 
 
@@ -104,12 +118,14 @@ def bmm(a, b):
         raise RuntimeError(f"bmm: expected 3-D tensors, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
     if a.shape[0] != b.shape[0]:
         raise RuntimeError(f"bmm: batch sizes differ: shapes {tuple(a.shape)} and {tuple(b.shape)}")
+    _check_dtypes("bmm", a, b)
     return matmul(a, b)
 
 
 def dot(a, b):
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"dot: 1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    _check_dtypes("dot", a, b)
     return matmul(a, b)
 
 
@@ -124,4 +140,5 @@ def mv(a, v):
     """``torch.mv``: matrix (n, m) times vector (m,)."""
     if a.ndim != 2 or v.ndim != 1:
         raise RuntimeError(f"mv: expected a matrix and a vector, got {a.ndim}-D and {v.ndim}-D")
+    _check_dtypes("mv", a, v)
     return matmul(a, v)

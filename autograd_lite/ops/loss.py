@@ -2,12 +2,14 @@
 pair; class probabilities: log_softmax and products), nll_loss, mse_loss, l1_loss, binary_cross_entropy,
 binary_cross_entropy_with_logits; reduction 'mean' | 'sum' | 'none'."""
 import math
+import numbers
 import warnings
 
 import numpy as np
 
 from ..autograd.function import Function
-from ._util import kernels_of, promote_pair, quiet, via_kernel_dtype, xp_of
+from ..autograd.grad_mode import is_grad_enabled
+from ._util import kernels_of, not_implemented, promote_pair, quiet, via_kernel_dtype, xp_of
 from .elementwise import abs as _abs, add, mul, neg, sub
 from .nn import LogSoftmax as LogSoftmaxNode, log_softmax
 from .reduction import sum as _sum
@@ -53,8 +55,7 @@ def _unreduce(g, reduction, n):
 def _float_pair(op, input, target):
     input, target = promote_pair(input, target)
     if not input.dtype.is_floating_point:
-        raise RuntimeError(f"{op}: not implemented for {input.dtype.name} input and target: pass "
-                                  "floating-point tensors")
+        raise not_implemented(op, input)
     return input, target
 
 
@@ -73,8 +74,17 @@ def _weights_broadcast(op, input, **weights):
                                f"shape {shape}")
 
 
-def _raw(t, like):
-    return None if t is None else t._data.astype(like._data.dtype, copy=False)
+def _in_dtype_of(w, x):
+    """A weight array in the input's dtype (itself when it has it: saved as is, its version then checked)."""
+    return None if w is None else w.astype(x.dtype, copy=False)
+
+
+def _constant(op, name, t):
+    """PyTorch's error for a weight that requires grad: the losses are not differentiable with respect to it."""
+    if t is not None and t.requires_grad and is_grad_enabled():
+        raise RuntimeError(f"The function '{op}' is not differentiable with respect to argument '{name}'. This "
+                           "input cannot have requires_grad True.")
+    return t
 
 
 # ---- regression losses: mse_loss, l1_loss ------------------------------------------------------
@@ -162,7 +172,7 @@ class BinaryCrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, x, t, w, reduction):
-        xp = xp_of(x)
+        xp, w = xp_of(x), _in_dtype_of(w, x)
         for name, a in (("input", x), ("target", t)):
             if not ((a >= 0) & (a <= 1)).all():
                 raise RuntimeError(f"binary_cross_entropy: all elements of {name} should be between 0 and 1")
@@ -189,7 +199,7 @@ class BinaryCrossEntropyWithLogits(Function):
 
     @staticmethod
     def forward(ctx, x, t, w, pw, reduction):
-        xp = xp_of(x)
+        xp, w, pw = xp_of(x), _in_dtype_of(w, x), _in_dtype_of(pw, x)
         log_sig = xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
         loss = (1 - t) * x - (log_sig if pw is None else (1 + (pw - 1) * t) * log_sig)
         return _weighted(ctx, loss, w, reduction, x, t, w, pw, log_sig)
@@ -219,7 +229,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
     input, target = _float_pair(op, input, target)
     _weights_broadcast(op, input, weight=weight)
-    return BinaryCrossEntropy.apply(input, target, _raw(weight, input), reduction)
+    return BinaryCrossEntropy.apply(input, target, _constant(op, "weight", weight), reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
@@ -232,8 +242,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         raise ValueError(f"{op}: Target size ({target.shape}) must be the same as input size ({input.shape})")
     input, target = _float_pair(op, input, target)
     _weights_broadcast(op, input, weight=weight, pos_weight=pos_weight)
-    return BinaryCrossEntropyWithLogits.apply(input, target, _raw(weight, input), _raw(pos_weight, input),
-                                              reduction)
+    return BinaryCrossEntropyWithLogits.apply(input, target, _constant(op, "weight", weight),
+                                              _constant(op, "pos_weight", pos_weight), reduction)
 
 
 # ---- class-index losses: nll_loss, cross_entropy -------------------------------------------------
@@ -325,8 +335,7 @@ def _n_classes(op, input):
     if input._data.dtype.kind == "f" and len(shape) == 2:       # the common case: (N, C) scores
         return shape[1]
     if not input.dtype.is_floating_point:
-        raise RuntimeError(f"{op}: not implemented for {input.dtype.name} input: expected "
-                                  "floating-point scores of shape (C,), (N, C) or (N, C, d1, ...)")
+        raise not_implemented(op, input)
     if input.ndim == 0:
         raise ValueError(f"{op}: expected input of shape (C,), (N, C) or (N, C, d1, ...), got a 0-d tensor")
     return input.shape[1] if input.ndim > 1 else input.shape[0]
@@ -339,8 +348,8 @@ def _check_class_target(op, input, target):
     if len(shape) == 2 and tshape == shape[:1] and (kind == "i" or kind == "u"):
         return                                                   # the common case: (N, C) scores, (N,) classes
     if kind not in "iu":
-        raise RuntimeError(f"{op}: expected a target of class indices with an integer dtype (int64), but got "
-                           f"{target.dtype.name} (target of shape {tshape}, input of shape {shape})")
+        raise RuntimeError(f"{op}: expected target dtype to be Long (class indices), but got "
+                           f"{target.dtype.scalar_type} (target of shape {tshape}, input of shape {shape})")
     if len(shape) == 1:
         if target.numel() != 1 or len(tshape) > 1:
             raise ValueError(f"{op}: For 1D input, 1D target must have size 1, but got target size: "
@@ -358,11 +367,17 @@ def _check_class_target(op, input, target):
                            f"(input of shape {shape})")
 
 
+def _ignore_index(op, ignore_index):
+    if not isinstance(ignore_index, numbers.Integral):
+        raise TypeError(f"{op}(): argument 'ignore_index' must be int, not {type(ignore_index).__name__}")
+    return int(ignore_index)
+
+
 def _class_weight(op, weight, n):
     if weight is not None and tuple(weight.shape) != (n,):
         raise RuntimeError(f"{op}: weight tensor should be defined either for all {n} classes or no classes but "
                            f"got weight tensor of shape: {list(weight.shape)}")
-    return None if weight is None else weight._data
+    return _constant(op, "weight", weight)
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
@@ -376,7 +391,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     reduction = _reduction(op, reduction, size_average, reduce)
     n = _n_classes(op, input)
     _check_class_target(op, input, target)
-    weight, ignore_index = _class_weight(op, weight, n), int(ignore_index)
+    weight, ignore_index = _class_weight(op, weight, n), _ignore_index(op, ignore_index)
     node = input.grad_fn
     if type(node) is LogSoftmaxNode and node.dim == 1 and input._data.ndim == 2 and input._data.dtype.itemsize >= 4 \
             and node._hooks is None and node._retained is None and node._saved is not None:
@@ -431,10 +446,14 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     n = _n_classes(op, input)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"{op}: label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    ignore_index = _ignore_index(op, ignore_index)
     if tuple(target.shape) == tuple(input.shape):
         return _cross_entropy_probs(input, target, weight, ignore_index, reduction, label_smoothing, n)
+    if target.dtype.is_floating_point and target.ndim == input.ndim:
+        raise RuntimeError(f"{op}: a target of class probabilities must have the input's shape "
+                           f"{tuple(input.shape)}, got {tuple(target.shape)}")
     _check_class_target(op, input, target)
-    return via_kernel_dtype(CrossEntropy.apply, input, target, _class_weight(op, weight, n), int(ignore_index),
+    return via_kernel_dtype(CrossEntropy.apply, input, target, _class_weight(op, weight, n), ignore_index,
                             reduction, float(label_smoothing))
 
 

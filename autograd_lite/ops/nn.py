@@ -1,7 +1,9 @@
 """Neural-network ops on the kernel table: softmax, log_softmax, linear (+ fused activation)."""
 from ..autograd.function import Function
 from .. import _dtype
-from ._util import canon_dim, cast, kernels_of, to_float, promote_pair, via_kernel_dtype
+from ._util import canon_dim, cast, kernels_of, not_implemented, via_kernel_dtype
+from .elementwise import relu, sigmoid, tanh
+from .linalg import matmul
 
 
 class Softmax(Function):
@@ -31,16 +33,24 @@ def _softmax_dim(x, dim, op):
     return canon_dim(dim, x.ndim, op)
 
 
+def _softmax_input(x, dtype, op):
+    x = x.to(dtype) if dtype is not None else x
+    if not x.dtype.is_floating_point:
+        raise not_implemented(op, x)
+    return x
+
+
 def softmax(x, dim=None, dtype=None):
-    x = x.to(dtype) if dtype is not None else to_float(x)
+    x = _softmax_input(x, dtype, "softmax")
     return via_kernel_dtype(Softmax.apply, x, _softmax_dim(x, dim, "softmax"))
 
 
 def log_softmax(x, dim=None, dtype=None):
-    x = x.to(dtype) if dtype is not None else to_float(x)
+    x = _softmax_input(x, dtype, "log_softmax")
     return via_kernel_dtype(LogSoftmax.apply, x, _softmax_dim(x, dim, "log_softmax"))
 
 
+_ACTIVATIONS = {"relu": relu, "sigmoid": sigmoid, "tanh": tanh, "log_softmax": lambda y: log_softmax(y, -1)}
 _NODE_NAMES = {"relu": "ReluBackward0", "sigmoid": "SigmoidBackward0", "tanh": "TanhBackward0",
                "log_softmax": "LogSoftmaxBackward0"}
 
@@ -103,7 +113,8 @@ class LinearChain(Function):
         for i, act in enumerate(activations):
             x = k.linear_forward(x, wb[2 * i], wb[2 * i + 1], act)
             hs.append(x)
-        ctx.save_for_backward(*hs, *wb[0::2])     # layer inputs and outputs, then the weights
+        # layer inputs and outputs (the last one, the user's, only when its activation's backward needs it), weights
+        ctx.save_for_backward(*hs[:-1], hs[-1] if activations[-1] else None, *wb[0::2])
         ctx.activations = activations
         return x
 
@@ -136,7 +147,17 @@ def linear(x, weight, bias=None, activation=None):
     if bias is not None and bias._data.shape != ws[:1] and bias._data.shape != ():
         raise RuntimeError(f"linear: bias of shape {tuple(bias.shape)} does not match weight of "
                            f"shape {tuple(weight.shape)}")
-    x, weight = promote_pair(x, weight)
+    if x.dtype is not weight.dtype:
+        raise RuntimeError(f"linear: mat1 and mat2 must have the same dtype, but got {x.dtype.scalar_type} and "
+                           f"{weight.dtype.scalar_type} (input of shape {tuple(x.shape)}, weight of shape "
+                           f"{tuple(weight.shape)})")
+    if bias is not None and bias.dtype is not weight.dtype:
+        raise RuntimeError(f"linear: bias and weight must have the same dtype, but got {bias.dtype.scalar_type} "
+                           f"and {weight.dtype.scalar_type}")
+    if not x.dtype.is_floating_point:   # integer layers: the array module's product, as PyTorch computes them
+        out = matmul(x, weight.t())
+        out = out if bias is None else out + bias
+        return out if activation is None else _ACTIVATIONS[activation](out)
     if x._data.dtype.itemsize < 4:      # float16: the kernels run in float32
         out = linear(cast(x, _dtype.float32), cast(weight, _dtype.float32),
                      None if bias is None else cast(bias, _dtype.float32), activation)

@@ -194,17 +194,24 @@ def _correction(unbiased, correction):
     return 1 if unbiased is None or unbiased else 0
 
 
+def _float_spread(op, x):
+    if not x.dtype.is_floating_point:
+        raise RuntimeError(f"{op}: std and var only support floating point and complex dtypes, got "
+                           f"{x.dtype.scalar_type}")
+    return x
+
+
 def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     if isinstance(dim, bool):           # torch.var(x, False): the old unbiased positional
         dim, unbiased = None, dim
-    return Var.apply(to_float(x), canon_dims(dim, x.ndim, "var"), _correction(unbiased, correction),
+    return Var.apply(_float_spread("var", x), canon_dims(dim, x.ndim, "var"), _correction(unbiased, correction),
                      keepdim)
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     if isinstance(dim, bool):
         dim, unbiased = None, dim
-    return Std.apply(to_float(x), canon_dims(dim, x.ndim, "std"), _correction(unbiased, correction),
+    return Std.apply(_float_spread("std", x), canon_dims(dim, x.ndim, "std"), _correction(unbiased, correction),
                      keepdim)
 
 

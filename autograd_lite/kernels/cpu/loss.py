@@ -5,8 +5,8 @@ Per row r with target t (w = the class weights, or ones; eps = label_smoothing; 
     loss_r = (1 - eps) * w[t] * (lse - x[r, t]) + eps / C * sum_c w[c] * (lse - x[r, c]),  0 where t == ignore
     dloss_r/dx[r, j] = p_j * ((1 - eps) * w[t] + eps * sum(w) / C) - (1 - eps) * w[t] * [j == t] - eps / C * w[j]
 with p = softmax(x[r]). The forwards also return the total weight sum(w[t]) over the rows not ignored (a
-'mean' divides by it, as PyTorch does), and raise IndexError naming a target outside [0, C) that is not
-ignore_index. Sums accumulate in float64 (sums of float32 exp: over blocks of softmax.BLOCK columns, then in
+'mean' divides by it, as PyTorch does). Every kernel, backwards included, raises IndexError naming a target
+outside [0, C) that is not ignore_index, and never reads or writes out of bounds. Sums accumulate in float64 (sums of float32 exp: over blocks of softmax.BLOCK columns, then in
 float64), the rest runs in the input's dtype.
 
 Dispatch, as `python benchmarks/bench_losses.py --paths` measured (benchmarks/RESULTS.md, "Loss kernels"):
@@ -139,15 +139,20 @@ def _ce_one_pass(x, t, w, ignore, eps, losses, p):
 @twins(PAR_MIN)
 def _ce_bwd(g, gstep, t, w, ignore, eps, p, logp, out):
     """out = dloss/dx (see the module docstring) times g[r * gstep]; 0 on ignored rows. logp: p holds the
-    log-probabilities (exponentiated here, in the same pass)."""
+    log-probabilities (exponentiated here, in the same pass). Returns the number of targets out of bounds (their
+    rows are zeros)."""
     n = p.shape[1]
     wsum = w.sum() if w.size else n
     zero = out.dtype.type(0)
+    nbad = 0
     for r in prange(p.shape[0]):
         tr = t[r]
-        if tr == ignore:
+        k = _kind(tr, ignore, n)
+        if k <= 0:
             for j in range(n):
                 out[r, j] = zero
+            if k < 0:
+                nbad += 1
             continue
         gr = g[r * gstep]
         wt = w[tr] if w.size else 1.0
@@ -160,6 +165,7 @@ def _ce_bwd(g, gstep, t, w, ignore, eps, p, logp, out):
             for j in range(n):
                 out[r, j] = (exp(p[r, j]) if logp else p[r, j]) * a - c
         out[r, tr] -= out.dtype.type((1 - eps) * wt * gr)
+    return nbad
 
 
 @jit
@@ -183,10 +189,15 @@ def _nll_fwd(x, t, w, ignore, losses):
 
 @jit
 def _nll_bwd(g, gstep, t, w, ignore, out):  # out: zeros (R, C)
+    """Returns the number of targets out of bounds (left at zero)."""
+    nbad = 0
     for r in range(out.shape[0]):
         tr = t[r]
-        if tr != ignore:
+        k = _kind(tr, ignore, out.shape[1])
+        if k > 0:
             out[r, tr] = -(w[tr] if w.size else 1.0) * g[r * gstep]
+        nbad += k < 0
+    return nbad
 
 
 # ---- the plain NumPy formulas -----------------------------------------------------------------
@@ -271,7 +282,8 @@ def _ce_forward_one_pass(x, t, w, ignore, eps):
 
 def _ce_backward_numba(g, p, t, w, ignore, eps, log_probs=False):
     out = np.empty_like(p)
-    _ce_bwd(g.reshape(-1), int(g.ndim == 1), t, w, ignore, eps, p, bool(log_probs), out)
+    if _ce_bwd(g.reshape(-1), int(g.ndim == 1), t, w, ignore, eps, p, bool(log_probs), out):
+        raise _out_of_bounds(t, p.shape[1], ignore)
     return out
 
 
@@ -285,7 +297,8 @@ def _nll_forward_numba(x, t, w, ignore):
 
 def _nll_backward_numba(g, t, w, ignore, n):
     out = np.zeros((t.size, n), g.dtype)
-    _nll_bwd(g.reshape(-1), int(g.ndim == 1), t, w, ignore, out)
+    if _nll_bwd(g.reshape(-1), int(g.ndim == 1), t, w, ignore, out):
+        raise _out_of_bounds(t, n, ignore)
     return out
 
 
