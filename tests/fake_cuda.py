@@ -31,6 +31,12 @@ class FakeCudaArray(np.ndarray):
         _refuse_host(_flat(args) + _flat(tuple(kwargs.values())))
         return _device_view(func(*_map(_host_view, args), **{k: _map(_host_view, v) for k, v in kwargs.items()}))
 
+    def __getitem__(self, key):
+        return super().__getitem__(_wrapped(key, self.shape))
+
+    def __setitem__(self, key, value):
+        super().__setitem__(_wrapped(key, self.shape), value)
+
     def get(self):
         """A host copy (cupy.ndarray.get)."""
         return np.array(self.view(np.ndarray))
@@ -38,6 +44,14 @@ class FakeCudaArray(np.ndarray):
     @property
     def device(self):
         return types.SimpleNamespace(id=0)
+
+
+def _wrapped(key, shape):
+    """CuPy's integer array indexing: an index out of bounds wraps around (modulo its dim's size), no error."""
+    from autograd_lite.ops.indexing import index_array_axes
+    keys = key if isinstance(key, tuple) else (key,)
+    axes = {id(k): axis for axis, k in index_array_axes(keys, len(shape)) if axis < len(shape) and shape[axis]}
+    return tuple(k % shape[axes[id(k)]] if id(k) in axes else k for k in keys) if axes else key
 
 
 def _flat(items):

@@ -261,6 +261,19 @@ def test_cpu_index_tensors_index_a_cuda_tensor(gpu):
     assert x.sum().item() == 66.0 - (4 + 5 + 6 + 7)
 
 
+@pytest.mark.parametrize("index, dim, size", [(lambda x, i: x[i], 0, 3), (lambda x, i: x[:, i], 1, 4),
+                                              (lambda x, i: x[None, ..., i], 1, 4),
+                                              (lambda x, i: x.__setitem__(i, 0.0), 0, 3)])
+def test_index_out_of_bounds_raises_on_the_gpu(gpu, index, dim, size):
+    """CuPy wraps an integer index out of bounds around (x[[3]] of 3 rows is row 0) where NumPy and PyTorch raise:
+    every index array is checked against its dim first (issue 13)."""
+    x = al.arange(12.0).reshape(3, 4).to(gpu)
+    for bad in (size, -size - 1):
+        with pytest.raises(IndexError, match=f"index {bad} is out of bounds for dimension {dim} with size {size}"):
+            index(x, al.tensor([0, bad]))
+    assert x.sum().item() == 66.0
+
+
 def test_save_moves_to_the_cpu_and_load_maps_locations(gpu, tmp_path):
     x = al.randn(3, device=gpu)
     path = tmp_path / "x.pt"

@@ -38,7 +38,37 @@ def normalize_key(key, like=None):
         out.append(k)
     if not advanced and not any(k is Ellipsis for k in out):
         out.append(Ellipsis)       # x[0] of a 1-D array: a 0-d view, not a NumPy scalar copy
+    if advanced and like is not None and type(like) is not np.ndarray:
+        _check_bounds(out, like.shape)       # CuPy wraps an index out of bounds around where NumPy raises
     return tuple(out), advanced
+
+
+def index_array_axes(key, ndim):
+    """(axis, array) for each integer index array of a normalized key: the axis of the indexed array it selects on."""
+    consumed = sum(k.ndim if getattr(k, "dtype", None) == bool else 0 if k is None or k is Ellipsis else 1
+                            for k in key)
+    axis = 0
+    for k in key:
+        if k is Ellipsis:
+            axis += ndim - consumed
+        elif hasattr(k, "dtype"):
+            if k.dtype == bool:
+                axis += k.ndim
+            else:
+                yield axis, k
+                axis += 1
+        elif k is not None:
+            axis += 1
+
+
+def _check_bounds(key, shape):
+    """PyTorch's IndexError for an integer index outside [-size, size) of its dim."""
+    for axis, k in index_array_axes(key, len(shape)):
+        n = shape[axis] if axis < len(shape) else 0
+        if k.size:
+            lo, hi = int(k.min()), int(k.max())
+            if lo < -n or hi >= n:
+                raise IndexError(f"index {hi if hi >= n else lo} is out of bounds for dimension {axis} with size {n}")
 
 
 def scatter_add(xp, out, key, values):
