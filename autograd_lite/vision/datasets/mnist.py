@@ -5,8 +5,8 @@ import warnings
 import numpy as np
 
 from ...creation import from_numpy
-from .idx import parse_idx
-from .utils import check_integrity, fetch, mark_verified, write_atomic
+from .idx import check_idx, read_idx
+from .utils import check_integrity, fetch
 from .vision import VisionDataset, apply_transforms
 
 __all__ = ["MNIST", "FashionMNIST"]
@@ -24,11 +24,16 @@ class MNIST(VisionDataset):
         transform: applied to each image, a (28, 28) uint8 NumPy array.
         target_transform: applied to each label, a Python int.
         download: fetch the missing or corrupt files from ``mirrors`` into ``root/MNIST/raw/``.
+            Only HTTPS mirrors are used unless the environment variable
+            ``AUTOGRAD_LITE_ALLOW_HTTP=1`` allows plain HTTP too (the MD5 check still applies).
 
     Files are checked by the MD5 of their uncompressed content (so recompressed ``.gz`` copies
-    pass). A check is remembered per file for the process, and across processes by a stamp
-    (size, mtime) inside ``root/MNIST/raw/``, the only folder written to (downloads go there,
-    uncompressed); constructing the dataset again only reads the files.
+    pass), read as a stream with nothing kept, before a file is loaded. A check is remembered
+    per file for the process, and across processes by a stamp (size, mtime) inside
+    ``root/MNIST/raw/``, the only folder written to (downloads go there, uncompressed);
+    constructing the dataset again only reads the files. Hostile files cost little memory: a
+    download is cut off past the size of the published file, and no gzip file is inflated
+    further than its IDX header says.
 
     Attributes: ``data`` (uint8 Tensor (N, 28, 28)), ``targets`` (int64 Tensor (N,)),
     ``classes``, ``class_to_idx``. ``dataset[i]`` is ``(transform(image), label)``.
@@ -44,11 +49,12 @@ class MNIST(VisionDataset):
 
     mirrors = ["https://ossci-datasets.s3.amazonaws.com/mnist/",
                "http://yann.lecun.com/exdb/mnist/"]
-    # (file name, MD5 of the uncompressed file); downloads fetch mirror + name + ".gz"
-    resources = [("train-images-idx3-ubyte", "6bbc9ace898e44ae57da46a324031adb"),
-                 ("train-labels-idx1-ubyte", "a25bea736e30d166cdddb491f175f624"),
-                 ("t10k-images-idx3-ubyte", "2646ac647ad5339dbf082846283269ea"),
-                 ("t10k-labels-idx1-ubyte", "27ae3e4e09519cfbb04c329615203637")]
+    # (file name, MD5 of the uncompressed file, size of the published .gz in bytes); downloads
+    # fetch mirror + name + ".gz" and cut it off past that size
+    resources = [("train-images-idx3-ubyte", "6bbc9ace898e44ae57da46a324031adb", 9912422),
+                 ("train-labels-idx1-ubyte", "a25bea736e30d166cdddb491f175f624", 28881),
+                 ("t10k-images-idx3-ubyte", "2646ac647ad5339dbf082846283269ea", 1648877),
+                 ("t10k-labels-idx1-ubyte", "27ae3e4e09519cfbb04c329615203637", 4542)]
     classes = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five", "6 - six",
                "7 - seven", "8 - eight", "9 - nine"]
     folder_alias = "mnist"          # the lowercase folder name also accepted under root
@@ -58,8 +64,8 @@ class MNIST(VisionDataset):
         self.train = train
         split = "train" if train else "t10k"
         names = (f"{split}-images-idx3-ubyte", f"{split}-labels-idx1-ubyte")
-        (image_path, images), (label_path, labels) = (
-            (path, parse_idx(content, path)) for path, content in self._load(names, download))
+        image_path, label_path = self._load(names, download)
+        images, labels = read_idx(image_path), read_idx(label_path)
         if images.ndim != 3 or images.dtype != np.uint8:
             raise ValueError(f"{image_path}: expected images, a 3-d IDX file of unsigned bytes; "
                              f"found shape {images.shape} of {images.dtype}")
@@ -90,18 +96,18 @@ class MNIST(VisionDataset):
         return None
 
     def _load(self, names, download):
-        """``[(path, uncompressed content)]`` of the files `names`, verified; with `download`,
-        every missing or corrupt file of ``resources`` is fetched first."""
-        kept, failed, unreachable = {}, {}, set()
-        for name, md5 in self.resources:
-            keep = name in names
-            if not (keep or download):
+        """The paths of the files `names`, verified; with `download`, every missing or corrupt
+        file of ``resources`` is fetched first."""
+        found, failed, unreachable = {}, {}, set()
+        for name, md5, size in self.resources:
+            if not (name in names or download):
                 continue
             path = self._find(name)
             if path is not None:
                 try:
-                    stamp = os.path.dirname(path) == self.raw_folder
-                    kept[name] = (path, check_integrity(path, md5, keep, stamp))
+                    check_integrity(path, md5, check_idx,
+                                    stamp=os.path.dirname(path) == self.raw_folder)
+                    found[name] = path
                     continue
                 except ValueError as e:
                     if not download:
@@ -111,15 +117,13 @@ class MNIST(VisionDataset):
                 raise RuntimeError(f"{type(self).__name__}: {name} not found: looked for {name} "
                                    f"and {name}.gz in {', '.join(self._folders())}. "
                                    + self._where_to_put() + ", or pass download=True")
-            content, errors = fetch(self.mirrors, name + ".gz", md5, unreachable)
-            if content is None:
-                failed[name] = errors
-                continue
             os.makedirs(self.raw_folder, exist_ok=True)
-            path = os.path.join(self.raw_folder, name)
-            write_atomic(path, content)
-            mark_verified(path, md5)
-            kept[name] = (path, content if keep else None)
+            path, errors = fetch(self.mirrors, name + ".gz", md5, size,
+                                 os.path.join(self.raw_folder, name), check_idx, unreachable)
+            if path is None:
+                failed[name] = errors
+            else:
+                found[name] = path
         if failed:
             message = (f"{type(self).__name__}: could not download {', '.join(failed)} from any "
                        f"mirror. " + self._where_to_put() + ".\n" +
@@ -127,10 +131,10 @@ class MNIST(VisionDataset):
             if any(name in failed for name in names):
                 raise RuntimeError(message)
             warnings.warn(message, stacklevel=3)
-        return [kept[name] for name in names]
+        return [found[name] for name in names]
 
     def _where_to_put(self):
-        names = ", ".join(name for name, _ in self.resources)
+        names = ", ".join(name for name, *_ in self.resources)
         return (f"Put the four files {names} (gzipped with .gz appended or not) in "
                 f"{self.raw_folder} or in {self.root} (a script that takes --data-dir or reads "
                 "AUTOGRAD_LITE_DATA, as examples/mnist.py does, can point at the folder that "
@@ -181,10 +185,10 @@ class FashionMNIST(MNIST):
     mirrors = ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
                "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/"
                "fashion/"]
-    resources = [("train-images-idx3-ubyte", "f4a8712d7a061bf5bd6d2ca38dc4d50a"),
-                 ("train-labels-idx1-ubyte", "9018921c3c673c538a1fc5bad174d6f9"),
-                 ("t10k-images-idx3-ubyte", "8181f5470baa50b63fa0f6fddb340f0a"),
-                 ("t10k-labels-idx1-ubyte", "15d484375f8d13e6eb1aabb0c3f46965")]
+    resources = [("train-images-idx3-ubyte", "f4a8712d7a061bf5bd6d2ca38dc4d50a", 26421880),
+                 ("train-labels-idx1-ubyte", "9018921c3c673c538a1fc5bad174d6f9", 29515),
+                 ("t10k-images-idx3-ubyte", "8181f5470baa50b63fa0f6fddb340f0a", 4422102),
+                 ("t10k-labels-idx1-ubyte", "15d484375f8d13e6eb1aabb0c3f46965", 5148)]
     classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
                "Bag", "Ankle boot"]
     folder_alias = "fashion-mnist"

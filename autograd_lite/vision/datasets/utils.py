@@ -1,43 +1,51 @@
-"""File helpers for the datasets: uncompressed content, MD5 checks (remembered per file),
-atomic writes and downloads that try a list of mirrors."""
+"""File helpers for the datasets: uncompressed streams whose inflation the reader caps, MD5
+checks (remembered per file), atomic writes, and downloads from HTTPS mirrors streamed to disk."""
+import contextlib
 import gzip
 import hashlib
 import http.client
+import io
 import json
 import os
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 import zlib
 
-__all__ = ["read_uncompressed", "calculate_md5", "check_integrity", "mark_verified", "write_atomic",
-           "fetch"]
+__all__ = ["UncompressedReader", "check_integrity", "mark_verified", "atomic_write", "fetch",
+           "ALLOW_HTTP"]
 
 _STAMP = ".verified"    # in a dataset's own folder: {file name: [size, mtime_ns, md5]} verified
 _verified = set()       # (path, size, mtime_ns, md5) verified in this process
 USER_AGENT = "autograd_lite"
+ALLOW_HTTP = "AUTOGRAD_LITE_ALLOW_HTTP"     # the environment variable that, at 1, allows http://
 
 
-def read_uncompressed(path):
-    """The bytes of `path`, gunzipped when they are gzip (told by the content, not the name)."""
-    with open(path, "rb") as f:
-        return gunzip(f.read(), path)
+class UncompressedReader:
+    """The uncompressed bytes of the buffered binary stream `f` (a file or a download), gunzipped
+    when they are gzip (told by the content, not the name). ``read(n)`` returns at most `n` bytes
+    and inflates no more, so a reader that knows how much to expect caps the inflation (a gzip
+    bomb costs nothing). Every byte read goes into ``md5`` and, when given, to the file `copy`.
+    Bad gzip data raises ValueError naming `source`."""
 
+    def __init__(self, f, source, copy=None):
+        self.source, self.copy = source, copy
+        self.md5 = hashlib.md5(usedforsecurity=False)
+        self._f = gzip.GzipFile(fileobj=f, mode="rb") if f.peek(2)[:2] == b"\x1f\x8b" else f
 
-def gunzip(raw, source):
-    if raw[:2] != b"\x1f\x8b":
-        return raw
-    try:
-        return gzip.decompress(raw)
-    except EOFError as e:
-        raise ValueError(f"{source}: truncated gzip data ({e})") from None
-    except (OSError, zlib.error) as e:
-        raise ValueError(f"{source}: not valid gzip data ({e})") from None
-
-
-def calculate_md5(content):
-    return hashlib.md5(content, usedforsecurity=False).hexdigest()
+    def read(self, n):
+        try:
+            data = self._f.read(n)
+        except EOFError as e:
+            raise ValueError(f"{self.source}: truncated gzip data ({e})") from None
+        except (gzip.BadGzipFile, zlib.error) as e:
+            raise ValueError(f"{self.source}: not valid gzip data ({e})") from None
+        self.md5.update(data)
+        if self.copy is not None:
+            self.copy.write(data)
+        return data
 
 
 def _key(path, md5):
@@ -81,50 +89,85 @@ def _remember(key, stamp):
     entries = _read_stamp(folder)
     entries[os.path.basename(path)] = [size, mtime_ns, md5]
     try:
-        write_atomic(os.path.join(folder, _STAMP), json.dumps(entries, indent=1).encode())
+        with atomic_write(os.path.join(folder, _STAMP)) as f:
+            f.write(json.dumps(entries, indent=1).encode())
     except OSError:
         pass                    # a read-only data folder: verified once per process instead
 
 
-def check_integrity(path, md5, keep=False, stamp=False):
+def check_integrity(path, md5, drain, stamp=False):
     """Checks that the uncompressed content of `path` has the MD5 `md5` (a .gz file passes when its
-    content does, whatever its gzip header). Returns the content when `keep`, else None; raises
-    ValueError naming the file when the content does not match. A success is remembered for the
-    process (and, with `stamp`, in a stamp file beside it), so the file is not hashed again."""
+    content does, whatever its gzip header): `drain(reader)` reads it to its end through an
+    UncompressedReader, with the caps of its format (``idx.check_idx``), keeping nothing. Raises
+    ValueError naming the file when the content is wrong. A success is remembered for the process
+    (and, with `stamp`, in a stamp file beside it), so the file is not read again."""
     key = _key(path, md5)
     if _is_verified(key):
-        return read_uncompressed(path) if keep else None
-    content = read_uncompressed(path)
-    found = calculate_md5(content)
+        return
+    with open(path, "rb") as f:
+        reader = UncompressedReader(f, path)
+        drain(reader)
+    found = reader.md5.hexdigest()
     if found != md5:
         raise ValueError(f"{path}: the MD5 of its uncompressed content is {found}, expected {md5}; "
                          "the file is corrupt or not the published one")
     _remember(key, stamp)
-    return content if keep else None
 
 
-def write_atomic(path, content):
-    """Writes `content` to `path` through a temporary file in the same folder and os.replace, so
-    `path` is never seen half-written; the temporary file is removed on failure."""
+@contextlib.contextmanager
+def atomic_write(path):
+    """A file open for writing that appears at `path` only when the block succeeds: a temporary
+    file beside it, renamed onto it (os.replace) at the end and removed on failure, so `path` is
+    never seen half-written."""
     tmp = f"{path}.{uuid.uuid4().hex[:12]}.part"
     try:
         with open(tmp, "xb") as f:
-            f.write(content)
+            yield f
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 
-def fetch(mirrors, filename, md5, unreachable=None, timeout=30):
-    """Downloads ``mirror + filename`` from the first of `mirrors` whose content (gunzipped) has
-    the MD5 `md5`; returns ``(content, errors)``: the uncompressed bytes (None when every mirror
-    failed) and one line per failure. Mirrors that could not be reached at all are added to the
-    set `unreachable` and skipped, so that offline a whole data set costs one timeout per mirror.
-    Nothing is written to disk here."""
+class _Capped(io.RawIOBase):
+    """The response `f`, cut off with a ValueError naming `source` past `limit` bytes."""
+
+    def __init__(self, f, limit, source):
+        self._f, self._left, self.limit, self.source = f, limit, limit, source
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        n = self._f.readinto(memoryview(b)[:self._left + 1])    # one byte more tells it is larger
+        self._left -= n
+        if self._left < 0:
+            raise ValueError(f"{self.source}: larger than {self.limit} bytes, the size of the "
+                             "published file; cut off")
+        return n
+
+
+def _refused(url):
+    """Why `url` may not be downloaded from, or None: plain HTTP needs the user's opt-in."""
+    if urllib.parse.urlsplit(url).scheme == "http" and os.environ.get(ALLOW_HTTP) != "1":
+        return (f"plain HTTP is refused unless you opt in: set the environment variable "
+                f"{ALLOW_HTTP}=1 (the MD5 check still applies)")
+    return None
+
+
+def fetch(mirrors, filename, md5, size, path, drain, unreachable=None, timeout=30):
+    """Downloads ``mirror + filename`` from the first of `mirrors` that serves at most `size` bytes
+    whose uncompressed content has the MD5 `md5`, into `path`, uncompressed and marked verified.
+    Returns ``(path, errors)``: path None when every mirror failed, one line per failure.
+
+    The download streams into a temporary file beside `path`: cut off past `size` bytes (the
+    size of the published file), inflated only as far as `drain(reader)` reads it (the caps of its
+    format, as in check_integrity), hashed on the way, and renamed onto `path` only when the MD5
+    matches; with ``idx.check_idx`` as `drain`, memory use is constant. Mirrors (and redirects) over plain HTTP are skipped unless
+    the environment variable AUTOGRAD_LITE_ALLOW_HTTP is 1. Mirrors that could not be reached at
+    all are added to the set `unreachable` and skipped, so that offline a whole data set costs one
+    timeout per mirror."""
     opener = urllib.request.build_opener()          # reads the proxy settings of the moment
     unreachable = set() if unreachable is None else unreachable
     errors = []
@@ -133,19 +176,31 @@ def fetch(mirrors, filename, md5, unreachable=None, timeout=30):
         if mirror in unreachable:
             errors.append(f"{url}: skipped, {mirror} could not be reached")
             continue
+        refused = _refused(url)
+        if refused:
+            errors.append(f"{url}: skipped: {refused}")
+            continue
         print(f"Downloading {url}", file=sys.stderr)
         try:
             with opener.open(urllib.request.Request(url, headers={"User-Agent": USER_AGENT}),
                              timeout=timeout) as response:
-                content = gunzip(response.read(), url)
+                refused = _refused(response.geturl())
+                if refused:
+                    raise ValueError(f"{url}: redirected to {response.geturl()}: {refused}")
+                with atomic_write(path) as out:
+                    reader = UncompressedReader(io.BufferedReader(_Capped(response, size, url)),
+                                                url, copy=out)
+                    drain(reader)
+                    found = reader.md5.hexdigest()
+                    if found != md5:
+                        raise ValueError(f"{url}: the MD5 of its content is {found}, expected "
+                                         f"{md5}; rejected")
         except (OSError, http.client.HTTPException, ValueError) as e:
             if not isinstance(e, (urllib.error.HTTPError, ValueError)):
                 unreachable.add(mirror)
-            errors.append(f"{url}: {e}")
+            errors.append(str(e) if isinstance(e, ValueError) else f"{url}: {e}")
         else:
-            found = calculate_md5(content)
-            if found == md5:
-                return content, errors
-            errors.append(f"{url}: the MD5 of its content is {found}, expected {md5}; rejected")
+            mark_verified(path, md5)
+            return path, errors
         print(f"Failed: {errors[-1]}", file=sys.stderr)
     return None, errors
