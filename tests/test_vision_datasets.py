@@ -106,8 +106,8 @@ def test_md5_of_the_uncompressed_content(tmp_path, monkeypatch):
 # ---- MNIST over small files ---------------------------------------------------------------------
 @pytest.fixture
 def tiny(monkeypatch):
-    """Small MNIST files (7 training and 3 test images) and ``resources`` holding their MD5s and
-    the sizes of their gzips as `server` serves them."""
+    """Small MNIST files (7 training and 3 test images) and ``resources`` holding their MD5s, the
+    sizes of their gzips as `server` serves them and their own sizes."""
     rng = np.random.default_rng(0)
     arrays = {"train-images-idx3-ubyte": rng.integers(0, 256, (7, 28, 28), dtype=np.uint8),
               "train-labels-idx1-ubyte": rng.integers(0, 10, 7).astype(np.uint8),
@@ -115,7 +115,7 @@ def tiny(monkeypatch):
               "t10k-labels-idx1-ubyte": rng.integers(0, 10, 3).astype(np.uint8)}
     contents = {name: idx_bytes(a) for name, a in arrays.items()}
     for cls in (MNIST, FashionMNIST):
-        monkeypatch.setattr(cls, "resources", [(n, md5(c), len(gzip.compress(c, 9, mtime=0)))
+        monkeypatch.setattr(cls, "resources", [(n, md5(c), len(gzip.compress(c, 9, mtime=0)), len(c))
                                                for n, c in contents.items()])
     return arrays, contents
 
@@ -194,8 +194,9 @@ def test_mnist_missing_corrupt_and_wrong_count(tmp_path, tiny, monkeypatch):
     # 6 labels for 7 images (MD5s updated, so the count check is what fails)
     six = idx_bytes(arrays["train-labels-idx1-ubyte"][:6])
     write(tmp_path / "train-labels-idx1-ubyte.gz", six, gz=True)
-    monkeypatch.setattr(MNIST, "resources", [(n, md5(six) if n == NAMES[1] else m, size)
-                                             for n, m, size in MNIST.resources])
+    monkeypatch.setattr(MNIST, "resources", [(n, md5(six) if n == NAMES[1] else m, size, len(six) if
+                                              n == NAMES[1] else content_size)
+                                             for n, m, size, content_size in MNIST.resources])
     with pytest.raises(ValueError, match=r"wrong count: .*train-images-idx3-ubyte.gz holds 7 "
                                          r"images but .*train-labels-idx1-ubyte.gz holds 6 labels"):
         MNIST(tmp_path)

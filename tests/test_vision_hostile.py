@@ -72,15 +72,16 @@ def test_gzip_bomb_on_disk(tmp_path, tiny, bombs, kind, error):
         assert peak[0] < 4 * MB
 
 
-@pytest.mark.parametrize("kind, error", [("overrun", r"wrong count: .* more than 5488 bytes"),
-                                         ("honest", r"the MD5 of its content is .*; rejected")],
-                         ids=["overrun", "honest"])
-def test_gzip_bomb_from_a_mirror(tmp_path, tiny, server, bombs, monkeypatch, capfd, kind, error):
+@pytest.mark.parametrize("kind", ["overrun", "honest"])
+def test_gzip_bomb_from_a_mirror(tmp_path, tiny, server, bombs, monkeypatch, capfd, kind):
+    """Neither memory nor disk: whatever its header claims (the honest bomb's: 100 MB), a download stops past the
+    5504 bytes the published file holds uncompressed."""
+    error = "its uncompressed content is larger than 5504 bytes"
     url, requests = server
     (tmp_path / "served" / "bomb").mkdir()
     (tmp_path / "served" / "bomb" / (IMAGES + ".gz")).write_bytes(bombs[kind])
-    monkeypatch.setattr(MNIST, "resources", [(n, m, max(size, len(bombs[kind])))
-                                             for n, m, size in MNIST.resources])
+    monkeypatch.setattr(MNIST, "resources", [(n, m, max(size, len(bombs[kind])), content_size)
+                                             for n, m, size, content_size in MNIST.resources])
     monkeypatch.setattr(MNIST, "mirrors", [url + "bomb/", url + "good/"])
     root = tmp_path / "data"
     with traced() as peak:
@@ -95,8 +96,8 @@ def test_gzip_bomb_from_a_mirror(tmp_path, tiny, server, bombs, monkeypatch, cap
 def test_download_larger_than_published_is_cut_off(tmp_path, tiny, server, monkeypatch):
     url, _ = server
     size = len((tmp_path / "served" / "good" / (IMAGES + ".gz")).read_bytes()) - 1
-    monkeypatch.setattr(MNIST, "resources", [(n, m, size if n == IMAGES else s)
-                                             for n, m, s in MNIST.resources])
+    monkeypatch.setattr(MNIST, "resources", [(n, m, size if n == IMAGES else s, content_size)
+                                             for n, m, s, content_size in MNIST.resources])
     monkeypatch.setattr(MNIST, "mirrors", [url + "good/"])
     with pytest.raises(RuntimeError, match=rf"(?s)could not download {IMAGES} .*{IMAGES}\.gz: "
                                            rf"larger than {size} bytes, the size of the published"):

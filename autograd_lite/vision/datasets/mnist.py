@@ -49,12 +49,12 @@ class MNIST(VisionDataset):
 
     mirrors = ["https://ossci-datasets.s3.amazonaws.com/mnist/",
                "http://yann.lecun.com/exdb/mnist/"]
-    # (file name, MD5 of the uncompressed file, size of the published .gz in bytes); downloads
-    # fetch mirror + name + ".gz" and cut it off past that size
-    resources = [("train-images-idx3-ubyte", "6bbc9ace898e44ae57da46a324031adb", 9912422),
-                 ("train-labels-idx1-ubyte", "a25bea736e30d166cdddb491f175f624", 28881),
-                 ("t10k-images-idx3-ubyte", "2646ac647ad5339dbf082846283269ea", 1648877),
-                 ("t10k-labels-idx1-ubyte", "27ae3e4e09519cfbb04c329615203637", 4542)]
+    # (file name, MD5 of the uncompressed file, size of the published .gz, size uncompressed, in
+    # bytes); downloads fetch mirror + name + ".gz" and cut it off past either size
+    resources = [("train-images-idx3-ubyte", "6bbc9ace898e44ae57da46a324031adb", 9912422, 47040016),
+                 ("train-labels-idx1-ubyte", "a25bea736e30d166cdddb491f175f624", 28881, 60008),
+                 ("t10k-images-idx3-ubyte", "2646ac647ad5339dbf082846283269ea", 1648877, 7840016),
+                 ("t10k-labels-idx1-ubyte", "27ae3e4e09519cfbb04c329615203637", 4542, 10008)]
     classes = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five", "6 - six",
                "7 - seven", "8 - eight", "9 - nine"]
     folder_alias = "mnist"          # the lowercase folder name also accepted under root
@@ -99,7 +99,7 @@ class MNIST(VisionDataset):
         """The paths of the files `names`, verified; with `download`, every missing or corrupt
         file of ``resources`` is fetched first."""
         found, failed, unreachable = {}, {}, set()
-        for name, md5, size in self.resources:
+        for name, md5, size, content_size in self.resources:
             if not (name in names or download):
                 continue
             path = self._find(name)
@@ -118,7 +118,7 @@ class MNIST(VisionDataset):
                                    f"and {name}.gz in {', '.join(self._folders())}. "
                                    + self._where_to_put() + ", or pass download=True")
             os.makedirs(self.raw_folder, exist_ok=True)
-            path, errors = fetch(self.mirrors, name + ".gz", md5, size,
+            path, errors = fetch(self.mirrors, name + ".gz", md5, size, content_size,
                                  os.path.join(self.raw_folder, name), check_idx, unreachable)
             if path is None:
                 failed[name] = errors
@@ -185,10 +185,10 @@ class FashionMNIST(MNIST):
     mirrors = ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
                "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/"
                "fashion/"]
-    resources = [("train-images-idx3-ubyte", "f4a8712d7a061bf5bd6d2ca38dc4d50a", 26421880),
-                 ("train-labels-idx1-ubyte", "9018921c3c673c538a1fc5bad174d6f9", 29515),
-                 ("t10k-images-idx3-ubyte", "8181f5470baa50b63fa0f6fddb340f0a", 4422102),
-                 ("t10k-labels-idx1-ubyte", "15d484375f8d13e6eb1aabb0c3f46965", 5148)]
+    resources = [("train-images-idx3-ubyte", "f4a8712d7a061bf5bd6d2ca38dc4d50a", 26421880, 47040016),
+                 ("train-labels-idx1-ubyte", "9018921c3c673c538a1fc5bad174d6f9", 29515, 60008),
+                 ("t10k-images-idx3-ubyte", "8181f5470baa50b63fa0f6fddb340f0a", 4422102, 7840016),
+                 ("t10k-labels-idx1-ubyte", "15d484375f8d13e6eb1aabb0c3f46965", 5148, 10008)]
     classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
                "Bag", "Ankle boot"]
     folder_alias = "fashion-mnist"

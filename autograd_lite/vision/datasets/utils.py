@@ -28,10 +28,10 @@ class UncompressedReader:
     when they are gzip (told by the content, not the name). ``read(n)`` returns at most `n` bytes
     and inflates no more, so a reader that knows how much to expect caps the inflation (a gzip
     bomb costs nothing). Every byte read goes into ``md5`` and, when given, to the file `copy`.
-    Bad gzip data raises ValueError naming `source`."""
+    Bad gzip data, or more than `limit` bytes when given, raise ValueError naming `source`."""
 
-    def __init__(self, f, source, copy=None):
-        self.source, self.copy = source, copy
+    def __init__(self, f, source, copy=None, limit=None):
+        self.source, self.copy, self.limit, self.count = source, copy, limit, 0
         self.md5 = hashlib.md5(usedforsecurity=False)
         self._f = gzip.GzipFile(fileobj=f, mode="rb") if f.peek(2)[:2] == b"\x1f\x8b" else f
 
@@ -42,6 +42,10 @@ class UncompressedReader:
             raise ValueError(f"{self.source}: truncated gzip data ({e})") from None
         except (gzip.BadGzipFile, zlib.error) as e:
             raise ValueError(f"{self.source}: not valid gzip data ({e})") from None
+        self.count += len(data)
+        if self.limit is not None and self.count > self.limit:
+            raise ValueError(f"{self.source}: its uncompressed content is larger than {self.limit} bytes, the "
+                             "size of the published file; cut off")
         self.md5.update(data)
         if self.copy is not None:
             self.copy.write(data)
@@ -156,14 +160,16 @@ def _refused(url):
     return None
 
 
-def fetch(mirrors, filename, md5, size, path, drain, unreachable=None, timeout=30):
+def fetch(mirrors, filename, md5, size, content_size, path, drain, unreachable=None, timeout=30):
     """Downloads ``mirror + filename`` from the first of `mirrors` that serves at most `size` bytes
-    whose uncompressed content has the MD5 `md5`, into `path`, uncompressed and marked verified.
-    Returns ``(path, errors)``: path None when every mirror failed, one line per failure.
+    whose uncompressed content (`content_size` bytes) has the MD5 `md5`, into `path`, uncompressed
+    and marked verified. Returns ``(path, errors)``: path None when every mirror failed, one line
+    per failure.
 
     The download streams into a temporary file beside `path`: cut off past `size` bytes (the
     size of the published file), inflated only as far as `drain(reader)` reads it (the caps of its
-    format, as in check_integrity), hashed on the way, and renamed onto `path` only when the MD5
+    format, as in check_integrity) and never past `content_size` bytes (so a bomb whose header
+    claims more costs no disk either), hashed on the way, and renamed onto `path` only when the MD5
     matches; with ``idx.check_idx`` as `drain`, memory use is constant. Mirrors (and redirects) over plain HTTP are skipped unless
     the environment variable AUTOGRAD_LITE_ALLOW_HTTP is 1. Mirrors that could not be reached at
     all are added to the set `unreachable` and skipped, so that offline a whole data set costs one
@@ -189,7 +195,7 @@ def fetch(mirrors, filename, md5, size, path, drain, unreachable=None, timeout=3
                     raise ValueError(f"{url}: redirected to {response.geturl()}: {refused}")
                 with atomic_write(path) as out:
                     reader = UncompressedReader(io.BufferedReader(_Capped(response, size, url)),
-                                                url, copy=out)
+                                                url, copy=out, limit=content_size)
                     drain(reader)
                     found = reader.md5.hexdigest()
                     if found != md5:
