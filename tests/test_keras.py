@@ -173,9 +173,9 @@ def test_early_stopping_waits_for_improvement_by_min_delta_and_mode():
     assert stop.model.stop_training and stop.stopped_epoch == 1 and stop.best == 0.5
 
 
-@pytest.mark.parametrize("suffix", [".h5", ".alk"])
+@pytest.mark.parametrize("suffix", [".h5", ".keras", ".alk"])
 def test_save_and_load_round_trip_exactly(tmp_path, suffix):
-    if suffix == ".h5":
+    if suffix in (".h5", ".keras"):
         pytest.importorskip("h5py")
     al.manual_seed(3)
     model = Sequential([Dense(6, input_dim=2, activation="relu", kernel_regularizer=regularizers.l1_l2(0.01, 0.02)),

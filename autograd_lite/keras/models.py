@@ -45,6 +45,10 @@ class Sequential:
         if self._net is not None:
             raise RuntimeError("Sequential.add: this model is already built (compiled or used); add every layer "
                                "before compile")
+        if any(other.name == layer.name for other in self._layers):
+            raise ValueError(f"All layers added to a Sequential model should have unique names. Name '{layer.name}' "
+                             "is already the name of a layer in this model. Update the `name` argument to pass a "
+                             "unique name.")
         self._layers.append(layer)
 
     def _build(self):
@@ -328,8 +332,9 @@ class Sequential:
                                               for layer in self._layers]}
 
     def save(self, filepath):
-        """Architecture, weights, compile settings and optimizer state: HDF5 for a .h5 / .hdf5 path (needs
-        h5py: pip install 'autograd_lite[keras]'), else the library's own safe format (autograd_lite.save)."""
+        """Architecture, weights, compile settings and optimizer state: HDF5 for a .h5 / .hdf5 path, Keras 3's zip
+        for a .keras path (both need h5py: pip install 'autograd_lite[keras]'), else the library's own safe format
+        (autograd_lite.save)."""
         from . import saving
         saving.save_model(self, filepath)
 

@@ -51,10 +51,11 @@ def l1_l2(l1=0.01, l2=0.01):
 
 
 def get(identifier):
-    """None, a Regularizer, a config dict {'class_name': 'L1L2', 'config': {...}}, or 'l1' / 'l2' / 'l1_l2'."""
+    """None, a Regularizer, a config dict {'class_name': 'L1L2' (or Keras 3's 'L1' / 'L2'), 'config': {...}}, or
+    'l1' / 'l2' / 'l1_l2'."""
     if identifier is None or isinstance(identifier, Regularizer):
         return identifier
-    if isinstance(identifier, dict) and identifier.get("class_name") == "L1L2":
+    if isinstance(identifier, dict) and identifier.get("class_name") in ("L1L2", "L1", "L2"):
         return L1L2(**identifier.get("config", {}))
     if identifier in ("l1", "l2", "l1_l2"):
         return {"l1": l1, "l2": l2, "l1_l2": l1_l2}[identifier]()

@@ -83,8 +83,15 @@ class Layer:
     def build(self, input_shape):
         """Creates this layer's modules for inputs of `input_shape` (batch axis None); returns the output shape."""
         self.input_shape, self.built = tuple(input_shape), True
-        self.output_shape = self.input_shape
+        self.output_shape = self.compute_output_shape(self.input_shape)
         return self.output_shape
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def weight_shapes(self, input_shape):
+        """The shapes of the weights `build(input_shape)` creates, in get_weights' layout, without creating them."""
+        return []
 
     @property
     def weights(self):
@@ -152,8 +159,13 @@ class Dense(Layer):
                 _initializer(self.bias_initializer)(linear.bias)
         act = activation_module(self.activation)
         self.linear, self.modules = linear, [linear] + ([act] if act is not None else [])
-        self.output_shape = self.input_shape[:-1] + (self.units,)
         return self.output_shape
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def weight_shapes(self, input_shape):
+        return [(input_shape[-1], self.units)] + ([(self.units,)] if self.use_bias else [])
 
     def get_weights(self):
         if not self.built:
@@ -230,10 +242,12 @@ class Flatten(Layer):
         super().__init__(**kwargs)
 
     def build(self, input_shape):
-        super().build(input_shape)
+        out = super().build(input_shape)
         self.modules = [nn.Flatten()]
-        self.output_shape = (None, math.prod(self.input_shape[1:]))
-        return self.output_shape
+        return out
+
+    def compute_output_shape(self, input_shape):
+        return (None, math.prod(input_shape[1:]))
 
 
 LAYERS = {cls.__name__: cls for cls in (Dense, Activation, Dropout, Flatten)}
