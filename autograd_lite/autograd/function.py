@@ -91,8 +91,6 @@ class Function:
                 d = a._data
                 raw.append(d)
                 counters[id(d)] = a._version
-                if d.base is not None:                  # forward may save another view of d's storage
-                    counters.setdefault(id(d.base), a._version)
                 if a._rg:
                     needs = True
                     inputs.append((a.grad_fn or a, d.shape, d.dtype))
@@ -130,9 +128,10 @@ class Function:
             saved = ctx._saved
             if saved:
                 counters[id(data)] = out._version
-                if data.base is not None:               # the output may be a view of the array forward saved
-                    counters.setdefault(id(data.base), out._version)
-                ctx._versions = saved_versions(_counter(counters, a) for a in saved)
+                found = list(map(counters.get, map(id, saved)))
+                if None in found:
+                    _views_of_storage(found, saved, args, out)
+                ctx._versions = saved_versions(found)
             else:
                 ctx._versions = None
             out._rg = True
@@ -143,13 +142,28 @@ class Function:
 _first = operator.itemgetter(0)
 
 
-def _counter(counters, array):
-    """The version counter of the input or output whose storage a saved array is, or views (a reshaped target);
-    None for an array of the op's own (a mask, a copy) that no user code can change."""
-    counter = counters.get(id(array))
-    if counter is None and getattr(array, "base", None) is not None:
-        counter = counters.get(id(array.base))
-    return counter
+def _views_of_storage(found, saved, args, out):
+    """Fills in `found` (the version counters of the saved arrays, None where a saved array is no input's or output's
+    array) for the saved arrays that view an input's or the output's storage (a reshaped target): those change
+    with it. What stays None is the op's own (a mask, a copy), which no user code can change."""
+    owners, out_base = None, out._data.base
+    for i, array in enumerate(saved):
+        if found[i] is not None or not hasattr(array, "base"):
+            continue
+        if array is out_base and out_base is not None:     # the output is a view of it (a reshaped result)
+            found[i] = out._version
+            continue
+        base = array.base
+        if base is None:
+            continue
+        if owners is None:          # each tensor's array and the array it views (numpy's base is the owner)
+            owners = {}
+            for t in (*args, out):
+                if isinstance(t, Tensor):
+                    owners.setdefault(id(t._data), t._version)
+                    if t._data.base is not None:
+                        owners.setdefault(id(t._data.base), t._version)
+        found[i] = owners.get(id(base))
 
 
 def saved_versions(counters):
