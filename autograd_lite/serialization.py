@@ -19,11 +19,13 @@ bytes ("base64"), dtype and device ("name"). Loading only ever builds these type
 import base64
 import collections
 import contextlib
+import hashlib
 import io
 import json
 import math
 import os
-import tempfile
+import re
+import time
 import zipfile
 
 import numpy as np
@@ -146,8 +148,10 @@ def save(obj, f):
     """Saves `obj` (a state_dict, an optimizer state, or dicts/lists of Tensors, numbers and
     strings) to `f`, a path or a writable binary file object.
 
-    To a path the write is atomic: the checkpoint goes to a temporary file in the same directory,
-    is flushed to disk, then renamed over `f`, so a crash mid-save leaves the old file intact.
+    To a path the write is atomic: the checkpoint goes to a temporary file in the same directory
+    (``.<name>.<hash>.<random>.tmp``), is flushed to disk, then renamed over `f`, so a crash
+    mid-save leaves the old file intact; the next save to `f` removes such a leftover once it is an
+    hour old.
     Unsupported objects raise TypeError naming the type and where in `obj` it was found.
 
     Example::
@@ -184,17 +188,24 @@ def _atomic_write(path, write):
     directory, base = os.path.split(os.path.realpath(path))     # through a symlink, as open() would
     if not os.path.isdir(directory):
         raise RuntimeError(f"autograd_lite.save: parent directory {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=directory)
+    target, prefix = os.path.join(directory, base), _temp_prefix(base)
+    _remove_stale_temps(directory, prefix)
+    tmp, fd = os.path.join(directory, f"{prefix}{os.urandom(8).hex()}.tmp"), None
     try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)   # the OS applies the umask
         with os.fdopen(fd, "wb") as fp:
+            with contextlib.suppress(FileNotFoundError):        # an existing file keeps its mode
+                os.fchmod(fp.fileno(), os.stat(target).st_mode & 0o7777)
             write(fp)
             fp.flush()
             os.fsync(fp.fileno())
-        os.chmod(tmp, _new_file_mode(os.path.join(directory, base)))
-        os.replace(tmp, os.path.join(directory, base))
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        os.replace(tmp, target)
+    except BaseException as e:
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        if isinstance(e, OSError) and e.filename == tmp:      # name the file the user asked for
+            raise OSError(e.errno, e.strerror, path) from None
         raise
     with contextlib.suppress(OSError):              # make the rename itself durable
         dir_fd = os.open(directory, os.O_RDONLY)
@@ -204,14 +215,22 @@ def _atomic_write(path, write):
             os.close(dir_fd)
 
 
-def _new_file_mode(path):
-    """The old file's mode, else what ``open(path, 'w')`` would give (mkstemp makes 0600)."""
-    try:
-        return os.stat(path).st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+def _temp_prefix(base):
+    """``.<start of the name>.<hash of the name>.``: short whatever the name's length (NAME_MAX),
+    and shared only by temporary files of this same target."""
+    return f".{base[:32]}.{hashlib.sha256(os.fsencode(base)).hexdigest()[:16]}."
+
+
+def _remove_stale_temps(directory, prefix):
+    """Removes the temporary files that killed saves to this target left behind."""
+    pattern = re.compile(re.escape(prefix) + r"[0-9a-f]{16}\.tmp")
+    # a live save keeps writing (pids mean nothing across hosts): an hour untouched, its save died
+    cutoff = time.time() - 3600
+    with contextlib.suppress(OSError), os.scandir(directory) as entries:
+        for entry in entries:
+            with contextlib.suppress(OSError):      # gone meanwhile, or another save's to remove
+                if pattern.fullmatch(entry.name) and entry.stat().st_mtime < cutoff:
+                    os.unlink(entry.path)
 
 
 # ---- load ----------------------------------------------------------------------------------------
@@ -229,7 +248,9 @@ def load(f, map_location=None, weights_only=None):
         weights_only: accepted for PyTorch compatibility and ignored: loading never unpickles and
             never runs code, whatever the file holds.
 
-    A truncated, corrupted or foreign file raises RuntimeError saying so.
+    A truncated, corrupted or foreign file raises RuntimeError naming it and saying what is
+    wrong; so does one with compressed or repeated members, or members claiming more bytes than
+    the file holds, before anything is allocated for them.
 
     Example::
 
@@ -252,7 +273,7 @@ def load(f, map_location=None, weights_only=None):
                    for t, entry in zip(tensors, manifest["tensors"])]
         try:
             return _Decoder(arrays, tensors).node(manifest["object"])
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError) as e:
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, RuntimeError) as e:
             raise RuntimeError(f"autograd_lite.load: {name!r} has a malformed manifest "
                                f"({type(e).__name__}: {e})") from None
 
@@ -260,12 +281,15 @@ def load(f, map_location=None, weights_only=None):
 def _read(f):
     start = f.tell()
     head = f.read(8)
+    f.seek(0, io.SEEK_END)
+    size = f.tell() - start
     f.seek(start)
     try:
         zf = zipfile.ZipFile(f)
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
-        raise _BadFile(_not_a_zip(head, f, start, e)) from None
+    except Exception as e:                          # noqa: BLE001  (any failure: a bad file)
+        raise _BadFile(_not_a_zip(head, size, e)) from None
     with zf:
+        _check_members(zf.infolist(), size)
         names = set(zf.namelist())
         if MANIFEST not in names:
             hint = (": it looks like a PyTorch checkpoint, which holds pickled code and can't be "
@@ -282,16 +306,41 @@ def _read(f):
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise _BadFile(f"is a zip archive whose {MANIFEST!r} is not an autograd_lite manifest")
         version = manifest.get("version")
-        if not isinstance(version, int) or version > VERSION:
-            raise _BadFile(f"was written in checkpoint format version {version!r}; this "
-                           f"autograd_lite reads versions up to {VERSION}: upgrade autograd_lite")
-        return manifest, [_array(zf, i, entry, names) for i, entry in
-                          enumerate(_list(manifest, "arrays"))]
+        if type(version) is int and version > VERSION:
+            raise _BadFile(f"was saved by a newer autograd_lite (format version {version}); this "
+                           f"one reads version {VERSION}: upgrade autograd_lite")
+        if type(version) is not int or version != VERSION:
+            raise _BadFile(f"has an unknown format version {version!r}; this autograd_lite reads "
+                           f"version {VERSION}")
+        entries = [_array_entry(zf, i, e, names) for i, e in enumerate(_list(manifest, "arrays"))]
+        repeated = _repeated(member for member, _, _ in entries)
+        if repeated:        # one member read as several arrays would cost memory the file doesn't hold
+            raise _BadFile(f"is corrupted: its manifest lists members {repeated} more than once")
+        return manifest, [_array(zf, *entry) for entry in entries]
 
 
-def _not_a_zip(head, f, start, error):
-    f.seek(0, io.SEEK_END)
-    size = f.tell() - start
+def _check_members(infos, size):
+    """Refuses, before anything is read, what `save` never writes: `save` stores each member once,
+    uncompressed, so no member inflates and the members' sizes add up to at most the file's."""
+    repeated = _repeated(info.filename for info in infos)
+    if repeated:
+        raise _BadFile(f"is corrupted: it holds several members named {repeated}")
+    packed = [i.filename for i in infos
+              if i.compress_type != zipfile.ZIP_STORED or i.compress_size != i.file_size][:5]
+    if packed:
+        raise _BadFile(f"holds compressed members {packed}, which autograd_lite.save never writes: "
+                       "they are refused rather than inflated to sizes the file doesn't show")
+    claimed = sum(i.file_size for i in infos)
+    if claimed > size:
+        raise _BadFile(f"is corrupted: its members claim {claimed} bytes, more than the file's {size}")
+
+
+def _repeated(names):
+    """The first few names that occur more than once."""
+    return sorted(name for name, count in collections.Counter(names).items() if count > 1)[:5]
+
+
+def _not_a_zip(head, size, error):
     if size == 0:
         return "is empty (0 bytes): not an autograd_lite checkpoint"
     if head.startswith(b"PK"):
@@ -310,30 +359,48 @@ def _list(manifest, key):
     return value
 
 
-def _array(zf, i, entry, names):
-    member = entry.get("file")
-    if member not in names:
-        raise _BadFile(f"is corrupted: array {i}'s member {member!r} is missing")
+def _array_entry(zf, i, entry, names):
+    """An array entry's member, dtype and shape, checked against the member's size."""
     try:
-        needed = math.prod(entry["shape"]) * np.dtype(entry["dtype"]).itemsize
+        member, dtype, shape = entry["file"], np.dtype(entry["dtype"]), entry["shape"]
+        if type(member) is not str or dtype.str != entry["dtype"] or type(shape) is not list or \
+                not all(type(n) is int and n >= 0 for n in shape):
+            raise ValueError("expected a member name, a NumPy dtype string such as '<f4' and a list "
+                             "of sizes")
     except Exception as e:                          # noqa: BLE001  (any failure: a bad file)
         raise _BadFile(f"has a malformed manifest: array entry {entry} ({type(e).__name__}: {e})") \
             from None
-    if zf.getinfo(member).file_size < needed:       # before read_array allocates the array
+    if member not in names:
+        raise _BadFile(f"is corrupted: array {i}'s member {member!r} is missing")
+    needed = math.prod(shape) * dtype.itemsize
+    if zf.getinfo(member).file_size < needed:
         raise _BadFile(f"is corrupted: member {member!r} is smaller than the {needed} bytes "
                        "its manifest entry needs")
+    return member, dtype, shape
+
+
+def _array(zf, member, dtype, shape):
+    """The member's array, once its .npy header matches the manifest entry: read_array allocates
+    what the header says, while the manifest's sizes are the ones checked against the file's."""
     try:
         with zf.open(member) as fp:
-            array = np.lib.format.read_array(fp, allow_pickle=False)
-            if fp.read(1):
-                raise ValueError("trailing bytes after the array")
+            version = np.lib.format.read_magic(fp)
+            # read_array_header_2_0 reads version 3 too: it differs only in field names' encoding
+            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                np.lib.format.read_array_header_2_0
+            found, _, found_dtype = read_header(fp)
+            matches = found_dtype.str == dtype.str and list(found) == shape
+            if matches:
+                fp.seek(0)
+                array = np.lib.format.read_array(fp, allow_pickle=False)
+                if fp.read(1):
+                    raise ValueError("trailing bytes after the array")
     except Exception as e:                          # noqa: BLE001  (any failure: a bad file)
         raise _BadFile(f"is corrupted: member {member!r} is not a valid array "
                        f"({type(e).__name__}: {e})") from None
-    if array.dtype.str != entry.get("dtype") or list(array.shape) != entry.get("shape"):
-        raise _BadFile(f"is corrupted: member {member!r} holds a {array.dtype.str} array of shape "
-                       f"{list(array.shape)}, the manifest says {entry.get('dtype')} of shape "
-                       f"{entry.get('shape')}")
+    if not matches:
+        raise _BadFile(f"is corrupted: member {member!r} holds a {found_dtype.str} array of shape "
+                       f"{list(found)}, the manifest says {dtype.str} of shape {shape}")
     return array
 
 
@@ -341,12 +408,13 @@ def _tensor(entry, arrays):
     try:
         array = arrays[entry["array"]]
         dt = _dtype.from_numpy_dtype(array.dtype)
-        if entry["dtype"] != dt.name or not isinstance(entry["device"], str) or \
-                entry["requires_grad"] not in (True, False) or entry["parameter"] not in (True, False) \
-                or entry["requires_grad"] and not dt.is_floating_point:
+        _device(entry["device"])                    # raises on anything but a device string
+        if entry["dtype"] != dt.name or entry["requires_grad"] not in (True, False) or \
+                entry["parameter"] not in (True, False) or \
+                entry["requires_grad"] and not dt.is_floating_point:
             raise ValueError(f"tensor entry {entry} doesn't match its {array.dtype} array")
         return Tensor._make(array)
-    except (KeyError, TypeError, IndexError, ValueError) as e:
+    except (KeyError, TypeError, IndexError, ValueError, RuntimeError) as e:
         raise _BadFile(f"has a malformed manifest: bad tensor entry ({type(e).__name__}: {e})") \
             from None
 

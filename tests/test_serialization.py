@@ -1,6 +1,8 @@
 """save / load: round trips, shared tensors, atomic writes, bad files, and never any pickle."""
 import collections
+import errno
 import io
+import json
 import math
 import os
 import pathlib
@@ -8,6 +10,7 @@ import pickle
 import stat
 import subprocess
 import sys
+import time
 import zipfile
 
 import numpy as np
@@ -298,6 +301,84 @@ def test_file_mode(tmp_path):
         os.umask(umask)
 
 
+def test_save_never_touches_the_umask(tmp_path, monkeypatch):
+    """os.umask(0), even briefly, makes files other threads create meanwhile world-writable."""
+    set_umask = os.umask
+
+    def forbidden(mask):
+        raise AssertionError("save changed the process-wide umask")
+
+    old = set_umask(0o022)
+    try:
+        for umask in (0o022, 0o077, 0o002, 0o027):
+            set_umask(umask)
+            monkeypatch.setattr(os, "umask", forbidden)
+            path = tmp_path / f"u{umask:o}.pth"
+            al.save({"w": al.ones(2)}, path)
+            monkeypatch.undo()
+            assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, oct(umask)
+    finally:
+        set_umask(old)
+
+
+@pytest.mark.parametrize("name", ["a" * 236 + ".pth", "b" * 250 + ".pth", "c" * 255, "é" * 127])
+def test_long_file_names(tmp_path, name):
+    """Any name the file system takes (NAME_MAX 255 bytes) saves, as with torch.save."""
+    al.save({"w": al.arange(3)}, tmp_path / name)
+    assert_same(al.load(tmp_path / name), {"w": al.arange(3)})
+    assert checkpoint_dir_state(tmp_path) == [name]
+
+
+def test_read_only_directory_names_the_target(tmp_path, monkeypatch):
+    path = tmp_path / "ck.pth"
+    if os.geteuid() == 0:              # root ignores directory permissions: refuse as the OS would
+        real_open, directory = os.open, os.path.realpath(tmp_path)
+
+        def refuse(file, flags, *args, **kwargs):
+            if flags & os.O_CREAT and os.path.dirname(os.fsdecode(file)) == directory:
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), file)
+            return real_open(file, flags, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", refuse)
+    else:
+        tmp_path.chmod(0o555)
+    try:
+        with pytest.raises(PermissionError) as err:
+            al.save({"w": al.ones(2)}, path)
+    finally:
+        tmp_path.chmod(0o755)
+    assert err.value.filename == str(path) and err.value.errno == errno.EACCES
+    assert ".tmp" not in str(err.value) and str(path) in str(err.value)
+    assert checkpoint_dir_state(tmp_path) == []
+
+
+def test_next_save_removes_stale_temporary_files(tmp_path):
+    """A killed save leaves its temporary file; the next save to the same path removes it once it is
+    clearly dead (untouched for hours), and never anything it didn't write for that path."""
+    target, sibling = "x" * 40 + "-a.pth", "x" * 40 + "-b.pth"    # same long prefix, other file
+
+    def crash_mid_save(name):
+        before = set(checkpoint_dir_state(tmp_path))
+        proc = subprocess.run([sys.executable, "-c", CRASH_SCRIPT, str(tmp_path / name)],
+                              capture_output=True)
+        assert proc.returncode == 17, proc.stderr.decode()
+        return set(checkpoint_dir_state(tmp_path)) - before
+
+    siblings, stale = crash_mid_save(sibling), crash_mid_save(target)
+    users = {f".{target}.notes.tmp", f".{target}.0123456789abcdef.tmp"}
+    for name in users:
+        (tmp_path / name).write_text("the user's own file")
+    hours_ago = time.time() - 3 * 3600
+    for name in checkpoint_dir_state(tmp_path):
+        os.utime(tmp_path / name, (hours_ago, hours_ago))
+    fresh = crash_mid_save(target)                               # maybe a save still running
+    assert len(siblings) == len(stale) == len(fresh) == 1
+
+    al.save({"v": 3}, tmp_path / target)
+    assert al.load(tmp_path / target) == {"v": 3}
+    assert set(checkpoint_dir_state(tmp_path)) == siblings | users | fresh | {target}
+
+
 # ---- bad files -----------------------------------------------------------------------------------
 def test_truncated_file_gives_clear_error(tmp_path):
     good = tmp_path / "good.pth"
@@ -336,6 +417,25 @@ def test_foreign_files(tmp_path, content, message):
         al.load(path)
 
 
+def manifest(**fields):
+    """A manifest.json holding one float32 array of 2 in 'a.npy', with `fields` replaced."""
+    return json.dumps({"format": "autograd_lite.save", "version": 1,
+                       "arrays": [{"file": "a.npy", "dtype": "<f4", "shape": [2]}],
+                       "tensors": [], "object": 1, **fields})
+
+
+TENSOR = {"array": 0, "dtype": "float32", "requires_grad": False, "device": "cpu", "parameter": False}
+
+
+def npy(array):
+    buf = io.BytesIO()
+    np.save(buf, array, allow_pickle=False)
+    return buf.getvalue()
+
+
+NPY_F4_2 = npy(np.zeros(2, np.float32))
+
+
 def write_zip(path, members):
     with zipfile.ZipFile(path, "w") as zf:
         for name, data in members.items():
@@ -352,7 +452,8 @@ def write_zip(path, members):
     ({"manifest.json": '{"format": "autograd_lite.save", "version": 1, "arrays": 5}'},
      "'arrays' is not a list"),
     ({"manifest.json": '{"format": "autograd_lite.save", "version": 1, "arrays": '
-                       '[{"file": "arrays/0.npy"}], "tensors": [], "object": 1}'},
+                       '[{"file": "arrays/0.npy", "dtype": "<f4", "shape": [2]}], "tensors": [], '
+                       '"object": 1}'},
      "'arrays/0.npy' is missing"),
     ({"manifest.json": '{"format": "autograd_lite.save", "version": 1, "arrays": [], '
                        '"tensors": [], "object": {"type": "pickle", "data": "..."}}'},
@@ -367,12 +468,31 @@ def write_zip(path, members):
                        '[{"file": "a.npy", "dtype": "<f8", "shape": [100000, 100000]}], '
                        '"tensors": [], "object": 1}',
       "a.npy": b"\x93NUMPY tiny"}, "smaller than the 80000000000 bytes"),
+    ({"manifest.json": manifest(version=7, arrays=[])},
+     r"was saved by a newer autograd_lite \(format version 7\); this one reads version 1"),
+    ({"manifest.json": manifest(version=-5, arrays=[])},
+     "unknown format version -5; this autograd_lite reads version 1"),
+    ({"manifest.json": manifest(version=True, arrays=[])}, "format version True; this autograd_lite"),
+    ({"manifest.json": manifest(version="1", arrays=[])}, "format version '1'; this autograd_lite"),
+    ({"manifest.json": manifest(arrays=[{"file": ["a.npy"], "dtype": "<f4", "shape": [2]}]),
+      "a.npy": NPY_F4_2}, r"malformed manifest: array entry .*'file': \['a.npy'\]"),
+    ({"manifest.json": manifest(arrays=[{"file": "a.npy", "dtype": "<f4", "shape": {"2": 2}}]),
+      "a.npy": NPY_F4_2}, "malformed manifest: array entry"),
+    ({"manifest.json": manifest(arrays=[{"file": "a.npy", "dtype": "float32", "shape": [2]}]),
+      "a.npy": NPY_F4_2}, "malformed manifest: array entry"),
+    ({"manifest.json": manifest(tensors=[dict(TENSOR, device="tpu")]), "a.npy": NPY_F4_2},
+     "malformed manifest.*device string: tpu"),
+    ({"manifest.json": manifest(tensors=[dict(TENSOR, device="cuda:x")]), "a.npy": NPY_F4_2},
+     "malformed manifest.*cuda:x"),
+    ({"manifest.json": manifest(arrays=[], object={"type": "device", "name": "tpu"})},
+     "malformed manifest.*device string: tpu"),
 ])
 def test_foreign_zips(tmp_path, members, message):
     path = tmp_path / "z.pth"
     write_zip(path, members)
-    with pytest.raises(RuntimeError, match=message):
+    with pytest.raises(RuntimeError, match=message) as err:
         al.load(path)
+    assert str(err.value).startswith(f"autograd_lite.load: {str(path)!r} ")
 
 
 def test_pytorch_checkpoint_is_refused(tmp_path):
