@@ -15,6 +15,8 @@ import types
 import numba
 import numpy as np
 
+from ._threads import Parallel
+
 
 def _user_cache_dir():
     xdg = os.environ.get("XDG_CACHE_HOME", "")
@@ -66,12 +68,14 @@ class Twins:
     parallel. Calling it runs the parallel one when the last argument (the output) has at least
     par_min elements. The parallel one is compiled from a renamed copy of fn: numba's cache keys
     a kernel by qualified name and bytecode, not by options, so jitting fn itself twice would make
-    both share, and overwrite, one cache entry. pick(size) chooses by another measure of size."""
+    both share, and overwrite, one cache entry. pick(size) chooses by another measure of size. However it is
+    called, parallel runs as the threading layer allows (see _threads)."""
 
     def __init__(self, fn, par_min):
         par = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + "_par", fn.__defaults__, fn.__closure__)
         par.__qualname__ = fn.__qualname__ + "_par"
-        self.serial, self.parallel, self.par_min = jit(fn), pjit(par), par_min
+        self.serial, self.par_min = jit(fn), par_min
+        self.parallel = Parallel(pjit(par), self.serial)
         Twins.all.append(self)
 
     all = []
@@ -157,7 +161,7 @@ def elementwise(kernel, x, y=None):
     """A new C-contiguous array of x's shape and dtype, filled by kernel(x, [y,] out), all raveled (a view when
     C-contiguous, else a C-order copy). kernel: a Twins, serial or parallel by size."""
     out = np.empty(x.shape, x.dtype)
-    run = kernel.serial if x.size < kernel.par_min else kernel.parallel
+    run = kernel.pick(x.size)
     if y is None:
         run(x.ravel(), out.ravel())
     else:
