@@ -9,23 +9,17 @@ from ._dtype import (dtype, float16, float32, float64, uint8, int8, int16, int32
                      get_default_dtype, promote_types)
 from ._dtype import bool_ as bool  # noqa: A001  (autograd_lite.bool, like torch.bool)
 from .backend import device
-from .tensor import (Tensor, Size, FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor,
-                     ShortTensor, ByteTensor, CharTensor, BoolTensor)
+from .tensor import Tensor, Size
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from . import autograd
 from . import cuda
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state
 from .creation import (tensor, as_tensor, from_numpy, zeros, ones, full, empty, rand, randn,
                        randint, randperm, arange, linspace, eye, zeros_like, ones_like, full_like,
-                       empty_like, rand_like, randn_like, randint_like)
-from .ops import (add, sub, mul, div, pow, maximum, minimum, neg, abs, exp, log, sqrt, sin, cos,
-                  tanh, sigmoid, relu, clamp, clip, eq, ne, lt, le, gt, ge, index_put, gather,
-                  where, masked_fill, matmul, mm, bmm, dot, remainder, logical_not, logical_and,
-                  logical_or, logical_xor, allclose, isclose, split, chunk, unbind, nonzero,
-                  softmax, log_softmax, sum, mean, prod, var, std, logsumexp, max, min, argmax,
-                  argmin, topk, all, any, reshape, flatten, squeeze, unsqueeze, permute,
-                  transpose, t, cat, stack, clone, outer, ger, mv, tile, repeat_interleave, meshgrid,
-                  equal)
+                       empty_like, rand_like, randn_like, randint_like, FloatTensor, DoubleTensor, HalfTensor,
+                       LongTensor, IntTensor, ShortTensor, ByteTensor, CharTensor, BoolTensor)
+from . import _api, ops
+globals().update(_api.TOP)          # every op declared with top=True: autograd_lite.exp, autograd_lite.matmul, ...
 from . import nn
 from . import optim
 from . import utils
@@ -33,8 +27,6 @@ from .serialization import save, load
 
 half, float, double = float16, float32, float64          # noqa: A001
 short, int, long = int16, int32, int64                   # noqa: A001
-subtract, multiply, divide, negative = sub, mul, div, neg
-concat = concatenate = cat
 
 __version__ = "0.1.0"
 

@@ -4,13 +4,15 @@ import numbers
 import numpy as np
 
 from . import _dtype, backend as _backend, random
+from ._api import declare
+from ._args import shape_arg
 from .backend import device as _device, get_backend
 from .tensor import Tensor
-from .ops._util import shape_arg
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "rand", "randn",
            "randint", "randperm", "arange", "linspace", "eye", "zeros_like", "ones_like",
-           "full_like", "empty_like", "rand_like", "randn_like", "randint_like"]
+           "full_like", "empty_like", "rand_like", "randn_like", "randint_like", "FloatTensor", "DoubleTensor",
+           "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "ByteTensor", "CharTensor", "BoolTensor"]
 
 
 def _infer_dtype(data):
@@ -247,3 +249,85 @@ def full_like(x, fill_value, dtype=None, device=None, requires_grad=False):
 
 def randint_like(x, low, high=None, dtype=None, device=None):
     return randint(low, high, x.shape, dtype=dtype or x.dtype, device=device or x.device)
+
+
+# ---- Tensor methods that create tensors --------------------------------------------------------
+
+@declare(top=False)
+def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+    """Zeros of `size` with this tensor's dtype and device (unless given)."""
+    return zeros(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+@declare(top=False)
+def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+    return ones(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+@declare(top=False)
+def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+    return empty(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+@declare(top=False)
+def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                requires_grad=requires_grad)
+
+
+@declare(top=False)
+def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+# ---- the legacy tensor types: FloatTensor(...), x.type(FloatTensor), x.type('torch.FloatTensor') -----
+
+class _TensorType(type):
+    """``FloatTensor`` and friends: callables that build tensors of one dtype, usable with
+    ``x.type(FloatTensor)`` and ``isinstance(x, FloatTensor)``."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.dtype is cls._tensor_type_dtype
+
+    def __call__(cls, *args):
+        if args and all(isinstance(a, numbers.Integral) for a in args):
+            return empty(*args, dtype=cls._tensor_type_dtype)
+        return tensor(args[0] if args else [], dtype=cls._tensor_type_dtype)
+
+    def __repr__(cls):
+        return f"<class 'autograd_lite.{cls.__name__}'>"
+
+
+def _tensor_type(name, dt):
+    return _TensorType(name, (), {"_tensor_type_dtype": dt})
+
+
+FloatTensor = _tensor_type("FloatTensor", _dtype.float32)
+DoubleTensor = _tensor_type("DoubleTensor", _dtype.float64)
+HalfTensor = _tensor_type("HalfTensor", _dtype.float16)
+LongTensor = _tensor_type("LongTensor", _dtype.int64)
+IntTensor = _tensor_type("IntTensor", _dtype.int32)
+ShortTensor = _tensor_type("ShortTensor", _dtype.int16)
+ByteTensor = _tensor_type("ByteTensor", _dtype.uint8)
+CharTensor = _tensor_type("CharTensor", _dtype.int8)
+BoolTensor = _tensor_type("BoolTensor", _dtype.bool_)
+_TYPES = {t.__name__: t for t in (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, ShortTensor,
+                                  ByteTensor, CharTensor, BoolTensor)}
+_TYPE_NAMES = {t._tensor_type_dtype.name: f"autograd_lite.{name}" for name, t in _TYPES.items()}
+
+
+@declare(method="type", top=False)
+def tensor_type(self, dtype=None, non_blocking=False):
+    """The legacy type name ('autograd_lite.FloatTensor', 'autograd_lite.cuda.FloatTensor'), or a conversion:
+    ``x.type(FloatTensor)`` or ``x.type('torch.FloatTensor')`` is a float32 CPU tensor, as in PyTorch (FloatTensor
+    and friends are CPU types; 'torch.cuda.FloatTensor' a CUDA one)."""
+    if dtype is None:
+        name = _TYPE_NAMES.get(self.dtype.name, "autograd_lite.Tensor")
+        return name.replace("autograd_lite.", "autograd_lite.cuda.", 1) if self.is_cuda else name
+    if isinstance(dtype, str) and dtype.rsplit(".", 1)[-1] in _TYPES:
+        device = "cuda" if ".cuda." in dtype else "cpu"
+        return self.to(device, _TYPES[dtype.rsplit(".", 1)[-1]]._tensor_type_dtype)
+    if isinstance(dtype, _TensorType):
+        return self.to("cpu", dtype._tensor_type_dtype)
+    return self.to(_dtype.to_dtype(dtype))
+

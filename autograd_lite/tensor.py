@@ -1,14 +1,17 @@
-"""Tensor: an array plus what autograd needs (requires_grad, grad, grad_fn, a version counter).
-
-Ops live in `autograd_lite.ops`; the methods here are thin calls into them."""
+"""Tensor: an array plus what autograd needs (requires_grad, grad, grad_fn, a version counter): its state,
+conversion, printing and autograd glue. Its ops (methods, operators, in-place methods) are attached by their
+declarations in autograd_lite.ops (see _api.declare); this module imports none of them."""
 import numbers
+import weakref
 
 import numpy as np
 
-from . import _dtype, _format
-from .autograd import function as _function
+from . import _dtype, _format, random
+from ._args import canon_dim, shape_arg
 from .autograd import engine as _engine
 from .autograd import grad_mode as _grad_mode
+from .autograd.function import Variable
+from .autograd.views import CopySlices, replay_view
 from . import backend as _backend
 from .backend import backend_of
 
@@ -20,7 +23,7 @@ VIEW_LEAF_INPLACE_MESSAGE = ("a view of a leaf Variable that requires grad is be
                              "in-place operation.")
 
 
-class Tensor:
+class Tensor(Variable):
     """An n-dimensional array that can record the operations applied to it.
 
     Example::
@@ -30,7 +33,7 @@ class Tensor:
         >>> x.grad
         tensor([[2., 4.]])
     """
-    __slots__ = ("_data", "_rg", "_grad", "grad_fn", "_version", "_hooks", "_base", "__weakref__")
+    __slots__ = ()
     __array_priority__ = 1000        # numpy_array * tensor defers to Tensor.__rmul__
 
     def __new__(cls, *args, **kwargs):
@@ -38,14 +41,17 @@ class Tensor:
 
     def __init__(self, *args, dtype=None, device=None, requires_grad=False):
         """Legacy constructor: ``Tensor(2, 3)`` (uninitialised float32) or ``Tensor([1, 2])``."""
-        from .creation import empty, tensor
+        np_dtype = _dtype.to_dtype(dtype or _dtype.float32).np
         if args and all(isinstance(a, numbers.Integral) for a in args):
-            src = empty(*args, dtype=dtype, device=device)
+            data = np.empty(shape_arg(args, "Tensor"), np_dtype)
         elif len(args) == 1:
-            src = tensor(args[0], dtype=dtype or _dtype.float32, device=device)
+            data = np.array(args[0], dtype=np_dtype)
         else:
-            src = empty(0, dtype=dtype, device=device)
-        self._init(src._data, requires_grad)
+            data = np.empty(0, np_dtype)
+        if device is not None:
+            dev = _backend.device(device)
+            data = _backend.get_backend(dev).from_host(data, dev.index)
+        self._init(data, requires_grad)
 
     def _init(self, data, requires_grad=False):
         self._data = data
@@ -127,7 +133,6 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return Size(self._data.shape)
-        from .ops._util import canon_dim
         return self._data.shape[canon_dim(dim, self._data.ndim, "size")]
 
     @property
@@ -167,14 +172,6 @@ class Tensor:
 
     def is_contiguous(self):
         return bool(self._data.flags.c_contiguous)
-
-    @property
-    def T(self):
-        return _ops.permute(self, tuple(reversed(range(self.ndim))))
-
-    @property
-    def mT(self):
-        return _ops.transpose(self, -2, -1)
 
     # ---- conversion ---------------------------------------------------------------------------
     def numpy(self, force=False):
@@ -254,62 +251,6 @@ class Tensor:
         memo[id(self)] = out
         return out
 
-    # ---- dtype and device ---------------------------------------------------------------------
-    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
-        """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
-        device, dtype = parse_to_args(args, device, dtype)
-        out = self
-        if device is not None:
-            out = _ops.to_device(out, device)
-        if dtype is not None:
-            out = _ops.cast(out, dtype)
-        if copy and out is self:
-            out = self.clone()
-        return out
-
-    def type(self, dtype=None, non_blocking=False):
-        """The legacy type name ('autograd_lite.FloatTensor', 'autograd_lite.cuda.FloatTensor'), or a conversion:
-        ``x.type(FloatTensor)`` is a float32 CPU tensor, as in PyTorch (FloatTensor and friends are CPU types)."""
-        if dtype is None:
-            name = _TYPE_NAMES.get(self.dtype.name, "autograd_lite.Tensor")
-            return name.replace("autograd_lite.", "autograd_lite.cuda.", 1) if self.is_cuda else name
-        if isinstance(dtype, _TensorType):
-            return self.to("cpu", dtype._tensor_type_dtype)
-        return self.to(_dtype.to_dtype(dtype))
-
-    def type_as(self, other):
-        return self.to(other.dtype)
-
-    def float(self):
-        return self.to(_dtype.float32)
-
-    def double(self):
-        return self.to(_dtype.float64)
-
-    def half(self):
-        return self.to(_dtype.float16)
-
-    def long(self):
-        return self.to(_dtype.int64)
-
-    def int(self):
-        return self.to(_dtype.int32)
-
-    def short(self):
-        return self.to(_dtype.int16)
-
-    def byte(self):
-        return self.to(_dtype.uint8)
-
-    def bool(self):
-        return self.to(_dtype.bool_)
-
-    def cpu(self):
-        return self.to("cpu")
-
-    def cuda(self, device=None, non_blocking=False):
-        return self.to("cuda" if device is None else f"cuda:{int(device)}" if not isinstance(device, str) else device)
-
     # ---- autograd -----------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulates d(self)/d(leaf) into each leaf's ``.grad``."""
@@ -348,7 +289,6 @@ class Tensor:
 
     def retain_grad(self):
         if self.grad_fn is not None:
-            import weakref
             self.grad_fn._retained = weakref.ref(self)
         elif not self._rg:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
@@ -358,15 +298,15 @@ class Tensor:
         return self.grad_fn is not None and self.grad_fn._retained is not None
 
     # ---- in-place -----------------------------------------------------------------------------
-    def _inplace(self, op, *args):
-        """Runs `op(self, *args)` and writes the result into this tensor's storage.
+    def _inplace(self, op, *args, **kwargs):
+        """Runs `op(self, *args, **kwargs)` and writes the result into this tensor's storage.
 
         With autograd recording, the op runs on a copy (so its own saved arrays stay intact), the
         result is copied in, and the version bump lets nodes that saved the old values detect it."""
         tracking = _grad_state.enabled and (self._rg or any(
             isinstance(a, Tensor) and a._rg for a in args))
         if not tracking:
-            out = op(Tensor._make(self._data), *args)
+            out = op(Tensor._make(self._data), *args, **kwargs)
             self._write(out._data, out.shape, op)
             return self
         view = self._base
@@ -376,7 +316,7 @@ class Tensor:
             raise RuntimeError(LEAF_INPLACE_MESSAGE)
         src = Tensor._make(self._data.copy(), self._rg)
         src.grad_fn = self.grad_fn
-        out = op(src, *args)
+        out = op(src, *args, **kwargs)
         self._write(out._data, out.shape, op)
         if view is None:
             self.grad_fn, self._rg = out.grad_fn, out._rg
@@ -388,11 +328,9 @@ class Tensor:
         """After an in-place op on a view: the base's new history is "the old base with this
         region replaced by `values`", and this view is re-derived from the new base."""
         base, steps = view
-        new_base = _ops.copy_slices(base, values, steps)
+        new_base = CopySlices.apply(base, values, steps)
         base.grad_fn, base._rg = new_base.grad_fn, new_base._rg
-        v = base
-        for cls, extra in steps:
-            v = cls.apply(v, *extra)
+        v = replay_view(base, steps)
         self.grad_fn, self._rg = v.grad_fn, v._rg
 
     def _write(self, values, shape, op):
@@ -415,55 +353,6 @@ class Tensor:
             if view is not None and view[0]._rg and view[0].grad_fn is None:
                 raise RuntimeError(VIEW_LEAF_INPLACE_MESSAGE)
 
-    def _ufunc_(self, name, other):
-        """In-place arithmetic straight into the storage when autograd is not recording (the
-        optimizer path); otherwise through `_inplace`."""
-        if _grad_state.enabled and (self._rg or isinstance(other, Tensor) and other._rg):
-            return self._inplace(getattr(_ops, _UFUNC_OPS[name]), other)
-        data = self._data
-        try:
-            getattr(backend_of(data).xp, name)(data, other._data if isinstance(other, Tensor)
-                                               else other, out=data)
-        except (TypeError, ValueError) as e:       # NumPy's casting and broadcasting errors
-            raise RuntimeError(f"{_UFUNC_OPS[name]}_: {e} (tensor of shape "
-                               f"{tuple(data.shape)}, {self.dtype.name})") from None
-        self._version[0] += 1
-        return self
-
-    def add_(self, other, alpha=1):
-        return self._ufunc_("add", other if alpha == 1 else other * alpha)
-
-    def sub_(self, other, alpha=1):
-        return self._ufunc_("subtract", other if alpha == 1 else other * alpha)
-
-    def mul_(self, other):
-        return self._ufunc_("multiply", other)
-
-    def div_(self, other):
-        return self._ufunc_("true_divide", other)
-
-    def pow_(self, other):
-        return self._inplace(_ops.pow, other)
-
-    def clamp_(self, min=None, max=None):
-        return self._inplace(_ops.clamp, min, max)
-
-    def neg_(self):
-        return self._inplace(_ops.neg)
-
-    def exp_(self):
-        return self._inplace(_ops.exp)
-
-    def relu_(self):
-        return self._inplace(_ops.relu)
-
-    def masked_fill_(self, mask, value):
-        return self._inplace(_ops.masked_fill, mask, value)
-
-    def copy_(self, src, non_blocking=False):
-        src = src if isinstance(src, Tensor) else _ops.as_tensor(src, self)
-        return self._inplace(_copy_op, src)
-
     def zero_(self):
         return self.fill_(0)
 
@@ -474,11 +363,9 @@ class Tensor:
         return self
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
-        from . import random
         return self._fill_random(random.normal(self._data.shape, mean, std, self._data.dtype))
 
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
-        from . import random
         return self._fill_random(random.uniform(self._data.shape, a, b, self._data.dtype))
 
     def _fill_random(self, values):
@@ -490,7 +377,6 @@ class Tensor:
 
     def resize_(self, *sizes):
         """Reshapes in place; a different element count reallocates, keeping the leading values."""
-        from .ops._util import shape_arg
         if self._rg:
             raise RuntimeError("cannot resize variables that require grad")
         shape = shape_arg(sizes, "resize_")
@@ -508,351 +394,6 @@ class Tensor:
 
     def resize_as_(self, other):
         return self.resize_(other.shape)
-
-    def __setitem__(self, key, value):
-        if isinstance(value, Tensor) and value._rg or self._rg and _grad_state.enabled:
-            self._inplace(_setitem_op, key, value)
-            return
-        from .ops.indexing import normalize_key
-        k, _ = normalize_key(key, self._data)
-        self._data[k] = value._data if isinstance(value, Tensor) else value
-        self._version[0] += 1
-
-    def __iadd__(self, other):
-        return self.add_(other)
-
-    def __isub__(self, other):
-        return self.sub_(other)
-
-    def __imul__(self, other):
-        return self.mul_(other)
-
-    def __itruediv__(self, other):
-        return self.div_(other)
-
-    # ---- operators ----------------------------------------------------------------------------
-    def __add__(self, other):
-        return _ops.add(self, other)
-
-    def __radd__(self, other):
-        return _ops.add(self, other)
-
-    def __sub__(self, other):
-        return _ops.sub(self, other)
-
-    def __rsub__(self, other):
-        return _ops.sub(other, self)
-
-    def __mul__(self, other):
-        return _ops.mul(self, other)
-
-    def __rmul__(self, other):
-        return _ops.mul(self, other)
-
-    def __truediv__(self, other):
-        return _ops.div(self, other)
-
-    def __rtruediv__(self, other):
-        return _ops.div(other, self)
-
-    def __floordiv__(self, other):
-        return _ops.div(self, other, rounding_mode="floor")
-
-    def __rfloordiv__(self, other):
-        return _ops.div(other, self, rounding_mode="floor")
-
-    def __mod__(self, other):
-        return _ops.remainder(self, other)
-
-    def __rmod__(self, other):
-        return _ops.remainder(other, self)
-
-    def __pow__(self, other):
-        return _ops.pow(self, other)
-
-    def __rpow__(self, other):
-        return _ops.pow(other, self)
-
-    def __matmul__(self, other):
-        return _ops.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return _ops.matmul(_ops.as_tensor(other, self), self)
-
-    def __neg__(self):
-        return _ops.neg(self)
-
-    def __pos__(self):
-        return self
-
-    def __abs__(self):
-        return _ops.abs(self)
-
-    def __invert__(self):
-        return _ops.logical_not(self)
-
-    def __and__(self, other):
-        return _ops.logical_and(self, other)
-
-    def __or__(self, other):
-        return _ops.logical_or(self, other)
-
-    def __xor__(self, other):
-        return _ops.logical_xor(self, other)
-
-    def __eq__(self, other):
-        return _ops.eq(self, other)
-
-    def __ne__(self, other):
-        return _ops.ne(self, other)
-
-    def __lt__(self, other):
-        return _ops.lt(self, other)
-
-    def __le__(self, other):
-        return _ops.le(self, other)
-
-    def __gt__(self, other):
-        return _ops.gt(self, other)
-
-    def __ge__(self, other):
-        return _ops.ge(self, other)
-
-    def __getitem__(self, key):
-        return _ops.index(self, key)
-
-    # ---- methods (see autograd_lite.ops for the ops themselves) ---------------------------------
-    def add(self, other, alpha=1):
-        return _ops.add(self, other, alpha)
-
-    def sub(self, other, alpha=1):
-        return _ops.sub(self, other, alpha)
-
-    def mul(self, other):
-        return _ops.mul(self, other)
-
-    def div(self, other, rounding_mode=None):
-        return _ops.div(self, other, rounding_mode)
-
-    def pow(self, exponent):
-        return _ops.pow(self, exponent)
-
-    def neg(self):
-        return _ops.neg(self)
-
-    def abs(self):
-        return _ops.abs(self)
-
-    def exp(self):
-        return _ops.exp(self)
-
-    def log(self):
-        return _ops.log(self)
-
-    def sqrt(self):
-        return _ops.sqrt(self)
-
-    def sin(self):
-        return _ops.sin(self)
-
-    def cos(self):
-        return _ops.cos(self)
-
-    def tanh(self):
-        return _ops.tanh(self)
-
-    def sigmoid(self):
-        return _ops.sigmoid(self)
-
-    def relu(self):
-        return _ops.relu(self)
-
-    def clamp(self, min=None, max=None):
-        return _ops.clamp(self, min, max)
-
-    clip = clamp
-
-    def maximum(self, other):
-        return _ops.maximum(self, other)
-
-    def minimum(self, other):
-        return _ops.minimum(self, other)
-
-    def matmul(self, other):
-        return _ops.matmul(self, other)
-
-    def mm(self, other):
-        return _ops.mm(self, other)
-
-    def bmm(self, other):
-        return _ops.bmm(self, other)
-
-    def dot(self, other):
-        return _ops.dot(self, other)
-
-    def sum(self, dim=None, keepdim=False, dtype=None):
-        return _ops.sum(self, dim, keepdim, dtype)
-
-    def mean(self, dim=None, keepdim=False, dtype=None):
-        return _ops.mean(self, dim, keepdim, dtype)
-
-    def prod(self, dim=None, keepdim=False):
-        return _ops.prod(self, dim, keepdim)
-
-    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return _ops.var(self, dim, unbiased, keepdim, correction=correction)
-
-    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return _ops.std(self, dim, unbiased, keepdim, correction=correction)
-
-    def max(self, dim=None, keepdim=False):
-        return _ops.max(self, dim, keepdim)
-
-    def min(self, dim=None, keepdim=False):
-        return _ops.min(self, dim, keepdim)
-
-    def argmax(self, dim=None, keepdim=False):
-        return _ops.argmax(self, dim, keepdim)
-
-    def argmin(self, dim=None, keepdim=False):
-        return _ops.argmin(self, dim, keepdim)
-
-    def topk(self, k, dim=-1, largest=True, sorted=True):
-        return _ops.topk(self, k, dim, largest, sorted)
-
-    def logsumexp(self, dim, keepdim=False):
-        return _ops.logsumexp(self, dim, keepdim)
-
-    def softmax(self, dim=None, dtype=None):
-        return _ops.softmax(self, dim, dtype)
-
-    def log_softmax(self, dim=None, dtype=None):
-        return _ops.log_softmax(self, dim, dtype)
-
-    def all(self, dim=None, keepdim=False):
-        return _ops.all(self, dim, keepdim)
-
-    def any(self, dim=None, keepdim=False):
-        return _ops.any(self, dim, keepdim)
-
-    def eq(self, other):
-        return _ops.eq(self, other)
-
-    def ne(self, other):
-        return _ops.ne(self, other)
-
-    def lt(self, other):
-        return _ops.lt(self, other)
-
-    def le(self, other):
-        return _ops.le(self, other)
-
-    def gt(self, other):
-        return _ops.gt(self, other)
-
-    def ge(self, other):
-        return _ops.ge(self, other)
-
-    def equal(self, other):
-        return self.shape == other.shape and bool((self == other).all())
-
-    def repeat(self, *sizes):
-        return _ops.repeat(self, *sizes)
-
-    def tile(self, dims):
-        return _ops.tile(self, dims)
-
-    def repeat_interleave(self, repeats, dim=None):
-        return _ops.repeat_interleave(self, repeats, dim)
-
-    def outer(self, other):
-        return _ops.outer(self, other)
-
-    ger = outer
-
-    def mv(self, vec):
-        return _ops.mv(self, vec)
-
-    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        return _ops.allclose(self, other, rtol, atol, equal_nan)
-
-    def view(self, *shape):
-        return _ops.view(self, *shape)
-
-    def view_as(self, other):
-        return _ops.view(self, other.shape)
-
-    def reshape(self, *shape):
-        return _ops.reshape(self, *shape)
-
-    def reshape_as(self, other):
-        return _ops.reshape(self, other.shape)
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        return _ops.flatten(self, start_dim, end_dim)
-
-    def squeeze(self, dim=None):
-        return _ops.squeeze(self, dim)
-
-    def unsqueeze(self, dim):
-        return _ops.unsqueeze(self, dim)
-
-    def transpose(self, dim0, dim1):
-        return _ops.transpose(self, dim0, dim1)
-
-    def permute(self, *dims):
-        return _ops.permute(self, *dims)
-
-    def t(self):
-        return _ops.t(self)
-
-    def expand(self, *sizes):
-        return _ops.expand(self, *sizes)
-
-    def expand_as(self, other):
-        return _ops.expand(self, other.shape)
-
-    def contiguous(self):
-        return _ops.contiguous(self)
-
-    def clone(self):
-        return _ops.clone(self)
-
-    def masked_fill(self, mask, value):
-        return _ops.masked_fill(self, mask, value)
-
-    def gather(self, dim, index):
-        return _ops.gather(self, dim, index)
-
-    def where(self, condition, other):
-        return _ops.where(condition, self, other)
-
-    def split(self, split_size, dim=0):
-        return _ops.split(self, split_size, dim)
-
-    def chunk(self, chunks, dim=0):
-        return _ops.chunk(self, chunks, dim)
-
-    def unbind(self, dim=0):
-        return _ops.unbind(self, dim)
-
-    def nonzero(self):
-        return _ops.nonzero(self)
-
-    def new_zeros(self, *size, dtype=None):
-        from .creation import zeros
-        return zeros(*size, dtype=dtype or self.dtype, device=self.device)
-
-    def new_ones(self, *size, dtype=None):
-        from .creation import ones
-        return ones(*size, dtype=dtype or self.dtype, device=self.device)
-
-    def new_tensor(self, data, dtype=None):
-        from .creation import tensor
-        return tensor(data, dtype=dtype or self.dtype, device=self.device)
-
-
-_UFUNC_OPS = {"add": "add", "subtract": "sub", "multiply": "mul", "true_divide": "div"}
 
 
 class Size(tuple):
@@ -881,10 +422,6 @@ def _rebuild(array, requires_grad):
     return Tensor._make(array, requires_grad)
 
 
-def _copy_op(dst, src):
-    return _ops.copy_into(dst, _ops.cast(_ops.to_device(src, dst.device), dst.dtype))
-
-
 def parse_to_args(args, device=None, dtype=None):
     """(device, dtype) from the positional arguments of ``to``: a device, a dtype, or a Tensor."""
     for a in args:
@@ -903,43 +440,4 @@ def _is_device_spec(a):
     return type(a).__name__ == "device" or isinstance(a, numbers.Integral) and not isinstance(a, bool)
 
 
-def _setitem_op(x, key, value):
-    return _ops.index_put(x, key, value)
-
-
-class _TensorType(type):
-    """``FloatTensor`` and friends: callables that build tensors of one dtype, usable with
-    ``x.type(FloatTensor)`` and ``isinstance(x, FloatTensor)``."""
-
-    def __instancecheck__(cls, obj):
-        return isinstance(obj, Tensor) and obj.dtype is cls._tensor_type_dtype
-
-    def __call__(cls, *args):
-        from .creation import empty, tensor
-        if args and all(isinstance(a, numbers.Integral) for a in args):
-            return empty(*args, dtype=cls._tensor_type_dtype)
-        return tensor(args[0] if args else [], dtype=cls._tensor_type_dtype)
-
-    def __repr__(cls):
-        return f"<class 'autograd_lite.{cls.__name__}'>"
-
-
-def _tensor_type(name, dt):
-    return _TensorType(name, (), {"_tensor_type_dtype": dt})
-
-
-FloatTensor = _tensor_type("FloatTensor", _dtype.float32)
-DoubleTensor = _tensor_type("DoubleTensor", _dtype.float64)
-HalfTensor = _tensor_type("HalfTensor", _dtype.float16)
-LongTensor = _tensor_type("LongTensor", _dtype.int64)
-IntTensor = _tensor_type("IntTensor", _dtype.int32)
-ShortTensor = _tensor_type("ShortTensor", _dtype.int16)
-ByteTensor = _tensor_type("ByteTensor", _dtype.uint8)
-CharTensor = _tensor_type("CharTensor", _dtype.int8)
-BoolTensor = _tensor_type("BoolTensor", _dtype.bool_)
-_TYPE_NAMES = {t._tensor_type_dtype.name: f"autograd_lite.{t.__name__}" for t in (
-    FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, ShortTensor, ByteTensor,
-    CharTensor, BoolTensor)}
-
-_function.Tensor = Tensor
-from . import ops as _ops  # noqa: E402  (the ops import Tensor from this module)
+Tensor._result_class = Tensor

@@ -1,5 +1,5 @@
 """Reverse-mode autograd: Function, the engine (`backward`, `grad`), grad mode, gradcheck."""
-from .function import Function
+from .function import Function, Variable
 from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from .engine import run_backward, ones_like
 from .gradcheck import gradcheck
@@ -9,18 +9,20 @@ __all__ = ["Function", "backward", "grad", "gradcheck", "no_grad", "enable_grad"
            "set_grad_enabled", "is_grad_enabled"]
 
 
-def _root_grad(t, g, op):
-    """The gradient that seeds backward from output `t`: ones for a scalar, else `g` checked."""
-    from . import function
-    from ..backend import backend_of
+def _root_grad(t, g, op, create_graph):
+    """The gradient that seeds backward from output `t`: ones for a scalar, else `g` checked; an array, or with
+    create_graph a Tensor (the user's own, graph included, when given one)."""
     if t.grad_fn is None and not t._rg:
         raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
-    xp = backend_of(t._data).xp
+    xp = _backend.backend_of(t._data).xp
     if g is None:
         if t._data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
-        return ones_like(t._data)
-    if isinstance(g, function.Tensor):
+        g = ones_like(t._data)
+        return t._make(g) if create_graph else g
+    if isinstance(g, Variable):
+        if create_graph and g._data.shape == t._data.shape and g._data.dtype == t._data.dtype:
+            return g
         g = g._data
     elif type(g) not in _backend.array_types:
         raise TypeError(f"{op}: gradient must be a Tensor or None, got {type(g).__name__}")
@@ -28,7 +30,7 @@ def _root_grad(t, g, op):
     if g.shape != t._data.shape:
         raise RuntimeError(f"{op}: Mismatch in shape: grad_output[0] has a shape of "
                            f"{tuple(g.shape)} and output[0] has a shape of {tuple(t._data.shape)}.")
-    return g
+    return t._make(g) if create_graph else g
 
 
 def _as_list(x):
@@ -36,40 +38,38 @@ def _as_list(x):
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    """Accumulates the gradients of `tensors` into the `.grad` of the graph's leaves."""
-    if create_graph:
-        raise RuntimeError("backward: create_graph=True (higher-order gradients) is not supported "
-                           "by autograd_lite: backward formulas run on raw arrays")
+    """Accumulates the gradients of `tensors` into the `.grad` of the graph's leaves; with `create_graph`, those
+    gradients are themselves part of the graph (for higher-order derivatives)."""
     tensors = _as_list(tensors)
     grads = _as_list(grad_tensors) if grad_tensors is not None else [None] * len(tensors)
-    roots = [(t, _root_grad(t, g, "backward")) for t, g in zip(tensors, grads)]
+    retain_graph = create_graph if retain_graph is None else retain_graph
     if inputs is not None:
-        captured = grad(tensors, _as_list(inputs), [g for _, g in roots], retain_graph,
-                        allow_unused=True)
+        captured = grad(tensors, _as_list(inputs), grads, retain_graph, create_graph, allow_unused=True)
         for leaf, g in zip(_as_list(inputs), captured):
             if g is not None:
                 leaf.grad = g if leaf.grad is None else leaf.grad + g
         return
-    run_backward(roots, retain_graph=bool(retain_graph))
+    roots = [(t, _root_grad(t, g, "backward", create_graph)) for t, g in zip(tensors, grads)]
+    run_backward(roots, retain_graph=bool(retain_graph), create_graph=create_graph)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          allow_unused=None):
-    """Returns d(outputs)/d(inputs) as a tuple, without touching any `.grad`.
+    """Returns d(outputs)/d(inputs) as a tuple, without touching any `.grad`; with `create_graph`, the
+    gradients are part of the graph, so they can be differentiated again.
 
-    Example: ``gx, = autograd.grad((x * x).sum(), [x])``."""
-    if create_graph:
-        raise RuntimeError("grad: create_graph=True (higher-order gradients) is not supported by "
-                           "autograd_lite: backward formulas run on raw arrays")
+    Example: ``gx, = autograd.grad((x * x).sum(), [x])``;
+    ``gx, = grad(y, x, create_graph=True); gxx, = grad(gx.sum(), x)``."""
     outputs, inputs = _as_list(outputs), _as_list(inputs)
     gos = _as_list(grad_outputs) if grad_outputs is not None else [None] * len(outputs)
-    roots = [(t, _root_grad(t, g, "grad")) for t, g in zip(outputs, gos)]
+    retain_graph = create_graph if retain_graph is None else retain_graph
+    roots = [(t, _root_grad(t, g, "grad", create_graph)) for t, g in zip(outputs, gos)]
     for i, x in enumerate(inputs):
         if not x._rg:
             raise RuntimeError(f"grad: input {i} does not require grad")
     keys = [x.grad_fn or x for x in inputs]
-    capture = run_backward(roots, retain_graph=bool(retain_graph), capture=dict.fromkeys(keys))
-    from . import function
+    capture = run_backward(roots, retain_graph=bool(retain_graph), capture=dict.fromkeys(keys),
+                           create_graph=create_graph)
     result = []
     for i, k in enumerate(keys):
         g = capture[k]
@@ -77,5 +77,5 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise RuntimeError(f"grad: One of the differentiated Tensors (input {i}) appears to not "
                                "have been used in the graph. Set allow_unused=True if this is the "
                                "desired behavior.")
-        result.append(None if g is None else function.Tensor._make(g.copy()))
+        result.append(None if g is None else g if create_graph else inputs[i]._make(g.copy()))
     return tuple(result)

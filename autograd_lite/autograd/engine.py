@@ -1,26 +1,30 @@
 """The backward engine: one iterative pass over the graph in decreasing node creation order,
 out-of-place accumulation, unbroadcast in one place, and release of saved arrays once a node has
-run (unless retain_graph)."""
+run (unless retain_graph).
+
+Gradients flow as raw arrays (the nodes' `backward_raw` accelerations where they have one), or, with
+`create_graph`, as Tensors: each node's backward formula then runs on Tensor ops with grad mode on, so the
+gradients are themselves differentiable (higher-order gradients)."""
 from heapq import heapify, heappop, heappush
 
 import numpy as np
 
-from . import function as _function
 from .. import backend as _backend
-from .function import Function, FREED_MESSAGE, _first, check_versions
-from .grad_mode import state as _state
+from .function import Function, FREED_MESSAGE, Variable, _first, check_versions
+from .grad_mode import enable_grad, state as _state
 
-__all__ = ["run_backward", "sum_to"]
+__all__ = ["run_backward", "sum_to", "stand_in"]
 
 
 def sum_to(grad, shape, node=None):
-    """Sums a broadcast gradient down to `shape` (leading axes and size-1 axes)."""
+    """Sums a broadcast gradient (an array or a Tensor) down to `shape` (leading axes and size-1 axes)."""
     lead = grad.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
     if lead >= 0 and axes:
-        grad = grad.sum(axis=axes, keepdims=True).reshape(shape)
-    if grad.shape != shape:
+        grad = (grad.sum(axes, keepdim=True) if isinstance(grad, Variable) else
+                grad.sum(axis=axes, keepdims=True)).reshape(shape)
+    if tuple(grad.shape) != shape:
         who = node.name() if node is not None else "backward"
         raise RuntimeError(f"{who}: gradient of shape {tuple(grad.shape)} does not match its input "
                            f"of shape {tuple(shape)}")
@@ -42,20 +46,63 @@ def ones_like(data):
     return _backend.backend_of(data).xp.ones(data.shape, data.dtype)
 
 
-def _wrap(array):
-    return _function.Tensor._make(array)
-
-
-def _run_hooks(hooks, grad):
+def _run_hooks(hooks, grad, make):
+    """Each hook gets the gradient as a Tensor; one it returns replaces it (make: None when it is one already)."""
     for hook in hooks:
-        out = hook(_wrap(grad))
+        out = hook(grad if make is None else make(grad))
         if out is not None:
-            grad = out._data
+            grad = out if make is None else out._data
     return grad
 
 
-def run_backward(roots, retain_graph=False, capture=None):
-    """Propagates `roots` (a list of (tensor, grad array)) to the leaves.
+def saved_as_tensors(node, make):
+    """The node's saved arrays as Tensors of the graph, for its backward formula under create_graph: an input's
+    array is that input (its node's output, or the leaf itself), the output's array is an output of this node, and
+    anything else (a mask, a target) a constant."""
+    out = []
+    for s in node._saved:
+        if not isinstance(s, _backend.array_types):
+            out.append(s)
+            continue
+        ident, t = id(s), None
+        if ident == node._out_id:
+            t = make(s)
+            t.grad_fn, t._rg = node, True
+        else:
+            for entry in node._inputs:
+                if entry is not None and entry[3] == ident:
+                    target = entry[0]
+                    if isinstance(target, Variable):
+                        t = target
+                    else:
+                        t = make(s)
+                        t.grad_fn, t._rg = target, True
+                    break
+            else:
+                t = make(s)
+        out.append(t)
+    return tuple(out)
+
+
+def stand_in(node, i, array, like):
+    """Under create_graph: a Tensor of value `array` through which gradients reach input i of `node` as they would
+    through that input itself (for a formula that needs a function of the input the node did not save: softmax
+    is the same of the logits and of the log-probabilities it saved). None when input i needs no gradient.
+    like: a Tensor of the graph (makes the result's class)."""
+    entry = node._inputs[i]
+    if entry is None:
+        return None
+    target = entry[0]
+    if isinstance(target, Variable):                 # a leaf: the leaf itself, shifted by a constant
+        return target + like._make(array - target._data)
+    t = like._make(array)
+    t.grad_fn, t._rg = target, True
+    return t
+
+
+def run_backward(roots, retain_graph=False, capture=None, create_graph=False):
+    """Propagates `roots` (a list of (tensor, grad)) to the leaves; grads are arrays, or Tensors with
+    `create_graph`.
 
     Nodes run in decreasing creation order (`Function._seq`): a node's inputs are always older than
     the node, so when a node leaves the heap every node that feeds it a gradient has run. One pass,
@@ -64,6 +111,8 @@ def run_backward(roots, retain_graph=False, capture=None):
     Without `capture`, gradients accumulate into the leaves' `.grad`. With `capture` (a dict keyed
     by leaf Tensors and graph nodes), the total gradient of each key is stored there instead and
     no `.grad` is touched: that is `autograd.grad`."""
+    make = roots[0][0]._result_class._make
+    wrap = None if create_graph else make           # how hooks get a gradient as a Tensor
     grads, leaf_grads, claimed, heap = {}, {}, set(), []
     for tensor, g in roots:
         claimed.add(id(g))
@@ -79,15 +128,15 @@ def run_backward(roots, retain_graph=False, capture=None):
             prev = leaf_grads.get(target)
             leaf_grads[target] = g if prev is None else prev + g
     heapify(heap)
-    prev_enabled, _state.enabled = _state.enabled, False     # backward math records no graph
+    prev_enabled, _state.enabled = _state.enabled, create_graph     # only create_graph records the backward
     try:
         while heap:
             node = heappop(heap)[1]
             g = grads.pop(node)
             if node._hooks:
-                g = _run_hooks(node._hooks, g)
+                g = _run_hooks(node._hooks, g, wrap)
             if node._retained is not None:
-                _retain(node, g)
+                _retain(node, g, create_graph)
             if capture is not None and node in capture:
                 capture[node] = g
             saved = node._saved
@@ -96,16 +145,26 @@ def run_backward(roots, retain_graph=False, capture=None):
             versions = node._versions
             if versions is not None and tuple(map(_first, versions[0])) != versions[1]:
                 check_versions(node)                # raises
-            in_grads = node.backward(node, g)
+            if create_graph:
+                node._saved = saved_as_tensors(node, make) if saved else saved
+                try:
+                    in_grads = node.backward(node, g)
+                finally:
+                    node._saved = saved
+            else:
+                in_grads = node._raw(node, g)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
             for entry, gi in zip(node._inputs, in_grads):
                 if entry is None or gi is None:
                     continue
-                target, shape, dtype = entry
+                target, shape, dtype, _ = entry
                 if gi.shape != shape:
                     gi = sum_to(gi, shape, node)
-                if gi.dtype is not dtype and gi.dtype != dtype:
+                if create_graph:
+                    if gi._data.dtype != dtype:
+                        gi = gi.to(dtype)
+                elif gi.dtype is not dtype and gi.dtype != dtype:
                     gi = gi.astype(dtype)
                 if isinstance(target, Function):
                     prev = grads.get(target)
@@ -126,10 +185,17 @@ def run_backward(roots, retain_graph=False, capture=None):
             if leaf in capture:
                 capture[leaf] = g
         return capture
-    make = _function.Tensor._make
+    if create_graph:
+        _accumulate_tensors(leaf_grads)
+    else:
+        _accumulate_arrays(leaf_grads, claimed, make)
+    return None
+
+
+def _accumulate_arrays(leaf_grads, claimed, make):
     for leaf, g in leaf_grads.items():
         if leaf._hooks:
-            g = _run_hooks(leaf._hooks, g)
+            g = _run_hooks(leaf._hooks, g, make)
         grad = leaf._grad
         if grad is None:
             # a leaf's .grad must be its own array: copy views and arrays handed out twice
@@ -137,15 +203,26 @@ def run_backward(roots, retain_graph=False, capture=None):
                 g = _backend.backend_of(leaf._data).xp.array(g)
             claimed.add(id(g))
             leaf._grad = make(g)
-        elif grad._data.shape == g.shape and grad._data.flags.writeable:
+        elif grad._data.shape == g.shape and grad._data.flags.writeable and grad.grad_fn is None:
             grad._data += g                 # the leaf's own array: accumulate in place
         else:
-            leaf._grad = _wrap(grad._data + g)
-    return None
+            leaf._grad = make(grad._data + g)
 
 
-def _retain(node, g):
+def _accumulate_tensors(leaf_grads):
+    """create_graph: .grad becomes (or adds, out of place) a Tensor that is part of the graph."""
+    with enable_grad():
+        for leaf, g in leaf_grads.items():
+            if leaf._hooks:
+                g = _run_hooks(leaf._hooks, g, None)
+            leaf._grad = g if leaf._grad is None else leaf._grad + g
+
+
+def _retain(node, g, create_graph):
     tensor = node._retained()
     if tensor is None:
         return
-    tensor._grad = _wrap(g.copy()) if tensor._grad is None else _wrap(tensor._grad._data + g)
+    if create_graph:
+        tensor._grad = g if tensor._grad is None else tensor._grad + g
+    else:
+        tensor._grad = tensor._make(g.copy()) if tensor._grad is None else tensor._make(tensor._grad._data + g)

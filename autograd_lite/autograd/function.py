@@ -1,5 +1,9 @@
-"""Function: one differentiable op. Subclasses write `forward(ctx, *arrays)` and
-`backward(ctx, grad)` on raw arrays; `apply` wraps them for Tensors and records the graph.
+"""Function: one differentiable op, and Variable, the state the graph is made of.
+
+Subclasses write `forward(ctx, *arrays)` on raw arrays and `backward(ctx, grad)`, the derivative formula: it runs on
+raw arrays, or, under ``create_graph=True``, on Tensors (saved arrays come back as Tensors of the graph), so the
+same formula gives higher-order gradients. A `backward_raw` beside it, if any, is its acceleration for raw
+arrays (a fused kernel). `apply` wraps them for Tensors and records the graph.
 
 Example::
 
@@ -24,7 +28,6 @@ import numpy as _np
 from . import grad_mode
 from .. import backend as _backend
 
-Tensor = None          # set by autograd_lite.tensor (the import would be circular)
 _new = object.__new__
 _state = grad_mode.state
 _next_seq = itertools.count().__next__      # creation order of graph nodes (see engine)
@@ -36,16 +39,30 @@ FREED_MESSAGE = (
     "graph a second time or if you need to access saved tensors after calling backward.")
 
 
+class Variable:
+    """An array and the autograd state around it. Tensor (tensor.py) is the class users see; an op's result is an
+    instance of the `_result_class` of the first tensor it was given, so autograd needs no name from above."""
+    __slots__ = ("_data", "_rg", "_grad", "grad_fn", "_version", "_hooks", "_base", "__weakref__")
+    _result_class = None
+
+
 class Function:
     """A node of the graph; the instance is also the `ctx` its forward and backward receive.
 
-    `_inputs` holds, per positional argument of `apply`, None or `(target, shape, dtype)` where
-    target is the parent node or a leaf Tensor. A node never references its own output."""
-    __slots__ = ("_inputs", "_saved", "_versions", "_seq", "__weakref__")
+    `_inputs` holds, per positional argument of `apply`, None or `(target, shape, dtype, id of its array)` where
+    target is the parent node or a leaf Tensor. A node never references its own output: `_out_id` tells it among
+    the saved arrays."""
+    __slots__ = ("_inputs", "_saved", "_versions", "_seq", "_out_id", "__weakref__")
     _hooks = _retained = None      # set per node (in its __dict__) only when used
     differentiable = True   # False: outputs never require grad (comparisons, argmax, ...)
     is_view = False         # True: output may share its first input's storage (then also its
     #                         version counter, and in-place ops on it rewrite the base's graph)
+    backward_raw = None     # the backward's acceleration on raw arrays, if any
+    _raw = None             # what the engine runs without create_graph: backward_raw, else backward
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._raw = staticmethod(cls.backward_raw or cls.backward)
 
     def save_for_backward(self, *arrays):
         self._saved = arrays
@@ -85,15 +102,17 @@ class Function:
         and, when grad mode is on and an input requires grad, links the output into the graph."""
         ctx = _new(cls)
         ctx._saved = ()
-        raw, inputs, counters, needs = [], [], {}, False
+        raw, inputs, counters, needs, first = [], [], {}, False, None
         for a in args:
-            if isinstance(a, Tensor):
+            if isinstance(a, Variable):
                 d = a._data
                 raw.append(d)
                 counters[id(d)] = a._version
+                if first is None:
+                    first = a
                 if a._rg:
                     needs = True
-                    inputs.append((a.grad_fn or a, d.shape, d.dtype))
+                    inputs.append((a.grad_fn or a, d.shape, d.dtype, id(d)))
                 else:
                     inputs.append(None)
             else:
@@ -111,7 +130,7 @@ class Function:
         if type(data) not in _backend.array_types:
             data = _np.asarray(data) if isinstance(data, _np.generic) else \
                 _backend.backend_of(raw[0]).xp.asarray(data)
-        out = _new(Tensor)
+        out = _new(first._result_class)
         out._data = data
         out._rg = False
         out._grad = out.grad_fn = out._hooks = None
@@ -127,6 +146,7 @@ class Function:
             ctx._seq = _next_seq()
             saved = ctx._saved
             if saved:
+                ctx._out_id = id(data)
                 counters[id(data)] = out._version
                 found = list(map(counters.get, map(id, saved)))
                 if None in found:
@@ -159,7 +179,7 @@ def _views_of_storage(found, saved, args, out):
         if owners is None:          # each tensor's array and the array it views (numpy's base is the owner)
             owners = {}
             for t in (*args, out):
-                if isinstance(t, Tensor):
+                if isinstance(t, Variable):
                     owners.setdefault(id(t._data), t._version)
                     if t._data.base is not None:
                         owners.setdefault(id(t._data.base), t._version)
@@ -185,7 +205,7 @@ def check_versions(node):
 
 
 def _describe(args):
-    return ", ".join(f"{tuple(a.shape)} {a.dtype.name}" for a in args if isinstance(a, Tensor))
+    return ", ".join(f"{tuple(a.shape)} {a.dtype.name}" for a in args if isinstance(a, Variable))
 
 
 def device_error(op, tensors):
@@ -201,14 +221,14 @@ def _op_error(cls, args, err):
     """The op's own error for an error raised inside its forward, naming devices, shapes and dtypes (None: let
     the error through as it is)."""
     op = getattr(cls, "op_name", cls.__name__.lower())
-    mixed = device_error(op, [a for a in args if isinstance(a, Tensor)])
+    mixed = device_error(op, [a for a in args if isinstance(a, Variable)])
     if mixed is not None:
         return mixed
     if not isinstance(err, (ValueError, TypeError, IndexError, ZeroDivisionError)):
         return None
     msg = str(err)
     if "could not be broadcast" in msg:
-        shapes = " and ".join(str(tuple(a.shape)) for a in args if isinstance(a, Tensor))
+        shapes = " and ".join(str(tuple(a.shape)) for a in args if isinstance(a, Variable))
         return RuntimeError(f"{op}: shapes {shapes} cannot be broadcast together")
     kind = RuntimeError if isinstance(err, ValueError) else type(err)
     return kind(f"{op}: {msg} (input shapes and dtypes: {_describe(args)})")

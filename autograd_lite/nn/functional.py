@@ -1,9 +1,6 @@
-"""Functional neural-network ops, as in ``torch.nn.functional``: activations, linear, dropout and
-the losses (cross_entropy is one fused, stable kernel)."""
-from ..ops import (relu, sigmoid, tanh, softmax, log_softmax, linear, leaky_relu, elu, dropout,
-                   nll_loss, cross_entropy, mse_loss, l1_loss, binary_cross_entropy,
-                   binary_cross_entropy_with_logits)
+"""Functional neural-network ops, as in ``torch.nn.functional``: activations, linear, dropout and the losses
+(cross_entropy is one fused, stable kernel). Each is declared once in autograd_lite.ops (functional=True)."""
+from .. import _api, ops  # noqa: F401  (importing the ops declares them)
 
-__all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "leaky_relu", "elu",
-           "dropout", "nll_loss", "cross_entropy", "mse_loss", "l1_loss", "binary_cross_entropy",
-           "binary_cross_entropy_with_logits"]
+globals().update(_api.FUNCTIONAL)
+__all__ = sorted(_api.FUNCTIONAL)

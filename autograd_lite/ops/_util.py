@@ -1,4 +1,4 @@
-"""Small helpers shared by the op modules: argument checks, dims, dtype promotion, casts."""
+"""Small helpers shared by the op modules: array module and kernel table of an array, dtype promotion, casts."""
 import contextlib
 
 import numpy as np
@@ -6,6 +6,7 @@ import numpy as np
 from .. import _dtype
 from ..autograd.function import Function
 from ..backend import backend_of
+from ..creation import tensor
 from ..tensor import Tensor
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
@@ -44,41 +45,10 @@ def broadcast_to(g, shape):
     return backend_of(g).xp.broadcast_to(g, shape)
 
 
-def canon_dim(dim, ndim, op):
-    """A dim in [0, ndim), from a possibly negative one; PyTorch's IndexError otherwise."""
-    n = max(ndim, 1)
-    if not -n <= dim < n:
-        raise IndexError(f"{op}: Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
-                         f"but got {dim})")
-    return dim % n
-
-
-def canon_dims(dim, ndim, op):
-    """None -> None (all dims); an int or a sequence -> a sorted tuple of non-negative dims."""
-    if dim is None:
-        return None
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
-    out = tuple(sorted({canon_dim(int(d), ndim, op) for d in dims}))
-    if len(out) != len(dims):
-        raise RuntimeError(f"{op}: dim {tuple(dims)} appears multiple times in the list of dims")
-    return out if ndim else None
-
-
-def shape_arg(args, op="shape"):
-    """Sizes given as varargs or as one sequence: f(2, 3) or f((2, 3))."""
-    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
-        args = tuple(args[0])
-    try:
-        return tuple(int(s) for s in args)
-    except TypeError:
-        raise TypeError(f"{op}: sizes must be integers, got {args!r}") from None
-
-
 def as_tensor(x, like=None):
     """Tensors pass through; scalars and arrays become (non-grad) Tensors on `like`'s device."""
     if isinstance(x, Tensor):
         return x
-    from ..creation import tensor
     dev = like.device if like is not None else None
     if isinstance(x, _SCALARS) and like is not None and like.dtype.is_floating_point \
             and not isinstance(x, (bool, np.bool_)):

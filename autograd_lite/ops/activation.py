@@ -1,11 +1,33 @@
-"""Activations with torch.nn.functional's signatures beyond relu/sigmoid/tanh: leaky_relu, elu, and
-dropout (inverted; its mask from autograd_lite.random, applied by one kernel pass)."""
+"""Activations, as torch.nn.functional has them: relu, sigmoid, tanh (kernel-accelerated table rows),
+leaky_relu, elu, softmax, log_softmax, and dropout (inverted; its mask from autograd_lite.random)."""
 import numpy as np
 
-from .. import random as _random
+from .. import _api, random as _random
+from .._args import canon_dim
 from ..autograd.function import Function
 from ..backend import backend_of
-from ._util import kernels_of, not_implemented, via_kernel_dtype, xp_of
+from . import _formula as m
+from ._pointwise import pointwise
+from ._util import kernels_of, not_implemented, quiet, to_float, via_kernel_dtype, xp_of
+
+
+def _refuse_bool_relu(x):
+    if x._data.dtype.kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu")
+
+
+relu = pointwise("relu", lambda xp, x: xp.maximum(x, 0), lambda g, x, y: g * (m.data(y) > 0), saves="out",
+                 kernel="relu", floats=False, check=_refuse_bool_relu, functional=True,
+                 doc="``max(x, 0)`` elementwise, as ``torch.relu``.")
+sigmoid = pointwise("sigmoid", lambda xp, x: 1 / (1 + xp.exp(-x)), lambda g, x, y: g * y * (1 - y),
+                    saves="out", kernel="sigmoid", functional=True, doc="``1 / (1 + exp(-x))`` elementwise.")
+tanh = pointwise("tanh", lambda xp, x: xp.tanh(x), lambda g, x, y: g * (1 - y * y), saves="out", kernel="tanh",
+                 functional=True, doc="Hyperbolic tangent, elementwise.")
+
+
+def _float_only(op, x):
+    if not x.dtype.is_floating_point:
+        raise not_implemented(op, x)
 
 
 class LeakyRelu(Function):
@@ -20,7 +42,16 @@ class LeakyRelu(Function):
     @staticmethod
     def backward(ctx, g):
         x, = ctx._saved
-        return xp_of(x).where(x > 0, g, g * ctx.slope), None
+        return m.where(m.data(x) > 0, g, g * ctx.slope), None
+
+
+@_api.declare(method=False, top=False, functional=True)
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """``x`` where ``x > 0``, else ``negative_slope * x``, as in ``torch.nn.functional.leaky_relu``."""
+    _float_only("leaky_relu", input)
+    if inplace:
+        return input._inplace(leaky_relu, negative_slope)
+    return LeakyRelu.apply(input, float(negative_slope))
 
 
 class Elu(Function):
@@ -38,9 +69,84 @@ class Elu(Function):
     @staticmethod
     def backward(ctx, g):
         x, = ctx._saved
-        xp = xp_of(x)
-        return xp.where(x > 0, g, g * (ctx.alpha * xp.exp(xp.minimum(x, 0)))), None
+        return m.where(m.data(x) > 0, g, g * (ctx.alpha * m.exp(m.minimum(x, 0)))), None
 
+
+@_api.declare(method=False, top=False, functional=True)
+def elu(input, alpha=1.0, inplace=False):
+    """``x`` where ``x > 0``, else ``alpha * (exp(x) - 1)``, as in ``torch.nn.functional.elu``."""
+    _float_only("elu", input)
+    if inplace:
+        return input._inplace(elu, alpha)
+    return Elu.apply(input, float(alpha))
+
+
+# ---- softmax family -----------------------------------------------------------------------------
+
+class Softmax(Function):
+    """softmax along `dim` on the kernel table's softmax_forward / softmax_backward."""
+    kernel = "softmax"
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        out = getattr(kernels_of(x), ctx.kernel + "_forward")(x, dim)
+        ctx.save_for_backward(out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx._saved
+        return y * (g - m.sum(g * y, (ctx.dim,), True)), None
+
+    @staticmethod
+    def backward_raw(ctx, g):
+        out, = ctx._saved
+        return getattr(kernels_of(out), ctx.kernel + "_backward")(g, out, ctx.dim), None
+
+
+def log_softmax_derivative(g, y, dim):
+    """The gradient of log_softmax along dim from its output y."""
+    return g - m.exp(y) * m.sum(g, (dim,), True)
+
+
+class LogSoftmax(Softmax):
+    kernel = "log_softmax"
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx._saved
+        return log_softmax_derivative(g, y, ctx.dim), None
+
+
+def _softmax_dim(x, dim, op):
+    if dim is None:            # PyTorch's legacy implicit choice
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+    return canon_dim(dim, x.ndim, op)
+
+
+def _softmax_input(x, dtype, op):
+    x = x.to(dtype) if dtype is not None else x
+    if not x.dtype.is_floating_point:
+        raise not_implemented(op, x)
+    return x
+
+
+@_api.declare(functional=True)
+def softmax(x, dim=None, dtype=None):
+    """``exp(x) / exp(x).sum(dim)``, stable (the row max subtracted first)."""
+    x = _softmax_input(x, dtype, "softmax")
+    return via_kernel_dtype(Softmax.apply, x, _softmax_dim(x, dim, "softmax"))
+
+
+@_api.declare(functional=True)
+def log_softmax(x, dim=None, dtype=None):
+    """``x - logsumexp(x, dim)``, stable."""
+    x = _softmax_input(x, dtype, "log_softmax")
+    return via_kernel_dtype(LogSoftmax.apply, x, _softmax_dim(x, dim, "log_softmax"))
+
+
+# ---- dropout ------------------------------------------------------------------------------------
 
 class Dropout(Function):
     """x * mask / (1 - p) from random draws u (the kernel's dropout_forward: mask = u >= p for uniform floats,
@@ -57,30 +163,15 @@ class Dropout(Function):
     @staticmethod
     def backward(ctx, g):
         mask, = ctx._saved
+        return g * m.data(mask) * (0.0 if ctx.p >= 1 else 1 / (1 - ctx.p)), None, None
+
+    @staticmethod
+    def backward_raw(ctx, g):
+        mask, = ctx._saved
         return kernels_of(g).dropout_backward(g, mask, ctx.p), None, None
 
 
-def _float_only(op, x):
-    if not x.dtype.is_floating_point:
-        raise not_implemented(op, x)
-
-
-def leaky_relu(input, negative_slope=0.01, inplace=False):
-    """``x`` where ``x > 0``, else ``negative_slope * x``, as in ``torch.nn.functional.leaky_relu``."""
-    _float_only("leaky_relu", input)
-    if inplace:
-        return input._inplace(leaky_relu, negative_slope)
-    return LeakyRelu.apply(input, float(negative_slope))
-
-
-def elu(input, alpha=1.0, inplace=False):
-    """``x`` where ``x > 0``, else ``alpha * (exp(x) - 1)``, as in ``torch.nn.functional.elu``."""
-    _float_only("elu", input)
-    if inplace:
-        return input._inplace(elu, alpha)
-    return Elu.apply(input, float(alpha))
-
-
+@_api.declare(method=False, top=False, functional=True)
 def dropout(input, p=0.5, training=True, inplace=False):
     """Inverted dropout, as in ``torch.nn.functional.dropout``: while `training`, zeroes each element
     with probability `p` and scales the others by ``1 / (1 - p)``; otherwise (or for p = 0) returns

@@ -2,10 +2,16 @@
 gather, where, masked_fill."""
 import numpy as np
 
+from .. import _api
+from .._args import canon_dim
 from ..autograd.function import Function
+from ..autograd.grad_mode import state as _grad_state
 from ..backend import backend_of
 from ..tensor import Tensor
-from ._util import canon_dim, promote_pair, xp_of, as_tensor
+from . import _formula as m
+from ._util import promote_pair, xp_of, as_tensor
+
+declare = _api.declare
 
 _INDEX_ERROR = "tensors used as indices must be long, int, byte or bool tensors"
 
@@ -103,9 +109,9 @@ class Index(Function):
 
     @staticmethod
     def backward(ctx, g):
-        gx = xp_of(g).zeros(ctx.shape, dtype=g.dtype)
-        gx[ctx.key] = g
-        return gx, None
+        return _placed(g, ctx.key, ctx.shape, ctx.accumulate), None
+
+    accumulate = False          # a basic key selects each element once
 
     def name(self):
         return "SliceBackward0"
@@ -115,51 +121,50 @@ class IndexAdvanced(Index):
     """Indexing with index arrays or masks: a copy; backward scatter-adds (repeats accumulate)."""
     op_name = "index"
     is_view = False
-
-    @staticmethod
-    def backward(ctx, g):
-        xp = xp_of(g)
-        gx = xp.zeros(ctx.shape, dtype=g.dtype)
-        scatter_add(xp, gx, ctx.key, g)
-        return gx, None
+    accumulate = True
 
     def name(self):
         return "IndexBackward0"
 
 
+class Placed(Function):
+    """zeros(shape) with g placed at key (added, where the key repeats indices): the gradient of x[key]. Its own
+    gradient is g[key] again, so indexing has gradients of every order."""
+    op_name = "index_backward"
+
+    @staticmethod
+    def forward(ctx, g, key, shape, accumulate):
+        ctx.key = key
+        return _placed_array(g, key, shape, accumulate)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return gg[ctx.key], None, None, None
+
+
+def _placed_array(g, key, shape, accumulate):
+    xp = xp_of(g)
+    out = xp.zeros(shape, dtype=g.dtype)
+    if accumulate:
+        scatter_add(xp, out, key, g)
+    else:
+        out[key] = g
+    return out
+
+
+def _placed(g, key, shape, accumulate=True):
+    if m.is_graph(g):
+        return Placed.apply(g, key, shape, accumulate)
+    return _placed_array(g, key, shape, accumulate)
+
+
+@declare(method="__getitem__", top=False)
 def index(x, key):
+    """``x[key]`` for PyTorch's keys: ints, slices, None, Ellipsis, bool masks and integer tensors."""
     nkey, advanced = normalize_key(key, x._data)
     if advanced:
         return IndexAdvanced.apply(x, nkey, *index_tensors(key))
     return Index.apply(x, nkey)
-
-
-def replay_view(array, steps):
-    """Re-applies a chain of view ops (recorded as (Function class, extra args)) to an array."""
-    for cls, extra in steps:
-        array = cls.forward(object.__new__(cls), array, *extra)
-    return array
-
-
-class CopySlices(Function):
-    """The new history of a base tensor after an in-place op on one of its views: the old base
-    with the view's region replaced by `values` (already written into the base's storage)."""
-    op_name = "copy_slices"
-
-    @staticmethod
-    def forward(ctx, base, values, steps):
-        ctx.steps = steps
-        return base
-
-    @staticmethod
-    def backward(ctx, g):
-        gb = g.copy()
-        replay_view(gb, ctx.steps)[...] = 0
-        return gb, replay_view(g, ctx.steps), None
-
-
-def copy_slices(base, values, steps):
-    return CopySlices.apply(base, values, steps)
 
 
 class CopyInto(Function):
@@ -172,11 +177,18 @@ class CopyInto(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return xp_of(g).zeros_like(g), g
+        return m.zeros_like(g), g
 
 
-def copy_into(dst, src):
-    return CopyInto.apply(dst, src)
+def _copy_values(dst, src):
+    return CopyInto.apply(dst, src.to(dst.device).to(dst.dtype))
+
+
+@declare(method="copy_", top=False)
+def copy_(self, src, non_blocking=False):
+    """Copies src (broadcast, converted to this tensor's dtype and device) into this tensor, in place."""
+    src = src if isinstance(src, Tensor) else as_tensor(src, self)
+    return self._inplace(_copy_values, src)
 
 
 class IndexPut(Function):
@@ -191,18 +203,32 @@ class IndexPut(Function):
 
     @staticmethod
     def backward(ctx, g):
-        gx = g.copy()
-        gx[ctx.key] = 0
-        return gx, g[ctx.key], None
+        data = m.data(g)
+        outside = xp_of(data).ones(data.shape, bool)
+        outside[ctx.key] = False
+        return g * outside, g[ctx.key], None
 
 
+@declare(method=False)
 def index_put(x, key, value):
+    """x with x[key] replaced by value (broadcast), out of place."""
     nkey, _ = normalize_key(key, x._data)
     if not isinstance(value, Tensor):
         value = as_tensor(value, x)
     if value.dtype is not x.dtype:
         value = value.to(x.dtype)
     return IndexPut.apply(x, value, nkey, *index_tensors(key))
+
+
+@declare(method="__setitem__", top=False)
+def setitem(self, key, value):
+    """``x[key] = value``, in place (recorded when autograd is)."""
+    if isinstance(value, Tensor) and value._rg or self._rg and _grad_state.enabled:
+        self._inplace(index_put, key, value)
+        return
+    k, _ = normalize_key(key, self._data)
+    self._data[k] = value._data if isinstance(value, Tensor) else value
+    self._version[0] += 1
 
 
 class Gather(Function):
@@ -229,18 +255,18 @@ class Gather(Function):
 
     @staticmethod
     def backward(ctx, g):
-        xp = xp_of(g)
-        gx = xp.zeros(ctx.shape, dtype=g.dtype)
         if not ctx.shape:
             return g, None, None
-        index, = ctx._saved
+        index = m.data(ctx._saved[0])
+        xp = xp_of(index)
         grid = list(xp.ix_(*[xp.arange(s) for s in index.shape]))
         grid[ctx.dim] = index
-        scatter_add(xp, gx, tuple(grid), g)      # repeated indices accumulate
-        return gx, None, None
+        return _placed(g, tuple(grid), ctx.shape), None, None       # repeated indices accumulate
 
 
+@declare
 def gather(x, dim, index):
+    """Values of x along `dim` at `index` (an integer tensor of x's number of dims)."""
     d = canon_dim(dim, x.ndim, "gather")
     if not isinstance(index, Tensor):
         raise TypeError(f"gather(): index must be a Tensor, got {type(index).__name__}")
@@ -255,13 +281,13 @@ class Where(Function):
 
     @staticmethod
     def backward(ctx, g):
-        cond, = ctx._saved
-        zero = g.dtype.type(0)
-        return None, g * cond if ctx._inputs[1] else None, \
-            xp_of(g).where(cond, zero, g) if ctx._inputs[2] else None
+        cond = m.data(ctx._saved[0])
+        return None, g * cond if ctx._inputs[1] else None, m.where(cond, 0.0, g) if ctx._inputs[2] else None
 
 
+@declare(method=False)
 def where(condition, a=None, b=None):
+    """a where condition holds, else b (broadcast); ``where(condition)``: the indices where it holds."""
     if a is None and b is None:
         return tuple(Tensor._make(i) for i in xp_of(condition._data).nonzero(condition._data))
     if condition.dtype.name != "bool":
@@ -282,11 +308,12 @@ class MaskedFill(Function):
 
     @staticmethod
     def backward(ctx, g):
-        mask, = ctx._saved
-        return xp_of(g).where(mask, g.dtype.type(0), g), None, None
+        return m.where(m.data(ctx._saved[0]), 0.0, g), None, None
 
 
+@declare(inplace=True)
 def masked_fill(x, mask, value):
+    """x with `value` where the bool `mask` (broadcast) holds."""
     if mask.dtype.name != "bool":
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
                            f"{mask.dtype.name}")
@@ -297,3 +324,10 @@ def masked_fill(x, mask, value):
         raise RuntimeError(f"masked_fill: mask of shape {tuple(mask.shape)} does not broadcast to "
                            f"the input's shape {tuple(x.shape)}")
     return out
+
+
+@declare(name="where", top=False)
+def _where_method(self, condition, other):
+    """``x.where(condition, y)``: x where condition holds, else y."""
+    return where(condition, self, other)
+

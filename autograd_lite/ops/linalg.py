@@ -1,10 +1,13 @@
 """Matrix products: matmul (1-D, 2-D, batched with broadcasting), mm, bmm, dot."""
+from .. import _api, _dtype
 from ..autograd.function import Function
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor
-from .. import _dtype
-from ._util import kernels_of, not_implemented, xp_of
+from . import _formula as m
+from ._util import as_tensor, kernels_of, not_implemented, xp_of
 from .shape import squeeze, unsqueeze
+
+declare = _api.declare
 
 
 def _mm2(a, b):
@@ -32,13 +35,18 @@ class MatMul(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx._saved
+        return (g @ m.mT(b) if ctx._inputs[0] is not None else None,
+                m.mT(a) @ g if ctx._inputs[1] is not None else None)
+
+    @staticmethod
+    def backward_raw(ctx, g):
+        a, b = ctx._saved
         ga = gb = None
         if a.ndim == 2 and b.ndim == 2:
-            mm = _mm2
             if ctx._inputs[0] is not None:
-                ga = mm(g, b.T)
+                ga = _mm2(g, b.T)
             if ctx._inputs[1] is not None:
-                gb = mm(a.T, g)
+                gb = _mm2(a.T, g)
             return ga, gb
         xp = xp_of(g)
         if ctx._inputs[0] is not None:
@@ -75,6 +83,7 @@ def _shape_error(op, a, b):
                         f"({a.shape[-1]} != {b.shape[-2] if b.ndim > 1 else b.shape[0]})")
 
 
+@declare(operators=("__matmul__",))
 def matmul(a, b):
     """Matrix product with PyTorch's rules for 1-D, 2-D and batched operands."""
     if isinstance(a, Tensor) and isinstance(b, Tensor):
@@ -106,14 +115,18 @@ def matmul(a, b):
     return MatMul.apply(a, b)
 
 
+@declare
 def mm(a, b):
+    """The product of two matrices."""
     if a.ndim != 2 or b.ndim != 2:
         raise RuntimeError(f"mm: expected 2-D tensors, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
     _check_dtypes("mm", a, b)
     return matmul(a, b)
 
 
+@declare
 def bmm(a, b):
+    """The products of two batches of matrices, (b, n, m) @ (b, m, p)."""
     if a.ndim != 3 or b.ndim != 3:
         raise RuntimeError(f"bmm: expected 3-D tensors, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
     if a.shape[0] != b.shape[0]:
@@ -122,13 +135,16 @@ def bmm(a, b):
     return matmul(a, b)
 
 
+@declare
 def dot(a, b):
+    """The dot product of two vectors."""
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"dot: 1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
     _check_dtypes("dot", a, b)
     return matmul(a, b)
 
 
+@declare(aliases=("ger",))
 def outer(a, b):
     """``torch.outer`` (``ger``): a[i] * b[j] for 1-D a and b."""
     if a.ndim != 1 or b.ndim != 1:
@@ -136,9 +152,16 @@ def outer(a, b):
     return a.reshape(-1, 1) * b.reshape(1, -1)
 
 
+@declare
 def mv(a, v):
     """``torch.mv``: matrix (n, m) times vector (m,)."""
     if a.ndim != 2 or v.ndim != 1:
         raise RuntimeError(f"mv: expected a matrix and a vector, got {a.ndim}-D and {v.ndim}-D")
     _check_dtypes("mv", a, v)
     return matmul(a, v)
+
+
+@declare(method="__rmatmul__", top=False)
+def _rmatmul(self, other):
+    return matmul(as_tensor(other, self), self)
+

@@ -7,12 +7,19 @@ import warnings
 
 import numpy as np
 
+from .. import _api
+from ..autograd.engine import stand_in
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
+from . import _formula as m
 from ._util import kernels_of, not_implemented, promote_pair, quiet, via_kernel_dtype, xp_of
-from .elementwise import abs as _abs, add, mul, neg, sub
-from .nn import LogSoftmax as LogSoftmaxNode, log_softmax
+from .activation import LogSoftmax as LogSoftmaxNode, log_softmax
+from .arithmetic import add, mul, sub
+from .indexing import _placed
+from .math import abs as _abs, neg
 from .reduction import sum as _sum
+
+declare = _api.declare
 
 _REDUCTIONS = ("mean", "sum", "none")
 SMALL_SUM = 1024      # row losses up to this many: reduced in Python floats (see _reduce_rows)
@@ -36,7 +43,7 @@ def _divide(s, n):
     """s / n; 0 / 0 is nan silently, as in PyTorch (a mean over nothing)."""
     if n:
         return s / n
-    with quiet(xp_of(s)):
+    with quiet(xp_of(m.data(s))):
         return s / n
 
 
@@ -95,28 +102,31 @@ class _DifferenceLoss(Function):
     @staticmethod
     def forward(ctx, a, b, reduction):
         d = a - b
-        ctx.save_for_backward(d)
+        ctx.save_for_backward(*((a, b) if ctx.slope_reads_inputs else (d,)))
         ctx.reduction = reduction
         return _reduce(ctx.value(d), reduction)
 
     @staticmethod
     def backward(ctx, g):
-        d, = ctx._saved
-        gd = ctx.slope(d, _unreduce(g, ctx.reduction, d.size))
+        saved = ctx._saved
+        d = saved[0] - saved[1] if ctx.slope_reads_inputs else saved[0]
+        gd = ctx.slope(d, _unreduce(g, ctx.reduction, m.data(d).size))
         return (gd if ctx._inputs[0] is not None else None,
                 -gd if ctx._inputs[1] is not None else None, None)
 
 
 class MSELoss(_DifferenceLoss):
     op_name = "mse_loss"
+    slope_reads_inputs = True       # its slope is d itself: d's own derivative is needed (second order)
     value = staticmethod(lambda d: d * d)
     slope = staticmethod(lambda d, g: d * (2 * g))
 
 
 class L1Loss(_DifferenceLoss):
     op_name = "l1_loss"
+    slope_reads_inputs = False      # its slope sign(d) is piecewise constant: d may be kept as it is
     value = staticmethod(lambda d: xp_of(d).abs(d))
-    slope = staticmethod(lambda d, g: xp_of(d).sign(d) * g)
+    slope = staticmethod(lambda d, g: m.sign(d) * g)
 
 
 def _difference_loss(cls, error, input, target, size_average, reduce, reduction, weight):
@@ -138,6 +148,7 @@ def _difference_loss(cls, error, input, target, size_average, reduce, reduction,
     return _sum(loss) if reduction == "sum" else _sum(loss) / _sum(weight)
 
 
+@declare(method=False, top=False, functional=True)
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean squared error ``(input - target) ** 2``, reduced; `weight` (input's shape) weighs each
     element and a 'mean' then divides by its sum. A target of another shape broadcasts, with
@@ -146,6 +157,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
                             weight)
 
 
+@declare(method=False, top=False, functional=True)
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean absolute error ``|input - target|``, reduced; otherwise as `mse_loss`."""
     return _difference_loss(L1Loss, _abs, input, target, size_average, reduce, reduction, weight)
@@ -162,8 +174,14 @@ def _weighted(ctx, loss, w, reduction, *saved):
 
 def _weighted_grad(ctx, g, x, w):
     """The backward's start: the gradient of each element's loss, times w."""
-    g = _unreduce(g, ctx.reduction, x.size)
+    g = _unreduce(g, ctx.reduction, m.data(x).size)
     return g if w is None else g * w
+
+
+def _clamped_logs(x):
+    """(max(log x, -100), max(log(1 - x), -100)): PyTorch's clamp keeps the loss finite at 0 and 1."""
+    with quiet(xp_of(m.data(x))):
+        return m.maximum(m.log(x), -100.0), m.maximum(m.log1p(-x), -100.0)
 
 
 class BinaryCrossEntropy(Function):
@@ -176,49 +194,53 @@ class BinaryCrossEntropy(Function):
         for name, a in (("input", x), ("target", t)):
             if not ((a >= 0) & (a <= 1)).all():
                 raise RuntimeError(f"binary_cross_entropy: all elements of {name} should be between 0 and 1")
-        with quiet(xp):
-            log_x, log_1mx = xp.maximum(xp.log(x), -100), xp.maximum(xp.log1p(-x), -100)
-        return _weighted(ctx, (t - 1) * log_1mx - t * log_x, w, reduction, x, t, w, log_x, log_1mx)
+        log_x, log_1mx = _clamped_logs(x)
+        return _weighted(ctx, (t - 1) * log_1mx - t * log_x, w, reduction, x, t, w)
 
     @staticmethod
     def backward(ctx, g):
-        x, t, w, log_x, log_1mx = ctx._saved
+        x, t, w = ctx._saved
         g = _weighted_grad(ctx, g, x, w)
         gx = gt = None
         if ctx._inputs[0] is not None:   # PyTorch's form: (x - t) / max(x (1 - x), 1e-12)
-            gx = g * (x - t) / xp_of(x).maximum((1 - x) * x, 1e-12)
+            gx = g * (x - t) / m.maximum((1 - x) * x, 1e-12)
         if ctx._inputs[1] is not None:
+            log_x, log_1mx = _clamped_logs(x)
             gt = g * (log_1mx - log_x)
         return gx, gt, None, None
 
 
+def _log_sigmoid(x):
+    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)): no overflow for any x."""
+    return m.minimum(x, 0.0) - m.log1p(m.exp(-m.abs(x)))
+
+
 class BinaryCrossEntropyWithLogits(Function):
-    """w * ((1 - t) * x - (1 + (pw - 1) * t) * log(sigmoid(x))), with log(sigmoid(x)) computed as
-    min(x, 0) - log1p(exp(-|x|)): no overflow for any x."""
+    """w * ((1 - t) * x - (1 + (pw - 1) * t) * log(sigmoid(x))), stable for any x."""
     op_name = "binary_cross_entropy_with_logits"
 
     @staticmethod
     def forward(ctx, x, t, w, pw, reduction):
-        xp, w, pw = xp_of(x), _in_dtype_of(w, x), _in_dtype_of(pw, x)
-        log_sig = xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
+        w, pw = _in_dtype_of(w, x), _in_dtype_of(pw, x)
+        log_sig = _log_sigmoid(x)
         loss = (1 - t) * x - (log_sig if pw is None else (1 + (pw - 1) * t) * log_sig)
-        return _weighted(ctx, loss, w, reduction, x, t, w, pw, log_sig)
+        return _weighted(ctx, loss, w, reduction, x, t, w, pw)
 
     @staticmethod
     def backward(ctx, g):
-        x, t, w, pw, log_sig = ctx._saved
-        xp = xp_of(x)
+        x, t, w, pw = ctx._saved
         g = _weighted_grad(ctx, g, x, w)
         gx = gt = None
         if ctx._inputs[0] is not None:   # (1 - t) - lw * sigmoid(-x), lw = 1 + (pw - 1) t
-            e = xp.exp(-xp.abs(x))
-            sig_neg = xp.where(x >= 0, e, 1) / (1 + e)
+            e = m.exp(-m.abs(x))
+            sig_neg = m.where(m.data(x) >= 0, e, 1.0) / (1 + e)
             gx = g * ((1 - t) - (sig_neg if pw is None else (1 + (pw - 1) * t) * sig_neg))
         if ctx._inputs[1] is not None:
-            gt = g * (-x if pw is None else -x - (pw - 1) * log_sig)
+            gt = g * (-x if pw is None else -x - (pw - 1) * _log_sigmoid(x))
         return gx, gt, None, None, None
 
 
+@declare(method=False, top=False, functional=True)
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """Binary cross-entropy of probabilities `input` against `target` (same shape, both in [0, 1]);
     the logs are clamped at -100, as in PyTorch; `weight` broadcasts to the input's shape."""
@@ -232,6 +254,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return BinaryCrossEntropy.apply(input, target, _constant(op, "weight", weight), reduction)
 
 
+@declare(method=False, top=False, functional=True)
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
     """Binary cross-entropy of ``sigmoid(input)`` against `target`, computed stably from the logits;
@@ -249,19 +272,19 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 # ---- class-index losses: nll_loss, cross_entropy -------------------------------------------------
 
 def _rows(x):
-    """(N, C, d1, ...) as (N * d1 * ..., C) rows; (N, C) as is; (C,) as (1, C)."""
+    """(N, C, d1, ...) as (N * d1 * ..., C) rows; (N, C) as is; (C,) as (1, C). Arrays or Tensors."""
     if x.ndim == 2:
         return x
     if x.ndim == 1:
-        return x.reshape(1, -1)
-    return xp_of(x).moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+        return x.reshape((1, -1))
+    return m.movedim(x, 1, -1).reshape((-1, x.shape[1]))
 
 
 def _unrows(g, shape):
     """(R, C) rows back to the input's shape: the inverse of _rows."""
     if len(shape) <= 2:
-        return g.reshape(shape)
-    return xp_of(g).moveaxis(g.reshape((shape[0],) + shape[2:] + (shape[1],)), -1, 1)
+        return g.reshape(tuple(shape))
+    return m.movedim(g.reshape((shape[0],) + tuple(shape[2:]) + (shape[1],)), -1, 1)
 
 
 def _row_args(x, target, weight):
@@ -288,6 +311,15 @@ def _row_grad(g, total, reduction):
     return g if reduction == "sum" else _divide(g, total)
 
 
+def _picked(t, w, ignore, n, dtype):
+    """(rows kept, their targets (ignored rows: 0), each row's weight w[t] or 0 where ignored): constants."""
+    t = m.data(t)
+    keep = t != ignore
+    tk = xp_of(t).where(keep, t, 0)
+    wt = (m.data(w)[tk] if w is not None else 1) * keep
+    return keep, tk, wt.astype(dtype, copy=False)
+
+
 class NLLLoss(Function):
     """-w[t] * x[t] per target (class dim 1), reduced; backward a scatter."""
     op_name = "nll_loss"
@@ -304,8 +336,34 @@ class NLLLoss(Function):
     def backward(ctx, g):
         t, w = ctx._saved
         n = ctx.shape[1] if len(ctx.shape) > 1 else ctx.shape[0]
+        _, tk, wt = _picked(t, w, ctx.ignore_index, n, m.data(g).dtype)
+        xp = xp_of(tk)
+        rows = _row_grad(g, ctx.total, ctx.reduction) * -wt
+        return _unrows(_placed(rows, (xp.arange(tk.size), tk), (tk.size, n), False), ctx.shape), None, None, None, None
+
+    @staticmethod
+    def backward_raw(ctx, g):
+        t, w = ctx._saved
+        n = ctx.shape[1] if len(ctx.shape) > 1 else ctx.shape[0]
         gx = kernels_of(g).nll_loss_backward(_row_grad(g, ctx.total, ctx.reduction), t, w, ctx.ignore_index, n)
         return _unrows(gx, ctx.shape), None, None, None, None
+
+
+def _class_scores_grad(g, logp_rows, t, w, total, reduction, ignore, eps, shape):
+    """The gradient of cross-entropy with respect to the logits (rows), from log-probabilities `logp_rows` that
+    are (under create_graph) a function of them: (softmax - smoothed onehot) * weights / normaliser."""
+    p = m.exp(logp_rows)
+    n = shape[1] if len(shape) > 1 else shape[0]
+    keep, tk, wt = _picked(t, w, ignore, n, m.data(p).dtype)
+    xp = xp_of(tk)
+    wsum = float(m.data(w).sum()) if w is not None else n
+    gr = _row_grad(g, total, reduction)
+    gr = (gr.reshape((-1, 1)) if m.data(gr).ndim else gr) * keep.reshape(-1, 1)      # ignored rows: 0
+    onehot = xp.zeros(m.data(p).shape, m.data(p).dtype)
+    onehot[xp.arange(tk.size), tk] = (1 - eps) * wt
+    smooth = eps / n * (m.data(w) if w is not None else 1.0)
+    out = p * (((1 - eps) * wt + eps * wsum / n).reshape(-1, 1) * gr) - (onehot + smooth) * gr
+    return _unrows(out, shape)
 
 
 class CrossEntropy(Function):
@@ -324,6 +382,16 @@ class CrossEntropy(Function):
 
     @staticmethod
     def backward(ctx, g):
+        probs, t, w = (m.data(v) for v in ctx._saved)
+        with quiet(xp_of(probs)):
+            logp = xp_of(probs).log(probs)
+        if m.is_graph(g):               # the log-probabilities as a function of the logits (softmax's the same)
+            logp = _rows(log_softmax(stand_in(ctx, 0, _unrows(logp, ctx.shape), g), 1))
+        return (_class_scores_grad(g, logp, t, w, ctx.total, ctx.reduction, *ctx.options, ctx.shape),
+                None, None, None, None, None)
+
+    @staticmethod
+    def backward_raw(ctx, g):
         probs, t, w = ctx._saved
         gx = kernels_of(probs).cross_entropy_backward(_row_grad(g, ctx.total, ctx.reduction), probs, t, w,
                                                       *ctx.options)
@@ -380,6 +448,7 @@ def _class_weight(op, weight, n):
     return _constant(op, "weight", weight)
 
 
+@declare(method=False, top=False, functional=True)
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     """Negative log-likelihood of log-probabilities `input` (C,), (N, C) or (N, C, d1, ...) at the class
     indices `target` (), (N,) or (N, d1, ...); `weight` (C,) weighs each class, targets equal to
@@ -415,7 +484,15 @@ class NLLOfLogSoftmax(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return CrossEntropy.backward(ctx, g)[:5]
+        logp, t, w = (m.data(v) for v in ctx._saved)
+        if m.is_graph(g):               # log_softmax's output as a function of its input, this node's input
+            logp = log_softmax(stand_in(ctx, 0, logp, g), 1)
+        return _class_scores_grad(g, logp, t, w, ctx.total, ctx.reduction, ctx.options[0], 0.0, ctx.shape), \
+            None, None, None, None
+
+    @staticmethod
+    def backward_raw(ctx, g):
+        return CrossEntropy.backward_raw(ctx, g)[:5]
 
     def name(self):
         return "NllLossBackward0"
@@ -431,6 +508,7 @@ def _nll_of_log_softmax(logp, node, target, weight, ignore_index, reduction):
     return out
 
 
+@declare(method=False, top=False, functional=True)
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
     """Cross-entropy of logits `input` (C,), (N, C) or (N, C, d1, ...) against class indices `target`

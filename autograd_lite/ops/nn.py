@@ -1,56 +1,17 @@
-"""Neural-network ops on the kernel table: softmax, log_softmax, linear (+ fused activation)."""
+"""The linear layer on the kernel table: linear (+ a fused activation), and LinearChain, consecutive layers as one
+graph node."""
+from .. import _api, _dtype
 from ..autograd.function import Function
-from .. import _dtype
-from ._util import canon_dim, cast, kernels_of, not_implemented, via_kernel_dtype
-from .elementwise import relu, sigmoid, tanh
+from . import _formula as m
+from ._util import cast, kernels_of
+from .activation import log_softmax, log_softmax_derivative, relu, sigmoid, tanh
 from .linalg import matmul
 
-
-class Softmax(Function):
-    """softmax along `dim` on the kernel table's softmax_forward / softmax_backward."""
-    kernel = "softmax"
-
-    @staticmethod
-    def forward(ctx, x, dim):
-        out = getattr(kernels_of(x), ctx.kernel + "_forward")(x, dim)
-        ctx.save_for_backward(out)
-        ctx.dim = dim
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        out, = ctx._saved
-        return getattr(kernels_of(out), ctx.kernel + "_backward")(g, out, ctx.dim), None
-
-
-class LogSoftmax(Softmax):
-    kernel = "log_softmax"
-
-
-def _softmax_dim(x, dim, op):
-    if dim is None:            # PyTorch's legacy implicit choice
-        dim = 0 if x.ndim in (0, 1, 3) else 1
-    return canon_dim(dim, x.ndim, op)
-
-
-def _softmax_input(x, dtype, op):
-    x = x.to(dtype) if dtype is not None else x
-    if not x.dtype.is_floating_point:
-        raise not_implemented(op, x)
-    return x
-
-
-def softmax(x, dim=None, dtype=None):
-    x = _softmax_input(x, dtype, "softmax")
-    return via_kernel_dtype(Softmax.apply, x, _softmax_dim(x, dim, "softmax"))
-
-
-def log_softmax(x, dim=None, dtype=None):
-    x = _softmax_input(x, dtype, "log_softmax")
-    return via_kernel_dtype(LogSoftmax.apply, x, _softmax_dim(x, dim, "log_softmax"))
-
-
 _ACTIVATIONS = {"relu": relu, "sigmoid": sigmoid, "tanh": tanh, "log_softmax": lambda y: log_softmax(y, -1)}
+# each activation's derivative from its output y, as the activations' own backward formulas have it
+_DERIVATIVES = {"relu": lambda g, y: relu.derivative(g, None, y), "sigmoid": lambda g, y: sigmoid.derivative(g, None, y),
+                "tanh": lambda g, y: tanh.derivative(g, None, y),
+                "log_softmax": lambda g, y: log_softmax_derivative(g, y, y.ndim - 1)}
 _NODE_NAMES = {"relu": "ReluBackward0", "sigmoid": "SigmoidBackward0", "tanh": "TanhBackward0",
                "log_softmax": "LogSoftmaxBackward0"}
 
@@ -77,6 +38,17 @@ def _layer_backward(k, g, x, w, y, act, need_x, need_w, need_b):
     return gx, gw, gb
 
 
+def _layer_formula(g, x, w, y, act, need_x, need_w, need_b):
+    """_layer_backward's formula, for raw arrays or (create_graph) Tensors."""
+    if act:
+        g = _DERIVATIVES[act](g, y)
+    g2 = g.reshape((-1, g.shape[-1]))
+    gb = m.sum(g2, (0,)) if need_b else None
+    gw = m.mT(g2) @ x.reshape((-1, x.shape[-1])) if need_w else None
+    gx = (g2 @ w).reshape(tuple(x.shape)) if need_x else None
+    return gx, gw, gb
+
+
 class Linear(Function):
     """y = act(x @ w.T + b) for x (..., in), w (out, in), b (out,) or None; one fused kernel (act: None, 'relu',
     'sigmoid', 'tanh', or 'log_softmax' over the output features)."""
@@ -91,10 +63,18 @@ class Linear(Function):
 
     @staticmethod
     def backward(ctx, g):
+        return Linear._backward(ctx, g, _layer_formula)
+
+    @staticmethod
+    def backward_raw(ctx, g):
+        return Linear._backward(ctx, g, lambda *args: _layer_backward(kernels_of(g), *args))
+
+    @staticmethod
+    def _backward(ctx, g, layer):
         x, w, *out = ctx._saved
         inputs = ctx._inputs
-        return _layer_backward(kernels_of(g), g, x, w, out[0] if out else None, ctx.activation,
-                               inputs[0] is not None, inputs[1] is not None, inputs[2] is not None)
+        return layer(g, x, w, out[0] if out else None, ctx.activation, inputs[0] is not None, inputs[1] is not None,
+                     inputs[2] is not None) + (None,)
 
     def name(self):
         return _NODE_NAMES.get(self.activation, "AddmmBackward0")
@@ -113,21 +93,39 @@ class LinearChain(Function):
         for i, act in enumerate(activations):
             x = k.linear_forward(x, wb[2 * i], wb[2 * i + 1], act)
             hs.append(x)
-        # layer inputs and outputs (the last one, the user's, only when its activation's backward needs it), weights
-        ctx.save_for_backward(*hs[:-1], hs[-1] if activations[-1] else None, *wb[0::2])
+        # layer inputs and outputs (the last one, the user's, only when its activation's backward needs it),
+        # weights, and biases (the formula recomputes the layers from them)
+        ctx.save_for_backward(*hs[:-1], hs[-1] if activations[-1] else None, *wb[0::2], *wb[1::2])
         ctx.activations = activations
         return x
 
     @staticmethod
     def backward(ctx, g):
-        k = kernels_of(g)
+        # under create_graph the layers' outputs are recomputed as Tensor ops: they are the graph's, not constants
+        acts, saved = ctx.activations, list(ctx._saved)
+        n = len(acts)
+        h = saved[0]
+        for i, act in enumerate(acts):
+            y = matmul(h, saved[n + 1 + i].t())
+            b = saved[2 * n + 1 + i]
+            h = _ACTIVATIONS[act](y if b is None else y + b) if act else (y if b is None else y + b)
+            saved[i + 1] = h
+        ctx._saved = tuple(saved)
+        return LinearChain._backward(ctx, g, _layer_formula)
+
+    @staticmethod
+    def backward_raw(ctx, g):
+        return LinearChain._backward(ctx, g, lambda *args: _layer_backward(kernels_of(g), *args))
+
+    @staticmethod
+    def _backward(ctx, g, layer):
         acts, saved, inputs = ctx.activations, ctx._saved, ctx._inputs
         n = len(acts)
         grads = [None] * (1 + 2 * n)
         for i in range(n - 1, -1, -1):
             need_x = i > 0 or inputs[0] is not None
-            g, grads[1 + 2 * i], grads[2 + 2 * i] = _layer_backward(
-                k, g, saved[i], saved[n + 1 + i], saved[i + 1], acts[i], need_x, inputs[1 + 2 * i] is not None,
+            g, grads[1 + 2 * i], grads[2 + 2 * i] = layer(
+                g, saved[i], saved[n + 1 + i], saved[i + 1], acts[i], need_x, inputs[1 + 2 * i] is not None,
                 inputs[2 + 2 * i] is not None)
         grads[0] = g
         return tuple(grads)
@@ -136,6 +134,7 @@ class LinearChain(Function):
         return _NODE_NAMES.get(self.activations[-1], "AddmmBackward0")
 
 
+@_api.declare(method=False, top=False, functional=True)
 def linear(x, weight, bias=None, activation=None):
     """``x @ weight.T + bias`` as in ``torch.nn.functional.linear``; `activation` ('relu',
     'sigmoid', 'tanh', 'log_softmax' over the last dim) fuses the activation into the same kernel."""

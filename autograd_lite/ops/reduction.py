@@ -5,20 +5,24 @@ import collections
 
 import numpy as np
 
+from .. import _api
+from .._args import canon_dim, canon_dims
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import quiet, broadcast_to, canon_dim, canon_dims, xp_of, to_float
+from . import _formula as m
+from ._util import quiet, xp_of, to_float
 from .indexing import gather
 from .shape import squeeze
 
 MaxMin = collections.namedtuple("MaxMin", ["values", "indices"])  # like torch.return_types.max
+declare = _api.declare
 
 
 def _expand_grad(g, shape, dims, keepdim):
     """Broadcasts a reduced gradient back over the reduced dims."""
     if dims is not None and not keepdim:
-        g = xp_of(g).expand_dims(g, dims)
-    return broadcast_to(g, shape)
+        g = m.expand_dims(g, dims)
+    return m.broadcast_to(g, shape)
 
 
 class Sum(Function):
@@ -34,7 +38,7 @@ class Sum(Function):
     @staticmethod
     def backward(ctx, g):
         if ctx.dims is None:                # the loss's sum: no dims to restore
-            return broadcast_to(g, ctx.shape), None, None
+            return m.broadcast_to(g, ctx.shape), None, None
         return _expand_grad(g, ctx.shape, ctx.dims, ctx.keepdim), None, None
 
 
@@ -70,77 +74,81 @@ class Prod(Function):
     @staticmethod
     def backward(ctx, g):
         x, = ctx._saved
-        xp = xp_of(x)
         dim = ctx.dim
-        flat = x.reshape(-1) if dim is None else xp.moveaxis(x, dim, -1)
-        ones = xp.ones_like(flat[..., :1])
-        # product of all the other elements = exclusive cumprod from the left times from the right
-        left = xp.concatenate([ones, xp.cumprod(flat[..., :-1], axis=-1)], axis=-1)
-        right = xp.flip(xp.concatenate([ones, xp.cumprod(xp.flip(flat[..., 1:], -1), axis=-1)], -1), -1)
+        flat = x.reshape(-1) if dim is None else m.movedim(x, dim, -1)
+        ones = m.ones_like(flat[..., :1])
+        # product of all the other elements = exclusive cumprod from the left times from the right (zeros welcome)
+        left = m.cat([ones, m.cumprod(flat[..., :-1], -1)], -1)
+        right = m.flip(m.cat([ones, m.cumprod(m.flip(flat[..., 1:], -1), -1)], -1), -1)
         others = left * right
         if dim is None:
-            return (g * others).reshape(x.shape), None, None
-        gd = g if ctx.keepdim else xp.expand_dims(g, dim)
-        return xp.moveaxis(others, -1, dim) * gd, None, None
+            return (g * others).reshape(tuple(x.shape)), None, None
+        gd = g if ctx.keepdim else m.expand_dims(g, (dim,))
+        return m.movedim(others, -1, dim) * gd, None, None
+
+
+def _centered(x, dims):
+    """x minus its mean over dims, in the formula namespace (so that its own derivative is right too)."""
+    count = 1
+    for d in (range(x.ndim) if dims is None else dims):
+        count *= x.shape[d]
+    return x - m.sum(x, dims, True) / builtins.max(count, 1)
 
 
 class Var(Function):
     @staticmethod
     def forward(ctx, x, dims, correction, keepdim):
-        mean = x.mean(axis=dims, keepdims=True)
         n = x.size // builtins.max(1, _count_out(x.shape, dims))
-        ctx.save_for_backward(x, mean)
+        ctx.save_for_backward(x)
         ctx.dims, ctx.keepdim, ctx.denom = dims, keepdim, builtins.max(n - correction, 0)
         with quiet(xp_of(x)):
             return x.var(axis=dims, ddof=correction, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, g):
-        x, mean = ctx._saved
-        g = _expand_grad(g, x.shape, ctx.dims, ctx.keepdim)
-        with quiet(xp_of(x)):
-            return g * (2 * (x - mean) / x.dtype.type(ctx.denom)), None, None, None
+        x, = ctx._saved
+        g = _expand_grad(g, tuple(x.shape), ctx.dims, ctx.keepdim)
+        with quiet(xp_of(m.data(x))):
+            return g * (2 * _centered(x, ctx.dims) / ctx.denom), None, None, None
 
 
 class Std(Function):
     @staticmethod
     def forward(ctx, x, dims, correction, keepdim):
-        mean = x.mean(axis=dims, keepdims=True)
         n = x.size // builtins.max(1, _count_out(x.shape, dims))
         with quiet(xp_of(x)):
             out = x.std(axis=dims, ddof=correction, keepdims=keepdim)
-        ctx.save_for_backward(x, mean, out)
+        ctx.save_for_backward(x, out)
         ctx.dims, ctx.keepdim, ctx.denom = dims, keepdim, builtins.max(n - correction, 0)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        x, mean, out = ctx._saved
-        xp = xp_of(x)
-        std = out if ctx.dims is None or ctx.keepdim else xp.expand_dims(out, ctx.dims)
-        g = _expand_grad(g, x.shape, ctx.dims, ctx.keepdim)
-        with quiet(xp_of(x)):
-            return g * (x - mean) / (x.dtype.type(ctx.denom) * std), None, None, None
+        x, out = ctx._saved
+        std = out if ctx.dims is None or ctx.keepdim else m.expand_dims(out, ctx.dims)
+        g = _expand_grad(g, tuple(x.shape), ctx.dims, ctx.keepdim)
+        with quiet(xp_of(m.data(x))):
+            return g * _centered(x, ctx.dims) / (ctx.denom * std), None, None, None
 
 
 class LogSumExp(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         xp = xp_of(x)
-        m = x.max(axis=dims, keepdims=True) if x.size else xp.zeros_like(x.sum(axis=dims, keepdims=True))
-        m = xp.where(xp.isfinite(m), m, 0)
-        out = xp.log(xp.exp(x - m).sum(axis=dims, keepdims=True)) + m
+        top = x.max(axis=dims, keepdims=True) if x.size else xp.zeros_like(x.sum(axis=dims, keepdims=True))
+        top = xp.where(xp.isfinite(top), top, 0)
+        out = xp.log(xp.exp(x - top).sum(axis=dims, keepdims=True)) + top
+        out = out if keepdim else out.reshape([s for i, s in enumerate(out.shape) if i not in dims])
         ctx.save_for_backward(x, out)
         ctx.dims, ctx.keepdim = dims, keepdim
-        return out if keepdim else out.reshape([s for i, s in enumerate(out.shape) if i not in dims])
+        return out
 
     @staticmethod
     def backward(ctx, g):
         x, out = ctx._saved
-        xp = xp_of(x)
         if not ctx.keepdim:
-            g = xp.expand_dims(g, ctx.dims)
-        return g * xp.exp(x - out), None, None
+            g, out = m.expand_dims(g, ctx.dims), m.expand_dims(out, ctx.dims)
+        return g * m.exp(x - out), None, None
 
 
 class FullMax(Function):
@@ -158,21 +166,35 @@ class FullMax(Function):
 
     @staticmethod
     def backward(ctx, g):
-        x, out = ctx._saved
-        mask = x == out
-        return g * mask / mask.sum().astype(g.dtype), None
+        x, out = (m.data(v) for v in ctx._saved)
+        mask = x == out                             # piecewise constant: the ties share the gradient
+        return g * (mask / mask.sum()).astype(x.dtype), None
 
     def name(self):
         return "MaxBackward1"
 
 
-def sum(x, dim=None, keepdim=False, dtype=None):
+def _numpy_names(dim, keepdim, axis, keepdims):
+    """PyTorch also takes NumPy's names: axis= for dim=, keepdims= for keepdim=."""
+    return (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
+
+
+@declare
+def sum(x, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+    """The sum over `dim` (an int, a tuple, or None for all); integers and bools sum in int64.
+
+    Example: ``x.sum(dim=1, keepdim=True)``"""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_names(dim, keepdim, axis, keepdims)
     if dtype is not None:
         x = x.to(dtype)
     return Sum.apply(x, canon_dims(dim, x.ndim, "sum"), keepdim)
 
 
-def mean(x, dim=None, keepdim=False, dtype=None):
+@declare
+def mean(x, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+    """The mean over `dim` (float tensors only, as PyTorch)."""
+    dim, keepdim = _numpy_names(dim, keepdim, axis, keepdims)
     if dtype is not None:
         x = x.to(dtype)
     if x._data.dtype.kind != "f":
@@ -181,7 +203,10 @@ def mean(x, dim=None, keepdim=False, dtype=None):
     return Mean.apply(x, canon_dims(dim, x.ndim, "mean"), keepdim)
 
 
-def prod(x, dim=None, keepdim=False):
+@declare
+def prod(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """The product over one dim, or all; differentiable where elements are zero too."""
+    dim, keepdim = _numpy_names(dim, keepdim, axis, keepdims)
     d = None if dim is None or x.ndim == 0 else canon_dim(dim, x.ndim, "prod")
     if x._data.dtype.kind in "bui":
         x = x.long()
@@ -201,21 +226,30 @@ def _float_spread(op, x):
     return x
 
 
-def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+@declare
+def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+    """The variance over `dim`, with Bessel's correction unless unbiased=False (or correction=0)."""
+    dim, keepdim = _numpy_names(dim, keepdim, axis, keepdims)
     if isinstance(dim, bool):           # torch.var(x, False): the old unbiased positional
         dim, unbiased = None, dim
     return Var.apply(_float_spread("var", x), canon_dims(dim, x.ndim, "var"), _correction(unbiased, correction),
                      keepdim)
 
 
-def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+@declare
+def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+    """The standard deviation over `dim` (see var)."""
+    dim, keepdim = _numpy_names(dim, keepdim, axis, keepdims)
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     return Std.apply(_float_spread("std", x), canon_dims(dim, x.ndim, "std"), _correction(unbiased, correction),
                      keepdim)
 
 
-def logsumexp(x, dim, keepdim=False):
+@declare
+def logsumexp(x, dim, keepdim=False, *, axis=None, keepdims=None):
+    """``log(exp(x).sum(dim))``, stable."""
+    dim, keepdim = _numpy_names(dim, keepdim, axis, keepdims)
     dims = canon_dims(dim, x.ndim, "logsumexp")
     return LogSumExp.apply(to_float(x), dims if dims is not None else (), keepdim)
 
@@ -224,8 +258,7 @@ def _max_min(x, dim, keepdim, largest, op):
     if dim is None:
         return FullMax.apply(x, largest)
     if isinstance(dim, Tensor):             # torch.max(a, b): the elementwise maximum
-        from .elementwise import maximum, minimum
-        return (maximum if largest else minimum)(x, dim)
+        return (_api.TOP["maximum"] if largest else _api.TOP["minimum"])(x, dim)
     d = canon_dim(dim, x.ndim, op)
     if x.ndim and x.shape[d] == 0:
         raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
@@ -239,12 +272,60 @@ def _max_min(x, dim, keepdim, largest, op):
     return MaxMin(squeeze(values, d), Tensor._make(idx.squeeze(d)))
 
 
-def max(x, dim=None, keepdim=False):
+@declare
+def max(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """The largest element; along a dim, (values, indices); of two tensors, the elementwise maximum."""
+    dim, keepdim = _numpy_names(dim, keepdim, axis, keepdims)
     return _max_min(x, dim, keepdim, True, "max")
 
 
-def min(x, dim=None, keepdim=False):
+@declare
+def min(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """The smallest element; along a dim, (values, indices); of two tensors, the elementwise minimum."""
+    dim, keepdim = _numpy_names(dim, keepdim, axis, keepdims)
     return _max_min(x, dim, keepdim, False, "min")
+
+
+@declare
+def amax(x, dim=(), keepdim=False, *, axis=None, keepdims=None):
+    """The largest values over `dim` (all dims by default); ties share the gradient."""
+    dim, keepdim = _numpy_names(dim, keepdim, axis, keepdims)
+    return _extreme(x, dim, keepdim, True)
+
+
+@declare
+def amin(x, dim=(), keepdim=False, *, axis=None, keepdims=None):
+    """The smallest values over `dim` (all dims by default); ties share the gradient."""
+    dim, keepdim = _numpy_names(dim, keepdim, axis, keepdims)
+    return _extreme(x, dim, keepdim, False)
+
+
+def _extreme(x, dim, keepdim, largest):
+    dims = canon_dims(dim, x.ndim, "amax" if largest else "amin") if dim != () else None
+    if dims is None:
+        out = FullMax.apply(x, largest)
+        return out.reshape((1,) * x.ndim) if keepdim else out
+    return Extreme.apply(x, dims, keepdim, largest)
+
+
+class Extreme(Function):
+    """amax / amin over dims: ties share the gradient evenly, as in PyTorch."""
+    op_name = "amax"
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, largest):
+        out = (x.max if largest else x.min)(axis=dims, keepdims=True)
+        ctx.save_for_backward(x)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        ctx.top = out
+        return out if keepdim else out.reshape([s for i, s in enumerate(out.shape) if i not in dims])
+
+    @staticmethod
+    def backward(ctx, g):
+        x = m.data(ctx._saved[0])
+        mask = x == ctx.top                                     # piecewise constant
+        share = (mask / mask.sum(axis=ctx.dims, keepdims=True)).astype(x.dtype)
+        return _expand_grad(g, x.shape, ctx.dims, ctx.keepdim) * share, None, None, None
 
 
 def _arg(x, dim, keepdim, largest, op):
@@ -258,15 +339,23 @@ def _arg(x, dim, keepdim, largest, op):
                                    dtype="int64"))
 
 
-def argmax(x, dim=None, keepdim=False):
+@declare
+def argmax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """The index of the largest element (of the flattened tensor, or along `dim`)."""
+    dim, keepdim = _numpy_names(dim, keepdim, axis, keepdims)
     return _arg(x, dim, keepdim, True, "argmax")
 
 
-def argmin(x, dim=None, keepdim=False):
+@declare
+def argmin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """The index of the smallest element (of the flattened tensor, or along `dim`)."""
+    dim, keepdim = _numpy_names(dim, keepdim, axis, keepdims)
     return _arg(x, dim, keepdim, False, "argmin")
 
 
+@declare
 def topk(x, k, dim=-1, largest=True, sorted=True):
+    """The k largest (or smallest) elements along `dim`, as (values, indices); values are differentiable."""
     d = canon_dim(dim, x.ndim, "topk")
     n = x.shape[d] if x.ndim else 1
     if not 0 <= k <= n:
@@ -280,11 +369,20 @@ def topk(x, k, dim=-1, largest=True, sorted=True):
     return MaxMin(values, idx_t)
 
 
-def all(x, dim=None, keepdim=False):
-    dims = canon_dims(dim, x.ndim, "all")
-    return Tensor._make(xp_of(x._data).asarray(x._data.all(axis=dims, keepdims=keepdim)))
+def _truth(name, x, dim, keepdim):
+    dims = canon_dims(dim, x.ndim, name)
+    return Tensor._make(xp_of(x._data).asarray(getattr(x._data, name)(axis=dims, keepdims=keepdim)))
 
 
-def any(x, dim=None, keepdim=False):
-    dims = canon_dims(dim, x.ndim, "any")
-    return Tensor._make(xp_of(x._data).asarray(x._data.any(axis=dims, keepdims=keepdim)))
+@declare
+def all(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Whether every element (over `dim`, or all) is nonzero, as a bool tensor."""
+    dim, keepdim = _numpy_names(dim, keepdim, axis, keepdims)
+    return _truth("all", x, dim, keepdim)
+
+
+@declare
+def any(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Whether some element (over `dim`, or all) is nonzero, as a bool tensor."""
+    dim, keepdim = _numpy_names(dim, keepdim, axis, keepdims)
+    return _truth("any", x, dim, keepdim)

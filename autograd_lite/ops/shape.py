@@ -3,10 +3,14 @@ stack, contiguous, clone."""
 import itertools
 import math
 
-from .. import _dtype
+from .. import _api, _dtype
+from .._args import canon_dim, shape_arg
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import canon_dim, shape_arg, xp_of
+from . import _formula as m
+from ._util import cast, xp_of
+
+declare = _api.declare
 
 
 def _infer_shape(shape, numel, op):
@@ -61,12 +65,16 @@ class Unsqueeze(Reshape):
     pass
 
 
+@declare
 def reshape(x, *shape):
+    """The same elements in another shape (one size may be -1); a view when the strides allow."""
     shape = _infer_shape(shape_arg(shape, "reshape"), x.numel(), "reshape")
     return x if shape == x.shape else Reshape.apply(x, shape)
 
 
+@declare(top=False)
 def view(x, *shape):
+    """A view of the same storage in another shape (``view(dtype)``: the same bits as another dtype)."""
     if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):     # x.view(dtype): same bits
         dt = shape[0]
         if dt.itemsize != x.dtype.itemsize:
@@ -76,7 +84,9 @@ def view(x, *shape):
     return View.apply(x, _infer_shape(shape_arg(shape, "view"), x.numel(), "view"))
 
 
+@declare
 def flatten(x, start_dim=0, end_dim=-1):
+    """Dims start_dim..end_dim merged into one."""
     if x.ndim == 0:
         return reshape(x, 1)
     s, e = canon_dim(start_dim, x.ndim, "flatten"), canon_dim(end_dim, x.ndim, "flatten")
@@ -86,7 +96,9 @@ def flatten(x, start_dim=0, end_dim=-1):
     return reshape(x, shape)
 
 
+@declare
 def squeeze(x, dim=None):
+    """Size-1 dims removed (all, or those in `dim`)."""
     if dim is None:
         shape = tuple(s for s in x.shape if s != 1)
     else:
@@ -95,7 +107,9 @@ def squeeze(x, dim=None):
     return x if shape == x.shape else Squeeze.apply(x, shape)
 
 
+@declare
 def unsqueeze(x, dim):
+    """A size-1 dim inserted at `dim`."""
     d = canon_dim(dim, x.ndim + 1, "unsqueeze")
     return Unsqueeze.apply(x, x.shape[:d] + (1,) + x.shape[d:])
 
@@ -112,7 +126,9 @@ class Expand(Function):
         return g, None                 # the engine sums it back to the input's shape
 
 
+@declare(top=False)
 def expand(x, *sizes):
+    """A broadcast view to `sizes` (-1 keeps a dim); the gradient sums the copies."""
     sizes = shape_arg(sizes, "expand")
     if len(sizes) < x.ndim:
         raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater or "
@@ -127,8 +143,19 @@ def expand(x, *sizes):
     return Expand.apply(x, shape)
 
 
+@declare(top=False)
 def expand_as(x, other):
     return expand(x, other.shape)
+
+
+@declare(top=False)
+def view_as(x, other):
+    return view(x, other.shape)
+
+
+@declare(top=False)
+def reshape_as(x, other):
+    return reshape(x, other.shape)
 
 
 class Permute(Function):
@@ -144,7 +171,7 @@ class Permute(Function):
         inverse = [0] * len(ctx.dims)
         for i, d in enumerate(ctx.dims):
             inverse[d] = i
-        return g.transpose(inverse), None
+        return m.permute(g, tuple(inverse)), None
 
 
 class Transpose(Permute):
@@ -155,7 +182,9 @@ class T(Permute):
     pass
 
 
+@declare
 def permute(x, *dims):
+    """The dims reordered: ``x.permute(2, 0, 1)``."""
     dims = tuple(canon_dim(d, x.ndim, "permute") for d in shape_arg(dims, "permute"))
     if sorted(dims) != list(range(x.ndim)):
         raise RuntimeError(f"permute: dims {dims} are not a permutation of the {x.ndim} dims of "
@@ -163,7 +192,9 @@ def permute(x, *dims):
     return Permute.apply(x, dims)
 
 
+@declare(aliases=("swapaxes", "swapdims"))
 def transpose(x, dim0, dim1):
+    """dims dim0 and dim1 swapped (a view)."""
     if x.ndim == 0:
         return x
     d0, d1 = canon_dim(dim0, x.ndim, "transpose"), canon_dim(dim1, x.ndim, "transpose")
@@ -172,7 +203,9 @@ def transpose(x, dim0, dim1):
     return Transpose.apply(x, tuple(dims))
 
 
+@declare
 def t(x):
+    """The transpose of a matrix (0-d and 1-d tensors as they are)."""
     if x.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
     return x if x.ndim < 2 else T.apply(x, (1, 0))
@@ -187,9 +220,9 @@ class Cat(Function):
 
     @staticmethod
     def backward(ctx, g):
-        xp = xp_of(g)
-        cuts = list(itertools.accumulate(ctx.sizes))[:-1]
-        return tuple(xp.split(g, cuts, axis=ctx.dim))
+        ends = list(itertools.accumulate(ctx.sizes))
+        lead = (slice(None),) * ctx.dim
+        return tuple(g[lead + (slice(end - size, end),)] for size, end in zip(ctx.sizes, ends))
 
 
 def _check_same(tensors, op, dim, stacking):
@@ -210,20 +243,22 @@ def _check_same(tensors, op, dim, stacking):
 
 
 def _common_dtype(tensors):
-    from .. import _dtype
     rt = _dtype.result_type([t_.dtype for t_ in tensors])
-    from ._util import cast
     return [cast(t_, rt) for t_ in tensors]
 
 
+@declare(method=False, aliases=("concat", "concatenate"))
 def cat(tensors, dim=0):
+    """The tensors joined along an existing dim."""
     tensors = [t_ for t_ in tensors if not (t_.ndim == 1 and t_.shape[0] == 0)] or list(tensors)[:1]
     d = canon_dim(dim, tensors[0].ndim if tensors else 1, "cat")
     _check_same(tensors, "cat", d, False)
     return Cat.apply(*_common_dtype(tensors), dim=d)
 
 
+@declare(method=False)
 def stack(tensors, dim=0):
+    """The tensors (of one shape) joined along a new dim."""
     tensors = list(tensors)
     _check_same(tensors, "stack", dim, True)
     d = canon_dim(dim, tensors[0].ndim + 1, "stack")
@@ -240,7 +275,9 @@ class Contiguous(Function):
         return g
 
 
+@declare(top=False)
 def contiguous(x):
+    """x, or a C-contiguous copy of it."""
     return x if x._data.flags.c_contiguous else Contiguous.apply(x)
 
 
@@ -254,10 +291,13 @@ class Clone(Function):
         return g
 
 
+@declare
 def clone(x):
+    """A copy with its own storage; the gradient flows through."""
     return Clone.apply(x)
 
 
+@declare(top=False)
 def repeat(x, *sizes):
     """``x.repeat(2, 3)``: x tiled sizes[i] times along each dim (leading sizes add dims), as in PyTorch; a
     broadcast view and a reshape, so the gradient sums the tiles."""
@@ -273,12 +313,14 @@ def repeat(x, *sizes):
     return reshape(expand(reshape(x, pairs), tiled), tuple(r * s for r, s in zip(sizes, shape)))
 
 
+@declare
 def tile(x, dims):
     """``torch.tile``: repeat, with missing leading dims taken as 1."""
     dims = shape_arg((dims,) if isinstance(dims, int) else dims, "tile")
     return repeat(x, (1,) * (x.ndim - len(dims)) + dims)
 
 
+@declare
 def repeat_interleave(x, repeats, dim=None):
     """Each element repeated `repeats` (an int) times in a row along `dim` (None: of the flattened tensor)."""
     if not isinstance(repeats, int):
@@ -296,6 +338,7 @@ def repeat_interleave(x, repeats, dim=None):
     return reshape(wide, shape[:d] + (shape[d] * repeats,) + shape[d + 1:])
 
 
+@declare(method=False)
 def meshgrid(*tensors, indexing="ij"):
     """``torch.meshgrid``: 1-D tensors broadcast to a grid; indexing 'ij' (matrix) or 'xy' (Cartesian)."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
@@ -315,3 +358,8 @@ def meshgrid(*tensors, indexing="ij"):
     if swap:                                 # 'xy': the grid of (b, a, ...), outputs back in the inputs' order
         grids[0], grids[1] = grids[1], grids[0]
     return tuple(grids)
+
+
+_api.attach_property("T", lambda x: permute(x, tuple(reversed(range(x.ndim)))), "The dims reversed.")
+_api.attach_property("mT", lambda x: transpose(x, -2, -1), "The last two dims swapped (a batch of matrices).")
+

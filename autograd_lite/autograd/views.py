@@ -1,0 +1,29 @@
+"""In-place ops on views: the base's graph is rewritten as "the old base with the view's region replaced"."""
+from .. import backend as _backend
+from .function import Function, Variable
+
+
+def replay_view(x, steps):
+    """Re-applies a chain of view ops (recorded as (Function class, extra args)) to an array, or to a Tensor as
+    graph ops."""
+    for cls, extra in steps:
+        x = cls.apply(x, *extra) if isinstance(x, Variable) else cls.forward(object.__new__(cls), x, *extra)
+    return x
+
+
+class CopySlices(Function):
+    """The new history of a base tensor after an in-place op on one of its views: the old base with the view's
+    region replaced by `values` (already written into the base's storage)."""
+    op_name = "copy_slices"
+
+    @staticmethod
+    def forward(ctx, base, values, steps):
+        ctx.steps = steps
+        return base
+
+    @staticmethod
+    def backward(ctx, g):
+        data = g._data if isinstance(g, Variable) else g
+        outside = _backend.backend_of(data).xp.ones(data.shape, bool)
+        replay_view(outside, ctx.steps)[...] = False
+        return g * outside, replay_view(g, ctx.steps), None

@@ -1,0 +1,159 @@
+"""Elementwise math of one tensor (a table: formula, derivative, what it saves), comparisons and logical ops.
+
+Adding a row here is all a new differentiable op of one tensor takes: it works on every device, has gradients of
+every order, and appears as ``autograd_lite.name``, ``Tensor.name`` and ``Tensor.name_``."""
+import math
+
+from .. import _api
+from ..autograd.function import Function
+from ..tensor import Tensor
+from . import _formula as m
+from ._pointwise import pointwise
+from ._util import as_tensor, not_implemented, promote_pair, wrap, xp_of
+
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _no_bool(op):
+    def check(x):
+        if x._data.dtype.kind == "b":
+            raise not_implemented(op, x)
+    return check
+
+
+def _floats_only(op):
+    def check(x):
+        if x._data.dtype.kind != "f":
+            raise not_implemented(op, x)
+    return check
+
+
+def _refuse_bool_negation(x):
+    if x._data.dtype.kind == "b":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
+def _integral_or(fn):
+    """A rounding formula that leaves integers as they are (as PyTorch: floor of an int64 tensor is itself)."""
+    return lambda xp, x: x.copy() if x.dtype.kind in "iu" else fn(xp, x)
+
+
+def _zero(g, x, y):
+    return m.zeros_like(g)
+
+
+# name, formula(xp, x), derivative(g, x, y), what it saves; then options (see _pointwise.pointwise)
+neg = pointwise("neg", lambda xp, x: -x, lambda g, x, y: -g, saves="", floats=False, check=_refuse_bool_negation)
+abs = pointwise("abs", lambda xp, x: xp.abs(x), lambda g, x, y: g * m.sign(x), floats=False, check=_no_bool("abs"))
+sign = pointwise("sign", lambda xp, x: xp.sign(x), _zero, saves="", floats=False)
+exp = pointwise("exp", lambda xp, x: xp.exp(x), lambda g, x, y: g * y, saves="out")
+expm1 = pointwise("expm1", lambda xp, x: xp.expm1(x), lambda g, x, y: g * (y + 1), saves="out")
+log = pointwise("log", lambda xp, x: xp.log(x), lambda g, x, y: g / x)
+log2 = pointwise("log2", lambda xp, x: xp.log2(x), lambda g, x, y: g / (x * _LN2))
+log10 = pointwise("log10", lambda xp, x: xp.log10(x), lambda g, x, y: g / (x * _LN10))
+log1p = pointwise("log1p", lambda xp, x: xp.log1p(x), lambda g, x, y: g / (x + 1))
+sqrt = pointwise("sqrt", lambda xp, x: xp.sqrt(x), lambda g, x, y: g / (2 * y), saves="out")
+rsqrt = pointwise("rsqrt", lambda xp, x: 1 / xp.sqrt(x), lambda g, x, y: -0.5 * g * y * y * y, saves="out")
+reciprocal = pointwise("reciprocal", lambda xp, x: 1 / x, lambda g, x, y: -g * y * y, saves="out")
+sin = pointwise("sin", lambda xp, x: xp.sin(x), lambda g, x, y: g * m.cos(x))
+cos = pointwise("cos", lambda xp, x: xp.cos(x), lambda g, x, y: -g * m.sin(x))
+tan = pointwise("tan", lambda xp, x: xp.tan(x), lambda g, x, y: g * (1 + y * y), saves="out")
+asin = pointwise("asin", lambda xp, x: xp.arcsin(x), lambda g, x, y: g * m.rsqrt(1 - x * x))
+acos = pointwise("acos", lambda xp, x: xp.arccos(x), lambda g, x, y: -g * m.rsqrt(1 - x * x))
+atan = pointwise("atan", lambda xp, x: xp.arctan(x), lambda g, x, y: g / (1 + x * x))
+sinh = pointwise("sinh", lambda xp, x: xp.sinh(x), lambda g, x, y: g * m.cosh(x))
+cosh = pointwise("cosh", lambda xp, x: xp.cosh(x), lambda g, x, y: g * m.sinh(x))
+asinh = pointwise("asinh", lambda xp, x: xp.arcsinh(x), lambda g, x, y: g * m.rsqrt(x * x + 1))
+acosh = pointwise("acosh", lambda xp, x: xp.arccosh(x), lambda g, x, y: g * m.rsqrt(x * x - 1))
+atanh = pointwise("atanh", lambda xp, x: xp.arctanh(x), lambda g, x, y: g / (1 - x * x))
+round = pointwise("round", _integral_or(lambda xp, x: xp.round(x)), _zero, saves="", floats=False,
+                  check=_no_bool("round"))
+trunc = pointwise("trunc", _integral_or(lambda xp, x: xp.trunc(x)), _zero, saves="", floats=False,
+                  check=_no_bool("trunc"))
+floor = pointwise("floor", _integral_or(lambda xp, x: xp.floor(x)), _zero, saves="", floats=False,
+                  check=_no_bool("floor"))
+ceil = pointwise("ceil", _integral_or(lambda xp, x: xp.ceil(x)), _zero, saves="", floats=False,
+                 check=_no_bool("ceil"))
+frac = pointwise("frac", lambda xp, x: x - xp.trunc(x), lambda g, x, y: g, saves="", floats=False,
+                 check=_floats_only("frac"))
+_api.declare(neg, name="negative", operators=("__neg__",))
+_api.declare(abs, name="absolute", operators=("__abs__",))
+_api.declare(asin, name="arcsin")
+_api.declare(acos, name="arccos")
+_api.declare(atan, name="arctan")
+_api.declare(asinh, name="arcsinh")
+_api.declare(acosh, name="arccosh")
+_api.declare(atanh, name="arctanh")
+_api.declare(trunc, name="fix")
+
+
+# ---- comparisons (bool results, no gradient) --------------------------------------------------
+
+class _Compare(Function):
+    differentiable = False          # never part of a graph, so no backward
+
+
+def _comparison(name, fn, dunder, aliases):
+    cls = type(name.capitalize(), (_Compare,), {"op_name": name, "forward": staticmethod(fn)})
+
+    def op(a, b):
+        if not isinstance(a, Tensor):
+            a = as_tensor(a, b)
+        a, b = promote_pair(a, b)
+        return cls.apply(a, b)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise ``{dunder}`` as a bool tensor."
+    return _api.declare(op, operators=(f"__{name}__",), aliases=aliases)
+
+
+eq = _comparison("eq", lambda ctx, a, b: a == b, "==", ())
+ne = _comparison("ne", lambda ctx, a, b: a != b, "!=", ("not_equal",))
+lt = _comparison("lt", lambda ctx, a, b: a < b, "<", ("less",))
+le = _comparison("le", lambda ctx, a, b: a <= b, "<=", ("less_equal",))
+gt = _comparison("gt", lambda ctx, a, b: a > b, ">", ("greater",))
+ge = _comparison("ge", lambda ctx, a, b: a >= b, ">=", ("greater_equal",))
+
+
+# ---- logical / bitwise ------------------------------------------------------------------------
+
+@_api.declare(operators=("__invert__",), aliases=("bitwise_not",))
+def logical_not(a):
+    """``~x``: logical not of a bool tensor, bitwise not of an integer one (as in PyTorch)."""
+    d = a._data
+    return wrap(~d if d.dtype.kind in "biu" else d == 0, d)
+
+
+def _bitwise(word, fn, symbol):
+    def op(a, b):
+        b = as_tensor(b, a)
+        return wrap(fn(a._data, b._data), a._data)
+    op.__name__ = op.__qualname__ = "logical_" + word
+    op.__doc__ = f"Elementwise ``{symbol}``: logical for bool tensors, bitwise for integer ones."
+    return _api.declare(op, operators=(f"__{word}__",), reflected=(f"__r{word}__",), aliases=("bitwise_" + word,))
+
+
+logical_and = _bitwise("and", lambda a, b: a & b, "&")
+logical_or = _bitwise("or", lambda a, b: a | b, "|")
+logical_xor = _bitwise("xor", lambda a, b: a ^ b, "^")
+
+
+@_api.declare
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Elementwise ``|a - b| <= atol + rtol * |b|`` as a bool tensor."""
+    b = as_tensor(b, a)
+    return wrap(xp_of(a._data).isclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan), a._data)
+
+
+@_api.declare
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Whether every element of a is close to b's (see isclose)."""
+    b = as_tensor(b, a)
+    return bool(xp_of(a._data).allclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+@_api.declare
+def equal(a, b):
+    """``torch.equal``: True when a and b have the same shape and elements."""
+    return tuple(a.shape) == tuple(b.shape) and bool(xp_of(a._data).array_equal(a._data, b._data))
