@@ -72,7 +72,7 @@ def random_inputs(shapes, dtypes="float32", *, low=-2.0, high=2.0, positive=Fals
 
 
 def _np(t):
-    return t.detach().cpu().numpy()
+    return t.detach().cpu().numpy(force=True)      # force: torch's ZeroTensor (an undefined second derivative)
 
 
 def _parts(out):
@@ -110,13 +110,14 @@ def _compare(ours, ref, what, rtol, atol):
 
 
 def check_op(fn, shapes, *, low=-2.0, high=2.0, dtype="float32", grad=True, positive=False,
-             min_abs=0.1, atol=None, rtol=None, seed=0, device="cpu"):
-    """Run fn(lib, *inputs) in torch and autograd_lite; compare outputs and input gradients.
+             min_abs=0.1, atol=None, rtol=None, seed=0, device="cpu", second=True):
+    """Run fn(lib, *inputs) in torch and autograd_lite; compare outputs and input gradients, first and second.
 
     dtype: one dtype name for every input, or one per input ('int64', 'bool' inputs never require
     grad). Outputs (each part of a tuple output) are compared in value, shape and dtype; then,
     when grad and torch's (first differentiable) output requires grad, both libraries run
-    ``(out * w).sum().backward()`` with the same random w and every input's .grad is compared.
+    ``(out * w).sum().backward()`` with the same random w and every input's .grad is compared;
+    then, with `second`, check_second_order compares the derivatives of those gradients (float64).
     device: where autograd_lite's inputs live (outputs and gradients must come out there too).
     """
     import torch
@@ -153,3 +154,54 @@ def check_op(fn, shapes, *, low=-2.0, high=2.0, dtype="float32", grad=True, posi
         assert a.grad is not None, f"input {i}: grad is None"
         assert a.grad.device == a.device, f"grad of input {i} on {a.grad.device}, expected {a.device}"
         _compare(a.grad, t.grad, f"grad of input {i}", rtol, atol)
+    if second:
+        check_second_order(fn, shapes, low=low, high=high, dtype=dtype, positive=positive, min_abs=min_abs,
+                           seed=seed, device=device)
+
+
+def check_second_order(fn, shapes, *, low=-2.0, high=2.0, dtype="float32", positive=False, min_abs=0.1, seed=0,
+                       device="cpu", tol=1e-8):
+    """In float64: the gradients of ``(out * w).sum()`` taken with create_graph=True (the backward formulas run
+    as Tensor ops), then the gradients of ``sum(grad_i * v_i)``, against torch's, to `tol`. A gradient torch
+    leaves undefined (no path) counts as zeros."""
+    import torch
+    import autograd_lite as al
+
+    dtypes = [dtype] * len(shapes) if isinstance(dtype, str) else list(dtype)
+    dtypes = ["float64" if d in FLOAT_DTYPES else d for d in dtypes]
+    arrays = random_inputs(shapes, dtypes, low=low, high=high, positive=positive, min_abs=min_abs, seed=seed)
+    diff = [dtype_name(a.dtype) in FLOAT_DTYPES for a in arrays]
+    if not any(diff):
+        return
+    results = {}
+    for lib in (torch, al):
+        inputs = [lib.tensor(a, requires_grad=d) if lib is torch else al.tensor(a, requires_grad=d, device=device)
+                  for a, d in zip(arrays, diff)]
+        parts = _parts(fn(lib if lib is torch or device == "cpu" else _OnDevice(al, device), *inputs))
+        k = next((i for i, t in enumerate(parts) if t.requires_grad), None)
+        if k is None:
+            return
+        w, = random_inputs([tuple(parts[k].shape)], "float64", seed=seed + 1)
+        loss = (parts[k] * _const(lib, w, device)).sum()
+        leaves = [x for x, d in zip(inputs, diff) if d]
+        firsts = lib.autograd.grad(loss, leaves, create_graph=True, allow_unused=True)
+        vs = random_inputs([tuple(x.shape) for x in leaves], "float64", seed=seed + 2)
+        terms = [(g * _const(lib, v, device)).sum() for g, v in zip(firsts, vs) if g is not None and g.requires_grad]
+        seconds = [None] * len(leaves)
+        if terms:
+            seconds = lib.autograd.grad(sum(terms[1:], terms[0]), leaves, allow_unused=True)
+        results[lib.__name__] = ([None if g is None else _np(g) for g in firsts],
+                                 [None if g is None else _np(g) for g in seconds])
+    (t_first, t_second), (a_first, a_second) = results["torch"], results["autograd_lite"]
+    for order, ours, ref in (("first (create_graph)", a_first, t_first), ("second", a_second, t_second)):
+        for i, (a, t) in enumerate(zip(ours, ref)):
+            if t is None and a is None:
+                continue
+            shape = (a if a is not None else t).shape
+            np.testing.assert_allclose(np.zeros(shape) if a is None else a, np.zeros(shape) if t is None else t,
+                                       rtol=tol, atol=tol, err_msg=f"{order} derivative of input {i}")
+
+
+def _const(lib, array, device):
+    return lib.tensor(array) if lib.__name__ == "torch" else lib.tensor(array, device=device)
+

@@ -77,5 +77,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise RuntimeError(f"grad: One of the differentiated Tensors (input {i}) appears to not "
                                "have been used in the graph. Set allow_unused=True if this is the "
                                "desired behavior.")
-        result.append(None if g is None else g if create_graph else inputs[i]._make(g.copy()))
+        if g is not None and not create_graph:      # a copy, and an array (NumPy's 0-d arithmetic gives scalars)
+            g = inputs[i]._make(_backend.backend_of(inputs[i]._data).xp.array(g))
+        result.append(g)
     return tuple(result)

@@ -127,9 +127,12 @@ class Function:
             if err is None:
                 raise
             raise err from None
-        if type(data) not in _backend.array_types:
+        if type(data) not in _backend.array_types:     # NumPy's 0-d arithmetic gives scalars
+            scalar = data
             data = _np.asarray(data) if isinstance(data, _np.generic) else \
                 _backend.backend_of(raw[0]).xp.asarray(data)
+            if ctx._saved:                              # the output saved for backward: the array, as returned
+                ctx._saved = tuple(data if s is scalar else s for s in ctx._saved)
         out = _new(first._result_class)
         out._data = data
         out._rg = False

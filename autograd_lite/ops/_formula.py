@@ -91,6 +91,10 @@ def cat(xs, dim):
     return TOP["cat"](xs, dim) if is_graph(*xs) else xp_of(xs[0]).concatenate(xs, axis=dim)
 
 
+def stack(xs, dim):
+    return TOP["stack"](xs, dim) if is_graph(*xs) else xp_of(xs[0]).stack(xs, axis=dim)
+
+
 def ones_like(x):
     return _ones_like(x) if is_graph(x) else xp_of(x).ones_like(x)
 

@@ -336,9 +336,9 @@ class NLLLoss(Function):
     def backward(ctx, g):
         t, w = ctx._saved
         n = ctx.shape[1] if len(ctx.shape) > 1 else ctx.shape[0]
-        _, tk, wt = _picked(t, w, ctx.ignore_index, n, m.data(g).dtype)
+        keep, tk, wt = _picked(t, w, ctx.ignore_index, n, m.data(g).dtype)
         xp = xp_of(tk)
-        rows = _row_grad(g, ctx.total, ctx.reduction) * -wt
+        rows = m.where(keep, _row_grad(g, ctx.total, ctx.reduction) * -wt, 0.0)     # ignored rows: 0, never nan
         return _unrows(_placed(rows, (xp.arange(tk.size), tk), (tk.size, n), False), ctx.shape), None, None, None, None
 
     @staticmethod
@@ -358,7 +358,7 @@ def _class_scores_grad(g, logp_rows, t, w, total, reduction, ignore, eps, shape)
     xp = xp_of(tk)
     wsum = float(m.data(w).sum()) if w is not None else n
     gr = _row_grad(g, total, reduction)
-    gr = (gr.reshape((-1, 1)) if m.data(gr).ndim else gr) * keep.reshape(-1, 1)      # ignored rows: 0
+    gr = m.where(keep.reshape(-1, 1), gr.reshape((-1, 1)) if m.data(gr).ndim else gr, 0.0)  # ignored rows: 0
     onehot = xp.zeros(m.data(p).shape, m.data(p).dtype)
     onehot[xp.arange(tk.size), tk] = (1 - eps) * wt
     smooth = eps / n * (m.data(w) if w is not None else 1.0)
@@ -386,7 +386,7 @@ class CrossEntropy(Function):
         with quiet(xp_of(probs)):
             logp = xp_of(probs).log(probs)
         if m.is_graph(g):               # the log-probabilities as a function of the logits (softmax's the same)
-            logp = _rows(log_softmax(stand_in(ctx, 0, _unrows(logp, ctx.shape), g), 1))
+            logp = log_softmax(_rows(stand_in(ctx, 0, _unrows(logp, ctx.shape), g)), 1)
         return (_class_scores_grad(g, logp, t, w, ctx.total, ctx.reduction, *ctx.options, ctx.shape),
                 None, None, None, None, None)
 

@@ -369,6 +369,75 @@ def topk(x, k, dim=-1, largest=True, sorted=True):
     return MaxMin(values, idx_t)
 
 
+# ---- scans --------------------------------------------------------------------------------------
+
+class Cumsum(Function):
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        return xp_of(x).cumsum(x, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):                       # each input reaches every later output: a reversed cumsum
+        return m.flip(m.cumsum(m.flip(g, ctx.dim), ctx.dim), ctx.dim), None
+
+
+class Cumprod(Function):
+    """Its gradient: d out_k / d x_i = out_{i-1} * prod_{i < j <= k} x_j (k >= i), summed by the recurrence
+    S_i = g_i + x_{i+1} S_{i+1}: exact where x has zeros, differentiable again (PyTorch divides by x only where it
+    has none; so do we, as the acceleration)."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        out = xp_of(x).cumprod(x, axis=dim)
+        ctx.save_for_backward(x, out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = (m.movedim(v, ctx.dim, -1) for v in ctx._saved)
+        g = m.movedim(g, ctx.dim, -1)
+        n = x.shape[-1]
+        if n == 0:
+            return m.movedim(g, -1, ctx.dim), None
+        sums = [g[..., n - 1]]
+        for i in range(n - 2, -1, -1):
+            sums.append(g[..., i] + x[..., i + 1] * sums[-1])
+        sums.reverse()
+        grads = [sums[0]] + [out[..., i - 1] * sums[i] for i in range(1, n)]
+        return m.movedim(m.stack(grads, -1), -1, ctx.dim), None
+
+    @staticmethod
+    def backward_raw(ctx, g):
+        x, out = ctx._saved
+        if x.size and not (x == 0).any():
+            xp = xp_of(x)
+            d = ctx.dim
+            return xp.flip(xp.cumsum(xp.flip(g * out, d), axis=d), d) / x, None
+        return Cumprod.backward(ctx, g)
+
+
+def _scan(cls, x, dim, dtype, op):
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x._data.dtype.kind in "biu":
+        x = x.long()                            # integers accumulate in int64, as PyTorch
+    return cls.apply(x, canon_dim(dim, x.ndim, op)) if x.ndim else cls.apply(x.reshape(1), 0).reshape(())
+
+
+@declare
+def cumsum(x, dim, dtype=None):
+    """Running sums along `dim`: out[i] = x[0] + ... + x[i]."""
+    return _scan(Cumsum, x, dim, dtype, "cumsum")
+
+
+@declare
+def cumprod(x, dim, dtype=None):
+    """Running products along `dim`: out[i] = x[0] * ... * x[i] (differentiable where x has zeros)."""
+    return _scan(Cumprod, x, dim, dtype, "cumprod")
+
+
 def _truth(name, x, dim, keepdim):
     dims = canon_dims(dim, x.ndim, name)
     return Tensor._make(xp_of(x._data).asarray(getattr(x._data, name)(axis=dims, keepdims=keepdim)))

@@ -360,6 +360,82 @@ def meshgrid(*tensors, indexing="ij"):
     return tuple(grids)
 
 
+class Flip(Function):
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return xp_of(x).flip(x, dims).copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return flip(g, ctx.dims) if m.is_graph(g) else xp_of(g).flip(g, ctx.dims), None
+
+
+@declare
+def flip(x, dims):
+    """x with the order of its elements reversed along `dims` (a copy, as PyTorch)."""
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    return Flip.apply(x, tuple(canon_dim(d, x.ndim, "flip") for d in dims))
+
+
+@declare
+def fliplr(x):
+    """x flipped left-right (dim 1)."""
+    if x.ndim < 2:
+        raise RuntimeError("fliplr: Input must be >= 2-d.")
+    return flip(x, (1,))
+
+
+@declare
+def flipud(x):
+    """x flipped up-down (dim 0)."""
+    if x.ndim < 1:
+        raise RuntimeError("flipud: Input must be >= 1-d.")
+    return flip(x, (0,))
+
+
+@declare(aliases=("moveaxis",))
+def movedim(x, source, destination):
+    """x with dim(s) `source` moved to `destination`, the other dims in their order (a view)."""
+    src = (source,) if isinstance(source, int) else tuple(source)
+    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) should contain "
+                           f"the same number of dims as destination ({list(dst)} dims)")
+    src = [canon_dim(d, x.ndim, "movedim") for d in src]
+    dst = [canon_dim(d, x.ndim, "movedim") for d in dst]
+    order = [d for d in range(x.ndim) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return permute(x, tuple(order))
+
+
+class Roll(Function):
+    @staticmethod
+    def forward(ctx, x, shifts, dims):
+        ctx.shifts, ctx.dims = shifts, dims
+        return xp_of(x).roll(x, shifts, dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        back = tuple(-s for s in ctx.shifts)
+        return (Roll.apply(g, back, ctx.dims) if m.is_graph(g) else xp_of(g).roll(g, back, ctx.dims)), None, None
+
+
+@declare
+def roll(x, shifts, dims=None):
+    """x with its elements shifted by `shifts` along `dims` (None: of the flattened tensor), wrapping around."""
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    if dims is None:
+        if len(shifts) != 1:
+            raise RuntimeError(f"roll: shifts ({len(shifts)}) must have one element when dims is not given")
+        return reshape(Roll.apply(reshape(x, -1), shifts, (0,)), tuple(x.shape))
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(dims) != len(shifts):
+        raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+    return Roll.apply(x, shifts, tuple(canon_dim(d, x.ndim, "roll") for d in dims))
+
+
 _api.attach_property("T", lambda x: permute(x, tuple(reversed(range(x.ndim)))), "The dims reversed.")
 _api.attach_property("mT", lambda x: transpose(x, -2, -1), "The last two dims swapped (a batch of matrices).")
 
