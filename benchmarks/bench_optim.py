@@ -1,6 +1,6 @@
 """One optimizer step on an MNIST MLP's parameters (784x128 + 128 + 128x10 + 10, float32), side by side:
-autograd_lite's optimizer (one fused numba kernel per parameter), its kernels alone, the NumPy formula
-(kernels/cpu/optim.py PATHS[...]["numpy"], torch.optim's single-tensor code op by op), and torch.optim
+autograd_lite's optimizer (one fused numba kernel per parameter), its kernels alone, the optimizers' own rules
+on the array module (autograd_lite/optim/*.py, torch.optim's single-tensor code op by op), and torch.optim
 with its default (for CPU tensors: the single-tensor for-loop) and with foreach=True. Medians and ratios.
 
     python benchmarks/bench_optim.py [--threads N] [--rounds R]
@@ -21,6 +21,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import autograd_lite as al  # noqa: E402
 from autograd_lite import optim  # noqa: E402
 from autograd_lite.kernels import cpu  # noqa: E402
+from autograd_lite.optim.adagrad import adagrad_update  # noqa: E402
+from autograd_lite.optim.adam import adam_update  # noqa: E402
+from autograd_lite.optim.rmsprop import rmsprop_update  # noqa: E402
+from autograd_lite.optim.sgd import sgd_update  # noqa: E402
 from _timing import median_time  # noqa: E402
 
 try:
@@ -29,6 +33,8 @@ except ImportError:
     torch = None
 
 SHAPES = [(128, 784), (128,), (10, 128), (10,)]
+RULES = {"sgd_update": sgd_update, "adam_update": adam_update, "rmsprop_update": rmsprop_update,
+         "adagrad_update": adagrad_update}
 
 # name: (optimizer class name, kwargs, kernel name, {state key: index in the kernel's buffer arguments},
 #        scalars of the kernel call at step t for the kwargs)
@@ -84,7 +90,7 @@ def _kernel_only(opt, ps, kernel, keys, scalars, kw):
 
 
 def _numpy(kernel, keys, scalars, kw):
-    fn = cpu.PATHS[kernel]["numpy"]
+    fn = RULES[kernel]
     params, grads = _arrays()
     calls = [(p, g, [None if k is None else np.full(p.shape, 0.1, np.float32) for k in keys])
              for p, g in zip(params, grads)]

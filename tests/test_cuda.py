@@ -20,6 +20,13 @@ import autograd_lite.cuda as cuda
 import autograd_lite.kernels.cpu as cpu_kernels
 from autograd_lite import nn, optim
 from autograd_lite.kernels.cuda import sources
+from autograd_lite.optim.adagrad import adagrad_update
+from autograd_lite.optim.adam import adam_update
+from autograd_lite.optim.rmsprop import rmsprop_update
+from autograd_lite.optim.sgd import sgd_update
+
+RULES = {"sgd_update": sgd_update, "adam_update": adam_update, "rmsprop_update": rmsprop_update,
+         "adagrad_update": adagrad_update}     # each optimizer's rule: the CUDA kernels' reference
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 _CUDA_PARAM = pytest.param("gpu", marks=pytest.mark.cuda)
@@ -458,15 +465,15 @@ def _kernel_cases(rng, dt):
         cases.append(("activation_bias_backward", (r(19, 41), y, act), P["activation_bias_backward"]["numpy"]))
     p, gr, b1, b2, b3 = r(101), r(101), r(101), r(101, positive=True), r(101, positive=True)
     cases += [
-        ("sgd_update", (p, gr, b1, 0.1, 0.9, 0.1, 0.01, True, False, False), P["sgd_update"]["numpy"]),
-        ("sgd_update", (p, gr, None, 0.1, 0.0, 0.0, 0.0, False, True, False), P["sgd_update"]["numpy"]),
+        ("sgd_update", (p, gr, b1, 0.1, 0.9, 0.1, 0.01, True, False, False), RULES["sgd_update"]),
+        ("sgd_update", (p, gr, None, 0.1, 0.0, 0.0, 0.0, False, True, False), RULES["sgd_update"]),
         ("adam_update", (p, gr, b1, b2, None, 0.9, 0.999, 1e-8, 0.01, 1.0, 0.01, 0.3, False),
-         P["adam_update"]["numpy"]),
-        ("adam_update", (p, gr, b1, b2, b3, 0.9, 0.999, 1e-8, 0.0, 0.999, 0.01, 0.3, True), P["adam_update"]["numpy"]),
+         RULES["adam_update"]),
+        ("adam_update", (p, gr, b1, b2, b3, 0.9, 0.999, 1e-8, 0.0, 0.999, 0.01, 0.3, True), RULES["adam_update"]),
         ("rmsprop_update", (p, gr, b2, b1 * 0.1, b3, 0.01, 0.99, 1e-8, 0.01, 0.9, False),
-         P["rmsprop_update"]["numpy"]),
-        ("rmsprop_update", (p, gr, b2, None, None, 0.01, 0.99, 1e-8, 0.0, 0.0, True), P["rmsprop_update"]["numpy"]),
-        ("adagrad_update", (p, gr, b2, 0.05, 1e-10, 0.01, False), P["adagrad_update"]["numpy"]),
+         RULES["rmsprop_update"]),
+        ("rmsprop_update", (p, gr, b2, None, None, 0.01, 0.99, 1e-8, 0.0, 0.0, True), RULES["rmsprop_update"]),
+        ("adagrad_update", (p, gr, b2, 0.05, 1e-10, 0.01, False), RULES["adagrad_update"]),
     ]
     return cases
 

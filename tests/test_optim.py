@@ -13,6 +13,10 @@ from autograd_lite import optim
 from autograd_lite.kernels import cpu
 from autograd_lite.kernels.cpu._jit import forced
 from autograd_lite.optim import lr_scheduler
+from autograd_lite.optim.adagrad import adagrad_update
+from autograd_lite.optim.adam import adam_update
+from autograd_lite.optim.rmsprop import rmsprop_update
+from autograd_lite.optim.sgd import sgd_update
 
 torch = pytest.importorskip("torch")
 
@@ -124,6 +128,22 @@ def test_matches_torch(config, dtype, device):
     name, kw = config
     params, opt, tparams, topt = both(name, kw, dtype, device=device)
     assert all(p.device == al.device(device) for p in params)
+    assert_params_close(params, tparams, dtype)
+    assert_state_close(opt, topt, dtype)
+
+
+FUSED = ("sgd_update", "sgd_update_many", "adam_update", "adam_update_many", "adam_prepare", "adam_update_prepared",
+         "rmsprop_update", "adagrad_update")
+
+
+@pytest.mark.parametrize("dtype,config", DTYPE_CONFIGS[::2], ids=[f"{d}-{config_id(c)}" for d, c in DTYPE_CONFIGS[::2]])
+def test_rule_without_fused_kernels_matches_torch(config, dtype, monkeypatch):
+    """A device whose kernel table has no fused update: each optimizer's own rule, on the array module, trains as
+    torch.optim does."""
+    for name in FUSED:
+        monkeypatch.delattr(cpu, name)
+    name, kw = config
+    params, opt, tparams, topt = both(name, kw, dtype)
     assert_params_close(params, tparams, dtype)
     assert_state_close(opt, topt, dtype)
 
@@ -398,6 +418,10 @@ def kernel_inputs(op, case, n, dtype, seed=0):
     return arrays
 
 
+# Each fused kernel against its optimizer's rule (written once on the array module, in autograd_lite/optim/).
+RULES = {"sgd_update": sgd_update, "adam_update": adam_update, "rmsprop_update": rmsprop_update,
+         "adagrad_update": adagrad_update}
+
 # Parallel loops: float32 at one size (their source is the serial one's).
 SIZES = [(n, dt, "numba") for n in (1, 7, 1025) for dt in (np.float32, np.float64)]
 SIZES += [(1025, np.float32, "numba-parallel")]
@@ -405,13 +429,13 @@ SIZES += [(1025, np.float32, "numba-parallel")]
 
 @pytest.mark.parametrize("n,dtype,path", SIZES)
 @pytest.mark.parametrize("op,case", KERNEL_CASES, ids=[f"{op}{i}" for i, (op, _) in enumerate(KERNEL_CASES)])
-def test_kernel_matches_numpy_formula_in_place(op, case, n, dtype, path):
+def test_kernel_matches_the_optimizers_rule_in_place(op, case, n, dtype, path):
     ours = kernel_inputs(op, case, n, dtype)
     ref = [None if a is None else a.copy() for a in ours]
     ids = [None if a is None else a.__array_interface__["data"][0] for a in ours]
     with forced(path == "numba-parallel"):
         out = getattr(cpu, op)(*ours, *case["scalars"])
-    cpu.PATHS[op]["numpy"](*ref, *case["scalars"])
+    RULES[op](*ref, *case["scalars"])
     assert out is ours[0]
     rtol = 2e-6 if dtype is np.float32 else 1e-13
     for i, (a, r) in enumerate(zip(ours, ref)):
@@ -429,7 +453,7 @@ def test_kernel_float16_and_strided_run_on_copies_written_back(op, case):
         ours = [None if a is None else (a[::2] if layout == "strided" else a[::2].astype(dtype)) for a in wide]
         ref = [None if a is None else a.astype(np.float32) for a in ours]
         getattr(cpu, op)(*ours, *case["scalars"])
-        cpu.PATHS[op]["numpy"](*ref, *case["scalars"])
+        RULES[op](*ref, *case["scalars"])
         for a, r in zip(ours, ref):
             if a is not None:
                 assert a.dtype == dtype

@@ -4,8 +4,9 @@
     optimizer = optim.Adam(model.parameters(), lr=1e-3)
     scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=10)
 
-Each update rule is one fused in-place kernel per parameter, from the parameter's backend kernel table
-(kernels/cpu/optim.py on the CPU).
+Each optimizer is one file: its update rule written once on the array module (so it runs on every device),
+and the kernel table's fused in-place kernel of the same signature, used where the parameter's device has it
+(kernels/cpu/optim.py, kernels/cuda).
 """
 from . import lr_scheduler
 from .adagrad import Adagrad

@@ -1,7 +1,15 @@
 """Adagrad, as torch.optim.Adagrad."""
-from .optimizer import Optimizer, check_nonnegative, kernels, next_step, step_counter, zeros_like
+from .optimizer import Optimizer, check_nonnegative, decayed, next_step, step_counter, xp_of, zeros_like
 
 __all__ = ["Adagrad"]
+
+
+def adagrad_update(param, grad, state_sum, clr, eps, weight_decay=0.0, maximize=False):
+    """torch.optim.Adagrad's single-tensor rule, op by op, in place (clr: the decayed learning rate)."""
+    d = decayed(param, grad, weight_decay, maximize)
+    state_sum += d * d
+    param -= clr * (d / (xp_of(param).sqrt(state_sum) + eps))
+    return param
 
 
 class Adagrad(Optimizer):
@@ -25,6 +33,8 @@ class Adagrad(Optimizer):
         >>> optimizer = optim.Adagrad(model.parameters(), lr=0.01)
     """
 
+    rule, kernel = staticmethod(adagrad_update), "adagrad_update"
+
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *,
                  maximize=False):
         check_nonnegative(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
@@ -40,6 +50,6 @@ class Adagrad(Optimizer):
 
     def _update(self, p, group):
         t = next_step(self.state[p])
-        kernels(p).adagrad_update(p._data, p._grad._data, self.state[p]["sum"]._data,
-                                  group["lr"] / (1 + (t - 1) * group["lr_decay"]), group["eps"],
-                                  group["weight_decay"], group["maximize"])
+        self.apply_rule(p, p._data, p._grad._data, self.state[p]["sum"]._data,
+                        group["lr"] / (1 + (t - 1) * group["lr_decay"]), group["eps"], group["weight_decay"],
+                        group["maximize"])

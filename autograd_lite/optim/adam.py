@@ -3,10 +3,27 @@ import operator
 
 import numpy as np
 
-from .optimizer import (Optimizer, buffer, check_hyper, check_nonnegative, data_of, grad_data_of, kernels, next_step,
-                        step_counter, stepped_state, version_of)
+from .optimizer import (Optimizer, buffer, check_hyper, check_nonnegative, data_of, decayed, grad_data_of, kernels,
+                        next_step, step_counter, stepped_state, version_of, xp_of)
 
 __all__ = ["Adam", "AdamW"]
+
+
+def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, beta2, eps, weight_decay, param_scale,
+                step_size, bias_correction2_sqrt, maximize=False):
+    """torch.optim.Adam's single-tensor rule, op by op, in place. param_scale: AdamW's 1 - lr * weight_decay (1:
+    none); step_size: lr / (1 - beta1^t); max_exp_avg_sq None: not amsgrad."""
+    if param_scale != 1:
+        param *= param_scale
+    d = decayed(param, grad, weight_decay, maximize)
+    exp_avg += (1 - beta1) * (d - exp_avg)
+    exp_avg_sq *= beta2
+    exp_avg_sq += (1 - beta2) * d * d
+    v = exp_avg_sq
+    if max_exp_avg_sq is not None:
+        v = xp_of(param).maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+    param -= step_size * (exp_avg / (xp_of(param).sqrt(v) / bias_correction2_sqrt + eps))
+    return param
 
 _EXP_AVG, _EXP_AVG_SQ, _MAX_EXP_AVG_SQ, _STEP = map(operator.itemgetter,
                                                    ("exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step"))
@@ -37,6 +54,8 @@ class Adam(Optimizer):
         >>> optimizer.zero_grad(); loss.backward(); optimizer.step()
     """
 
+    rule, kernel = staticmethod(adam_update), "adam_update"
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  maximize=False, decoupled_weight_decay=False):
         check_nonnegative(lr=lr, eps=eps)
@@ -53,8 +72,8 @@ class Adam(Optimizer):
         same arrays are involved, so a step checks only the gradients and bumps every counter with one operation."""
         live = [p for p in group["params"] if p._grad is not None]
         ps = list(map(data_of, live))
-        if len(set(map(type, ps))) != 1:                         # none, or mixed devices: one by one
-            return super()._step_group(group)
+        if len(set(map(type, ps))) != 1 or not hasattr(kernels(live[0]), "adam_update_many"):
+            return super()._step_group(group)                    # none, mixed devices or no fused kernel
         amsgrad, states = group["amsgrad"], list(map(self.state.__getitem__, live))
         try:
             ms = list(map(data_of, map(_EXP_AVG, states)))
@@ -92,8 +111,8 @@ class Adam(Optimizer):
         t = next_step(state)
         (beta1, beta2), lr, wd = group["betas"], group["lr"], group["weight_decay"]
         decoupled = group["decoupled_weight_decay"]
-        kernels(p).adam_update(
-            p._data, p._grad._data, m, v, vmax, beta1, beta2, group["eps"],
+        self.apply_rule(
+            p, p._data, p._grad._data, m, v, vmax, beta1, beta2, group["eps"],
             0 if decoupled else wd,                          # Adam: d += wd * p
             1 - lr * wd if decoupled else 1,                 # AdamW: p *= 1 - lr * wd
             lr / (1 - beta1 ** t), (1 - beta2 ** t) ** 0.5,  # step size, sqrt of the 2nd bias correction

@@ -1,7 +1,11 @@
 """Optimizer: the skeleton every optimizer shares, as torch.optim.Optimizer (param groups, per-parameter
-state, zero_grad, state_dict / load_state_dict, step with a closure). A subclass writes its update rule
-in `_update(p, group)`: one fused in-place kernel call from the parameter's backend kernel table; it may
-also override `_step_group(group)` to update a whole group in one kernel-table call (Adam, SGD)."""
+state, zero_grad, state_dict / load_state_dict, step with a closure).
+
+An optimizer is one file: its update rule, written once on the array module (`rule(param, grad, *state, *hyper)`,
+in place, so it runs on every device), and the name of the kernel table's fused kernel of the same signature
+(`kernel`), used instead where the parameter's table has it; `_update(p, group)` gathers the arguments and calls
+`self.apply_rule(p, ...)`. It may also override `_step_group(group)` to update a whole group in one kernel-table
+call (Adam, SGD)."""
 import copy
 import itertools
 import operator
@@ -179,9 +183,17 @@ class Optimizer:
                 self._update(p, group)
                 p._version[0] += 1
 
+    rule = None         # the update rule on raw arrays, in place (a staticmethod of the subclass)
+    kernel = None       # the name of its fused kernel in the kernel tables, if any
+
     def _update(self, p, group):
         """Updates p._data (and self.state[p]) in place from p.grad with the group's hyperparameters."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define _update(p, group)")
+
+    def apply_rule(self, p, *args):
+        """The update on p's arrays: the kernel table's fused kernel where it has one, else the array-module rule."""
+        fused = getattr(kernels(p), self.kernel, None) if self.kernel else None
+        (fused or self.rule)(*args)
 
     # ---- state ----------------------------------------------------------------------------------
     def state_dict(self):
@@ -296,3 +308,13 @@ def buffer(state, key, p):
 
 def kernels(p):
     return backend_of(p._data).kernels
+
+
+def xp_of(array):
+    return backend_of(array).xp
+
+
+def decayed(param, grad, weight_decay, maximize):
+    """The gradient an update rule follows: negated to maximize, plus weight_decay * param (L2)."""
+    d = -grad if maximize else grad
+    return d + weight_decay * param if weight_decay != 0 else d

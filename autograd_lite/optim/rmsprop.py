@@ -1,7 +1,29 @@
 """RMSprop, as torch.optim.RMSprop."""
-from .optimizer import Optimizer, buffer, check_nonnegative, kernels, next_step, stepped_state
+from .optimizer import Optimizer, buffer, check_nonnegative, decayed, next_step, stepped_state, xp_of
 
 __all__ = ["RMSprop"]
+
+
+def rmsprop_update(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps, weight_decay=0.0,
+                   momentum=0.0, maximize=False):
+    """torch.optim.RMSprop's single-tensor rule, op by op, in place (grad_avg None: not centered; momentum_buffer
+    None: no momentum)."""
+    xp = xp_of(param)
+    d = decayed(param, grad, weight_decay, maximize)
+    square_avg *= alpha
+    square_avg += (1 - alpha) * d * d
+    if grad_avg is not None:
+        grad_avg += (1 - alpha) * (d - grad_avg)
+        avg = xp.sqrt(square_avg - grad_avg * grad_avg) + eps
+    else:
+        avg = xp.sqrt(square_avg) + eps
+    if momentum != 0:
+        momentum_buffer *= momentum
+        momentum_buffer += d / avg
+        param -= lr * momentum_buffer
+    else:
+        param -= lr * (d / avg)
+    return param
 
 
 class RMSprop(Optimizer):
@@ -26,6 +48,8 @@ class RMSprop(Optimizer):
         >>> optimizer = optim.RMSprop(model.parameters(), lr=0.01, momentum=0.9)
     """
 
+    rule, kernel = staticmethod(rmsprop_update), "rmsprop_update"
+
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *,
                  maximize=False):
         check_nonnegative(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
@@ -39,5 +63,5 @@ class RMSprop(Optimizer):
         buf = buffer(state, "momentum_buffer", p) if momentum > 0 else None
         gavg = buffer(state, "grad_avg", p) if group["centered"] else None
         next_step(state)
-        kernels(p).rmsprop_update(p._data, p._grad._data, sq, gavg, buf, group["lr"], group["alpha"], group["eps"],
-                                  group["weight_decay"], momentum, group["maximize"])
+        self.apply_rule(p, p._data, p._grad._data, sq, gavg, buf, group["lr"], group["alpha"], group["eps"],
+                        group["weight_decay"], momentum, group["maximize"])

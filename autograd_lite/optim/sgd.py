@@ -1,7 +1,24 @@
 """SGD, optionally with momentum (heavy-ball or Nesterov), as torch.optim.SGD."""
-from .optimizer import Optimizer, check_nonnegative, data_of, grad_data_of, kernels, version_of, zeros_like
+from .optimizer import (Optimizer, check_nonnegative, data_of, decayed, grad_data_of, kernels, version_of,
+                        zeros_like)
 
 __all__ = ["SGD"]
+
+
+def sgd_update(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
+               maximize=False, first_step=False):
+    """torch.optim.SGD's single-tensor rule, op by op, in place (the fused kernel's reference)."""
+    d = decayed(param, grad, weight_decay, maximize)
+    if momentum != 0:
+        buf = momentum_buffer
+        if first_step:
+            buf[...] = d
+        else:
+            buf *= momentum
+            buf += (1 - dampening) * d
+        d = d + momentum * buf if nesterov else buf
+    param -= lr * d
+    return param
 
 
 class SGD(Optimizer):
@@ -27,6 +44,8 @@ class SGD(Optimizer):
         >>> optimizer.step()
     """
 
+    rule, kernel = staticmethod(sgd_update), "sgd_update"
+
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
                  maximize=False):
         check_nonnegative(lr=lr, momentum=momentum, weight_decay=weight_decay)
@@ -39,8 +58,8 @@ class SGD(Optimizer):
         """The group in one kernel-table call (sgd_update_many), its parameters gathered with C-level maps."""
         live = [p for p in group["params"] if p._grad is not None]
         ps = list(map(data_of, live))
-        if len(set(map(type, ps))) != 1:                         # none, or mixed devices: one by one
-            return super()._step_group(group)
+        if len(set(map(type, ps))) != 1 or not hasattr(kernels(live[0]), "sgd_update_many"):
+            return super()._step_group(group)                    # none, mixed devices or no fused kernel
         momentum = group["momentum"]
         if momentum == 0:                                         # like PyTorch, no state at all without momentum
             bufs, firsts = [None] * len(live), [False] * len(live)
@@ -59,8 +78,8 @@ class SGD(Optimizer):
     def _update(self, p, group):
         momentum = group["momentum"]
         buf, first = self._momentum_buffer(p, momentum)
-        kernels(p).sgd_update(p._data, p._grad._data, buf, group["lr"], momentum, group["dampening"],
-                              group["weight_decay"], group["nesterov"], group["maximize"], first)
+        self.apply_rule(p, p._data, p._grad._data, buf, group["lr"], momentum, group["dampening"],
+                        group["weight_decay"], group["nesterov"], group["maximize"], first)
 
     def _momentum_buffer(self, p, momentum):
         """(p's momentum buffer array or None without momentum, whether this is its first step)."""

@@ -8,8 +8,8 @@ rule off: Adam's max_exp_avg_sq (amsgrad), RMSprop's grad_avg (centered) and mom
 
 float32/float64 C-contiguous arrays run the numba loop directly; other float dtypes (float16) and strided
 arrays run it on float32 (or contiguous) copies that are written back, like the library's float16 ops.
-Parallel from _jit.PAR_MIN elements. PATHS[name]: the public kernel ("numba") and its NumPy formula
-("numpy", same signature, also in place: the reference of tests and benchmarks).
+Parallel from _jit.PAR_MIN elements. Each accelerates an optimizer's update rule, written on the array module in
+autograd_lite/optim/ (sgd.sgd_update, ...) with the same signature: the reference of tests and benchmarks.
 """
 import operator
 
@@ -284,71 +284,5 @@ def adagrad_update(param, grad, state_sum, clr, eps, weight_decay=0.0, maximize=
         float(clr), float(eps), float(weight_decay), bool(maximize)))
 
 
-# ---- the NumPy formulas (torch.optim's single-tensor code, op by op), for tests and benchmarks ---------
-def _decayed(p, g, weight_decay, maximize):
-    d = -g if maximize else g
-    return d + weight_decay * p if weight_decay != 0 else d
-
-
-def _sgd_numpy(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
-               maximize=False, first_step=False):
-    d = _decayed(param, grad, weight_decay, maximize)
-    if momentum != 0:
-        buf = momentum_buffer
-        if first_step:
-            buf[...] = d
-        else:
-            buf *= momentum
-            buf += (1 - dampening) * d
-        d = d + momentum * buf if nesterov else buf
-    param -= lr * d
-    return param
-
-
-def _adam_numpy(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, beta2, eps, weight_decay, param_scale,
-                step_size, bias_correction2_sqrt, maximize=False):
-    if param_scale != 1:
-        param *= param_scale
-    d = _decayed(param, grad, weight_decay, maximize)
-    exp_avg += (1 - beta1) * (d - exp_avg)
-    exp_avg_sq *= beta2
-    exp_avg_sq += (1 - beta2) * d * d
-    v = exp_avg_sq
-    if max_exp_avg_sq is not None:
-        v = np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
-    param -= step_size * (exp_avg / (np.sqrt(v) / bias_correction2_sqrt + eps))
-    return param
-
-
-def _rmsprop_numpy(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps, weight_decay=0.0,
-                   momentum=0.0, maximize=False):
-    d = _decayed(param, grad, weight_decay, maximize)
-    square_avg *= alpha
-    square_avg += (1 - alpha) * d * d
-    if grad_avg is not None:
-        grad_avg += (1 - alpha) * (d - grad_avg)
-        avg = np.sqrt(square_avg - grad_avg * grad_avg) + eps
-    else:
-        avg = np.sqrt(square_avg) + eps
-    if momentum != 0:
-        momentum_buffer *= momentum
-        momentum_buffer += d / avg
-        param -= lr * momentum_buffer
-    else:
-        param -= lr * (d / avg)
-    return param
-
-
-def _adagrad_numpy(param, grad, state_sum, clr, eps, weight_decay=0.0, maximize=False):
-    d = _decayed(param, grad, weight_decay, maximize)
-    state_sum += d * d
-    param -= clr * (d / (np.sqrt(state_sum) + eps))
-    return param
-
-
-PATHS = {
-    "sgd_update": {"numba": sgd_update, "numpy": _sgd_numpy},
-    "adam_update": {"numba": adam_update, "numpy": _adam_numpy},
-    "rmsprop_update": {"numba": rmsprop_update, "numpy": _rmsprop_numpy},
-    "adagrad_update": {"numba": adagrad_update, "numpy": _adagrad_numpy},
-}
+PATHS = {name: {"numba": fn} for name, fn in (("sgd_update", sgd_update), ("adam_update", adam_update),
+                                               ("rmsprop_update", rmsprop_update), ("adagrad_update", adagrad_update))}
