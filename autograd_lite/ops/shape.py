@@ -1,5 +1,5 @@
-"""Shape ops: view/reshape (and flatten, squeeze, unsqueeze), expand, transpose/permute, cat,
-stack, contiguous, clone."""
+"""Shape ops: view/reshape (and flatten, unflatten, squeeze, unsqueeze), expand/broadcast_to, transpose/permute,
+cat, stack, contiguous, clone, flip/roll/movedim, tril/triu, diagonal/diag/trace and unfold (sliding windows)."""
 import itertools
 import math
 
@@ -8,7 +8,7 @@ from .._args import canon_dim, shape_arg
 from ..autograd.function import Function
 from ..tensor import Tensor
 from . import _formula as m
-from ._util import cast, xp_of
+from ._util import cast, not_implemented, xp_of
 
 declare = _api.declare
 
@@ -372,10 +372,14 @@ class Flip(Function):
 
 
 @declare
-def flip(x, dims):
-    """x with the order of its elements reversed along `dims` (a copy, as PyTorch)."""
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    return Flip.apply(x, tuple(canon_dim(d, x.ndim, "flip") for d in dims))
+def flip(x, *dims_, dims=None):
+    """x with the order of its elements reversed along `dims` (a copy, as PyTorch): ``x.flip(0, -1)``,
+    ``torch.flip(x, (0,))``, ``torch.flip(x, dims=[1])``."""
+    dims = tuple(canon_dim(d, x.ndim, "flip") for d in shape_arg(dims_ if dims is None else (dims,), "flip"))
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f"flip: dim {next(d for d in dims if dims.count(d) > 1)} appears multiple times in the "
+                           "list of dims")
+    return Flip.apply(x, dims if x.ndim else ())          # a 0-d tensor takes dim 0 and stays as it is
 
 
 @declare
@@ -402,6 +406,9 @@ def movedim(x, source, destination):
     if len(src) != len(dst):
         raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) should contain "
                            f"the same number of dims as destination ({list(dst)} dims)")
+    for what, given in (("source", src), ("destination", dst)):
+        if len({canon_dim(d, x.ndim, "movedim") for d in given}) != len(given):
+            raise RuntimeError(f"movedim: repeated dim in `{what}` ({list(given)})")
     src = [canon_dim(d, x.ndim, "movedim") for d in src]
     dst = [canon_dim(d, x.ndim, "movedim") for d in dst]
     order = [d for d in range(x.ndim) if d not in src]
@@ -428,14 +435,269 @@ def roll(x, shifts, dims=None):
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     if dims is None:
         if len(shifts) != 1:
-            raise RuntimeError(f"roll: shifts ({len(shifts)}) must have one element when dims is not given")
+            raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
         return reshape(Roll.apply(reshape(x, -1), shifts, (0,)), tuple(x.shape))
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if x.ndim == 0:
+        raise IndexError("roll: Dimension specified as 0 but tensor has no dimensions")
     if len(dims) != len(shifts):
         raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
     return Roll.apply(x, shifts, tuple(canon_dim(d, x.ndim, "roll") for d in dims))
 
 
-_api.attach_property("T", lambda x: permute(x, tuple(reversed(range(x.ndim)))), "The dims reversed.")
-_api.attach_property("mT", lambda x: transpose(x, -2, -1), "The last two dims swapped (a batch of matrices).")
+def _mT(x):
+    if x.ndim < 2:
+        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {x.ndim}-D tensor.")
+    return transpose(x, -2, -1)
 
+
+_api.attach_property("T", lambda x: permute(x, tuple(reversed(range(x.ndim)))), "The dims reversed.")
+_api.attach_property("mT", _mT, "The last two dims swapped (a batch of matrices).")
+
+
+@declare
+def broadcast_to(x, shape):
+    """``torch.broadcast_to(x, (2, 3, 4))``: x broadcast to `shape` (a view; -1 keeps a dim), as ``expand``."""
+    return expand(x, shape_arg((shape,) if isinstance(shape, int) else shape, "broadcast_to"))
+
+
+@declare
+def unflatten(x, dim, sizes):
+    """Dim `dim` split into the dims `sizes` (one may be -1): ``x.unflatten(1, (2, 2))`` of a (3, 4) tensor is
+    (3, 2, 2)."""
+    if x.ndim == 0:
+        raise RuntimeError("unflatten: Dimension specified as 0 but tensor has no dimensions")
+    d = canon_dim(dim, x.ndim, "unflatten")
+    sizes = shape_arg((sizes,) if isinstance(sizes, int) else sizes, "unflatten")
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    if sizes.count(-1) > 1:
+        raise RuntimeError("unflatten: only one dimension can be inferred")
+    if any(s < -1 for s in sizes):
+        raise RuntimeError(f"unflatten: invalid shape dimension {min(sizes)} in sizes {list(sizes)}")
+    known, n = math.prod(s for s in sizes if s != -1), x.shape[d]
+    if (known != n) if -1 not in sizes else (known == 0 or n % known):
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {d} ({n}) "
+                           "in the input tensor")
+    return reshape(x, x.shape[:d] + sizes + x.shape[d + 1:])
+
+
+# triangular parts -------------------------------------------------------------------------------------------------
+
+def _triangle(x, k, lower):
+    """The lower (or upper) triangle of the last two dims of array x, from diagonal k on; the rest zeros."""
+    xp = xp_of(x)
+    rows, cols = x.shape[-2:]
+    keep = xp.tri(rows, cols, k, dtype=bool) if lower else ~xp.tri(rows, cols, k - 1, dtype=bool)
+    return xp.where(keep, x, xp.zeros((), dtype=x.dtype))      # where, not a product: inf * 0 would be nan
+
+
+class Tril(Function):
+    lower = True
+
+    @staticmethod
+    def forward(ctx, x, k):
+        ctx.k = k
+        return _triangle(x, k, ctx.lower)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (type(ctx).apply(g, ctx.k) if m.is_graph(g) else _triangle(g, ctx.k, ctx.lower)), None
+
+
+class Triu(Tril):
+    lower = False
+
+
+def _check_matrix(x, op):
+    if x.ndim < 2:
+        raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions")
+
+
+@declare(inplace=True)
+def tril(x, diagonal=0):
+    """The lower triangle of (each matrix of) x, the diagonal `diagonal` included (0: the main one, > 0 above it);
+    zeros elsewhere: ``torch.tril(x, -1)``."""
+    _check_matrix(x, "tril")
+    return Tril.apply(x, int(diagonal))
+
+
+@declare(inplace=True)
+def triu(x, diagonal=0):
+    """The upper triangle of (each matrix of) x, from the diagonal `diagonal` up; zeros elsewhere."""
+    _check_matrix(x, "triu")
+    return Triu.apply(x, int(diagonal))
+
+
+# diagonals --------------------------------------------------------------------------------------------------------
+
+def _as_strided(x, shape, strides):
+    """A view of array x with the given shape and strides (bytes), of x's array type (NumPy's as_strided drops
+    subclasses)."""
+    out = xp_of(x).lib.stride_tricks.as_strided(x, tuple(shape), tuple(strides))
+    return out if type(out) is type(x) else out.view(type(x))
+
+
+def _diagonal_view(x, offset, d1, d2):
+    """The diagonal `offset` of array x over dims d1, d2, as its last dim: a writable view."""
+    first, second = (0, offset) if offset >= 0 else (-offset, 0)
+    n = max(min(x.shape[d1] - first, x.shape[d2] - second), 0)
+    if n:
+        key = [slice(None)] * x.ndim
+        key[d1], key[d2] = slice(first, None), slice(second, None)
+        x = x[tuple(key)]
+    rest = [i for i in range(x.ndim) if i not in (d1, d2)]
+    return _as_strided(x, [x.shape[i] for i in rest] + [n], [x.strides[i] for i in rest] + [x.strides[d1] +
+                                                                                              x.strides[d2]])
+
+
+class Diagonal(Function):
+    """A view of a diagonal; its gradient puts g on the diagonal of zeros."""
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, offset, d1, d2):
+        ctx.shape, ctx.where = x.shape, (offset, d1, d2)
+        return _diagonal_view(x, offset, d1, d2)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _onto_diagonal(g, ctx.shape, *ctx.where), None, None, None
+
+
+class OntoDiagonal(Function):
+    """zeros(shape) with g on a diagonal: the gradient of diagonal (its own gradient is the diagonal again), and
+    diag of a vector."""
+    op_name = "diag_embed"
+
+    @staticmethod
+    def forward(ctx, g, shape, offset, d1, d2):
+        ctx.where = (offset, d1, d2)
+        out = xp_of(g).zeros(shape, dtype=g.dtype)
+        _diagonal_view(out, offset, d1, d2)[...] = g
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        offset, d1, d2 = ctx.where
+        return (Diagonal.apply(gg, offset, d1, d2) if m.is_graph(gg) else _diagonal_view(gg, offset, d1, d2)), \
+            None, None, None, None
+
+
+def _onto_diagonal(g, shape, offset, d1, d2):
+    if m.is_graph(g):
+        return OntoDiagonal.apply(g, shape, offset, d1, d2)
+    return OntoDiagonal.forward(Function.__new__(OntoDiagonal), g, shape, offset, d1, d2)
+
+
+@declare
+def diagonal(x, offset=0, dim1=0, dim2=1):
+    """The diagonal `offset` (> 0 above the main one) over dims dim1 and dim2, as the last dim (a view):
+    ``torch.diagonal(x)`` of a matrix, ``x.diagonal(0, -2, -1)`` of a batch."""
+    d1, d2 = canon_dim(dim1, x.ndim, "diagonal"), canon_dim(dim2, x.ndim, "diagonal")
+    if d1 == d2:
+        raise RuntimeError(f"diagonal: diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return Diagonal.apply(x, int(offset), d1, d2)
+
+
+@declare
+def diag(x, diagonal=0):
+    """A vector's square matrix with the vector on diagonal `diagonal`, or a matrix's diagonal `diagonal` (a copy):
+    ``torch.diag(torch.tensor([1., 2.]))``."""
+    k = int(diagonal)
+    if x.ndim == 1:
+        n = x.shape[0] + abs(k)
+        return OntoDiagonal.apply(x, (n, n), k, 0, 1)
+    if x.ndim == 2:
+        return clone(Diagonal.apply(x, k, 0, 1))
+    raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {x.ndim}D")
+
+
+@declare
+def trace(x):
+    """The sum of a matrix's main diagonal (integers sum to int64, as ``sum``)."""
+    if x.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
+    if x.dtype.name == "bool":
+        raise not_implemented("trace", x)
+    return Diagonal.apply(x, 0, 0, 1).sum()
+
+
+# sliding windows --------------------------------------------------------------------------------------------------
+
+def _windows(x, d, size, step):
+    """The windows of array x along dim d as a view: that dim becomes the window count, a new last dim of `size`.
+    Overlapping windows are read-only where the array type allows (a write would land twice)."""
+    n = (x.shape[d] - size) // step + 1
+    st = x.strides
+    out = _as_strided(x, x.shape[:d] + (n,) + x.shape[d + 1:] + (size,),
+                      st[:d] + (st[d] * step,) + st[d + 1:] + (st[d],))
+    if step < size and n > 1 and hasattr(out.flags, "writeable"):
+        out.flags.writeable = False
+    return out
+
+
+class Unfold(Function):
+    """The windows of x as a view; the gradient sums each window's gradient back in place (overlaps add)."""
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, d, size, step):
+        ctx.shape, ctx.how = x.shape, (d, size, step)
+        return _windows(x, d, size, step)
+
+    @staticmethod
+    def backward(ctx, g):
+        if m.is_graph(g):
+            return FoldWindows.apply(g, ctx.shape, *ctx.how), None, None, None
+        return _fold_array(g, ctx.shape, *ctx.how), None, None, None
+
+
+class FoldWindows(Function):
+    """The windows' values summed back into an array of `shape`: unfold's gradient; its own gradient is unfold."""
+    op_name = "unfold_backward"
+
+    @staticmethod
+    def forward(ctx, g, shape, d, size, step):
+        ctx.how = (d, size, step)
+        return _fold_array(g, shape, d, size, step)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return (Unfold.apply(gg, *ctx.how) if m.is_graph(gg) else _windows(gg, *ctx.how)), None, None, None, None
+
+
+def _fold_array(g, shape, d, size, step):
+    out = xp_of(g).zeros(shape, dtype=g.dtype)
+    n = g.shape[d]
+    if n == 0 or size == 0:
+        return out
+    lead = (slice(None),) * d
+    if step >= size:                              # disjoint windows: one strided write
+        _windows(out, d, size, step)[...] = g
+    elif size <= n:                               # a loop over the window's offsets...
+        for k in range(size):
+            out[lead + (slice(k, k + step * (n - 1) + 1, step),)] += g[..., k]
+    else:                                         # ...or over the windows, whichever is shorter
+        xp = xp_of(g)
+        for j in range(n):
+            out[lead + (slice(j * step, j * step + size),)] += xp.moveaxis(g[lead + (j,)], -1, d)
+    return out
+
+
+@declare(top=False)
+def unfold(x, dimension, size, step):
+    """``x.unfold(dim, size, step)``: the windows of `size` elements every `step` along `dim`; that dim becomes
+    the window count and a new last dim of `size` holds each window (a view). ``arange(5).unfold(0, 2, 2)`` is
+    ``[[0, 1], [2, 3]]``."""
+    d = canon_dim(dimension, x.ndim, "unfold")
+    n = x.shape[d] if x.ndim else 1
+    if size < 0:
+        raise RuntimeError(f"unfold: size is {size} but must be >= 0")
+    if size > n:
+        raise RuntimeError(f"unfold: maximum size for tensor at dimension {d} is {n} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"unfold: step is {step} but must be > 0")
+    if x.ndim == 0:                               # a 0-d tensor unfolds as one element: (size,)
+        return Unfold.apply(reshape(x, 1), 0, size, step)[0]
+    return Unfold.apply(x, d, size, step)
