@@ -342,10 +342,17 @@ class Tensor(Variable):
                 self._data.dtype.kind != "f":
             raise RuntimeError(f"result type {_dtype.from_numpy_dtype(values.dtype).name} can't be "
                                f"cast to the desired output type {self.dtype.name}")
+        self._check_writable()
         self._data[...] = values
         self._version[0] += 1
 
+    def _check_writable(self):
+        if not getattr(self._data.flags, "writeable", True):     # a view whose elements overlap (unfold, expand)
+            raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                               "single memory location. Please clone() the tensor before performing the operation.")
+
     def _check_inplace_leaf(self):
+        self._check_writable()
         if _grad_state.enabled:
             if self._rg and self.grad_fn is None:
                 raise RuntimeError(LEAF_INPLACE_MESSAGE)
