@@ -20,6 +20,7 @@ from .creation import (tensor, as_tensor, from_numpy, zeros, ones, full, empty, 
                        LongTensor, IntTensor, ShortTensor, ByteTensor, CharTensor, BoolTensor)
 from . import _api, ops
 globals().update(_api.TOP)          # every op declared with top=True: autograd_lite.exp, autograd_lite.matmul, ...
+from . import linalg                # autograd_lite.linalg: norm, vector_norm, matrix_norm, svdvals
 from . import nn
 from . import optim
 from . import utils

@@ -4,6 +4,7 @@ attaches Tensor methods, operators and in-place methods, and lists the top-level
 Importing this package attaches them all; `autograd_lite.ops.X` is any op by its name."""
 from .. import _api
 from . import math, arithmetic, activation, shape, indexing, reduction, linalg, nn, loss, convert, misc  # noqa: F401
+from . import sorting  # noqa: F401
 from ._util import as_tensor, cast  # noqa: F401
 
 globals().update(_api.FUNCTIONAL)

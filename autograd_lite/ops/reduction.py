@@ -247,9 +247,11 @@ def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None
 
 
 @declare
-def logsumexp(x, dim, keepdim=False, *, axis=None, keepdims=None):
+def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """``log(exp(x).sum(dim))``, stable."""
     dim, keepdim = _numpy_names(dim, keepdim, axis, keepdims)
+    if dim is None:                     # required, as PyTorch; optional only so that axis= can name it
+        raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
     dims = canon_dims(dim, x.ndim, "logsumexp")
     return LogSumExp.apply(to_float(x), dims if dims is not None else (), keepdim)
 
