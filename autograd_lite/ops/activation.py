@@ -1,5 +1,10 @@
 """Activations, as torch.nn.functional has them: relu, sigmoid, tanh (kernel-accelerated table rows),
-leaky_relu, elu, softmax, log_softmax, and dropout (inverted; its mask from autograd_lite.random)."""
+leaky_relu, elu, the activations with settings of _activation (softplus, gelu, silu, mish, hardtanh, relu6,
+hardsigmoid, hardswish, logsigmoid, softsign, selu, celu), prelu, softmax, log_softmax, and dropout (inverted; its
+mask from autograd_lite.random)."""
+import math
+import warnings
+
 import numpy as np
 
 from .. import _api, random as _random
@@ -16,7 +21,7 @@ def _refuse_bool_relu(x):
         raise RuntimeError("Boolean inputs not supported for relu")
 
 
-relu = pointwise("relu", lambda xp, x: xp.maximum(x, 0), lambda g, x, y: g * (m.data(y) > 0), saves="out",
+relu = pointwise("relu", lambda xp, x: xp.maximum(x, 0), lambda g, x, y: m.where(m.data(y) > 0, g, 0.0), saves="out",
                  kernel="relu", floats=False, check=_refuse_bool_relu, functional=True,
                  doc="``max(x, 0)`` elementwise, as ``torch.relu``.")
 sigmoid = pointwise("sigmoid", lambda xp, x: 1 / (1 + xp.exp(-x)), lambda g, x, y: g * y * (1 - y),
@@ -69,7 +74,7 @@ class Elu(Function):
     @staticmethod
     def backward(ctx, g):
         x, = ctx._saved
-        return m.where(m.data(x) > 0, g, g * (ctx.alpha * m.exp(m.minimum(x, 0)))), None
+        return m.where(m.data(x) > 0, g, g * (ctx.alpha * m.exp(_below(x, 0)))), None
 
 
 @_api.declare(method=False, top=False, functional=True)
@@ -79,6 +84,292 @@ def elu(input, alpha=1.0, inplace=False):
     if inplace:
         return input._inplace(elu, alpha)
     return Elu.apply(input, float(alpha))
+
+
+# ---- activations with settings: formula(xp, x, *settings), derivative(g, x, *settings) -----------------------
+
+def _activation(name, formula, derivative):
+    """The Function of an activation with settings (numbers, strings: beta, approximate, ...), passed to `apply`
+    after x: formula(xp, x, *settings) on the array module (float16 computed in float32, as PyTorch's), and
+    derivative(g, x, *settings) in the formula namespace from the saved input x, so it has gradients of every
+    order."""
+    def forward(ctx, x, *settings):
+        xp = xp_of(x)
+        with quiet(xp):
+            out = formula(xp, x, *settings) if x.dtype.itemsize >= 4 else \
+                formula(xp, x.astype(xp.float32), *settings).astype(x.dtype)
+        ctx.settings = settings
+        ctx.save_for_backward(x)
+        return out
+
+    def backward(ctx, g):
+        x, = ctx._saved
+        with quiet(xp_of(m.data(x))):       # exp overflowing to inf in a branch where() drops
+            grad = derivative(g, x, *ctx.settings)
+        return (grad,) + (None,) * len(ctx.settings)
+
+    cls_name = name.title().replace("_", "")
+    return type(cls_name, (Function,), {"op_name": name, "forward": staticmethod(forward),
+                                        "backward": staticmethod(backward)})
+
+
+def _masked(mask, g):
+    """g where mask (a raw bool array) holds, else 0 (not g * mask: an inf or NaN in g stays out, as in PyTorch)."""
+    return m.where(mask, g, m.zeros_like(g))
+
+
+def _hard_sigmoid_raw(xp, x):
+    return xp.minimum(xp.maximum(x + 3, 0), 6) / 6
+
+
+def _softplus(xp, x, beta, threshold):
+    z = x * beta
+    return xp.where(z > threshold, x, xp.log1p(xp.exp(xp.minimum(z, threshold))) / beta)
+
+
+_SQRT1_2, _SQRT_2_OVER_PI, _INV_SQRT_2PI = math.sqrt(0.5), math.sqrt(2 / math.pi), 1 / math.sqrt(2 * math.pi)
+_KAPPA = 0.044715          # the tanh approximation's cubic coefficient
+
+
+def _gelu(xp, x, approximate):
+    if approximate == "tanh":
+        return 0.5 * x * (1 + xp.tanh(_SQRT_2_OVER_PI * (x + _KAPPA * x * x * x)))
+    return x * 0.5 * (1 + m.erf(x * _SQRT1_2))
+
+
+def _gelu_derivative(g, x, approximate):
+    if approximate == "tanh":
+        t = m.tanh(_SQRT_2_OVER_PI * (x + _KAPPA * x * x * x))
+        return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * _KAPPA * x * x))
+    return g * (0.5 * (1 + m.erf(x * _SQRT1_2)) + x * m.exp(-0.5 * x * x) * _INV_SQRT_2PI)
+
+
+def _mish_derivative(g, x):
+    t = m.tanh(m.log1p(m.exp(x)))
+    return g * (t + x * m.sigmoid(x) * (1 - t * t))
+
+
+def _hardswish_derivative(g, x):
+    xd = m.data(x)          # PyTorch's pieces: 0 to -3 (included), x / 3 + 1/2 up to 3 (excluded), then 1
+    return m.where(xd <= -3, m.zeros_like(g), m.where(xd < 3, g * (x / 3 + 0.5), g))
+
+
+def _below(x, edge):
+    """x where x < edge, else the constant edge: a factor whose derivative stops at the edge itself, where PyTorch's
+    second derivatives take the other side (elu's and softplus' double backward) while its first derivative takes
+    this one."""
+    xd = m.data(x)
+    return m.where(xd < edge, x, m.zeros_like(xd) + edge)
+
+
+def _elu_derivative(g, x, alpha, scale, input_scale):     # selu, celu: PyTorch's elu(x, alpha, scale, input_scale)
+    return m.where(m.data(x) > 0, g * scale, g * (alpha * scale * input_scale) * m.exp(_below(x, 0) * input_scale))
+
+
+def _softplus_derivative(g, x, beta, threshold):
+    z = x * beta
+    return m.where(m.data(z) > threshold, g, g * m.sigmoid(_below(z, threshold)))
+
+
+Softplus = _activation("softplus", _softplus, _softplus_derivative)
+Gelu = _activation("gelu", _gelu, _gelu_derivative)
+Silu = _activation("silu", lambda xp, x: x / (1 + xp.exp(-x)),
+                   lambda g, x: g * m.sigmoid(x) * (1 + x * (1 - m.sigmoid(x))))
+Mish = _activation("mish", lambda xp, x: x * xp.tanh(xp.log1p(xp.exp(x))), _mish_derivative)
+Hardtanh = _activation("hardtanh", lambda xp, x, lo, hi: xp.clip(x, lo, hi),
+                       lambda g, x, lo, hi: _masked((m.data(x) > lo) & (m.data(x) < hi), g))
+Hardsigmoid = _activation("hardsigmoid", _hard_sigmoid_raw,
+                          lambda g, x: _masked((m.data(x) > -3) & (m.data(x) < 3), g / 6))
+Hardswish = _activation("hardswish", lambda xp, x: x * _hard_sigmoid_raw(xp, x), _hardswish_derivative)
+Logsigmoid = _activation("logsigmoid", lambda xp, x: xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x))),
+                         lambda g, x: g * m.sigmoid(-x))
+Softsign = _activation("softsign", lambda xp, x: x / (1 + xp.abs(x)),
+                       lambda g, x: g / ((1 + m.abs(x)) * (1 + m.abs(x))))
+ScaledElu = _activation("elu", lambda xp, x, alpha, scale, input_scale: xp.where(
+    x > 0, x * scale, (alpha * scale) * xp.expm1(xp.minimum(x, 0) * input_scale)), _elu_derivative)
+
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
+@_api.declare(method=False, top=False, functional=True)
+def softplus(input, beta=1.0, threshold=20.0):
+    """``log(1 + exp(beta * x)) / beta``, and x itself where ``beta * x > threshold`` (as PyTorch).
+
+    Example: ``F.softplus(autograd_lite.tensor([0.0, 30.0]))`` gives ``[0.6931, 30.0000]``."""
+    _float_only("softplus", input)
+    return Softplus.apply(input, float(beta), float(threshold))
+
+
+@_api.declare(method=False, top=False, functional=True)
+def gelu(input, approximate="none"):
+    """``x * Phi(x)`` (Phi: the standard normal CDF, through erf), or its tanh approximation for
+    ``approximate='tanh'``: ``0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))``.
+
+    Example: ``F.gelu(autograd_lite.tensor([1.0]))`` gives ``[0.8413]``."""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    _float_only("gelu", input)
+    return Gelu.apply(input, approximate)
+
+
+@_api.declare(method=False, top=False, functional=True)
+def silu(input, inplace=False):
+    """``x * sigmoid(x)`` (swish). Example: ``F.silu(autograd_lite.tensor([1.0]))`` gives ``[0.7311]``."""
+    _float_only("silu", input)
+    return input._inplace(silu) if inplace else Silu.apply(input)
+
+
+@_api.declare(method=False, top=False, functional=True)
+def mish(input, inplace=False):
+    """``x * tanh(softplus(x))``. Example: ``F.mish(autograd_lite.tensor([1.0]))`` gives ``[0.8651]``."""
+    _float_only("mish", input)
+    return input._inplace(mish) if inplace else Mish.apply(input)
+
+
+def _check_hardtanh(input, min_val, max_val):
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+
+
+@_api.declare(method=False, top=False, functional=True)
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """x clamped to [min_val, max_val]; the gradient passes strictly inside (as PyTorch). Integer tensors stay
+    integer (the bounds truncated).
+
+    Example: ``F.hardtanh(autograd_lite.tensor([-2.0, 0.5]))`` gives ``[-1.0, 0.5]``."""
+    _check_hardtanh(input, min_val, max_val)
+    if inplace:
+        return input._inplace(hardtanh, min_val, max_val)
+    kind = input._data.dtype.type
+    return Hardtanh.apply(input, kind(min_val), kind(max_val))
+
+
+@_api.declare(method=False, top=False, functional=True)
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    """In-place :func:`hardtanh`."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+@_api.declare(method=False, top=False, functional=True)
+def relu6(input, inplace=False):
+    """``min(max(x, 0), 6)``: hardtanh(x, 0, 6). Example: ``F.relu6(autograd_lite.tensor([-1.0, 7.0]))`` gives
+    ``[0., 6.]``."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+@_api.declare(method=False, top=False, functional=True)
+def hardsigmoid(input, inplace=False):
+    """``min(max(x + 3, 0), 6) / 6``. Example: ``F.hardsigmoid(autograd_lite.tensor([0.0]))`` gives ``[0.5]``."""
+    _float_only("hardsigmoid", input)
+    return input._inplace(hardsigmoid) if inplace else Hardsigmoid.apply(input)
+
+
+@_api.declare(method=False, top=False, functional=True)
+def hardswish(input, inplace=False):
+    """``x * hardsigmoid(x)``. Example: ``F.hardswish(autograd_lite.tensor([1.0]))`` gives ``[0.6667]``."""
+    _float_only("hardswish", input)
+    return input._inplace(hardswish) if inplace else Hardswish.apply(input)
+
+
+@_api.declare(method=False, top=False, functional=True)
+def logsigmoid(input):
+    """``log(sigmoid(x))``, stable for any x. Example: ``F.logsigmoid(autograd_lite.tensor([0.0]))`` gives
+    ``[-0.6931]``."""
+    _float_only("logsigmoid", input)
+    return Logsigmoid.apply(input)
+
+
+@_api.declare(method=False, top=False, functional=True)
+def softsign(input):
+    """``x / (1 + |x|)``; integers give float32 (as PyTorch). Example: ``F.softsign(autograd_lite.tensor([1.0]))``
+    gives ``[0.5]``."""
+    if input._data.dtype.kind == "b":
+        raise not_implemented("softsign", input)
+    return Softsign.apply(to_float(input))
+
+
+@_api.declare(method=False, functional=True)
+def selu(input, inplace=False):
+    """``scale * (max(0, x) + min(0, alpha * (exp(x) - 1)))`` with PyTorch's alpha = 1.6733 and scale = 1.0507.
+
+    Example: ``F.selu(autograd_lite.tensor([1.0]))`` gives ``[1.0507]``."""
+    _float_only("selu", input)
+    if inplace:
+        return input._inplace(selu)
+    return ScaledElu.apply(input, _SELU_ALPHA, _SELU_SCALE, 1.0)
+
+
+@_api.declare(method=False, functional=True)
+def selu_(input):
+    """In-place :func:`selu`."""
+    return selu(input, inplace=True)
+
+
+@_api.declare(method=False, functional=True)
+def celu(input, alpha=1.0, inplace=False):
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``.
+
+    Example: ``F.celu(autograd_lite.tensor([-1.0]), alpha=2.0)`` gives ``[-0.7869]``."""
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    _float_only("celu", input)
+    if inplace:
+        return input._inplace(celu, alpha)
+    return ScaledElu.apply(input, float(alpha), 1.0, 1.0 / alpha)
+
+
+@_api.declare(method=False, functional=True)
+def celu_(input, alpha=1.0):
+    """In-place :func:`celu`."""
+    return celu(input, alpha, inplace=True)
+
+
+class PRelu(Function):
+    """x where x > 0, else weight * x (weight already broadcastable to x: the engine sums its gradient back)."""
+    op_name = "prelu"
+
+    @staticmethod
+    def forward(ctx, x, w):
+        ctx.save_for_backward(x, w)
+        return xp_of(x).where(x > 0, x, w * x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx._saved
+        xd = m.data(x)
+        gx = gw = None
+        if ctx._inputs[0] is not None:      # at x = 0 the slope w as a constant: PyTorch's second derivative there
+            gx = m.where(xd > 0, g, m.where(xd < 0, w, m.data(w)) * g)
+        if ctx._inputs[1] is not None:
+            gw = m.where(xd < 0, x * g, m.zeros_like(g))
+        return gx, gw
+
+
+@_api.declare(functional=True)
+def prelu(input, weight):
+    """x where x > 0, else ``weight * x``; weight: one number (a 1-element or 0-d tensor) or one per channel
+    (dim 1 of input), as ``torch.nn.functional.prelu``; differentiable in both.
+
+    Example: ``F.prelu(autograd_lite.tensor([[-1.0, 2.0]]), autograd_lite.tensor([0.25]))`` gives
+    ``[[-0.25, 2.0]]``."""
+    if weight.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}")
+    if input.dtype is not weight.dtype:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {input.dtype.scalar_type} and "
+                           f"{weight.dtype.scalar_type}")
+    _float_only("prelu", input)
+    n = weight.numel()
+    if n == 1:
+        return PRelu.apply(input, weight.reshape((1,) * input.ndim))
+    if input.ndim == 0:
+        raise RuntimeError("Not allow zero-dim input tensor.")
+    channels = input.shape[1] if input.ndim > 1 else 1
+    if channels != n:
+        raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = {n} "
+                           f"and channel size = {channels}.")
+    return PRelu.apply(input, weight.reshape((1, n) + (1,) * (input.ndim - 2)))
 
 
 # ---- softmax family -----------------------------------------------------------------------------
@@ -120,7 +411,9 @@ class LogSoftmax(Softmax):
 
 
 def _softmax_dim(x, dim, op):
-    if dim is None:            # PyTorch's legacy implicit choice
+    if dim is None:            # PyTorch's legacy implicit choice, with its warning
+        warnings.warn(f"Implicit dimension choice for {op} has been deprecated. Change the call to include dim=X "
+                      "as an argument.", stacklevel=3)
         dim = 0 if x.ndim in (0, 1, 3) else 1
     return canon_dim(dim, x.ndim, op)
 

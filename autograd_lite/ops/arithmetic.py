@@ -1,17 +1,31 @@
 """Arithmetic of two operands (the second may be a Python scalar: it gets no gradient): add, sub, mul, div, pow,
-maximum, minimum, remainder, fmod, clamp; and the in-place arithmetic optimizers use."""
+maximum, minimum, remainder, fmod, atan2, lerp, clamp; and the in-place arithmetic optimizers use."""
 import math
 
-from .. import _api
+from .. import _api, _dtype
 from ..autograd.function import Function
 from ..autograd.grad_mode import state as _grad_state
 from ..backend import backend_of
 from ..tensor import Tensor
 from . import _formula as m
 from .math import reciprocal
-from ._util import as_tensor, promote_pair, quiet, to_float, wrap, xp_of
+from ._util import as_tensor, cast, not_implemented, promote_pair, quiet, to_float, wrap, xp_of
 
 declare = _api.declare
+
+
+class IntegerDivisionByZero(RuntimeError, ZeroDivisionError):
+    """PyTorch's RuntimeError('ZeroDivisionError') for integer division or modulo by zero; also a ZeroDivisionError,
+    as Python's own."""
+
+
+def _refuse_integer_zero_divisor(a, bd):
+    if a._data.dtype.kind in "biu" and not xp_of(a._data).all(bd != 0):
+        raise IntegerDivisionByZero("ZeroDivisionError")
+
+
+def _is_array(x):
+    return hasattr(x, "dtype") and hasattr(x, "shape")
 
 
 class Add(Function):
@@ -82,7 +96,7 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
         with quiet(xp_of(a)):
-            out = a ** b
+            out = _integer_pow(a, b) if a.dtype.kind in "iu" else a ** b
         ctx.save_for_backward(a, b, out if ctx._inputs[1] is not None else None)
         return out
 
@@ -90,13 +104,14 @@ class Pow(Function):
     def backward(ctx, g):
         a, b, out = ctx._saved
         ga = gb = None
-        if ctx._inputs[0] is not None:
-            if isinstance(b, (int, float)):
-                ga = m.zeros_like(g) if b == 0 else g * b * a ** (b - 1)
-            else:
-                ga = m.where(m.data(b) == 0, 0.0, g * b * a ** (b - 1))
-        if ctx._inputs[1] is not None:
-            gb = m.where((m.data(a) == 0) & (m.data(b) >= 0), 0.0, g * out * m.log(a))
+        with quiet(xp_of(m.data(a))):       # 0 ** -1 = inf, log(0) = -inf: silently, as PyTorch
+            if ctx._inputs[0] is not None:
+                if isinstance(b, (int, float)):
+                    ga = m.zeros_like(g) if b == 0 else g * b * a ** (b - 1)
+                else:
+                    ga = m.where(m.data(b) == 0, 0.0, g * b * a ** (b - 1))
+            if ctx._inputs[1] is not None:
+                gb = m.where((m.data(a) == 0) & (m.data(b) >= 0), 0.0, g * out * m.log(a))
         return ga, gb
 
 
@@ -105,7 +120,8 @@ class RPow(Function):          # scalar ** tensor
 
     @staticmethod
     def forward(ctx, b, s):
-        out = s ** b
+        with quiet(xp_of(b)):
+            out = _integer_pow(s, b) if b.dtype.kind in "iu" else s ** b
         ctx.save_for_backward(b, out)
         ctx.log_s = math.nan if s < 0 else (-math.inf if s == 0 else math.log(s))
         return out
@@ -113,9 +129,22 @@ class RPow(Function):          # scalar ** tensor
     @staticmethod
     def backward(ctx, g):
         b, out = ctx._saved
-        if ctx.log_s == -math.inf:          # 0 ** b: PyTorch's 0 where b >= 0
-            return m.where(m.data(b) >= 0, 0.0, g * out * ctx.log_s), None
-        return g * out * ctx.log_s, None
+        with quiet(xp_of(m.data(b))):
+            if ctx.log_s == -math.inf:          # 0 ** b: PyTorch's 0 where b >= 0
+                return m.where(m.data(b) >= 0, 0.0, g * out * ctx.log_s), None
+            return g * out * ctx.log_s, None
+
+
+def _integer_pow(a, b):
+    """a ** b for integers (one of them an array), with PyTorch's rule for negative exponents (NumPy refuses them):
+    1 ** b = 1, (-1) ** b = 1 or -1 as b is even or odd, any other base 0."""
+    xp = xp_of(b if hasattr(b, "dtype") else a)
+    negative = b < 0
+    if not xp.any(negative):
+        return a ** b
+    out = a ** xp.where(negative, 0, b)
+    small = xp.where(a == -1, xp.where(b % 2 == 0, 1, -1), xp.where(a == 1, 1, 0))
+    return xp.where(negative, small, out).astype(out.dtype, copy=False)
 
 
 class _Extremum(Function):
@@ -129,8 +158,9 @@ class _Extremum(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = (m.data(v) for v in ctx._saved)
-        share = (ctx.wins(a, b) + 0.5 * (a == b)).astype(m.data(g).dtype, copy=False)     # piecewise constant
-        return g * share, g * (1 - share)
+        wins, tie = ctx.wins(a, b), a == b          # selected, not multiplied: an inf gradient of the loser stays out
+        half = m.where(tie, g * 0.5, 0.0)
+        return m.where(wins, g, half), m.where(wins | tie, half, g)
 
 
 class Maximum(_Extremum):
@@ -204,8 +234,7 @@ def _rounded_div(a, b, mode):
     a, b = promote_pair(a, b)
     xp = xp_of(a._data)
     bd = b._data if isinstance(b, Tensor) else b
-    if a._data.dtype.kind in "biu" and not xp.all(bd != 0):
-        raise ZeroDivisionError("ZeroDivisionError: integer division by zero")
+    _refuse_integer_zero_divisor(a, bd)
     if mode not in ("floor", "trunc"):
         raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {mode!r}")
     with quiet(xp):
@@ -222,13 +251,22 @@ def floor_divide(a, b):
     return _rounded_div(a, b, "floor")
 
 
-@declare(operators=("__pow__",), reflected=("__rpow__",), inplace=True)
+@declare(operators=("__pow__",), reflected=("__rpow__",), inplace=True, inplace_operators=("__ipow__",))
 def pow(a, b):
-    """``a ** b``; differentiable in both (PyTorch's rules at a = 0 and b = 0)."""
+    """``a ** b``; differentiable in both (PyTorch's rules at a = 0 and b = 0). Integers to negative integer
+    tensor powers follow PyTorch (``2 ** -1 == 0``); to a negative Python int they raise, as in PyTorch.
+
+    Example: ``autograd_lite.pow(autograd_lite.tensor([2.0, 3.0]), 2)`` gives ``[4., 9.]``."""
     if not isinstance(a, Tensor):
         b, a = promote_pair(b, a)
+        if b._data.dtype.kind == "b":
+            raise not_implemented("pow", b)
         return RPow.apply(b, a)
     a, b = promote_pair(a, b)
+    if a._data.dtype.kind == "b":               # bool ** bool (a number exponent promotes a to an integer)
+        raise not_implemented("pow", a)
+    if a._data.dtype.kind in "iu" and isinstance(b, int) and b < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
     return Pow.apply(a, b)
 
 
@@ -261,36 +299,201 @@ class Clamp(Function):
             keep = x >= ctx.lo
         if ctx.hi is not None:
             keep = keep & (x <= ctx.hi)
-        return g * keep, None, None
+        return m.where(keep, g, 0.0), None, None        # selected, as PyTorch: an inf gradient outside stays 0
+
+
+class ClampTensors(Function):
+    """min(max(x, lo), hi) with tensor bounds (either may be None), broadcasting; PyTorch's gradients: x where
+    lo <= x <= hi (ties included), lo where x < lo < hi, hi where x > hi or hi < lo."""
+    op_name = "clamp"
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x, lo, hi)
+        xp = xp_of(x)
+        out = x if lo is None else xp.maximum(x, lo)
+        return out if hi is None else xp.minimum(out, hi)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, lo, hi = (None if v is None else m.data(v) for v in ctx._saved)
+        need = ctx._inputs
+        if lo is None:
+            masks = (x <= hi, None, x > hi)
+        elif hi is None:
+            masks = (x >= lo, x < lo, None)
+        else:
+            masks = ((x >= lo) & (x <= hi), (x < lo) & (lo < hi), (x > hi) | (hi < lo))
+        zero = m.zeros_like(g)
+        return tuple(None if mask is None or e is None else m.where(mask, g, zero) for mask, e in zip(masks, need))
+
+
+def _clamp_tensors(x, lo, hi):
+    """clamp with a tensor bound: x, lo and hi in PyTorch's result dtype of the three."""
+    bounds = [as_tensor(b, x) if b is not None else None for b in (lo, hi)]
+    tensors = [t for t in (x, *bounds) if t is not None]
+    rt = _dtype.result_type([t.dtype for t in tensors if t._data.ndim], [t.dtype for t in tensors if not t._data.ndim])
+    lo, hi = (None if b is None else cast(b, rt) for b in bounds)
+    return ClampTensors.apply(cast(x, rt), lo, hi)
 
 
 @declare(inplace=True, aliases=("clip",))
 def clamp(x, min=None, max=None):
-    """x limited to [min, max] (either may be None, a number or a tensor); the gradient passes inside."""
+    """x limited to [min, max] (either may be None, a number or a tensor, broadcasting); the gradient passes to x
+    inside (bounds included), to a tensor bound outside, as in PyTorch.
+
+    Example: ``autograd_lite.clamp(autograd_lite.tensor([-2.0, 0.5, 3.0]), -1, 1)`` gives ``[-1.0, 0.5, 1.0]``."""
     if min is None and max is None:
         raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = x
-        if min is not None:
-            out = maximum(out, min)
-        if max is not None:
-            out = minimum(out, max)
-        return out
+        return _clamp_tensors(x, min, max)
     if x._data.dtype.kind != "f" and any(isinstance(v, float) for v in (min, max)):
         x = to_float(x)
     return Clamp.apply(x, min, max)
 
 
-@declare(operators=("__mod__",), reflected=("__rmod__",))
-def remainder(a, b):
-    """Python's ``a % b``: the result has the sign of b."""
+class Remainder(Function):
+    """a - b * floor(a / b) (the sign of b, as Python's %); PyTorch's gradients: g for a, -g * floor(a / b) for b
+    (piecewise constant: no second derivative)."""
+    fn = staticmethod(lambda xp, a, b: xp.remainder(a, b))
+    quotient = staticmethod(lambda xp, a, b: xp.floor_divide(a, b))    # Python's rounding, as PyTorch's
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if ctx._inputs[1] is not None:
+            ctx.save_for_backward(a, b)
+        xp = xp_of(b if _is_array(b) else a)
+        with quiet(xp):
+            return ctx.fn(xp, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        gb = None
+        if ctx._inputs[1] is not None:
+            a, b = (m.data(v) for v in ctx._saved)
+            xp = xp_of(b)
+            with quiet(xp):
+                gb = -g * ctx.quotient(xp, a, b)
+        return (g if ctx._inputs[0] is not None else None), gb
+
+
+class Fmod(Remainder):
+    """a - b * trunc(a / b) (the sign of a, as C's fmod); gradients g for a, -g * trunc(a / b) for b."""
+    fn = staticmethod(lambda xp, a, b: xp.fmod(a, b))
+    quotient = staticmethod(lambda xp, a, b: xp.trunc(a / b))
+
+
+def _modulo(op, cls, a, b):
     a = as_tensor(a, b if isinstance(b, Tensor) else None)
     a, b = promote_pair(a, b)
+    if a._data.dtype.kind == "b":
+        raise not_implemented(op, a)
     bd = b._data if isinstance(b, Tensor) else b
-    if a._data.dtype.kind in "biu" and not xp_of(a._data).all(bd != 0):
-        raise ZeroDivisionError("ZeroDivisionError: integer modulo by zero")
-    with quiet(xp_of(a._data)):
-        return wrap(xp_of(a._data).remainder(a._data, bd), a._data)
+    _refuse_integer_zero_divisor(a, bd)
+    return cls.apply(a, b)
+
+
+@declare(operators=("__mod__",), reflected=("__rmod__",), inplace=True, inplace_operators=("__imod__",))
+def remainder(a, b):
+    """Python's ``a % b``: the result has the sign of b; differentiable in both (b: ``-floor(a / b)``).
+
+    Example: ``autograd_lite.remainder(autograd_lite.tensor([-3.0, 3.0]), 2)`` gives ``[1., 1.]``."""
+    return _modulo("remainder", Remainder, a, b)
+
+
+@declare(inplace=True)
+def fmod(a, b):
+    """C's ``fmod(a, b)``: the result has the sign of a; differentiable in both (b: ``-trunc(a / b)``).
+
+    Example: ``autograd_lite.fmod(autograd_lite.tensor([-3.0, 3.0]), 2)`` gives ``[-1., 1.]``."""
+    if not isinstance(a, Tensor):
+        got = ", ".join("Tensor" if isinstance(v, Tensor) else type(v).__name__ for v in (a, b))
+        raise TypeError(f"fmod() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+                        " * (Tensor input, Tensor other, *, Tensor out = None)\n"
+                        " * (Tensor input, Number other, *, Tensor out = None)\n")
+    return _modulo("fmod", Fmod, a, b)
+
+
+class Atan2(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return xp_of(a).arctan2(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx._saved
+        with quiet(xp_of(m.data(a))):      # at the origin: NaN, silently
+            r = g / (a * a + b * b)
+        return (r * b if ctx._inputs[0] is not None else None), (-r * a if ctx._inputs[1] is not None else None)
+
+
+@declare(inplace=True, aliases=("arctan2",))
+def atan2(input, other):
+    """The angle of the point (other, input): ``atan(input / other)`` in the right quadrant, in (-pi, pi];
+    broadcasting; integers give float32.
+
+    Example: ``autograd_lite.atan2(autograd_lite.tensor([1.0]), autograd_lite.tensor([-1.0]))`` gives
+    ``[2.3562]``."""
+    if not isinstance(other, Tensor):
+        raise TypeError(f"atan2(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    a, b = promote_pair(input, other)
+    return Atan2.apply(to_float(a), to_float(b))
+
+
+class Lerp(Function):
+    """start + weight * (end - start), as PyTorch computes it: from end for |weight| >= 0.5 (exact at weight = 1),
+    float16 in float32."""
+
+    @staticmethod
+    def forward(ctx, start, end, weight):
+        ctx.save_for_backward(start, end, weight if _is_array(weight) else None)
+        ctx.weight = None if _is_array(weight) else weight
+        dtype = start.dtype
+        if dtype.itemsize < 4:
+            xp = xp_of(start)
+            start, end = start.astype(xp.float32), end.astype(xp.float32)
+            weight = weight.astype(xp.float32) if _is_array(weight) else weight
+        if _is_array(weight):
+            small = abs(weight) < 0.5
+            out = xp_of(start).where(small, start + weight * (end - start), end - (end - start) * (1 - weight))
+        elif abs(weight) < 0.5:
+            out = start + weight * (end - start)
+        else:
+            out = end - (end - start) * (1 - weight)
+        return out.astype(dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        start, end, w = ctx._saved
+        if w is None:
+            w = ctx.weight
+        need = ctx._inputs
+        return (g * (1 - w) if need[0] is not None else None, g * w if need[1] is not None else None,
+                g * (end - start) if need[2] is not None else None)
+
+
+_TYPE_META = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+              "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+              "uint8": "unsigned char", "bool": "bool"}
+
+
+@declare(inplace=True)
+def lerp(input, end, weight):
+    """``input + weight * (end - input)``, broadcasting; weight a number or a tensor; input, end (and a tensor
+    weight) of one float dtype. Differentiable in all three.
+
+    Example: ``autograd_lite.lerp(autograd_lite.zeros(2), autograd_lite.ones(2), 0.25)`` gives ``[0.25, 0.25]``."""
+    end = as_tensor(end, input)
+    for name, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t._data.dtype != input._data.dtype:
+            raise RuntimeError(f"expected dtype {_TYPE_META.get(input.dtype.name, input.dtype.name)} for `{name}` "
+                               f"but got dtype {_TYPE_META.get(t.dtype.name, t.dtype.name)}")
+    if not input.dtype.is_floating_point:
+        raise not_implemented("lerp", input)
+    if not isinstance(weight, Tensor):
+        weight = float(weight)
+    return Lerp.apply(input, end, weight)
 
 
 @declare(method="__pos__", top=False)

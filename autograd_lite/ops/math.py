@@ -9,10 +9,11 @@ from ..autograd.function import Function
 from ..tensor import Tensor
 from . import _formula as m
 from ._pointwise import pointwise
-from ._util import as_tensor, not_implemented, promote_pair, wrap, xp_of
+from ._util import as_tensor, kernels_of, not_implemented, promote_pair, wrap, xp_of
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_HALF_SQRT_PI = math.sqrt(math.pi) / 2
 
 
 def _no_bool(op):
@@ -44,10 +45,22 @@ def _zero(g, x, y):
     return m.zeros_like(g)
 
 
+def _kernel_formula(kernel):
+    """The formula of an op that NumPy lacks: the kernel table's `kernel` (float32/float64; float16 through
+    float32, as PyTorch computes it)."""
+    def formula(xp, x):
+        run = getattr(kernels_of(x), kernel)
+        if x.dtype.itemsize >= 4:
+            return run(x)
+        return run(x.astype(xp.float32)).astype(x.dtype)
+    return formula
+
+
 # name, formula(xp, x), derivative(g, x, y), what it saves; then options (see _pointwise.pointwise)
 neg = pointwise("neg", lambda xp, x: -x, lambda g, x, y: -g, saves="", floats=False, check=_refuse_bool_negation)
 abs = pointwise("abs", lambda xp, x: xp.abs(x), lambda g, x, y: g * m.sign(x), floats=False, check=_no_bool("abs"))
-sign = pointwise("sign", lambda xp, x: xp.sign(x), _zero, saves="", floats=False)
+sign = pointwise("sign", lambda xp, x: x.copy() if x.dtype.kind == "b" else xp.sign(x), _zero, saves="",
+                floats=False)
 exp = pointwise("exp", lambda xp, x: xp.exp(x), lambda g, x, y: g * y, saves="out")
 expm1 = pointwise("expm1", lambda xp, x: xp.expm1(x), lambda g, x, y: g * (y + 1), saves="out")
 log = pointwise("log", lambda xp, x: xp.log(x), lambda g, x, y: g / x)
@@ -78,15 +91,22 @@ ceil = pointwise("ceil", _integral_or(lambda xp, x: xp.ceil(x)), _zero, saves=""
                  check=_no_bool("ceil"))
 frac = pointwise("frac", lambda xp, x: x - xp.trunc(x), lambda g, x, y: g, saves="", floats=False,
                  check=_floats_only("frac"))
-_api.declare(neg, name="negative", operators=("__neg__",))
-_api.declare(abs, name="absolute", operators=("__abs__",))
-_api.declare(asin, name="arcsin")
-_api.declare(acos, name="arccos")
-_api.declare(atan, name="arctan")
-_api.declare(asinh, name="arcsinh")
-_api.declare(acosh, name="arccosh")
-_api.declare(atanh, name="arctanh")
-_api.declare(trunc, name="fix")
+erf = pointwise("erf", _kernel_formula("erf_forward"), lambda g, x, y: g * _TWO_OVER_SQRT_PI * m.exp(-x * x),
+                doc="The error function ``2 / sqrt(pi) * integral of exp(-t^2) from 0 to x``, elementwise.\n\n"
+                    "Example: ``autograd_lite.erf(autograd_lite.tensor([0.0, 0.5]))`` gives ``[0.0000, 0.5205]``.")
+erfinv = pointwise("erfinv", _kernel_formula("erfinv_forward"), lambda g, x, y: g * _HALF_SQRT_PI * m.exp(y * y),
+                   saves="out", doc="The inverse of erf on [-1, 1] (+-inf at +-1, NaN outside), elementwise.\n\n"
+                                    "Example: ``autograd_lite.erfinv(autograd_lite.tensor([0.0, 0.5]))`` gives "
+                                    "``[0.0000, 0.4769]``.")
+_api.declare(neg, name="negative", operators=("__neg__",), inplace=True)
+_api.declare(abs, name="absolute", operators=("__abs__",), inplace=True)
+_api.declare(asin, name="arcsin", inplace=True)
+_api.declare(acos, name="arccos", inplace=True)
+_api.declare(atan, name="arctan", inplace=True)
+_api.declare(asinh, name="arcsinh", inplace=True)
+_api.declare(acosh, name="arccosh", inplace=True)
+_api.declare(atanh, name="arctanh", inplace=True)
+_api.declare(trunc, name="fix", inplace=True)
 
 
 # ---- comparisons (bool results, no gradient) --------------------------------------------------

@@ -15,6 +15,7 @@ from .loss import (PATHS as _LOSS_PATHS, cross_entropy_backward, cross_entropy_f
 from .optim import (PATHS as _OPTIM_PATHS, adagrad_update, adam_prepare, adam_update, adam_update_many,
                     adam_update_prepared, rmsprop_update, sgd_update, sgd_update_many)
 from .softmax import log_softmax_backward, log_softmax_forward, softmax_backward, softmax_forward
+from .special import erf_forward, erfinv_forward
 
 PATHS = {**activations.PATHS, **softmax.PATHS, **linear.PATHS, **_matmul_module.PATHS}
 
@@ -29,3 +30,4 @@ __all__ += ["sgd_update", "adam_update", "rmsprop_update", "adagrad_update", "sg
 PATHS.update({**_LOSS_PATHS, **_DROPOUT_PATHS})
 __all__ += ["cross_entropy_forward", "cross_entropy_backward", "nll_loss_forward", "nll_loss_backward",
             "dropout_forward", "dropout_backward", "random_words"]
+__all__ += ["erf_forward", "erfinv_forward"]

@@ -12,7 +12,8 @@ NAMES = ("matmul", "relu_forward", "relu_backward", "sigmoid_forward", "sigmoid_
          "tanh_backward", "softmax_forward", "softmax_backward", "log_softmax_forward", "log_softmax_backward",
          "bias_add", "bias_grad", "linear_forward", "activation_bias_backward", "dropout_forward", "dropout_backward",
          "random_words", "cross_entropy_forward", "cross_entropy_backward", "nll_loss_forward", "nll_loss_backward",
-         "sgd_update", "sgd_update_many", "adam_update", "adam_update_many", "rmsprop_update", "adagrad_update")
+         "sgd_update", "sgd_update_many", "adam_update", "adam_update_many", "rmsprop_update", "adagrad_update",
+         "erf_forward", "erfinv_forward")
 
 # y = act(v): the epilogues of linear_forward and the activation forwards (NaN stays NaN).
 ACT_FORWARD = {
@@ -105,6 +106,27 @@ ELEMENTWISE.update({
                           "raw T out",
                           "if (t != ignore && t >= 0 && t < classes)"
                           " out[i * classes + t] = -(has_w ? w[t] : (T)1) * g[i * gstep]"),
+})
+
+# erfinv in double, as kernels/cpu/special.py: Giles' approximation, then Newton steps (on erf(r) - t for t <= 0.5,
+# on log(erfc(r) / (1 - t)) above) until the step is below 1e-9 of r; written out, as host compilers have no erfinv.
+_ERFINV = ("double a = x, t = fabs(a), w = -log((1.0 - t) * (1.0 + t)), p;"
+           " if (w < 5.0) { w -= 2.5; p = 2.81022636e-08; p = 3.43273939e-07 + p * w; p = -3.5233877e-06 + p * w;"
+           " p = -4.39150654e-06 + p * w; p = 0.00021858087 + p * w; p = -0.00125372503 + p * w;"
+           " p = -0.00417768164 + p * w; p = 0.246640727 + p * w; p = 1.50140941 + p * w; }"
+           " else { w = sqrt(w) - 3.0; p = -0.000200214257; p = 0.000100950558 + p * w; p = 0.00134934322 + p * w;"
+           " p = -0.00367342844 + p * w; p = 0.00573950773 + p * w; p = -0.0076224613 + p * w;"
+           " p = 0.00943887047 + p * w; p = 1.00167406 + p * w; p = 2.83297682 + p * w; }"
+           " double r = p * t;"
+           " if (t == 1.0) r = w;"            # w = inf
+           " else if (t < 1.0) { for (int k = 0; k < 8; ++k) { double dy;"
+           " if (t <= 0.5) dy = (t - erf(r)) / (1.1283791670955126 * exp(-r * r));"
+           " else { double e = erfc(r); dy = log(e / (1.0 - t)) * e / (1.1283791670955126 * exp(-r * r)); }"
+           " r += dy; if (fabs(dy) <= 1e-9 * r) break; } }"
+           " y = (T)copysign(r, a)")
+ELEMENTWISE.update({
+    "erf_forward": ("T x", "T y", "y = erf(x)"),
+    "erfinv_forward": ("T x", "T y", _ERFINV),
 })
 
 ROWS = r"""

@@ -202,6 +202,18 @@ def tanh_backward(g, y):
     return elementwise("tanh_backward")(*same_shape("tanh_backward", g, y))
 
 
+# ---- special functions (as kernels/cpu/special.py) --------------------------------------------------
+
+def erf_forward(x):
+    """erf(x)."""
+    return elementwise("erf_forward")(*check("erf_forward", x))
+
+
+def erfinv_forward(x):
+    """The inverse of erf on [-1, 1] (+-inf at +-1, NaN outside), computed in double."""
+    return elementwise("erfinv_forward")(*check("erfinv_forward", x))
+
+
 # ---- softmax family (row kernels) -----------------------------------------------------------------
 
 def _along(x, dim):
