@@ -120,6 +120,9 @@ class Tensor(Variable):
     @data.setter
     def data(self, value):
         if isinstance(value, Tensor):
+            if self._rg and value._data.dtype.kind != "f":
+                raise RuntimeError("data set to a tensor that requires gradients must be floating point or complex "
+                                   "dtype")
             self._data = value._data
         elif _backend.is_device_array(value):             # a CuPy array stays on its GPU
             self._data = value

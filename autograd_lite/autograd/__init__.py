@@ -1,12 +1,15 @@
-"""Reverse-mode autograd: Function, the engine (`backward`, `grad`), grad mode, gradcheck."""
-from .function import Function, Variable
+"""Reverse-mode autograd: Function, the engine (`backward`, `grad`), grad mode, gradcheck and gradgradcheck,
+`functional` (jacobian, hessian, vjp, jvp, hvp, vhp), and the legacy `Variable`."""
+from .function import Function
+from .variable import Variable      # legacy: Variable(t) is a Tensor; isinstance(any Tensor, Variable) holds
 from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from .engine import run_backward, ones_like
-from .gradcheck import gradcheck
+from .gradcheck import gradcheck, gradgradcheck
+from . import functional
 from .. import backend as _backend
 
-__all__ = ["Function", "backward", "grad", "gradcheck", "no_grad", "enable_grad",
-           "set_grad_enabled", "is_grad_enabled"]
+__all__ = ["Function", "Variable", "backward", "grad", "gradcheck", "gradgradcheck", "functional", "no_grad",
+           "enable_grad", "set_grad_enabled", "is_grad_enabled"]
 
 
 def _root_grad(t, g, op, create_graph):
@@ -21,8 +24,8 @@ def _root_grad(t, g, op, create_graph):
         g = ones_like(t._data)
         return t._make(g) if create_graph else g
     if isinstance(g, Variable):
-        if create_graph and g._data.shape == t._data.shape and g._data.dtype == t._data.dtype:
-            return g
+        if create_graph and g._data.shape == t._data.shape:       # the caller's own, graph included
+            return g if g._data.dtype == t._data.dtype else g.to(t.dtype)
         g = g._data
     elif type(g) not in _backend.array_types:
         raise TypeError(f"{op}: gradient must be a Tensor or None, got {type(g).__name__}")

@@ -183,7 +183,7 @@ def run_backward(roots, retain_graph=False, capture=None, create_graph=False):
     if capture is not None:
         for leaf, g in leaf_grads.items():
             if leaf in capture:
-                capture[leaf] = g
+                capture[leaf] = _run_hooks(leaf._hooks, g, wrap) if leaf._hooks else g
         return capture
     if create_graph:
         _accumulate_tensors(leaf_grads)
@@ -215,7 +215,10 @@ def _accumulate_tensors(leaf_grads):
         for leaf, g in leaf_grads.items():
             if leaf._hooks:
                 g = _run_hooks(leaf._hooks, g, None)
-            leaf._grad = g if leaf._grad is None else leaf._grad + g
+            if leaf._grad is not None:
+                leaf._grad = leaf._grad + g
+            else:       # a tensor of nobody's graph (the caller's own gradient, shared by leaves): a copy of its own
+                leaf._grad = g.clone() if g.grad_fn is None else g
 
 
 def _retain(node, g, create_graph):

@@ -102,12 +102,11 @@ class Function:
         and, when grad mode is on and an input requires grad, links the output into the graph."""
         ctx = _new(cls)
         ctx._saved = ()
-        raw, inputs, counters, needs, first = [], [], {}, False, None
+        raw, inputs, needs, first = [], [], False, None
         for a in args:
             if isinstance(a, Variable):
                 d = a._data
                 raw.append(d)
-                counters[id(d)] = a._version
                 if first is None:
                     first = a
                 if a._rg:
@@ -150,6 +149,7 @@ class Function:
             saved = ctx._saved
             if saved:
                 ctx._out_id = id(data)
+                counters = {id(a._data): a._version for a in args if isinstance(a, Variable)}
                 counters[id(data)] = out._version
                 found = list(map(counters.get, map(id, saved)))
                 if None in found:

@@ -5,3 +5,4 @@ from .modules import (Module, Identity, Linear, ReLU, LeakyReLU, ELU, Sigmoid, T
                       LogSoftmax, Dropout, Flatten, Sequential, ModuleList, ModuleDict, NLLLoss,
                       CrossEntropyLoss, MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss)
 from . import functional, init
+from . import utils
