@@ -487,9 +487,10 @@ def test_legacy_reduction_arguments():
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_nll_of_log_softmax_goes_around_log_softmax(reduction, weighted):
-    """nll_loss(log_softmax(x, 1)) is one node straight to x (the cross-entropy backward): same values and
-    gradients as torch; a hook or retain_grad on the log-probabilities keeps the two nodes."""
+def test_nll_of_log_softmax_keeps_the_log_probabilities_in_the_graph(reduction, weighted):
+    """nll_loss(log_softmax(x, 1)): two nodes, as in PyTorch, so that the log-probabilities are a tensor of the
+    graph (autograd.grad with respect to them works; a fused node straight to x once dropped them), with torch's
+    values and gradients."""
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(3)
     x, t = rng.standard_normal((7, 5)).astype(F32), np.array([0, 1, 2, 3, 4, -100, 2])
@@ -497,14 +498,19 @@ def test_nll_of_log_softmax_goes_around_log_softmax(reduction, weighted):
     a = al.tensor(x, requires_grad=True)
     lp = ops.log_softmax(a, 1)
     loss = ops.nll_loss(lp, al.tensor(t), None if w is None else al.tensor(w), reduction=reduction)
-    assert loss.grad_fn.name() == "NllLossBackward0"
-    assert loss.grad_fn.next_functions[0][0] is lp.grad_fn.next_functions[0][0]     # a's own node: a leaf
-    (loss.sum() if reduction == "none" else loss).backward()
+    assert loss.grad_fn.name() == "NllLossBackward0" and loss.grad_fn.next_functions[0][0] is lp.grad_fn
+    total = loss.sum() if reduction == "none" else loss
+    g_lp, = al.autograd.grad(total, lp, retain_graph=True)
+    total.backward()
     b = torch.tensor(x, requires_grad=True)
-    ref = torch.nn.functional.nll_loss(torch.log_softmax(b, 1), torch.tensor(t),
-                                       None if w is None else torch.tensor(w), reduction=reduction)
-    (ref.sum() if reduction == "none" else ref).backward()
-    np.testing.assert_allclose(loss.detach().numpy(), ref.detach().numpy(), rtol=1e-6, atol=1e-7)
+    tlp = torch.log_softmax(b, 1)
+    ref = torch.nn.functional.nll_loss(tlp, torch.tensor(t), None if w is None else torch.tensor(w),
+                                       reduction=reduction)
+    ref = ref.sum() if reduction == "none" else ref
+    t_lp, = torch.autograd.grad(ref, tlp, retain_graph=True)
+    ref.backward()
+    np.testing.assert_allclose(total.detach().numpy(), ref.detach().numpy(), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(g_lp.numpy(), t_lp.numpy(), rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-5, atol=1e-7)
 
 

@@ -296,7 +296,8 @@ class Where(Function):
     @staticmethod
     def backward(ctx, g):
         cond = m.data(ctx._saved[0])
-        return None, g * cond if ctx._inputs[1] else None, m.where(cond, 0.0, g) if ctx._inputs[2] else None
+        # selected, not multiplied, as PyTorch: an inf or nan gradient of the branch not taken stays out
+        return None, m.where(cond, g, 0.0) if ctx._inputs[1] else None, m.where(cond, 0.0, g) if ctx._inputs[2] else None
 
 
 @declare(method=False)

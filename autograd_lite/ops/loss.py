@@ -13,7 +13,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from . import _formula as m
 from ._util import kernels_of, not_implemented, promote_pair, quiet, via_kernel_dtype, xp_of
-from .activation import LogSoftmax as LogSoftmaxNode, log_softmax
+from .activation import log_softmax
 from .arithmetic import add, mul, sub
 from .indexing import _placed
 from .math import abs as _abs, neg
@@ -324,6 +324,9 @@ class NLLLoss(Function):
     """-w[t] * x[t] per target (class dim 1), reduced; backward a scatter."""
     op_name = "nll_loss"
 
+    def name(self):
+        return "NllLossBackward0"
+
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):
         rows, t, w = (x, target, weight) if x.ndim == 2 and weight is None else _row_args(x, target, weight)
@@ -461,51 +464,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     n = _n_classes(op, input)
     _check_class_target(op, input, target)
     weight, ignore_index = _class_weight(op, weight, n), _ignore_index(op, ignore_index)
-    node = input.grad_fn
-    if type(node) is LogSoftmaxNode and node.dim == 1 and input._data.ndim == 2 and input._data.dtype.itemsize >= 4 \
-            and node._hooks is None and node._retained is None and node._saved is not None:
-        return _nll_of_log_softmax(input, node, target, weight, ignore_index, reduction)
     return via_kernel_dtype(NLLLoss.apply, input, target, weight, ignore_index, reduction)
-
-
-class NLLOfLogSoftmax(Function):
-    """nll_loss of log_softmax(x, 1), differentiated straight to x: the forward is nll_loss's, the backward
-    the cross-entropy kernel's ``(softmax - onehot) * w / normaliser``, instead of a scatter then
-    log_softmax's backward. Built by nll_loss when its input comes from log_softmax over the class dim."""
-    op_name = "nll_loss"
-
-    @staticmethod
-    def forward(ctx, logp, target, weight, ignore_index, reduction):     # logp (N, C), target (N,): rows already
-        losses, total = kernels_of(logp).nll_loss_forward(logp, target, weight, ignore_index)
-        ctx.save_for_backward(logp, target, weight)      # the backward kernel takes exp(logp) = softmax in its pass
-        ctx.shape, ctx.total, ctx.reduction = logp.shape, total, reduction
-        ctx.options = ignore_index, 0.0, True                                 # label_smoothing 0, log-probabilities
-        return _reduce_rows(losses, total, reduction, logp.shape)
-
-    @staticmethod
-    def backward(ctx, g):
-        logp, t, w = (m.data(v) for v in ctx._saved)
-        if m.is_graph(g):               # log_softmax's output as a function of its input, this node's input
-            logp = log_softmax(stand_in(ctx, 0, logp, g), 1)
-        return _class_scores_grad(g, logp, t, w, ctx.total, ctx.reduction, ctx.options[0], 0.0, ctx.shape), \
-            None, None, None, None
-
-    @staticmethod
-    def backward_raw(ctx, g):
-        return CrossEntropy.backward_raw(ctx, g)[:5]
-
-    def name(self):
-        return "NllLossBackward0"
-
-
-def _nll_of_log_softmax(logp, node, target, weight, ignore_index, reduction):
-    """nll_loss(logp) as one node whose input is log_softmax's input (a graph that goes around log_softmax:
-    the same gradient, one node and two kernel passes fewer). An in-place change to logp still raises."""
-    out = NLLOfLogSoftmax.apply(logp, target, weight, ignore_index, reduction)
-    fused = out.grad_fn
-    if fused is not None:           # logp is saved: its version is checked (an in-place change to it still raises)
-        fused._inputs = (node._inputs[0],) + fused._inputs[1:]
-    return out
 
 
 @declare(method=False, top=False, functional=True)

@@ -164,3 +164,22 @@ def linear(x, weight, bias=None, activation=None):
     if bias is not None and bias.ndim == 0:
         bias = bias.expand(weight.shape[0])
     return Linear.apply(x, weight, bias, activation)
+
+
+def linear_chain(x, layers, activations):
+    """Consecutive layers ((weight, bias) each; activations[i] after layer i, or None) as one graph node, or None
+    when they do not chain (sizes or dtypes: the caller then runs them one by one, and they raise their own
+    errors). nn.Sequential's runs of Linear layers (nn/modules/fusion.py)."""
+    data = x._data
+    dt, n_in, wb = data.dtype, data.shape[-1] if data.ndim else -1, [x]
+    if dt.kind != "f" or dt.itemsize < 4:
+        return None
+    for w, b in layers:
+        shape = w._data.shape
+        if w._data.dtype is not dt or len(shape) != 2 or shape[1] != n_in or (
+                b is not None and (b._data.dtype is not dt or b._data.shape != shape[:1])):
+            return None
+        wb += (w, b)
+        n_in = shape[0]
+    return LinearChain.apply(*wb, activations=tuple(activations))
+

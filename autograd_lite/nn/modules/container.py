@@ -2,29 +2,8 @@
 import collections
 import operator
 
-from .activation import LogSoftmax, ReLU, Sigmoid, Tanh
-from .linear import Linear
+from .fusion import run_sequence
 from .module import Module, _addindent
-from ...tensor import Tensor
-
-_FUSED = {ReLU: "relu", Sigmoid: "sigmoid", Tanh: "tanh", LogSoftmax: "log_softmax"}   # what a Linear before fuses
-
-
-def _fusable(module, ndim):
-    """The activation a Linear with outputs of `ndim` dims fuses from the module after it, or None (hooks on it; a
-    LogSoftmax not over the last dim)."""
-    act = _FUSED.get(type(module))
-    if act is None or _hooked(module):
-        return None
-    if act == "log_softmax":
-        dim = module.dim if module.dim is not None else (0 if ndim in (0, 1, 3) else 1)    # PyTorch's implicit dim
-        if not (ndim and -ndim <= dim < ndim and dim % ndim == ndim - 1):
-            return None
-    return act
-
-
-def _hooked(module):
-    return bool(module._forward_hooks or module._forward_pre_hooks)
 
 
 def _index(idx, n, kind):
@@ -54,29 +33,7 @@ class Sequential(Module):
                 self.add_module(str(i), module)
 
     def forward(self, x):
-        modules = list(self._modules.values())
-        i, n = 0, len(modules)
-        while i < n:
-            module = modules[i]
-            if type(module) is Linear and isinstance(x, Tensor) and not _hooked(module):
-                # a run of Linear layers, each with the ReLU/Sigmoid/Tanh/LogSoftmax after it fused in: one graph node
-                layers, acts, j, ndim = [], [], i, x._data.ndim
-                while j < n and type(modules[j]) is Linear and not _hooked(modules[j]):
-                    act = _fusable(modules[j + 1], ndim) if j + 1 < n else None
-                    layers.append(modules[j])
-                    acts.append(act)
-                    j += 2 if act else 1
-                out = Linear._chain(layers, acts, x) if len(layers) > 1 else None
-                if out is not None:
-                    x, i = out, j
-                    continue
-                if acts[0]:
-                    x = module.forward(x, acts[0])     # one kernel and one graph node for both
-                    i += 2
-                    continue
-            x = module(x)
-            i += 1
-        return x
+        return run_sequence(list(self._modules.values()), x)
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):

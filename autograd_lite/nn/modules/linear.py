@@ -3,7 +3,6 @@ import math
 
 from ... import creation
 from .. import functional as F
-from ...ops.nn import Linear as _LinearOp, LinearChain as _LinearChain
 from .. import init
 from ..parameter import Parameter
 from .module import Module
@@ -53,41 +52,15 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x, activation=None):
-        """`activation` ('relu', 'sigmoid', 'tanh'): the activation that follows, fused into the
-        same kernel (nn.Sequential passes it for a Linear followed by ReLU, Sigmoid or Tanh)."""
+        """`activation` ('relu', 'sigmoid', 'tanh', 'log_softmax'): the activation that follows, fused into the same
+        kernel (nn.Sequential passes it: see fusion.py)."""
         shape = x._data.shape
         if not shape or shape[-1] != self.in_features:
             raise RuntimeError(f"Linear(in_features={self.in_features}, out_features="
                                f"{self.out_features}): expected input with {self.in_features} "
                                f"features in its last dimension, got input of shape "
                                f"{tuple(x.shape)}")
-        params = self._parameters
-        w, b = params.get("weight"), params.get("bias")
-        dt = w._data.dtype if w is not None else None
-        if x._data.dtype is dt and dt.itemsize >= 4 and w._data.shape == (self.out_features, self.in_features) \
-                and (b is None or b._data.dtype is dt and b._data.shape == (self.out_features,)):
-            return _LinearOp.apply(x, w, b, activation)     # checked: what F.linear would check and promote
-        return F.linear(x, w, b, activation)
-
-    @staticmethod
-    def _chain(layers, activations, x):
-        """Linear layers one after the other (activations[i]: the fused activation after layers[i], or None) as
-        one graph node, or None when a layer's parameters or input do not fit the chain's fast path (wrong
-        sizes or dtypes: the caller then runs the layers one by one, and they raise their own errors)."""
-        data = x._data
-        dt, n_in, wb = data.dtype, data.shape[-1] if data.ndim else -1, [x]
-        if dt.kind != "f" or dt.itemsize < 4:
-            return None
-        for layer in layers:
-            params = layer._parameters
-            w, b = params.get("weight"), params.get("bias")
-            out = layer.out_features
-            if w is None or layer.in_features != n_in or w._data.dtype is not dt or w._data.shape != (out, n_in) \
-                    or (b is not None and (b._data.dtype is not dt or b._data.shape != (out,))):
-                return None
-            wb += (w, b)
-            n_in = out
-        return _LinearChain.apply(*wb, activations=tuple(activations))
+        return F.linear(x, self.weight, self.bias, activation)
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
