@@ -41,10 +41,9 @@ def _call(builder, name, x):
 
 def _wide(builder):
     """LLVM picks 256-bit vectors on Skylake-AVX512/Cascade Lake by default ("prefer-vector-width"="256", to
-    spare the AVX-512 clock); an exp loop measured ~1.4x faster with 512-bit ones (PyTorch's kernels use them
-    too). A string
-    attribute of the function being built; llvmlite's AttributeSet.add only takes known keywords, hence set.add.
-    Ignored where AVX-512 is absent."""
+    spare the AVX-512 clock); exp loops run faster with 512-bit ones (PyTorch's kernels use them too; RESULTS.md,
+    Kernel design notes: _fastmath). A string attribute of the function being built; llvmlite's AttributeSet.add only
+    takes known keywords, hence set.add. Ignored where AVX-512 is absent."""
     set.add(builder.function.attributes, '"prefer-vector-width"="512"')
 
 
@@ -95,12 +94,13 @@ def _exp_intrinsic(exact):
 
 exp = intrinsic(_exp_intrinsic(True))
 exp.__doc__ = """exp(x). float32: vectorisable; within 1 ulp of the correctly rounded exp over all of float32,
-denormal results included (max relative error 8.5e-8 on normal results; np.exp's float32 exp: up to 3 ulp);
-exp(-inf) = 0, inf from x > 88.7228 on, NaN stays NaN. float64: numba's (libm) exp."""
+denormal results included (error figures: RESULTS.md, Kernel design notes: _fastmath); exp(-inf) = 0, inf from
+x > 88.7228 on, NaN stays NaN. float64: numba's (libm) exp."""
 exp_nonpos = intrinsic(_exp_intrinsic(False))
 exp_nonpos.__doc__ = """exp(x) for x <= 0, -inf or NaN (exp's arguments in softmax and sigmoid). float32: as exp,
-10-35% faster, but results below 2^-126.5 (x < -87.68, where np.exp's are denormal) are 0; x > 0 is out of
-contract (no overflow handling). float64: numba's (libm) exp."""
+faster (2^n in one factor, no overflow clamp: RESULTS.md, Kernel design notes: _fastmath), but results below
+2^-126.5 (x < -87.68, where np.exp's are denormal) are 0; x > 0 is out of contract (no overflow handling).
+float64: numba's (libm) exp."""
 
 
 def _int_type(x):

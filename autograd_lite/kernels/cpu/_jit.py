@@ -45,14 +45,9 @@ jit = numba.njit(**_OPTS)
 pjit = numba.njit(parallel=True, **_OPTS)
 prange = numba.prange
 
-# Elements from which a Twins kernel (below) runs its parallel loop. With calls back to back
-# (bench_kernels.py --paths) the parallel loop wins from 32K-64K elements, 1.5-2.5x from 256K. But a
-# parallel call that finds the other core busy (OpenBLAS's worker spins a while after every matmul) or
-# asleep (an idle vCPU) first waits 3-5 ms for it (bench_kernels.py --parallel): right after a matmul,
-# as in a training step, parallel lost 2x at 4M elements and came within 10-20% only at 16M. Hence 16M,
-# unless OpenBLAS's workers sleep at once (OPENBLAS_THREAD_TIMEOUT <= 10, set before NumPy loads): then,
-# right after a 256x512x256 matmul at 2 threads, relu and sigmoid ran 1.2-1.7x faster in parallel from 256K
-# elements (at 64K: relu 2.7x slower, sigmoid even). Hence 256K there.
+# Elements from which a Twins kernel (below) runs its parallel loop. A parallel call first waits for the other core,
+# busy (OpenBLAS's worker spins a while after every matmul) or asleep: hence 16M, or 256K when OpenBLAS's workers
+# sleep at once (OPENBLAS_THREAD_TIMEOUT <= 10, set before NumPy loads). RESULTS.md, Kernel design notes: _jit.
 def _blas_workers_sleep():
     try:
         return int(os.environ.get("OPENBLAS_THREAD_TIMEOUT", "")) <= 10

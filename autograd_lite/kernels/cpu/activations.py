@@ -1,22 +1,21 @@
 """relu, sigmoid, tanh: forwards, and backwards from the forward's output y.
 
-Dispatch, as `python benchmarks/bench_kernels.py --paths` measured (benchmarks/RESULTS.md): NumPy's
-ufuncs below NUMBA_MIN elements (less call overhead), the fused single-pass numba loop from there
-(NumPy's formula makes a pass and a temporary per operator), in parallel from PAR_MIN.
-sigmoid_forward always takes the numba path, tanh_forward always NumPy's np.tanh.
+Dispatch: NumPy's ufuncs below NUMBA_MIN elements (less call overhead), the fused single-pass numba loop from
+there (NumPy's formula makes a pass and a temporary per operator), in parallel from PAR_MIN.
+sigmoid_forward always takes the numba path, tanh_forward always NumPy's np.tanh. The figures behind these rules
+(bench_kernels.py --paths): benchmarks/RESULTS.md, Kernel design notes: activations.
 """
 import numpy as np
 
 from ._fastmath import exp_nonpos
 from ._jit import _F32, PAR_MIN, check, elementwise, nd, prange, same_shape, twins
 
-# Elements. Measured: NumPy's lower call overhead wins relu_forward below ~1K elements and ties the fused
-# backwards below ~256 (relu_backward: never); the fused loop wins from there, 2-4x from 16K elements.
-# Parallel from _jit.PAR_MIN.
+# Elements from which the fused loop outruns NumPy's lower call overhead (relu_backward: always). Parallel from
+# _jit.PAR_MIN.
 NUMBA_MIN = {"relu_forward": 1 << 10, "relu_backward": 0, "sigmoid_backward": 1 << 8, "tanh_backward": 1 << 8}
 
 
-# Constants are typed out.dtype.type(...): a plain 0 or 1 would compute float32 kernels in float64, ~2.5x slower.
+# Constants are typed out.dtype.type(...): a plain 0 or 1 would compute float32 kernels in float64 (slower).
 @twins(PAR_MIN)
 def _relu_fwd(x, out):
     zero = out.dtype.type(0)
@@ -48,7 +47,7 @@ def _sigmoid32(x, out):  # float32, one pass with _fastmath's exp
 
 
 # In place, a kernel of one array, never out= an input: LLVM checks array overlap at run time and runs the
-# scalar loop when out and an input are the same array (measured 2-4x slower than the vector loop).
+# scalar loop, not the vector one, when out and an input are the same array.
 @twins(PAR_MIN)
 def _sigmoid32_inplace(x):
     one = x.dtype.type(1)
@@ -119,14 +118,13 @@ def _sigmoid_numpy(x):
 PATHS = {
     "relu_forward": {"numba": lambda x: elementwise(_relu_fwd, x), "numpy": lambda x: nd(np.maximum(x, 0))},
     "relu_backward": {"numba": lambda g, y: elementwise(_relu_bwd, g, y), "numpy": lambda g, y: nd(g * (y > 0))},
-    # numba at every size. float32: one fused pass on _fastmath's exp, 1.15-2.0x PyTorch's and 7.5-10.6x NumPy's
-    # formula (6 passes) at 64K-16M elements (benchmarks/cases_kernels.py); the NumPy-exp passes it replaced:
-    # 0.55-1.05x PyTorch's. float64: NumPy's SIMD exp between two numba passes.
+    # numba at every size. float32: one fused pass on _fastmath's vectorised exp (NumPy's formula makes 6 passes);
+    # float64: NumPy's SIMD exp between two numba passes (numba's is a scalar libm call).
     "sigmoid_forward": {"numba": _sigmoid, "numpy": _sigmoid_numpy},
     "sigmoid_backward": {"numba": lambda g, y: elementwise(_sigmoid_bwd, g, y),
                          "numpy": lambda g, y: nd(g * y * (1 - y))},
-    # numpy only: its SIMD tanh measured 10-50x faster than numba's scalar libm tanh, even in parallel, and
-    # 1.7x faster than a fused loop on _fastmath's exp, (1 - e) / (1 + e) with e = exp(-2|x|) (the division).
+    # numpy only: its SIMD tanh beats numba's scalar libm tanh, even in parallel, and a fused loop on _fastmath's
+    # exp, (1 - e) / (1 + e) with e = exp(-2|x|), which pays for the division.
     "tanh_forward": {"numpy": lambda x: nd(np.tanh(x))},
     "tanh_backward": {"numba": lambda g, y: elementwise(_tanh_bwd, g, y), "numpy": lambda g, y: nd(g * (1 - y * y))},
 }

@@ -1,11 +1,12 @@
 """Inverted dropout from random draws made by the caller, either uniform floats in [0, 1) (keep x[i] where
-u[i] >= p) or uniform 16-bit integers (keep where u[i] >= round(p * 65536): half the bytes and measured ~2x
-cheaper to draw than float32 uniforms; p resolved to 2**-16); kept elements are scaled by 1 / (1 - p). The forward writes the output and the keep-mask (bool) in one pass; the backward
-is g * mask * scale. p = 1 drops everything (x * 0, as PyTorch: NaN and inf give NaN).
+u[i] >= p) or uniform 16-bit integers (keep where u[i] >= round(p * 65536): half the bytes of float32 uniforms,
+so cheaper to draw; p resolved to 2**-16); kept elements are scaled by 1 / (1 - p). The forward writes the
+output and the keep-mask (bool) in one pass; the backward is g * mask * scale. p = 1 drops everything (x * 0,
+as PyTorch: NaN and inf give NaN).
 
-Dispatch, as `python benchmarks/bench_losses.py --paths` measured (benchmarks/RESULTS.md, "Loss kernels"):
-the fused numba loops at every size (NumPy's formula makes a pass and a temporary per operator), in
-parallel from PAR_MIN elements.
+Dispatch: the fused numba loops at every size (NumPy's formula makes a pass and a temporary per operator), in
+parallel from PAR_MIN elements. Figures (bench_losses.py --paths): benchmarks/RESULTS.md, "Loss kernels" and
+Kernel design notes: dropout.
 """
 import numpy as np
 

@@ -10,11 +10,9 @@ from .activations import sigmoid_into
 from .softmax import _rowmax
 from ..shapes import ACTIVATIONS, check_linear
 
-# Elements. Measured: NumPy's lower call overhead wins bias_add up to 4K elements, numba from 16K (1.3-2x);
-# NumPy wins bias_grad on a single row, numba from 8 rows (1K elements, 1.3-2x). Parallel from
-# _jit.PAR_MIN. linear_forward's fused epilogue measured 5-30% faster than NumPy's x @ w.T + b then
-# activation from 16x32x32 up, a tie below: it always runs, and serially, as the matmul before it
-# leaves OpenBLAS's worker spinning on the other core.
+# Elements from which numba's loops outrun NumPy's lower call overhead; parallel from _jit.PAR_MIN. linear_forward's
+# fused epilogue always runs (never slower than NumPy's passes), and serially: the matmul before it leaves OpenBLAS's
+# worker spinning on the other core. Figures: RESULTS.md, Kernel design notes: linear.
 NUMBA_MIN = {"bias_add": 1 << 14, "bias_grad": 1 << 10}
 
 
@@ -45,8 +43,9 @@ def _col_sums(g, acc):  # acc[t] += sum of g's t-th slab of rows, for t < len(ac
                 acc[t, j] += g[r, j]
 
 
+# out = dL/dz (kind 1 relu, 2 sigmoid, 3 tanh, 4 log_softmax); acc += its column sums
 @jit
-def _act_bias_bwd(g, y, kind, out, acc):  # out = dL/dz (kind 1 relu, 2 sigmoid, 3 tanh, 4 log_softmax); acc += its column sums
+def _act_bias_bwd(g, y, kind, out, acc):
     zero, one = out.dtype.type(0), out.dtype.type(1)
     if kind == 4:                           # y = log_softmax(z): dz = g - exp(y) * rowsum(g)
         for r in range(g.shape[0]):
@@ -100,7 +99,7 @@ def _bias_grad_numba(g):
         _col_sums.serial(g2, out.reshape(1, n))
         return out
     acc = np.zeros((numba.get_num_threads(), n), g.dtype)
-    _col_sums.parallel(g2, acc)  # sums in g's dtype, as NumPy and PyTorch do: float64 partials ~2x slower on float32
+    _col_sums.parallel(g2, acc)  # sums in g's dtype, as NumPy and PyTorch do: float64 partials slow float32 down
     return acc.sum(0)
 
 

@@ -6,18 +6,17 @@ Per row r with target t (w = the class weights, or ones; eps = label_smoothing; 
     dloss_r/dx[r, j] = p_j * ((1 - eps) * w[t] + eps * sum(w) / C) - (1 - eps) * w[t] * [j == t] - eps / C * w[j]
 with p = softmax(x[r]). The forwards also return the total weight sum(w[t]) over the rows not ignored (a
 'mean' divides by it, as PyTorch does). Every kernel, backwards included, raises IndexError naming a target
-outside [0, C) that is not ignore_index, and never reads or writes out of bounds. Sums accumulate in float64 (sums of float32 exp: over blocks of softmax.BLOCK columns, then in
-float64), the rest runs in the input's dtype.
+outside [0, C) that is not ignore_index, and never reads or writes out of bounds. Sums accumulate in float64
+(sums of float32 exp: over blocks of softmax.BLOCK columns, then in float64), the rest runs in the input's dtype.
 
-Dispatch, as `python benchmarks/bench_losses.py --paths` measured (benchmarks/RESULTS.md, "Loss kernels"):
-cross_entropy_forward runs one numba pass per row (_ce_one_pass: max, exp and sum, softmax kept for
-backward, loss) below SCALAR_EXP_MAX elements, and from there on float32 rows of softmax.FUSED_MIN columns
-or more, with _fastmath's vectorised exp (2.4-3.8x faster than the three passes at 64x1024 to 16384x1024).
-Otherwise, it runs a numba row pass (max, shift, picked logit, smoothing sum), NumPy's SIMD exp in place and
-a numba row pass (log-sum-exp, losses, normalise into the softmax): 1.3-3x faster there than one pass calling
-numba's scalar libm exp (float64), which wins below (one call instead of three: 2.6 us against 6 us at
-1x10). The backward is one numba pass writing the gradient. The numba paths beat the NumPy formulas at
-every measured size (2-10x); parallel (over rows) from _jit.PAR_MIN elements.
+Dispatch: cross_entropy_forward runs one numba pass per row (_ce_one_pass: max, exp and sum, softmax kept for
+backward, loss) below SCALAR_EXP_MAX elements (one call instead of three), and from there on float32 rows of
+softmax.FUSED_MIN columns or more, with _fastmath's vectorised exp. Otherwise, it runs a numba row pass (max,
+shift, picked logit, smoothing sum), NumPy's SIMD exp in place and a numba row pass (log-sum-exp, losses,
+normalise into the softmax): NumPy's SIMD exp outruns numba's scalar libm exp (float64) there. The backward is
+one numba pass writing the gradient. The numba paths beat the NumPy formulas at every measured size; parallel
+(over rows) from _jit.PAR_MIN elements. Figures (bench_losses.py --paths): benchmarks/RESULTS.md, "Loss kernels"
+and Kernel design notes: loss.
 """
 import numpy as np
 
@@ -26,7 +25,7 @@ from ._jit import PAR_MIN, check, jit, prange, rows, twins
 from .softmax import BLOCK, _fused, _rowmax
 from ..shapes import check_rows
 
-SCALAR_EXP_MAX = 1 << 10  # elements; below, the one-pass kernel (measured with libm exp: wins at 64x10, not 256x10)
+SCALAR_EXP_MAX = 1 << 10  # elements; below, the one-pass kernel: one call instead of three outweighs its libm exp
 _I64 = np.dtype(np.int64)
 _NO_WEIGHT = {dt: np.empty(0, dt) for dt in (np.float32, np.float64)}  # weight None: a 0-size array, w[c] = 1
 

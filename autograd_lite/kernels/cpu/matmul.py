@@ -4,7 +4,7 @@ import numpy as np
 from ._jit import _F32, _F64, check, jit, nd, prange, twins
 
 BM, BK, BN = 64, 128, 256  # rows of a per parallel task; a (BK, BN) block of b stays in L2, BN of a c row in L1
-PAR_MIN = 1 << 27  # m*k*n: 1.8x from 128^3 back to back, but see _jit.PAR_MIN; from 512^3 (~16 ms) that wait is small
+PAR_MIN = 1 << 27  # m*k*n from which a parallel call's wait (see _jit.PAR_MIN) is small beside the product
 
 
 @jit
@@ -77,8 +77,8 @@ def matmul(a, b):
         a, b = check("matmul", a, b)            # (the hot path above: two ndarrays of one kernel dtype)
     if a.ndim == 2 == b.ndim and a.shape[1] == b.shape[0]:
         # BLAS, never matmul_blocked (never faster). np.dot's call overhead is lower than np.matmul's (and than a
-        # numba call plus its output allocation), but np.dot zeroes its output before BLAS overwrites it: ~9 us
-        # of 140 on 784x64 @ 64x128 (benchmarks/cases_kernels.py). Hence np.matmul for large outputs.
+        # numba call plus its output allocation), but np.dot zeroes its output before BLAS overwrites it: hence
+        # np.matmul for large outputs (RESULTS.md, Kernel design notes: matmul).
         return np.dot(a, b) if a.shape[0] * b.shape[1] < DOT_MAX_OUT else np.matmul(a, b)
     _shapes("matmul", a, b)
     return _np_matmul(a, b)

@@ -12,21 +12,17 @@ import numpy as np
 from ._fastmath import exp, exp_nonpos, from_key, order_key, strict_sub
 from ._jit import _F32, PAR_MIN, check, jit, nd, prange, rows, same_shape, twins
 
-# Measured: on the last dim the numba path beats NumPy's (per-row reductions, a pass per operator) at every
-# size, most on short rows (3-4x at 4096x10); on another dim NumPy's strided reductions beat the numba
-# path's transposing copies (but for very short rows), so other dims take the NumPy path.
-# Parallel (over rows) from _jit.PAR_MIN elements. float32 rows of FUSED_MIN columns or more take the fused
-# kernels: 1.05-1.2x faster than the NumPy-exp passes at 32 columns, 3.4-4.5x at 128 (65536 elements); at
-# 64K-16M elements of 1024 columns, 1.3-2.3x PyTorch's forwards, 1.1-1.8x its log_softmax backward. Shorter
-# rows take the NumPy-exp passes: the fused loops' exp of a short row runs in their scalar remainder (1.3-1.8x
-# slower at 8 columns).
+# The last dim takes the numba path (NumPy's makes per-row reductions and a pass per operator); other dims take
+# NumPy's, whose strided reductions beat the numba path's transposing copies. Parallel (over rows) from
+# _jit.PAR_MIN elements. Columns from which float32 rows take the fused kernels: the fused loops' exp of a shorter
+# row runs in their scalar remainder, so those take the NumPy-exp passes. RESULTS.md, Kernel design notes: softmax.
 FUSED_MIN = 32
 
 
 @jit
 def _rowmax(x, r):
     """max(x[r]) as a max of order keys, which vectorises (a float max stays a scalar, latency-bound loop
-    without 'nnan'; the NumPy max that long rows took instead: float64 64x1024 softmax 378 us, now 260).
+    without 'nnan'); it also beats the NumPy max long rows took before (RESULTS.md, Kernel design notes: softmax).
     -inf for an empty row; a NaN in the row makes the row's results NaN either way."""
     k = order_key(x.dtype.type(-np.inf))
     for j in range(x.shape[1]):
@@ -36,9 +32,9 @@ def _rowmax(x, r):
 
 
 # Sums of exp: in float32 over blocks of BLOCK columns, whose sums add up in float64. A float64 accumulator
-# in the exp loop makes LLVM vectorise it 8 floats wide, not 16 (measured 1.6x slower). The blocks are
-# slices: a loop over range(b, e) indexes x[r, j] with a j LLVM cannot prove >= 0, and numba's negative-index
-# wraparound then turns the loads into gathers (measured 5x slower).
+# in the exp loop makes LLVM vectorise it 8 floats wide, not 16. The blocks are slices: a loop over range(b, e)
+# indexes x[r, j] with a j LLVM cannot prove >= 0, and numba's negative-index wraparound then turns the loads
+# into gathers (RESULTS.md, Kernel design notes: softmax).
 BLOCK = 1024
 
 
