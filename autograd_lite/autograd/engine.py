@@ -111,23 +111,27 @@ def run_backward(roots, retain_graph=False, capture=None, create_graph=False):
     Without `capture`, gradients accumulate into the leaves' `.grad`. With `capture` (a dict keyed
     by leaf Tensors and graph nodes), the total gradient of each key is stored there instead and
     no `.grad` is touched: that is `autograd.grad`."""
-    make = roots[0][0]._result_class._make
+    make = roots[0][0]._make
     wrap = None if create_graph else make           # how hooks get a gradient as a Tensor
-    grads, leaf_grads, claimed, heap = {}, {}, set(), []
-    for tensor, g in roots:
-        claimed.add(id(g))
-        target = tensor.grad_fn or tensor
-        if isinstance(target, Function):
-            prev = grads.get(target)
-            if prev is None:
-                grads[target] = g
-                heap.append((-target._seq, target))
+    leaf_grads, claimed = {}, {id(g) for _, g in roots}
+    node = roots[0][0].grad_fn
+    if len(roots) == 1 and node is not None:        # the common case: one loss
+        grads, heap = {node: roots[0][1]}, [(-node._seq, node)]
+    else:
+        grads, heap = {}, []
+        for tensor, g in roots:
+            target = tensor.grad_fn or tensor
+            if isinstance(target, Function):
+                prev = grads.get(target)
+                if prev is None:
+                    grads[target] = g
+                    heap.append((-target._seq, target))
+                else:
+                    grads[target] = prev + g
             else:
-                grads[target] = prev + g
-        else:
-            prev = leaf_grads.get(target)
-            leaf_grads[target] = g if prev is None else prev + g
-    heapify(heap)
+                prev = leaf_grads.get(target)
+                leaf_grads[target] = g if prev is None else prev + g
+        heapify(heap)
     prev_enabled, _state.enabled = _state.enabled, create_graph     # only create_graph records the backward
     try:
         while heap:

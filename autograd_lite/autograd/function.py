@@ -120,22 +120,17 @@ class Function:
         record = needs and _state.enabled and cls.differentiable
         ctx._inputs = tuple(inputs) if record else (None,) * len(inputs)    # forward saves what backward needs
         try:
-            data = cls.forward(ctx, *raw, **kwargs)
+            data = cls.forward(ctx, *raw, **kwargs) if kwargs else cls.forward(ctx, *raw)
         except Exception as e:
             err = _op_error(cls, args, e)
             if err is None:
                 raise
             raise err from None
-        if type(data) not in _backend.array_types:     # NumPy's 0-d arithmetic gives scalars
-            scalar = data
-            data = _np.asarray(data) if isinstance(data, _np.generic) else \
-                _backend.backend_of(raw[0]).xp.asarray(data)
-            if ctx._saved:                              # the output saved for backward: the array, as returned
-                ctx._saved = tuple(data if s is scalar else s for s in ctx._saved)
+        if type(data) not in _backend.array_types:      # NumPy's 0-d arithmetic gives scalars
+            data = _as_array(ctx, data, raw)
         out = _new(first._result_class)
         out._data = data
-        out._rg = False
-        out._grad = out.grad_fn = out._hooks = None
+        out._grad = out._hooks = None
         if cls.is_view and data.base is not None:         # shares the input's storage
             src = args[0]
             out._version = src._version
@@ -149,52 +144,60 @@ class Function:
             saved = ctx._saved
             if saved:
                 ctx._out_id = id(data)
-                counters = {id(a._data): a._version for a in args if isinstance(a, Variable)}
-                counters[id(data)] = out._version
-                found = list(map(counters.get, map(id, saved)))
-                if None in found:
-                    _views_of_storage(found, saved, args, out)
-                ctx._versions = saved_versions(found)
+                ctx._versions = _saved_versions(saved, args, out)
             else:
                 ctx._versions = None
             out._rg = True
             out.grad_fn = ctx
+        else:
+            out._rg = False
+            out.grad_fn = None
         return out
 
 
 _first = operator.itemgetter(0)
 
 
-def _views_of_storage(found, saved, args, out):
-    """Fills in `found` (the version counters of the saved arrays, None where a saved array is no input's or output's
-    array) for the saved arrays that view an input's or the output's storage (a reshaped target): those change
-    with it. What stays None is the op's own (a mask, a copy), which no user code can change."""
-    owners, out_base = None, out._data.base
-    for i, array in enumerate(saved):
-        if found[i] is not None or not hasattr(array, "base"):
-            continue
-        if array is out_base and out_base is not None:     # the output is a view of it (a reshaped result)
-            found[i] = out._version
-            continue
-        base = array.base
-        if base is None:
-            continue
-        if owners is None:          # each tensor's array and the array it views (numpy's base is the owner)
-            owners = {}
-            for t in (*args, out):
-                if isinstance(t, Variable):
-                    owners.setdefault(id(t._data), t._version)
-                    if t._data.base is not None:
-                        owners.setdefault(id(t._data.base), t._version)
-        found[i] = owners.get(id(base))
+def _saved_versions(saved, args, out):
+    """(version counters, their values now) of the tensors whose storage forward saved (an input's or the output's
+    array, or a view of it: a reshaped target), or None: an in-place change to one of them before backward must
+    raise. Arrays of the op's own (a mask, a copy) are skipped: no user code can change them. By identity, in a
+    loop: an op saves one or two arrays of one to three inputs."""
+    counters, values = [], []
+    for s in saved:
+        if s is out._data:
+            c = out._version
+        else:
+            for t in args:
+                if isinstance(t, Variable) and t._data is s:
+                    c = t._version
+                    break
+            else:
+                c = _view_owner(s, args, out)
+                if c is None:
+                    continue
+        counters.append(c)
+        values.append(c[0])
+    return (tuple(counters), tuple(values)) if counters else None
 
 
-def saved_versions(counters):
-    """(version counters, their values now) of the Tensors whose arrays forward saved (None entries, for saved
-    arrays that are no input's or output's, are skipped), or None: an in-place change to one of them before
-    backward must raise. Lookups by id(array): every array involved is alive, so ids are unique."""
-    counters = tuple(filter(None, counters))
-    return (counters, tuple(map(_first, counters))) if counters else None
+def _view_owner(array, args, out):
+    """The version counter of the input or output whose storage `array` views (NumPy's base is the owner), or None."""
+    base = getattr(array, "base", None)
+    if base is None:
+        return out._version if array is out._data.base and array is not None else None
+    for t in (*args, out):
+        if isinstance(t, Variable) and (t._data is base or t._data.base is base):
+            return t._version
+    return None
+
+
+def _as_array(ctx, data, raw):
+    """A forward's NumPy scalar (from 0-d arithmetic) as a 0-d array; saved as the output, it is replaced too."""
+    array = _np.asarray(data) if isinstance(data, _np.generic) else _backend.backend_of(raw[0]).xp.asarray(data)
+    if ctx._saved:
+        ctx._saved = tuple(array if s is data else s for s in ctx._saved)
+    return array
 
 
 def check_versions(node):

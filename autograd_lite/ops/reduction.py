@@ -10,10 +10,11 @@ from .._args import canon_dim, canon_dims
 from ..autograd.function import Function
 from ..tensor import Tensor
 from . import _formula as m
-from ._util import quiet, xp_of, to_float
+from ._util import broadcast_to, quiet, xp_of, to_float
 from .indexing import gather
 from .shape import squeeze
 
+_FILL_MAX = 4096      # elements: below, a loss's sum fills its gradient (see Sum.backward_raw)
 MaxMin = collections.namedtuple("MaxMin", ["values", "indices"])  # like torch.return_types.max
 declare = _api.declare
 
@@ -28,11 +29,11 @@ def _expand_grad(g, shape, dims, keepdim):
 class Sum(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        ctx.shape, ctx.dims, ctx.keepdim, ctx.size = x.shape, dims, keepdim, x.size
+        if type(x) is np.ndarray and x.dtype.kind == "f":  # the ufunc itself: ndarray.sum adds a Python layer
+            return np.add.reduce(x, dims, None, None, keepdim)
         if x.dtype.kind in "biu":
             return x.sum(axis=dims, keepdims=keepdim, dtype="int64")
-        if type(x) is np.ndarray:           # the ufunc itself: ndarray.sum adds a Python layer (numpy._methods)
-            return np.add.reduce(x, dims, None, None, keepdim)
         return x.sum(dims, None, None, keepdim)
 
     @staticmethod
@@ -40,6 +41,16 @@ class Sum(Function):
         if ctx.dims is None:                # the loss's sum: no dims to restore
             return m.broadcast_to(g, ctx.shape), None, None
         return _expand_grad(g, ctx.shape, ctx.dims, ctx.keepdim), None, None
+
+    @staticmethod
+    def backward_raw(ctx, g):              # the loss's sum (a backward per step): as cheap as it gets
+        if ctx.dims is None:
+            if ctx.size <= _FILL_MAX and type(g) is np.ndarray:
+                out = np.empty(ctx.shape, g.dtype)
+                out.fill(g)                 # a small array: filling beats making a read-only zero-stride view
+                return out, None, None
+            return broadcast_to(g, ctx.shape), None, None
+        return Sum.backward(ctx, g)
 
 
 class Mean(Function):
@@ -184,6 +195,8 @@ def sum(x, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
     """The sum over `dim` (an int, a tuple, or None for all); integers and bools sum in int64.
 
     Example: ``x.sum(dim=1, keepdim=True)``"""
+    if dim is None and dtype is None and axis is None and keepdims is None:
+        return Sum.apply(x, None, keepdim)      # a loss's sum: nothing to check
     if axis is not None or keepdims is not None:
         dim, keepdim = _numpy_names(dim, keepdim, axis, keepdims)
     if dtype is not None:
