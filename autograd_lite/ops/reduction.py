@@ -45,7 +45,7 @@ class Sum(Function):
     @staticmethod
     def backward_raw(ctx, g):              # the loss's sum (a backward per step): as cheap as it gets
         if ctx.dims is None:
-            if ctx.size <= _FILL_MAX and type(g) is np.ndarray:
+            if ctx.size <= _FILL_MAX and type(g) is np.ndarray and not g.ndim:
                 out = np.empty(ctx.shape, g.dtype)
                 out.fill(g)                 # a small array: filling beats making a read-only zero-stride view
                 return out, None, None
