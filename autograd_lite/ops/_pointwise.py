@@ -71,7 +71,10 @@ def _function_class(name, formula, derivative, saves, kernel):
         saved = ctx._saved
         x = saved[0] if keep_x else None
         out = saved[-1] if keep_out else None
-        return derivative(g, x, out)
+        if _formula.is_graph(g):
+            return derivative(g, x, out)
+        with quiet(xp_of(g)):    # the derivative at a pole (sqrt's at 0): inf, silently, as in PyTorch
+            return derivative(g, x, out)
 
     body = {"op_name": name, "forward": staticmethod(forward), "backward": staticmethod(backward)}
     if kernel is not None:
