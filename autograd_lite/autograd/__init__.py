@@ -1,5 +1,7 @@
 """Reverse-mode autograd: Function, the engine (`backward`, `grad`), grad mode, gradcheck and gradgradcheck,
 `functional` (jacobian, hessian, vjp, jvp, hvp, vhp), and the legacy `Variable`."""
+import warnings
+
 from .function import Function
 from .variable import Variable      # legacy: Variable(t) is a Tensor; isinstance(any Tensor, Variable) holds
 from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
@@ -53,6 +55,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
                 leaf.grad = g if leaf.grad is None else leaf.grad + g
         return
     roots = [(t, _root_grad(t, g, "backward", create_graph)) for t, g in zip(tensors, grads)]
+    if create_graph:
+        warnings.warn("Using backward() with create_graph=True will create a reference cycle between the parameter "
+                      "and its gradient which can cause a memory leak. We recommend using autograd.grad when "
+                      "creating the graph to avoid this. If you have to use this function, make sure to reset the "
+                      ".grad fields of your parameters to None after use to break the cycle and avoid the leak.",
+                      UserWarning, stacklevel=3)
     run_backward(roots, retain_graph=bool(retain_graph), create_graph=create_graph)
 
 
