@@ -10,7 +10,7 @@ from . import _dtype, _format, random
 from ._args import canon_dim, shape_arg
 from .autograd import engine as _engine
 from .autograd import grad_mode as _grad_mode
-from .autograd.function import Variable
+from .autograd.function import TensorBase
 from .autograd.views import CopySlices, replay_view
 from . import backend as _backend
 from .backend import backend_of
@@ -23,7 +23,7 @@ VIEW_LEAF_INPLACE_MESSAGE = ("a view of a leaf Variable that requires grad is be
                              "in-place operation.")
 
 
-class Tensor(Variable):
+class Tensor(TensorBase):
     """An n-dimensional array that can record the operations applied to it.
 
     Example::

@@ -2,7 +2,7 @@
 `functional` (jacobian, hessian, vjp, jvp, hvp, vhp), and the legacy `Variable`."""
 import warnings
 
-from .function import Function
+from .function import Function, TensorBase
 from .variable import Variable      # legacy: Variable(t) is a Tensor; isinstance(any Tensor, Variable) holds
 from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from .engine import run_backward, ones_like
@@ -25,7 +25,7 @@ def _root_grad(t, g, op, create_graph):
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
         g = ones_like(t._data)
         return t._make(g) if create_graph else g
-    if isinstance(g, Variable):
+    if isinstance(g, TensorBase):
         if create_graph and g._data.shape == t._data.shape:       # the caller's own, graph included
             return g if g._data.dtype == t._data.dtype else g.to(t.dtype)
         g = g._data

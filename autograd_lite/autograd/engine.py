@@ -10,7 +10,7 @@ from heapq import heapify, heappop, heappush
 import numpy as np
 
 from .. import backend as _backend
-from .function import Function, FREED_MESSAGE, Variable, _first, check_versions
+from .function import Function, FREED_MESSAGE, TensorBase, _first, check_versions
 from .grad_mode import enable_grad, state as _state
 
 __all__ = ["run_backward", "sum_to", "stand_in"]
@@ -22,7 +22,7 @@ def sum_to(grad, shape, node=None):
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
     if lead >= 0 and axes:
-        grad = (grad.sum(axes, keepdim=True) if isinstance(grad, Variable) else
+        grad = (grad.sum(axes, keepdim=True) if isinstance(grad, TensorBase) else
                 grad.sum(axis=axes, keepdims=True)).reshape(shape)
     if tuple(grad.shape) != shape:
         who = node.name() if node is not None else "backward"
@@ -72,7 +72,7 @@ def saved_as_tensors(node, make):
             for entry in node._inputs:
                 if entry is not None and entry[3] == ident:
                     target = entry[0]
-                    if isinstance(target, Variable):
+                    if isinstance(target, TensorBase):
                         t = target
                     else:
                         t = make(s)
@@ -93,7 +93,7 @@ def stand_in(node, i, array, like):
     if entry is None:
         return None
     target = entry[0]
-    if isinstance(target, Variable):                 # a leaf: the leaf itself, shifted by a constant
+    if isinstance(target, TensorBase):                 # a leaf: the leaf itself, shifted by a constant
         return target + like._make(array - target._data)
     t = like._make(array)
     t.grad_fn, t._rg = target, True

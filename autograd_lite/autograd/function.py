@@ -1,4 +1,4 @@
-"""Function: one differentiable op, and Variable, the state the graph is made of.
+"""Function: one differentiable op, and TensorBase, the state the graph is made of.
 
 Subclasses write `forward(ctx, *arrays)` on raw arrays and `backward(ctx, grad)`, the derivative formula: it runs on
 raw arrays, or, under ``create_graph=True``, on Tensors (saved arrays come back as Tensors of the graph), so the
@@ -39,7 +39,7 @@ FREED_MESSAGE = (
     "graph a second time or if you need to access saved tensors after calling backward.")
 
 
-class Variable:
+class TensorBase:
     """An array and the autograd state around it. Tensor (tensor.py) is the class users see; an op's result is an
     instance of the `_result_class` of the first tensor it was given, so autograd needs no name from above."""
     __slots__ = ("_data", "_rg", "_grad", "grad_fn", "_version", "_hooks", "_base", "__weakref__")
@@ -104,7 +104,7 @@ class Function:
         ctx._saved = ()
         raw, inputs, needs, first = [], [], False, None
         for a in args:
-            if isinstance(a, Variable):
+            if isinstance(a, TensorBase):
                 d = a._data
                 raw.append(d)
                 if first is None:
@@ -169,7 +169,7 @@ def _saved_versions(saved, args, out):
             c = out._version
         else:
             for t in args:
-                if isinstance(t, Variable) and t._data is s:
+                if isinstance(t, TensorBase) and t._data is s:
                     c = t._version
                     break
             else:
@@ -187,7 +187,7 @@ def _view_owner(array, args, out):
     if base is None:
         return out._version if array is out._data.base and array is not None else None
     for t in (*args, out):
-        if isinstance(t, Variable) and (t._data is base or t._data.base is base):
+        if isinstance(t, TensorBase) and (t._data is base or t._data.base is base):
             return t._version
     return None
 
@@ -211,7 +211,7 @@ def check_versions(node):
 
 
 def _describe(args):
-    return ", ".join(f"{tuple(a.shape)} {a.dtype.name}" for a in args if isinstance(a, Variable))
+    return ", ".join(f"{tuple(a.shape)} {a.dtype.name}" for a in args if isinstance(a, TensorBase))
 
 
 def device_error(op, tensors):
@@ -227,14 +227,14 @@ def _op_error(cls, args, err):
     """The op's own error for an error raised inside its forward, naming devices, shapes and dtypes (None: let
     the error through as it is)."""
     op = getattr(cls, "op_name", cls.__name__.lower())
-    mixed = device_error(op, [a for a in args if isinstance(a, Variable)])
+    mixed = device_error(op, [a for a in args if isinstance(a, TensorBase)])
     if mixed is not None:
         return mixed
     if not isinstance(err, (ValueError, TypeError, IndexError, ZeroDivisionError)):
         return None
     msg = str(err)
     if "could not be broadcast" in msg:
-        shapes = " and ".join(str(tuple(a.shape)) for a in args if isinstance(a, Variable))
+        shapes = " and ".join(str(tuple(a.shape)) for a in args if isinstance(a, TensorBase))
         return RuntimeError(f"{op}: shapes {shapes} cannot be broadcast together")
     kind = RuntimeError if isinstance(err, ValueError) else type(err)
     return kind(f"{op}: {msg} (input shapes and dtypes: {_describe(args)})")

@@ -1,13 +1,13 @@
 """In-place ops on views: the base's graph is rewritten as "the old base with the view's region replaced"."""
 from .. import backend as _backend
-from .function import Function, Variable
+from .function import Function, TensorBase
 
 
 def replay_view(x, steps):
     """Re-applies a chain of view ops (recorded as (Function class, extra args)) to an array, or to a Tensor as
     graph ops."""
     for cls, extra in steps:
-        x = cls.apply(x, *extra) if isinstance(x, Variable) else cls.forward(object.__new__(cls), x, *extra)
+        x = cls.apply(x, *extra) if isinstance(x, TensorBase) else cls.forward(object.__new__(cls), x, *extra)
     return x
 
 
@@ -23,7 +23,7 @@ class CopySlices(Function):
 
     @staticmethod
     def backward(ctx, g):
-        data = g._data if isinstance(g, Variable) else g
+        data = g._data if isinstance(g, TensorBase) else g
         outside = _backend.backend_of(data).xp.ones(data.shape, bool)
         replay_view(outside, ctx.steps)[...] = False
         return g * outside, replay_view(g, ctx.steps), None

@@ -8,7 +8,7 @@ Every op of a table (the unary math, the activations) is here by its name too: `
 """
 from .._api import TOP
 from ..creation import ones_like as _ones_like
-from ..autograd.function import Variable
+from ..autograd.function import TensorBase
 from ._util import broadcast_to as _broadcast_array, xp_of
 
 RAW = {}        # name -> the op's formula on raw arrays, registered by the tables of unary ops
@@ -17,14 +17,14 @@ RAW = {}        # name -> the op's formula on raw arrays, registered by the tabl
 def is_graph(*xs):
     """Whether the formula runs on Tensors (create_graph)."""
     for x in xs:
-        if isinstance(x, Variable):
+        if isinstance(x, TensorBase):
             return True
     return False
 
 
 def data(x):
     """The raw array of x: what a piecewise-constant factor (a mask, a sign) is computed from in both modes."""
-    return x._data if isinstance(x, Variable) else x
+    return x._data if isinstance(x, TensorBase) else x
 
 
 def where(cond, a, b):
@@ -35,14 +35,14 @@ def where(cond, a, b):
 
 def sum(x, dims, keepdim=False):
     """x summed over `dims` (a tuple, or None for all)."""
-    if isinstance(x, Variable):
+    if isinstance(x, TensorBase):
         return x.sum(dims, keepdim)
     return x.sum(axis=dims, keepdims=keepdim)
 
 
 def expand_dims(x, dims):
     """x with size-1 dims inserted at the sorted positions `dims` (a reduction's dims, restored)."""
-    if isinstance(x, Variable):
+    if isinstance(x, TensorBase):
         shape = list(x.shape)
         for d in dims:
             shape.insert(d, 1)
@@ -51,11 +51,11 @@ def expand_dims(x, dims):
 
 
 def broadcast_to(x, shape):
-    return x.expand(shape) if isinstance(x, Variable) else _broadcast_array(x, shape)
+    return x.expand(shape) if isinstance(x, TensorBase) else _broadcast_array(x, shape)
 
 
 def permute(x, dims):
-    return x.permute(dims) if isinstance(x, Variable) else x.transpose(dims)
+    return x.permute(dims) if isinstance(x, TensorBase) else x.transpose(dims)
 
 
 def maximum(x, y):
@@ -68,7 +68,7 @@ def minimum(x, y):
 
 def mT(x):
     """The last two dims swapped (a matrix transposed, or each matrix of a batch)."""
-    return x.mT if isinstance(x, Variable) else xp_of(x).swapaxes(x, -1, -2)
+    return x.mT if isinstance(x, TensorBase) else xp_of(x).swapaxes(x, -1, -2)
 
 
 def movedim(x, source, destination):
@@ -100,12 +100,12 @@ def ones_like(x):
 
 
 def zeros_like(x):
-    return x * 0 if isinstance(x, Variable) else xp_of(x).zeros_like(x)
+    return x * 0 if isinstance(x, TensorBase) else xp_of(x).zeros_like(x)
 
 
 def astype(x, dtype):
     """x in the NumPy dtype `dtype`."""
-    return x.to(dtype) if isinstance(x, Variable) else x.astype(dtype, copy=False)
+    return x.to(dtype) if isinstance(x, TensorBase) else x.astype(dtype, copy=False)
 
 
 def __getattr__(name):
@@ -116,7 +116,7 @@ def __getattr__(name):
     op = TOP[name]
 
     def dual(x, *args):
-        return op(x, *args) if isinstance(x, Variable) else raw(x, *args)
+        return op(x, *args) if isinstance(x, TensorBase) else raw(x, *args)
     dual.__name__ = name
     globals()[name] = dual
     return dual
