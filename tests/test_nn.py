@@ -583,6 +583,10 @@ LAYER_REPRS = [
     "nn.Flatten(0, 2)", "nn.Flatten(start_dim=2)", "nn.Sequential()", "nn.ModuleList()",
     "nn.ModuleDict()", "nn.Module()", "nn.NLLLoss()", "nn.CrossEntropyLoss()", "nn.MSELoss()",
     "nn.L1Loss()", "nn.BCELoss()", "nn.BCEWithLogitsLoss()", "nn.MSELoss(reduction='sum')",
+    "nn.GELU()", "nn.GELU(approximate='tanh')", "nn.SiLU()", "nn.SiLU(inplace=True)", "nn.Mish()", "nn.Softplus()",
+    "nn.Softplus(beta=2, threshold=10)", "nn.Hardtanh()", "nn.Hardtanh(-2.0, 2.0)", "nn.ReLU6()", "nn.Hardsigmoid()",
+    "nn.Hardswish()", "nn.LogSigmoid()", "nn.Softsign()", "nn.SELU()", "nn.CELU()", "nn.CELU(alpha=0.5)",
+    "nn.PReLU()", "nn.PReLU(num_parameters=3)",
 ]
 
 
@@ -639,6 +643,22 @@ LAYERS = [
     layer("elu", lambda nn: nn.ELU(), (3, 4), needs=["elu"]),
     layer("elu-0.5", lambda nn: nn.ELU(alpha=0.5), (3, 4), needs=["elu"]),
     layer("dropout-eval", lambda nn: nn.Dropout(0.5).eval(), (3, 4), needs=["dropout"]),
+    layer("gelu", lambda nn: nn.GELU(), (3, 4)),
+    layer("gelu-tanh", lambda nn: nn.GELU(approximate="tanh"), (3, 4)),
+    layer("silu", lambda nn: nn.SiLU(), (3, 4)),
+    layer("mish", lambda nn: nn.Mish(), (3, 4)),
+    layer("softplus", lambda nn: nn.Softplus(beta=2, threshold=1), (3, 4)),
+    layer("hardtanh", lambda nn: nn.Hardtanh(-0.5, 0.5), (3, 4)),
+    layer("relu6", lambda nn: nn.ReLU6(), (3, 4)),
+    layer("hardsigmoid", lambda nn: nn.Hardsigmoid(), (3, 4)),
+    layer("hardswish", lambda nn: nn.Hardswish(), (3, 4)),
+    layer("logsigmoid", lambda nn: nn.LogSigmoid(), (3, 4)),
+    layer("softsign", lambda nn: nn.Softsign(), (3, 4)),
+    layer("selu", lambda nn: nn.SELU(), (3, 4)),
+    layer("celu", lambda nn: nn.CELU(alpha=0.7), (3, 4)),
+    layer("prelu", lambda nn: nn.PReLU(), (3, 4)),
+    layer("prelu-channels", lambda nn: nn.PReLU(num_parameters=4), (3, 4, 2)),
+    layer("relu-inplace-after-linear", lambda nn: nn.Sequential(nn.Linear(4, 5), nn.ReLU(inplace=True)), (3, 4)),
     layer("sequential-leaky-elu-dropout", lambda nn: nn.Sequential(
         nn.Linear(4, 8), nn.LeakyReLU(0.1), nn.Linear(8, 8), nn.ELU(), nn.Dropout(0.3),
         nn.Linear(8, 2)).eval(), (6, 4), needs=["leaky_relu", "elu", "dropout"]),

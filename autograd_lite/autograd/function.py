@@ -236,5 +236,10 @@ def _op_error(cls, args, err):
     if "could not be broadcast" in msg:
         shapes = " and ".join(str(tuple(a.shape)) for a in args if isinstance(a, TensorBase))
         return RuntimeError(f"{op}: shapes {shapes} cannot be broadcast together")
-    kind = RuntimeError if isinstance(err, ValueError) else type(err)
+    if isinstance(err, TypeError) and "ufunc" in msg:       # NumPy has no loop for these dtypes
+        first = next(a for a in args if isinstance(a, TensorBase))
+        return NotImplementedError(f'"{op}" not implemented for \'{first.dtype.scalar_type}\'')
+    # the builtin class: NumPy's own subclasses take other constructor arguments
+    kind = next(k for k in (RuntimeError, TypeError, IndexError, ZeroDivisionError)
+                if isinstance(err, ValueError if k is RuntimeError else k))
     return kind(f"{op}: {msg} (input shapes and dtypes: {_describe(args)})")

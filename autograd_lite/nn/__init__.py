@@ -2,7 +2,8 @@
 losses, ``nn.functional`` and ``nn.init``."""
 from .parameter import Parameter
 from .modules import (Module, Identity, Linear, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Softmax,
-                      LogSoftmax, Dropout, Flatten, Sequential, ModuleList, ModuleDict, NLLLoss,
+                      LogSoftmax, GELU, SiLU, Mish, Softplus, Hardtanh, ReLU6, Hardsigmoid, Hardswish, LogSigmoid,
+                      Softsign, SELU, CELU, PReLU, Dropout, Flatten, Sequential, ModuleList, ModuleDict, NLLLoss,
                       CrossEntropyLoss, MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss)
 from . import functional, init
 from . import utils

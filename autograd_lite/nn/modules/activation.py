@@ -1,5 +1,7 @@
-"""Activation layers: thin Modules over nn.functional."""
+"""Activation layers: thin Modules over nn.functional, with PyTorch's signatures and reprs."""
+from ... import creation
 from .. import functional as F
+from ..parameter import Parameter
 from .module import Module
 
 
@@ -11,7 +13,7 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, x):
-        return F.relu(x)
+        return F.relu(x, self.inplace)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
@@ -25,7 +27,7 @@ class LeakyReLU(Module):
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, x):
-        return F.leaky_relu(x, self.negative_slope)
+        return F.leaky_relu(x, self.negative_slope, self.inplace)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -39,7 +41,7 @@ class ELU(Module):
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, x):
-        return F.elu(x, self.alpha)
+        return F.elu(x, self.alpha, self.inplace)
 
     def extra_repr(self):
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
@@ -78,3 +80,139 @@ class LogSoftmax(Softmax):
 
     def forward(self, x):
         return F.log_softmax(x, self.dim)
+
+
+class _Inplace(Module):
+    """An activation with no setting but `inplace`: forward is `fn(x, inplace)`."""
+    fn = None
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x):
+        return type(self).fn(x, self.inplace)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
+
+class SiLU(_Inplace):
+    """x * sigmoid(x) (swish). Example: ``nn.SiLU()``."""
+    fn = staticmethod(F.silu)
+
+
+class Mish(_Inplace):
+    """x * tanh(softplus(x))."""
+    fn = staticmethod(F.mish)
+
+
+class ReLU6(_Inplace):
+    """min(max(0, x), 6)."""
+    fn = staticmethod(F.relu6)
+
+
+class Hardsigmoid(_Inplace):
+    """relu6(x + 3) / 6."""
+    fn = staticmethod(F.hardsigmoid)
+
+
+class Hardswish(_Inplace):
+    """x * relu6(x + 3) / 6."""
+    fn = staticmethod(F.hardswish)
+
+
+class SELU(_Inplace):
+    """scale * elu(x, alpha) with the self-normalizing constants."""
+    fn = staticmethod(F.selu)
+
+
+class GELU(Module):
+    """x * Phi(x) (Phi: the standard normal CDF), or its tanh approximation: ``nn.GELU(approximate='tanh')``."""
+
+    def __init__(self, approximate="none"):
+        super().__init__()
+        self.approximate = approximate
+
+    def forward(self, x):
+        return F.gelu(x, approximate=self.approximate)
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
+
+
+class Softplus(Module):
+    """log(1 + exp(beta * x)) / beta, linear above `threshold`."""
+
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        return F.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Hardtanh(Module):
+    """x clamped to [min_val, max_val]."""
+
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+        super().__init__()
+        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
+
+    def forward(self, x):
+        return F.hardtanh(x, self.min_val, self.max_val, self.inplace)
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}" + (", inplace=True" if self.inplace else "")
+
+
+class CELU(Module):
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, x):
+        return F.celu(x, self.alpha, self.inplace)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class LogSigmoid(Module):
+    """log(sigmoid(x)), computed stably."""
+
+    def forward(self, x):
+        return F.logsigmoid(x)
+
+
+class Softsign(Module):
+    """x / (1 + |x|)."""
+
+    def forward(self, x):
+        return F.softsign(x)
+
+
+class PReLU(Module):
+    """max(0, x) + weight * min(0, x), with a learned slope: one (num_parameters=1) or one per channel (dim 1).
+
+    Example: ``nn.PReLU(num_parameters=64)`` after a 64-channel layer."""
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        super().__init__()
+        self.num_parameters, self.init = num_parameters, init
+        self.weight = Parameter(creation.full((num_parameters,), init, dtype=dtype, device=device))
+
+    def reset_parameters(self):
+        self.weight.data.fill_(self.init)
+
+    def forward(self, x):
+        return F.prelu(x, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
+
