@@ -38,6 +38,10 @@ UNARY = [
     # the rows of ops/math.py, by name, as methods and by their aliases
     case("sign", lambda lib, x: lib.sign(x), (3, 4)),
     case("expm1", lambda lib, x: lib.expm1(x), (3, 4)),
+    case("exp2", lambda lib, x: lib.exp2(x), (3, 4)),
+    case("square", lambda lib, x: x.square(), (3, 4)),
+    case("square-int", lambda lib, x: lib.square(x), (3, 4), dtype="int64"),
+    case("square-bool", lambda lib, x: lib.square(x), (3, 4), dtype="bool"),
     case("log2", lambda lib, x: lib.log2(x), (3, 4), positive=True),
     case("log10", lambda lib, x: x.log10(), (3, 4), positive=True),
     case("log1p", lambda lib, x: lib.log1p(x), (3, 4), low=-0.9),

@@ -63,6 +63,9 @@ sign = pointwise("sign", lambda xp, x: x.copy() if x.dtype.kind == "b" else xp.s
                 floats=False)
 exp = pointwise("exp", lambda xp, x: xp.exp(x), lambda g, x, y: g * y, saves="out")
 expm1 = pointwise("expm1", lambda xp, x: xp.expm1(x), lambda g, x, y: g * (y + 1), saves="out")
+exp2 = pointwise("exp2", lambda xp, x: xp.exp2(x), lambda g, x, y: g * y * _LN2, saves="out")
+square = pointwise("square", lambda xp, x: xp.square(x.astype("int64") if x.dtype.kind == "b" else x),
+                   lambda g, x, y: 2 * g * x, floats=False)
 log = pointwise("log", lambda xp, x: xp.log(x), lambda g, x, y: g / x)
 log2 = pointwise("log2", lambda xp, x: xp.log2(x), lambda g, x, y: g / (x * _LN2))
 log10 = pointwise("log10", lambda xp, x: xp.log10(x), lambda g, x, y: g / (x * _LN10))
