@@ -10,6 +10,16 @@ import autograd_lite.nn.functional as F
 from autograd_lite.ops.nn import LinearChain
 
 torch = pytest.importorskip("torch")
+
+# backward(create_graph=True) warns of the reference cycle, in both libraries (tested once below)
+pytestmark = pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
+
+
+def test_backward_create_graph_warns_as_pytorch():
+    for lib in (al, torch):
+        x = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        with pytest.warns(UserWarning, match=r"Using backward\(\) with create_graph=True will create a reference cycle"):
+            (x ** 2).sum().backward(create_graph=True)
 TF = torch.nn.functional
 TOL = 1e-8
 LIBS = (torch, al)
