@@ -101,6 +101,8 @@ class LinearChain(Function):
 
     @staticmethod
     def backward(ctx, g):
+        if not m.is_graph(g):
+            return LinearChain._backward(ctx, g, _layer_formula)
         # under create_graph the layers' outputs are recomputed as Tensor ops: they are the graph's, not constants
         acts, saved = ctx.activations, list(ctx._saved)
         n = len(acts)

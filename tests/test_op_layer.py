@@ -1,0 +1,90 @@
+"""The op layer's contract: every acceleration agrees with the formula it accelerates. A node's `backward_raw` (a
+fused kernel) and its `backward` (the formula, which also runs on Tensors for higher-order gradients) give the same
+gradient on the same arrays; a pointwise row's kernel forward gives its array-module formula's values."""
+import numpy as np
+import pytest
+
+import autograd_lite as al
+import autograd_lite.nn.functional as F
+from autograd_lite.autograd.function import Function
+from autograd_lite.ops import _formula
+from autograd_lite.ops._pointwise import _KERNEL_DTYPES
+
+
+def _x(*shape, seed=0, dtype=np.float32):
+    return al.tensor(np.random.default_rng(seed).standard_normal(shape).astype(dtype), requires_grad=True)
+
+
+T = al.tensor([0, 2, 1, 2, 0])
+
+# nodes whose class has a backward_raw: each built by one call
+ACCELERATED = {
+    "linear": lambda: F.linear(_x(5, 3), _x(4, 3, seed=1), _x(4, seed=2)),
+    "linear+relu": lambda: F.linear(_x(5, 3), _x(4, 3, seed=1), _x(4, seed=2), activation="relu"),
+    "linear+log_softmax": lambda: F.linear(_x(5, 3), _x(4, 3, seed=1), _x(4, seed=2), activation="log_softmax"),
+    "linear_chain": lambda: al.nn.Sequential(al.nn.Linear(3, 4), al.nn.Tanh(), al.nn.Linear(4, 3),
+                                             al.nn.Sigmoid())(_x(5, 3)),
+    "matmul": lambda: _x(4, 3) @ _x(3, 5, seed=1),
+    "matmul-batched": lambda: _x(2, 4, 3) @ _x(3, 5, seed=1),
+    "softmax": lambda: F.softmax(_x(4, 5), 1),
+    "log_softmax": lambda: F.log_softmax(_x(4, 5), 0),
+    "cross_entropy": lambda: F.cross_entropy(_x(5, 3), T, label_smoothing=0.1, reduction="none"),
+    "cross_entropy-3d": lambda: F.cross_entropy(_x(5, 3, 2), al.tensor([[0, 1]] * 5), reduction="sum"),
+    "nll_loss": lambda: F.nll_loss(_x(5, 3), T, weight=al.tensor([0.5, 1.0, 2.0])),
+    "dropout": lambda: (al.manual_seed(0), F.dropout(_x(4, 5), 0.3))[1],
+    "relu": lambda: F.relu(_x(4, 5)),
+    "sigmoid": lambda: F.sigmoid(_x(4, 5)),
+    "tanh": lambda: F.tanh(_x(4, 5, dtype=np.float64)),
+    "sum": lambda: _x(4, 5).sum(),
+    "cumprod": lambda: _x(4, 5).cumprod(1),
+    "cumprod-zeros": lambda: (_x(4, 5) * al.tensor([1.0, 0.0, 1.0, 1.0, 0.0])).cumprod(1),
+}
+
+
+def test_every_accelerated_node_is_listed():
+    """A new backward_raw gets a case here (its formula must be checked against it)."""
+    listed = set()
+    for build in ACCELERATED.values():
+        listed.add(type(build().grad_fn))
+    accelerated = {c for c in _subclasses(Function) if c.backward_raw is not None and "Test" not in c.__name__}
+    assert not {c.__name__ for c in accelerated - listed}, "accelerations without a case"
+
+
+def _subclasses(cls):
+    out = set()
+    for sub in cls.__subclasses__():
+        out |= {sub} | _subclasses(sub)
+    return out
+
+
+@pytest.mark.parametrize("name", ACCELERATED)
+def test_backward_raw_equals_the_formula(name):
+    out = ACCELERATED[name]()
+    node = out.grad_fn
+    g = np.random.default_rng(7).standard_normal(out.shape).astype(out._data.dtype)
+    fast, formula = node._raw(node, g), type(node).backward(node, g)
+    fast = fast if isinstance(fast, tuple) else (fast,)
+    formula = formula if isinstance(formula, tuple) else (formula,)
+    assert len(fast) == len(formula)
+    tol = 1e-5 if out._data.dtype == np.float32 else 1e-12
+    for i, (a, b) in enumerate(zip(fast, formula)):
+        assert (a is None) == (b is None), f"gradient {i}"
+        if a is not None:
+            np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=tol, atol=tol, err_msg=f"gradient {i}")
+
+
+KERNEL_ROWS = [name for name, op in vars(al.ops).items()
+               if callable(op) and getattr(getattr(op, "function", None), "backward_raw", None) is not None]
+
+
+@pytest.mark.parametrize("dtype", _KERNEL_DTYPES)
+@pytest.mark.parametrize("name", KERNEL_ROWS)
+def test_pointwise_kernel_equals_the_formula(name, dtype):
+    x = np.random.default_rng(3).uniform(-0.9, 0.9, (64, 33)).astype(dtype)
+    via_op = getattr(al, name)(al.tensor(x))._data
+    formula = _formula.RAW[name](x)
+    np.testing.assert_allclose(via_op, formula, rtol=1e-6 if dtype == "float32" else 1e-13, atol=1e-7)
+
+
+def test_kernel_rows_exist():
+    assert {"relu", "sigmoid", "tanh"} <= set(KERNEL_ROWS)
