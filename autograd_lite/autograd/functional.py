@@ -322,21 +322,29 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, out
     return _tuple_postprocess(res, (is_inputs_tuple, is_inputs_tuple))
 
 
+def _gradient_of(func, inputs, v, create_graph, strict, op):
+    """vhp's and hvp's start: the inputs and v checked, func's single-element output, and its gradient with a graph:
+    (is_inputs_tuple, inputs, v, is_outputs_tuple, outputs, gradient)."""
+    is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", op)
+    inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
+    v = _v_or_none(v, inputs, is_inputs_tuple, create_graph, op, "input to the user-provided function is")
+    outputs = func(*inputs)
+    is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", op)
+    _check_requires_grad(outputs, "outputs", strict=strict)
+    _single_output(outputs, is_outputs_tuple, op)
+    jac = _autograd_grad(outputs, inputs, create_graph=True)
+    _check_requires_grad(jac, "jacobian", strict=strict)
+    return is_inputs_tuple, inputs, v, is_outputs_tuple, outputs, jac
+
+
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), v^T H)``: the vector-Hessian product of a function with one single-element output (the
     gradient of ``grad . v``; equal to hvp for a twice continuously differentiable function).
 
     Example: ``out, vh = vhp(lambda x: (x ** 3).sum(), x, ones(3))``"""
     with enable_grad():
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "vhp")
-        inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
-        v = _v_or_none(v, inputs, is_inputs_tuple, create_graph, "vhp", "input to the user-provided function is")
-        outputs = func(*inputs)
-        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", "vhp")
-        _check_requires_grad(outputs, "outputs", strict=strict)
-        _single_output(outputs, is_outputs_tuple, "vhp")
-        jac = _autograd_grad(outputs, inputs, create_graph=True)
-        _check_requires_grad(jac, "jacobian", strict=strict)
+        is_inputs_tuple, inputs, v, is_outputs_tuple, outputs, jac = _gradient_of(func, inputs, v, create_graph,
+                                                                                  strict, "vhp")
     with set_grad_enabled(True if create_graph else is_grad_enabled()):
         grads = _autograd_grad(jac, inputs, v, create_graph=create_graph)
         result = _fill_in_zeros(grads, inputs, strict, create_graph, "double_back")
@@ -350,15 +358,8 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
 
     Example: ``out, hv = hvp(lambda x: (x ** 3).sum(), x, ones(3))``"""
     with enable_grad():
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hvp")
-        inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
-        v = _v_or_none(v, inputs, is_inputs_tuple, create_graph, "hvp", "input to the user-provided function is")
-        outputs = func(*inputs)
-        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", "hvp")
-        _check_requires_grad(outputs, "outputs", strict=strict)
-        _single_output(outputs, is_outputs_tuple, "hvp")
-        jac = _autograd_grad(outputs, inputs, create_graph=True)
-        _check_requires_grad(jac, "jacobian", strict=strict)
+        is_inputs_tuple, inputs, v, is_outputs_tuple, outputs, jac = _gradient_of(func, inputs, v, create_graph,
+                                                                                  strict, "hvp")
         grad_jac = tuple(_zeros_like(inp, requires_grad=True) for inp in inputs)
         double_back = _autograd_grad(jac, inputs, grad_jac, create_graph=True)
         _check_requires_grad(jac, "hessian", strict=strict)
