@@ -13,12 +13,15 @@ from .tensor import Tensor, Size
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from . import autograd
 from . import cuda
+from .kernels.cpu._threads import (get_num_threads, set_num_threads, get_num_interop_threads,
+                                   set_num_interop_threads)
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state
 from .creation import (tensor, as_tensor, from_numpy, zeros, ones, full, empty, rand, randn,
                        randint, randperm, arange, linspace, eye, zeros_like, ones_like, full_like,
                        empty_like, rand_like, randn_like, randint_like, FloatTensor, DoubleTensor, HalfTensor,
                        LongTensor, IntTensor, ShortTensor, ByteTensor, CharTensor, BoolTensor)
 from . import _api, ops
+from . import return_types       # autograd_lite.return_types.max, .sort, ...: the (values, indices) results
 globals().update(_api.TOP)          # every op declared with top=True: autograd_lite.exp, autograd_lite.matmul, ...
 from . import linalg                # autograd_lite.linalg: norm, vector_norm, matrix_norm, svdvals
 from . import nn

@@ -8,15 +8,19 @@ __all__ = ["dtype", "float16", "float32", "float64", "uint8", "int8", "int16", "
 class dtype:
     """A tensor element type, e.g. ``autograd_lite.float32``; ``.np`` is the NumPy dtype, ``.scalar_type`` the name
     PyTorch's error messages give it ('Float', 'Long', ...)."""
-    __slots__ = ("name", "np", "is_floating_point", "category", "itemsize", "scalar_type")
+    __slots__ = ("name", "np", "is_floating_point", "is_signed", "is_complex", "category", "itemsize",
+                 "scalar_type")
 
     def __init__(self, name, np_dtype, category, scalar_type):
         self.name, self.np, self.scalar_type = name, np.dtype(np_dtype), scalar_type
         self.category = category               # 0 bool, 1 integer, 2 floating
         self.is_floating_point = category == 2
+        self.is_signed = self.np.kind in "if"  # as torch.dtype: uint8 and bool are not
+        self.is_complex = False
         self.itemsize = self.np.itemsize
 
     def __repr__(self):
+        """``autograd_lite.float32``, where PyTorch prints ``torch.float32`` (str() gives the same)."""
         return f"autograd_lite.{self.name}"
 
     def __reduce__(self):                      # pickle as the module-level singleton

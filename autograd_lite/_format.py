@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 PRECISION, LINEWIDTH, THRESHOLD, EDGEITEMS = 4, 80, 1000, 3
+_LONGER = len("autograd_lite") - len("torch")    # "dtype=autograd_lite.float64" takes the room of "dtype=torch.float64"
 
 
 class _Formatter:
@@ -107,10 +108,11 @@ def tensor_repr(t, prefix="tensor("):
     out = prefix + body
     last = len(out) - out.rfind("\n") + 1
     for s in suffixes:
-        if last + len(s) + 2 > LINEWIDTH:
+        n = len(s) - _LONGER * s.startswith("dtype=")      # lines break where PyTorch's do
+        if last + n + 2 > LINEWIDTH:
             out += ",\n" + " " * indent + s
-            last = indent + len(s)
+            last = indent + n
         else:
             out += ", " + s
-            last += len(s) + 2
+            last += n + 2
     return out + ")"

@@ -2,6 +2,7 @@
 conversion, printing and autograd glue. Its ops (methods, operators, in-place methods) are attached by their
 declarations in autograd_lite.ops (see _api.declare); this module imports none of them."""
 import numbers
+import warnings
 import weakref
 
 import numpy as np
@@ -21,6 +22,10 @@ _new = object.__new__
 LEAF_INPLACE_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
 VIEW_LEAF_INPLACE_MESSAGE = ("a view of a leaf Variable that requires grad is being used in an "
                              "in-place operation.")
+NON_LEAF_GRAD_MESSAGE = ("The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be populated for a "
+    "non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make "
+    "sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information.")
 
 
 class Tensor(TensorBase):
@@ -70,7 +75,9 @@ class Tensor(TensorBase):
 
     @property
     def grad(self):
-        """The accumulated gradient (a Tensor) once backward has reached this leaf, else None."""
+        """The accumulated gradient (a Tensor) once backward has reached this leaf, else None (a non-leaf warns)."""
+        if self._grad is None and self.grad_fn is not None and self.grad_fn._retained is None:
+            warnings.warn(NON_LEAF_GRAD_MESSAGE, UserWarning, stacklevel=2)      # as PyTorch, unless retain_grad()
         return self._grad
 
     @grad.setter

@@ -46,10 +46,12 @@ def _block(step, number):
     return (time.perf_counter() - t0) / number
 
 
-def measure(case, rounds=7, target_s=0.05, warmup=2, only=None):
+def measure(case, rounds=7, target_s=0.05, warmup=2, only=None, prepare=None):
     """Median seconds per step of each implementation of `case`, timed in `rounds` rounds of one
     block each (about `target_s` long), the order rotating every round. An implementation whose
-    factory raises ImportError (torch absent) is left out."""
+    factory raises ImportError (torch absent) is left out. `prepare(name)`, when given, runs untimed
+    before each of an implementation's blocks (run.py sets the BLAS threads each library expects)."""
+    prepare = prepare or (lambda name: None)
     steps = {}
     for name, factory in case.impls.items():
         if only and name not in only:
@@ -60,6 +62,7 @@ def measure(case, rounds=7, target_s=0.05, warmup=2, only=None):
             continue
     numbers = {}
     for name, step in steps.items():
+        prepare(name)
         for _ in range(warmup):
             step()
         one = max(_block(step, 1), 1e-7)
@@ -68,6 +71,7 @@ def measure(case, rounds=7, target_s=0.05, warmup=2, only=None):
     names = list(steps)
     for r in range(rounds):
         for name in names[r % len(names):] + names[:r % len(names)]:
+            prepare(name)
             runs[name].append(_block(steps[name], numbers[name]))
     return {name: statistics.median(ts) for name, ts in runs.items()}
 

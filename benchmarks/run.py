@@ -5,6 +5,7 @@
     python benchmarks/run.py --quick               # fewer sizes and rounds (a minute or two)
     python benchmarks/run.py --markdown            # also rewrite the summary in benchmarks/RESULTS.md
     python benchmarks/run.py --sections training,overhead --peak 160
+    python benchmarks/run.py --threads 2 --sections training --background-load 1   # on a busy machine
 
 Each thread count runs in a fresh worker process with OMP/OPENBLAS/MKL/NUMBA_NUM_THREADS set before
 NumPy loads (and torch.set_num_threads), and, from 2 threads, OPENBLAS_THREAD_TIMEOUT=4 (NumPy's BLAS workers
@@ -28,7 +29,9 @@ import _harness  # noqa: E402
 RESULTS = HERE / "RESULTS.md"
 BEGIN, END = "<!-- run.py: begin -->", "<!-- run.py: end -->"
 SECTIONS = ("kernels", "training", "overhead", "startup")
+OURS = _harness.OURS
 REFERENCES = ("numpy", "torch", "minimal autograd", "memcpy")
+SCALING_NOISE = 0.03      # two measurements of one case in separate processes differ by up to this (RESULTS.md)
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
 
 
@@ -41,13 +44,14 @@ def worker(args):
     except ImportError:
         pass
     modules = {"kernels": "cases_kernels", "training": "cases_training", "overhead": "cases_overhead"}
+    prepare = blas_setter(args.threads)
     rows = []
     for section in args.sections:
         if section not in modules:
             continue
         module = __import__(modules[section])
         for case in module.cases(quick=args.quick):
-            times = _harness.measure(case, rounds=3 if args.quick else 7)
+            times = _harness.measure(case, rounds=3 if args.quick else 7, prepare=prepare)
             rows.append({"section": case.section, "name": case.name, "size": case.size,
                          "unit": case.unit, "note": case.note,
                          "rates": {k: case.rate(t) for k, t in times.items()}})
@@ -57,6 +61,25 @@ def worker(args):
         peak = __import__("cases_kernels").peak_gflops(args.threads)
     with open(args.worker, "w") as f:
         json.dump({"threads": args.threads, "peak": peak, "rows": rows}, f)
+
+
+def blas_setter(threads):
+    """`prepare` for the harness: NumPy and torch blocks run with BLAS at `threads` threads, as those libraries
+    would by themselves (autograd_lite, in the same process, sizes the shared BLAS per product); an autograd_lite
+    block starts from its own policy again (set_num_threads forgets the BLAS size it last set)."""
+    import autograd_lite
+    try:
+        from threadpoolctl import ThreadpoolController
+        blas = ThreadpoolController().select(user_api="blas")
+    except ImportError:
+        blas = None
+
+    def prepare(name):
+        if name == _harness.OURS:
+            autograd_lite.set_num_threads(threads)
+        elif blas is not None:
+            blas.limit(limits=threads)
+    return prepare
 
 
 def worker_env(threads, base=os.environ):
@@ -80,6 +103,12 @@ def run_worker(threads, args):
         return json.loads(out.read_text())
     finally:
         out.unlink(missing_ok=True)
+
+
+def background_load(n):
+    """n busy processes (a Python loop each, as other users' work would be), started now; stop them with
+    .terminate(). They run at the same priority as the measurement, spread over the cores by the OS."""
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
 
 
 # ---- tables ----------------------------------------------------------------------------------------
@@ -166,6 +195,12 @@ def goals(workers, startup):
             if low.startswith("matmul") and speedup(r, "numpy") is not None:
                 s = speedup(r, "numpy")
                 out.append((f"{t} thr: {r['name']} [{r['size']}] >= 0.95x NumPy", f"{s:.2f}x", s >= 0.95))
+    scaling = thread_scaling(workers)
+    if scaling:
+        worst = min(scaling, key=lambda x: x[4])
+        out.append((f"no case slower at more threads than at 1 (worst: {worst[0]['name']} [{worst[0]['size']}], "
+                    f"{worst[1]} thr; within {SCALING_NOISE:.0%}, run-to-run noise)", f"{worst[4]:.2f}x",
+                    worst[4] >= 1 - SCALING_NOISE))
     if startup:
         torch_r = next((r for r in startup if r["name"].startswith("torch")), None)
         for r in startup:
@@ -182,6 +217,31 @@ def goals(workers, startup):
                 out.append((f"peak memory of '{r['name']}' below torch's ({torch_r['peak_mb']:.0f} MB)",
                             f"{r['peak_mb']:.0f} MB", r["peak_mb"] < torch_r["peak_mb"]))
     return out
+
+
+def thread_scaling(workers):
+    """(case, size, unit, rate at 1 thread, rate at n, n/1) of autograd_lite, for every n > 1 measured with 1."""
+    one = next((w for w in workers if w["threads"] == 1), None)
+    out = []
+    for w in workers:
+        if one is None or w["threads"] == 1:
+            continue
+        base = {(r["section"], r["name"], r["size"]): r for r in one["rows"]}
+        for r in w["rows"]:
+            b = base.get((r["section"], r["name"], r["size"]))
+            a1, an = (b or {}).get("rates", {}).get(OURS), r["rates"].get(OURS)
+            if a1 and an:
+                gain = a1 / an if r["unit"] == "us" else an / a1
+                out.append((r, w["threads"], a1, an, gain))
+    return out
+
+
+def scaling_table(scaling):
+    lines = ["| case | size | unit | 1 thread | n threads | n | n / 1 |", "|---|---|---|--:|--:|--:|--:|"]
+    for r, n, a1, an, gain in scaling:
+        lines.append(f"| {r['name']} | {r['size']} | {r['unit']} | {_harness.fmt(a1, r['unit'])} | "
+                     f"{_harness.fmt(an, r['unit'])} | {n} | {gain:.2f}x |")
+    return "\n".join(lines)
 
 
 def goals_table(items):
@@ -208,7 +268,9 @@ def machine():
 
 def report(args, workers, startup):
     cmd = "python benchmarks/run.py " + " ".join(sys.argv[1:])
-    parts = [f"Measured {datetime.date.today()} on {machine()}.", f"Command: `{cmd.strip()}`.",
+    load = (f" With {args.background_load} busy process{'es' if args.background_load > 1 else ''} running "
+            "beside it (--background-load)." if args.background_load else "")
+    parts = [f"Measured {datetime.date.today()} on {machine()}.{load}", f"Command: `{cmd.strip()}`.",
              "Rates are medians of interleaved blocks; `x lib` = how many times faster autograd_lite is "
              "(for us: lib's time / ours). The machine is shared: read the ratios."]
     for w in workers:
@@ -219,10 +281,14 @@ def report(args, workers, startup):
             peak = f" (peak {w['peak']:.0f} GFLOP/s measured)" if w.get("peak") and section == "kernels" else ""
             parts.append(f"### {section}, {w['threads']} thread{'s' if w['threads'] > 1 else ''}{peak}\n\n"
                          + section_table(rows, w.get("peak")))
+    scaling = thread_scaling(workers)
+    if scaling:
+        parts.append("### autograd_lite at more threads against 1 thread (> 1: faster)\n\n" + scaling_table(scaling))
     if startup:
         parts.append("### start-up: a fresh process imports the library and runs one training step of the "
                      "seed MLP\n\n" + startup_table(startup))
-    parts.append("### goals (issue 5)\n\n" + goals_table(goals(workers, startup)))
+    busy = f", {args.background_load} busy" if args.background_load else ""
+    parts.append(f"### goals (issues 5 and 15{busy})\n\n" + goals_table(goals(workers, startup)))
     return "\n\n".join(parts) + "\n"
 
 
@@ -244,6 +310,8 @@ def main():
     ap.add_argument("--markdown", action="store_true", help="rewrite the summary in benchmarks/RESULTS.md")
     ap.add_argument("--peak", type=float, help="the machine's float32 peak in GFLOP/s (default: measured)")
     ap.add_argument("--sections", default=",".join(SECTIONS), help=f"subset of {','.join(SECTIONS)}")
+    ap.add_argument("--background-load", type=int, default=0, metavar="N",
+                    help="run N busy processes while measuring, as on a machine shared with other work (default 0)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)     # a worker writes its rows to this JSON file
     args = ap.parse_args()
     args.sections = [s for s in args.sections.split(",") if s]
@@ -253,11 +321,17 @@ def main():
     if args.worker:
         args.threads = int(args.threads)
         return worker(args)
-    workers = [run_worker(int(t), args) for t in args.threads.split(",")]
-    startup = None
-    if "startup" in args.sections:
-        import startup as startup_module
-        startup = startup_module.measure(quick=args.quick)
+    load = background_load(args.background_load)
+    try:
+        workers = [run_worker(int(t), args) for t in args.threads.split(",")]
+        startup = None
+        if "startup" in args.sections:
+            import startup as startup_module
+            startup = startup_module.measure(quick=args.quick)
+    finally:
+        for p in load:
+            p.terminate()
+            p.wait()
     text = report(args, workers, startup)
     print(text)
     if args.markdown:

@@ -52,7 +52,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         captured = grad(tensors, _as_list(inputs), grads, retain_graph, create_graph, allow_unused=True)
         for leaf, g in zip(_as_list(inputs), captured):
             if g is not None:
-                leaf.grad = g if leaf.grad is None else leaf.grad + g
+                leaf.grad = g if leaf._grad is None else leaf._grad + g
         return
     roots = [(t, _root_grad(t, g, "backward", create_graph)) for t, g in zip(tensors, grads)]
     if create_graph:

@@ -19,9 +19,9 @@ from .shape import squeeze, unsqueeze
 declare = _api.declare
 
 
-def _mm2(a, b):
-    """2-D a @ b: the kernel table's matmul for float32/float64, the array module's for other dtypes (integers,
-    float16), as PyTorch multiplies those too."""
+def _mm(a, b):
+    """a @ b, 2-D or batched: the kernel table's matmul for float32/float64 (it sizes BLAS's threads), the array
+    module's for other dtypes (integers, float16), as PyTorch multiplies those too."""
     dt = a.dtype
     if dt.kind == "f" and dt.itemsize >= 4:
         return kernels_of(a).matmul(a, b)
@@ -37,9 +37,7 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        if a.ndim == 2 and b.ndim == 2:
-            return _mm2(a, b)
-        return xp_of(a).matmul(a, b)
+        return _mm(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -50,19 +48,9 @@ class MatMul(Function):
     @staticmethod
     def backward_raw(ctx, g):
         a, b = ctx._saved
-        ga = gb = None
-        if a.ndim == 2 and b.ndim == 2:
-            if ctx._inputs[0] is not None:
-                ga = _mm2(g, b.T)
-            if ctx._inputs[1] is not None:
-                gb = _mm2(a.T, g)
-            return ga, gb
         xp = xp_of(g)
-        if ctx._inputs[0] is not None:
-            ga = xp.matmul(g, xp.swapaxes(b, -1, -2))
-        if ctx._inputs[1] is not None:
-            gb = xp.matmul(xp.swapaxes(a, -1, -2), g)
-        return ga, gb
+        return (_mm(g, xp.swapaxes(b, -1, -2)) if ctx._inputs[0] is not None else None,
+                _mm(xp.swapaxes(a, -1, -2), g) if ctx._inputs[1] is not None else None)
 
 
 class Dot(Function):
@@ -110,7 +98,7 @@ def matmul(a, b):
         if len(sa) == 2 == len(sb) and sa[1] == sb[0] and da.dtype is db.dtype and type(da) is type(db):
             if (a._rg or b._rg) and _grad_state.enabled:
                 return MatMul.apply(a, b)   # the common case, nothing to check or promote
-            return Tensor._make(_mm2(da, db))     # no graph to record: no node at all
+            return Tensor._make(_mm(da, db))     # no graph to record: no node at all
     _check_devices("matmul", a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got shapes "
@@ -208,7 +196,7 @@ class AddMM(Function):
         need = ctx._inputs
         ctx.save_for_backward(a if need[2] is not None else None, b if need[1] is not None else None)
         ctx.beta, ctx.alpha = beta, alpha
-        out = _mm2(a, b) if a.ndim == 2 else xp_of(a).matmul(a, b)
+        out = _mm(a, b)
         if alpha != 1:
             out = out * alpha
         if beta != 0:

@@ -1,11 +1,10 @@
 """Reductions: sum mean prod var std logsumexp, max/min (full and along a dim), argmax argmin
 topk, all any."""
 import builtins
-import collections
 
 import numpy as np
 
-from .. import _api
+from .. import _api, return_types
 from .._args import canon_dim, canon_dims
 from ..autograd.function import Function
 from ..tensor import Tensor
@@ -15,7 +14,6 @@ from .indexing import gather
 from .shape import squeeze
 
 _FILL_MAX = 4096      # elements: below, a loss's sum fills its gradient (see Sum.backward_raw)
-MaxMin = collections.namedtuple("MaxMin", ["values", "indices"])  # like torch.return_types.max
 declare = _api.declare
 
 
@@ -278,13 +276,14 @@ def _max_min(x, dim, keepdim, largest, op):
     if x.ndim and x.shape[d] == 0:
         raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
     xp = xp_of(x._data)
+    result = (return_types.max if largest else return_types.min)._of      # (values, indices)
     if x.ndim == 0:
-        return MaxMin(x.clone(), Tensor._make(xp.zeros((), dtype="int64")))
+        return result(x.clone(), Tensor._make(xp.zeros((), dtype="int64")))
     idx = (xp.argmax if largest else xp.argmin)(x._data, axis=d, keepdims=True)
     values = gather(x, d, Tensor._make(idx))
     if keepdim:
-        return MaxMin(values, Tensor._make(idx))
-    return MaxMin(squeeze(values, d), Tensor._make(idx.squeeze(d)))
+        return result(values, Tensor._make(idx))
+    return result(squeeze(values, d), Tensor._make(idx.squeeze(d)))
 
 
 @declare
@@ -381,7 +380,7 @@ def topk(x, k, dim=-1, largest=True, sorted=True):
     idx = xp.take(order, xp.arange(k), axis=d)
     idx_t = Tensor._make(idx.reshape(idx.shape if x.ndim else ()))
     values = gather(x, d, idx_t) if x.ndim else x.clone()
-    return MaxMin(values, idx_t)
+    return return_types.topk._of(values, idx_t)
 
 
 # ---- scans --------------------------------------------------------------------------------------

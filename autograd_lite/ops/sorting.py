@@ -1,9 +1,8 @@
 """Sorting, selection and counting: sort argsort kthvalue median mode (their values are a gather of the input, so
 differentiable to any order), unique, bincount, histc (counts: no gradient, as PyTorch)."""
-import collections
 import math
 
-from .. import _api
+from .. import _api, return_types
 from .._args import canon_dim
 from ..autograd.function import Function
 from ..tensor import Tensor
@@ -15,17 +14,10 @@ from .shape import squeeze
 declare = _api.declare
 
 
-def _return_type(name):
-    """A (values, indices) namedtuple named like torch.return_types.<name>."""
-    cls = collections.namedtuple(name, ["values", "indices"])
-    cls.__module__ = "autograd_lite.return_types"
-    return cls
-
-
-SortResult = _return_type("sort")
-KthvalueResult = _return_type("kthvalue")
-MedianResult = _return_type("median")
-ModeResult = _return_type("mode")
+SortResult = return_types.sort._of              # SortResult(values, indices): autograd_lite.return_types.sort
+KthvalueResult = return_types.kthvalue._of
+MedianResult = return_types.median._of
+ModeResult = return_types.mode._of
 
 
 def order(a, dim, descending=False):

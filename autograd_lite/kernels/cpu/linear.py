@@ -6,6 +6,7 @@ import numpy as np
 from . import activations, softmax
 from ._fastmath import exp, exp_nonpos
 from ._jit import PAR_MIN, check, jit, nd, prange, rows, same_shape, twins
+from ._threads import blas_for
 from .activations import sigmoid_into
 from .softmax import _rowmax
 from ..shapes import ACTIVATIONS, check_linear
@@ -105,6 +106,7 @@ def _bias_grad_numba(g):
 
 def _linear_numba(x, w, b, activation):
     flat = x.ndim == 2
+    blas_for(x.size * w.shape[0])
     y = np.matmul(x if flat else rows(x), w.T)  # BLAS, into a fresh C-contiguous (rows, out) array
     if activation == "log_softmax":         # bias and log_softmax over the features in one pass, into a new array
         out = np.empty_like(y)

@@ -2,6 +2,7 @@
 import numpy as np
 
 from ._jit import _F32, _F64, check, jit, nd, prange, twins
+from ._threads import blas_for
 
 BM, BK, BN = 64, 128, 256  # rows of a per parallel task; a (BK, BN) block of b stays in L2, BN of a c row in L1
 PAR_MIN = 1 << 27  # m*k*n from which a parallel call's wait (see _jit.PAR_MIN) is small beside the product
@@ -79,6 +80,9 @@ def matmul(a, b):
         # BLAS, never matmul_blocked (never faster). np.dot's call overhead is lower than np.matmul's (and than a
         # numba call plus its output allocation), but np.dot zeroes its output before BLAS overwrites it: hence
         # np.matmul for large outputs (RESULTS.md, Kernel design notes: matmul).
-        return np.dot(a, b) if a.shape[0] * b.shape[1] < DOT_MAX_OUT else np.matmul(a, b)
+        out = a.shape[0] * b.shape[1]
+        blas_for(out * a.shape[1])
+        return np.dot(a, b) if out < DOT_MAX_OUT else np.matmul(a, b)
     _shapes("matmul", a, b)
+    blas_for(a.size * (b.shape[-1] if b.ndim > 1 else 1))      # a bound on the batched product's work
     return _np_matmul(a, b)
