@@ -1,5 +1,5 @@
-"""Backpropagation by hand, the seed's sections 1.7-1.8 (shared/seed/deep-learning-notes.md), checked
-against autograd_lite's loss.backward(), then used to learn XOR.
+"""Backpropagation by hand (sections 1.7-1.8 of the deep-learning course notes autograd_lite was
+specified from), checked against autograd_lite's loss.backward(), then used to learn XOR.
 
 The network: sigmoid units in every layer (2 inputs, --hidden layers: one of 3 units by default,
 1 output), weights Theta(l) of shape s(l+1) x (s(l) + 1), whose column 0 multiplies the bias unit
@@ -174,8 +174,9 @@ def parse_args(argv=None):
     p.add_argument("--hidden", default="3", help="hidden layer sizes, e.g. 3 or 4,3 (default 3)")
     p.add_argument("--lr", type=float, default=10.0, help="the learning rate alpha (default 10)")
     p.add_argument("--steps", type=int, default=500, help="gradient descent steps (default 500)")
-    p.add_argument("--print-every", type=int, default=100, metavar="N")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--print-every", type=int, default=100, metavar="N",
+                   help="print the error every N steps (default 100)")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the initial weights (default 0)")
     p.add_argument("--plot", metavar="PNG", help="save the error curve and the learned function")
     args = p.parse_args(argv)
     try:

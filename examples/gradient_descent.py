@@ -1,6 +1,8 @@
-"""Logistic regression trained by gradient descent, the seed's sections 1.4-1.6
-(shared/seed/deep-learning-notes.md), twice from the same initial weights, with float64 tensors:
+"""Logistic regression trained by gradient descent (sections 1.4-1.6 of the deep-learning course notes
+autograd_lite was specified from), twice from the same initial weights: by the notes' hand-derived
+gradient and by autograd, which must agree at every step.
 
+Both on float64 tensors:
   (a) by hand, with the notes' gradient of the log-loss: y_hat = sigmoid(w.x + b) (1.4),
       J = -1/m sum[y ln(y_hat) + (1 - y) ln(1 - y_hat)] (1.5), and the descent step (1.6)
       w := w + alpha * 1/m sum (y - y_hat) x,   b := b + alpha * 1/m sum (y - y_hat);
@@ -172,8 +174,10 @@ def parse_args(argv=None):
     p.add_argument("--lr", type=float, default=0.1, help="the learning rate alpha (default 0.1)")
     p.add_argument("--epochs", type=int, default=300, help="full-batch steps (default 300)")
     p.add_argument("--points", type=int, default=100, help="points per class (default 100)")
-    p.add_argument("--print-every", type=int, default=50, metavar="N")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--print-every", type=int, default=50, metavar="N",
+                   help="print the log-loss every N epochs (default 50)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="random seed of the data and the initial weights (default 0)")
     p.add_argument("--plot", metavar="PNG", help="save the log-loss curve and the boundary")
     args = p.parse_args(argv)
     for name in ("epochs", "points", "print_every"):

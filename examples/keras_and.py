@@ -1,34 +1,44 @@
-"""The notes' Keras script (section 3.2), verbatim apart from the imports: a Sequential model of Dense,
-Activation and Dropout layers with L2 regularization learns the AND table; summary, fit with a validation split,
-the training curves, predictions, and save / load_model.
+"""The Keras script of the deep-learning course notes autograd_lite was specified from (section 3.2),
+verbatim apart from the imports: a Sequential model of Dense, Activation and Dropout layers with L2
+regularization trained on the AND table; summary, fit with a validation split, evaluate, predictions,
+and save / load_model. With the notes' settings it cannot learn AND: it prints why, and the command
+that learns it.
 
-    python examples/keras_and.py                  # about 5 s: summary, final losses, predictions
+    python examples/keras_and.py                  # about 2 s: summary, accuracy 0.25, predictions, why
+    python examples/keras_and.py --loss binary_crossentropy --validation-split 0 --hidden-activation relu
     python examples/keras_and.py --plot and.png   # also the accuracy curves the notes plot
 
-What it shows, as Keras would: 'categorical_crossentropy' on a single sigmoid output normalises that output to 1,
-so its loss is ~0 whatever the weights and the model learns nothing (predictions stay near 0.5; the accuracy
-Keras picks for one output unit is the binary one). And validation_split=0.2 holds out the last row, [1, 1], the
-only positive one. `--loss binary_crossentropy --validation-split 0` trains the same network on the loss that
-fits a sigmoid output, on all four rows, and `--hidden-activation relu` replaces the softmax over the 32 hidden
-units (whose L2-shrunk inputs make them near-uniform, so the network settles on the base rate 0.25): then it
-learns AND.
+The notes' settings that keep it from learning (`verdict` words them for the user): a categorical
+cross-entropy on one sigmoid output (zero whatever the weights), a validation split that holds out
+the only positive row, and a softmax over the hidden units (near-uniform once L2 shrinks them).
 """
 import argparse
+import os
 import pathlib
+import shlex
 import sys
 import tempfile
+
+# the notes' settings that keep the network from learning AND -> (flag, the setting that learns it)
+FIXES = {"loss": ("--loss", "binary_crossentropy"), "validation_split": ("--validation-split", 0.0),
+         "hidden_activation": ("--hidden-activation", "relu")}
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--epochs", type=int, default=1000)
-    p.add_argument("--loss", default="categorical_crossentropy", help="as in the notes; try binary_crossentropy")
-    p.add_argument("--validation-split", type=float, default=0.2, help="as in the notes; try 0")
-    p.add_argument("--hidden-activation", default="softmax", help="as in the notes; try relu")
+    p.add_argument("--epochs", type=int, default=1000, help="training epochs (default 1000, as in the notes)")
+    p.add_argument("--loss", default="categorical_crossentropy",
+                   help="the loss (default categorical_crossentropy, as in the notes; binary_crossentropy "
+                        "is the one for a sigmoid output)")
+    p.add_argument("--validation-split", type=float, default=0.2, metavar="FRACTION",
+                   help="fraction of the rows held out from the end (default 0.2, as in the notes: the row "
+                        "[1, 1], the only positive one; 0 trains on all four)")
+    p.add_argument("--hidden-activation", default="softmax", metavar="NAME",
+                   help="activation of the 32 hidden units (default softmax, as in the notes; try relu)")
     p.add_argument("--save", default=None, metavar="PATH",
                    help="where to save the model (default: voice_model_trained.h5 in a temporary folder)")
-    p.add_argument("--plot", metavar="PNG", help="save the accuracy curves")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--plot", metavar="PNG", help="save the accuracy curves (needs matplotlib)")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the initial weights and dropout (default 0)")
     args = p.parse_args(argv)
 
     import autograd_lite
@@ -99,7 +109,38 @@ def main(argv=None):
     val = f", validation loss {history.history['val_loss'][-1]:.4f}" if "val_loss" in history.history else ""
     print(f"\nfinal loss {history.history['loss'][-1]:.4f}{val}; saved to {path} and loaded back: "
           f"{'the same predictions' if same else 'DIFFERENT predictions'}")
+    print("\n" + verdict(args, score[-1], argv))
     return model, history
+
+
+def verdict(args, accuracy, argv):
+    """Whether AND was learned; if not, why (the notes' settings still in use) and the command that learns it."""
+    if accuracy == 1.0:
+        return "AND learned: all four rows right."
+    why = []
+    if args.loss == "categorical_crossentropy":
+        why.append("loss='categorical_crossentropy' divides the outputs by their sum before the log: with one "
+                   "sigmoid unit that is 1 whatever the weights, so the loss and its gradient are 0, only the L2 "
+                   "penalty trains (pulling the weights to 0) and all four predictions stay near 0.5, rounding "
+                   "the same way. One sigmoid output needs 'binary_crossentropy'.")
+    if args.validation_split > 0:
+        why.append(f"validation_split={args.validation_split:g} holds out the last rows, and the last row, "
+                   "[1, 1] -> 1, is the only positive example: it is never trained on.")
+    if args.hidden_activation == "softmax":
+        why.append("Activation('softmax') makes the 32 hidden units sum to 1; with L2-shrunk weights each is near "
+                   "1/32 for every input, so the output layer cannot tell the rows apart.")
+    if not why:
+        return f"Accuracy {accuracy:g}: AND not learned yet; try more epochs (--epochs)."
+    argv = list(sys.argv[1:] if argv is None else argv)
+    for name, (flag, value) in FIXES.items():
+        if getattr(args, name) != value:
+            argv += [flag, f"{value:g}" if isinstance(value, float) else value]
+    script = os.path.relpath(__file__)
+    if script.startswith(os.pardir):
+        script = os.path.abspath(__file__)
+    return (f"Accuracy {accuracy:g}: the network did not learn AND, and with these settings it cannot:\n"
+            + "".join(f"  - {reason}\n" for reason in why)
+            + f"It learns AND with:\n    {shlex.join(['python', script, *argv])}")
 
 
 def plot_history(history, path):

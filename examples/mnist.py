@@ -1,20 +1,23 @@
-"""Train the seed's network on MNIST (or Fashion-MNIST), as its sections 4.2-4.7 do: the data through
-`vision.datasets` + `transforms` + `DataLoader`, a 784-128-64-10 ReLU network, Adam, validation after
-every epoch, then (optionally) a checkpoint saved and reloaded, and plots.
+"""Train the network of the deep-learning course notes autograd_lite was specified from (their
+PyTorch chapter, sections 4.2-4.7) on MNIST or Fashion-MNIST: a 784-128-64-10 ReLU MLP fed by
+`vision.datasets` + `transforms` + `DataLoader`, trained with Adam and validated after every epoch,
+then (optionally) a checkpoint saved and reloaded, and plots.
 
     python examples/mnist.py                                  # MNIST, 3 epochs: 97.6-97.9% test accuracy
-    python examples/mnist.py --dataset fashion-mnist          # 87.8-87.9%
-    python examples/mnist.py --hidden 516,256 --dropout 0.5   # the seed's arbitrary-layer Network
+    python examples/mnist.py --dataset fashion-mnist          # 87.6%
+    python examples/mnist.py --hidden 516,256 --dropout 0.5   # the course's arbitrary-layer Network
     python examples/mnist.py --save checkpoint.pth --plot mnist.png
 
 The data: `--data-dir DIR`, else $AUTOGRAD_LITE_DATA, else ~/.cache/autograd_lite/data. The four IDX
 files (gzipped or not) are looked for in DIR/MNIST/raw (torchvision's layout), DIR itself, then
 DIR/mnist (FashionMNIST/raw and fashion-mnist for Fashion-MNIST); missing ones are downloaded into
-DIR/MNIST/raw (about 11 MB for MNIST, 30 MB for Fashion-MNIST) and verified by MD5.
+DIR/MNIST/raw (about 11 MB for MNIST, 30 MB for Fashion-MNIST) and verified by MD5. A progress bar
+shows the batches of each epoch on a terminal (tqdm's when it is installed: pip install tqdm).
 """
 import argparse
 import os
 import pathlib
+import shlex
 import sys
 import time
 
@@ -22,15 +25,16 @@ import autograd_lite as torch
 import autograd_lite.nn.functional as F
 from autograd_lite import nn, optim
 from autograd_lite.vision import datasets, transforms
+from autograd_lite.vision.datasets.utils import DownloadError
 
 # --dataset: (dataset class, view_classify version, pixel mean and std of the training set)
 DATASETS = {"mnist": (datasets.MNIST, "MNIST", 0.1307, 0.3081),
             "fashion-mnist": (datasets.FashionMNIST, "Fashion", 0.2860, 0.3530)}
 
 
-# ---- the networks (seed 4.3) ---------------------------------------------------------------------
+# ---- the networks (course 4.3) -------------------------------------------------------------------
 class Network(nn.Module):
-    """The seed's feed-forward network with arbitrary hidden layers, dropout and log-softmax output."""
+    """The course's feed-forward network with arbitrary hidden layers, dropout and log-softmax output."""
 
     def __init__(self, input_size, output_size, hidden_layers, drop_p=0.5):
         super().__init__()
@@ -47,8 +51,8 @@ class Network(nn.Module):
 
 
 def build_model(arch, input_size, output_size, hidden_layers, drop_p):
-    """'sequential': the seed's nn.Sequential of Linear+ReLU layers, logits out (CrossEntropyLoss);
-    'network': the seed's Network, log-probabilities out (NLLLoss)."""
+    """'sequential': the course's nn.Sequential of Linear+ReLU layers, logits out (CrossEntropyLoss);
+    'network': the course's Network, log-probabilities out (NLLLoss)."""
     if arch == "network":
         return Network(input_size, output_size, hidden_layers, drop_p), nn.NLLLoss()
     sizes = [input_size, *hidden_layers]
@@ -62,7 +66,7 @@ def probabilities(model, output):
     return torch.exp(output) if isinstance(model, Network) else F.softmax(output, dim=1)
 
 
-# ---- checkpoints (seed 4.7) ----------------------------------------------------------------------
+# ---- checkpoints (course 4.7) --------------------------------------------------------------------
 def save_checkpoint(model, arch, drop_p, path):
     linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
     checkpoint = {"arch": arch,
@@ -82,7 +86,7 @@ def load_checkpoint(path):
     return model
 
 
-# ---- data (seed 4.2) -----------------------------------------------------------------------------
+# ---- data (course 4.2) ---------------------------------------------------------------------------
 def default_data_dir():
     if os.environ.get("AUTOGRAD_LITE_DATA"):
         return pathlib.Path(os.environ["AUTOGRAD_LITE_DATA"])
@@ -104,7 +108,28 @@ def load_data(args):
     return trainloader, testloader
 
 
-# ---- training and validation (seed 4.4-4.5) ------------------------------------------------------
+def download_advice(error, argv):
+    """What to do when the data could not be downloaded: the mirrors' reasons in one line, where to
+    get the four files, and this run's command with --data-dir DIR (the library's error names
+    every file and mirror in full; a newcomer needs the next step)."""
+    rest, after_flag = [], False
+    for arg in argv:                                  # every --data-dir X and --data-dir=X dropped
+        if not after_flag and arg != "--data-dir" and not arg.startswith("--data-dir="):
+            rest.append(arg)
+        after_flag = arg == "--data-dir"
+    script = os.path.relpath(__file__)
+    if script.startswith(os.pardir):
+        script = os.path.abspath(__file__)
+    command = shlex.join(["python", script, *rest, "--data-dir", "DIR"])
+    source = next((m for m in error.mirrors if m.startswith("https://")), error.mirrors[0])
+    files = ", ".join(name + ".gz" for name in error.files)
+    return (f"mnist.py: could not download {error.dataset}: {error.summary}.\n"
+            f"Get the files {files} (from {source}; gzipped or not) into a folder DIR, then run:\n"
+            f"    {command}\n"
+            f"(or put them in {error.folder}, where this run looked first, and run it again).")
+
+
+# ---- training and validation (course 4.4-4.5) ----------------------------------------------------
 def progress(iterable, desc):
     """tqdm when installed, else a one-line bar on stderr; nothing when stderr is not a terminal.
     Yields (batch, set_loss) so the loop can show its running loss."""
@@ -212,23 +237,31 @@ def plot(history, model, testloader, device, version, path, n_images=4):
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data-dir", help="folder of the IDX files (default: $AUTOGRAD_LITE_DATA, else "
-                                      "~/.cache/autograd_lite/data, downloading what is missing)")
-    p.add_argument("--dataset", choices=sorted(DATASETS), default="mnist")
-    p.add_argument("--epochs", type=int, default=3)
-    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--data-dir", metavar="DIR",
+                   help="folder of the four IDX files (default: $AUTOGRAD_LITE_DATA, else "
+                        "~/.cache/autograd_lite/data, downloading what is missing)")
+    p.add_argument("--dataset", choices=sorted(DATASETS), default="mnist",
+                   help="mnist: handwritten digits (default); fashion-mnist: Zalando's images of "
+                        "clothes, in the same format")
+    p.add_argument("--epochs", type=int, default=3, help="passes over the training set (default 3)")
+    p.add_argument("--batch-size", type=int, default=64, help="images per training step (default 64)")
     p.add_argument("--lr", type=float, default=2e-3, help="Adam's learning rate (default 2e-3)")
     p.add_argument("--lr-decay", type=float, default=0.5,
                    help="the learning rate is multiplied by this after every epoch (default 0.5)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
-    p.add_argument("--hidden", help="hidden layer sizes, e.g. 516,256: the seed's Network with "
-                                    "ModuleList, dropout and log_softmax + NLLLoss "
-                                    "(default: nn.Sequential 128,64 with CrossEntropyLoss)")
-    p.add_argument("--dropout", type=float, help="dropout probability of the Network (default 0.5; "
-                                                 "implies the Network)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="random seed of the initial weights and the shuffling (default 0)")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                   help="cpu (default) or cuda: an NVIDIA GPU through CuPy "
+                        "(pip install -e '.[cuda12]' or '.[cuda13]')")
+    p.add_argument("--hidden", metavar="SIZES",
+                   help="hidden layer sizes, e.g. 516,256: the course's Network with ModuleList, "
+                        "dropout and log_softmax + NLLLoss (default: nn.Sequential 128,64 with "
+                        "CrossEntropyLoss)")
+    p.add_argument("--dropout", type=float, metavar="P",
+                   help="dropout probability of the Network (default 0.5; implies the Network)")
     p.add_argument("--save", metavar="PATH", help="save a checkpoint, reload it, check its predictions")
-    p.add_argument("--plot", metavar="PNG", help="save loss/accuracy curves and predictions")
+    p.add_argument("--plot", metavar="PNG", help="save loss/accuracy curves and predictions "
+                                                 "(needs matplotlib)")
     p.add_argument("--limit", type=int, metavar="N", help="train on the first N images only")
     args = p.parse_args(argv)
     try:
@@ -259,6 +292,8 @@ def main(argv=None):
 
     try:
         trainloader, testloader = load_data(args)
+    except DownloadError as e:
+        sys.exit(download_advice(e, sys.argv[1:] if argv is None else argv))
     except (RuntimeError, OSError) as e:
         sys.exit(f"mnist.py: {e}")
     model, criterion = build_model(args.arch, 784, 10, args.hidden_layers, args.drop_p)

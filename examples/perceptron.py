@@ -1,6 +1,8 @@
-"""The perceptron trick of the seed's section 1.3 (shared/seed/deep-learning-notes.md), with
-autograd_lite tensors and no autograd: a line w1*x1 + w2*x2 + b = 0 (1.1), the perceptron's
-prediction step(w1*x1 + w2*x2 + b >= 0) (1.2), and for every misclassified point (x_p, x_q)
+"""The perceptron trick (section 1.3 of the deep-learning course notes autograd_lite was specified
+from), with autograd_lite tensors and no autograd, learning AND, OR and two separable point clouds.
+
+A line w1*x1 + w2*x2 + b = 0 (1.1), the perceptron's prediction step(w1*x1 + w2*x2 + b >= 0) (1.2),
+and for every misclassified point (x_p, x_q)
 
     predicted 1:  w1 := w1 - x_p*alpha   w2 := w2 - x_q*alpha   b := b - alpha
     predicted 0:  w1 := w1 + x_p*alpha   w2 := w2 + x_q*alpha   b := b + alpha
@@ -199,10 +201,12 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--lr", type=float, default=0.1, help="the learning rate alpha (default 0.1)")
-    p.add_argument("--max-epochs", type=int, default=200)
+    p.add_argument("--max-epochs", type=int, default=200,
+                   help="give up on a data set after this many passes (default 200)")
     p.add_argument("--points", type=int, default=50, help="points per blob before the margin cut "
                                                           "(default 50)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0,
+                   help="random seed of the blobs and the initial lines (default 0)")
     p.add_argument("--plot", metavar="PNG", help="save the line after each epoch over the points")
     args = p.parse_args(argv)
     for name in ("max_epochs", "points"):

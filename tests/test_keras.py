@@ -246,19 +246,60 @@ def test_model_checkpoint_saves_the_best(tmp_path):
     assert load_model(tmp_path / saved[-1]).predict(X_AND).shape == (4, 1)
 
 
+STEP = r"\d+(?:s|ms|us)/step"          # Keras' time per step: 2s/step, 15ms/step, 800us/step
+LOGS = r"loss: \d\.\d{4} - accuracy: \d\.\d{4}"
+
+
 def test_verbose_output(capsys):
+    """Not a terminal (a pipe, a log file): verbose=1 gives Keras' finished bar once per epoch, verbose=2 one line
+    per epoch, evaluate one bar line; nothing is redrawn."""
     model = Sequential([Dense(1, input_dim=2, activation="sigmoid")])
     model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
     model.fit(X_AND, Y_AND, epochs=2, batch_size=2, verbose=1)
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "Epoch 1/2" and lines[2] == "Epoch 2/2"
-    assert re.fullmatch(r"2/2 \[=+\] - \d+s \d+ms/step - loss: \d\.\d{4} - accuracy: \d\.\d{4}", lines[1])
+    out = capsys.readouterr().out
+    assert "\r" not in out
+    lines = out.splitlines()
+    assert len(lines) == 4 and lines[0] == "Epoch 1/2" and lines[2] == "Epoch 2/2"
+    for line in lines[1::2]:
+        assert re.fullmatch(rf"2/2 \[={{30}}\] - \d+s {STEP} - {LOGS}", line), line
     model.fit(X_AND, Y_AND, epochs=1, verbose=2, validation_split=0.25)
     lines = capsys.readouterr().out.splitlines()
-    assert re.fullmatch(r"1/1 - \d+s - \d+ms/step - loss: \S+ - accuracy: \S+ - val_loss: \S+ - val_accuracy: \S+",
+    assert len(lines) == 2
+    assert re.fullmatch(rf"1/1 - \d+s - {STEP} - loss: \S+ - accuracy: \S+ - val_loss: \S+ - val_accuracy: \S+",
                         lines[1])
     model.fit(X_AND, Y_AND, epochs=1, verbose=0)
     assert capsys.readouterr().out == ""
+    model.evaluate(X_AND, Y_AND, batch_size=2)
+    assert re.fullmatch(rf"2/2 \[={{30}}\] - \d+s {STEP} - {LOGS}\n", capsys.readouterr().out)
+    model.evaluate(X_AND, Y_AND, verbose=0)
+    assert capsys.readouterr().out == ""
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_verbose_progress_bar_on_a_terminal(monkeypatch):
+    """On a terminal, verbose=1 redraws one line in place: the bar with the ETA and the running averages while the
+    epoch runs, then the epoch's finished line padded over it."""
+    monkeypatch.setattr(callbacks.ProgbarLogger, "interval", 0.0)        # draw at every batch
+    term = _Terminal()
+    monkeypatch.setattr("sys.stdout", term)
+    model = Sequential([Dense(1, input_dim=2, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    x, y = np.tile(X_AND, (10, 1)), np.tile(Y_AND, (10, 1))
+    model.fit(x, y, epochs=1, batch_size=4, verbose=1)
+    first, rest = term.getvalue().split("\n", 1)
+    assert first == "Epoch 1/1"
+    frames = rest.rstrip("\n").split("\r")[1:]
+    assert len(frames) == 10 and rest.endswith("\n") and rest.count("\n") == 1
+    assert re.fullmatch(rf"1/10 \[={{2}}>\.{{27}}\] - ETA: \d+s - {LOGS}", frames[0]), frames[0]
+    assert re.fullmatch(rf"5/10 \[={{14}}>\.{{15}}\] - ETA: \d+s - {LOGS}", frames[4]), frames[4]
+    assert re.fullmatch(rf"10/10 \[={{30}}\] - \d+s {STEP} - {LOGS} *", frames[-1]), frames[-1]
+    assert len(frames[-1]) >= len(frames[-2])                           # it covers the last bar drawn
+    assert callbacks._eta(3725) == "1:02:05" and callbacks._eta(125.7) == "2:05" and callbacks._eta(3.9) == "3s"
+    assert [callbacks._per_step(t) for t in (2.0, 0.015, 0.0008)] == ["2s/step", "15ms/step", "800us/step"]
 
 
 def test_losses_match_their_formulas_and_torch():

@@ -73,19 +73,45 @@ def test_example_arbitrary_network(data_dir, tmp_path, example, capsys):
     assert model.dropout.p == 0.2
 
 
-def test_example_offline_message(example, tmp_path, monkeypatch):
-    """An empty --data-dir and unreachable mirrors: a message naming the four files and where to
-    put them, no traceback, nothing left behind but the (empty) raw folder."""
-    monkeypatch.setattr(datasets.MNIST, "mirrors", [closed_port_url()])
+@pytest.mark.parametrize("allow_http", [True, False], ids=["refused", "plain-http"])
+def test_example_offline_message(example, tmp_path, monkeypatch, allow_http):
+    """An empty --data-dir and a mirror that cannot be used: a short paragraph, no traceback, nothing left behind
+    but the (empty) raw folder. Its first line says why each mirror failed; the command is this run's, with
+    --data-dir DIR in place of the one given."""
+    port = closed_port_url()
+    monkeypatch.setattr(datasets.MNIST, "mirrors", [port])
+    monkeypatch.setenv("no_proxy", "*")
+    if allow_http:
+        monkeypatch.setenv("AUTOGRAD_LITE_ALLOW_HTTP", "1")
+    else:
+        monkeypatch.delenv("AUTOGRAD_LITE_ALLOW_HTTP", raising=False)
     with pytest.raises(SystemExit) as exc:
-        example.main(["--data-dir", str(tmp_path), "--epochs", "1"])
-    message = str(exc.value.code)
-    assert message.startswith("mnist.py: MNIST: could not download")
-    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
-                 "t10k-labels-idx1-ubyte"):
-        assert name in message
-    assert str(tmp_path) in message
+        example.main(["--data-dir", str(tmp_path), "--epochs", "1", "--limit", "100"])
+    lines = str(exc.value.code).splitlines()
+    host = port.split("/")[2]
+    reason = ("no mirror could be reached (no network?): " + host + ": connection refused" if allow_http
+              else host + ": plain HTTP, used only with AUTOGRAD_LITE_ALLOW_HTTP=1")
+    assert lines[0] == f"mnist.py: could not download MNIST: {reason}."
+    assert lines[1] == (f"Get the files {', '.join(n + '.gz' for n in NAMES)} (from {port}; gzipped or not) "
+                        "into a folder DIR, then run:")
+    assert re.fullmatch(r"    python \S*examples/mnist\.py --epochs 1 --limit 100 --data-dir DIR", lines[2])
+    folder = tmp_path / "MNIST" / "raw"
+    assert lines[3] == f"(or put them in {folder}, where this run looked first, and run it again)."
+    assert len(lines) == 4
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+NAMES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+
+
+def test_download_advice_keeps_the_runs_flags(example):
+    """--data-dir X and --data-dir=X are replaced by --data-dir DIR; the other flags stay, quoted for a shell."""
+    error = datasets.utils.DownloadError("", "FashionMNIST", NAMES, ["http://a/", "https://b/"], {}, set(), "/f")
+    for argv in (["--dataset", "fashion-mnist", "--data-dir", "x y", "--plot", "a b.png"],
+                 ["--dataset", "fashion-mnist", "--data-dir=x", "--plot", "a b.png"]):
+        command = example.download_advice(error, argv).splitlines()[2]
+        assert command.endswith("mnist.py --dataset fashion-mnist --plot 'a b.png' --data-dir DIR"), command
+    assert "(from https://b/; gzipped or not)" in example.download_advice(error, [])
 
 
 def test_example_bad_arguments(example, capsys):
@@ -175,6 +201,34 @@ def test_builtin_progress_bar(example, monkeypatch, tty):
         assert err.getvalue().endswith("\r\033[K")
     else:
         assert err.getvalue() == ""
+
+
+def test_tqdm_progress_bar(example, monkeypatch):
+    """With tqdm installed: its bar over the batches, left behind by no epoch, off when stderr is not a terminal
+    (disable=None), with the running loss as its postfix."""
+    made = []
+
+    class FakeTqdm:
+        def __init__(self, iterable, **kwargs):
+            self.iterable, self.kwargs, self.postfix = iterable, kwargs, []
+            made.append(self)
+
+        def __iter__(self):
+            return iter(self.iterable)
+
+        def set_postfix(self, **kwargs):
+            self.postfix.append(kwargs)
+
+    monkeypatch.setitem(sys.modules, "tqdm", type(sys)("tqdm"))
+    sys.modules["tqdm"].tqdm = FakeTqdm
+    seen = []
+    for batch, show in example.progress(list(range(5)), "epoch 2/3"):
+        show(0.5)
+        seen.append(batch)
+    (bar,) = made
+    assert seen == list(range(5)) and bar.postfix[-1] == {"loss": "0.500", "refresh": False}
+    assert bar.kwargs == {"desc": "epoch 2/3", "leave": False, "disable": None, "unit": "batch",
+                          "file": sys.stderr}
 
 
 @pytest.mark.cuda

@@ -10,6 +10,7 @@ import threading
 
 import numpy as np
 import pytest
+from PIL import Image
 
 import autograd_lite as al
 from autograd_lite.utils.data import DataLoader, default_collate
@@ -133,10 +134,11 @@ def check(ds, arrays, train=True):
     assert ds.targets.dtype == al.int64
     np.testing.assert_array_equal(ds.data.numpy(), images)
     np.testing.assert_array_equal(ds.targets.numpy(), labels)
-    img, target = ds[1]
-    assert isinstance(img, np.ndarray) and img.dtype == np.uint8 and img.shape == (28, 28)
+    img, target = ds[1]                             # as torchvision: a PIL image of mode L, an int
+    assert isinstance(img, Image.Image) and img.mode == "L" and img.size == (28, 28)
+    np.testing.assert_array_equal(np.asarray(img), images[1])
     assert type(target) is int and target == labels[1]
-    np.testing.assert_array_equal(ds[-1][0], images[-1])
+    np.testing.assert_array_equal(np.asarray(ds[-1][0]), images[-1])
 
 
 @pytest.mark.parametrize("layout", ["MNIST/raw", ".", "mnist"])
@@ -230,7 +232,10 @@ def test_collated_batch_equals_default_collate(tmp_path, tiny, make):
     put(tmp_path, tiny[1], gz=False)
     ds = MNIST(tmp_path, transform=make())
     indices = np.array([5, 0, 6, 0, 2], dtype=np.int64)
-    want = default_collate([ds[i] for i in indices])
+    items = [ds[i] for i in indices]
+    if ds.transform is None:                        # PIL images: collated as their uint8 arrays
+        items = [(np.asarray(img), target) for img, target in items]
+    want = default_collate(items)
     assert_same_batch(ds._collated_batch(indices), want)
     assert_same_batch(next(iter(DataLoader(ds, batch_size=5, sampler=indices))), want)
 

@@ -12,7 +12,7 @@ import zlib
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from autograd_lite.vision.datasets import MNIST, read_idx
 from test_vision_datasets import NAMES, check, put, raw_files, server, tiny  # noqa: F401
@@ -184,7 +184,8 @@ def reference(content):
         return None
     dtype, ndim = np.dtype(CODES[content[2]]), content[3]
     shape = struct.unpack(f">{ndim}I", content[4:4 + 4 * ndim])
-    if len(content) - 4 - 4 * ndim != math.prod(shape) * dtype.itemsize:
+    if len(content) - 4 - 4 * ndim != math.prod(shape) * dtype.itemsize \
+            or math.prod(d for d in shape if d) * dtype.itemsize > np.iinfo(np.intp).max:  # (0, 2**31, 2**31)
         return None
     return np.frombuffer(content, dtype, offset=4 + 4 * ndim).reshape(shape)
 
@@ -212,6 +213,7 @@ def idx_files(draw):
 @settings(max_examples=300, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(content=idx_files(), gz=st.booleans())
+@example(content=b"\0\0\x0b\x03" + struct.pack(">3I", 0, 2**31, 2**31), gz=False)   # empty, more than NumPy holds
 def test_fuzz_idx_reader(tmp_path, content, gz):
     """A correct load or a ValueError naming the file, using little more memory than the bytes
     (uncompressed; random data, so about the file's size) justify."""

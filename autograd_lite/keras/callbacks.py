@@ -145,36 +145,76 @@ def _format_logs(logs):
     return "".join(f" - {k}: {v:.4f}" for k, v in logs.items() if k not in ("acc", "val_acc"))
 
 
+def _per_step(seconds):
+    """Keras' time per step: 2s/step, 15ms/step or 800us/step."""
+    if seconds >= 1 or seconds == 0:
+        return f"{seconds:.0f}s/step"
+    return f"{seconds * 1e3:.0f}ms/step" if seconds >= 1e-3 else f"{seconds * 1e6:.0f}us/step"
+
+
+def _eta(seconds):
+    """Keras' ETA: 1:02:03, 2:03 or 3s."""
+    seconds = int(seconds)
+    if seconds >= 3600:
+        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds}s"
+
+
+def _bar(done, steps, width=30):
+    """``12/32 [=========>....................]``, full when done."""
+    filled = width if done >= steps else int(width * done / max(steps, 1))
+    arrow = "=" * max(filled - 1, 0) + (">" if done < steps else "=") if filled else ""
+    return f"{done}/{steps} [{arrow}{'.' * (width - len(arrow))}]"
+
+
+def _progbar_line(steps, took, logs):
+    """The line Keras prints when `steps` batches took `took` seconds:
+    ``32/32 [==============================] - 0s 2ms/step - loss: 0.6931 - accuracy: 0.5000``."""
+    return f"{_bar(steps, steps)} - {took:.0f}s {_per_step(took / max(steps, 1))}{_format_logs(logs)}"
+
+
+def _isatty(stream):
+    return getattr(stream, "isatty", lambda: False)()
+
+
 class ProgbarLogger(Callback):
-    """fit's display: verbose=1 a progress bar per epoch (redrawn in place on a terminal), 2 one line per epoch."""
+    """fit's display, as Keras': "Epoch i/n", then with verbose=1 a progress bar redrawn in place on a terminal
+    (with the ETA and the running averages) that ends as the epoch's line
+    ``32/32 [==============================] - 0s 2ms/step - loss: ... - accuracy: ...``
+    (only that line when the stream is not a terminal); with verbose=2 one line per epoch,
+    ``32/32 - 0s - 2ms/step - loss: ...``."""
+
+    interval = 0.05             # seconds between redraws of the bar: a terminal is slow to write to
 
     def __init__(self, verbose=1, stream=None):
         self.verbose, self.stream = verbose, stream or sys.stdout
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.epoch_start, self.seen = time.perf_counter(), 0
+        self.epoch_start = self._drawn = time.perf_counter()
+        self._width = 0
         print(f"Epoch {epoch + 1}/{self.params['epochs']}", file=self.stream)
 
     def on_batch_end(self, batch, logs=None):
-        self.seen = batch + 1
-        if self.verbose == 1 and getattr(self.stream, "isatty", lambda: False)():
-            self.stream.write("\r" + self._bar(batch + 1) + _format_logs(logs or {}))
-            self.stream.flush()
+        steps, now = self.params["steps"], time.perf_counter()
+        if self.verbose != 1 or not _isatty(self.stream) or batch + 1 >= steps or now - self._drawn < self.interval:
+            return
+        self._drawn = now
+        eta = (now - self.epoch_start) / (batch + 1) * (steps - batch - 1)
+        self._draw(f"{_bar(batch + 1, steps)} - ETA: {_eta(eta)}{_format_logs(logs or {})}")
+        self.stream.flush()
 
-    def _bar(self, done):
-        steps, width = self.params["steps"], 30
-        filled = width if done >= steps else int(width * done / steps)
-        arrow = "=" * max(filled - 1, 0) + (">" if done < steps else "=") if filled else ""
-        return f"{done}/{steps} [{arrow}{'.' * (width - len(arrow))}]"
+    def _draw(self, line, end=""):
+        """Writes `line` over the bar drawn before (padded to cover it)."""
+        self.stream.write("\r" + line.ljust(self._width) + end)
+        self._width = len(line)
 
     def on_epoch_end(self, epoch, logs=None):
-        took = time.perf_counter() - self.epoch_start
-        steps = self.params["steps"]
-        per = f"{took / max(steps, 1) * 1e3:.0f}ms/step"
-        if self.verbose == 1:
-            line = f"{self._bar(steps)} - {took:.0f}s {per}{_format_logs(logs or {})}"
-            prefix = "\r" if getattr(self.stream, "isatty", lambda: False)() else ""
+        took, steps, logs = time.perf_counter() - self.epoch_start, self.params["steps"], logs or {}
+        if self.verbose != 1:
+            print(f"{steps}/{steps} - {took:.0f}s - {_per_step(took / max(steps, 1))}{_format_logs(logs)}",
+                  file=self.stream)
+        elif _isatty(self.stream):
+            self._draw(_progbar_line(steps, took, logs), end="\n")
         else:
-            line = f"{steps}/{steps} - {took:.0f}s - {per}{_format_logs(logs or {})}"
-            prefix = ""
-        print(prefix + line, file=self.stream)
+            print(_progbar_line(steps, took, logs), file=self.stream)
+        self.stream.flush()                 # a pipe shows each epoch as it ends, not at exit

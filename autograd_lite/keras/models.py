@@ -11,6 +11,8 @@ Example (section 3.2 of the notes)::
     model.compile(loss='binary_crossentropy', optimizer='adam', metrics=['accuracy'])
     history = model.fit(X, y, epochs=100, verbose=0)
 """
+import time
+
 import numpy as np
 
 from .. import nn, random
@@ -269,12 +271,13 @@ class Sequential:
     def evaluate(self, x=None, y=None, batch_size=None, verbose=1):
         """[loss, metric, ...] on (x, y) in inference mode (the loss alone without metrics)."""
         x, y = self._data(x, y, "evaluate")
-        loss_sum, metric_sums = self._evaluate_arrays(x, y, int(batch_size or 32))
+        batch_size = int(batch_size or 32)
+        start = time.perf_counter()
+        loss_sum, metric_sums = self._evaluate_arrays(x, y, batch_size)
         logs = self._metric_logs("", loss_sum, metric_sums, len(x))
         values = [logs["loss"]] + [logs[key] for key, _ in self._compiled["metrics"]]
         if verbose:
-            print(f"{-(-len(x) // int(batch_size or 32))}/{-(-len(x) // int(batch_size or 32))} - "
-                  + " - ".join(f"{k}: {logs[k]:.4f}" for k in ["loss"] + [k for k, _ in self._compiled["metrics"]]))
+            print(_callbacks._progbar_line(-(-len(x) // batch_size), time.perf_counter() - start, logs))
         return values if len(values) > 1 else values[0]
 
     # ---- inference ------------------------------------------------------------------------------

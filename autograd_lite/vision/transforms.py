@@ -12,7 +12,9 @@ image. The random ones draw from ``autograd_lite.random``, so ``manual_seed`` re
 Batches: ``ToTensor``, ``Normalize`` and a ``Compose`` of such transforms have ``apply_batch(x)``,
 which maps a whole batch of raw images (a uint8 array (B, H, W) or (B, H, W, C)) in one NumPy
 expression per transform, giving exactly what transforming each image and stacking would give. A
-dataset uses it in ``_collated_batch`` (see ``DataLoader``).
+dataset uses it in ``_collated_batch`` (see ``DataLoader``). Having ``apply_batch`` also tells a
+dataset that the transform takes one raw image as a uint8 array: MNIST then skips the PIL image it
+gives other transforms (``ToTensor`` of either is the same tensor).
 """
 import math
 import numbers

@@ -30,6 +30,8 @@ def read_idx(path):
         data = bytearray()
         for chunk in _data(reader, dtype, shape):
             data += chunk
+    if math.prod(d for d in shape if d) * dtype.itemsize > np.iinfo(np.intp).max:   # empty, NumPy still refuses
+        raise ValueError(f"{path}: its header gives shape {shape}, more than an array can hold")
     array = np.frombuffer(data, dtype).reshape(shape)
     return array.byteswap(inplace=True).view(dtype.newbyteorder("="))
 

@@ -6,10 +6,29 @@ import numpy as np
 
 from ...creation import from_numpy
 from .idx import check_idx, read_idx
-from .utils import check_integrity, fetch
+from .utils import DownloadError, check_integrity, fetch
 from .vision import VisionDataset, apply_transforms
 
 __all__ = ["MNIST", "FashionMNIST"]
+
+_image_module = None        # PIL.Image once imported; False where Pillow is missing
+
+
+def _pil_image(array):
+    """The (H, W) uint8 array as a PIL image of mode ``L`` (sharing its memory, read-only, as
+    torchvision's ``Image.fromarray``); without Pillow, the array itself, with a warning the first
+    time."""
+    global _image_module
+    if _image_module is None:
+        try:
+            from PIL import Image as _image_module
+        except ImportError:
+            _image_module = False
+            warnings.warn("MNIST/FashionMNIST: Pillow is not installed, so the images come as (28, "
+                          "28) uint8 NumPy arrays, not as the PIL images torchvision gives: pip "
+                          'install "autograd_lite[vision]" (transforms.ToTensor() takes either)',
+                          UserWarning, stacklevel=3)         # the line that reads the item
+    return _image_module.fromarray(array) if _image_module else array
 
 
 class MNIST(VisionDataset):
@@ -21,7 +40,9 @@ class MNIST(VisionDataset):
             each gzipped with ``.gz`` appended or not) are looked for in ``root/MNIST/raw/``
             (torchvision's layout), then in ``root`` itself, then in ``root/mnist/``.
         train: the 60,000 training images (True) or the 10,000 test images (False).
-        transform: applied to each image, a (28, 28) uint8 NumPy array.
+        transform: applied to each image, a PIL image of mode ``L`` (28 x 28), as in torchvision;
+            a transform that has ``apply_batch`` (``ToTensor``, ``Normalize``, a ``Compose`` of
+            them) takes the (28, 28) uint8 NumPy array instead: the same pixels, no PIL round trip.
         target_transform: applied to each label, a Python int.
         download: fetch the missing or corrupt files from ``mirrors`` into ``root/MNIST/raw/``.
             Only HTTPS mirrors are used unless the environment variable
@@ -98,7 +119,7 @@ class MNIST(VisionDataset):
     def _load(self, names, download):
         """The paths of the files `names`, verified; with `download`, every missing or corrupt
         file of ``resources`` is fetched first."""
-        found, failed, unreachable = {}, {}, set()
+        found, failed, unreachable, reasons = {}, {}, set(), {}
         for name, md5, size, content_size in self.resources:
             if not (name in names or download):
                 continue
@@ -119,7 +140,8 @@ class MNIST(VisionDataset):
                                    + self._where_to_put() + ", or pass download=True")
             os.makedirs(self.raw_folder, exist_ok=True)
             path, errors = fetch(self.mirrors, name + ".gz", md5, size, content_size,
-                                 os.path.join(self.raw_folder, name), check_idx, unreachable)
+                                 os.path.join(self.raw_folder, name), check_idx, unreachable,
+                                 reasons=reasons)
             if path is None:
                 failed[name] = errors
             else:
@@ -129,7 +151,8 @@ class MNIST(VisionDataset):
                        f"mirror. " + self._where_to_put() + ".\n" +
                        "\n".join(f"  {line}" for errors in failed.values() for line in errors))
             if any(name in failed for name in names):
-                raise RuntimeError(message)
+                raise DownloadError(message, type(self).__name__, failed, self.mirrors, reasons,
+                                    unreachable, self.raw_folder)
             warnings.warn(message, stacklevel=3)
         return [found[name] for name in names]
 
@@ -149,16 +172,21 @@ class MNIST(VisionDataset):
         return len(self.data)
 
     def __getitem__(self, index):
-        """``(transform(image), target_transform(label))``: the image is the (28, 28) uint8 NumPy
-        view into ``data`` (transforms that need a PIL image convert it), the label an int."""
-        return apply_transforms(self.transform, self.target_transform, self.data.numpy()[index],
+        """``(transform(image), target_transform(label))``, as torchvision's: the image a PIL image
+        (mode ``L``), the label an int. A transform with ``apply_batch`` gets the (28, 28) uint8
+        view into ``data`` instead; so does everyone without Pillow (told once)."""
+        image = self.data.numpy()[index]
+        if getattr(self.transform, "apply_batch", None) is None:
+            image = _pil_image(image)
+        return apply_transforms(self.transform, self.target_transform, image,
                                 int(self.targets.numpy()[index]))
 
     def _collated_batch(self, indices):
         """``default_collate([self[i] for i in indices])`` in one step, for the DataLoader: one
         fancy index into ``data``, then ``transform.apply_batch``. None when the transform has no
         ``apply_batch`` or there is a target_transform (the DataLoader then goes sample by
-        sample)."""
+        sample). With no transform at all, the images come as a uint8 Tensor (B, 28, 28) (what
+        collating the uint8 arrays gives; torchvision's collate refuses the PIL images)."""
         if self.target_transform is not None:
             return None
         apply_batch = None

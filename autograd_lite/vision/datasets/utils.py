@@ -7,6 +7,7 @@ import http.client
 import io
 import json
 import os
+import socket
 import sys
 import urllib.error
 import urllib.parse
@@ -15,7 +16,7 @@ import uuid
 import zlib
 
 __all__ = ["UncompressedReader", "check_integrity", "mark_verified", "atomic_write", "fetch",
-           "ALLOW_HTTP"]
+           "DownloadError", "ALLOW_HTTP"]
 
 _STAMP = ".verified"    # in a dataset's own folder: {file name: [size, mtime_ns, md5]} verified
 _verified = set()       # (path, size, mtime_ns, md5) verified in this process
@@ -135,10 +136,12 @@ def atomic_write(path):
 
 
 class _Capped(io.RawIOBase):
-    """The response `f`, cut off with a ValueError naming `source` past `limit` bytes."""
+    """The response `f`, cut off with a ValueError naming `source` past `limit` bytes; `progress(n)`,
+    when given, is told of every `n` bytes read."""
 
-    def __init__(self, f, limit, source):
+    def __init__(self, f, limit, source, progress=None):
         self._f, self._left, self.limit, self.source = f, limit, limit, source
+        self._progress = progress
 
     def readable(self):
         return True
@@ -149,7 +152,74 @@ class _Capped(io.RawIOBase):
         if self._left < 0:
             raise ValueError(f"{self.source}: larger than {self.limit} bytes, the size of the "
                              "published file; cut off")
+        if self._progress is not None:
+            self._progress(n)
         return n
+
+
+def _progress_bar(response, size, filename):
+    """A tqdm bar for a download on a terminal (tqdm installed), else None: then the
+    "Downloading" line alone tells what is going on."""
+    if not sys.stderr.isatty():
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    try:
+        total = int(response.headers.get("Content-Length") or size)
+    except (AttributeError, ValueError):
+        total = size
+    return tqdm(total=min(total, size), unit="B", unit_scale=True, unit_divisor=1024,
+                desc=filename, file=sys.stderr)
+
+
+class DownloadError(RuntimeError):
+    """Files of a data set that no mirror could provide. ``str(error)`` names every file and
+    mirror with its full error; the attributes let a script word its own advice:
+
+    - ``dataset``: the data set's name; ``files``: the names of the files that failed;
+    - ``mirrors``: the mirrors, in order; ``reasons``: {mirror: a few words on its failure};
+    - ``unreachable``: the mirrors that could not be reached at all;
+    - ``folder``: where downloads go, the folder where the files can be put by hand;
+    - ``offline``: no mirror could be reached (no network, or a proxy that refuses);
+    - ``summary``: one line, each mirror's host and reason."""
+
+    def __init__(self, message, dataset, files, mirrors, reasons, unreachable, folder):
+        super().__init__(message)
+        self.dataset, self.files, self.mirrors = dataset, list(files), list(mirrors)
+        self.reasons, self.unreachable, self.folder = dict(reasons), set(unreachable), folder
+
+    @property
+    def offline(self):
+        # plain-HTTP mirrors were not tried: they say nothing about the network
+        return bool(self.unreachable) and all(m in self.unreachable or _refused(m)
+                                              for m in self.mirrors)
+
+    @property
+    def summary(self):
+        hosts = "; ".join(f"{urllib.parse.urlsplit(m).netloc}: {self.reasons[m]}"
+                          for m in self.mirrors if m in self.reasons)
+        return ("no mirror could be reached (no network?): " if self.offline else "") + hosts
+
+
+def _reason(error, url):
+    """A few words on why downloading `url` failed, for one-line summaries."""
+    if isinstance(error, ValueError):               # the content was refused: its own message
+        text = str(error)
+        return text[len(url) + 2:] if text.startswith(url + ": ") else text
+    if isinstance(error, urllib.error.HTTPError):
+        return f"HTTP {error.code} {error.reason}"
+    cause = error.reason if isinstance(error, urllib.error.URLError) else error
+    if isinstance(cause, socket.gaierror):
+        return "host not found"
+    if isinstance(cause, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(cause, TimeoutError):
+        return "timed out"
+    if isinstance(cause, OSError) and cause.strerror:           # TLS errors too: "[SSL: ...] ..."
+        return cause.strerror
+    return str(cause)
 
 
 def _refused(url):
@@ -160,7 +230,8 @@ def _refused(url):
     return None
 
 
-def fetch(mirrors, filename, md5, size, content_size, path, drain, unreachable=None, timeout=30):
+def fetch(mirrors, filename, md5, size, content_size, path, drain, unreachable=None, timeout=30,
+          reasons=None):
     """Downloads ``mirror + filename`` from the first of `mirrors` that serves at most `size` bytes
     whose uncompressed content (`content_size` bytes) has the MD5 `md5`, into `path`, uncompressed
     and marked verified. Returns ``(path, errors)``: path None when every mirror failed, one line
@@ -170,12 +241,17 @@ def fetch(mirrors, filename, md5, size, content_size, path, drain, unreachable=N
     size of the published file), inflated only as far as `drain(reader)` reads it (the caps of its
     format, as in check_integrity) and never past `content_size` bytes (so a bomb whose header
     claims more costs no disk either), hashed on the way, and renamed onto `path` only when the MD5
-    matches; with ``idx.check_idx`` as `drain`, memory use is constant. Mirrors (and redirects) over plain HTTP are skipped unless
-    the environment variable AUTOGRAD_LITE_ALLOW_HTTP is 1. Mirrors that could not be reached at
-    all are added to the set `unreachable` and skipped, so that offline a whole data set costs one
-    timeout per mirror."""
+    matches; with ``idx.check_idx`` as `drain`, memory use is constant. Mirrors (and redirects) over
+    plain HTTP are skipped unless the environment variable AUTOGRAD_LITE_ALLOW_HTTP is 1. Mirrors
+    that could not be reached at all are added to the set `unreachable` and skipped, so that offline
+    a whole data set costs one timeout per mirror. The dict `reasons`, when given, receives a few
+    words on each mirror's failure ({mirror: reason}).
+
+    On stderr: "Downloading URL" for each try, then a tqdm bar when stderr is a terminal and tqdm is
+    installed, and "Failed: URL: reason" when the try fails."""
     opener = urllib.request.build_opener()          # reads the proxy settings of the moment
     unreachable = set() if unreachable is None else unreachable
+    reasons = {} if reasons is None else reasons
     errors = []
     for mirror in mirrors:
         url = mirror + filename
@@ -185,17 +261,21 @@ def fetch(mirrors, filename, md5, size, content_size, path, drain, unreachable=N
         refused = _refused(url)
         if refused:
             errors.append(f"{url}: skipped: {refused}")
+            reasons[mirror] = f"plain HTTP, used only with {ALLOW_HTTP}=1"
             continue
         print(f"Downloading {url}", file=sys.stderr)
+        bar = None
         try:
             with opener.open(urllib.request.Request(url, headers={"User-Agent": USER_AGENT}),
                              timeout=timeout) as response:
                 refused = _refused(response.geturl())
                 if refused:
                     raise ValueError(f"{url}: redirected to {response.geturl()}: {refused}")
+                bar = _progress_bar(response, size, filename)
                 with atomic_write(path) as out:
-                    reader = UncompressedReader(io.BufferedReader(_Capped(response, size, url)),
-                                                url, copy=out, limit=content_size)
+                    capped = _Capped(response, size, url, None if bar is None else bar.update)
+                    reader = UncompressedReader(io.BufferedReader(capped), url, copy=out,
+                                                limit=content_size)
                     drain(reader)
                     found = reader.md5.hexdigest()
                     if found != md5:
@@ -205,8 +285,12 @@ def fetch(mirrors, filename, md5, size, content_size, path, drain, unreachable=N
             if not isinstance(e, (urllib.error.HTTPError, ValueError)):
                 unreachable.add(mirror)
             errors.append(str(e) if isinstance(e, ValueError) else f"{url}: {e}")
+            reasons[mirror] = _reason(e, url)
         else:
             mark_verified(path, md5)
             return path, errors
-        print(f"Failed: {errors[-1]}", file=sys.stderr)
+        finally:
+            if bar is not None:
+                bar.close()
+        print(f"Failed: {url}: {reasons[mirror]}", file=sys.stderr)
     return None, errors
