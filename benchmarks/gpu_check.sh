@@ -3,6 +3,8 @@
 #
 #     bash benchmarks/gpu_check.sh [DATA_DIR]
 #
+# First the library's CUDA probe on this checkout (CuPy, a driver, a GPU, a first kernel): without a usable GPU the
+# script stops at once with one line saying why and exit status 2, having installed and written nothing. Then:
 # (a) installs this checkout (pip install -e ., no dependencies) when autograd_lite does not import, and puts it
 #     first on PYTHONPATH either way, so every part runs this checkout's code;
 # (b) the CUDA tests: pytest -m cuda with AUTOGRAD_LITE_REQUIRE_GPU=1 (a missing GPU fails them), and
@@ -13,11 +15,11 @@
 # (e) a table of the outcomes, printed last, and everything in ${OUT:-benchmarks}/gpu_results.md; the logs and the
 #     benchmark's own markdown go beside it when OUT is set (the device machine's folder that comes back), else to a
 #     temporary folder.
-# Each part runs under its own `timeout`: 7.5 minutes at most in all. Exit status 1 when the tests failed or did
-# not finish, else 0. PYTHON names the interpreter (default python3, else python).
+# Each part runs under its own `timeout`: 8 minutes at most in all. Exit status 2 without a usable GPU, 1 when the
+# tests failed or did not finish, else 0. PYTHON names the interpreter (default python3, else python).
 set -u -o pipefail
 
-T_INSTALL=40 T_TESTS=200 T_BENCH=130 T_MNIST=75      # seconds; with 5 s of grace each: 465 s at most
+T_PROBE=15 T_INSTALL=30 T_TESTS=200 T_BENCH=130 T_MNIST=75     # seconds; with 5 s of grace each: 475 s at most
 
 DATA=${1:-${AUTOGRAD_LITE_DATA:-}}
 if [ -n "$DATA" ] && [ -d "$DATA" ]; then
@@ -27,6 +29,27 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd) || exit 2
 cd "$ROOT" || exit 2
 PY=${PYTHON:-python3}
 command -v "$PY" >/dev/null 2>&1 || PY=python
+
+# ---- no usable GPU: one line, exit status 2, nothing installed or written ------------------------------------
+# The probe prints "available" or "unavailable: REASON" (stderr mixed in); no bytecode, so no __pycache__ here.
+PROBE_PY='import autograd_lite.cuda as c; r = c.unavailable_reason()
+print("unavailable: " + " ".join(r.split()) if r else "available")'
+PROBE=$(PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" \
+    timeout -k 5 "$T_PROBE" "$PY" -c "$PROBE_PY" 2>&1)
+PROBE_RC=$?
+PROBE_REASON=$(sed -n 's/^unavailable: //p' <<<"$PROBE" | tail -n 1)
+if grep -qx available <<<"$PROBE"; then
+    :
+elif [ -n "$PROBE_REASON" ]; then
+    echo "gpu_check.sh: no usable CUDA GPU, nothing run: $PROBE_REASON" >&2
+    exit 2
+elif [ "$PROBE_RC" -eq 124 ] || [ "$PROBE_RC" -eq 137 ]; then
+    echo "CUDA probe: not finished in $T_PROBE s; going on (the CUDA tests probe again)"
+else
+    echo "gpu_check.sh: the CUDA probe failed ($PY, exit status $PROBE_RC), nothing run: $(tail -n 1 <<<"$PROBE")" >&2
+    exit 2
+fi
+
 DEST=${OUT:-benchmarks}
 LOGS=${OUT:-$(mktemp -d)}
 RESULTS=$DEST/gpu_results.md

@@ -2,6 +2,7 @@
 goals, the timing loop on stand-in steps, every section run end to end on a NumPy stand-in for CuPy (the CPU kernel
 table has the CUDA table's names and signatures; torch on the CPU), the needs-a-GPU exits, and the shell script's
 syntax and time budget."""
+import os
 import pathlib
 import re
 import shutil
@@ -266,7 +267,63 @@ def test_check_script_passes_shellcheck():
 def test_check_script_fits_in_eight_minutes_and_finds_the_summary(gb):
     text = CHECK.read_text()
     limits = dict(re.findall(r"\b(T_[A-Z]+)=(\d+)", text))
-    assert set(limits) == {"T_INSTALL", "T_TESTS", "T_BENCH", "T_MNIST"}
+    assert set(limits) == {"T_PROBE", "T_INSTALL", "T_TESTS", "T_BENCH", "T_MNIST"}
     grace = int(re.search(r"timeout -k (\d+)", text).group(1))
     assert sum(map(int, limits.values())) + grace * len(limits) < 8 * 60
     assert f"/^{gb.SUMMARY_HEAD}/" in text              # the script cuts the bench's summary at this heading
+
+
+# ---- gpu_check.sh: without a GPU, one line at once; past the probe, the stages as before ----------------------------
+def _check(tmp_path, python=sys.executable, **env):
+    """gpu_check.sh copied into an otherwise empty tree (its ROOT; this checkout's autograd_lite on PYTHONPATH), run
+    from elsewhere: the run, and the tree's files before and after."""
+    tree, tmp = tmp_path / "tree", tmp_path / "tmp"
+    (tree / "benchmarks").mkdir(parents=True)
+    tmp.mkdir()
+    shutil.copy(CHECK, tree / "benchmarks")
+    before = sorted(tree.rglob("*"))
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "TMPDIR": str(tmp), "PYTHON": str(python),
+           "PYTHONPATH": str(ROOT), **env}
+    out = subprocess.run(["bash", str(tree / "benchmarks" / "gpu_check.sh")], capture_output=True, text=True,
+                         cwd=tmp_path, env=env, timeout=120)
+    return out, before, sorted(tree.rglob("*"))
+
+
+def _stand_in_python(tmp_path, body):
+    path = tmp_path / "python"
+    path.write_text("#!/bin/sh\n" + body + "\n")
+    path.chmod(0o755)
+    return path
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash not installed")
+def test_check_script_without_gpu_stops_at_once_and_writes_nothing(tmp_path):
+    out, before, after = _check(tmp_path, AUTOGRAD_LITE_DISABLE_CUDA="1")
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr == ("gpu_check.sh: no usable CUDA GPU, nothing run: the CUDA backend is disabled by "
+                          "AUTOGRAD_LITE_DISABLE_CUDA\n")
+    assert after == before and list((tmp_path / "tmp").iterdir()) == []      # no results, no logs, no bytecode
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash not installed")
+def test_check_script_stops_when_the_probe_fails(tmp_path):
+    python = _stand_in_python(tmp_path, "echo 'ModuleNotFoundError: No module named numba' >&2; exit 1")
+    out, before, after = _check(tmp_path, python, OUT=str(tmp_path / "out"))
+    assert out.returncode == 2 and out.stdout == "" and after == before and not (tmp_path / "out").exists()
+    assert out.stderr == (f"gpu_check.sh: the CUDA probe failed ({python}, exit status 1), nothing run: "
+                          "ModuleNotFoundError: No module named numba\n")
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash not installed")
+def test_check_script_goes_on_past_a_probe_that_finds_a_gpu(tmp_path):
+    """A stand-in interpreter whose probe says "available" and whose every other run succeeds silently: every
+    stage runs, the results go to OUT and nowhere else."""
+    python = _stand_in_python(tmp_path, 'case "$*" in *unavailable_reason*) echo available ;; esac')
+    out, before, after = _check(tmp_path, python, OUT=str(tmp_path / "out"))
+    assert out.returncode == 0, out.stderr
+    assert "== (b) CUDA tests" in out.stdout and "== (c) benchmarks/gpu_bench.py" in out.stdout
+    assert out.stdout.rstrip().endswith("| MNIST, 3 epochs, cuda | not run: no data folder given (first argument or "
+                                        "AUTOGRAD_LITE_DATA) |")
+    assert after == before
+    results = (tmp_path / "out" / "gpu_results.md").read_text()
+    assert "| CUDA tests (pytest -m cuda) | no summary line (ok) |" in results
