@@ -8,10 +8,11 @@
     python benchmarks/run.py --threads 2 --sections training --background-load 1   # on a busy machine
 
 Each thread count runs in a fresh worker process with OMP/OPENBLAS/MKL/NUMBA_NUM_THREADS set before
-NumPy loads (and torch.set_num_threads), and, from 2 threads, OPENBLAS_THREAD_TIMEOUT=4 (NumPy's BLAS workers
-otherwise spin on the cores after every call, starving torch's threads and ours). Inside it, every case times
-its implementations in alternating blocks (benchmarks/_harness.py), so machine drift hits all alike; the tables
-give medians and ratios (> 1: autograd_lite is faster). Start-up runs fresh processes of its own
+NumPy loads (and torch.set_num_threads). Inside it, every case times its implementations in alternating blocks
+(benchmarks/_harness.py), so machine drift hits all alike, each block with BLAS at the thread count its library
+would use (NumPy and torch: all; autograd_lite: its policy); the tables give medians and ratios (> 1: autograd_lite
+is faster), and autograd_lite's rate at more threads against 1 thread. --background-load N keeps N busy processes
+running meanwhile, as on a shared machine. Start-up runs fresh processes of its own
 (benchmarks/startup.py). The goals of issue 5 are checked last.
 """
 import argparse
@@ -22,6 +23,7 @@ import pathlib
 import platform
 import subprocess
 import sys
+import time
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -30,7 +32,9 @@ RESULTS = HERE / "RESULTS.md"
 BEGIN, END = "<!-- run.py: begin -->", "<!-- run.py: end -->"
 SECTIONS = ("kernels", "training", "overhead", "startup")
 OURS = _harness.OURS
+OURS_1 = OURS + ", 1 thread"       # autograd_lite at set_num_threads(1), in an n-thread worker
 REFERENCES = ("numpy", "torch", "minimal autograd", "memcpy")
+SETTLE_S = 0.15          # seconds between blocks at more than one thread (see blas_setter)
 SCALING_NOISE = 0.03      # two measurements of one case in separate processes differ by up to this (RESULTS.md)
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
 
@@ -51,6 +55,8 @@ def worker(args):
             continue
         module = __import__(modules[section])
         for case in module.cases(quick=args.quick):
+            if args.threads > 1 and OURS in case.impls:     # 1 thread beside n, interleaved: scaling free of drift
+                case.impls[OURS_1] = case.impls[OURS]
             times = _harness.measure(case, rounds=3 if args.quick else 7, prepare=prepare)
             rows.append({"section": case.section, "name": case.name, "size": case.size,
                          "unit": case.unit, "note": case.note,
@@ -66,7 +72,10 @@ def worker(args):
 def blas_setter(threads):
     """`prepare` for the harness: NumPy and torch blocks run with BLAS at `threads` threads, as those libraries
     would by themselves (autograd_lite, in the same process, sizes the shared BLAS per product); an autograd_lite
-    block starts from its own policy again (set_num_threads forgets the BLAS size it last set)."""
+    block starts from its own policy again (set_num_threads forgets the BLAS size it last set). With more than one
+    thread, every block starts SETTLE_S after the last: OpenBLAS's workers spin for ~0.1 s after a multi-threaded
+    product, and a block run in that time would pay for the previous block's library (torch at 2 threads: 3.5x
+    slower, RESULTS.md)."""
     import autograd_lite
     try:
         from threadpoolctl import ThreadpoolController
@@ -75,21 +84,19 @@ def blas_setter(threads):
         blas = None
 
     def prepare(name):
-        if name == _harness.OURS:
-            autograd_lite.set_num_threads(threads)
+        if threads > 1:
+            time.sleep(SETTLE_S)
+        if name in (OURS, OURS_1):
+            autograd_lite.set_num_threads(1 if name == OURS_1 else threads)
         elif blas is not None:
             blas.limit(limits=threads)
     return prepare
 
 
 def worker_env(threads, base=os.environ):
-    """The environment of a worker: every thread-count variable set; with more than one thread, OpenBLAS's workers
-    told to sleep right after a call (OPENBLAS_THREAD_TIMEOUT=4, unless set already): by default they spin for
-    2**28 cycles on the cores that torch's threads and our parallel kernels then wait for (RESULTS.md)."""
-    env = dict(base, **{v: str(threads) for v in THREAD_VARS})
-    if threads > 1:
-        env.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
-    return env
+    """The environment of a worker: every thread-count variable set before NumPy, numba and torch load. Nothing else:
+    autograd_lite's own thread policy (kernels/cpu/_threads.py) is what is measured."""
+    return dict(base, **{v: str(threads) for v in THREAD_VARS})
 
 
 def run_worker(threads, args):
@@ -220,16 +227,14 @@ def goals(workers, startup):
 
 
 def thread_scaling(workers):
-    """(case, size, unit, rate at 1 thread, rate at n, n/1) of autograd_lite, for every n > 1 measured with 1."""
-    one = next((w for w in workers if w["threads"] == 1), None)
+    """(row, n, rate at 1 thread, rate at n, n/1) of autograd_lite for every case of every worker at n > 1 threads:
+    its 1-thread rate timed in the same process, interleaved with the n-thread one (set_num_threads(1))."""
     out = []
     for w in workers:
-        if one is None or w["threads"] == 1:
+        if w["threads"] == 1:
             continue
-        base = {(r["section"], r["name"], r["size"]): r for r in one["rows"]}
         for r in w["rows"]:
-            b = base.get((r["section"], r["name"], r["size"]))
-            a1, an = (b or {}).get("rates", {}).get(OURS), r["rates"].get(OURS)
+            a1, an = r["rates"].get(OURS_1), r["rates"].get(OURS)
             if a1 and an:
                 gain = a1 / an if r["unit"] == "us" else an / a1
                 out.append((r, w["threads"], a1, an, gain))
@@ -283,7 +288,8 @@ def report(args, workers, startup):
                          + section_table(rows, w.get("peak")))
     scaling = thread_scaling(workers)
     if scaling:
-        parts.append("### autograd_lite at more threads against 1 thread (> 1: faster)\n\n" + scaling_table(scaling))
+        parts.append("### autograd_lite at more threads against 1 thread (set_num_threads(1), timed in the same "
+                     "process, interleaved; > 1: faster)\n\n" + scaling_table(scaling))
     if startup:
         parts.append("### start-up: a fresh process imports the library and runs one training step of the "
                      "seed MLP\n\n" + startup_table(startup))

@@ -90,15 +90,18 @@ def twins(par_min):
 
 @contextlib.contextmanager
 def forced(parallel):
-    """Within it, every Twins runs its parallel (True) or serial (False) kernel: for tests and benchmarks."""
-    saved = [t.par_min for t in Twins.all]
+    """Within it, every Twins runs its parallel (True: even at one thread or on a busy machine, as the threading
+    layer allows) or serial (False) kernel: for tests and benchmarks."""
+    saved = [t.par_min for t in Twins.all], Parallel.forced
     for t in Twins.all:
         t.par_min = 0 if parallel else math.inf
+    Parallel.forced = bool(parallel)
     try:
         yield
     finally:
-        for t, p in zip(Twins.all, saved):
+        for t, p in zip(Twins.all, saved[0]):
             t.par_min = p
+        Parallel.forced = saved[1]
 
 
 FLOATS = _F32, _F64 = (np.dtype(np.float32), np.dtype(np.float64))

@@ -1,10 +1,12 @@
 """The library's thread policy: how many threads its work may use, and which run a parallel kernel.
 
 One count, `get_num_threads()` (OMP_NUM_THREADS, else the cores this process may run on; `set_num_threads(n)`),
-bounds both numba's parallel kernels and BLAS. BLAS runs a product on one thread unless it is large
-(`blas_for(work)`, BLAS_PAR_MIN multiply-adds): OpenBLAS's workers spin on the cores after every multi-threaded
-call, so threads for small products lose time on a quiet machine and a lot of it on a busy one (RESULTS.md,
-Thread policy). BLAS is sized through threadpoolctl (the `threads` extra); without it, BLAS keeps its own setting.
+bounds both numba's parallel kernels and BLAS, and runs them one after the other, never side by side. A parallel
+call uses `threads_now()` threads: that count capped at the cores other processes left free over the last quarter
+second, since a parallel call waits for its slowest thread and a thread that shares its core with other work is
+many times slower (RESULTS.md, Thread policy). BLAS runs a product on one thread below BLAS_PAR_MIN multiply-adds
+(`blas_for(work)`), where more threads gain nothing; it is sized through threadpoolctl (the `threads` extra), and
+without it keeps its own setting.
 
 Numba's threading layer is numba's default choice, tbb, else omp, else workqueue, or the user's
 NUMBA_THREADING_LAYER. tbb (the `tbb` extra) takes concurrent callers and forked children; GNU OpenMP aborts a
@@ -15,6 +17,7 @@ another thread runs one, serially.
 """
 import contextlib
 import ctypes
+import numbers
 import os
 import site
 import sys
@@ -23,7 +26,7 @@ import time
 
 import numba
 
-BLAS_PAR_MIN = 1 << 26      # multiply-adds from which a product runs on several BLAS threads
+BLAS_PAR_MIN = 1 << 22      # multiply-adds from which a product runs on several BLAS threads
 
 
 def _cpu_ids():
@@ -61,20 +64,20 @@ def set_num_threads(n):
     ``torch.set_num_threads``); 1 runs everything serially.
 
     Example: ``autograd_lite.set_num_threads(1)`` on a machine shared with other work."""
-    global _threads, _until
+    global _threads
     _threads = _positive("set_num_threads", n)
-    _blas.now, _until = None, 0.0        # BLAS resized, threads_now() recomputed on the next call
+    _blas.now = None                    # resized on the next product
 
 
 def _positive(op, n):
-    if isinstance(n, bool) or not isinstance(n, int):
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
         raise RuntimeError(f"{op} expects an int, but got {type(n).__name__}")
     if n < 1:
         raise RuntimeError(f"{op} expects a positive integer")
-    return n
+    return int(n)
 
 
-_interop = None     # None until set: then get_num_interop_threads() reports the count the threads would have
+_interop = None     # the count set_num_interop_threads recorded; None: never set
 
 
 def get_num_interop_threads():
@@ -140,20 +143,20 @@ class _FreeCores:
 
 
 _free_cores = _FreeCores() if os.path.exists("/proc/stat") and hasattr(os, "sysconf") else (lambda: None)
-_now, _until = None, 0.0        # threads_now()'s answer, and until when it holds
+_free, _until = None, 0.0       # the free cores last seen (None: not known), and when to look again
 
 
 def threads_now():
     """The threads a parallel call may use now: get_num_threads(), capped at the cores other processes left free
-    over the last _FreeCores.WINDOW seconds (looked at once per window)."""
-    global _now, _until
+    over the last _FreeCores.WINDOW seconds (looked at once per window: a shorter one would read the kernel's
+    10 ms ticks as whole cores)."""
+    global _free, _until
     if _threads == 1:
         return 1
     t = time.monotonic()
     if t >= _until:
-        free = _free_cores()
-        _now, _until = _threads if free is None else min(_threads, free), t + _FreeCores.WINDOW
-    return _now
+        _free, _until = _free_cores(), t + _FreeCores.WINDOW
+    return _threads if _free is None else min(_threads, _free)
 
 
 def _numba_threads(n):
@@ -237,9 +240,11 @@ class Parallel:
     def __init__(self, kernel, serial):
         self.kernel, self.serial = kernel, serial
 
+    forced = False      # _jit.forced(True): parallel kernels run at get_num_threads() threads, whatever the load
+
     def __call__(self, *args):
-        n = threads_now()
-        if n == 1:
+        n = _threads if Parallel.forced else threads_now()
+        if n == 1 and not Parallel.forced:
             return self.serial(*args)
         mode = _mode or _launch()
         _numba_threads(n)
