@@ -25,12 +25,17 @@ from numba.extending import intrinsic
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import autograd_lite as al  # noqa: E402
 from autograd_lite.kernels import cpu  # noqa: E402
+from autograd_lite.optim.adam import adam_update  # noqa: E402
+from autograd_lite.optim.sgd import sgd_update  # noqa: E402
 from _harness import OURS, Case, fmt, measure, torch_cross_entropy  # noqa: E402
 
 SIZES = {"64K": 1 << 16, "1M": 1 << 20, "16M": 1 << 24}
 COLS = 1024                       # row length of every 2-D input (log_softmax, cross-entropy: the softmax dim)
 P = 0.5                           # dropout probability
-NP = {k: v["numpy"] for k, v in cpu.PATHS.items()}
+# The NumPy formula of each kernel: its "numpy" path, and for the optimizers the library's own update rules
+# (written once on the array module; the fused kernels accelerate them).
+NP = {k: v["numpy"] for k, v in cpu.PATHS.items() if "numpy" in v}
+NP.update(sgd_update=sgd_update, adam_update=adam_update)
 W0 = np.empty(0, np.float32)      # "no class weights", as the loss kernels take it
 ADAM = (None, 0.9, 0.999, 1e-8, 0.0, 1.0, 1e-3 / (1 - 0.9 ** 10), (1 - 0.999 ** 10) ** 0.5)  # step 10, lr 1e-3
 SGD = dict(lr=1e-3, momentum=0.9)
