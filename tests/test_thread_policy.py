@@ -166,7 +166,7 @@ def test_products_are_right_at_any_thread_count(policy):
 # ---- parallel kernels -------------------------------------------------------------------------------------------
 def _probe():
     """A Parallel whose kernels say which ran."""
-    return _threads.Parallel(lambda: "parallel", lambda: "serial")
+    return _threads.Parallel(lambda: "parallel", lambda: "serial", lambda: 1)
 
 
 def test_parallel_kernels_run_serially_at_one_thread_and_on_a_busy_machine(policy):
@@ -183,6 +183,29 @@ def test_parallel_kernels_run_serially_at_one_thread_and_on_a_busy_machine(polic
     assert _threads.threads_now() == 2
     policy(8)
     assert _threads.threads_now() == 2                  # never more than set
+
+
+def test_parallel_loops_are_dealt_in_chunks(policy):
+    """CHUNKS_PER_THREAD chunks per thread, numba's setting restored after the call."""
+    import numba
+    al.set_num_threads(2)
+    policy(2)
+    probe = _threads.Parallel(numba.get_parallel_chunksize, lambda: "serial", lambda: 100)
+    if _threads._mode == "serial":
+        pytest.skip("parallel kernels run serially in this process (a child forked from an OpenMP process)")
+    before = numba.get_parallel_chunksize()
+    assert probe() == -(-100 // (2 * _threads.CHUNKS_PER_THREAD))
+    assert numba.get_parallel_chunksize() == before
+
+
+def test_every_parallel_kernel_counts_its_loop():
+    """Each Twins declares its outer loop's iterations; a kernel without one would be dealt out as one chunk."""
+    from autograd_lite.kernels.cpu._jit import Twins
+    assert Twins.all and all(callable(t.parallel.loop) for t in Twins.all)
+    x = np.ones((64, 8), np.float32)
+    from autograd_lite.kernels.cpu.activations import _relu_fwd
+    from autograd_lite.kernels.cpu.softmax import _softmax32
+    assert _relu_fwd.parallel.loop(x.ravel(), x.ravel()) == 512 and _softmax32.parallel.loop(x, x) == 64
 
 
 def test_forced_parallel_ignores_the_load(policy):

@@ -64,13 +64,14 @@ class Twins:
     par_min elements. The parallel one is compiled from a renamed copy of fn: numba's cache keys
     a kernel by qualified name and bytecode, not by options, so jitting fn itself twice would make
     both share, and overwrite, one cache entry. pick(size) chooses by another measure of size. However it is
-    called, parallel runs as the threading layer allows (see _threads)."""
+    called, parallel runs as the threading layer allows (see _threads). loop(*args): the iterations of fn's
+    outer prange, which the parallel one deals out in chunks (_threads.Parallel)."""
 
-    def __init__(self, fn, par_min):
+    def __init__(self, fn, par_min, loop):
         par = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + "_par", fn.__defaults__, fn.__closure__)
         par.__qualname__ = fn.__qualname__ + "_par"
         self.serial, self.par_min = jit(fn), par_min
-        self.parallel = Parallel(pjit(par), self.serial)
+        self.parallel = Parallel(pjit(par), self.serial, loop)
         Twins.all.append(self)
 
     all = []
@@ -83,9 +84,9 @@ class Twins:
         return self.pick(args[-1].size)(*args)
 
 
-def twins(par_min):
-    """Decorator: Twins(fn, par_min)."""
-    return lambda fn: Twins(fn, par_min)
+def twins(par_min, loop):
+    """Decorator: Twins(fn, par_min, loop), e.g. ``@twins(PAR_MIN, loop=lambda x, out: out.size)``."""
+    return lambda fn: Twins(fn, par_min, loop)
 
 
 @contextlib.contextmanager

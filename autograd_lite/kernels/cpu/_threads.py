@@ -233,14 +233,19 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+CHUNKS_PER_THREAD = 4
+
+
 class Parallel:
     """A parallel numba kernel run as the threading layer allows, else its serial twin; other attributes are the
-    numba kernel's."""
-
-    def __init__(self, kernel, serial):
-        self.kernel, self.serial = kernel, serial
+    numba kernel's. Its loop's iterations (`loop(*args)`) are dealt out in CHUNKS_PER_THREAD chunks per thread, not
+    split in equal shares: a thread that starts late (its core busy, or asleep in a virtual machine) leaves its
+    chunks to the others, where an equal share held the whole call up to 100 ms (RESULTS.md, Thread policy)."""
 
     forced = False      # _jit.forced(True): parallel kernels run at get_num_threads() threads, whatever the load
+
+    def __init__(self, kernel, serial, loop):
+        self.kernel, self.serial, self.loop = kernel, serial, loop
 
     def __call__(self, *args):
         n = _threads if Parallel.forced else threads_now()
@@ -249,14 +254,22 @@ class Parallel:
         mode = _mode or _launch()
         _numba_threads(n)
         if mode == "parallel":
-            return self.kernel(*args)
+            return self._chunked(n, args)
         lock = _alone
         if mode == "alone" and lock.acquire(blocking=False):
             try:
-                return self.kernel(*args)
+                return self._chunked(n, args)
             finally:
                 lock.release()
         return self.serial(*args)
+
+    def _chunked(self, n, args):
+        chunk = max(1, -(-self.loop(*args) // (CHUNKS_PER_THREAD * n)))
+        before = numba.set_parallel_chunksize(chunk)
+        try:
+            return self.kernel(*args)
+        finally:
+            numba.set_parallel_chunksize(before)     # numba's setting is the thread's: other numba code keeps its own
 
     def __getattr__(self, name):
         return getattr(self.kernel, name)

@@ -16,7 +16,7 @@ NUMBA_MIN = {"relu_forward": 1 << 10, "relu_backward": 0, "sigmoid_backward": 1 
 
 
 # Constants are typed out.dtype.type(...): a plain 0 or 1 would compute float32 kernels in float64 (slower).
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda x, out: out.size)
 def _relu_fwd(x, out):
     zero = out.dtype.type(0)
     for i in prange(out.size):
@@ -24,20 +24,20 @@ def _relu_fwd(x, out):
         out[i] = zero if v < zero else v  # NaN < 0 is false: NaN stays NaN
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda g, y, out: out.size)
 def _relu_bwd(g, y, out):
     zero = out.dtype.type(0)
     for i in prange(out.size):
         out[i] = g[i] if y[i] > zero else zero
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda x, out: out.size)
 def _neg_abs(x, out):
     for i in prange(out.size):
         out[i] = -abs(x[i])
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda x, out: out.size)
 def _sigmoid32(x, out):  # float32, one pass with _fastmath's exp
     one = out.dtype.type(1)
     for i in prange(out.size):
@@ -48,7 +48,7 @@ def _sigmoid32(x, out):  # float32, one pass with _fastmath's exp
 
 # In place, a kernel of one array, never out= an input: LLVM checks array overlap at run time and runs the
 # scalar loop, not the vector one, when out and an input are the same array.
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda x: x.size)
 def _sigmoid32_inplace(x):
     one = x.dtype.type(1)
     for i in prange(x.size):
@@ -57,7 +57,7 @@ def _sigmoid32_inplace(x):
         x[i] = (one if v >= 0 else e) / (one + e)
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda x, e: e.size)
 def _sigmoid_into_e(x, e):  # e = exp(-|x|) (never overflows) becomes sigmoid(x)
     one = e.dtype.type(1)
     for i in prange(e.size):
@@ -65,7 +65,7 @@ def _sigmoid_into_e(x, e):  # e = exp(-|x|) (never overflows) becomes sigmoid(x)
         e[i] = r if x[i] >= 0 else e[i] * r
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda x, e: x.size)
 def _sigmoid_into_x(x, e):  # x becomes sigmoid(x), from e = exp(-|x|)
     one = x.dtype.type(1)
     for i in prange(x.size):
@@ -73,14 +73,14 @@ def _sigmoid_into_x(x, e):  # x becomes sigmoid(x), from e = exp(-|x|)
         x[i] = r if x[i] >= 0 else e[i] * r
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda g, y, out: out.size)
 def _sigmoid_bwd(g, y, out):
     one = out.dtype.type(1)
     for i in prange(out.size):
         out[i] = g[i] * y[i] * (one - y[i])
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda g, y, out: out.size)
 def _tanh_bwd(g, y, out):
     one = out.dtype.type(1)
     for i in prange(out.size):

@@ -14,7 +14,7 @@ _GAMMA, _M1, _M2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9),
 _S30, _S27, _S31, _ONE = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(1)
 
 
-@twins(PAR_MIN // 4)
+@twins(PAR_MIN // 4, loop=lambda key, out: out.size)
 def _splitmix64(key, out):  # out[i] = mix(key + (i + 1) * gamma), all in uint64 (wrapping)
     for i in prange(out.size):
         z = key + (np.uint64(i) + _ONE) * _GAMMA

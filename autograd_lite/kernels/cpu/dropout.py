@@ -13,7 +13,7 @@ import numpy as np
 from ._jit import PAR_MIN, check, prange, twins
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda x, u, p, scale, mask, out: out.size)
 def _dropout_fwd(x, u, p, scale, mask, out):
     zero = out.dtype.type(0)
     for i in prange(out.size):
@@ -22,7 +22,7 @@ def _dropout_fwd(x, u, p, scale, mask, out):
         out[i] = x[i] * (scale if keep else zero)
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda g, mask, scale, out: out.size)
 def _dropout_bwd(g, mask, scale, out):
     zero = out.dtype.type(0)
     for i in prange(out.size):

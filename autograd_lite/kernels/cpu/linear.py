@@ -17,7 +17,7 @@ from ..shapes import ACTIVATIONS, check_linear
 NUMBA_MIN = {"bias_add": 1 << 14, "bias_grad": 1 << 10}
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda x, *_: x.shape[0])
 def _bias_act(x, b, relu, out):  # out = x + b (then relu) by rows; out is not x (see activations.py)
     zero = out.dtype.type(0)  # typed: a plain 0 would make float32 compute in float64
     for r in prange(x.shape[0]):
@@ -26,7 +26,7 @@ def _bias_act(x, b, relu, out):  # out = x + b (then relu) by rows; out is not x
             out[r, j] = (zero if v < zero else v) if relu else v
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda y, *_: y.shape[0])
 def _bias_act_(y, b, relu):  # y = y + b (then relu), in place
     zero = y.dtype.type(0)
     for r in prange(y.shape[0]):
@@ -35,7 +35,7 @@ def _bias_act_(y, b, relu):  # y = y + b (then relu), in place
             y[r, j] = (zero if v < zero else v) if relu else v
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda g, acc: acc.shape[0])
 def _col_sums(g, acc):  # acc[t] += sum of g's t-th slab of rows, for t < len(acc)
     nt, nr = acc.shape[0], g.shape[0]
     for t in prange(nt):

@@ -47,7 +47,7 @@ def _kind(tr, ignore, n):
     return 1 if 0 <= tr < n else -1
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda x, *_: x.shape[0])
 def _ce_shift(x, t, w, ignore, smooth, picked, wsh, sh):
     """sh = x - rowmax(x); picked[r] = sh[r, t_r]; wsh[r] = sum_c w[c] * sh[r, c] (only when smooth).
     Returns the number of targets out of bounds."""
@@ -73,7 +73,7 @@ def _ce_shift(x, t, w, ignore, smooth, picked, wsh, sh):
     return nbad
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda t, w, ignore, eps, picked, wsh, losses, e: e.shape[0])
 def _ce_finish(t, w, ignore, eps, picked, wsh, losses, e):
     """e = exp(sh) -> softmax, in place; losses[r] per _row_loss (0 where ignored). Returns the total weight."""
     n = e.shape[1]
@@ -96,7 +96,7 @@ def _ce_finish(t, w, ignore, eps, picked, wsh, losses, e):
     return total
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda x, *_: x.shape[0])
 def _ce_one_pass(x, t, w, ignore, eps, losses, p):
     """The whole forward in one pass per row, with _fastmath's exp: vectorised for float32, numba's scalar
     libm exp for float64 (one call instead of three, for small inputs). Sums of exp in float32 blocks as in
@@ -135,7 +135,7 @@ def _ce_one_pass(x, t, w, ignore, eps, losses, p):
     return total, nbad
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda g, gstep, t, w, ignore, eps, p, logp, out: p.shape[0])
 def _ce_bwd(g, gstep, t, w, ignore, eps, p, logp, out):
     """out = dloss/dx (see the module docstring) times g[r * gstep]; 0 on ignored rows. logp: p holds the
     log-probabilities (exponentiated here, in the same pass). Returns the number of targets out of bounds (their

@@ -29,7 +29,7 @@ def _panel1(a, b, c, i, k0, k1, j0, j1):  # c[i, j0:j1] += a[i, k0:k1] @ b[k0:k1
             ci[j] += aip * bp[j]
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda a, *_: -(-a.shape[0] // BM))
 def _blocked(a, b, c):  # c += a @ b
     m, k, n = a.shape[0], a.shape[1], b.shape[1]
     for ib in prange((m + BM - 1) // BM):

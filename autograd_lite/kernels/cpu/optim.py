@@ -26,7 +26,7 @@ def _lerp(a, b, w, w1, small):
     return a + w * (b - a) if small else b - (b - a) * w1
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda p, *_: p.size)
 def _sgd(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, maximize, first_step):
     t = p.dtype.type
     lr_, mom, keep, wd = t(lr), t(momentum), t(1.0 - dampening), t(weight_decay)
@@ -42,7 +42,7 @@ def _sgd(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, maximize, f
         p[i] = p[i] - lr_ * d
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda p, *_: p.size)
 def _adam(p, g, m, v, vmax, beta1, beta2, eps, weight_decay, param_scale, step_size, bc2_sqrt, amsgrad,
           maximize):
     t = p.dtype.type
@@ -66,7 +66,7 @@ def _adam(p, g, m, v, vmax, beta1, beta2, eps, weight_decay, param_scale, step_s
         p[i] = x - ss * (mi / (np.sqrt(vi) / bc2 + eps_))
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda p, *_: p.size)
 def _rmsprop(p, g, sq, gavg, buf, lr, alpha, eps, weight_decay, momentum, centered, maximize):
     t = p.dtype.type
     lr_, a, keep, eps_, wd, mom = t(lr), t(alpha), t(1.0 - alpha), t(eps), t(weight_decay), t(momentum)
@@ -92,7 +92,7 @@ def _rmsprop(p, g, sq, gavg, buf, lr, alpha, eps, weight_decay, momentum, center
             p[i] = x - lr_ * (d / avg)
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda p, *_: p.size)
 def _adagrad(p, g, s, clr, eps, weight_decay, maximize):
     t = p.dtype.type
     clr_, eps_, wd = t(clr), t(eps), t(weight_decay)

@@ -38,7 +38,7 @@ def _rowmax(x, r):
 BLOCK = 1024
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda x, out: x.shape[0])
 def _softmax32(x, out):
     for r in prange(x.shape[0]):
         m = _rowmax(x, r)
@@ -56,7 +56,7 @@ def _softmax32(x, out):
             out[r, j] *= inv
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda x, out: x.shape[0])
 def _log_softmax32(x, out):
     for r in prange(x.shape[0]):
         m = _rowmax(x, r)
@@ -72,7 +72,7 @@ def _log_softmax32(x, out):
             out[r, j] = strict_sub(strict_sub(x[r, j], m), ls)
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda g, y, out: out.shape[0])
 def _log_softmax_bwd32(g, y, out):  # g - exp(y) * rowsum(g)
     for r in prange(out.shape[0]):
         s = 0.0
@@ -83,7 +83,7 @@ def _log_softmax_bwd32(g, y, out):  # g - exp(y) * rowsum(g)
             out[r, j] = g[r, j] - exp(y[r, j]) * c
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda x, out: x.shape[0])
 def _shift(x, out):  # out = x - rowmax(x)
     for r in prange(x.shape[0]):
         m = _rowmax(x, r)
@@ -91,7 +91,7 @@ def _shift(x, out):  # out = x - rowmax(x)
             out[r, j] = x[r, j] - m
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda e: e.shape[0])
 def _normalize(e):  # e /= rowsum(e), in place
     for r in prange(e.shape[0]):
         s = 0.0
@@ -102,7 +102,7 @@ def _normalize(e):  # e /= rowsum(e), in place
             e[r, j] *= inv
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda out, e: out.shape[0])
 def _sub_log_sum(out, e):  # out -= log(rowsum(e))
     for r in prange(out.shape[0]):
         s = 0.0
@@ -113,7 +113,7 @@ def _sub_log_sum(out, e):  # out -= log(rowsum(e))
             out[r, j] -= ls
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda g, y, out: out.shape[0])
 def _softmax_bwd(g, y, out):  # y * (g - rowsum(g * y))
     for r in prange(out.shape[0]):
         s = 0.0
@@ -124,7 +124,7 @@ def _softmax_bwd(g, y, out):  # y * (g - rowsum(g * y))
             out[r, j] = y[r, j] * (g[r, j] - c)
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda g, e: e.shape[0])
 def _log_softmax_bwd(g, e):  # e = exp(y) becomes g - e * rowsum(g); in place (see activations.py)
     for r in prange(e.shape[0]):
         s = 0.0

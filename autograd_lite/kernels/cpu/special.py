@@ -62,13 +62,13 @@ def erfinv_scalar(a):
     return math.copysign(y, a)
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda x, out: out.size)
 def _erf(x, out):
     for i in prange(out.size):
         out[i] = math.erf(x[i])
 
 
-@twins(PAR_MIN)
+@twins(PAR_MIN, loop=lambda x, out: out.size)
 def _erfinv(x, out):
     for i in prange(out.size):
         out[i] = erfinv_scalar(np.float64(x[i]))
