@@ -11,7 +11,8 @@
 #     AUTOGRAD_LITE_DATA=DATA_DIR when one is given (the MNIST test on the GPU runs instead of skipping);
 # (c) benchmarks/gpu_bench.py --require-gpu;
 # (d) with DATA_DIR (else $AUTOGRAD_LITE_DATA, when set): examples/mnist.py --device cuda --epochs 3 on the MNIST
-#     IDX files there (DATA_DIR, DATA_DIR/mnist or DATA_DIR/MNIST/raw: the example's --data-dir);
+#     IDX files there (DATA_DIR, DATA_DIR/mnist or DATA_DIR/MNIST/raw: the example's --data-dir), then the CNN
+#     (--model cnn) for one epoch;
 # (e) a table of the outcomes, printed last, and everything in ${OUT:-benchmarks}/gpu_results.md; the logs and the
 #     benchmark's own markdown go beside it when OUT is set (the device machine's folder that comes back), else to a
 #     temporary folder.
@@ -19,7 +20,7 @@
 # tests failed or did not finish, else 0. PYTHON names the interpreter (default python3, else python).
 set -u -o pipefail
 
-T_PROBE=15 T_INSTALL=30 T_TESTS=200 T_BENCH=130 T_MNIST=75     # seconds; with 5 s of grace each: 475 s at most
+T_PROBE=15 T_INSTALL=30 T_TESTS=190 T_BENCH=90 T_MNIST=60 T_CNN=45   # seconds; with 5 s of grace each: 460 s at most
 
 DATA=${1:-${AUTOGRAD_LITE_DATA:-}}
 if [ -n "$DATA" ] && [ -d "$DATA" ]; then
@@ -112,6 +113,7 @@ echo "$BENCH"
 
 # ---- (d) MNIST on the GPU -------------------------------------------------------------------------------
 MNIST="not run: no data folder given (first argument or AUTOGRAD_LITE_DATA)"
+CNN=$MNIST
 if [ -n "$DATA" ]; then
     echo "== (d) examples/mnist.py --device cuda --epochs 3 --data-dir $DATA"
     run "$T_MNIST" "$LOGS/mnist.log" "$PY" examples/mnist.py --device cuda --epochs 3 --data-dir "$DATA"
@@ -121,11 +123,20 @@ if [ -n "$DATA" ]; then
     MNIST="${EPOCH:-no epoch finished}${ELAPSED:+; $ELAPSED} ($(outcome "$MNIST_RC" "$T_MNIST"))"
     [ "$MNIST_RC" -eq 0 ] || tail -n 5 "$LOGS/mnist.log"
     echo "$MNIST"
+    echo "== (d) examples/mnist.py --device cuda --model cnn --epochs 1 --data-dir $DATA"
+    run "$T_CNN" "$LOGS/mnist_cnn.log" "$PY" examples/mnist.py --device cuda --model cnn --epochs 1 --data-dir "$DATA"
+    CNN_RC=$?
+    EPOCH=$(grep -E '^epoch [0-9]+/[0-9]+ ' "$LOGS/mnist_cnn.log" | tail -n 1)
+    ELAPSED=$(grep -E '^[0-9]+ epochs? in ' "$LOGS/mnist_cnn.log" | tail -n 1)
+    CNN="${EPOCH:-no epoch finished}${ELAPSED:+; $ELAPSED} ($(outcome "$CNN_RC" "$T_CNN"))"
+    [ "$CNN_RC" -eq 0 ] || tail -n 5 "$LOGS/mnist_cnn.log"
+    echo "$CNN"
 fi
 
 # ---- (e) the outcomes -----------------------------------------------------------------------------------
 TABLE=$(printf '| check | outcome |\n|---|---|\n| CUDA tests (pytest -m cuda) | %s |\n' "$TESTS"
-    printf '| benchmarks/gpu_bench.py | %s |\n| MNIST, 3 epochs, cuda | %s |\n' "$BENCH" "$MNIST")
+    printf '| benchmarks/gpu_bench.py | %s |\n| MNIST, 3 epochs, cuda | %s |\n' "$BENCH" "$MNIST"
+    printf '| MNIST CNN, 1 epoch, cuda | %s |\n' "$CNN")
 {
     echo "# GPU check: benchmarks/gpu_check.sh"
     echo
@@ -147,6 +158,14 @@ TABLE=$(printf '| check | outcome |\n|---|---|\n| CUDA tests (pytest -m cuda) | 
         echo
         echo '```'
         tail -n 12 "$LOGS/mnist.log"
+        echo '```'
+    fi
+    if [ -s "$LOGS/mnist_cnn.log" ]; then
+        echo
+        echo "## MNIST CNN on the GPU"
+        echo
+        echo '```'
+        tail -n 8 "$LOGS/mnist_cnn.log"
         echo '```'
     fi
     echo

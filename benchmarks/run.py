@@ -6,6 +6,7 @@
     python benchmarks/run.py --markdown            # also rewrite the summary in benchmarks/RESULTS.md
     python benchmarks/run.py --sections training,overhead --peak 160
     python benchmarks/run.py --threads 2 --sections training --background-load 1   # on a busy machine
+    python benchmarks/run.py --threads 1,2 --sections conv      # convolutional networks (issue 16)
 
 Each thread count runs in a fresh worker process with OMP/OPENBLAS/MKL/NUMBA_NUM_THREADS set before
 NumPy loads (and torch.set_num_threads). Inside it, every case times its implementations in alternating blocks
@@ -31,10 +32,10 @@ sys.path.insert(0, str(HERE))
 import _harness  # noqa: E402
 RESULTS = HERE / "RESULTS.md"
 BEGIN, END = "<!-- run.py: begin -->", "<!-- run.py: end -->"
-SECTIONS = ("kernels", "training", "overhead", "startup")
+SECTIONS = ("kernels", "training", "overhead", "conv", "startup")
 OURS = _harness.OURS
 OURS_1 = OURS + ", 1 thread"       # autograd_lite at set_num_threads(1), in an n-thread worker
-REFERENCES = ("numpy", "torch", "minimal autograd", "memcpy")
+REFERENCES = ("numpy", "torch", "minimal autograd", "memcpy", "gemm")
 SETTLE_S = 0.15          # seconds between blocks at more than one thread (see blas_setter)
 SCALING_NOISE = 0.03      # n threads against 1 within this counts as even (RESULTS.md, Thread policy)
 CONFIRM = 3               # a case screened slower at n threads is timed again, n against 1, this many times longer
@@ -49,7 +50,8 @@ def worker(args):
         torch.set_num_threads(args.threads)
     except ImportError:
         pass
-    modules = {"kernels": "cases_kernels", "training": "cases_training", "overhead": "cases_overhead"}
+    modules = {"kernels": "cases_kernels", "training": "cases_training", "overhead": "cases_overhead",
+               "conv": "cases_conv"}
     prepare = blas_setter(args.threads)
     rows = []
     for section in args.sections:
@@ -192,6 +194,14 @@ def goals(workers, startup):
                 if s is not None:
                     out.append((f"{t} thr: 784-512-256-10 + Dropout, batch 256, Adam >= 1.5x torch",
                                 f"{s:.2f}x", s >= 1.5))
+        for r in find("conv", "MNIST CNN"):
+            s = speedup(r, "torch")
+            if s is not None and t == 1:
+                out.append((f"{t} thr: MNIST CNN training step >= 1.5x torch", f"{s:.2f}x", s >= 1.5))
+        for r in find("conv", "DenseNet-121 forward"):
+            s = speedup(r, "torch")
+            if s is not None:
+                out.append((f"{t} thr: DenseNet-121 forward >= 1.2x torch", f"{s:.2f}x", s >= 1.2))
         for r in find("overhead", "4 elements"):
             ours, torch_us = r["rates"].get("autograd_lite"), r["rates"].get("torch")
             if torch_us:
@@ -309,7 +319,7 @@ def report(args, workers, startup):
         parts.append("### start-up: a fresh process imports the library and runs one training step of the "
                      "seed MLP\n\n" + startup_table(startup))
     busy = f", {args.background_load} busy" if args.background_load else ""
-    parts.append(f"### goals (issues 5 and 15{busy})\n\n" + goals_table(goals(workers, startup)))
+    parts.append(f"### goals (issues 5, 15 and 16{busy})\n\n" + goals_table(goals(workers, startup)))
     return "\n\n".join(parts) + "\n"
 
 

@@ -6,11 +6,12 @@ import sys
 import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "benchmarks"))
+import cases_conv  # noqa: E402
 import cases_kernels  # noqa: E402
 import cases_overhead  # noqa: E402
 import cases_training  # noqa: E402
 
-CASES = [c for m in (cases_kernels, cases_training, cases_overhead) for c in m.cases(quick=True)
+CASES = [c for m in (cases_kernels, cases_training, cases_overhead, cases_conv) for c in m.cases(quick=True)
          if not c.size.startswith("1M")]          # one size per kernel is enough to build and run it
 
 
@@ -25,3 +26,18 @@ def test_every_implementation_runs(case):
         step()
         ran.append(name)
     assert "autograd_lite" in ran and len(ran) >= 2, ran
+
+
+@pytest.mark.parametrize("name,shape", [("mnist_cnn", (2, 1, 28, 28)), ("densenet121", (1, 3, 64, 64))])
+def test_conv_models_compute_what_torchs_compute(name, shape):
+    """The conv section's claim that both libraries run one network: the same weights give the same outputs."""
+    torch = pytest.importorskip("torch")
+    x = cases_conv.batches(shape, n=1)[0][0]
+    outs = []
+    for lib_name in ("autograd_lite", "torch"):
+        lib, model = cases_conv.model(lib_name, name)
+        model.eval()
+        with lib.no_grad():
+            outs.append(model(lib.from_numpy(x.copy())).numpy())
+    assert outs[0].shape == outs[1].shape == (shape[0], 10 if name == "mnist_cnn" else 1000)
+    assert abs(outs[0] - outs[1]).max() <= 1e-4 * max(1.0, abs(outs[1]).max()), torch.__version__

@@ -267,7 +267,7 @@ def test_check_script_passes_shellcheck():
 def test_check_script_fits_in_eight_minutes_and_finds_the_summary(gb):
     text = CHECK.read_text()
     limits = dict(re.findall(r"\b(T_[A-Z]+)=(\d+)", text))
-    assert set(limits) == {"T_PROBE", "T_INSTALL", "T_TESTS", "T_BENCH", "T_MNIST"}
+    assert set(limits) == {"T_PROBE", "T_INSTALL", "T_TESTS", "T_BENCH", "T_MNIST", "T_CNN"}
     grace = int(re.search(r"timeout -k (\d+)", text).group(1))
     assert sum(map(int, limits.values())) + grace * len(limits) < 8 * 60
     assert f"/^{gb.SUMMARY_HEAD}/" in text              # the script cuts the bench's summary at this heading
@@ -322,8 +322,8 @@ def test_check_script_goes_on_past_a_probe_that_finds_a_gpu(tmp_path):
     out, before, after = _check(tmp_path, python, OUT=str(tmp_path / "out"))
     assert out.returncode == 0, out.stderr
     assert "== (b) CUDA tests" in out.stdout and "== (c) benchmarks/gpu_bench.py" in out.stdout
-    assert out.stdout.rstrip().endswith("| MNIST, 3 epochs, cuda | not run: no data folder given (first argument or "
-                                        "AUTOGRAD_LITE_DATA) |")
+    not_run = "not run: no data folder given (first argument or AUTOGRAD_LITE_DATA) |"
+    assert out.stdout.rstrip().endswith(f"| MNIST, 3 epochs, cuda | {not_run}\n| MNIST CNN, 1 epoch, cuda | {not_run}")
     assert after == before
     results = (tmp_path / "out" / "gpu_results.md").read_text()
     assert "| CUDA tests (pytest -m cuda) | no summary line (ok) |" in results

@@ -38,6 +38,11 @@ ACCELERATED = {
     "sum": lambda: _x(4, 5).sum(),
     "cumprod": lambda: _x(4, 5).cumprod(1),
     "cumprod-zeros": lambda: (_x(4, 5) * al.tensor([1.0, 0.0, 1.0, 1.0, 0.0])).cumprod(1),
+    "batch_norm-train": lambda: F.batch_norm(_x(4, 3, 5), None, None, _x(3, seed=1), _x(3, seed=2), True),
+    "batch_norm-eval": lambda: F.batch_norm(_x(4, 3, 5), al.tensor([0.1, 0.2, -0.3]), al.tensor([1.0, 2.0, 0.5]),
+                                            _x(3, seed=1), _x(3, seed=2), False),
+    "group_norm": lambda: F.group_norm(_x(2, 4, 3, 3), 2, _x(4, seed=1), _x(4, seed=2)),
+    "layer_norm": lambda: F.layer_norm(_x(3, 2, 5), (2, 5), _x(2, 5, seed=1), _x(2, 5, seed=2)),
 }
 
 

@@ -5,5 +5,9 @@ from .modules import (Module, Identity, Linear, ReLU, LeakyReLU, ELU, Sigmoid, T
                       LogSoftmax, GELU, SiLU, Mish, Softplus, Hardtanh, ReLU6, Hardsigmoid, Hardswish, LogSigmoid,
                       Softsign, SELU, CELU, PReLU, Dropout, Flatten, Sequential, ModuleList, ModuleDict, NLLLoss,
                       CrossEntropyLoss, MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss)
+from .modules.conv import *  # noqa: F401,F403
+from .modules.pooling import *  # noqa: F401,F403
+from .modules.normalization import *  # noqa: F401,F403
+from .modules.resize import *  # noqa: F401,F403
 from . import functional, init
 from . import utils

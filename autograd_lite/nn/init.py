@@ -1,6 +1,7 @@
 """Weight initialisation, as ``torch.nn.init``: every function fills its tensor in place under
 no_grad and returns it."""
 import math
+import warnings
 
 from ..autograd.grad_mode import no_grad
 
@@ -32,7 +33,9 @@ def calculate_gain(nonlinearity, param=None):
     raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
 
 
-def _fan_in_and_fan_out(tensor):
+def _calculate_fan_in_and_fan_out(tensor):
+    """(fan_in, fan_out) of a weight: dims 1 and 0 times the receptive field (the product of the dims after them),
+    so a conv weight (out, in / groups, *kernel) has fan_in = in / groups * prod(kernel), as PyTorch."""
     if tensor.dim() < 2:
         raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 "
                          "dimensions")
@@ -42,11 +45,20 @@ def _fan_in_and_fan_out(tensor):
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
 
 
-def _fan(tensor, mode):
+def _calculate_correct_fan(tensor, mode):
+    mode = mode.lower()
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
-    fan_in, fan_out = _fan_in_and_fan_out(tensor)
+        raise ValueError(f"Mode {mode} not supported, please use one of ['fan_in', 'fan_out']")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return fan_in if mode == "fan_in" else fan_out
+
+
+def _empty(tensor):
+    """PyTorch's no-op (with its warning) for a tensor with a zero dim."""
+    if 0 in tensor.shape:
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
+        return True
+    return False
 
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
@@ -73,25 +85,31 @@ def ones_(tensor):
 
 
 def xavier_uniform_(tensor, gain=1.0, generator=None):
-    fan_in, fan_out = _fan_in_and_fan_out(tensor)
-    bound = gain * math.sqrt(6.0 / float(fan_in + fan_out))
+    """U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out)) (Glorot). Example: ``xavier_uniform_(conv.weight)``."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    bound = math.sqrt(3.0) * (gain * math.sqrt(2.0 / float(fan_in + fan_out)))
     return uniform_(tensor, -bound, bound)
 
 
 def xavier_normal_(tensor, gain=1.0, generator=None):
-    fan_in, fan_out = _fan_in_and_fan_out(tensor)
+    """N(0, std) with std = gain * sqrt(2 / (fan_in + fan_out)) (Glorot)."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)))
 
 
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
-    """U(-b, b) with b = gain * sqrt(3 / fan): He et al.; ``Linear`` uses it with a = sqrt(5)."""
-    if 0 in tensor.shape:
+    """U(-b, b) with b = gain * sqrt(3 / fan) (He et al.); ``Linear`` and ``Conv2d`` use it with a = sqrt(5).
+
+    Example: ``kaiming_uniform_(conv.weight, mode='fan_out', nonlinearity='relu')``."""
+    if _empty(tensor):
         return tensor
-    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(tensor, mode))
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
+    bound = math.sqrt(3.0) * std
     return uniform_(tensor, -bound, bound)
 
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
-    if 0 in tensor.shape:
+    """N(0, std) with std = gain / sqrt(fan) (He et al.). Example: ``kaiming_normal_(w, nonlinearity='relu')``."""
+    if _empty(tensor):
         return tensor
-    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode)))
+    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode)))

@@ -288,3 +288,120 @@ CUDA_TYPES = {"float32": "float", "float64": "double"}
 def rows_source(ctype):
     """The row kernels for one float type ('float' or 'double')."""
     return f"typedef {ctype} T;\n{ROWS}"
+
+
+# ---- convolution: im2col / col2im (kernels of the conv section append here) ----
+
+# im2col: one thread per column element; cols (N, K, L), or (K, N, L) with `transposed` (kernels/cpu/conv.py).
+# col2im: one thread per image pixel, gathering the column elements that read it: no atomics.
+NAMES += ("im2col", "col2im")
+_CONV_GEOMETRY = ("int64 nimg, int64 C, int64 H, int64 W, int64 kh, int64 kw, int64 sh, int64 sw, int64 ph, "
+                  "int64 pw, int64 dh, int64 dw, int64 Ho, int64 Wo, bool transposed")
+ELEMENTWISE.update({
+    "im2col": ("raw T x, " + _CONV_GEOMETRY, "T col",
+               "long long L = Ho * Wo, K = C * kh * kw, img, r, l;"
+               " if (transposed) { r = i / (nimg * L); img = (i / L) % nimg; } else { img = i / (K * L); r = (i / L) % K; }"
+               " l = i % L;"
+               " long long c = r / (kh * kw), ki = (r / kw) % kh, kj = r % kw;"
+               " long long iy = (l / Wo) * sh - ph + ki * dh, ix = (l % Wo) * sw - pw + kj * dw;"
+               " col = (iy >= 0 && iy < H && ix >= 0 && ix < W) ? x[((img * C + c) * H + iy) * W + ix] : (T)0"),
+    "col2im": ("raw T cols, " + _CONV_GEOMETRY, "T im",
+               "long long L = Ho * Wo, K = C * kh * kw;"
+               " long long ix = i % W, iy = (i / W) % H, c = (i / (W * H)) % C, img = i / (W * H * C);"
+               " T acc = (T)0;"
+               " for (long long ki = 0; ki < kh; ++ki) {"
+               "  long long ty = iy + ph - ki * dh; if (ty < 0 || ty % sh) continue;"
+               "  long long oy = ty / sh; if (oy >= Ho) continue;"
+               "  for (long long kj = 0; kj < kw; ++kj) {"
+               "   long long tx = ix + pw - kj * dw; if (tx < 0 || tx % sw) continue;"
+               "   long long ox = tx / sw; if (ox >= Wo) continue;"
+               "   long long r = (c * kh + ki) * kw + kj, l = oy * Wo + ox;"
+               "   acc += cols[transposed ? (r * nimg + img) * L + l : (img * K + r) * L + l]; } }"
+               " im = acc"),
+})
+
+
+# ---- pooling (kernels of the pooling section append here) ----
+
+# Pooling over the planes of (P, H, W) arrays, one thread per output element forward; the backwards gather, one
+# thread per input element, over the outputs whose windows can hold it (no atomics; the same order of additions as
+# the CPU kernels' scatter). `adaptive`: the windows of adaptive pooling, [o * H / OH, ceil((o + 1) * H / OH)).
+_POOL_SIZES = "int64 H, int64 W, int64 OH, int64 OW, int64 kh, int64 kw, int64 sh, int64 sw, int64 ph, int64 pw"
+_POOL_OUT = "long long ow = i % OW, oh = (i / OW) % OH, p = i / (OW * OH);"
+_POOL_IN = "long long w = i % W, h = (i / W) % H, p = i / (W * H);"
+# [h0, h1) x [w0, w1) of output (oh, ow) of a max pool: the first in-bounds tap and the bound of the taps
+_MAX_WINDOW = (
+    "long long h0, h1, w0, w1, sth = dh, stw = dw;"
+    " if (adaptive) { h0 = oh * H / OH; h1 = ((oh + 1) * H + OH - 1) / OH;"
+    " w0 = ow * W / OW; w1 = ((ow + 1) * W + OW - 1) / OW; sth = 1; stw = 1; }"
+    " else { long long a = oh * sh - ph, c = ow * sw - pw;"
+    " h0 = a < 0 ? a + (-a + dh - 1) / dh * dh : a; h1 = a + (kh - 1) * dh + 1; if (h1 > H) h1 = H;"
+    " w0 = c < 0 ? c + (-c + dw - 1) / dw * dw : c; w1 = c + (kw - 1) * dw + 1; if (w1 > W) w1 = W; }")
+# [h0, h1) x [w0, w1) and the divisor `pool` of output (oh, ow) of an average pool (PyTorch's avg_pool2d)
+_AVG_WINDOW = (
+    "long long h0, h1, w0, w1, pool;"
+    " if (adaptive) { h0 = oh * H / OH; h1 = ((oh + 1) * H + OH - 1) / OH;"
+    " w0 = ow * W / OW; w1 = ((ow + 1) * W + OW - 1) / OW; pool = (h1 - h0) * (w1 - w0); }"
+    " else { long long a = oh * sh - ph, b = a + kh, c = ow * sw - pw, d = c + kw;"
+    " if (b > H + ph) b = H + ph; if (d > W + pw) d = W + pw; pool = (b - a) * (d - c);"
+    " h0 = a < 0 ? 0 : a; h1 = b < H ? b : H; w0 = c < 0 ? 0 : c; w1 = d < W ? d : W;"
+    " if (!include_pad) pool = (h1 - h0) * (w1 - w0); }"
+    " if (divisor) pool = divisor;")
+# the outputs [oh0, oh1) x [ow0, ow1) whose windows can hold input (h, w); kh, kw: the windows' extent
+_CANDIDATES = (
+    "long long oh0, oh1, ow0, ow1;"
+    " if (adaptive) { oh0 = h * OH / H; oh1 = ((h + 1) * OH + H - 1) / H; ow0 = w * OW / W;"
+    " ow1 = ((w + 1) * OW + W - 1) / W; }"
+    " else { long long a = h + ph - (kh - 1) * EH, c = w + pw - (kw - 1) * EW;"
+    " oh0 = a <= 0 ? 0 : (a + sh - 1) / sh; oh1 = (h + ph) / sh + 1; ow0 = c <= 0 ? 0 : (c + sw - 1) / sw;"
+    " ow1 = (w + pw) / sw + 1; }"
+    " if (oh1 > OH) oh1 = OH; if (ow1 > OW) ow1 = OW;")
+ELEMENTWISE.update({
+    "max_pool2d_forward": (
+        f"raw T x, {_POOL_SIZES}, int64 dh, int64 dw, bool adaptive", "T y, int64 idx",
+        f"{_POOL_OUT} {_MAX_WINDOW} const T* xp = &x[p * H * W];"
+        " if (h0 >= h1 || w0 >= w1) { y = -(T)1 / (T)0; idx = (h0 < H ? h0 : H - 1) * W + (w0 < W ? w0 : W - 1); }"
+        " else { long long bi = h0 * W + w0; T best = xp[bi];"
+        " for (long long hh = h0; hh < h1; hh += sth) for (long long ww = w0; ww < w1; ww += stw) {"
+        " T v = xp[hh * W + ww]; if (v > best || v != v) { best = v; bi = hh * W + ww; } }"
+        " y = best; idx = bi; }"),
+    "max_pool2d_backward": (
+        f"raw T g, raw int64 idx, {_POOL_SIZES}, int64 dh, int64 dw, bool adaptive", "T dx",
+        f"{_POOL_IN} {_CANDIDATES.replace('EH', 'dh').replace('EW', 'dw')}"
+        " const T* gp = &g[p * OH * OW]; const long long* ip = &idx[p * OH * OW]; long long j = h * W + w;"
+        " T s = (T)0; for (long long a = oh0; a < oh1; ++a) for (long long b = ow0; b < ow1; ++b)"
+        " if (ip[a * OW + b] == j) s += gp[a * OW + b]; dx = s"),
+    "avg_pool2d_forward": (
+        f"raw T x, {_POOL_SIZES}, bool include_pad, int64 divisor, bool adaptive", "T y",
+        f"{_POOL_OUT} {_AVG_WINDOW} const T* xp = &x[p * H * W]; T s = (T)0;"
+        " for (long long hh = h0; hh < h1; ++hh) for (long long ww = w0; ww < w1; ++ww) s += xp[hh * W + ww];"
+        " y = s / (T)pool"),
+    "avg_pool2d_backward": (
+        f"raw T g, {_POOL_SIZES}, bool include_pad, int64 divisor, bool adaptive", "T dx",
+        f"{_POOL_IN} {_CANDIDATES.replace('EH', '1').replace('EW', '1')} const T* gp = &g[p * OH * OW];"
+        " T s = (T)0;"
+        " for (long long oh = oh0; oh < oh1; ++oh) for (long long ow = ow0; ow < ow1; ++ow) {"
+        f" {_AVG_WINDOW} if (h >= h0 && h < h1 && w >= w0 && w < w1) s += gp[oh * OW + ow] / (T)pool; }}"
+        " dx = s"),
+})
+NAMES += ("max_pool2d_forward", "max_pool2d_backward", "avg_pool2d_forward", "avg_pool2d_backward",
+          "adaptive_max_pool2d_forward", "adaptive_max_pool2d_backward", "adaptive_avg_pool2d_forward",
+          "adaptive_avg_pool2d_backward")
+
+
+# ---- normalization (kernels of the normalization section append here) ----
+NAMES += ("batch_norm_forward", "batch_norm_backward", "group_norm_forward", "group_norm_backward")
+# x flat over (N, C, S): channel k = (i / s) % c; group norm's row (sample, group) r = i / (s * kg), kg channels a group
+ELEMENTWISE.update({
+    "bn_normalize": ("T x, raw T mean, raw T scale, raw T bias, int64 c, int64 s", "T y",
+                     "long long k = (i / s) % c; y = (x - mean[k]) * scale[k] + bias[k]"),
+    # dx = g * p - (x - mean) * q - o per channel (kernels/cpu/normalization.py's _bn_bwd)
+    "bn_backward": ("T g, T x, raw T mean, raw T p, raw T q, raw T o, int64 c, int64 s", "T dx",
+                    "long long k = (i / s) % c; dx = g * p[k] - (x - mean[k]) * q[k] - o[k]"),
+    "gn_normalize": ("T x, raw T mean, raw T rstd, raw T w, raw T b, int64 c, int64 s, int64 kg", "T y",
+                     "long long k = (i / s) % c, r = i / (s * kg); y = (x - mean[r]) * (w[k] * rstd[r]) + b[k]"),
+    "gn_backward": ("T g, T x, raw T mean, raw T rstd, raw T w, raw T q, raw T o, int64 c, int64 s, int64 kg",
+                    "T dx",
+                    "long long k = (i / s) % c, r = i / (s * kg);"
+                    " dx = g * (w[k] * rstd[r]) - (x - mean[r]) * q[r] - o[r]"),
+})

@@ -507,6 +507,257 @@ def adagrad_update(param, grad, state_sum, clr, eps, weight_decay=0.0, maximize=
     return _update("adagrad_update", param, grad, [state_sum], launch)
 
 
+
+# ---- convolution: im2col / col2im ---------------------------------------------------------------------------------
+
+def _conv_geometry(op, image_shape, kernel_size, stride, padding, dilation, out_size):
+    """The kernels' geometry arguments (as kernels/cpu/conv.py checks them)."""
+    ints = [int(v) for pair in (kernel_size, stride, padding, dilation, out_size) for v in pair]
+    if len(ints) != 10 or min(ints[:4] + ints[6:8]) < 1 or min(ints[4:6] + ints[8:]) < 0:
+        raise ValueError(f"{op}: kernel_size, stride and dilation must be positive pairs, padding and out_size "
+                         f"non-negative pairs, got {kernel_size}, {stride}, {padding}, {dilation}, {out_size}")
+    return [int(s) for s in image_shape] + ints
+
+
+def _conv_out(op, out, shape, dtype):
+    if out is None:
+        return cp.empty(shape, dtype)
+    if type(out) is not cp.ndarray or out.shape != shape or out.dtype != dtype or not out.flags.c_contiguous:
+        raise ValueError(f"{op}: out must be a C-contiguous {dtype} CUDA array of shape {list(shape)}")
+    return out
+
+
+def im2col(x, kernel_size, stride, padding, dilation, out_size, transposed=False, out=None):
+    """The patches of x (N, C, H, W) as columns (N, C*kh*kw, Ho*Wo), or (C*kh*kw, N, Ho*Wo) with `transposed`."""
+    (x,) = check("im2col", x)
+    if x.ndim != 4:
+        raise ValueError(f"im2col: expected x of shape (N, C, H, W), got {list(x.shape)}")
+    geo = _conv_geometry("im2col", x.shape, kernel_size, stride, padding, dilation, out_size)
+    n, k, n_l = geo[0], geo[1] * geo[4] * geo[5], geo[12] * geo[13]
+    out = _conv_out("im2col", out, (k, n, n_l) if transposed else (n, k, n_l), x.dtype)
+    if out.size:
+        elementwise("im2col")(_contiguous(x), *geo, bool(transposed), out)
+    return out
+
+
+def col2im(cols, image_shape, kernel_size, stride, padding, dilation, out_size, transposed=False, out=None):
+    """The adjoint of im2col: the columns summed back into an image of `image_shape` (N, C, H, W)."""
+    (cols,) = check("col2im", cols)
+    if len(image_shape) != 4:
+        raise ValueError(f"col2im: expected image_shape (N, C, H, W), got {image_shape}")
+    geo = _conv_geometry("col2im", image_shape, kernel_size, stride, padding, dilation, out_size)
+    n, k, n_l = geo[0], geo[1] * geo[4] * geo[5], geo[12] * geo[13]
+    want = (k, n, n_l) if transposed else (n, k, n_l)
+    if cols.shape != want:
+        raise ValueError(f"col2im: expected cols of shape {list(want)}, got {list(cols.shape)}")
+    out = _conv_out("col2im", out, tuple(geo[:4]), cols.dtype)
+    if out.size:
+        elementwise("col2im")(_contiguous(cols), *geo, bool(transposed), out)
+    return out
+
+
+
+# ---- pooling ------------------------------------------------------------------------------------------------------
+
+# One thread per output element forward, per input element backward (a gather: no atomics); the argmax is int64,
+# flat per plane, as kernels.cpu's (which keeps it int32).
+
+def _pool_sizes(in_size, out_size, kernel=(1, 1), stride=(1, 1), padding=(0, 0)):
+    return tuple(np.int64(v) for v in (*in_size, *out_size, *kernel, *stride, *padding))
+
+
+def _pool_run(op, name, a, out_shape, args, outs):
+    """Launches pooling kernel `name` over new arrays of out_shape (dtypes `outs`) from a (..., H, W)."""
+    (a,) = check(op, a)
+    if a.ndim < 2:
+        raise ValueError(f"{op}: expected an array (..., H, W), got shape {a.shape}")
+    results = [cp.empty(out_shape, dt or a.dtype) for dt in outs]
+    if results[0].size:
+        elementwise(name)(_contiguous(a), *args, *results)
+    return results
+
+
+def _argmax(op, idx, shape):
+    idx = _device_array(op, idx, "indices")
+    if idx.shape != shape:
+        raise ValueError(f"{op}: indices of shape {idx.shape}, expected {shape}")
+    return _contiguous(idx.astype(np.int64, copy=False))
+
+
+def max_pool2d_forward(x, kernel, stride, padding, dilation, out_size, indices=True):
+    """(max over each window, flat argmax per plane; None unless indices) of x (..., H, W), as
+    kernels.cpu.max_pool2d_forward."""
+    sizes = _pool_sizes(x.shape[-2:], out_size, kernel, stride, padding)
+    y, idx = _pool_run("max_pool2d_forward", "max_pool2d_forward", x, x.shape[:-2] + tuple(out_size),
+                       (*sizes, np.int64(dilation[0]), np.int64(dilation[1]), False), (None, np.int64))
+    return y, idx if indices else None
+
+
+def max_pool2d_backward(g, idx, in_size, kernel, stride, padding, dilation):
+    """dL/dx (..., *in_size) of max_pool2d_forward: each input gathers g where it is its window's argmax."""
+    idx = _argmax("max_pool2d_backward", idx, g.shape)
+    sizes = _pool_sizes(in_size, g.shape[-2:], kernel, stride, padding)
+    dx, = _pool_run("max_pool2d_backward", "max_pool2d_backward", g, g.shape[:-2] + tuple(in_size),
+                    (idx, *sizes, np.int64(dilation[0]), np.int64(dilation[1]), False), (None,))
+    return dx
+
+
+def avg_pool2d_forward(x, kernel, stride, padding, out_size, count_include_pad, divisor_override):
+    """The mean over each window of x (..., H, W), as kernels.cpu.avg_pool2d_forward."""
+    sizes = _pool_sizes(x.shape[-2:], out_size, kernel, stride, padding)
+    y, = _pool_run("avg_pool2d_forward", "avg_pool2d_forward", x, x.shape[:-2] + tuple(out_size),
+                   (*sizes, bool(count_include_pad), np.int64(divisor_override or 0), False), (None,))
+    return y
+
+
+def avg_pool2d_backward(g, in_size, kernel, stride, padding, count_include_pad, divisor_override):
+    """dL/dx (..., *in_size) of avg_pool2d_forward: each input gathers g / divisor of the windows holding it."""
+    sizes = _pool_sizes(in_size, g.shape[-2:], kernel, stride, padding)
+    dx, = _pool_run("avg_pool2d_backward", "avg_pool2d_backward", g, g.shape[:-2] + tuple(in_size),
+                    (*sizes, bool(count_include_pad), np.int64(divisor_override or 0), False), (None,))
+    return dx
+
+
+def adaptive_max_pool2d_forward(x, out_size, indices=True):
+    """(max, flat argmax; None unless indices) over the adaptive windows of x (..., H, W)."""
+    sizes = _pool_sizes(x.shape[-2:], out_size)
+    y, idx = _pool_run("adaptive_max_pool2d_forward", "max_pool2d_forward", x, x.shape[:-2] + tuple(out_size),
+                       (*sizes, np.int64(1), np.int64(1), True), (None, np.int64))
+    return y, idx if indices else None
+
+
+def adaptive_max_pool2d_backward(g, idx, in_size):
+    """dL/dx (..., *in_size) of adaptive_max_pool2d_forward."""
+    idx = _argmax("adaptive_max_pool2d_backward", idx, g.shape)
+    sizes = _pool_sizes(in_size, g.shape[-2:])
+    dx, = _pool_run("adaptive_max_pool2d_backward", "max_pool2d_backward", g, g.shape[:-2] + tuple(in_size),
+                    (idx, *sizes, np.int64(1), np.int64(1), True), (None,))
+    return dx
+
+
+def adaptive_avg_pool2d_forward(x, out_size):
+    """The mean over the adaptive windows of x (..., H, W)."""
+    sizes = _pool_sizes(x.shape[-2:], out_size)
+    y, = _pool_run("adaptive_avg_pool2d_forward", "avg_pool2d_forward", x, x.shape[:-2] + tuple(out_size),
+                   (*sizes, True, np.int64(0), True), (None,))
+    return y
+
+
+def adaptive_avg_pool2d_backward(g, in_size):
+    """dL/dx (..., *in_size) of adaptive_avg_pool2d_forward."""
+    sizes = _pool_sizes(in_size, g.shape[-2:])
+    dx, = _pool_run("adaptive_avg_pool2d_backward", "avg_pool2d_backward", g, g.shape[:-2] + tuple(in_size),
+                    (*sizes, True, np.int64(0), True), (None,))
+    return dx
+
+
+
+# ---- normalization ------------------------------------------------------------------------------------------------
+# statistics by CuPy's reductions in float64, the normalizing and dx passes as one elementwise launch each
+
+def _norm_check(op, x, *vectors):
+    (x,) = check(op, x)
+    if x.ndim < 2:
+        raise ValueError(f"{op}: expected x of shape (N, C, *), got {list(x.shape)}")
+    return _contiguous(x), x.shape[1], x.size // (x.shape[0] * x.shape[1]) if x.size else 0
+
+
+def _vector(v, c, dtype, fill):
+    """v (C,) as a contiguous CuPy array of dtype; `fill` everywhere for None."""
+    return cp.full(c, fill, dtype) if v is None else _contiguous(_device_array("normalization", v, "weight").astype(
+        dtype, copy=False).reshape(c))
+
+
+def _stats(x3, axes):
+    """(mean, biased var) in float64 over `axes` of x3 (the middle axis kept): two passes, the second about the
+    mean rounded to x's dtype, corrected for that rounding."""
+    mean = x3.mean(axis=axes, dtype=np.float64)
+    md = mean.astype(x3.dtype)
+    var = ((x3 - md[:, None]) ** 2).mean(axis=axes, dtype=np.float64) - (mean - md) ** 2
+    return mean, cp.maximum(var, 0)
+
+
+def batch_norm_forward(x, weight, bias, mean=None, var=None, eps=1e-5):
+    """(y, mean, var) as kernels.cpu.batch_norm_forward: mean/var None, the batch's (var biased)."""
+    x, c, s = _norm_check("batch_norm_forward", x)
+    dt = x.dtype
+    w, b = _vector(weight, c, dt, 1), _vector(bias, c, dt, 0)
+    x3 = x.reshape(x.shape[0], c, s)
+    if mean is None:
+        mean, var = _stats(x3, (0, 2))
+        mean, var = mean.astype(dt), var.astype(dt)
+    else:
+        mean, var = _vector(mean, c, dt, 0), _vector(var, c, dt, 1)
+    scale = (w / cp.sqrt(var.astype(np.float64) + eps)).astype(dt)
+    y = elementwise("bn_normalize")(x, mean, scale, b, np.int64(c), np.int64(max(s, 1)))
+    return y, mean, var
+
+
+def batch_norm_backward(g, x, mean, invstd, weight, training=True):
+    """(dx, dweight, dbias) as kernels.cpu.batch_norm_backward."""
+    x, c, s = _norm_check("batch_norm_backward", x)
+    (g, _) = same_shape("batch_norm_backward", g, x)
+    g, dt = _contiguous(g), x.dtype
+    mean, r = _vector(mean, c, dt, 0), _vector(invstd, c, dt, 1).astype(np.float64)
+    w = _vector(weight, c, dt, 1).astype(np.float64)
+    shape = (x.shape[0], c, s)
+    g3, x3 = g.reshape(shape), x.reshape(shape)
+    sg = g3.sum(axis=(0, 2), dtype=np.float64)
+    sgx = (g3 * (x3 - mean[:, None])).sum(axis=(0, 2), dtype=np.float64)
+    count = max(x.shape[0] * s, 1)
+    a = w * r
+    q = a * r * r * sgx / count if training else cp.zeros(c)
+    o = a * sg / count if training else cp.zeros(c)
+    dx = elementwise("bn_backward")(g, x, mean, a.astype(dt), q.astype(dt), o.astype(dt), np.int64(c),
+                                    np.int64(max(s, 1)))
+    return dx, (sgx * r).astype(dt), sg.astype(dt)
+
+
+def _groups(op, x, num_groups):
+    x, c, s = _norm_check(op, x)
+    if num_groups < 1 or c % num_groups:
+        raise ValueError(f"{op}: expected x (N, C, *) with C divisible by num_groups={num_groups}, got "
+                         f"{list(x.shape)}")
+    return x, c, s, c // num_groups
+
+
+def group_norm_forward(x, num_groups, weight, bias, eps=1e-5):
+    """(y, mean, rstd) as kernels.cpu.group_norm_forward: mean, rstd (N, num_groups)."""
+    x, c, s, kg = _groups("group_norm_forward", x, num_groups)
+    dt = x.dtype
+    w, b = _vector(weight, c, dt, 1), _vector(bias, c, dt, 0)
+    rows = x.reshape(x.shape[0] * num_groups, -1) if x.size else cp.zeros((x.shape[0] * num_groups, 1), dt)
+    mean, var = _stats(rows[None], (0, 2))
+    mean, rstd = mean.astype(dt), (1 / cp.sqrt(var + eps)).astype(dt)
+    y = elementwise("gn_normalize")(x, mean, rstd, w, b, np.int64(c), np.int64(max(s, 1)), np.int64(kg))
+    shape = (x.shape[0], num_groups)
+    return y, mean.reshape(shape), rstd.reshape(shape)
+
+
+def group_norm_backward(g, x, mean, rstd, weight, num_groups):
+    """(dx, dweight, dbias) as kernels.cpu.group_norm_backward."""
+    x, c, s, kg = _groups("group_norm_backward", x, num_groups)
+    (g, _) = same_shape("group_norm_backward", g, x)
+    g, dt, n = _contiguous(g), x.dtype, x.shape[0]
+    mean = _contiguous(mean.astype(dt, copy=False).reshape(-1))
+    rstd = _contiguous(rstd.astype(dt, copy=False).reshape(-1))
+    w = _vector(weight, c, dt, 1)
+    g3, x3 = g.reshape(n, c, s), x.reshape(n, c, s)
+    m3 = cp.repeat(mean.reshape(n, num_groups), kg, axis=1)[:, :, None]
+    r3 = cp.repeat(rstd.reshape(n, num_groups), kg, axis=1).astype(np.float64)
+    a = g3.sum(axis=2, dtype=np.float64)                                    # (N, C): sum of g per channel
+    bb = (g3 * (x3 - m3)).sum(axis=2, dtype=np.float64)                     # sum of g * (x - mean)
+    w64 = w.astype(np.float64)
+    rs = rstd.astype(np.float64)
+    sgw = (a * w64).reshape(n, num_groups, kg).sum(axis=2).reshape(-1)
+    sgwx = (bb * w64).reshape(n, num_groups, kg).sum(axis=2).reshape(-1)
+    length = max(kg * s, 1)
+    q, o = (rs ** 3 * sgwx / length).astype(dt), (rs * sgw / length).astype(dt)
+    dx = elementwise("gn_backward")(g, x, mean, rstd, w, q, o, np.int64(c), np.int64(max(s, 1)), np.int64(kg))
+    return dx, (bb * r3).sum(axis=0).astype(dt), a.sum(axis=0).astype(dt)
+
+
+
 if cp.cuda.runtime.getDeviceCount() > 1:
     for _name in __all__:
         globals()[_name] = _on_the_arrays_device(globals()[_name])

@@ -6,3 +6,7 @@ from .dropout import Dropout
 from .flatten import Flatten
 from .container import Sequential, ModuleList, ModuleDict
 from .loss import NLLLoss, CrossEntropyLoss, MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss
+from .conv import *  # noqa: F401,F403
+from .pooling import *  # noqa: F401,F403
+from .normalization import *  # noqa: F401,F403
+from .resize import *  # noqa: F401,F403

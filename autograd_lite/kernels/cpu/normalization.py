@@ -1,0 +1,349 @@
+"""CPU kernels: batch norm and group norm (layer norm is group norm of one group over (rows, D)), forward and backward.
+
+Batch norm runs over x viewed as (N, C, S), in parallel over channels: per channel one pass for the statistics and
+one fused pass for the output (forward) or for dx (backward, which first sums g and g * (x - mean) in one pass).
+A channel's N * S elements are contiguous runs of S; its second pass re-reads them from cache. Statistics
+accumulate in float64, shifted by the channel's first element (stable one-pass variance). Inputs with short runs
+(S < SHORT, e.g. (N, C)) are transposed to (1, C, N * S) first.
+Group norm runs over (N * G rows of K * S): one row per (sample, group), the affine per channel; its backward sums
+per channel into float64 partials per chunk of rows (dweight, dbias) while it writes dx.
+"""
+import numpy as np
+
+from ._jit import PAR_MIN, check, prange, twins
+
+SHORT = 32          # runs shorter than this are transposed first: strided per-channel loops would crawl
+CHUNKS = 16         # chunks of rows of group norm's backward: each has its own dweight/dbias partials
+
+__all__ = ["batch_norm_forward", "batch_norm_backward", "group_norm_forward", "group_norm_backward"]
+
+
+@twins(PAR_MIN, loop=lambda x, w, b, eps, mean, var, y: x.shape[1])
+def _bn_train_fwd(x, w, b, eps, mean, var, y):
+    n_, c_, s_ = x.shape
+    cnt = n_ * s_
+    for c in prange(c_):
+        k = np.float64(x[0, c, 0])
+        s1 = 0.0
+        s2 = 0.0
+        for n in range(n_):
+            xr = x[n, c]
+            for s in range(s_):
+                t = np.float64(xr[s]) - k
+                s1 += t
+                s2 += t * t
+        d = s1 / cnt
+        v = max(s2 / cnt - d * d, 0.0)
+        mean[c] = k + d
+        var[c] = v
+        scale = x.dtype.type(w[c] / np.sqrt(v + eps))
+        m = x.dtype.type(k + d)
+        bc = b[c]
+        for n in range(n_):
+            xr, yr = x[n, c], y[n, c]
+            for s in range(s_):
+                yr[s] = (xr[s] - m) * scale + bc
+
+
+@twins(PAR_MIN, loop=lambda x, w, b, eps, mean, var, y: x.shape[1])
+def _bn_eval_fwd(x, w, b, eps, mean, var, y):
+    n_, c_, s_ = x.shape
+    for c in prange(c_):
+        scale = x.dtype.type(w[c] / np.sqrt(np.float64(var[c]) + eps))
+        m = mean[c]
+        bc = b[c]
+        for n in range(n_):
+            xr, yr = x[n, c], y[n, c]
+            for s in range(s_):
+                yr[s] = (xr[s] - m) * scale + bc
+
+
+@twins(PAR_MIN, loop=lambda g, x, mean, invstd, w, training, dw, db, dx: x.shape[1])
+def _bn_bwd(g, x, mean, invstd, w, training, dw, db, dx):
+    n_, c_, s_ = x.shape
+    cnt = n_ * s_
+    for c in prange(c_):
+        m = mean[c]
+        r = np.float64(invstd[c])
+        sg = 0.0
+        sgx = 0.0
+        for n in range(n_):
+            xr, gr = x[n, c], g[n, c]
+            for s in range(s_):
+                gv = np.float64(gr[s])
+                sg += gv
+                sgx += gv * np.float64(xr[s] - m)
+        db[c] = sg
+        dw[c] = sgx * r
+        a = w[c] * r
+        # dx = a * (g - mean(g) - xhat * mean(g * xhat)) in training; a * g with fixed statistics
+        p = x.dtype.type(a)
+        q = x.dtype.type(a * r * r * sgx / cnt if training else 0.0)
+        o = x.dtype.type(a * sg / cnt if training else 0.0)
+        for n in range(n_):
+            xr, gr, dr = x[n, c], g[n, c], dx[n, c]
+            for s in range(s_):
+                dr[s] = gr[s] * p - (xr[s] - m) * q - o
+
+
+@twins(PAR_MIN, loop=lambda x, groups, s_, w, b, eps, mean, rstd, y: x.shape[0])
+def _gn_fwd(x, groups, s_, w, b, eps, mean, rstd, y):
+    rows, length = x.shape
+    k_ = length // s_
+    for r in prange(rows):
+        c0 = (r % groups) * k_
+        k = np.float64(x[r, 0])
+        s1 = 0.0
+        s2 = 0.0
+        for j in range(length):
+            t = np.float64(x[r, j]) - k
+            s1 += t
+            s2 += t * t
+        d = s1 / length
+        rs = 1.0 / np.sqrt(max(s2 / length - d * d, 0.0) + eps)
+        mean[r] = k + d
+        rstd[r] = rs
+        m = x.dtype.type(k + d)
+        if s_ == 1:         # layer norm: the affine per element
+            for j in range(length):
+                y[r, j] = (x[r, j] - m) * x.dtype.type(w[c0 + j] * rs) + b[c0 + j]
+        else:
+            for kk in range(k_):
+                scale = x.dtype.type(w[c0 + kk] * rs)
+                bc = b[c0 + kk]
+                xr, yr = x[r, kk * s_:(kk + 1) * s_], y[r, kk * s_:(kk + 1) * s_]
+                for s in range(s_):
+                    yr[s] = (xr[s] - m) * scale + bc
+
+
+@twins(PAR_MIN, loop=lambda g, x, mean, rstd, w, groups, s_, dw, db, dx: dw.shape[0])
+def _gn_bwd(g, x, mean, rstd, w, groups, s_, dw, db, dx):
+    """dw, db: (chunks, C) float64 partials, zeroed; chunk i takes rows i, i + chunks, ..."""
+    rows, length = x.shape
+    k_ = length // s_
+    chunks = dw.shape[0]
+    for ch in prange(chunks):
+        for r in range(ch, rows, chunks):
+            c0 = (r % groups) * k_
+            m = x.dtype.type(mean[r])
+            rs = np.float64(rstd[r])
+            sgw = 0.0
+            sgwx = 0.0
+            if s_ == 1:         # layer norm: one pass over the row, vectorised across its elements
+                for j in range(length):
+                    gv = np.float64(g[r, j])
+                    xm = np.float64(x[r, j] - m)
+                    gw = gv * np.float64(w[c0 + j])
+                    sgw += gw
+                    sgwx += gw * xm
+                    db[ch, c0 + j] += gv
+                    dw[ch, c0 + j] += gv * xm * rs
+            for kk in range(k_ if s_ > 1 else 0):
+                a = 0.0
+                bb = 0.0
+                for j in range(kk * s_, (kk + 1) * s_):
+                    gv = np.float64(g[r, j])
+                    a += gv
+                    bb += gv * np.float64(x[r, j] - m)
+                wc = np.float64(w[c0 + kk])
+                db[ch, c0 + kk] += a
+                dw[ch, c0 + kk] += bb * rs
+                sgw += wc * a
+                sgwx += wc * bb
+            # dx = rs * (g * w - mean(g * w) - xhat * mean(g * w * xhat)) over the row
+            q = x.dtype.type(rs * rs * rs * sgwx / length)
+            o = x.dtype.type(rs * sgw / length)
+            if s_ == 1:
+                for j in range(length):
+                    dx[r, j] = g[r, j] * x.dtype.type(w[c0 + j] * rs) - (x[r, j] - m) * q - o
+            else:
+                for kk in range(k_):
+                    p = x.dtype.type(w[c0 + kk] * rs)
+                    for j in range(kk * s_, (kk + 1) * s_):
+                        dx[r, j] = g[r, j] * p - (x[r, j] - m) * q - o
+
+
+def _affine(w, b, c, dtype):
+    """weight and bias as arrays of dtype (ones and zeros for None)."""
+    w = np.ones(c, dtype) if w is None else np.ascontiguousarray(w, dtype)
+    b = np.zeros(c, dtype) if b is None else np.ascontiguousarray(b, dtype)
+    return w, b
+
+
+def _as3(x):
+    """x (N, C, *) as a C-contiguous (N, C, S) array, and whether it was transposed to (1, C, N * S) (short runs)."""
+    n, c = x.shape[:2]
+    s = x.size // (n * c) if n * c else 0
+    if s < SHORT and n > 1:
+        return np.ascontiguousarray(np.moveaxis(x.reshape(n, c, s), 1, 0)).reshape(1, c, n * s), True
+    return np.ascontiguousarray(x).reshape(n, c, s), False
+
+
+def _back(y3, x, transposed):
+    if transposed:
+        n, c = x.shape[:2]
+        return np.ascontiguousarray(np.moveaxis(y3.reshape(c, n, -1), 0, 1)).reshape(x.shape)
+    return y3.reshape(x.shape)
+
+
+def _check_bn(op, x, *arrays):
+    (x,) = check(op, x)
+    if x.ndim < 2:
+        raise ValueError(f"{op}: expected x of shape (N, C, *), got {list(x.shape)}")
+    c = x.shape[1]
+    for a in arrays:
+        if a is not None and np.shape(a) != (c,):
+            raise ValueError(f"{op}: expected per-channel arrays of shape ({c},), got {list(np.shape(a))}")
+    return x
+
+
+def batch_norm_forward(x, weight, bias, mean=None, var=None, eps=1e-5):
+    """(y, mean, var) for x (N, C, *): y = (x - mean) / sqrt(var + eps) * weight + bias per channel. mean and var
+    None: the batch's (var biased), computed and returned; else the given (running) statistics. weight/bias None:
+    1 and 0. mean and var come back in x's dtype."""
+    x = _check_bn("batch_norm_forward", x, weight, bias, mean, var)
+    c = x.shape[1]
+    w, b = _affine(weight, bias, c, x.dtype)
+    if x.size == 0:
+        nan = np.full(c, np.nan, x.dtype)
+        return np.empty(x.shape, x.dtype), (nan if mean is None else mean), (nan if var is None else var)
+    x3, transposed = _as3(x)
+    y3 = np.empty(x3.shape, x.dtype)
+    if mean is None:
+        mean, var = np.empty(c, np.float64), np.empty(c, np.float64)
+        _bn_train_fwd.pick(x.size)(x3, w, b, float(eps), mean, var, y3)
+        mean, var = mean.astype(x.dtype), var.astype(x.dtype)
+    else:
+        _bn_eval_fwd.pick(x.size)(x3, w, b, float(eps), np.ascontiguousarray(mean, x.dtype),
+                                  np.ascontiguousarray(var, x.dtype), y3)
+    return _back(y3, x, transposed), mean, var
+
+
+def batch_norm_backward(g, x, mean, invstd, weight, training=True):
+    """(dx, dweight, dbias) of batch_norm_forward from g = dL/dy; mean, invstd = 1 / sqrt(var + eps) the statistics
+    the forward used. training: they were the batch's (dx flows through them too)."""
+    x = _check_bn("batch_norm_backward", x, mean, invstd, weight)
+    (g, x) = check("batch_norm_backward", g, x)
+    if g.shape != x.shape:
+        raise ValueError(f"batch_norm_backward: shapes must match, got {list(g.shape)}, {list(x.shape)}")
+    c = x.shape[1]
+    w, _ = _affine(weight, None, c, x.dtype)
+    dw, db = np.zeros(c, np.float64), np.zeros(c, np.float64)
+    if x.size == 0:
+        return np.zeros(x.shape, x.dtype), dw.astype(x.dtype), db.astype(x.dtype)
+    x3, transposed = _as3(x)
+    g3, _ = _as3(g)
+    dx3 = np.empty(x3.shape, x.dtype)
+    _bn_bwd.pick(x.size)(g3, x3, np.ascontiguousarray(mean, x.dtype), np.ascontiguousarray(invstd, x.dtype), w,
+                         bool(training), dw, db, dx3)
+    return _back(dx3, x, transposed), dw.astype(x.dtype), db.astype(x.dtype)
+
+
+def _gn_rows(op, x, num_groups):
+    (x,) = check(op, x)
+    if x.ndim < 2 or num_groups < 1 or x.shape[1] % num_groups:
+        raise ValueError(f"{op}: expected x (N, C, *) with C divisible by num_groups={num_groups}, "
+                         f"got {list(x.shape)}")
+    n, c = x.shape[:2]
+    s = x.size // (n * c) if n * c else 0
+    return np.ascontiguousarray(x).reshape(n * num_groups, -1), n, c, s
+
+
+def group_norm_forward(x, num_groups, weight, bias, eps=1e-5):
+    """(y, mean, rstd) for x (N, C, *): each sample's C / num_groups channels of a group normalized together, then
+    weight/bias (C,) per channel (None: 1 and 0). mean, rstd: (N, num_groups) in x's dtype. Layer norm over the
+    last D elements is this on x (rows, D) with num_groups=1."""
+    x2, n, c, s = _gn_rows("group_norm_forward", x, num_groups)
+    w, b = _affine(weight, bias, c, x.dtype)
+    rows = n * num_groups
+    mean, rstd = np.empty(rows, np.float64), np.empty(rows, np.float64)
+    y = np.empty(x2.shape, x.dtype)
+    if x2.size:
+        _gn_fwd.pick(x.size)(x2, num_groups, s, w, b, float(eps), mean, rstd, y)
+    else:
+        mean[:], rstd[:] = np.nan, np.nan
+    shape = (n, num_groups)
+    return y.reshape(x.shape), mean.astype(x.dtype).reshape(shape), rstd.astype(x.dtype).reshape(shape)
+
+
+def group_norm_backward(g, x, mean, rstd, weight, num_groups):
+    """(dx, dweight, dbias) of group_norm_forward from g = dL/dy."""
+    x2, n, c, s = _gn_rows("group_norm_backward", x, num_groups)
+    (g, _) = check("group_norm_backward", g, x)
+    if g.shape != x.shape:
+        raise ValueError(f"group_norm_backward: shapes must match, got {list(g.shape)}, {list(x.shape)}")
+    w, _ = _affine(weight, None, c, x.dtype)
+    rows = n * num_groups
+    chunks = max(1, min(CHUNKS, rows))
+    dw, db = np.zeros((chunks, c), np.float64), np.zeros((chunks, c), np.float64)
+    dx = np.empty(x2.shape, x.dtype)
+    if x2.size:
+        _gn_bwd.pick(x.size)(np.ascontiguousarray(g).reshape(x2.shape), x2,
+                             np.ascontiguousarray(mean, x.dtype).reshape(-1),
+                             np.ascontiguousarray(rstd, x.dtype).reshape(-1), w, num_groups, s, dw, db, dx)
+    return dx.reshape(x.shape), dw.sum(0).astype(x.dtype), db.sum(0).astype(x.dtype)
+
+
+# ---- the NumPy formulas, for tests -----------------------------------------------------------------------------
+
+def _np_bn_forward(x, weight, bias, mean=None, var=None, eps=1e-5):
+    dims = (0,) + tuple(range(2, x.ndim))
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    xd = x.astype(np.float64)
+    if mean is None:
+        mean, var = xd.mean(dims), xd.var(dims)
+    y = (xd - np.reshape(mean, shape)) / np.sqrt(np.reshape(var, shape).astype(np.float64) + eps)
+    if weight is not None:
+        y = y * np.reshape(weight, shape)
+    if bias is not None:
+        y = y + np.reshape(bias, shape)
+    return y.astype(x.dtype), np.asarray(mean, x.dtype), np.asarray(var, x.dtype)
+
+
+def _np_bn_backward(g, x, mean, invstd, weight, training=True):
+    dims = (0,) + tuple(range(2, x.ndim))
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    gd, xd = g.astype(np.float64), x.astype(np.float64)
+    xhat = (xd - np.reshape(mean, shape)) * np.reshape(invstd, shape)
+    w = np.ones(x.shape[1]) if weight is None else weight.astype(np.float64)
+    gw = gd * w.reshape(shape)
+    dx = gw * np.reshape(invstd, shape)
+    if training:
+        dx = np.reshape(invstd, shape) * (gw - gw.mean(dims, keepdims=True)
+                                          - xhat * (gw * xhat).mean(dims, keepdims=True))
+    return dx.astype(x.dtype), (gd * xhat).sum(dims).astype(x.dtype), gd.sum(dims).astype(x.dtype)
+
+
+def _np_gn_forward(x, num_groups, weight, bias, eps=1e-5):
+    n, c = x.shape[:2]
+    xg = x.astype(np.float64).reshape(n, num_groups, -1)
+    mean, var = xg.mean(2, keepdims=True), xg.var(2, keepdims=True)
+    y = ((xg - mean) / np.sqrt(var + eps)).reshape(n, c, -1)
+    if weight is not None:
+        y = y * weight.reshape(1, c, 1)
+    if bias is not None:
+        y = y + bias.reshape(1, c, 1)
+    return (y.reshape(x.shape).astype(x.dtype), mean.reshape(n, num_groups).astype(x.dtype),
+            (1 / np.sqrt(var + eps)).reshape(n, num_groups).astype(x.dtype))
+
+
+def _np_gn_backward(g, x, mean, rstd, weight, num_groups):
+    n, c = x.shape[:2]
+    xg = x.astype(np.float64).reshape(n, num_groups, -1)
+    r = rstd.astype(np.float64).reshape(n, num_groups, 1)
+    xhat = ((xg - mean.reshape(n, num_groups, 1)) * r).reshape(n, c, -1)
+    gd = g.astype(np.float64).reshape(n, c, -1)
+    w = np.ones(c) if weight is None else weight.astype(np.float64)
+    gw = (gd * w.reshape(1, c, 1)).reshape(n, num_groups, -1)
+    xh = xhat.reshape(n, num_groups, -1)
+    dx = r * (gw - gw.mean(2, keepdims=True) - xh * (gw * xh).mean(2, keepdims=True))
+    return (dx.reshape(x.shape).astype(x.dtype), (gd * xhat).sum((0, 2)).astype(x.dtype),
+            gd.sum((0, 2)).astype(x.dtype))
+
+
+PATHS = {
+    "batch_norm_forward": {"numba": batch_norm_forward, "numpy": _np_bn_forward},
+    "batch_norm_backward": {"numba": batch_norm_backward, "numpy": _np_bn_backward},
+    "group_norm_forward": {"numba": group_norm_forward, "numpy": _np_gn_forward},
+    "group_norm_backward": {"numba": group_norm_backward, "numpy": _np_gn_backward},
+}

@@ -1,0 +1,411 @@
+"""Convolutions against PyTorch: conv1d/conv2d/conv_transpose1d/2d, unfold/fold forward and backward (one table of
+cases), second order, gradcheck, the modules (init, repr, state_dict, padding modes), errors in PyTorch's words,
+the im2col/col2im kernels against a NumPy reference, and the CUDA kernels on the device fixture."""
+import math
+
+import numpy as np
+import pytest
+
+import autograd_lite as al
+import autograd_lite.nn.functional as F
+from autograd_lite import nn
+from autograd_lite.autograd.gradcheck import gradcheck, gradgradcheck
+from autograd_lite.kernels import cpu
+from autograd_lite.kernels.cpu._jit import forced
+from autograd_lite.ops import conv as conv_ops
+from op_helpers import check_op, functional
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+
+def _conv(name, **kw):
+    return lambda lib, *xs: getattr(functional(lib), name)(*xs, **kw)
+
+
+# (id, op, input, weight, bias or None, keyword arguments); weights of transposed ops are (C_in, C_out/groups, ...)
+CASES = [
+    ("plain", "conv2d", (2, 3, 7, 6), (4, 3, 3, 3), (4,), {}),
+    ("no-bias", "conv2d", (2, 3, 7, 6), (4, 3, 3, 3), None, {}),
+    ("stride-pad", "conv2d", (2, 3, 8, 7), (4, 3, 3, 2), (4,), dict(stride=2, padding=1)),
+    ("asym", "conv2d", (1, 2, 9, 8), (3, 2, 3, 3), (3,), dict(stride=(2, 1), padding=(0, 2), dilation=(2, 1))),
+    ("dilation", "conv2d", (2, 2, 9, 9), (3, 2, 3, 3), (3,), dict(dilation=2, padding=2)),
+    ("groups", "conv2d", (2, 4, 6, 6), (6, 2, 3, 3), (6,), dict(groups=2, padding=1)),
+    ("depthwise", "conv2d", (2, 4, 6, 6), (4, 1, 3, 3), (4,), dict(groups=4, padding=1)),
+    ("depthwise-x2", "conv2d", (2, 3, 6, 5), (6, 1, 3, 3), None, dict(groups=3, stride=2)),
+    ("same", "conv2d", (2, 3, 6, 7), (4, 3, 3, 3), (4,), dict(padding="same")),
+    ("same-even", "conv2d", (2, 3, 6, 7), (4, 3, 2, 4), (4,), dict(padding="same", dilation=(1, 3))),
+    ("valid", "conv2d", (2, 3, 6, 7), (4, 3, 3, 3), (4,), dict(padding="valid")),
+    ("1x1", "conv2d", (2, 5, 4, 3), (3, 5, 1, 1), (3,), {}),
+    ("1x1-stride", "conv2d", (2, 5, 5, 4), (3, 5, 1, 1), (3,), dict(stride=2)),
+    ("1x1-groups", "conv2d", (2, 4, 3, 3), (6, 2, 1, 1), None, dict(groups=2)),
+    ("kernel=input", "conv2d", (2, 3, 4, 4), (2, 3, 4, 4), (2,), {}),
+    ("unbatched", "conv2d", (3, 6, 6), (4, 3, 3, 3), (4,), dict(padding=1)),
+    ("c1d", "conv1d", (2, 3, 9), (4, 3, 3), (4,), {}),
+    ("c1d-all", "conv1d", (2, 4, 11), (6, 2, 3), (6,), dict(stride=2, padding=2, dilation=2, groups=2)),
+    ("c1d-same", "conv1d", (2, 3, 8), (4, 3, 4), None, dict(padding="same")),
+    ("c1d-unbatched", "conv1d", (3, 9), (4, 3, 3), (4,), dict(padding=1)),
+    ("t2d", "conv_transpose2d", (2, 4, 4, 5), (4, 3, 3, 3), (3,), {}),
+    ("t2d-stride", "conv_transpose2d", (2, 4, 4, 5), (4, 3, 3, 2), (3,), dict(stride=2, padding=1,
+                                                                               output_padding=1)),
+    ("t2d-groups", "conv_transpose2d", (2, 4, 3, 4), (4, 2, 3, 3), (4,), dict(stride=(2, 3), groups=2,
+                                                                               dilation=(1, 2))),
+    ("t2d-outpad-dil", "conv_transpose2d", (1, 2, 3, 3), (2, 2, 3, 3), None, dict(stride=2, dilation=3,
+                                                                                   output_padding=2)),
+    ("t2d-unbatched", "conv_transpose2d", (4, 3, 3), (4, 2, 2, 2), (2,), dict(stride=2)),
+    ("t1d", "conv_transpose1d", (2, 4, 6), (4, 3, 3), (3,), dict(stride=3, padding=1, output_padding=2)),
+    ("t1d-groups", "conv_transpose1d", (2, 4, 5), (4, 1, 2), None, dict(groups=4, dilation=2)),
+]
+
+
+def _case_fn(op, bias, kw, transform=None):
+    def fn(lib, x, w, *b):
+        if transform is not None:
+            x = transform(x)
+        return getattr(functional(lib), op)(x, w, b[0] if b else None, **kw)
+    return fn
+
+
+def _shapes(x, w, b):
+    return [x, w] + ([b] if b else [])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_against_torch(case, dtype):
+    """Values and input/weight/bias gradients; in float64 also the second derivatives (create_graph)."""
+    _, op, x, w, b, kw = case
+    check_op(_case_fn(op, b, kw), _shapes(x, w, b), dtype=dtype, atol=1e-4 if dtype == "float32" else None,
+             second=dtype == "float64")
+
+
+@pytest.mark.parametrize("op,x,w,kw", [
+    ("conv2d", (2, 3, 6, 7), (4, 3, 3, 3), dict(stride=2, padding=1)),
+    ("conv_transpose2d", (2, 4, 5, 4), (4, 3, 3, 3), dict(stride=2)),
+])
+def test_non_contiguous_input(op, x, w, kw):
+    check_op(_case_fn(op, None, kw, lambda t: t.transpose(2, 3)), [x, w], atol=1e-4, second=False)
+    check_op(lambda lib, x, w: getattr(functional(lib), op)(x, w.flip(3), **kw), [x, w], atol=1e-4, second=False)
+
+
+def test_float16_goes_through_float32():
+    x, w = np.random.rand(2, 3, 5, 5).astype(np.float16), np.random.rand(4, 3, 3, 3).astype(np.float16)
+    ours = F.conv2d(al.tensor(x), al.tensor(w), padding=1)
+    assert ours.dtype is al.float16
+    ref = TF.conv2d(torch.tensor(x).float(), torch.tensor(w).float(), padding=1)
+    np.testing.assert_allclose(ours.float().numpy(), ref.numpy(), rtol=1e-2, atol=1e-2)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda lib, x: functional(lib).unfold(x, (2, 3), dilation=(2, 1), padding=1, stride=(2, 1)),
+    lambda lib, x: functional(lib).unfold(x, 3),
+    lambda lib, x: functional(lib).unfold(x[0], 2, stride=2),
+])
+def test_unfold(fn):
+    check_op(fn, [(2, 3, 7, 8)], atol=1e-5)
+    check_op(fn, [(2, 3, 7, 8)], dtype="float64")
+
+
+@pytest.mark.parametrize("shape,args", [
+    ((2, 18, 24), dict(output_size=(7, 8), kernel_size=(2, 3), dilation=2, padding=1, stride=(2, 1))),
+    ((2, 12, 9), dict(output_size=(4, 4), kernel_size=2, stride=1)),
+    ((27, 4), dict(output_size=(5, 5), kernel_size=3, stride=2)),
+])
+def test_fold(shape, args):
+    check_op(lambda lib, x: functional(lib).fold(x, **args), [shape], atol=1e-5)
+    check_op(lambda lib, x: functional(lib).fold(x, **args), [shape], dtype="float64")
+
+
+def test_unfold_then_matmul_is_conv2d():
+    x, w = al.randn(2, 3, 6, 6), al.randn(4, 3, 3, 3)
+    cols = F.unfold(x, 3, padding=1)
+    y = (w.reshape(4, -1) @ cols).reshape(2, 4, 6, 6)
+    np.testing.assert_allclose(y.numpy(), F.conv2d(x, w, padding=1).numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_top_level_and_functional_names():
+    for name in ("conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"):
+        assert getattr(al, name) is getattr(F, name)
+    assert hasattr(F, "unfold") and hasattr(F, "fold")
+    y = al.conv2d(al.randn(1, 1, 5, 5, requires_grad=True), al.randn(2, 1, 3, 3))
+    assert y.grad_fn.name() == "ConvolutionBackward0"
+
+
+# ---- gradcheck and gradgradcheck in float64 -----------------------------------------------------------------
+
+def _leaves(*shapes, seed=0):
+    rng = np.random.default_rng(seed)
+    return tuple(al.tensor(rng.standard_normal(s), dtype=al.float64, requires_grad=True) for s in shapes)
+
+
+@pytest.mark.parametrize("fn,shapes", [
+    (lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1, dilation=(1, 2), groups=2),
+     [(2, 4, 5, 6), (6, 2, 3, 2), (6,)]),
+    (lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1, groups=2),
+     [(2, 4, 3, 4), (4, 3, 3, 2), (6,)]),
+    (lambda x, w, b: F.conv1d(x, w, b, padding="same", dilation=2), [(2, 3, 7), (2, 3, 3), (2,)]),
+    (lambda x, w, b: F.conv_transpose1d(x, w, b, stride=2), [(2, 3, 4), (3, 2, 3), (2,)]),
+    (lambda x: F.unfold(x, 2, padding=1, stride=2), [(2, 2, 4, 5)]),
+    (lambda x: F.fold(x, (4, 5), 2, padding=1, stride=2), [(2, 8, 9)]),
+    (lambda x, w: F.conv2d(x, w), [(1, 3, 3, 3), (2, 3, 1, 1)]),
+])
+def test_gradcheck_and_gradgradcheck(fn, shapes):
+    inputs = _leaves(*shapes)
+    assert gradcheck(fn, inputs)
+    assert gradgradcheck(fn, inputs)
+
+
+def test_double_backward_matches_torch():
+    """A gradient penalty through two convolutions: d/dw of |d out / d x|^2, against torch."""
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal(s) for s in ((2, 3, 6, 6), (4, 3, 3, 3), (4,), (2, 4, 2, 2))]
+    grads = {}
+    for lib in (torch, al):
+        x, w1, b1, w2 = (lib.tensor(a, requires_grad=True) for a in arrays)
+        fn = functional(lib)
+        y = fn.conv2d(fn.conv2d(x, w1, b1, stride=2, padding=1).tanh(), w2, stride=2).sum()
+        gx, = lib.autograd.grad(y, x, create_graph=True)
+        (gx * gx).sum().backward()
+        grads[lib.__name__] = [t.grad.numpy() for t in (x, w1, b1, w2)]
+    for ours, ref in zip(grads["autograd_lite"], grads["torch"]):
+        np.testing.assert_allclose(ours, ref, rtol=1e-9, atol=1e-10)
+
+
+# ---- modules ----------------------------------------------------------------------------------------------
+
+MODULES = [
+    ("Conv2d", (1, 32, 3), {}),
+    ("Conv2d", (2, 4, (3, 2)), dict(stride=2, padding=1, dilation=2, groups=2, bias=False, padding_mode="reflect")),
+    ("Conv2d", (3, 6, 3), dict(padding="same", groups=3)),
+    ("Conv2d", (3, 6, 2), dict(padding="valid", padding_mode="circular")),
+    ("Conv1d", (2, 3, 3), dict(padding="same")),
+    ("Conv1d", (2, 4, 5), dict(stride=2, padding=1, padding_mode="replicate")),
+    ("ConvTranspose2d", (4, 2, 3), dict(stride=2, output_padding=1)),
+    ("ConvTranspose2d", (4, 6, (2, 3)), dict(groups=2, dilation=2, bias=False)),
+    ("ConvTranspose1d", (4, 2, 3), dict(stride=2, padding=1)),
+]
+
+
+@pytest.mark.parametrize("name,args,kw", MODULES)
+def test_module_repr_keys_and_loaded_torch_weights(name, args, kw):
+    ref = getattr(torch.nn, name)(*args, **kw).double()
+    ours = getattr(nn, name)(*args, **kw)
+    assert repr(ours) == repr(ref)
+    assert list(ours.state_dict()) == list(ref.state_dict())
+    assert tuple(ours.weight.shape) == tuple(ref.weight.shape)
+    ours.load_state_dict({k: al.tensor(v.detach().numpy()) for k, v in ref.state_dict().items()})
+    ours = ours.double()
+    nd = 1 if name.endswith("1d") else 2
+    x = np.random.default_rng(0).standard_normal((2, args[0]) + (9,) * nd)
+    xt, xa = torch.tensor(x, requires_grad=True), al.tensor(x, requires_grad=True)
+    yt, ya = ref(xt), ours(xa)
+    np.testing.assert_allclose(ya.detach().numpy(), yt.detach().numpy(), rtol=1e-10, atol=1e-10)
+    yt.sum().backward()
+    ya.sum().backward()
+    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(ours.weight.grad.numpy(), ref.weight.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("name,args", [("Conv2d", (16, 32, 3)), ("Conv1d", (8, 64, 5)),
+                                       ("ConvTranspose2d", (32, 16, 3)), ("Conv2d", (32, 64, 3, 1, 1, 1, 4))])
+def test_init_is_pytorchs(name, args):
+    """weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = weight.shape[1] * prod(kernel)."""
+    m = getattr(nn, name)(*args)
+    fan_in = m.weight.shape[1] * math.prod(m.weight.shape[2:])
+    bound = 1 / math.sqrt(fan_in)
+    w, b = m.weight.detach().numpy(), m.bias.detach().numpy()
+    assert m.weight.dtype is al.float32 and m.bias.dtype is al.float32
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.95 * bound
+    assert abs(w.std() - bound / math.sqrt(3)) < 0.1 * bound
+    assert abs(w.mean()) < 0.05 * bound
+    assert np.abs(b).max() <= bound and b.std() > 0
+    assert nn.Conv2d(3, 4, 3, bias=False).bias is None
+
+
+def test_conv_transpose_output_size_and_modes():
+    for lib in (torch, al):
+        m = lib.nn.ConvTranspose2d(4, 2, 3, stride=2)
+        assert tuple(m(lib.randn(1, 4, 5, 5), output_size=(12, 12)).shape) == (1, 2, 12, 12)
+        with pytest.raises(ValueError, match="requested an output size of"):
+            m(lib.randn(1, 4, 5, 5), output_size=(14, 14))
+        with pytest.raises(ValueError, match='Only "zeros" padding mode is supported for ConvTranspose2d'):
+            lib.nn.ConvTranspose2d(4, 2, 3, padding_mode="reflect")
+        with pytest.raises(ValueError, match="in_channels must be divisible by groups"):
+            lib.nn.Conv2d(3, 4, 3, groups=2)
+
+
+def test_unfold_fold_modules():
+    assert repr(nn.Unfold(3)) == repr(torch.nn.Unfold(3))
+    assert repr(nn.Fold((4, 5), 2, stride=2)) == repr(torch.nn.Fold((4, 5), 2, stride=2))
+    x = np.random.rand(2, 3, 4, 5).astype(np.float32)
+    np.testing.assert_allclose(nn.Unfold(2, padding=1)(al.tensor(x)).numpy(),
+                               torch.nn.Unfold(2, padding=1)(torch.tensor(x)).numpy())
+    cols = np.random.rand(2, 12, 4).astype(np.float32)
+    np.testing.assert_allclose(nn.Fold((4, 5), 2, stride=2)(al.tensor(cols)).numpy(),
+                               torch.nn.Fold((4, 5), 2, stride=2)(torch.tensor(cols)).numpy(), rtol=1e-6)
+
+
+def test_mnist_cnn_layers_train():
+    """The MNIST CNN's convolutions, end to end: a few SGD steps lower the loss."""
+    model = nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.Conv2d(8, 8, 3, stride=2), nn.ReLU(), nn.Flatten(),
+                          nn.Linear(8 * 3 * 3, 3))
+    x, y = al.randn(16, 1, 9, 9), al.randint(0, 3, (16,))
+    opt = al.optim.SGD(model.parameters(), lr=0.1)
+    losses = []
+    for _ in range(30):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.5 * losses[0]
+
+
+# ---- errors, as PyTorch words them -----------------------------------------------------------------------
+
+ERRORS = [
+    lambda lib: lib.conv2d(lib.randn(64, 3, 28, 28), lib.randn(32, 1, 3, 3)),
+    lambda lib: lib.conv2d(lib.randn(3, 28, 28), lib.randn(32, 1, 3, 3)),
+    lambda lib: lib.conv2d(lib.randn(1, 1, 2, 2), lib.randn(32, 1, 3, 3)),
+    lambda lib: lib.conv2d(lib.randn(1, 1, 4, 4), lib.randn(32, 1, 3, 3), dilation=2),
+    lambda lib: lib.conv2d(lib.randn(2, 3), lib.randn(32, 1, 3, 3)),
+    lambda lib: lib.conv2d(lib.randn(2, 4, 5, 5), lib.randn(3, 2, 3, 3), groups=2),
+    lambda lib: lib.conv2d(lib.randn(2, 3, 5, 5), lib.randn(4, 1, 3, 3), groups=2),
+    lambda lib: lib.conv2d(lib.randn(2, 4, 5, 5), lib.randn(4, 2, 3, 3), groups=2, stride=2, padding="same"),
+    lambda lib: lib.conv2d(lib.randn(2, 4, 5, 5), lib.randn(4, 2, 3, 3), padding="full"),
+    lambda lib: lib.conv2d(lib.randn(2, 4, 5, 5), lib.randn(4, 2, 3, 3), groups=0),
+    lambda lib: lib.conv2d(lib.randn(2, 4, 5, 5), lib.randn(4, 4, 3, 3), stride=0),
+    lambda lib: lib.conv2d(lib.randn(2, 4, 5, 5), lib.randn(4, 4, 3, 3), padding=-1),
+    lambda lib: lib.conv2d(lib.randn(2, 4, 5, 5), lib.randn(4, 4, 3, 3), dilation=0),
+    lambda lib: lib.conv2d(lib.randn(2, 4, 5, 5), lib.randn(4, 4, 3, 3), stride=(1, 2, 3)),
+    lambda lib: lib.conv2d(lib.randn(2, 4, 5, 5), lib.randn(4, 4, 3, 3), lib.randn(3)),
+    lambda lib: lib.conv2d(lib.randn(2, 4, 5, 5, dtype=lib.float64), lib.randn(4, 4, 3, 3)),
+    lambda lib: lib.conv2d(lib.randn(2, 4, 5, 5), lib.randn(4, 4, 3, 3), lib.randn(4, dtype=lib.float64)),
+    lambda lib: lib.conv1d(lib.randn(2, 4, 5, 5), lib.randn(4, 4, 3)),
+    lambda lib: lib.conv1d(lib.randn(2, 4, 5), lib.randn(4, 3, 3)),
+    lambda lib: lib.conv1d(lib.randn(2, 4, 2), lib.randn(4, 4, 3)),
+    lambda lib: lib.conv_transpose2d(lib.randn(2, 4, 5, 5), lib.randn(3, 4, 3, 3)),
+    lambda lib: lib.conv_transpose2d(lib.randn(2, 4, 5, 5), lib.randn(4, 4, 3, 3), output_padding=1),
+    lambda lib: lib.conv_transpose2d(lib.randn(2, 4, 5, 5), lib.randn(4, 4, 3, 3), stride=2, output_padding=2),
+    lambda lib: lib.conv_transpose2d(lib.randn(2, 4), lib.randn(4, 4, 3, 3)),
+    lambda lib: lib.conv_transpose1d(lib.randn(2, 4, 5), lib.randn(4, 4, 3), output_padding=1),
+    lambda lib: lib.conv_transpose1d(lib.randn(2, 4, 5, 5), lib.randn(4, 4, 3)),
+    lambda lib: functional(lib).unfold(lib.randn(2, 4, 2, 2), 3),
+    lambda lib: functional(lib).fold(lib.randn(2, 36, 8), (5, 5), 3),
+    lambda lib: functional(lib).fold(lib.randn(2, 35, 9), (5, 5), 3),
+    lambda lib: functional(lib).fold(lib.randn(2, 36, 9, 1), (5, 5), 3),
+]
+
+
+@pytest.mark.parametrize("k", range(len(ERRORS)))
+def test_errors_as_pytorch(k):
+    with pytest.raises(Exception) as ref:
+        ERRORS[k](torch)
+    with pytest.raises(type(ref.value)) as ours:
+        ERRORS[k](al)
+    assert str(ours.value) == str(ref.value)
+
+
+def test_padding_string_on_transposed_is_a_type_error():
+    with pytest.raises(TypeError, match=r"conv_transpose2d\(\): argument 'padding' must be tuple of ints, not str"):
+        F.conv_transpose2d(al.randn(1, 2, 3, 3), al.randn(2, 2, 3, 3), padding="same")
+
+
+# ---- the kernels --------------------------------------------------------------------------------------------
+
+def _im2col_reference(x, k, s, p, d, out):
+    """(N, C*kh*kw, Ho*Wo) by loops over the kernel taps, on a zero-padded copy."""
+    n, c, h, w = x.shape
+    xp = np.zeros((n, c, h + p[0] + k[0] * d[0] + s[0] * out[0], w + p[1] + k[1] * d[1] + s[1] * out[1]), x.dtype)
+    xp[:, :, p[0]:p[0] + h, p[1]:p[1] + w] = x
+    cols = np.empty((n, c, k[0], k[1], out[0], out[1]), x.dtype)
+    for ki in range(k[0]):
+        for kj in range(k[1]):
+            cols[:, :, ki, kj] = xp[:, :, ki * d[0]:ki * d[0] + s[0] * out[0]:s[0],
+                                    kj * d[1]:kj * d[1] + s[1] * out[1]:s[1]]
+    return cols.reshape(n, c * k[0] * k[1], -1)
+
+
+GEOMETRIES = [((3, 3), (1, 1), (0, 0), (1, 1), (4, 5)), ((2, 3), (2, 1), (1, 2), (2, 1), (4, 6)),
+              ((3, 1), (1, 3), (2, 0), (1, 1), (8, 2)), ((1, 1), (1, 1), (0, 0), (1, 1), (6, 7)),
+              ((3, 3), (3, 3), (4, 4), (1, 1), (4, 4))]
+
+
+@pytest.mark.parametrize("geo", GEOMETRIES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cpu_im2col_col2im_against_numpy(geo, dtype):
+    x = np.random.default_rng(0).standard_normal((2, 3, 6, 7)).astype(dtype)
+    ref = _im2col_reference(x, *geo)
+    for parallel in (False, True):
+        with forced(parallel):
+            cols = cpu.im2col(x, *geo)
+            assert cols.dtype == dtype
+            np.testing.assert_array_equal(cols, ref)
+            np.testing.assert_array_equal(cpu.im2col(x, *geo, True), ref.transpose(1, 0, 2))
+            # col2im is im2col's adjoint: <im2col(x), c> == <x, col2im(c)>
+            c = np.random.default_rng(1).standard_normal(ref.shape).astype(dtype)
+            back = cpu.col2im(c, x.shape, *geo)
+            assert back.dtype == dtype and back.shape == x.shape
+            np.testing.assert_allclose((ref * c).sum(), (x * back).sum(), rtol=1e-5)
+            np.testing.assert_allclose(cpu.col2im(np.ascontiguousarray(c.transpose(1, 0, 2)), x.shape, *geo, True),
+                                       back, rtol=1e-6)
+
+
+def test_cpu_kernels_write_into_out_and_reject_bad_arguments():
+    x = np.random.rand(2, 3, 5, 5).astype(np.float32)
+    buf = np.full((2, 27, 9), np.nan, np.float32)
+    assert cpu.im2col(x, (3, 3), (1, 1), (0, 0), (1, 1), (3, 3), out=buf) is buf
+    img = np.full(x.shape, np.nan, np.float32)
+    assert cpu.col2im(buf, x.shape, (3, 3), (1, 1), (0, 0), (1, 1), (3, 3), out=img) is img
+    assert not np.isnan(img).any()
+    with pytest.raises(ValueError, match="im2col: out must be"):
+        cpu.im2col(x, (3, 3), (1, 1), (0, 0), (1, 1), (3, 3), out=np.empty((2, 27, 8), np.float32))
+    with pytest.raises(ValueError, match="col2im: expected cols of shape"):
+        cpu.col2im(buf[:, :, :8], x.shape, (3, 3), (1, 1), (0, 0), (1, 1), (3, 3))
+    with pytest.raises(ValueError, match="im2col: kernel_size, stride and dilation must be positive"):
+        cpu.im2col(x, (3, 3), (0, 1), (0, 0), (1, 1), (3, 3))
+    with pytest.raises(TypeError, match="im2col: expected float32 or float64"):
+        cpu.im2col(x.astype(np.int32), (3, 3), (1, 1), (0, 0), (1, 1), (3, 3))
+
+
+def test_batch_chunks_give_the_same_result(monkeypatch):
+    """Small chunks (several im2col buffers' worth of images) and both weight-gradient products agree with torch."""
+    monkeypatch.setattr(conv_ops, "CHUNK", 40)
+    for rows in (1, 10 ** 6):
+        monkeypatch.setattr(conv_ops, "BATCH_PRODUCT_MIN", rows)
+        check_op(_case_fn("conv2d", True, dict(padding=1, groups=2)), [(5, 4, 5, 4), (6, 2, 3, 3), (6,)],
+                 atol=1e-4, second=False)
+        check_op(_case_fn("conv_transpose2d", True, dict(stride=2)), [(5, 4, 3, 3), (4, 2, 3, 3), (2,)],
+                 atol=1e-4, second=False)
+
+
+# ---- the CUDA path (the stand-in device runs the CUDA kernel table on emulated CuPy) -------------------------
+
+DEVICE_CASES = [c for c in CASES if c[0] in ("stride-pad", "asym", "groups", "1x1", "c1d-all", "t2d-stride",
+                                             "t2d-groups")]
+
+
+@pytest.mark.parametrize("case", DEVICE_CASES, ids=[c[0] for c in DEVICE_CASES])
+def test_on_device(case, device):
+    _, op, x, w, b, kw = case
+    check_op(_case_fn(op, b, kw), _shapes(x, w, b), atol=1e-4, device=device, second=False)
+
+
+def test_unfold_fold_on_device(device):
+    check_op(lambda lib, x: functional(lib).unfold(x, (2, 3), dilation=(2, 1), padding=1, stride=(2, 1)),
+             [(2, 3, 7, 8)], atol=1e-5, device=device)
+    check_op(lambda lib, x: functional(lib).fold(x, (7, 8), (2, 3), dilation=2, padding=1, stride=(2, 1)),
+             [(2, 18, 24)], atol=1e-5, device=device)
+
+
+def test_module_on_device(device):
+    m = nn.Conv2d(3, 4, 3, padding=1).to(device)
+    x = al.randn(2, 3, 5, 5, device=device, requires_grad=True)
+    y = m(x)
+    assert y.device == al.device(device)
+    y.sum().backward()
+    assert x.grad.device == al.device(device) and m.weight.grad.device == al.device(device)
+    ref = nn.Conv2d(3, 4, 3, padding=1)
+    ref.load_state_dict({k: v.cpu() for k, v in m.state_dict().items()})
+    np.testing.assert_allclose(y.detach().cpu().numpy(), ref(x.detach().cpu()).detach().numpy(), rtol=1e-5,
+                               atol=1e-5)

@@ -1,0 +1,322 @@
+"""batch_norm, layer_norm, group_norm, instance_norm and their modules against PyTorch: forward, backward and second
+order (check_op), running statistics after training steps, gradcheck/gradgradcheck, reprs, state_dict keys and
+errors; the CPU kernels' paths against their NumPy formulas, and the CUDA table through the `device` fixture."""
+import numpy as np
+import pytest
+
+import autograd_lite as al
+import autograd_lite.nn.functional as F
+from autograd_lite import nn
+from autograd_lite.autograd import gradcheck, gradgradcheck
+from autograd_lite.kernels.cpu import normalization as K
+from autograd_lite.kernels.cpu._jit import forced
+from op_helpers import check_op, functional
+
+torch = pytest.importorskip("torch")
+
+
+def _fn(lib):
+    return functional(lib)
+
+
+def _vec(lib, values, like):
+    return lib.tensor(np.asarray(values, "float64"), dtype=like.dtype)
+
+
+# ---- functional, against torch (forward, backward, second order) -----------------------------------------------
+
+@pytest.mark.parametrize("shape", [(6, 3), (4, 3, 7), (2, 3, 5, 4), (3, 2, 40)])
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("affine", [True, False])
+def test_batch_norm(device, shape, training, affine):
+    c = shape[1]
+
+    def fn(lib, x, *wb):
+        rm, rv = _vec(lib, np.linspace(-0.5, 0.5, c), x), _vec(lib, np.linspace(0.5, 2, c), x)
+        return _fn(lib).batch_norm(x, rm, rv, *wb, training=training, momentum=0.3, eps=1e-3)
+    check_op(fn, [shape, (c,), (c,)] if affine else [shape], device=device)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_batch_norm_dtypes_and_weight_only(device, dtype):
+    def fn(lib, x, w):
+        return _fn(lib).batch_norm(x, None, None, w, None, True)
+    check_op(fn, [(5, 4, 3, 3), (4,)], dtype=dtype, device=device)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_non_contiguous(device, training):
+    def fn(lib, x, w, b):
+        rm, rv = _vec(lib, [0.1, -0.2, 0.3], x), _vec(lib, [1.5, 0.7, 1.1], x)
+        return _fn(lib).batch_norm(x.transpose(1, 3)[:, :, ::2], rm, rv, w, b, training)
+    check_op(fn, [(4, 6, 5, 3), (3,), (3,)], device=device)
+
+
+@pytest.mark.parametrize("shape,normalized", [((4, 10), (10,)), ((2, 3, 8), (8,)), ((2, 3, 4, 5), (4, 5)),
+                                              ((3, 5), (3, 5))])
+@pytest.mark.parametrize("affine", ["both", "weight", "none"])
+def test_layer_norm(device, shape, normalized, affine):
+    def fn(lib, x, *wb):
+        w, b = (wb + (None, None))[:2]
+        return _fn(lib).layer_norm(x, normalized, w, b, 1e-4)
+    extra = {"both": [normalized, normalized], "weight": [normalized], "none": []}[affine]
+    check_op(fn, [shape] + extra, device=device)
+
+
+def test_layer_norm_non_contiguous_float64(device):
+    check_op(lambda lib, x, w, b: _fn(lib).layer_norm(x.t(), (5,), w, b), [(5, 6), (5,), (5,)], dtype="float64",
+             device=device)
+
+
+@pytest.mark.parametrize("shape,groups", [((4, 6), 2), ((2, 6, 5), 3), ((2, 6, 5), 1), ((2, 4, 3, 3), 4),
+                                          ((3, 4, 2, 3), 2)])
+@pytest.mark.parametrize("affine", [True, False])
+def test_group_norm(device, shape, groups, affine):
+    c = shape[1]
+    check_op(lambda lib, x, *wb: _fn(lib).group_norm(x, groups, *wb, eps=1e-4), [shape] + [(c,), (c,)] * affine,
+             device=device)
+
+
+def test_group_norm_non_contiguous_float64(device):
+    check_op(lambda lib, x, w, b: _fn(lib).group_norm(x.permute(0, 3, 1, 2), 2, w, b), [(2, 3, 4, 4), (4,), (4,)],
+             dtype="float64", device=device)
+
+
+@pytest.mark.parametrize("affine", [True, False])
+def test_instance_norm(device, affine):
+    check_op(lambda lib, x, *wb: _fn(lib).instance_norm(x, None, None, *wb), [(2, 3, 4, 5)] + [(3,), (3,)] * affine,
+             device=device)
+
+
+def test_instance_norm_running_stats_and_fixed_stats():
+    x = np.random.default_rng(1).standard_normal((3, 4, 6)).astype("float32") * 2 + 1
+    results = []
+    for lib in (torch, al):
+        rm, rv = lib.zeros(4), lib.ones(4)
+        y1 = _fn(lib).instance_norm(lib.tensor(x), rm, rv, momentum=0.2)
+        y2 = _fn(lib).instance_norm(lib.tensor(x), rm, rv, use_input_stats=False)
+        results.append([t.numpy() for t in (y1, y2, rm, rv)])
+    for a, t in zip(results[1], results[0]):
+        np.testing.assert_allclose(a, t, rtol=1e-5, atol=1e-5)
+
+
+def test_top_level_names_take_atens_order():
+    x = np.random.default_rng(2).standard_normal((4, 3, 5)).astype("float32")
+    w, b = np.array([1.0, 2.0, 0.5], "float32"), np.array([0.1, 0.0, -0.3], "float32")
+    for name, args in (("batch_norm", lambda l: (l.tensor(w), l.tensor(b), l.zeros(3), l.ones(3), True, 0.1, 1e-5,
+                                                  False)),
+                       ("layer_norm", lambda l: ((5,), None, None, 1e-5)),
+                       ("group_norm", lambda l: (3, l.tensor(w), l.tensor(b), 1e-5))):
+        ours = getattr(al, name)(al.tensor(x), *args(al))
+        ref = getattr(torch, name)(torch.tensor(x), *args(torch))
+        np.testing.assert_allclose(ours.numpy(), ref.numpy(), rtol=1e-5, atol=1e-5, err_msg=name)
+
+
+def test_float16_keeps_its_dtype():
+    x = al.randn(4, 3, 5).half()
+    for y in (F.batch_norm(x, None, None, al.ones(3).half(), None, True), F.layer_norm(x, (5,)),
+              F.group_norm(x, 3)):
+        assert y.dtype is al.float16 and y.shape == x.shape
+
+
+def test_grad_fn_names_are_torchs():
+    x = al.randn(4, 3, requires_grad=True)
+    assert F.batch_norm(x, None, None, training=True).grad_fn.name() == "NativeBatchNormBackward0"
+    assert F.layer_norm(x, (3,)).grad_fn.name() == "NativeLayerNormBackward0"
+    assert F.group_norm(x, 1).grad_fn.name() == "NativeGroupNormBackward0"
+
+
+# ---- finite differences in float64 ----------------------------------------------------------------------------
+
+def _leaf(rng, *shape):
+    return al.tensor(rng.standard_normal(shape), requires_grad=True)
+
+
+@pytest.mark.parametrize("case", ["bn_train", "bn_eval", "layer", "group", "instance"])
+def test_gradcheck_and_gradgradcheck(case):
+    rng = np.random.default_rng(3)
+    x, w, b = _leaf(rng, 3, 4, 3), _leaf(rng, 4), _leaf(rng, 4)
+    rm, rv = al.tensor(rng.standard_normal(4)), al.tensor(rng.random(4) + 0.5)
+    fn = {"bn_train": lambda x, w, b: F.batch_norm(x, None, None, w, b, True),
+          "bn_eval": lambda x, w, b: F.batch_norm(x, rm, rv, w, b, False),
+          "layer": lambda x, w, b: F.layer_norm(x.transpose(1, 2), (4,), w, b),
+          "group": lambda x, w, b: F.group_norm(x, 2, w, b),
+          "instance": lambda x, w, b: F.instance_norm(x, None, None, w, b)}[case]
+    assert gradcheck(fn, (x, w, b))
+    assert gradgradcheck(fn, (x, w, b))
+
+
+# ---- running statistics and modules ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("cls,shape", [("BatchNorm1d", (8, 5)), ("BatchNorm1d", (4, 5, 6)),
+                                       ("BatchNorm2d", (4, 5, 3, 3)), ("BatchNorm3d", (2, 5, 2, 3, 3))])
+@pytest.mark.parametrize("momentum", [0.1, None, 0.5])
+def test_batch_norm_module_training_steps_match_torch(device, cls, shape, momentum):
+    """The same data and updates: outputs, gradients, running statistics and num_batches_tracked stay equal."""
+    rng = np.random.default_rng(4)
+    ours, ref = getattr(nn, cls)(5, momentum=momentum).to(device), getattr(torch.nn, cls)(5, momentum=momentum)
+    for step in range(4):
+        x = (rng.standard_normal(shape) * (1 + step) + step).astype("float32")
+        g = rng.standard_normal(shape).astype("float32")
+        xa, xt = al.tensor(x, requires_grad=True, device=device), torch.tensor(x, requires_grad=True)
+        ya, yt = ours(xa), ref(xt)
+        ya.backward(al.tensor(g, device=device))
+        yt.backward(torch.tensor(g))
+        np.testing.assert_allclose(ya.detach().cpu().numpy(), yt.detach().numpy(), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(xa.grad.cpu().numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-5)
+    for name in ("running_mean", "running_var", "weight", "bias"):
+        a, t = getattr(ours, name), getattr(ref, name)
+        if name in ("weight", "bias"):
+            a, t = a.grad, t.grad
+        np.testing.assert_allclose(a.cpu().numpy(), t.numpy(), rtol=1e-5, atol=1e-5, err_msg=name)
+    assert ours.num_batches_tracked.item() == 4 and ours.num_batches_tracked.dtype is al.int64
+    assert ours.num_batches_tracked.shape == ()
+    ours.eval(), ref.eval()
+    x = rng.standard_normal(shape).astype("float32")
+    np.testing.assert_allclose(ours(al.tensor(x, device=device)).detach().cpu().numpy(),
+                               ref(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-5)
+    assert ours.num_batches_tracked.item() == 4
+
+
+@pytest.mark.parametrize("affine", [True, False])
+def test_batch_norm_without_running_stats_uses_batch_stats_in_eval(affine):
+    x = np.random.default_rng(5).standard_normal((6, 3, 4)).astype("float32") + 2
+    ours = nn.BatchNorm1d(3, affine=affine, track_running_stats=False).eval()
+    ref = torch.nn.BatchNorm1d(3, affine=affine, track_running_stats=False).eval()
+    assert ours.running_mean is None and ours.num_batches_tracked is None
+    np.testing.assert_allclose(ours(al.tensor(x)).detach().numpy(), ref(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-5, atol=1e-5)
+
+
+def test_layer_group_instance_modules_match_torch():
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((2, 4, 3, 5)).astype("float32")
+    for make in (lambda l: l.nn.LayerNorm(5), lambda l: l.nn.LayerNorm((3, 5), bias=False),
+                 lambda l: l.nn.LayerNorm([5], elementwise_affine=False), lambda l: l.nn.GroupNorm(2, 4),
+                 lambda l: l.nn.GroupNorm(4, 4, affine=False), lambda l: l.nn.InstanceNorm2d(4, affine=True),
+                 lambda l: l.nn.InstanceNorm2d(4, track_running_stats=True)):
+        ours, ref = make(al), make(torch)
+        with torch.no_grad():
+            for p in ref.parameters():
+                p.copy_(torch.tensor(rng.standard_normal(tuple(p.shape)).astype("float32")))
+        ours.load_state_dict({k: al.tensor(v.numpy()) for k, v in ref.state_dict().items()})
+        np.testing.assert_allclose(ours(al.tensor(x)).detach().numpy(), ref(torch.tensor(x)).detach().numpy(),
+                                   rtol=1e-5, atol=1e-5, err_msg=repr(ref))
+        assert repr(ours) == repr(ref)
+    assert nn.InstanceNorm1d(3)(al.randn(3, 7)).shape == (3, 7)      # unbatched
+
+
+@pytest.mark.parametrize("make", [
+    lambda l: l.nn.BatchNorm2d(64), lambda l: l.nn.BatchNorm1d(4, eps=1e-3, momentum=None, affine=False),
+    lambda l: l.nn.BatchNorm2d(8, track_running_stats=False), lambda l: l.nn.BatchNorm3d(2, bias=False),
+    lambda l: l.nn.LayerNorm((3, 4)), lambda l: l.nn.LayerNorm(3, elementwise_affine=False, bias=False),
+    lambda l: l.nn.GroupNorm(2, 4), lambda l: l.nn.GroupNorm(1, 3, affine=False), lambda l: l.nn.InstanceNorm1d(5)])
+def test_reprs_and_state_dict_keys_are_torchs(make):
+    ours, ref = make(al), make(torch)
+    assert repr(ours) == repr(ref)
+    assert list(ours.state_dict()) == list(ref.state_dict())
+    for (k, a), t in zip(ours.state_dict().items(), ref.state_dict().values()):
+        assert tuple(a.shape) == tuple(t.shape) and str(a.dtype).split(".")[1] == str(t.dtype).split(".")[1], k
+        np.testing.assert_array_equal(a.numpy(), t.numpy())
+
+
+def test_loads_a_torch_batch_norm_state_dict():
+    ref = torch.nn.Sequential(torch.nn.Conv2d(1, 3, 1), torch.nn.BatchNorm2d(3))[1]
+    ref(torch.randn(4, 3, 2, 2) * 3 + 1)
+    ours = nn.BatchNorm2d(3)
+    ours.load_state_dict({k: al.tensor(v.numpy()) for k, v in ref.state_dict().items()})
+    assert ours.num_batches_tracked.item() == 1 and ours.num_batches_tracked.dtype is al.int64
+    np.testing.assert_array_equal(ours.running_var.numpy(), ref.running_var.numpy())
+
+
+# ---- errors: PyTorch's types and wording ------------------------------------------------------------------------
+
+def _error(fn):
+    results = []
+    for lib in (torch, al):
+        with pytest.raises(Exception) as info:
+            fn(lib)
+        results.append((type(info.value), str(info.value).replace("torch.", "").replace("autograd_lite.", "")))
+    assert results[1] == results[0]
+
+
+@pytest.mark.parametrize("call", [
+    lambda l: _fn(l).batch_norm(l.randn(4, 3, 5), None, None, training=False),
+    lambda l: _fn(l).batch_norm(l.randn(4, 3, 5), l.zeros(4), l.ones(4)),
+    lambda l: _fn(l).batch_norm(l.randn(4, 3, 5), l.zeros(3), l.ones(3), l.ones(4)),
+    lambda l: _fn(l).batch_norm(l.randn(4, 3, 5), l.zeros(3), l.ones(3), None, l.ones(2)),
+    lambda l: _fn(l).batch_norm(l.randn(1, 3), None, None, training=True),
+    lambda l: _fn(l).batch_norm(l.randn(1, 3, 1), None, None, training=True),
+    lambda l: _fn(l).batch_norm(l.ones(4, 3, dtype=l.int64), None, None, training=True),
+    lambda l: _fn(l).batch_norm(l.randn(4, 3), None, None, training=True, eps=0.0),
+    lambda l: _fn(l).batch_norm(l.randn(4, 3), l.zeros(3), l.ones(3), eps=-1.0),
+    lambda l: _fn(l).layer_norm(l.randn(4, 3, 5), (4,)),
+    lambda l: _fn(l).layer_norm(l.randn(4, 3, 5), (5,), l.ones(4)),
+    lambda l: _fn(l).layer_norm(l.randn(4, 3, 5), 5),
+    lambda l: _fn(l).group_norm(l.randn(4, 3, 5), 2),
+    lambda l: _fn(l).group_norm(l.randn(4, 3, 5), 3, l.ones(4)),
+    lambda l: _fn(l).group_norm(l.randn(3), 1),
+    lambda l: _fn(l).instance_norm(l.randn(2, 3, 1)),
+    lambda l: l.nn.BatchNorm1d(4)(l.randn(2, 4, 3, 3)),
+    lambda l: l.nn.BatchNorm1d(4)(l.randn(1, 4)),
+    lambda l: l.nn.BatchNorm2d(4)(l.randn(2, 4, 3)),
+    lambda l: l.nn.BatchNorm2d(4)(l.randn(2, 5, 3, 3)),
+    lambda l: l.nn.GroupNorm(2, 5),
+])
+def test_errors_match_torch(call):
+    _error(call)
+
+
+def test_inplace_change_of_the_input_before_backward_raises():
+    x = al.randn(4, 3, requires_grad=True)
+    h = x * 1
+    y = F.batch_norm(h, None, None, training=True)
+    h.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+# ---- the CPU kernels' paths against their NumPy formulas --------------------------------------------------------
+
+@pytest.mark.parametrize("parallel", [False, True])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(7, 3), (3, 4, 40), (2, 3, 5, 6), (1, 2, 3)])
+def test_cpu_kernels_match_numpy(parallel, dtype, shape):
+    rng = np.random.default_rng(7)
+    x = (rng.standard_normal(shape) * 3 + 100).astype(dtype)     # a large mean: the shifted sums stay accurate
+    g = rng.standard_normal(shape).astype(dtype)
+    c = shape[1]
+    w, b = rng.standard_normal(c).astype(dtype), rng.standard_normal(c).astype(dtype)
+    tol = dict(rtol=2e-4, atol=2e-4) if dtype == "float32" else dict(rtol=1e-9, atol=1e-9)
+    P = K.PATHS
+    with forced(parallel):
+        for stats in ((None, None), (np.linspace(99, 101, c).astype(dtype), np.linspace(5, 9, c).astype(dtype))):
+            got, ref = K.batch_norm_forward(x, w, b, *stats), P["batch_norm_forward"]["numpy"](x, w, b, *stats)
+            for a, r in zip(got, ref):
+                assert a.dtype == x.dtype and a.shape == r.shape
+                np.testing.assert_allclose(a, r, **tol)
+            invstd = (1 / np.sqrt(got[2] + 1e-5)).astype(dtype)
+            for training in (True, False):
+                for wt in (w, None):
+                    grads = K.batch_norm_backward(g, x, ref[1], invstd, wt, training)
+                    want = P["batch_norm_backward"]["numpy"](g, x, ref[1], invstd, wt, training)
+                    for a, r in zip(grads, want):
+                        np.testing.assert_allclose(a, r, **tol)
+        for groups in (1, c):
+            for wt, bt in ((w, b), (None, None)):
+                got = K.group_norm_forward(x, groups, wt, bt)
+                ref = P["group_norm_forward"]["numpy"](x, groups, wt, bt)
+                for a, r in zip(got, ref):
+                    np.testing.assert_allclose(a, r, **tol)
+                got = K.group_norm_backward(g, x, ref[1], ref[2], wt, groups)
+                for a, r in zip(got, P["group_norm_backward"]["numpy"](g, x, ref[1], ref[2], wt, groups)):
+                    np.testing.assert_allclose(a, r, **tol)
+
+
+def test_cpu_kernels_reject_bad_arrays():
+    with pytest.raises(TypeError, match="batch_norm_forward: expected float32 or float64"):
+        K.batch_norm_forward(np.ones((2, 3), np.int64), None, None)
+    with pytest.raises(ValueError, match=r"per-channel arrays of shape \(3,\)"):
+        K.batch_norm_forward(np.ones((2, 3), np.float32), np.ones(4, np.float32), None)
+    with pytest.raises(ValueError, match="divisible by num_groups=2"):
+        K.group_norm_forward(np.ones((2, 3), np.float32), 2, None, None)
