@@ -41,3 +41,18 @@ def test_conv_models_compute_what_torchs_compute(name, shape):
             outs.append(model(lib.from_numpy(x.copy())).numpy())
     assert outs[0].shape == outs[1].shape == (shape[0], 10 if name == "mnist_cnn" else 1000)
     assert abs(outs[0] - outs[1]).max() <= 1e-4 * max(1.0, abs(outs[1]).max()), torch.__version__
+
+
+@pytest.mark.skipif(not pathlib.Path("/proc/self/clear_refs").exists(), reason="needs Linux's /proc")
+def test_conv_memory_script_reports_both_libraries():
+    import subprocess
+    pytest.importorskip("torch")
+    script = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "conv_memory.py"
+    out = subprocess.run([sys.executable, str(script), "--batch", "4", "--steps", "1"], capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    rows = [line.split("|")[1:-1] for line in out.stdout.splitlines()[2:]]
+    assert [r[0].strip() for r in rows] == ["autograd_lite", "torch"], out.stdout
+    for r in rows:
+        before, peak, own = (float(c) for c in r[1:])
+        assert 0 < before <= peak and own >= 0

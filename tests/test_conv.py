@@ -409,3 +409,72 @@ def test_module_on_device(device):
     ref.load_state_dict({k: v.cpu() for k, v in m.state_dict().items()})
     np.testing.assert_allclose(y.detach().cpu().numpy(), ref(x.detach().cpu()).detach().numpy(), rtol=1e-5,
                                atol=1e-5)
+
+
+# ---- the CPU forward's paths (conv_ops._path): each against torch, float32/float64, serial and parallel ----------
+
+PATH_CASES = [   # (expected path, x, w, stride, padding, dilation)
+    ("direct", (3, 1, 9, 8), (5, 1, 3, 3), (1, 1), (0, 0), (1, 1)),      # a CNN's first layer (flat sums)
+    ("direct", (2, 1, 9, 8), (4, 1, 3, 2), (1, 1), (0, 0), (2, 3)),      # flat, dilated
+    ("direct", (2, 2, 9, 8), (4, 2, 2, 3), (2, 1), (1, 2), (1, 2)),      # padded and strided: tap by tap
+    ("pointwise", (3, 6, 5, 4), (4, 6, 1, 1), (1, 1), (0, 0), (1, 1)),
+    ("taps", (2, 8, 7, 6), (3, 8, 3, 3), (1, 1), (1, 1), (1, 1)),        # DenseNet's 3x3 128 -> 32
+    ("taps", (2, 8, 9, 8), (2, 8, 3, 2), (2, 1), (1, 0), (1, 2)),
+    ("chunks", (3, 4, 7, 6), (5, 4, 3, 3), (1, 1), (1, 1), (1, 1)),
+    ("chunks", (2, 3, 8, 7), (4, 3, 3, 2), (2, 1), (1, 0), (1, 2)),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", PATH_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(PATH_CASES)])
+def test_cpu_paths_against_torch(case, dtype):
+    path, xs, ws, s, p, d = case
+    rng = np.random.default_rng(0)
+    x, w, b = (rng.standard_normal(shape).astype(dtype) for shape in (xs, ws, ws[:1]))
+    ref = TF.conv2d(torch.tensor(x), torch.tensor(w), torch.tensor(b), stride=s, padding=p, dilation=d).numpy()
+    geo = (s, p, d, 1)
+    assert conv_ops._path(x, w, geo, ref.shape[2:]) == path
+    for parallel in (False, True):
+        with forced(parallel):
+            y = conv_ops.conv_raw(x, w, b, geo, ref.shape[2:])
+            assert y.dtype == dtype and y.shape == ref.shape
+            np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-4 if dtype == np.float32 else 1e-10)
+            y0 = conv_ops.conv_raw(x, w, None, geo, ref.shape[2:])
+            np.testing.assert_allclose(y0, ref - b.reshape(-1, 1, 1), rtol=1e-5,
+                                       atol=1e-4 if dtype == np.float32 else 1e-10)
+
+
+@pytest.mark.parametrize("shapes,kw", [
+    ([(2, 1, 6, 5), (3, 1, 3, 3), (3,)], {}),                                   # direct
+    ([(2, 6, 5, 4), (2, 6, 3, 3), (2,)], dict(padding=1)),                      # taps (fewer outputs than inputs)
+    ([(2, 3, 5, 4), (2, 3, 1, 1), (2,)], {}),                                   # pointwise
+])
+def test_paths_gradgradcheck(shapes, kw):
+    """Second order through the fast forward paths (they run inside the backward formulas too)."""
+    inputs = _leaves(*shapes)
+    fn = lambda x, w, b: F.conv2d(x, w, b, **kw)  # noqa: E731
+    assert gradcheck(fn, inputs)
+    assert gradgradcheck(fn, inputs)
+    check_op(lambda lib, x, w, b: functional(lib).conv2d(x, w, b, **kw), shapes, dtype="float64")
+
+
+def test_forward_paths_without_grad_match_torch():
+    """Inference (no_grad) takes the taps / direct paths; the values equal torch's."""
+    rng = np.random.default_rng(2)
+    for xs, ws, kw in (((2, 8, 7, 7), (3, 8, 3, 3), dict(padding=1)), ((2, 1, 9, 9), (4, 1, 3, 3), {})):
+        x, w = rng.standard_normal(xs).astype(np.float32), rng.standard_normal(ws).astype(np.float32)
+        with al.no_grad():
+            ours = F.conv2d(al.tensor(x), al.tensor(w), **kw).numpy()
+        np.testing.assert_allclose(ours, TF.conv2d(torch.tensor(x), torch.tensor(w), **kw).numpy(), rtol=1e-5,
+                                   atol=1e-5)
+
+
+def test_cpu_direct_and_tap_sum_kernels_reject_bad_arguments():
+    x = np.zeros((1, 2, 5, 5), np.float32)
+    with pytest.raises(ValueError, match="conv_direct: expected x"):
+        cpu.conv_direct(x, np.zeros((3, 1, 3, 3), np.float32), None, (1, 1), (0, 0), (1, 1), (3, 3))
+    with pytest.raises(ValueError, match="tap_sum: expected z"):
+        cpu.tap_sum(np.zeros((1, 10, 25), np.float32), (5, 5), None, (3, 3), (1, 1), (0, 0), (1, 1), (3, 3))
+    with pytest.raises(ValueError, match="conv_direct: out must be"):
+        cpu.conv_direct(x, np.zeros((3, 2, 3, 3), np.float32), None, (1, 1), (0, 0), (1, 1), (3, 3),
+                        out=np.zeros((1, 3, 3, 4), np.float32))

@@ -73,6 +73,21 @@ def test_example_arbitrary_network(data_dir, tmp_path, example, capsys):
     assert model.dropout.p == 0.2
 
 
+def test_example_cnn_learns_and_reloads(data_dir, tmp_path, example, capsys):
+    """--model cnn: the convolutional network trains on (B, 1, 28, 28) batches, saves and reloads."""
+    checkpoint = tmp_path / "cnn.pth"
+    example.main(["--data-dir", str(data_dir), "--model", "cnn", "--limit", "1280", "--epochs", "1",
+                  "--save", str(checkpoint)])
+    lines = capsys.readouterr().out.splitlines()
+    assert "CNN conv32-conv64-1600-128-10 (dropout 0.5)" in lines[0]
+    accuracy = [float(m[3]) for m in map(EPOCH_LINE.match, lines) if m]
+    assert len(accuracy) == 1 and accuracy[0] > 0.8, lines
+    assert any(line.startswith("checkpoint saved to") for line in lines)
+    model = example.load_checkpoint(checkpoint)
+    assert [type(layer).__name__ for layer in model][:3] == ["Conv2d", "ReLU", "MaxPool2d"]
+    assert model[0].weight.shape == (32, 1, 3, 3) and model[7].weight.shape == (128, 1600)
+
+
 @pytest.mark.parametrize("allow_http", [True, False], ids=["refused", "plain-http"])
 def test_example_offline_message(example, tmp_path, monkeypatch, allow_http):
     """An empty --data-dir and a mirror that cannot be used: a short paragraph, no traceback, nothing left behind
@@ -118,6 +133,9 @@ def test_example_bad_arguments(example, capsys):
     with pytest.raises(SystemExit):
         example.main(["--hidden", "128,x"])
     assert "--hidden: expected sizes separated by commas" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        example.main(["--model", "cnn", "--hidden", "128"])
+    assert "--hidden sets the MLP's layers: it does not go with --model cnn" in capsys.readouterr().err
     try:
         al.zeros(1).to("cuda")
     except RuntimeError:
@@ -243,3 +261,15 @@ def test_example_on_the_gpu_learns_as_on_the_cpu(data_dir, example, capsys):
         accuracy[device] = [float(m[3]) for m in map(EPOCH_LINE.match, lines) if m]
     assert len(accuracy["cpu"]) == 2 and accuracy["cpu"][-1] > 0.8
     np.testing.assert_allclose(accuracy[gpu], accuracy["cpu"], atol=0.01)
+
+
+@pytest.mark.cuda
+def test_cnn_example_on_the_gpu_learns_as_on_the_cpu(data_dir, example, capsys):
+    """--model cnn --device cuda: convolutions, pooling and dropout on the GPU learn as on the CPU."""
+    accuracy = {}
+    for device in ("cpu", "cuda"):
+        example.main(["--data-dir", str(data_dir), "--model", "cnn", "--limit", "1280", "--epochs", "1",
+                      "--device", device])
+        accuracy[device] = [float(m[3]) for m in map(EPOCH_LINE.match, capsys.readouterr().out.splitlines()) if m]
+    assert len(accuracy["cpu"]) == 1 and accuracy["cpu"][0] > 0.8
+    np.testing.assert_allclose(accuracy["cuda"], accuracy["cpu"], atol=0.02)

@@ -10,6 +10,7 @@ from autograd_lite import nn
 from autograd_lite.autograd import gradcheck, gradgradcheck
 from autograd_lite.kernels.cpu import normalization as K
 from autograd_lite.kernels.cpu._jit import forced
+from autograd_lite.ops.normalization import batch_norm_relu
 from op_helpers import check_op, functional
 
 torch = pytest.importorskip("torch")
@@ -296,12 +297,19 @@ def test_cpu_kernels_match_numpy(parallel, dtype, shape):
                 assert a.dtype == x.dtype and a.shape == r.shape
                 np.testing.assert_allclose(a, r, **tol)
             invstd = (1 / np.sqrt(got[2] + 1e-5)).astype(dtype)
+            fused, fused_ref = K.batch_norm_forward(x, w, b, *stats, 1e-5, True), \
+                P["batch_norm_forward"]["numpy"](x, w, b, *stats, 1e-5, True)
+            assert (fused[0] == 0).any() and (fused[0] > 0).any()           # the ReLU cuts somewhere
+            np.testing.assert_array_equal(fused[0], np.maximum(got[0], 0))  # exactly relu of the plain pass
+            for a, r in zip(fused, fused_ref):
+                np.testing.assert_allclose(a, r, **tol)
             for training in (True, False):
                 for wt in (w, None):
-                    grads = K.batch_norm_backward(g, x, ref[1], invstd, wt, training)
-                    want = P["batch_norm_backward"]["numpy"](g, x, ref[1], invstd, wt, training)
-                    for a, r in zip(grads, want):
-                        np.testing.assert_allclose(a, r, **tol)
+                    for y in (None, fused[0]):
+                        grads = K.batch_norm_backward(g, x, ref[1], invstd, wt, training, y)
+                        want = P["batch_norm_backward"]["numpy"](g, x, ref[1], invstd, wt, training, y)
+                        for a, r in zip(grads, want):
+                            np.testing.assert_allclose(a, r, **tol)
         for groups in (1, c):
             for wt, bt in ((w, b), (None, None)):
                 got = K.group_norm_forward(x, groups, wt, bt)
@@ -320,3 +328,186 @@ def test_cpu_kernels_reject_bad_arrays():
         K.batch_norm_forward(np.ones((2, 3), np.float32), np.ones(4, np.float32), None)
     with pytest.raises(ValueError, match="divisible by num_groups=2"):
         K.group_norm_forward(np.ones((2, 3), np.float32), 2, None, None)
+
+
+# ---- BatchNorm then ReLU fused (nn.Sequential; ops.normalization.batch_norm_relu) -------------------------------
+
+
+@pytest.mark.parametrize("shape", [(6, 3), (4, 3, 7), (2, 3, 5, 4), (3, 3, 40)])
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("affine", [True, False])
+def test_batch_norm_relu_matches_torch(device, shape, training, affine):
+    """relu(batch_norm(x)) in one node: values, gradients and second order as torch's two ops."""
+    c = shape[1]
+
+    def fn(lib, x, *wb):
+        rm, rv = _vec(lib, np.linspace(-0.5, 0.5, c), x), _vec(lib, np.linspace(0.5, 2, c), x)
+        args = (x, rm, rv, *(wb or (None, None)), training, 0.3, 1e-3)
+        return torch.relu(torch.nn.functional.batch_norm(*args)) if lib is torch else batch_norm_relu(*args)
+    check_op(fn, [shape, (c,), (c,)] if affine else [shape], device=device)
+
+
+def test_batch_norm_relu_non_contiguous_float64(device):
+    def fn(lib, x, w, b):
+        rm, rv = _vec(lib, [0.1, -0.2, 0.3], x), _vec(lib, [1.5, 0.7, 1.1], x)
+        x = x.transpose(1, 3)[:, :, ::2]
+        if lib is torch:
+            return torch.relu(torch.nn.functional.batch_norm(x, rm, rv, w, b, True))
+        return batch_norm_relu(x, rm, rv, w, b, True)
+    check_op(fn, [(4, 6, 5, 3), (3,), (3,)], dtype="float64", device=device)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_relu_equals_the_unfused_ops_and_passes_gradcheck(training):
+    """The fused node against F.batch_norm then F.relu (values, gradients, running statistics, the accelerated
+    backward against the formula), and gradcheck/gradgradcheck in float64."""
+    rng = np.random.default_rng(8)
+    x0 = rng.standard_normal((4, 3, 5)) + 0.3
+    stats = [(al.tensor(rng.standard_normal(3)), al.tensor(rng.random(3) + 0.5)) for _ in range(2)]
+    stats[1] = (stats[0][0].clone(), stats[0][1].clone())
+    outs, grads = [], []
+    for i, f in enumerate((batch_norm_relu, lambda *a: F.relu(F.batch_norm(*a)))):
+        x, w, b = (al.tensor(v, requires_grad=True) for v in (x0, np.array([1.5, -0.7, 1.0]), -x0[0, :, 0]))
+        y = f(x, *stats[i], w, b, training, 0.2, 1e-5)
+        (y * al.tensor(np.arange(y.numel()).reshape(y.shape) % 5 - 2.0)).sum().backward()
+        outs.append(y.detach().numpy())
+        grads.append([t.grad.numpy() for t in (x, w, b)])
+    assert (outs[0] == 0).any() and (outs[0] > 0).any()
+    np.testing.assert_allclose(outs[0], outs[1], rtol=1e-12, atol=1e-12)
+    for a, r in zip(grads[0], grads[1]):
+        np.testing.assert_allclose(a, r, rtol=1e-10, atol=1e-12)
+    for a, r in zip(stats[0], stats[1]):
+        np.testing.assert_array_equal(a.numpy(), r.numpy())
+    rm, rv = al.tensor(rng.standard_normal(3)), al.tensor(rng.random(3) + 0.5)
+    x, w, b = _leaf(rng, 3, 3, 4), _leaf(rng, 3), _leaf(rng, 3)
+
+    def fn(x, w, b):
+        return batch_norm_relu(x, rm, rv, w, b, training)
+    assert gradcheck(fn, (x, w, b))
+    assert gradgradcheck(fn, (x, w, b))
+    # the accelerated backward (backward_raw) and the formula (backward, as under create_graph) agree
+    y = fn(x, w, b)
+    g = np.random.default_rng(9).standard_normal(tuple(y.shape))
+    node = y.grad_fn
+    for fast, formula in zip(node.backward_raw(node, g), node.backward(node, g)):
+        if fast is not None:
+            np.testing.assert_allclose(fast, formula, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("inplace", [True, False])
+@pytest.mark.parametrize("cls,shape", [("BatchNorm1d", (8, 5)), ("BatchNorm2d", (4, 5, 3, 3)),
+                                       ("BatchNorm3d", (2, 5, 2, 3, 3))])
+def test_sequential_fuses_batch_norm_and_relu_like_torch(device, cls, shape, inplace):
+    """nn.Sequential(BatchNorm, ReLU) runs as one node named as torch's last one; training steps (outputs,
+    gradients, running statistics) and eval stay torch's."""
+    rng = np.random.default_rng(10)
+    ours = nn.Sequential(getattr(nn, cls)(5), nn.ReLU(inplace)).to(device)
+    ref = torch.nn.Sequential(getattr(torch.nn, cls)(5), torch.nn.ReLU(inplace))
+    for step in range(3):
+        x = (rng.standard_normal(shape) + step * 0.2).astype("float32")
+        g = rng.standard_normal(shape).astype("float32")
+        xa, xt = al.tensor(x, requires_grad=True, device=device), torch.tensor(x, requires_grad=True)
+        ya, yt = ours(xa), ref(xt)
+        assert ya.grad_fn.name() == yt.grad_fn.name() == "ReluBackward0"
+        assert ya.grad_fn.next_functions[0][0] is xa          # one node: BatchNorm's, the ReLU's name
+        ya.backward(al.tensor(g, device=device))
+        yt.backward(torch.tensor(g))
+        np.testing.assert_allclose(ya.detach().cpu().numpy(), yt.detach().numpy(), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(xa.grad.cpu().numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-5)
+    for name in ("running_mean", "running_var"):
+        np.testing.assert_allclose(getattr(ours[0], name).cpu().numpy(), getattr(ref[0], name).numpy(), rtol=1e-5,
+                                   atol=1e-6)
+    np.testing.assert_allclose(ours[0].weight.grad.cpu().numpy(), ref[0].weight.grad.numpy(), rtol=1e-4, atol=1e-5)
+    assert ours[0].num_batches_tracked.item() == 3
+    ours.eval(), ref.eval()
+    x = rng.standard_normal(shape).astype("float32")
+    with al.no_grad(), torch.no_grad():
+        np.testing.assert_allclose(ours(al.tensor(x, device=device)).cpu().numpy(), ref(torch.tensor(x)).numpy(),
+                                   rtol=1e-5, atol=1e-5)
+
+
+def test_sequential_does_not_fuse_hooked_or_other_modules():
+    """A hook on either module sees its own call (the norm's output before the ReLU); a ReLU subclass or another
+    activation is not fused; a ReLU not right after the norm is not."""
+    x = al.randn(4, 3, 5)
+    seen = []
+    bn = nn.BatchNorm1d(3)
+    bn.register_forward_hook(lambda m, i, o: seen.append(o.detach().clone()))
+    y = nn.Sequential(bn, nn.ReLU())(x)
+    assert len(seen) == 1 and (seen[0].numpy() < 0).any()
+    np.testing.assert_array_equal(y.detach().numpy(), np.maximum(seen[0].numpy(), 0))
+    assert y.grad_fn.next_functions[0][0].name() == "NativeBatchNormBackward0"      # two nodes
+
+    class MyReLU(nn.ReLU):
+        def forward(self, x):
+            return super().forward(x) * 2
+    x = al.randn(4, 3, 5, requires_grad=True)
+    for act, name in ((MyReLU(), "MulBackward0"), (nn.LeakyReLU(), "LeakyReluBackward0"),
+                      (nn.Identity(), "NativeBatchNormBackward0")):
+        assert nn.Sequential(nn.BatchNorm1d(3), act)(x).grad_fn.name() == name
+    relu = nn.ReLU()
+    relu.register_forward_pre_hook(lambda m, i: None)
+    assert nn.Sequential(nn.BatchNorm1d(3), relu)(x).grad_fn.name() == "ReluBackward0"
+    assert nn.Sequential(nn.BatchNorm1d(3), relu)(x).grad_fn.next_functions[0][0].name() == \
+        "NativeBatchNormBackward0"
+
+
+def test_batch_norm_relu_output_changed_in_place_before_backward_raises():
+    x = al.randn(4, 3, requires_grad=True)
+    y = nn.Sequential(nn.BatchNorm1d(3), nn.ReLU())(x)
+    y.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+# ---- the in-place ReLU after a norm (ops/activation.py's relu_: straight into the storage without autograd) ----
+
+def test_relu_inplace_without_autograd_writes_into_the_storage():
+    base = al.tensor(np.array([[-1.0, 2.0, float("nan")], [3.0, -0.5, 0.0]], "float32"))
+    data, version = base._data, base._version[0]
+    with al.no_grad():
+        assert F.relu(base, inplace=True) is base
+    assert base._data is data and base._version[0] == version + 1
+    np.testing.assert_array_equal(base.numpy(), [[0, 2, np.nan], [3, 0, 0]])
+    base = al.tensor([[-1.0, 2.0, -3.0], [4.0, -5.0, 6.0]])
+    view = base.t()[1:]                       # a non-contiguous view: the base changes with it
+    view.relu_()
+    np.testing.assert_array_equal(base.numpy(), [[-1, 2, 0], [4, 0, 6]])
+    ints = al.tensor([-2, 3])
+    al.relu_(ints)
+    assert ints.tolist() == [0, 3] and ints.dtype is al.int64
+    with pytest.raises(RuntimeError, match="Boolean inputs not supported for relu"):
+        F.relu(al.tensor([True]), inplace=True)
+    with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+        al.tensor([-1.0, 2.0]).expand(3, 2).relu_()
+
+
+def test_relu_inplace_with_autograd_still_records():
+    x = al.tensor([-1.0, 2.0, 3.0], requires_grad=True)
+    h = x * 2
+    y = F.relu(h, inplace=True)
+    assert y is h and h.grad_fn.name() == "ReluBackward0"
+    (h * al.tensor([1.0, 2.0, 3.0])).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0, 4, 6])
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+        F.relu(al.tensor([1.0], requires_grad=True), inplace=True)
+    with al.no_grad():
+        leaf = al.tensor([-1.0], requires_grad=True)
+        F.relu(leaf, inplace=True)            # as torch: allowed without autograd
+    assert leaf.tolist() == [0.0]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu_inplace_kernel_matches_torch(device, dtype):
+    """The table's in-place relu (large contiguous: the numba loop; small or strided: NumPy) against torch.relu_."""
+    rng = np.random.default_rng(11)
+    views = (((3, 5, 40, 9), lambda t: t), ((4, 7), lambda t: t), ((6, 50, 8), lambda t: t[:, ::2].transpose(0, 2)))
+    for shape, view in views:
+        x = rng.standard_normal(shape).astype(dtype)
+        x.flat[::97] = np.nan
+        ours, ref = al.tensor(x, device=device), torch.tensor(x)
+        with al.no_grad():
+            out = F.relu(view(ours), inplace=True)
+        torch.relu_(view(ref))
+        assert out.device == al.device(device) and out.dtype == getattr(al, dtype)
+        np.testing.assert_array_equal(ours.cpu().numpy(), ref.numpy())

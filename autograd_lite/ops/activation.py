@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import _api, random as _random
 from .._args import canon_dim
+from ..autograd.grad_mode import state as _grad_state
 from ..autograd.function import Function
 from ..backend import backend_of
 from . import _formula as m
@@ -22,8 +23,38 @@ def _refuse_bool_relu(x):
 
 
 relu = pointwise("relu", lambda xp, x: xp.maximum(x, 0), lambda g, x, y: m.where(m.data(y) > 0, g, 0.0), saves="out",
-                 kernel="relu", floats=False, check=_refuse_bool_relu, functional=True,
+                 kernel="relu", floats=False, check=_refuse_bool_relu, inplace=False,
                  doc="``max(x, 0)`` elementwise, as ``torch.relu``.")
+
+
+@_api.declare(method=False, top=True, functional=True)
+def relu_(input):
+    """relu in place, as ``torch.relu_`` / ``Tensor.relu_`` (what ``nn.ReLU(inplace=True)`` runs): straight into the
+    storage, one pass, when autograd is not recording (eval); through Tensor._inplace when it is.
+
+    Example: ``x = autograd_lite.tensor([-1.0, 2.0]); x.relu_()`` leaves ``x`` as ``tensor([0., 2.])``."""
+    _refuse_bool_relu(input)
+    if _grad_state.enabled and input._rg:
+        return input._inplace(relu)
+    input._check_writable()
+    data = input._data
+    if data.dtype.name in ("float32", "float64"):
+        kernels_of(data).relu_forward(data, True)
+    else:
+        xp_of(data).maximum(data, 0, out=data)
+    input._version[0] += 1
+    return input
+
+
+_api.declare(relu, method=False, top=False, inplace=relu_)
+
+
+@_api.declare(name="relu", method=False, top=False, functional=True)
+def _functional_relu(input, inplace=False):
+    """``max(x, 0)`` elementwise, as ``torch.nn.functional.relu``; inplace: into input's storage (relu_)."""
+    return relu_(input) if inplace else relu(input)
+
+
 sigmoid = pointwise("sigmoid", lambda xp, x: 1 / (1 + xp.exp(-x)), lambda g, x, y: g * y * (1 - y),
                     saves="out", kernel="sigmoid", functional=True, doc="``1 / (1 + exp(-x))`` elementwise.")
 tanh = pointwise("tanh", lambda xp, x: xp.tanh(x), lambda g, x, y: g * (1 - y * y), saves="out", kernel="tanh",

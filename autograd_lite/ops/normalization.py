@@ -35,29 +35,33 @@ def _through_stats(gw, xhat, invstd, dims, count):
 
 
 class BatchNorm(Function):
-    """apply(x, weight, bias, running_mean, running_var, training, momentum, eps); running statistics are updated in
-    place while training (when given), used as they are otherwise."""
+    """apply(x, weight, bias, running_mean, running_var, training, momentum, eps, relu); running statistics are
+    updated in place while training (when given), used as they are otherwise. relu: the output is relu(batch norm),
+    the ReLU in the same kernel pass (forward and backward): nn.Sequential's BatchNorm then ReLU."""
     op_name = "batch_norm"
 
     @staticmethod
-    def forward(ctx, x, w, b, rmean, rvar, training, momentum, eps):
+    def forward(ctx, x, w, b, rmean, rvar, training, momentum, eps, relu=False):
         k, xp = kernels_of(x), xp_of(x)
         if training:
-            y, mean, var = k.batch_norm_forward(x, w, b, None, None, eps)
+            y, mean, var = k.batch_norm_forward(x, w, b, None, None, eps, relu)
             if rmean is not None:
                 n = x.size // x.shape[1]
                 _blend(rmean, mean, momentum)
                 _blend(rvar, var * (n / (n - 1)) if n > 1 else var * float("nan"), momentum)
         else:
             mean, var = rmean.astype(x.dtype), rvar.astype(x.dtype)     # copies: the buffers may change later
-            y = k.batch_norm_forward(x, w, b, mean, var, eps)[0]
-        ctx.save_for_backward(x, w, mean, 1 / xp.sqrt(var + x.dtype.type(eps)))
-        ctx.training, ctx.eps = training, eps
+            y = k.batch_norm_forward(x, w, b, mean, var, eps, relu)[0]
+        invstd = 1 / xp.sqrt(var + x.dtype.type(eps))
+        ctx.save_for_backward(x, w, mean, invstd, y) if relu else ctx.save_for_backward(x, w, mean, invstd)
+        ctx.training, ctx.eps, ctx.relu = training, eps, relu
         return y
 
     @staticmethod
     def backward(ctx, g):
-        x, w, mean, invstd = ctx.saved_tensors
+        x, w, mean, invstd = ctx.saved_tensors[:4]
+        if ctx.relu:            # the ReLU's backward first: its mask is a constant of the graph
+            g = m.where(m.data(ctx.saved_tensors[4]) > 0, g, 0.0)
         dims, shape = _per_channel(x)
         count = x.shape[0] * math.prod(x.shape[2:])
         if ctx.training:
@@ -69,17 +73,18 @@ class BatchNorm(Function):
             dx = _gw(g, w, shape) * invstd
         need = ctx.needs_input_grad
         return (dx if need[0] else None, m.sum(g * xhat, dims) if need[1] else None,
-                m.sum(g, dims) if need[2] else None) + (None,) * 5
+                m.sum(g, dims) if need[2] else None) + (None,) * 6
 
     @staticmethod
     def backward_raw(ctx, g):
-        x, w, mean, invstd = ctx._saved
-        dx, dw, db = kernels_of(g).batch_norm_backward(g, x, mean, invstd, w, ctx.training)
+        x, w, mean, invstd = ctx._saved[:4]
+        dx, dw, db = kernels_of(g).batch_norm_backward(g, x, mean, invstd, w, ctx.training,
+                                                       ctx._saved[4] if ctx.relu else None)
         need = ctx.needs_input_grad
-        return (dx if need[0] else None, dw if need[1] else None, db if need[2] else None) + (None,) * 5
+        return (dx if need[0] else None, dw if need[1] else None, db if need[2] else None) + (None,) * 6
 
     def name(self):
-        return "NativeBatchNormBackward0"
+        return "ReluBackward0" if self.relu else "NativeBatchNormBackward0"
 
 
 def _blend(running, batch, momentum):
@@ -169,6 +174,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
         >>> y = F.batch_norm(x, rm, rv, training=True)      # rm, rv move towards x's statistics
     """
+    return batch_norm_relu(input, running_mean, running_var, weight, bias, training, momentum, eps, False)
+
+
+def batch_norm_relu(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
+                    eps=1e-5, relu=True):
+    """relu(F.batch_norm(...)) (relu=True) as one node and one kernel pass each way: what nn.Sequential runs for a
+    BatchNorm and the ReLU after it (nn/modules/fusion.py); relu=False: F.batch_norm itself."""
     _float_input("batch_norm", input)
     c = input.shape[1] if input.ndim > 1 else 0
     if not training and (running_mean is None or running_var is None):
@@ -186,7 +198,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
     def run(x, w, b):
         return BatchNorm.apply(x, w, b, running_mean, running_var, bool(training), float(momentum or 0.0),
-                               float(eps))
+                               float(eps), bool(relu))
     return _kernel_dtype(run, input, weight, bias)
 
 

@@ -24,6 +24,14 @@ def _relu_fwd(x, out):
         out[i] = zero if v < zero else v  # NaN < 0 is false: NaN stays NaN
 
 
+@twins(PAR_MIN, loop=lambda x: x.size)
+def _relu_inplace(x):  # one array (see _sigmoid32_inplace): nn.ReLU(inplace=True) without autograd
+    zero = x.dtype.type(0)
+    for i in prange(x.size):
+        v = x[i]
+        x[i] = zero if v < zero else v
+
+
 @twins(PAR_MIN, loop=lambda g, y, out: out.size)
 def _relu_bwd(g, y, out):
     zero = out.dtype.type(0)
@@ -134,9 +142,15 @@ def _run(op, *xs):
     return PATHS[op]["numba" if xs[0].size >= NUMBA_MIN[op] else "numpy"](*xs)
 
 
-def relu_forward(x):
-    """max(x, 0); NaN stays NaN."""
+def relu_forward(x, inplace=False):
+    """max(x, 0); NaN stays NaN. inplace: written into x (any layout), which is returned."""
     (x,) = check("relu_forward", x)
+    if inplace:
+        if x.flags.c_contiguous and x.size >= NUMBA_MIN["relu_forward"]:
+            _relu_inplace(x.reshape(-1))
+        else:
+            np.maximum(x, 0, out=x)
+        return x
     return elementwise(_relu_fwd, x) if x.size >= NUMBA_MIN["relu_forward"] else nd(np.maximum(x, 0))
 
 

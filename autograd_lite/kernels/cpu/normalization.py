@@ -10,7 +10,7 @@ per channel into float64 partials per chunk of rows (dweight, dbias) while it wr
 """
 import numpy as np
 
-from ._jit import PAR_MIN, check, prange, twins
+from ._jit import PAR_MIN, check, jit, prange, twins
 
 SHORT = 32          # runs shorter than this are transposed first: strided per-channel loops would crawl
 CHUNKS = 16         # chunks of rows of group norm's backward: each has its own dweight/dbias partials
@@ -18,8 +18,8 @@ CHUNKS = 16         # chunks of rows of group norm's backward: each has its own 
 __all__ = ["batch_norm_forward", "batch_norm_backward", "group_norm_forward", "group_norm_backward"]
 
 
-@twins(PAR_MIN, loop=lambda x, w, b, eps, mean, var, y: x.shape[1])
-def _bn_train_fwd(x, w, b, eps, mean, var, y):
+@twins(PAR_MIN, loop=lambda x, w, b, eps, relu, mean, var, y: x.shape[1])
+def _bn_train_fwd(x, w, b, eps, relu, mean, var, y):
     n_, c_, s_ = x.shape
     cnt = n_ * s_
     for c in prange(c_):
@@ -36,41 +36,48 @@ def _bn_train_fwd(x, w, b, eps, mean, var, y):
         v = max(s2 / cnt - d * d, 0.0)
         mean[c] = k + d
         var[c] = v
-        scale = x.dtype.type(w[c] / np.sqrt(v + eps))
-        m = x.dtype.type(k + d)
-        bc = b[c]
-        for n in range(n_):
-            xr, yr = x[n, c], y[n, c]
-            for s in range(s_):
-                yr[s] = (xr[s] - m) * scale + bc
+        _bn_affine(x, c, x.dtype.type(k + d), w[c] / np.sqrt(v + eps), b[c], relu, y)
 
 
-@twins(PAR_MIN, loop=lambda x, w, b, eps, mean, var, y: x.shape[1])
-def _bn_eval_fwd(x, w, b, eps, mean, var, y):
+@twins(PAR_MIN, loop=lambda x, w, b, eps, relu, mean, var, y: x.shape[1])
+def _bn_eval_fwd(x, w, b, eps, relu, mean, var, y):
     n_, c_, s_ = x.shape
     for c in prange(c_):
-        scale = x.dtype.type(w[c] / np.sqrt(np.float64(var[c]) + eps))
-        m = mean[c]
-        bc = b[c]
-        for n in range(n_):
-            xr, yr = x[n, c], y[n, c]
-            for s in range(s_):
-                yr[s] = (xr[s] - m) * scale + bc
+        _bn_affine(x, c, mean[c], w[c] / np.sqrt(np.float64(var[c]) + eps), b[c], relu, y)
 
 
-@twins(PAR_MIN, loop=lambda g, x, mean, invstd, w, training, dw, db, dx: x.shape[1])
-def _bn_bwd(g, x, mean, invstd, w, training, dw, db, dx):
+@jit
+def _bn_affine(x, c, m, scale, bias, relu, y):
+    """y[:, c] = (x[:, c] - m) * scale + bias, then max(., 0) (NaN kept) where relu: the ReLU after the norm in
+    the same pass."""
+    a = x.dtype.type(scale)
+    zero = x.dtype.type(0)
+    for n in range(x.shape[0]):
+        xr, yr = x[n, c], y[n, c]
+        if relu:
+            for s in range(x.shape[2]):
+                v = (xr[s] - m) * a + bias
+                yr[s] = zero if v < zero else v
+        else:
+            for s in range(x.shape[2]):
+                yr[s] = (xr[s] - m) * a + bias
+
+
+@twins(PAR_MIN, loop=lambda g, x, mean, invstd, w, training, y, relu, dw, db, dx: x.shape[1])
+def _bn_bwd(g, x, mean, invstd, w, training, y, relu, dw, db, dx):
+    """relu: g is the gradient of relu(batch norm) = y, taken where y > 0 only (the ReLU's backward, fused)."""
     n_, c_, s_ = x.shape
     cnt = n_ * s_
+    zero = x.dtype.type(0)
     for c in prange(c_):
         m = mean[c]
         r = np.float64(invstd[c])
         sg = 0.0
         sgx = 0.0
         for n in range(n_):
-            xr, gr = x[n, c], g[n, c]
+            xr, gr, yr = x[n, c], g[n, c], y[n, c]
             for s in range(s_):
-                gv = np.float64(gr[s])
+                gv = np.float64(gr[s] if not relu or yr[s] > zero else zero)
                 sg += gv
                 sgx += gv * np.float64(xr[s] - m)
         db[c] = sg
@@ -81,9 +88,13 @@ def _bn_bwd(g, x, mean, invstd, w, training, dw, db, dx):
         q = x.dtype.type(a * r * r * sgx / cnt if training else 0.0)
         o = x.dtype.type(a * sg / cnt if training else 0.0)
         for n in range(n_):
-            xr, gr, dr = x[n, c], g[n, c], dx[n, c]
-            for s in range(s_):
-                dr[s] = gr[s] * p - (xr[s] - m) * q - o
+            xr, gr, yr, dr = x[n, c], g[n, c], y[n, c], dx[n, c]
+            if relu:
+                for s in range(s_):
+                    dr[s] = (gr[s] if yr[s] > zero else zero) * p - (xr[s] - m) * q - o
+            else:
+                for s in range(s_):
+                    dr[s] = gr[s] * p - (xr[s] - m) * q - o
 
 
 @twins(PAR_MIN, loop=lambda x, groups, s_, w, b, eps, mean, rstd, y: x.shape[0])
@@ -197,10 +208,10 @@ def _check_bn(op, x, *arrays):
     return x
 
 
-def batch_norm_forward(x, weight, bias, mean=None, var=None, eps=1e-5):
+def batch_norm_forward(x, weight, bias, mean=None, var=None, eps=1e-5, relu=False):
     """(y, mean, var) for x (N, C, *): y = (x - mean) / sqrt(var + eps) * weight + bias per channel. mean and var
     None: the batch's (var biased), computed and returned; else the given (running) statistics. weight/bias None:
-    1 and 0. mean and var come back in x's dtype."""
+    1 and 0. mean and var come back in x's dtype. relu: y = max(y, 0) (NaN kept) in the same pass."""
     x = _check_bn("batch_norm_forward", x, weight, bias, mean, var)
     c = x.shape[1]
     w, b = _affine(weight, bias, c, x.dtype)
@@ -211,21 +222,23 @@ def batch_norm_forward(x, weight, bias, mean=None, var=None, eps=1e-5):
     y3 = np.empty(x3.shape, x.dtype)
     if mean is None:
         mean, var = np.empty(c, np.float64), np.empty(c, np.float64)
-        _bn_train_fwd.pick(x.size)(x3, w, b, float(eps), mean, var, y3)
+        _bn_train_fwd.pick(x.size)(x3, w, b, float(eps), bool(relu), mean, var, y3)
         mean, var = mean.astype(x.dtype), var.astype(x.dtype)
     else:
-        _bn_eval_fwd.pick(x.size)(x3, w, b, float(eps), np.ascontiguousarray(mean, x.dtype),
+        _bn_eval_fwd.pick(x.size)(x3, w, b, float(eps), bool(relu), np.ascontiguousarray(mean, x.dtype),
                                   np.ascontiguousarray(var, x.dtype), y3)
     return _back(y3, x, transposed), mean, var
 
 
-def batch_norm_backward(g, x, mean, invstd, weight, training=True):
+def batch_norm_backward(g, x, mean, invstd, weight, training=True, y=None):
     """(dx, dweight, dbias) of batch_norm_forward from g = dL/dy; mean, invstd = 1 / sqrt(var + eps) the statistics
-    the forward used. training: they were the batch's (dx flows through them too)."""
+    the forward used. training: they were the batch's (dx flows through them too). y: the output of
+    batch_norm_forward(..., relu=True), g that of the ReLU: g counts where y > 0 only."""
     x = _check_bn("batch_norm_backward", x, mean, invstd, weight)
-    (g, x) = check("batch_norm_backward", g, x)
-    if g.shape != x.shape:
-        raise ValueError(f"batch_norm_backward: shapes must match, got {list(g.shape)}, {list(x.shape)}")
+    (g, x) = check("batch_norm_backward", g, x) if y is None else check("batch_norm_backward", g, x, y)[:2]
+    if g.shape != x.shape or (y is not None and np.shape(y) != x.shape):
+        raise ValueError(f"batch_norm_backward: shapes must match, got {list(g.shape)}, {list(x.shape)}"
+                         + ("" if y is None else f", {list(np.shape(y))}"))
     c = x.shape[1]
     w, _ = _affine(weight, None, c, x.dtype)
     dw, db = np.zeros(c, np.float64), np.zeros(c, np.float64)
@@ -233,9 +246,10 @@ def batch_norm_backward(g, x, mean, invstd, weight, training=True):
         return np.zeros(x.shape, x.dtype), dw.astype(x.dtype), db.astype(x.dtype)
     x3, transposed = _as3(x)
     g3, _ = _as3(g)
+    y3 = g3 if y is None else _as3(np.asarray(y))[0]
     dx3 = np.empty(x3.shape, x.dtype)
     _bn_bwd.pick(x.size)(g3, x3, np.ascontiguousarray(mean, x.dtype), np.ascontiguousarray(invstd, x.dtype), w,
-                         bool(training), dw, db, dx3)
+                         bool(training), y3, y is not None, dw, db, dx3)
     return _back(dx3, x, transposed), dw.astype(x.dtype), db.astype(x.dtype)
 
 
@@ -286,7 +300,7 @@ def group_norm_backward(g, x, mean, rstd, weight, num_groups):
 
 # ---- the NumPy formulas, for tests -----------------------------------------------------------------------------
 
-def _np_bn_forward(x, weight, bias, mean=None, var=None, eps=1e-5):
+def _np_bn_forward(x, weight, bias, mean=None, var=None, eps=1e-5, relu=False):
     dims = (0,) + tuple(range(2, x.ndim))
     shape = (1, -1) + (1,) * (x.ndim - 2)
     xd = x.astype(np.float64)
@@ -297,13 +311,17 @@ def _np_bn_forward(x, weight, bias, mean=None, var=None, eps=1e-5):
         y = y * np.reshape(weight, shape)
     if bias is not None:
         y = y + np.reshape(bias, shape)
+    if relu:
+        y = np.where(y < 0, 0, y)
     return y.astype(x.dtype), np.asarray(mean, x.dtype), np.asarray(var, x.dtype)
 
 
-def _np_bn_backward(g, x, mean, invstd, weight, training=True):
+def _np_bn_backward(g, x, mean, invstd, weight, training=True, y=None):
     dims = (0,) + tuple(range(2, x.ndim))
     shape = (1, -1) + (1,) * (x.ndim - 2)
     gd, xd = g.astype(np.float64), x.astype(np.float64)
+    if y is not None:
+        gd = np.where(y > 0, gd, 0)
     xhat = (xd - np.reshape(mean, shape)) * np.reshape(invstd, shape)
     w = np.ones(x.shape[1]) if weight is None else weight.astype(np.float64)
     gw = gd * w.reshape(shape)

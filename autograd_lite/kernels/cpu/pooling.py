@@ -5,8 +5,13 @@ Windows are computed per axis in Python (`max_windows`, `avg_windows`, `adaptive
 index), so one max kernel and one average kernel serve the strided and the adaptive pools. Max pooling keeps its
 argmax as a flat index into the plane (h * W + w, PyTorch's indices); ties keep the first maximum, a NaN wins
 (the last NaN of the window), as PyTorch's CPU kernels. The argmax is int32 here (the backward reads it: a
-quarter less memory traffic than int64); the ops widen it to int64 where a user sees it. kernel 2 stride 2 without
-padding (the usual CNN pool) has its own loops.
+quarter less memory traffic than int64); the ops widen it to int64 where a user sees it.
+
+Fast paths, each giving what the general kernels give (tests/test_pooling.py): a dilation-1 max pool works row by
+row, separably (each column's max over the window's rows, then over the window's columns: contiguous loops that
+vectorise), and skips the argmax when asked (indices=False: nothing will differentiate it); kernel 2 stride 2
+without padding (the usual CNN pool) has its own loops, max and avg; the global average pool (adaptive, 1x1) is a
+mean per plane, its backward a broadcast.
 """
 import numpy as np
 

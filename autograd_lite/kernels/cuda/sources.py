@@ -393,8 +393,9 @@ NAMES += ("max_pool2d_forward", "max_pool2d_backward", "avg_pool2d_forward", "av
 NAMES += ("batch_norm_forward", "batch_norm_backward", "group_norm_forward", "group_norm_backward")
 # x flat over (N, C, S): channel k = (i / s) % c; group norm's row (sample, group) r = i / (s * kg), kg channels a group
 ELEMENTWISE.update({
-    "bn_normalize": ("T x, raw T mean, raw T scale, raw T bias, int64 c, int64 s", "T y",
-                     "long long k = (i / s) % c; y = (x - mean[k]) * scale[k] + bias[k]"),
+    "bn_normalize": ("T x, raw T mean, raw T scale, raw T bias, int64 c, int64 s, int64 relu", "T y",
+                     "long long k = (i / s) % c; T v = (x - mean[k]) * scale[k] + bias[k];"
+                     " y = relu && v < (T)0 ? (T)0 : v"),
     # dx = g * p - (x - mean) * q - o per channel (kernels/cpu/normalization.py's _bn_bwd)
     "bn_backward": ("T g, T x, raw T mean, raw T p, raw T q, raw T o, int64 c, int64 s", "T dx",
                     "long long k = (i / s) % c; dx = g * p[k] - (x - mean[k]) * q[k] - o[k]"),

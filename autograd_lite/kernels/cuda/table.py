@@ -172,8 +172,11 @@ def activation_bias_backward(g, y, activation):
 
 # ---- activations --------------------------------------------------------------------------------
 
-def relu_forward(x):
-    """max(x, 0); NaN stays NaN."""
+def relu_forward(x, inplace=False):
+    """max(x, 0); NaN stays NaN. inplace: written into x, which is returned."""
+    if inplace:
+        (x,) = check("relu_forward", x)
+        return cp.maximum(x, x.dtype.type(0), out=x)
     return elementwise("relu_forward")(*check("relu_forward", x))
 
 
@@ -677,8 +680,9 @@ def _stats(x3, axes):
     return mean, cp.maximum(var, 0)
 
 
-def batch_norm_forward(x, weight, bias, mean=None, var=None, eps=1e-5):
-    """(y, mean, var) as kernels.cpu.batch_norm_forward: mean/var None, the batch's (var biased)."""
+def batch_norm_forward(x, weight, bias, mean=None, var=None, eps=1e-5, relu=False):
+    """(y, mean, var) as kernels.cpu.batch_norm_forward: mean/var None, the batch's (var biased); relu: the ReLU
+    after it in the same launch."""
     x, c, s = _norm_check("batch_norm_forward", x)
     dt = x.dtype
     w, b = _vector(weight, c, dt, 1), _vector(bias, c, dt, 0)
@@ -689,14 +693,16 @@ def batch_norm_forward(x, weight, bias, mean=None, var=None, eps=1e-5):
     else:
         mean, var = _vector(mean, c, dt, 0), _vector(var, c, dt, 1)
     scale = (w / cp.sqrt(var.astype(np.float64) + eps)).astype(dt)
-    y = elementwise("bn_normalize")(x, mean, scale, b, np.int64(c), np.int64(max(s, 1)))
+    y = elementwise("bn_normalize")(x, mean, scale, b, np.int64(c), np.int64(max(s, 1)), np.int64(bool(relu)))
     return y, mean, var
 
 
-def batch_norm_backward(g, x, mean, invstd, weight, training=True):
-    """(dx, dweight, dbias) as kernels.cpu.batch_norm_backward."""
+def batch_norm_backward(g, x, mean, invstd, weight, training=True, y=None):
+    """(dx, dweight, dbias) as kernels.cpu.batch_norm_backward (y: the fused ReLU's output, g counts where y > 0)."""
     x, c, s = _norm_check("batch_norm_backward", x)
     (g, _) = same_shape("batch_norm_backward", g, x)
+    if y is not None:
+        g = cp.where(same_shape("batch_norm_backward", y, x)[0] > 0, g, g.dtype.type(0))
     g, dt = _contiguous(g), x.dtype
     mean, r = _vector(mean, c, dt, 0), _vector(invstd, c, dt, 1).astype(np.float64)
     w = _vector(weight, c, dt, 1).astype(np.float64)

@@ -1,10 +1,15 @@
 """Where nn fuses modules: the one place that decides. A Linear and the ReLU / Sigmoid / Tanh / LogSoftmax (over the
 last dim) after it run as one kernel (F.linear's `activation`), and in a Sequential, a run of such layers runs as
-one graph node (ops.nn.linear_chain). A module with hooks is never fused: its hooks must see its own call."""
+one graph node (ops.nn.linear_chain). A BatchNorm and the ReLU after it run as one node and one kernel pass
+(ops.normalization.batch_norm_relu): the norm's output is seen by the ReLU alone, so whether the ReLU is in place
+changes nothing. A module with hooks is never fused: its hooks must see its own call."""
 from ...tensor import Tensor
 from ...ops.nn import linear_chain
 from .activation import LogSoftmax, ReLU, Sigmoid, Tanh
 from .linear import Linear
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d
+
+_BATCH_NORMS = (BatchNorm1d, BatchNorm2d, BatchNorm3d)
 
 _ACTIVATIONS = {ReLU: "relu", Sigmoid: "sigmoid", Tanh: "tanh", LogSoftmax: "log_softmax"}
 
@@ -30,6 +35,10 @@ def run_sequence(modules, x):
     i, n = 0, len(modules)
     while i < n:
         module = modules[i]
+        if (type(module) in _BATCH_NORMS and i + 1 < n and type(modules[i + 1]) is ReLU and isinstance(x, Tensor)
+                and not hooked(module) and not hooked(modules[i + 1])):
+            x, i = module.forward(x, "relu"), i + 2
+            continue
         if type(module) is Linear and isinstance(x, Tensor) and not hooked(module):
             layers, acts, j, ndim = [], [], i, x._data.ndim
             while j < n and type(modules[j]) is Linear and not hooked(modules[j]):

@@ -368,6 +368,7 @@ class Module:
         keys (with strict=True) and shape mismatches are reported together in one RuntimeError."""
         if not isinstance(state_dict, collections.abc.Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+        state_dict = self._upgraded(state_dict)
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -404,6 +405,21 @@ class Module:
                     else:
                         target.copy_(value)
         return _IncompatibleKeys(missing, unexpected)
+
+    def _upgrade_state_dict(self, state_dict, prefix, version):
+        """What an older version of this module's state_dict lacks, as entries to add (PyTorch upgrades them in
+        _load_from_state_dict: BatchNorm's num_batches_tracked, absent before its version 2). `version`: the
+        module version the dict records in its `_metadata` (PyTorch's state_dicts carry one), None if unknown."""
+        return {}
+
+    def _upgraded(self, state_dict):
+        """state_dict with every module's _upgrade_state_dict entries added (the same object when none)."""
+        metadata, added = getattr(state_dict, "_metadata", None), {}
+        for name, module in self.named_modules():
+            if type(module)._upgrade_state_dict is not Module._upgrade_state_dict:
+                version = (metadata.get(name) or {}).get("version") if metadata is not None else None
+                added.update(module._upgrade_state_dict(state_dict, name + "." if name else "", version))
+        return {**state_dict, **added} if added else state_dict
 
     # ---- printing -----------------------------------------------------------------------------
     def extra_repr(self):

@@ -3,6 +3,7 @@ state_dict keys and reprs)."""
 import numbers
 
 from ... import _dtype, creation
+from ...ops.normalization import batch_norm_relu
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -64,7 +65,9 @@ class _BatchNorm(_NormBase):
     _dims = ()          # the input dims accepted
     _expected = ""      # PyTorch's wording of them
 
-    def forward(self, input):
+    def forward(self, input, activation=None):
+        """activation ('relu'): the ReLU that follows, fused into the same kernel pass (nn.Sequential passes it: see
+        fusion.py)."""
         if input.ndim not in self._dims:
             raise ValueError(f"expected {self._expected} input (got {input.ndim}D input)")
         factor = 0.0 if self.momentum is None else self.momentum
@@ -74,8 +77,9 @@ class _BatchNorm(_NormBase):
                 factor = 1.0 / float(self.num_batches_tracked.item())
         use_batch = self.training or (self.running_mean is None and self.running_var is None)
         keep = not self.training or self.track_running_stats
-        return F.batch_norm(input, self.running_mean if keep else None, self.running_var if keep else None,
-                            self.weight, self.bias, use_batch, factor, self.eps)
+        args = (input, self.running_mean if keep else None, self.running_var if keep else None, self.weight,
+                self.bias, use_batch, factor, self.eps)
+        return F.batch_norm(*args) if activation is None else batch_norm_relu(*args)
 
 
 class BatchNorm1d(_BatchNorm):
