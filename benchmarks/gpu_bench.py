@@ -10,7 +10,9 @@ Sections: "elementwise" (activations, dropout and the optimizer updates at 1M an
 the fraction of a same-size device-to-device copy's GB/s), "rows" (softmax, log_softmax and cross-entropy at
 (4096, 10), (4096, 1024), (65536, 1024)), "matmul" (TFLOP/s of the kernel table's matmul and linear_forward with
 its ReLU epilogue, cupy.matmul and torch), "training" (the seed MLP 784-128-64-10, LogSoftmax + NLLLoss, Adam
-lr 0.003 at batch 64 and 4096: autograd_lite against PyTorch CUDA eager, the same initial weights and batches).
+lr 0.003 at batch 64 and 4096: autograd_lite against PyTorch CUDA eager, the same initial weights and batches),
+"conv" (the MNIST CNN's training step, DenseNet-121's eval forward, conv2d 3x3 64->64 forward: benchmarks/cases_conv.py's
+models and weights, against PyTorch CUDA eager with cuDNN).
 
 Timing: every block of calls starts and ends with cudaDeviceSynchronize (which waits for torch's work too), after a
 warm-up; the implementations of a case alternate block by block, the order rotating every round, and each reports
@@ -37,17 +39,19 @@ import numpy as np
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(1, str(HERE.parent))            # this checkout's autograd_lite, installed or not
+import cases_conv  # noqa: E402
 import cases_training  # noqa: E402
 from _harness import fmt, torch_cross_entropy  # noqa: E402
 
 OURS, COPY, CUPY, TORCH = "autograd_lite", "copy", "cupy.matmul", "torch"
-SECTIONS = ("elementwise", "rows", "matmul", "training")
+SECTIONS = ("elementwise", "rows", "matmul", "training", "conv")
 SCALE = {"GB/s": 1e9, "TFLOP/s": 1e12, "samples/s": 1.0}
 COLUMNS = {                     # section: (implementations shown, references of the ratios "ours/ref")
     "elementwise": ((OURS, COPY, TORCH), (COPY, TORCH)),
     "rows": ((OURS, COPY, TORCH), (COPY, TORCH)),
     "matmul": ((OURS, CUPY, TORCH), (CUPY, TORCH)),
     "training": ((OURS, TORCH), (TORCH,)),
+    "conv": ((OURS, TORCH), (TORCH,)),
 }
 SIZES = {"1M": 1 << 20, "16M": 1 << 24}
 ROW_SHAPES = ((4096, 10), (4096, 1024), (65536, 1024))
@@ -73,6 +77,10 @@ TRAIN_PIPELINED = "seed MLP step, loss read every 10 steps"
 LOSS_STEPS, LOSS_TOL = 5, 1e-3
 TRAINING_GOALS = {4096: 1.0, 64: 0.8}        # batch: ours/torch at least
 COPY_GOAL = 0.7                              # elementwise kernels at 16M: at least this fraction of the copy's GB/s
+CNN_BATCHES = (64, 512)                     # the MNIST CNN's training step
+DENSENET = (8, 224)                         # DenseNet-121 forward: batch, image side
+CONV_SHAPE = (8, 64, 56, 56, 64)            # conv2d 3x3 pad 1: batch, in channels, height, width, out channels
+CONV_GOALS = {"MNIST CNN": 1.0, "DenseNet-121": 1.0}    # issue 17: transfer learning on the GPU >= torch eager
 SUMMARY_HEAD = "## gpu_bench summary"
 NOTES = {
     "elementwise": [
@@ -94,6 +102,10 @@ NOTES = {
         "benchmarks/cases_training.py (one NumPy draw, copied into both models), 8 fixed random batches moved to "
         "the GPU once; one step = zero_grad, forward, loss, backward, step (+ loss.item()); steps alternate "
         "between the libraries, each timed on its own"],
+    "conv": [
+        "benchmarks/cases_conv.py's models, one set of weights for both libraries: the MNIST CNN (conv 1-32, pool, "
+        "conv 32-64, pool, 1600-128-10 with dropout; CrossEntropyLoss, Adam; loss.item() every step) and "
+        "DenseNet-121 (eval, no_grad); conv2d: F.conv2d of fixed random arrays; torch with cuDNN's defaults"],
 }
 
 
@@ -190,6 +202,12 @@ def goals(rows, checks):
             s = row.ratio(TORCH)
             out.append((f"seed MLP training step, batch {batch}: >= {need}x torch",
                         "-" if s is None else f"{s:.2f}x", None if s is None else s >= need))
+    for r in rows:
+        if r.section == "conv" and r.unit == "samples/s":
+            need = next(v for k, v in CONV_GOALS.items() if r.name.startswith(k))
+            s = r.ratio(TORCH)
+            out.append((f"{r.name} [{r.size}]: >= {need}x torch", "-" if s is None else f"{s:.2f}x",
+                        None if s is None else s >= need))
     for batch, ours, theirs in checks:
         diff = loss_check(batch, ours, theirs)[1]
         out.append((f"batch {batch}: the first {len(ours)} losses agree with torch's within {LOSS_TOL:g}",
@@ -549,7 +567,60 @@ def run_training(ctx, res):
                           errors={**errors, **errs}))
 
 
-RUNNERS = {"elementwise": run_elementwise, "rows": run_rows, "matmul": run_matmul, "training": run_training}
+def _conv_model(ctx, lib_name, name):
+    """cases_conv's model `name` in autograd_lite or torch, on the GPU."""
+    import autograd_lite as al
+    lib, device = (al, ctx.device) if lib_name == OURS else (ctx.torch, ctx.torch_device)
+    return lib, device, cases_conv.model(lib_name, name)[1].to(device)
+
+
+def _cnn_step(ctx, lib_name, batch):
+    lib, device, model = _conv_model(ctx, lib_name, "mnist_cnn")
+    model.train()
+    opt, criterion = lib.optim.Adam(model.parameters(), lr=1e-3), lib.nn.CrossEntropyLoss()
+    data = itertools.cycle([(lib.from_numpy(x).to(device), lib.from_numpy(y).to(device))
+                            for x, y in cases_conv.batches((batch, 1, 28, 28))])
+    return functools.partial(train_step, model, criterion, opt, data, True)
+
+
+def _densenet_forward(ctx, lib_name, batch, side):
+    lib, device, model = _conv_model(ctx, lib_name, "densenet121")
+    model.eval()
+    x = lib.from_numpy(cases_conv.batches((batch, 3, side, side), n=1)[0][0]).to(device)
+
+    def step():
+        with lib.no_grad():
+            return model(x)
+    return step
+
+
+def _conv_forward(ctx, lib_name):
+    import autograd_lite as al
+    n, c, h, w, o = CONV_SHAPE
+    rng = np.random.default_rng(3)
+    x, wt = rng.standard_normal((n, c, h, w), dtype=np.float32), rng.standard_normal((o, c, 3, 3), dtype=np.float32)
+    lib, device = (al, ctx.device) if lib_name == OURS else (ctx.torch, ctx.torch_device)
+    x, wt = lib.from_numpy(x).to(device), lib.from_numpy(wt).to(device)
+    return functools.partial(lib.nn.functional.conv2d, x, wt, None, 1, 1)
+
+
+def run_conv(ctx, res):
+    libs = [OURS] + ([TORCH] if ctx.torch is not None else [])
+    n, c, h, w, o = CONV_SHAPE
+    cases = [("MNIST CNN training step", f"batch {b}", "samples/s", b, lambda lib, b=b: _cnn_step(ctx, lib, b))
+             for b in CNN_BATCHES]
+    cases.append(("DenseNet-121 forward, eval", f"batch {DENSENET[0]}, {DENSENET[1]}x{DENSENET[1]}", "samples/s",
+                  DENSENET[0], lambda lib: _densenet_forward(ctx, lib, *DENSENET)))
+    cases.append(("conv2d 3x3 forward", f"{n}x{c}x{h}x{w}, {o} out, pad 1", "TFLOP/s", 2.0 * n * h * w * o * c * 9,
+                  lambda lib: _conv_forward(ctx, lib)))
+    for name, size, unit, work, make in cases:
+        factories = {lib: functools.partial(make, lib) for lib in libs}
+        times, errors = measure(factories, ctx.sync, ctx.rounds, ctx.target_s, number=None)
+        _add(res, Row("conv", name, size, unit, work, times, errors=errors))
+
+
+RUNNERS = {"elementwise": run_elementwise, "rows": run_rows, "matmul": run_matmul, "training": run_training,
+           "conv": run_conv}
 
 
 # ---- main ------------------------------------------------------------------------------------------------------

@@ -478,3 +478,167 @@ def test_cpu_direct_and_tap_sum_kernels_reject_bad_arguments():
     with pytest.raises(ValueError, match="conv_direct: out must be"):
         cpu.conv_direct(x, np.zeros((3, 2, 3, 3), np.float32), None, (1, 1), (0, 0), (1, 1), (3, 3),
                         out=np.zeros((1, 3, 3, 4), np.float32))
+
+
+# ---- nn.Sequential's fusions: Conv + ReLU as one node, Conv2d + ReLU + MaxPool2d as one node --------------------
+
+FUSED = [   # (id, layers of a Sequential, input shape, names of the output's node fused / unfused)
+    ("conv-relu", lambda lib: [lib.nn.Conv2d(3, 4, 3, padding=1), lib.nn.ReLU()], (2, 3, 6, 7)),
+    ("conv-relu-direct", lambda lib: [lib.nn.Conv2d(1, 5, 3), lib.nn.ReLU(inplace=True)], (3, 1, 9, 8)),
+    ("conv-relu-taps", lambda lib: [lib.nn.Conv2d(8, 3, 3, padding=1, bias=False), lib.nn.ReLU()], (2, 8, 5, 6)),
+    ("conv-relu-1x1", lambda lib: [lib.nn.Conv2d(5, 3, 1), lib.nn.ReLU()], (2, 5, 4, 3)),
+    ("conv1d-relu", lambda lib: [lib.nn.Conv1d(3, 4, 3, stride=2), lib.nn.ReLU()], (2, 3, 11)),     # unfused
+    ("unbatched-relu", lambda lib: [lib.nn.Conv2d(3, 4, 3), lib.nn.ReLU(), lib.nn.MaxPool2d(2)], (3, 7, 6)),
+    ("conv-relu-pool", lambda lib: [lib.nn.Conv2d(3, 4, 3), lib.nn.ReLU(), lib.nn.MaxPool2d(2)], (2, 3, 13, 12)),
+    ("conv-relu-pool-direct", lambda lib: [lib.nn.Conv2d(1, 4, 3), lib.nn.ReLU(), lib.nn.MaxPool2d(2)],
+     (3, 1, 10, 9)),
+    ("conv-relu-pool-overlap", lambda lib: [lib.nn.Conv2d(2, 3, 3, stride=2, padding=1, groups=1), lib.nn.ReLU(),
+                                            lib.nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True)], (2, 2, 11, 9)),
+    ("conv-relu-pool-groups", lambda lib: [lib.nn.Conv2d(4, 6, 3, groups=2, padding=1), lib.nn.ReLU(),
+                                           lib.nn.MaxPool2d(2, dilation=2)], (2, 4, 8, 8)),
+]
+
+
+def _fused_pair(layers, dtype, seed=0):
+    """A Sequential of ours and torch's with the same weights (float64 where asked)."""
+    al.manual_seed(seed)
+    ours, ref = nn.Sequential(*layers(al)), torch.nn.Sequential(*layers(torch))
+    ref.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in ours.state_dict().items()})
+    if dtype == "float64":
+        ours, ref = ours.double(), ref.double()
+    return ours, ref
+
+
+def _run_pair(ours, ref, x, fuse=True):
+    xa, xt = al.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ya = ours(xa) if fuse else _unfused(ours, xa)
+    yt = ref(xt)
+    g = np.random.default_rng(1).standard_normal(yt.shape).astype(x.dtype)
+    ya.backward(al.tensor(g))
+    yt.backward(torch.tensor(g))
+    return ya, yt, xa, xt
+
+
+def _unfused(seq, x):
+    for module in seq:
+        x = module(x)
+    return x
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", FUSED, ids=[c[0] for c in FUSED])
+def test_sequential_fusions_against_torch_and_unfused(case, dtype):
+    _, layers, shape = case
+    x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == "float32" else dict(rtol=1e-10, atol=1e-12)
+    results = []
+    for fuse in (True, False):
+        ours, ref = _fused_pair(layers, dtype)
+        ya, yt, xa, xt = _run_pair(ours, ref, x, fuse)
+        assert ya.dtype == getattr(al, dtype) and tuple(ya.shape) == tuple(yt.shape)
+        np.testing.assert_allclose(ya.detach().numpy(), yt.detach().numpy(), **tol)
+        np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), **tol)
+        for p, q in zip(ours.parameters(), ref.parameters()):
+            np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), **tol)
+        results.append((ya.grad_fn.name(), type(ya.grad_fn).__name__, yt.grad_fn.name()))
+    (fused_name, fused_type, torch_name), (plain_name, plain_type, _) = results
+    assert fused_name == plain_name == torch_name       # the node is named as PyTorch's last one
+    fused_types = ("Conv", "ConvReluMaxPool")
+    assert (fused_type in fused_types) == (case[0] not in ("conv1d-relu", "unbatched-relu"))
+    assert plain_type not in fused_types
+
+
+@pytest.mark.parametrize("hooked", [0, 1, 2])
+def test_hooks_disable_the_fusions(hooked):
+    layers = lambda lib: [lib.nn.Conv2d(3, 4, 3), lib.nn.ReLU(), lib.nn.MaxPool2d(2)]  # noqa: E731
+    ours, ref = _fused_pair(layers, "float64")
+    seen = []
+    ours[hooked].register_forward_hook(lambda m, i, o: seen.append(tuple(o.shape)))
+    x = np.random.default_rng(0).standard_normal((2, 3, 9, 9))
+    ya, yt, xa, xt = _run_pair(ours, ref, x)
+    assert seen == [(2, 4, 7, 7) if hooked < 2 else (2, 4, 3, 3)]
+    assert type(ya.grad_fn).__name__ != "ConvReluMaxPool"
+    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    if hooked == 2:     # the conv and relu still run as one node under the hooked pool
+        assert type(ya.grad_fn.next_functions[0][0]).__name__ == "Conv"
+
+
+def test_fusions_not_taken_where_they_would_change_results():
+    """return_indices pools, a non-zero padding_mode and unbatched input run unfused, as PyTorch's modules do."""
+    x = al.randn(2, 3, 8, 8, requires_grad=True)
+    seq = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.MaxPool2d(2, return_indices=True))
+    out, idx = seq(x)
+    assert out.grad_fn.name() == "MaxPool2DWithIndicesBackward0" and idx.dtype == al.int64
+    seq = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1, padding_mode="reflect"), nn.ReLU(), nn.MaxPool2d(2))
+    assert type(seq(x).grad_fn).__name__ != "ConvReluMaxPool"
+    assert type(seq(x[0]).grad_fn).__name__ != "ConvReluMaxPool"
+    assert type(seq[:2](x).grad_fn).__name__ == "Conv" and seq[:2](x).grad_fn.name() == "ReluBackward0"
+
+
+@pytest.mark.parametrize("fn,shapes", [
+    (lambda x, w, b: conv_ops.conv_relu(2, x, w, b, padding=1), [(2, 3, 4, 5), (2, 3, 3, 3), (2,)]),
+    (lambda x, w, b: conv_ops.conv_relu(2, x, w, b), [(2, 1, 5, 5), (3, 1, 3, 3), (3,)]),          # direct
+    (lambda x, w, b: conv_ops.conv_relu(1, x, w, b, stride=2), [(2, 3, 7), (2, 3, 3), (2,)]),
+    (lambda x, w, b: conv_ops.conv2d_relu_max_pool2d(x, w, b, 1, 1, 1, 1, 2), [(2, 2, 5, 5), (3, 2, 3, 3), (3,)]),
+    (lambda x, w, b: conv_ops.conv2d_relu_max_pool2d(x, w, b, 1, 0, 1, 1, 3, 2, 1, 1, True),
+     [(1, 1, 7, 6), (2, 1, 3, 3), (2,)]),
+])
+def test_fused_gradcheck_and_gradgradcheck(fn, shapes):
+    inputs = _leaves(*shapes)
+    assert gradcheck(fn, inputs)
+    assert gradgradcheck(fn, inputs)
+
+
+def test_fused_double_backward_matches_torch():
+    """A gradient penalty through the fused MNIST blocks, against torch's unfused layers."""
+    layers = lambda lib: [lib.nn.Conv2d(1, 3, 3), lib.nn.ReLU(), lib.nn.MaxPool2d(2),  # noqa: E731
+                          lib.nn.Conv2d(3, 4, 3), lib.nn.ReLU(), lib.nn.Flatten(), lib.nn.Linear(36, 2)]
+    ours, ref = _fused_pair(layers, "float64")
+    x = np.random.default_rng(4).standard_normal((2, 1, 12, 12))
+    grads = []
+    for lib, seq in ((al, ours), (torch, ref)):
+        xt = lib.tensor(x, requires_grad=True)
+        gx, = lib.autograd.grad((seq(xt) ** 2).sum(), xt, create_graph=True)
+        (gx * gx).sum().backward()
+        grads.append([p.grad.numpy() for p in seq.parameters()] + [xt.grad.numpy()])
+    for a, b in zip(*grads):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11)
+
+
+def test_fused_on_device(device):
+    layers = lambda lib: [lib.nn.Conv2d(3, 4, 3, padding=1), lib.nn.ReLU(), lib.nn.MaxPool2d(2),  # noqa: E731
+                          lib.nn.Conv2d(4, 2, 3), lib.nn.ReLU()]
+    ours, ref = _fused_pair(layers, "float32")
+    x = np.random.default_rng(0).standard_normal((2, 3, 8, 8)).astype(np.float32)
+    xd = al.tensor(x, device=device, requires_grad=True)
+    y = ours.to(device)(xd)
+    y.sum().backward()
+    xt = torch.tensor(x, requires_grad=True)
+    yt = ref(xt)
+    yt.sum().backward()
+    np.testing.assert_allclose(y.detach().cpu().numpy(), yt.detach().numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(xd.grad.cpu().numpy(), xt.grad.numpy(), rtol=1e-5, atol=1e-5)
+    for p, q in zip(ours.parameters(), ref.parameters()):
+        np.testing.assert_allclose(p.grad.cpu().numpy(), q.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cpu_bias_relu_and_relu_backward_kernels(dtype):
+    rng = np.random.default_rng(0)
+    z, b, g = rng.standard_normal((3, 4, 5, 6)).astype(dtype), rng.standard_normal(4).astype(dtype), \
+        rng.standard_normal((3, 4, 5, 6)).astype(dtype)
+    z[0, 0, 0, :2] = np.nan, -0.0
+    for parallel in (False, True):
+        with forced(parallel):
+            y = cpu.conv_bias_relu_(z.copy(), b, True)
+            ref = np.maximum(z + b.reshape(-1, 1, 1), 0)
+            np.testing.assert_array_equal(np.isnan(y), np.isnan(ref))      # NaN stays NaN, as torch.relu's
+            np.testing.assert_allclose(y, ref, rtol=1e-6)
+            np.testing.assert_allclose(cpu.conv_bias_relu_(z.copy(), None, False), z)
+            dz, db = cpu.conv_relu_backward(g, y)
+            np.testing.assert_array_equal(dz, np.where(y > 0, g, 0))
+            np.testing.assert_allclose(db, dz.sum((0, 2, 3)), rtol=1e-5)
+    with pytest.raises(ValueError, match="conv_relu_backward: expected g and y of one shape"):
+        cpu.conv_relu_backward(g, y[:1])
+    with pytest.raises(ValueError, match="conv_bias_relu_: expected a C-contiguous"):
+        cpu.conv_bias_relu_(z.transpose(1, 0, 2, 3), b, True)

@@ -511,3 +511,23 @@ def test_relu_inplace_kernel_matches_torch(device, dtype):
         torch.relu_(view(ref))
         assert out.device == al.device(device) and out.dtype == getattr(al, dtype)
         np.testing.assert_array_equal(ours.cpu().numpy(), ref.numpy())
+
+
+def test_state_dict_without_num_batches_tracked_loads_as_pytorch_loads_it():
+    """torchvision's older checkpoints predate num_batches_tracked: PyTorch loads them and keeps the module's count
+    (BatchNorm's version 2 upgrade); a dict whose _metadata says version 2 still reports it missing, in both
+    libraries."""
+    import collections
+    for lib in (torch, al):
+        model = lib.nn.Sequential(lib.nn.Conv2d(3, 4, 3), lib.nn.BatchNorm2d(4))
+        state = collections.OrderedDict((k, v) for k, v in model.state_dict().items() if "num_batches" not in k)
+        model[1].num_batches_tracked.fill_(7)
+        result = model.load_state_dict(state)
+        assert list(result.missing_keys) == [] and int(model[1].num_batches_tracked) == 7
+        state._metadata = {"1": {"version": 2}}
+        with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "1.num_batches_tracked"'):
+            model.load_state_dict(state)
+        state._metadata = {"1": {"version": 1}}
+        model.load_state_dict(state)
+        untracked = lib.nn.BatchNorm2d(4, track_running_stats=False)
+        assert list(untracked.load_state_dict({"weight": lib.ones(4), "bias": lib.zeros(4)}).missing_keys) == []

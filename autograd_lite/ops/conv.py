@@ -15,6 +15,11 @@ Products: the forward and the input gradient run one product per image ((O, C*kh
 and out, no transpose); the weight gradient one product per chunk of images, (O, m*Ho*Wo) @ (m*Ho*Wo, C*kh*kw),
 from the transposed columns im2col writes directly (or, for a few kernel rows, one per image, summed). The batch
 runs in chunks whose columns fit in cache, in one buffer kept between calls.
+
+nn.Sequential's fusions (conv_relu, conv2d_relu_max_pool2d): Conv with relu=True adds the bias and takes the ReLU
+while each chunk is in cache, and its backward takes the ReLU's mask and the bias gradient in one pass;
+ConvReluMaxPool also pools, and masks the gradient at the pool's size before the pool's adjoint writes the conv's
+output gradient (MNIST CNN step, 1 thread: 23.5 -> 20 ms).
 """
 import threading
 
@@ -24,6 +29,8 @@ from .. import _api, _dtype
 from ..autograd.function import Function
 from . import _formula as m
 from ._util import cast, kernels_of, not_implemented, xp_of
+from .activation import relu as _relu
+from .pooling import Unpool, _max2d_spec, _pool, _unpool
 
 # ---- the products on raw arrays: p = (stride, padding, dilation, groups), spatial pairs, padding before each dim
 
@@ -101,23 +108,27 @@ def _path(x, w, p, out_hw):
     return "chunks"
 
 
-def conv_raw(x, w, b, p, out_hw):
-    """y (N, O, Ho, Wo) = x (N, C, H, W) convolved with w (O, C/groups, kh, kw), plus b (O,) or None."""
+def conv_raw(x, w, b, p, out_hw, relu=False):
+    """y (N, O, Ho, Wo) = x (N, C, H, W) convolved with w (O, C/groups, kh, kw), plus b (O,) or None; relu: max(y, 0),
+    applied where the bias is (nn.Sequential's Conv2d then ReLU)."""
     xp, k = xp_of(x), kernels_of(x)
     x = xp.ascontiguousarray(x)
     n, (o, cg, kh, kw) = x.shape[0], w.shape
     path = _path(x, w, p, out_hw)
     if path == "direct":
-        y = k.conv_direct(x, w, b, p[0], p[1], p[2], out_hw)
-    elif path == "taps":
+        return k.conv_direct(x, w, b, p[0], p[1], p[2], out_hw, relu=relu)
+    if path == "taps":
         y = _conv_taps(x, w, b, p, out_hw)
     elif path == "pointwise":
         y = xp.empty((n, o, out_hw[0] * out_hw[1]), x.dtype)
         k.matmul_into(w.reshape(o, cg), x.reshape(n, cg, -1), y)
-        if b is not None:
-            y += b.reshape(o, 1)
+        if b is not None or relu:
+            k.conv_bias_relu_(y, b, relu)
+        return y.reshape(n, o, *out_hw)
     else:
-        y = _conv_chunks(x, w, b, p, out_hw)
+        return _conv_chunks(x, w, b, p, out_hw, relu).reshape(n, o, *out_hw)
+    if relu:
+        k.relu_forward(y, inplace=True)
     return y.reshape(n, o, *out_hw)
 
 
@@ -142,8 +153,9 @@ def _conv_taps(x, w, b, p, out_hw):
     return y
 
 
-def _conv_chunks(x, w, b, p, out_hw):
-    """The forward by im2col, chunk by chunk of the batch, one product per image (any device, any groups)."""
+def _conv_chunks(x, w, b, p, out_hw, relu):
+    """The forward by im2col, chunk by chunk of the batch, one product per image (any device, any groups); the bias
+    and relu while the chunk is in cache."""
     xp, k = xp_of(x), kernels_of(x)
     n, groups = x.shape[0], p[3]
     o, cg, kh, kw = w.shape
@@ -158,8 +170,13 @@ def _conv_chunks(x, w, b, p, out_hw):
         else:
             y[i:j] = (k.matmul(wg[0], c) if groups == 1 else
                       k.matmul(wg, c.reshape(j - i, groups, kg, -1))).reshape(j - i, o, -1)
-        if b is not None:
-            y[i:j] += b.reshape(o, 1)       # while the chunk is in cache
+        if xp is np:
+            if b is not None or relu:
+                k.conv_bias_relu_(y[i:j], b, relu)     # while the chunk is in cache
+        elif b is not None:
+            y[i:j] += b.reshape(o, 1)
+    if relu and xp is not np:
+        k.relu_forward(y, inplace=True)
     return y
 
 
@@ -241,21 +258,81 @@ class _Conv(Function):
 
 
 class Conv(_Conv):
-    """y = x * w + b: apply(x, w, b or None, p, out_hw)."""
+    """y = x * w + b: apply(x, w, b or None, p, out_hw); relu=True: y = relu(x * w + b), one node (ReluBackward0)
+    whose backward takes the ReLU's mask and the bias gradient in one pass."""
 
     @staticmethod
-    def forward(ctx, x, w, b, p, out_hw):
-        ctx.save_for_backward(x, w)
-        ctx.p = p
-        return conv_raw(x, w, b, p, out_hw)
+    def forward(ctx, x, w, b, p, out_hw, relu=False):
+        y = conv_raw(x, w, b, p, out_hw, relu)
+        ctx.save_for_backward(x, w, y) if relu else ctx.save_for_backward(x, w)
+        ctx.p, ctx.relu = p, relu
+        return y
 
     @staticmethod
     def backward(ctx, g):
-        x, w = ctx.saved_tensors
+        x, w = ctx.saved_tensors[:2]
+        if ctx.relu:            # the ReLU's backward first, its mask a constant of the graph (as ReluBackward0's)
+            g = _relu.derivative(g, None, ctx.saved_tensors[2])
+        need = ctx.needs_input_grad
+        return Conv._grads(ctx, g, x, w, _bias_grad(g) if need[2] else None)
+
+    @staticmethod
+    def backward_raw(ctx, g):
+        x, w, *y = ctx.saved_tensors
+        need, gb = ctx.needs_input_grad, None
+        if y:
+            if xp_of(g) is np:
+                g, gb = kernels_of(g).conv_relu_backward(g, y[0])
+            else:
+                g = kernels_of(g).relu_backward(g, y[0])
+        if need[2] and gb is None:
+            gb = _bias_grad(g)
+        return Conv._grads(ctx, g, x, w, gb if need[2] else None)
+
+    @staticmethod
+    def _grads(ctx, g, x, w, gb, rest=(None, None)):
         need, p = ctx.needs_input_grad, ctx.p
         return (_conv_transpose(g, w, None, p, tuple(x.shape[2:])) if need[0] else None,
-                _conv_weight(x, g, p, tuple(w.shape[2:])) if need[1] else None,
-                _bias_grad(g) if need[2] else None, None, None)
+                _conv_weight(x, g, p, tuple(w.shape[2:])) if need[1] else None, gb) + rest
+
+    def name(self):
+        return "ReluBackward0" if self.relu else "ConvolutionBackward0"
+
+
+class ConvReluMaxPool(_Conv):
+    """y = max_pool2d(relu(x * w + b)): apply(x, w, b or None, p, out_hw, spec), spec: the pool's (pooling.Spec),
+    one node (MaxPool2DWithIndicesBackward0). Its backward masks g by the ReLU at the pool's size (relu(z) at each
+    argmax is the pool's output) with the bias gradient in the same pass, and the pool's adjoint writes the conv's
+    output gradient once: the full-size ReLU gradient is never made."""
+
+    @staticmethod
+    def forward(ctx, x, w, b, p, out_hw, spec):
+        out, idx = _pool(conv_raw(x, w, b, p, out_hw, True), spec)
+        ctx.save_for_backward(x, w, out)
+        ctx.p, ctx.spec, ctx.idx = p, spec, idx
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w, out = ctx.saved_tensors
+        g = _relu.derivative(g, None, out)
+        gb = _bias_grad(g) if ctx.needs_input_grad[2] else None
+        gz = Unpool.apply(g, ctx.idx, ctx.spec) if m.is_graph(g) else _unpool(g, ctx.idx, ctx.spec)
+        return Conv._grads(ctx, gz, x, w, gb, (None, None, None))
+
+    @staticmethod
+    def backward_raw(ctx, g):
+        x, w, out = ctx.saved_tensors
+        if xp_of(g) is np:
+            g, gb = kernels_of(g).conv_relu_backward(g, out)
+        else:
+            g = kernels_of(g).relu_backward(g, out)
+            gb = _bias_grad(g) if ctx.needs_input_grad[2] else None
+        return Conv._grads(ctx, _unpool(g, ctx.idx, ctx.spec), x, w, gb if ctx.needs_input_grad[2] else None,
+                           (None, None, None))
+
+    def name(self):
+        return "MaxPool2DWithIndicesBackward0"
 
 
 class ConvTranspose(_Conv):
@@ -417,6 +494,13 @@ def _as_2d(nd, *pairs):
     return tuple(v if nd == 2 else (fill,) + tuple(v) for v, fill in pairs)
 
 
+class _Shape:
+    """A shape as the pooling checks read it (ndim, shape): the conv's output, before it is computed."""
+
+    def __init__(self, shape):
+        self.shape, self.ndim = shape, len(shape)
+
+
 def _float_kernels(fn, x, w, b, *args):
     """fn on float32/float64; float16 through float32, as the kernels take only those."""
     if x._data.dtype.itemsize >= 4:
@@ -426,7 +510,7 @@ def _float_kernels(fn, x, w, b, *args):
     return cast(out, x.dtype)
 
 
-def _convnd(op, nd, x, w, b, stride, padding, dilation, groups):
+def _convnd(op, nd, x, w, b, stride, padding, dilation, groups, relu=False, pool=None):
     stride, dilation = _check_common(op, nd, x, w, stride, dilation, groups)
     x, unbatched = _batched(x, nd)
     k = tuple(w.shape[2:])
@@ -448,7 +532,13 @@ def _convnd(op, nd, x, w, b, stride, padding, dilation, groups):
     if nd == 1:
         x, w = x.unsqueeze(2), w.unsqueeze(2)
     stride, lo, dilation, out = _as_2d(nd, (stride, 1), (lo, 0), (dilation, 1), (out, 1))
-    y = _float_kernels(lambda x, w, b: Conv.apply(x, w, b, (stride, lo, dilation, groups), out), x, w, b)
+    if pool is not None:        # (kernel_size, stride, padding, dilation, ceil_mode) of a max_pool2d of relu(y)
+        spec = _max2d_spec(_Shape((x.shape[0], w.shape[0]) + out), *pool)
+        y = _float_kernels(lambda x, w, b: ConvReluMaxPool.apply(x, w, b, (stride, lo, dilation, groups), out, spec),
+                           x, w, b)
+    else:
+        y = _float_kernels(lambda x, w, b: Conv.apply(x, w, b, (stride, lo, dilation, groups), out, relu=relu),
+                           x, w, b)
     if nd == 1:
         y = y.squeeze(2)
     return y.squeeze(0) if unbatched else y
@@ -491,6 +581,21 @@ def _conv_transposend(op, nd, x, w, b, stride, padding, output_padding, groups, 
 
 
 # ---- public functions
+
+def conv_relu(nd, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """relu(F.conv{nd}d(...)) (nd 1 or 2) as one graph node: the bias and ReLU applied as the output is written, and
+    one backward pass for the ReLU's mask and the bias gradient. What nn.Sequential runs for a Conv1d/Conv2d and
+    the ReLU after it (nn/modules/fusion.py)."""
+    return _convnd(f"conv{nd}d", nd, input, weight, bias, stride, padding, dilation, groups, relu=True)
+
+
+def conv2d_relu_max_pool2d(input, weight, bias, stride, padding, dilation, groups, kernel_size, pool_stride=None,
+                           pool_padding=0, pool_dilation=1, ceil_mode=False):
+    """F.max_pool2d(relu(F.conv2d(input, ...)), kernel_size, pool_stride, ...) for a batch input (N, C, H, W), as
+    one graph node: what nn.Sequential runs for a Conv2d, a ReLU and a MaxPool2d (nn/modules/fusion.py)."""
+    return _convnd("conv2d", 2, input, weight, bias, stride, padding, dilation, groups,
+                   pool=(kernel_size, pool_stride, pool_padding, pool_dilation, ceil_mode))
+
 
 @_api.declare(method=False, top=True, functional=True)
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):

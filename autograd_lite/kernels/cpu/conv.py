@@ -13,7 +13,8 @@ import numpy as np
 from ._jit import PAR_MIN, check, jit, prange, twins
 from ._threads import blas_for
 
-__all__ = ["im2col", "col2im", "conv_direct", "tap_sum", "matmul_into"]
+__all__ = ["im2col", "col2im", "conv_direct", "tap_sum", "matmul_into", "conv_bias_relu_",
+           "conv_relu_backward"]
 
 
 @jit
@@ -84,8 +85,9 @@ def _col2im(cols, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, sn, sr, out):
 
 
 @twins(PAR_MIN, loop=lambda *a: a[-1].shape[0] * a[-1].shape[1])
-def _conv_direct(x, wt, bias, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, out):
+def _conv_direct(x, wt, bias, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, relu, out):
     n_img, c_in, h, w = x.shape
+    zero = out.dtype.type(0)
     o_ch = out.shape[1]
     xf, of = x.ravel(), out.reshape(-1)
     flat = sh == 1 and sw == 1 and ph == 0 and pw == 0
@@ -103,7 +105,8 @@ def _conv_direct(x, wt, bias, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, out):
                             acc[i] += wv * xf[_u(xb + i)]
             for oy in range(ho):
                 for ox in range(wo):
-                    of[_u(base + oy * wo + ox)] = acc[oy * w + ox]
+                    v = acc[oy * w + ox]
+                    of[_u(base + oy * wo + ox)] = zero if relu and v < zero else v    # NaN stays NaN
             continue
         for i in range(ho * wo):
             of[_u(base + i)] = b
@@ -124,6 +127,40 @@ def _conv_direct(x, wt, bias, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, out):
                         else:
                             for ox in range(lo, hi):
                                 of[_u(ob + ox)] += wv * xf[_u(xb + ox * sw)]
+        if relu:
+            for i in range(ho * wo):
+                if of[_u(base + i)] < zero:
+                    of[_u(base + i)] = zero
+
+
+@twins(PAR_MIN, loop=lambda bias, relu, y: y.shape[0] * y.shape[1])
+def _bias_relu(bias, relu, y):
+    n_img, o_ch, n_l = y.shape
+    zero = y.dtype.type(0)
+    for no in prange(n_img * o_ch):
+        n, o = no // o_ch, no % o_ch
+        b = bias[o]
+        if relu:
+            for i in range(n_l):
+                v = y[n, o, i] + b
+                y[n, o, i] = zero if v < zero else v      # NaN stays NaN
+        else:
+            for i in range(n_l):
+                y[n, o, i] += b
+
+
+@twins(PAR_MIN, loop=lambda g, y, db, out: out.shape[1])
+def _relu_bias_bwd(g, y, db, out):
+    n_img, o_ch, n_l = g.shape
+    zero = g.dtype.type(0)
+    for o in prange(o_ch):      # one channel per iteration: its bias sum never races
+        s = zero
+        for n in range(n_img):
+            for i in range(n_l):
+                v = g[n, o, i] if y[n, o, i] > zero else zero
+                out[n, o, i] = v
+                s += v
+        db[o] = s
 
 
 @twins(PAR_MIN, loop=lambda *a: a[-1].shape[0] * a[-1].shape[1])
@@ -218,10 +255,11 @@ def _bias(bias, o, dtype):
     return np.zeros(o, dtype) if bias is None else np.ascontiguousarray(bias, dtype)
 
 
-def conv_direct(x, weight, bias, stride, padding, dilation, out_size, out=None):
+def conv_direct(x, weight, bias, stride, padding, dilation, out_size, out=None, relu=False):
     """y (N, O, Ho, Wo) = x (N, C, H, W) convolved with weight (O, C, kh, kw), plus bias (O,) or None, tap by
     tap, each output plane summed in cache: for a few taps (C*kh*kw; the first layer of a CNN), where im2col's
-    product would be a thin one (K = C*kh*kw) and the output would be written twice."""
+    product would be a thin one (K = C*kh*kw) and the output would be written twice. relu: max(y, 0) as it is
+    written."""
     x, weight = check("conv_direct", x, weight)
     if x.ndim != 4 or weight.ndim != 4 or weight.shape[1] != x.shape[1]:
         raise ValueError(f"conv_direct: expected x (N, C, H, W) and weight (O, C, kh, kw), got {list(x.shape)} "
@@ -232,8 +270,35 @@ def conv_direct(x, weight, bias, stride, padding, dilation, out_size, out=None):
     shape = (n_img, o) + tuple(geo[-2:])
     out = np.empty(shape, x.dtype) if out is None else _given(out, shape, x.dtype, "conv_direct")
     if out.size:
-        _conv_direct(np.ascontiguousarray(x), np.ascontiguousarray(weight), _bias(bias, o, x.dtype), *geo, out)
+        _conv_direct(np.ascontiguousarray(x), np.ascontiguousarray(weight), _bias(bias, o, x.dtype), *geo,
+                     bool(relu), out)
     return out
+
+
+def conv_bias_relu_(y, bias, relu):
+    """y (N, O, ...) += bias (O,) (None: 0), then relu when `relu`, in place (y C-contiguous), which is returned: the
+    convolution's epilogue, run on a chunk of the batch while it is in cache."""
+    (y,) = check("conv_bias_relu_", y)
+    if not y.flags.c_contiguous or y.ndim < 2:
+        raise ValueError(f"conv_bias_relu_: expected a C-contiguous y (N, O, ...), got shape {list(y.shape)}")
+    if y.size:
+        _bias_relu(_bias(bias, y.shape[1], y.dtype), bool(relu), y.reshape(y.shape[0], y.shape[1], -1))
+    return y
+
+
+def conv_relu_backward(g, y):
+    """(dz, db) for y = relu(z), z = conv + bias (N, O, ...), from g = dL/dy: dz = g * (y > 0) and the bias gradient
+    db (O,) = dz summed over all but dim 1, in one pass."""
+    g, y = check("conv_relu_backward", g, y)
+    if g.shape != y.shape or g.ndim < 2:
+        raise ValueError(f"conv_relu_backward: expected g and y of one shape (N, O, ...), got {list(g.shape)} and "
+                         f"{list(y.shape)}")
+    out, db = np.empty(g.shape, g.dtype), np.zeros(g.shape[1], g.dtype)
+    if g.size:
+        shape3 = (g.shape[0], g.shape[1], -1)
+        _relu_bias_bwd(np.ascontiguousarray(g).reshape(shape3), np.ascontiguousarray(y).reshape(shape3), db,
+                       out.reshape(shape3))
+    return out, db
 
 
 def tap_sum(z, image_hw, bias, kernel_size, stride, padding, dilation, out_size, out=None):
@@ -267,4 +332,6 @@ def _given(out, shape, dtype, op):
 
 
 PATHS = {"im2col": {"numba": im2col}, "col2im": {"numba": col2im}, "conv_direct": {"numba": conv_direct},
+         "conv_bias_relu_": {"numba": conv_bias_relu_},
+         "conv_relu_backward": {"numba": conv_relu_backward},
          "tap_sum": {"numba": tap_sum}, "matmul_into": {"numpy": matmul_into}}

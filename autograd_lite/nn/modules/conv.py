@@ -1,7 +1,9 @@
 """Convolution layers: Conv1d, Conv2d, ConvTranspose1d/2d, Unfold, Fold."""
+import functools
 import math
 
 from ... import creation
+from ...ops.conv import conv_relu
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -90,7 +92,12 @@ class _ConvNd(Module):
             s += f", padding_mode={self.padding_mode}"
         return s
 
-    def _conv_forward(self, x, conv):
+    def _conv_forward(self, x, conv, activation=None):
+        """conv, or with activation 'relu' (nn.Sequential passes it: see fusion.py) relu(conv) as one node."""
+        if activation is not None:
+            if activation != "relu":
+                raise ValueError(f"{type(self).__name__}: activation must be None or 'relu', got {activation!r}")
+            conv = functools.partial(conv_relu, self._nd)
         if self.padding_mode != "zeros":
             x = F.pad(x, self._reversed_padding_repeated_twice, mode=self.padding_mode)
             return conv(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
@@ -141,8 +148,9 @@ class Conv2d(_ConvNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          padding_mode, device, dtype)
 
-    def forward(self, input):
-        return self._conv_forward(input, F.conv2d)
+    def forward(self, input, activation=None):
+        """activation ('relu'): the ReLU that follows, in the same node (nn.Sequential passes it: see fusion.py)."""
+        return self._conv_forward(input, F.conv2d, activation)
 
 
 class _ConvTransposeNd(_ConvNd):

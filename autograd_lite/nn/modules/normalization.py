@@ -64,6 +64,15 @@ class _NormBase(Module):
 class _BatchNorm(_NormBase):
     _dims = ()          # the input dims accepted
     _expected = ""      # PyTorch's wording of them
+    _version = 2        # PyTorch's: version 2 added num_batches_tracked
+
+    def _upgrade_state_dict(self, state_dict, prefix, version):
+        """A state_dict saved before num_batches_tracked existed (torchvision's older pretrained weights) loads and
+        leaves this module's count as it is, as PyTorch loads it."""
+        key = prefix + "num_batches_tracked"
+        if (version is None or version < 2) and self.track_running_stats and key not in state_dict:
+            return {key: self.num_batches_tracked}
+        return {}
 
     def forward(self, input, activation=None):
         """activation ('relu'): the ReLU that follows, fused into the same kernel pass (nn.Sequential passes it: see
