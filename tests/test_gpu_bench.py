@@ -215,7 +215,8 @@ def test_main_on_a_stand_in_gpu_without_torch(gb, monkeypatch, fake_cuda, tmp_pa
     monkeypatch.setitem(sys.modules, "torch", None)                 # import torch raises ImportError
     monkeypatch.setattr(al.cuda, "is_available", lambda: True)
     for name, value in {"SIZES": {"1M": 64, "16M": 128}, "ROW_SHAPES": ((4, 10),), "MATMULS": ((8, 4, 2),),
-                        "BATCHES": (8,), "TRAIN_STEPS": {8: 4}}.items():
+                        "BATCHES": (8,), "TRAIN_STEPS": {8: 4}, "CNN_BATCHES": (2,), "DENSENET": (1, 32),
+                        "CONV_SHAPE": (1, 2, 5, 5, 2)}.items():
         monkeypatch.setattr(gb, name, value)
     out = tmp_path / "r" / "gpu_bench.md"
     assert gb.main(["--quick", "--out", str(out)]) == 0
@@ -229,6 +230,7 @@ def test_main_on_a_stand_in_gpu_without_torch(gb, monkeypatch, fake_cuda, tmp_pa
     assert text.endswith(summary) and "python benchmarks/gpu_bench.py --quick --out" in text
     assert "| seed MLP step, loss.item() every step | batch 8 | samples/s |" in text
     assert "## training losses" not in text
+    assert "| DenseNet-121 forward, eval | batch 1, 32x32 | samples/s |" in text
 
 
 # ---- the scripts ----------------------------------------------------------------------------------------------
