@@ -840,3 +840,24 @@ def test_matmul_without_a_graph_records_no_node():
     assert y.dtype == al.float16 and w16.grad.dtype == al.float16
     np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=2e-3, atol=2e-3)
     np.testing.assert_allclose(w16.grad.numpy(), tw.grad.numpy(), rtol=2e-3, atol=2e-3)
+
+
+def test_grad_results_never_alias_the_callers_gradient_or_each_other():
+    """autograd.grad returns fresh backward arrays as they are, and copies what someone else holds: the caller's
+    grad_outputs passed through, views of them, one array reaching two inputs."""
+    import numpy as np
+    x = al.randn(3, 4, requires_grad=True)
+    y = al.randn(3, 4, requires_grad=True)
+    g = al.ones(3, 4)
+    gx, gy = al.autograd.grad(x + y, (x, y), g)             # add hands the caller's g to both inputs
+    for r in (gx, gy):
+        assert not np.shares_memory(r.numpy(), g.numpy())
+    assert not np.shares_memory(gx.numpy(), gy.numpy())
+    gx, = al.autograd.grad(x.reshape(12), x, g.reshape(12))  # a view of the caller's gradient
+    assert not np.shares_memory(gx.numpy(), g.numpy())
+    gx.add_(1)
+    assert (g.numpy() == 1).all()
+    z = (x * 3).sum()
+    gx, = al.autograd.grad(z, x, retain_graph=True)
+    gx2, = al.autograd.grad(z, x)
+    assert not np.shares_memory(gx.numpy(), gx2.numpy()) and (gx.numpy() == 3).all()

@@ -81,14 +81,19 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     keys = [x.grad_fn or x for x in inputs]
     capture = run_backward(roots, retain_graph=bool(retain_graph), capture=dict.fromkeys(keys),
                            create_graph=create_graph)
-    result = []
+    result, claimed = [], {id(g) for _, g in roots}
     for i, k in enumerate(keys):
         g = capture[k]
         if g is None and not allow_unused:
             raise RuntimeError(f"grad: One of the differentiated Tensors (input {i}) appears to not "
                                "have been used in the graph. Set allow_unused=True if this is the "
                                "desired behavior.")
-        if g is not None and not create_graph:      # a copy, and an array (NumPy's 0-d arithmetic gives scalars)
-            g = inputs[i]._make(_backend.backend_of(inputs[i]._data).xp.array(g))
+        if g is not None and not create_graph:
+            # each result an array of its own: views, the caller's gradients and arrays handed out twice are
+            # copied (NumPy's 0-d arithmetic gives scalars); a fresh array of the backward is returned as it is
+            if type(g) not in _backend.array_types or g.base is not None or id(g) in claimed:
+                g = _backend.backend_of(inputs[i]._data).xp.array(g)
+            claimed.add(id(g))
+            g = inputs[i]._make(g)
         result.append(g)
     return tuple(result)
