@@ -584,7 +584,8 @@ LAYER_REPRS = [
     "nn.ModuleDict()", "nn.Module()", "nn.NLLLoss()", "nn.CrossEntropyLoss()", "nn.MSELoss()",
     "nn.L1Loss()", "nn.BCELoss()", "nn.BCEWithLogitsLoss()", "nn.MSELoss(reduction='sum')",
     "nn.GELU()", "nn.GELU(approximate='tanh')", "nn.SiLU()", "nn.SiLU(inplace=True)", "nn.Mish()", "nn.Softplus()",
-    "nn.Softplus(beta=2, threshold=10)", "nn.Hardtanh()", "nn.Hardtanh(-2.0, 2.0)", "nn.ReLU6()", "nn.Hardsigmoid()",
+    "nn.Softplus(beta=2, threshold=10)", "nn.Hardtanh()", "nn.Hardtanh(-2.0, 2.0)", "nn.Threshold(0.1, 20.0)",
+    "nn.Threshold(-1, 2, inplace=True)", "nn.ReLU6()", "nn.Hardsigmoid()",
     "nn.Hardswish()", "nn.LogSigmoid()", "nn.Softsign()", "nn.SELU()", "nn.CELU()", "nn.CELU(alpha=0.5)",
     "nn.PReLU()", "nn.PReLU(num_parameters=3)",
 ]
@@ -649,6 +650,7 @@ LAYERS = [
     layer("mish", lambda nn: nn.Mish(), (3, 4)),
     layer("softplus", lambda nn: nn.Softplus(beta=2, threshold=1), (3, 4)),
     layer("hardtanh", lambda nn: nn.Hardtanh(-0.5, 0.5), (3, 4)),
+    layer("threshold", lambda nn: nn.Threshold(0.2, -3.0), (3, 4)),
     layer("relu6", lambda nn: nn.ReLU6(), (3, 4)),
     layer("hardsigmoid", lambda nn: nn.Hardsigmoid(), (3, 4)),
     layer("hardswish", lambda nn: nn.Hardswish(), (3, 4)),

@@ -209,6 +209,10 @@ ACTIVATIONS = [
     case("hardtanh-bounds", lambda lib, x: F(lib).hardtanh(x, -0.5, 1.25), (3, 4)),
     case("hardtanh-inplace", lambda lib, x: F(lib).hardtanh(x * 1, min_val=0.2, inplace=True), (3, 4)),
     case("hardtanh_", lambda lib, x: F(lib).hardtanh_(x * 1, -0.3, 0.3), (3, 4)),
+    case("threshold", lambda lib, x: F(lib).threshold(x, 0.3, -2.5), (3, 4)),
+    case("threshold-top", lambda lib, x: lib.threshold(x, -0.3, 7.0), (2, 3, 4)),
+    case("threshold-inplace", lambda lib, x: F(lib).threshold(x * 1, 0.3, 0.0, inplace=True), (3, 4)),
+    case("threshold_", lambda lib, x: F(lib).threshold_(x * 1, 0.1, 1.5), (3, 4)),
     case("relu6", lambda lib, x: F(lib).relu6(x * 2), (3, 4), **WIDE),
     case("relu6-inplace", lambda lib, x: F(lib).relu6(x * 2, inplace=True), (3, 4), **WIDE),
     # torch has no second derivative of hardsigmoid (ours: zero)
@@ -246,6 +250,7 @@ ACTIVATIONS = [
     case("f64-celu", lambda lib, x: F(lib).celu(x, 0.75), (3, 4), dtype="float64"),  # torch's backward: float32 alpha
     case("f64-prelu", lambda lib, x, w: F(lib).prelu(x, w), (2, 3, 4), (3,), dtype="float64"),
     case("int-hardtanh", lambda lib, a: F(lib).hardtanh(a), (3, 4), dtype="int64"),
+    case("int-threshold", lambda lib, a: F(lib).threshold(a, 1, -7), (3, 4), dtype="int64", low=-5, high=5),
     case("int-hardtanh-bounds", lambda lib, a: F(lib).hardtanh(a, -0.5, 2.5), (3, 4), dtype="int64", low=-5, high=5),
     case("int-relu6", lambda lib, a: F(lib).relu6(a * 3), (3, 4), dtype="int64"),
     case("int-softsign", lambda lib, a: F(lib).softsign(a), (3, 4), dtype="int64"),

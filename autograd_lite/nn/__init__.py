@@ -2,7 +2,7 @@
 losses, ``nn.functional`` and ``nn.init``."""
 from .parameter import Parameter
 from .modules import (Module, Identity, Linear, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Softmax,
-                      LogSoftmax, GELU, SiLU, Mish, Softplus, Hardtanh, ReLU6, Hardsigmoid, Hardswish, LogSigmoid,
+                      LogSoftmax, GELU, SiLU, Mish, Softplus, Hardtanh, Threshold, ReLU6, Hardsigmoid, Hardswish, LogSigmoid,
                       Softsign, SELU, CELU, PReLU, Dropout, Flatten, Sequential, ModuleList, ModuleDict, NLLLoss,
                       CrossEntropyLoss, MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss)
 from .modules.conv import *  # noqa: F401,F403

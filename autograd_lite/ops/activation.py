@@ -209,6 +209,8 @@ Silu = _activation("silu", lambda xp, x: x / (1 + xp.exp(-x)),
 Mish = _activation("mish", lambda xp, x: x * xp.tanh(xp.log1p(xp.exp(x))), _mish_derivative)
 Hardtanh = _activation("hardtanh", lambda xp, x, lo, hi: xp.clip(x, lo, hi),
                        lambda g, x, lo, hi: _masked((m.data(x) > lo) & (m.data(x) < hi), g))
+Threshold = _activation("threshold", lambda xp, x, th, value: xp.where(x > th, x, x.dtype.type(value)),
+                        lambda g, x, th, value: _masked(m.data(x) > th, g))
 Hardsigmoid = _activation("hardsigmoid", _hard_sigmoid_raw,
                           lambda g, x: _masked((m.data(x) > -3) & (m.data(x) < 3), g / 6))
 Hardswish = _activation("hardswish", lambda xp, x: x * _hard_sigmoid_raw(xp, x), _hardswish_derivative)
@@ -262,6 +264,25 @@ def _check_hardtanh(input, min_val, max_val):
         raise RuntimeError("Bool inputs not supported for hardtanh")
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+
+
+@_api.declare(method=False, top=True, functional=True)
+def threshold(input, threshold, value, inplace=False):
+    """x where ``x > threshold``, else `value`, as ``torch.nn.functional.threshold``.
+
+    Example: ``F.threshold(autograd_lite.tensor([0.5, 2.0]), 1.0, -1.0)`` gives ``[-1.0, 2.0]``."""
+    if inplace:
+        return input._inplace(threshold_fn, threshold, value)
+    return Threshold.apply(input, threshold, value)
+
+
+threshold_fn = threshold     # the name its own parameter hides inside it and threshold_
+
+
+@_api.declare(method=False, top=True, functional=True)
+def threshold_(input, threshold, value):
+    """In-place :func:`threshold`."""
+    return threshold_fn(input, threshold, value, inplace=True)
 
 
 @_api.declare(method=False, top=False, functional=True)

@@ -155,6 +155,26 @@ class Softplus(Module):
         return f"beta={self.beta}, threshold={self.threshold}"
 
 
+class Threshold(Module):
+    """x where x > threshold, else value, as ``torch.nn.Threshold``.
+
+    Example::
+
+        >>> nn.Threshold(0.1, 20.0)(autograd_lite.tensor([0.0, 0.5]))
+        tensor([20.0000,  0.5000])
+    """
+
+    def __init__(self, threshold, value, inplace=False):
+        super().__init__()
+        self.threshold, self.value, self.inplace = threshold, value, inplace
+
+    def forward(self, x):
+        return F.threshold(x, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self):
+        return f"threshold={self.threshold}, value={self.value}" + (", inplace=True" if self.inplace else "")
+
+
 class Hardtanh(Module):
     """x clamped to [min_val, max_val]."""
 
