@@ -30,7 +30,7 @@ from ..autograd.function import Function
 from . import _formula as m
 from ._util import cast, kernels_of, not_implemented, xp_of
 from .activation import relu as _relu
-from .pooling import Unpool, _max2d_spec, _pool, _unpool
+from .pooling import _adjoint, _max2d_spec, _pool, _unpool
 
 # ---- the products on raw arrays: p = (stride, padding, dilation, groups), spatial pairs, padding before each dim
 
@@ -317,7 +317,7 @@ class ConvReluMaxPool(_Conv):
         x, w, out = ctx.saved_tensors
         g = _relu.derivative(g, None, out)
         gb = _bias_grad(g) if ctx.needs_input_grad[2] else None
-        gz = Unpool.apply(g, ctx.idx, ctx.spec) if m.is_graph(g) else _unpool(g, ctx.idx, ctx.spec)
+        gz = _adjoint(g, ctx.idx, ctx.spec)
         return Conv._grads(ctx, gz, x, w, gb, (None, None, None))
 
     @staticmethod

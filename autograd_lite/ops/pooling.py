@@ -85,6 +85,11 @@ def _gather(x, idx, spec):
     return _unplanes(out.reshape(idx.shape), spec)
 
 
+def _adjoint(g, idx, spec):
+    """The pool's adjoint of g (the backward of Pool, and of Gather at its argmax), recorded under create_graph."""
+    return Unpool.apply(g, idx, spec) if m.is_graph(g) else _unpool(g, idx, spec)
+
+
 class Pool(Function):
     """y = pool(x); `result` is (y, argmax or None), run by the caller (who also returns the argmax)."""
     op_name = "pooling"
@@ -96,9 +101,7 @@ class Pool(Function):
 
     @staticmethod
     def backward(ctx, g):
-        if m.is_graph(g):
-            return Unpool.apply(g, ctx.idx, ctx.spec), None, None
-        return _unpool(g, ctx.idx, ctx.spec), None, None
+        return _adjoint(g, ctx.idx, ctx.spec), None, None
 
     def name(self):
         return _NODE_NAMES[self.spec.kind]
@@ -137,9 +140,7 @@ class Gather(Function):
 
     @staticmethod
     def backward(ctx, g):
-        if m.is_graph(g):
-            return Unpool.apply(g, ctx.idx, ctx.spec), None, None
-        return _unpool(g, ctx.idx, ctx.spec), None, None
+        return _adjoint(g, ctx.idx, ctx.spec), None, None
 
 
 # ---- argument checks, in PyTorch's order and words ---------------------------------------------------------------

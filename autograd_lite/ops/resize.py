@@ -628,6 +628,17 @@ def _unbatched(fn, input, batched, inplace):
     return fn(input.unsqueeze(0)).squeeze(0)
 
 
+def _warn_other_dims(spatial, nd):
+    """PyTorch's deprecation warning of dropout2d / dropout3d for an input of another number of dims."""
+    if nd not in (spatial + 1, spatial + 2):
+        op = f"dropout{spatial}d"
+        warnings.warn(f"{op}: Received a {nd}-D input to {op}, which is deprecated and will result in an error in a "
+                      "future release. To retain the behavior and silence this warning, please use dropout instead. "
+                      f"Note that {op} exists to provide channel-wise dropout on inputs with {spatial} spatial "
+                      "dimensions, a channel dimension, and an optional batch dimension (i.e. "
+                      f"{spatial + 1}D or {spatial + 2}D inputs).", stacklevel=3)
+
+
 @_api.declare(method=False, top=False, functional=True)
 def dropout1d(input, p=0.5, training=True, inplace=False):
     """Zeroes whole channels of an (N, C, L) or (C, L) input with probability p while training, scaling the rest
@@ -650,12 +661,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     Example: ``F.dropout2d(x, 0.2, model.training)``."""
     _check_p(p)
     nd = input.ndim
-    if nd not in (3, 4):
-        warnings.warn(f"dropout2d: Received a {nd}-D input to dropout2d, which is deprecated and will result in an "
-                      "error in a future release. To retain the behavior and silence this warning, please use dropout "
-                      "instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 spatial "
-                      "dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
-                      stacklevel=2)
+    _warn_other_dims(2, nd)
     if nd == 3:
         warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior "
                       "is desired - input is interpreted as shape (N, C, L), where C is the channel dim. This "
@@ -671,12 +677,7 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     ``torch.nn.functional.dropout3d``. Example: ``F.dropout3d(x, 0.2, model.training)``."""
     _check_p(p)
     nd = input.ndim
-    if nd not in (4, 5):
-        warnings.warn(f"dropout3d: Received a {nd}-D input to dropout3d, which is deprecated and will result in an "
-                      "error in a future release. To retain the behavior and silence this warning, please use dropout "
-                      "instead. Note that dropout3d exists to provide channel-wise dropout on inputs with 3 spatial "
-                      "dimensions, a channel dimension, and an optional batch dimension (i.e. 4D or 5D inputs).",
-                      stacklevel=2)
+    _warn_other_dims(3, nd)
     return _unbatched(lambda t: _noise_dropout(t, p, training, inplace and nd == 5, True, False), input, nd == 5,
                       inplace)
 
