@@ -43,6 +43,8 @@ ACCELERATED = {
                                             _x(3, seed=1), _x(3, seed=2), False),
     "group_norm": lambda: F.group_norm(_x(2, 4, 3, 3), 2, _x(4, seed=1), _x(4, seed=2)),
     "layer_norm": lambda: F.layer_norm(_x(3, 2, 5), (2, 5), _x(2, 5, seed=1), _x(2, 5, seed=2)),
+    "pad-replicate": lambda: F.pad(_x(2, 3, 4, 5), (1, 2, 2, 1), mode="replicate"),
+    "pad-circular-3d": lambda: F.pad(_x(2, 2, 3, 4, 5), (1, 2, 0, 1, 2, 1), mode="circular"),
     "conv2d": lambda: F.conv2d(_x(2, 3, 6, 5), _x(4, 3, 3, 3, seed=1), _x(4, seed=2), padding=1),
     "conv2d+relu": lambda: al.nn.Sequential(al.nn.Conv2d(3, 4, 3), al.nn.ReLU())(_x(2, 3, 6, 5)),
     "conv2d+relu+max_pool2d": lambda: al.nn.Sequential(al.nn.Conv2d(1, 4, 3), al.nn.ReLU(),

@@ -242,7 +242,9 @@ def _pad_map(mode, n, lo, hi):
         else:
             src = np.where(j < lo, lo, np.where(j < n + lo, j, n + lo - 1))
         src = src - max(lo, 0) + max(-lo, 0)
-    return AxisMap(j, src.astype(np.int64), None, j.size, n)
+    mp = AxisMap(j, src.astype(np.int64), None, j.size, n)
+    mp.src = src.astype(np.int64)   # the source of each output, in order: PadGather's index array
+    return mp
 
 
 def _pad_args(pad):
@@ -299,6 +301,44 @@ _PAD_NODES = {"reflect": "ReflectionPad{}DBackward0", "replicate": "ReplicationP
               "circular": "CircularPad{}DBackward0"}
 
 
+_ZERO = np.zeros(1, np.int64)      # the index array of a dim that is not padded (size 1)
+
+
+class PadGather(Function):
+    """A non-constant pad of the last k dims (k <= 3) as one pass of the kernel table's gather3d_forward:
+    ``apply(x, maps, node)``, maps ((axis, AxisMap of a pure gather), ...) in axis order. The two passes of a
+    Resample (one per padded dim) cost twice the time. The backward formula is the Resample of the transposed maps
+    (every order of gradient); its raw path the kernel's scatter-add, gather3d_backward."""
+    op_name = "pad"
+
+    @staticmethod
+    def forward(ctx, x, maps, node):
+        ctx.maps, ctx.node = maps, node
+        k = len(maps)
+        lead, size = x.shape[:x.ndim - k], (1,) * (3 - k) + x.shape[x.ndim - k:]
+        ctx.idx = (_ZERO,) * (3 - k) + tuple(mp.src for _, mp in maps)
+        ctx.shape = lead, size
+        out = kernels_of(x).gather3d_forward(x.reshape(lead + size), *ctx.idx)
+        return out.reshape(lead + tuple(mp.n_out for _, mp in maps))
+
+    @staticmethod
+    def backward(ctx, g):
+        if m.is_graph(g):
+            return Resample.apply(g, tuple((axis, mp.T) for axis, mp in ctx.maps), ctx.node), None, None
+        return PadGather.backward_raw(ctx, g)
+
+    @staticmethod
+    def backward_raw(ctx, g):
+        lead, size = ctx.shape
+        k = len(ctx.maps)
+        g3 = g.reshape(lead + (1,) * (3 - k) + g.shape[g.ndim - k:])
+        dx = kernels_of(g).gather3d_backward(g3, *ctx.idx, size)
+        return dx.reshape(lead + size[3 - k:]), None, None
+
+    def name(self):
+        return self.node
+
+
 @_api.declare(method=False, top=False, functional=True)
 def pad(input, pad, mode="constant", value=None):
     """``input`` padded as ``torch.nn.functional.pad``: `pad` lists (before, after) pairs from the last dim
@@ -328,6 +368,8 @@ def pad(input, pad, mode="constant", value=None):
         raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
     _check_nonconstant(input, mode, pad)
     maps = [(d, _pad_map(mode, input.shape[d], *pairs[d])) for d in range(nd - k, nd)]
+    if input.dtype.is_floating_point and input.numel():
+        return via_kernel_dtype(lambda x: PadGather.apply(x, tuple(maps), _PAD_NODES[mode].format(k)), input)
     return _resample(input, maps, _PAD_NODES[mode].format(k))
 
 

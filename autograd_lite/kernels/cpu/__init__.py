@@ -33,10 +33,11 @@ __all__ += ["cross_entropy_forward", "cross_entropy_backward", "nll_loss_forward
 __all__ += ["erf_forward", "erfinv_forward"]
 
 # the convolutional-network kernels: each module lists its names in __all__
-from . import conv as _conv, normalization as _normalization, pooling as _pooling
+from . import conv as _conv, normalization as _normalization, pooling as _pooling, resize as _resize
 from .conv import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
-for _m in (_conv, _pooling, _normalization):
+from .resize import *  # noqa: F401,F403
+for _m in (_conv, _pooling, _normalization, _resize):
     PATHS.update(_m.PATHS)
     __all__ += _m.__all__

@@ -14,11 +14,16 @@ from ._jit import PAR_MIN, check, jit, prange, twins
 
 SHORT = 32          # runs shorter than this are transposed first: strided per-channel loops would crawl
 CHUNKS = 16         # chunks of rows of group norm's backward: each has its own dweight/dbias partials
+# The other kernels here stay at PAR_MIN: right after a 2-thread product, as in a network, their parallel twins were
+# slower than serial up to 3.2M elements (benchmarks/bench_conv_threads.py kernels, RESULTS.md, issue 16).
+_BN_TRAIN_PAR_MIN = min(PAR_MIN, 1 << 22)   # after a product: 1.08x at 6.4M elements, 0.94x at 3.2M
+_BN_BWD_PAR_MIN = min(PAR_MIN, 1 << 22)     # after a product: 1.41x at 6.4M, 1.00x at 3.2M
+_GN_BWD_PAR_MIN = min(PAR_MIN, 1 << 21)     # ~6x the work per element of the forward: 1.09x at 1.6M, 1.30x at 3.2M
 
 __all__ = ["batch_norm_forward", "batch_norm_backward", "group_norm_forward", "group_norm_backward"]
 
 
-@twins(PAR_MIN, loop=lambda x, w, b, eps, relu, mean, var, y: x.shape[1])
+@twins(_BN_TRAIN_PAR_MIN, loop=lambda x, w, b, eps, relu, mean, var, y: x.shape[1])
 def _bn_train_fwd(x, w, b, eps, relu, mean, var, y):
     n_, c_, s_ = x.shape
     cnt = n_ * s_
@@ -63,7 +68,7 @@ def _bn_affine(x, c, m, scale, bias, relu, y):
                 yr[s] = (xr[s] - m) * a + bias
 
 
-@twins(PAR_MIN, loop=lambda g, x, mean, invstd, w, training, y, relu, dw, db, dx: x.shape[1])
+@twins(_BN_BWD_PAR_MIN, loop=lambda g, x, mean, invstd, w, training, y, relu, dw, db, dx: x.shape[1])
 def _bn_bwd(g, x, mean, invstd, w, training, y, relu, dw, db, dx):
     """relu: g is the gradient of relu(batch norm) = y, taken where y > 0 only (the ReLU's backward, fused)."""
     n_, c_, s_ = x.shape
@@ -127,7 +132,7 @@ def _gn_fwd(x, groups, s_, w, b, eps, mean, rstd, y):
                     yr[s] = (xr[s] - m) * scale + bc
 
 
-@twins(PAR_MIN, loop=lambda g, x, mean, rstd, w, groups, s_, dw, db, dx: dw.shape[0])
+@twins(_GN_BWD_PAR_MIN, loop=lambda g, x, mean, rstd, w, groups, s_, dw, db, dx: dw.shape[0])
 def _gn_bwd(g, x, mean, rstd, w, groups, s_, dw, db, dx):
     """dw, db: (chunks, C) float64 partials, zeroed; chunk i takes rows i, i + chunks, ..."""
     rows, length = x.shape
@@ -172,6 +177,61 @@ def _gn_bwd(g, x, mean, rstd, w, groups, s_, dw, db, dx):
                     p = x.dtype.type(w[c0 + kk] * rs)
                     for j in range(kk * s_, (kk + 1) * s_):
                         dx[r, j] = g[r, j] * p - (x[r, j] - m) * q - o
+
+
+@twins(PAR_MIN, loop=lambda x, w, b, eps, mean, rstd, y: x.shape[0])
+def _ln_fwd(x, w, b, eps, mean, rstd, y):
+    """Group norm of one group over rows (rows, D) with S = 1 (layer norm): the affine per element, in x's dtype
+    (a float64 product per element would not vectorise as well)."""
+    rows, d = x.shape
+    for r in prange(rows):
+        xr, yr = x[r], y[r]
+        k = np.float64(xr[0])
+        s1 = 0.0
+        s2 = 0.0
+        for j in range(d):
+            t = np.float64(xr[j]) - k
+            s1 += t
+            s2 += t * t
+        dm = s1 / d
+        rs = 1.0 / np.sqrt(max(s2 / d - dm * dm, 0.0) + eps)
+        mean[r] = k + dm
+        rstd[r] = rs
+        m = x.dtype.type(k + dm)
+        a = x.dtype.type(rs)
+        for j in range(d):
+            yr[j] = (xr[j] - m) * a * w[j] + b[j]
+
+
+@twins(PAR_MIN, loop=lambda g, x, mean, rstd, w, dw, db, dx: dw.shape[0])
+def _ln_bwd(g, x, mean, rstd, w, dw, db, dx):
+    """_ln_fwd's backward: per row one pass for its sums, one for dx and the float64 dweight/dbias partials of
+    its chunk (dw, db: (chunks, D), zeroed; chunk i takes a block of consecutive rows)."""
+    rows, d = x.shape
+    chunks = dw.shape[0]
+    per = -(-rows // chunks)
+    for ch in prange(chunks):
+        dwc, dbc = dw[ch], db[ch]
+        for r in range(ch * per, min(rows, (ch + 1) * per)):
+            gr, xr, dr = g[r], x[r], dx[r]
+            m = x.dtype.type(mean[r])
+            rs = np.float64(rstd[r])
+            sgw = 0.0
+            sgwx = 0.0
+            for j in range(d):
+                gw = np.float64(gr[j] * w[j])
+                sgw += gw
+                sgwx += gw * np.float64(xr[j] - m)
+            # dx = rs * (g * w - mean(g * w) - xhat * mean(g * w * xhat)) over the row
+            a = x.dtype.type(rs)
+            q = x.dtype.type(rs * rs * rs * sgwx / d)
+            o = x.dtype.type(rs * sgw / d)
+            for j in range(d):
+                gv = gr[j]
+                xm = xr[j] - m
+                dbc[j] += gv
+                dwc[j] += gv * (xm * a)
+                dr[j] = gv * w[j] * a - xm * q - o
 
 
 def _affine(w, b, c, dtype):
@@ -272,7 +332,9 @@ def group_norm_forward(x, num_groups, weight, bias, eps=1e-5):
     rows = n * num_groups
     mean, rstd = np.empty(rows, np.float64), np.empty(rows, np.float64)
     y = np.empty(x2.shape, x.dtype)
-    if x2.size:
+    if x2.size and s == 1 and num_groups == 1:
+        _ln_fwd.pick(x.size)(x2, w, b, float(eps), mean, rstd, y)
+    elif x2.size:
         _gn_fwd.pick(x.size)(x2, num_groups, s, w, b, float(eps), mean, rstd, y)
     else:
         mean[:], rstd[:] = np.nan, np.nan
@@ -291,7 +353,11 @@ def group_norm_backward(g, x, mean, rstd, weight, num_groups):
     chunks = max(1, min(CHUNKS, rows))
     dw, db = np.zeros((chunks, c), np.float64), np.zeros((chunks, c), np.float64)
     dx = np.empty(x2.shape, x.dtype)
-    if x2.size:
+    if x2.size and s == 1 and num_groups == 1:
+        _ln_bwd.pick(x.size)(np.ascontiguousarray(g).reshape(x2.shape), x2,
+                             np.ascontiguousarray(mean, x.dtype).reshape(-1),
+                             np.ascontiguousarray(rstd, x.dtype).reshape(-1), w, dw, db, dx)
+    elif x2.size:
         _gn_bwd.pick(x.size)(np.ascontiguousarray(g).reshape(x2.shape), x2,
                              np.ascontiguousarray(mean, x.dtype).reshape(-1),
                              np.ascontiguousarray(rstd, x.dtype).reshape(-1), w, num_groups, s, dw, db, dx)

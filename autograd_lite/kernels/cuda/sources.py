@@ -406,3 +406,24 @@ ELEMENTWISE.update({
                     "long long k = (i / s) % c, r = i / (s * kg);"
                     " dx = g * (w[k] * rstd[r]) - (x - mean[r]) * q[r] - o[r]"),
 })
+
+
+# ---- resize: the gathers of non-constant pads (kernels of the resize section append here) ----
+NAMES += ("gather3d_forward", "gather3d_backward")
+# x (P, D, H, W) flat; y (P, D2, H2, W2) flat. The backward is a gather too: each dx element sums the g elements of
+# its sources' outputs, listed per axis as CSR (starts per input index, outputs sorted by source): no atomics
+_GATHER_SIZES = "int64 D, int64 H, int64 W, int64 D2, int64 H2, int64 W2"
+ELEMENTWISE.update({
+    "gather3d_forward": (
+        f"raw T x, raw int64 di, raw int64 hi, raw int64 wi, {_GATHER_SIZES}", "T y",
+        "long long c = i % W2, b = (i / W2) % H2, a = (i / (W2 * H2)) % D2, p = i / (W2 * H2 * D2);"
+        " y = x[((p * D + di[a]) * H + hi[b]) * W + wi[c]]"),
+    "gather3d_backward": (
+        f"raw T g, raw int64 ds, raw int64 dk, raw int64 hs, raw int64 hk, raw int64 ws, raw int64 wk, "
+        f"{_GATHER_SIZES}", "T dx",
+        "long long w = i % W, h = (i / W) % H, d = (i / (W * H)) % D, p = i / (W * H * D);"
+        " const T* gp = &g[p * D2 * H2 * W2]; T s = (T)0;"
+        " for (long long a = ds[d]; a < ds[d + 1]; ++a) for (long long b = hs[h]; b < hs[h + 1]; ++b)"
+        " for (long long c = ws[w]; c < ws[w + 1]; ++c) s += gp[(dk[a] * H2 + hk[b]) * W2 + wk[c]];"
+        " dx = s"),
+})

@@ -764,6 +764,60 @@ def group_norm_backward(g, x, mean, rstd, weight, num_groups):
 
 
 
+# ---- resize: the gathers of non-constant pads ---------------------------------------------------------------------
+
+def _gather_indices(idx, sizes):
+    out = []
+    for name, ix, n in zip(("d", "h", "w"), idx, sizes):
+        ix = np.ascontiguousarray(ix, np.int64).reshape(-1)
+        if ix.size and (ix.min() < 0 or ix.max() >= n):
+            raise IndexError(f"gather3d: {name} indices must lie in [0, {n}), got [{ix.min()}, {ix.max()}]")
+        out.append(ix)
+    return out
+
+
+def _gather_sizes(in_size, out_size):
+    return tuple(np.int64(v) for v in (*in_size, *out_size))
+
+
+def gather3d_forward(x, di, hi, wi):
+    """x (..., D, H, W) gathered along its last three dims, as kernels.cpu.gather3d_forward (host indices)."""
+    (x,) = check("gather3d_forward", x)
+    if x.ndim < 3:
+        raise ValueError(f"gather3d_forward: expected an array (..., D, H, W), got shape {list(x.shape)}")
+    idx = _gather_indices((di, hi, wi), x.shape[-3:])
+    out_size = tuple(ix.size for ix in idx)
+    y = cp.empty(x.shape[:-3] + out_size, x.dtype)
+    if y.size:
+        elementwise("gather3d_forward")(_contiguous(x), *(cp.asarray(ix) for ix in idx),
+                                        *_gather_sizes(x.shape[-3:], out_size), y)
+    return y
+
+
+def _inverse(ix, n):
+    """(starts (n + 1,), outputs sorted by source) of the index map ix: the outputs each input feeds."""
+    order = np.argsort(ix, kind="stable")
+    starts = np.searchsorted(ix[order], np.arange(n + 1))
+    return cp.asarray(starts.astype(np.int64)), cp.asarray(order.astype(np.int64))
+
+
+def gather3d_backward(g, di, hi, wi, in_size):
+    """dL/dx (..., *in_size) of gather3d_forward, as kernels.cpu.gather3d_backward."""
+    (g,) = check("gather3d_backward", g)
+    in_size = tuple(int(s) for s in in_size)
+    idx = _gather_indices((di, hi, wi), in_size)
+    if g.ndim < 3 or g.shape[-3:] != tuple(ix.size for ix in idx):
+        raise ValueError(f"gather3d_backward: g of shape {list(g.shape)} does not match indices of sizes "
+                         f"{[ix.size for ix in idx]}")
+    if not g.size:
+        return cp.zeros(g.shape[:-3] + in_size, g.dtype)
+    dx = cp.empty(g.shape[:-3] + in_size, g.dtype)
+    if dx.size:
+        inv = [a for ix, n in zip(idx, in_size) for a in _inverse(ix, n)]
+        elementwise("gather3d_backward")(_contiguous(g), *inv, *_gather_sizes(in_size, g.shape[-3:]), dx)
+    return dx
+
+
 if cp.cuda.runtime.getDeviceCount() > 1:
     for _name in __all__:
         globals()[_name] = _on_the_arrays_device(globals()[_name])
