@@ -27,6 +27,9 @@ _PAR_MIN = PAR_MIN // 4
 # the row-by-row max forwards go parallel far earlier: measured 2.2x at 2 threads from 1.6M outputs, and no loss
 # in the CNN step (RESULTS.md, Convolutional networks: threads)
 _MAX_PAR_MIN = 1 << 18
+# the 2x2 max pool's forward stays serial below 1M outputs: right after a 2-thread product (as in the MNIST CNN) its
+# parallel twin was slower at 346K outputs (0.93-0.96x; 1.73x alone): benchmarks/bench_conv_threads.py
+_MAX22_PAR_MIN = 1 << 20
 
 
 # ---- windows per axis (pure Python) ---------------------------------------------------------------------------
@@ -84,7 +87,7 @@ def _max_fwd(x, hs, he, ws, we, dh, dw, out, idx):
                 ip[oh, ow] = bh * W + bw
 
 
-@twins(_MAX_PAR_MIN, loop=lambda x, out, idx: x.shape[0])
+@twins(_MAX22_PAR_MIN, loop=lambda x, out, idx: x.shape[0])
 def _max_fwd22(x, out, idx):
     """kernel 2, stride 2, no padding or dilation."""
     W = x.shape[2]
@@ -214,7 +217,7 @@ def _max_rows_idx(x, hs, he, kw, sw, pw, out, idx):
                 io[ow] = br[ow] * W + bc[ow] - pw
 
 
-@twins(_MAX_PAR_MIN, loop=lambda x, out: x.shape[0])
+@twins(_MAX22_PAR_MIN, loop=lambda x, out: x.shape[0])
 def _max_fwd22_values(x, out):
     """_max_fwd22 without the argmax: on short rows (MNIST's 26) one pass beats _max_rows' four."""
     for p in prange(x.shape[0]):
