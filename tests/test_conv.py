@@ -422,6 +422,10 @@ PATH_CASES = [   # (expected path, x, w, stride, padding, dilation)
     ("taps", (2, 8, 9, 8), (2, 8, 3, 2), (2, 1), (1, 0), (1, 2)),
     ("chunks", (3, 4, 7, 6), (5, 4, 3, 3), (1, 1), (1, 1), (1, 1)),
     ("chunks", (2, 3, 8, 7), (4, 3, 3, 2), (2, 1), (1, 0), (1, 2)),
+    ("chunks", (16, 32, 16, 16), (32, 32, 3, 3), (2, 2), (1, 1), (1, 1)),   # strided: no Winograd
+    ("winograd", (16, 32, 16, 16), (32, 32, 3, 3), (1, 1), (1, 1), (1, 1)),  # 256 tiles of 4x4
+    ("winograd", (9, 32, 19, 23), (48, 32, 3, 3), (1, 1), (2, 0), (1, 1)),  # partial tiles at both edges
+    ("winograd", (4, 32, 33, 30), (40, 32, 3, 3), (1, 1), (0, 1), (1, 1)),
 ]
 
 
@@ -434,14 +438,15 @@ def test_cpu_paths_against_torch(case, dtype):
     ref = TF.conv2d(torch.tensor(x), torch.tensor(w), torch.tensor(b), stride=s, padding=p, dilation=d).numpy()
     geo = (s, p, d, 1)
     assert conv_ops._path(x, w, geo, ref.shape[2:]) == path
+    # Winograd's F(4x4, 3x3) in float32: errors ~1e-5 of the outputs' scale (its transforms' coefficients up to 8)
+    atol = (2e-5 * np.abs(ref).max() if path == "winograd" else 1e-4) if dtype == np.float32 else 1e-10
     for parallel in (False, True):
         with forced(parallel):
             y = conv_ops.conv_raw(x, w, b, geo, ref.shape[2:])
             assert y.dtype == dtype and y.shape == ref.shape
-            np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-4 if dtype == np.float32 else 1e-10)
+            np.testing.assert_allclose(y, ref, rtol=1e-5, atol=atol)
             y0 = conv_ops.conv_raw(x, w, None, geo, ref.shape[2:])
-            np.testing.assert_allclose(y0, ref - b.reshape(-1, 1, 1), rtol=1e-5,
-                                       atol=1e-4 if dtype == np.float32 else 1e-10)
+            np.testing.assert_allclose(y0, ref - b.reshape(-1, 1, 1), rtol=1e-5, atol=atol)
 
 
 @pytest.mark.parametrize("shapes,kw", [
@@ -467,6 +472,80 @@ def test_forward_paths_without_grad_match_torch():
             ours = F.conv2d(al.tensor(x), al.tensor(w), **kw).numpy()
         np.testing.assert_allclose(ours, TF.conv2d(torch.tensor(x), torch.tensor(w), **kw).numpy(), rtol=1e-5,
                                    atol=1e-5)
+
+
+@pytest.fixture
+def winograd_always(monkeypatch):
+    """Every 3x3 stride-1 single-group convolution (and input gradient) on the CPU by Winograd, however small."""
+    for name, value in (("WINOGRAD_MIN_CHANNELS", 0), ("WINOGRAD_MIN_TILES", 0),
+                        ("WINOGRAD_MAX_FILTERS_PER_TILE", math.inf)):
+        monkeypatch.setattr(conv_ops, name, value)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shapes,kw", [
+    ([(2, 3, 7, 6), (3, 3, 3, 3), (3,)], dict(padding=1)),
+    ([(3, 2, 9, 5), (5, 2, 3, 3), None], {}),                          # the input gradient 5 -> 2: not Winograd
+    ([(1, 4, 6, 11), (4, 4, 3, 3), (4,)], dict(padding=(2, 0))),
+    ([(2, 5, 3, 3), (5, 5, 3, 3), (5,)], dict(padding="same")),
+])
+def test_winograd_against_torch(winograd_always, monkeypatch, shapes, kw, dtype):
+    """Winograd's F(4x4, 3x3) forward and input gradient (a convolution by the flipped weights, padding 2 - p):
+    values, gradients and, in float64, second order (its backward formulas run it again)."""
+    x, w, b = shapes
+    calls = []
+    kernel = cpu.winograd_conv
+    monkeypatch.setattr(cpu, "winograd_conv", lambda *a, **k: calls.append(a[1].shape) or kernel(*a, **k))
+    check_op(_case_fn("conv2d", b, kw), _shapes(x, w, b), dtype=dtype, atol=1e-4 if dtype == "float32" else None,
+             second=dtype == "float64")
+    assert tuple(w) in calls                                    # the forward
+    assert ((w[1], w[0], 3, 3) in calls) == (w[1] >= w[0])     # the input gradient, O -> C: if C >= O
+
+
+def test_winograd_gradcheck_and_fused_relu(winograd_always):
+    inputs = _leaves((2, 3, 6, 7), (4, 3, 3, 3), (4,))
+    fn = lambda x, w, b: F.conv2d(x, w, b, padding=1)  # noqa: E731
+    assert gradcheck(fn, inputs) and gradgradcheck(fn, inputs)
+    fused = lambda x, w, b: conv_ops.conv_relu(2, x, w, b, padding=1)  # noqa: E731
+    assert gradcheck(fused, inputs) and gradgradcheck(fused, inputs)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_winograd_kernel_against_torch_serial_and_parallel(dtype):
+    """The kernel itself at a size of several chunks (tile rows of a large batch), the bias and the ReLU, serial
+    and parallel. A NaN input makes NaN every output of the 4x4 tiles whose 6x6 input reads it (torch's: those whose
+    3x3 window does, and within those tiles those its transforms mix it into), a superset: NaN stays NaN through
+    the ReLU."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((12, 40, 45, 38)).astype(dtype)
+    w, b = rng.standard_normal((36, 40, 3, 3)).astype(dtype) * .1, rng.standard_normal(36).astype(dtype)
+    x[0, 0, 5, 7] = np.nan
+    ref = TF.conv2d(torch.tensor(x), torch.tensor(w), torch.tensor(b), padding=(1, 2)).numpy()
+    nan = np.zeros(ref.shape, bool)
+    nan[0, :, 4:8, 4:12] = True           # the tiles (rows 4-7, columns 4-11) whose inputs hold row 5, column 7
+    assert (np.isnan(ref) <= nan).all()
+    tol = 2e-5 * np.nanmax(np.abs(ref)) if dtype == np.float32 else 1e-11
+    for parallel in (False, True):
+        with forced(parallel):
+            for bias, relu in ((b, False), (b, True), (None, False)):
+                y = cpu.winograd_conv(x, w, bias, (1, 2), relu=relu)
+                expected = ref - (0 if bias is not None else b.reshape(-1, 1, 1))
+                expected = np.maximum(expected, 0) if relu else expected
+                assert y.dtype == dtype and y.shape == ref.shape
+                assert (np.isnan(expected) <= np.isnan(y)).all() and (np.isnan(y) <= nan).all()
+                np.testing.assert_allclose(y[~nan], expected[~nan], rtol=tol, atol=tol)
+
+
+def test_winograd_kernel_rejects_bad_arguments():
+    x = np.zeros((1, 2, 5, 5), np.float32)
+    with pytest.raises(ValueError, match="winograd_conv: expected x"):
+        cpu.winograd_conv(x, np.zeros((3, 2, 2, 2), np.float32), None, (1, 1))
+    with pytest.raises(ValueError, match="leaves no output"):
+        cpu.winograd_conv(np.zeros((1, 2, 2, 2), np.float32), np.zeros((3, 2, 3, 3), np.float32), None, (0, 0))
+    with pytest.raises(ValueError, match="winograd_conv: out must be"):
+        cpu.winograd_conv(x, np.zeros((3, 2, 3, 3), np.float32), None, (1, 1), out=np.zeros((1, 3, 5, 4)))
+    with pytest.raises(TypeError, match="winograd_conv: expected float32 or float64"):
+        cpu.winograd_conv(x.astype(np.int32), np.zeros((3, 2, 3, 3), np.int32), None, (1, 1))
 
 
 def test_cpu_direct_and_tap_sum_kernels_reject_bad_arguments():

@@ -6,8 +6,10 @@ kernel table: im2col / col2im and the table's matmul (BLAS, cuBLAS). A 1x1 kerne
 needs no im2col: the image is its own columns. The 1-d ops are the 2-d ones on a height of 1.
 
 Forward paths on the CPU (_path): a few taps (C*kh*kw <= 16, a CNN's first layer) summed directly by a kernel;
-a 1x1 kernel as one product per image; fewer output than input channels (DenseNet's 3x3 128 -> 32) as one product
-of all taps with the image, z = (kh*kw*O, C) @ x[n], summed at the taps' shifts (tap_sum), smaller than im2col's
+a 1x1 kernel as one product per image; a 3x3 kernel with stride 1 and at least as many output as input channels
+by Winograd's F(4x4, 3x3) (4x fewer multiply-adds; also the input gradient, a convolution by the flipped weights;
+_winograd says where it pays); fewer output than input channels (DenseNet's 3x3 128 -> 32) as one product of all
+taps with the image, z = (kh*kw*O, C) @ x[n], summed at the taps' shifts (tap_sum), smaller than im2col's
 columns; else im2col, chunk by chunk. Keeping the forward's columns for the weight gradient was measured slower
 (13.96 -> 17.76 ms for MNIST's 32 -> 64 forward and backward): the chunks' columns stay in cache, a batch's don't.
 
@@ -90,11 +92,29 @@ class _Columns:
         return kernels_of(x).im2col(x, self.k_hw, p[0], p[1], p[2], self.out_hw, self.transposed, out)
 
 
+WINOGRAD_MIN_CHANNELS = 32         # input channels from which a 3x3 stride-1 convolution runs by Winograd (_winograd)
+WINOGRAD_MIN_TILES = 256           # 4x4 output tiles of the batch, from which
+WINOGRAD_MAX_FILTERS_PER_TILE = 64  # C*O per tile, up to which
 DIRECT_MAX_TAPS = 16        # C*kh*kw up to which the CPU forward sums taps directly (a CNN's first layer), no im2col
 
 
+def _winograd(x, w, p, out_hw):
+    """Whether the CPU runs this convolution by Winograd's F(4x4, 3x3): a 3x3 kernel, stride 1, one group, padding
+    up to 2 (the input gradient's is 2 - p), and where its transforms pay (RESULTS.md, measured): at least as many
+    output as input channels (fewer: the taps path), enough tiles, and filters (4x larger transformed) that do
+    not outweigh them."""
+    o, c = w.shape[:2]
+    if not (xp_of(x) is np and w.shape[2:] == (3, 3) and p[0] == (1, 1) and p[2] == (1, 1) and p[3] == 1
+            and max(p[1]) <= 2):
+        return False
+    tiles = x.shape[0] * -(-out_hw[0] // 4) * -(-out_hw[1] // 4)
+    return (o >= c >= WINOGRAD_MIN_CHANNELS and tiles >= WINOGRAD_MIN_TILES
+            and c * o <= WINOGRAD_MAX_FILTERS_PER_TILE * tiles)
+
+
 def _path(x, w, p, out_hw):
-    """How conv_raw computes: 'direct', 'pointwise', 'taps' (CPU, one group) or 'chunks' (any device)."""
+    """How conv_raw computes: 'direct', 'pointwise', 'winograd', 'taps' (CPU, one group) or 'chunks' (any
+    device)."""
     n, c, h, wd = x.shape
     o, cg, kh, kw = w.shape
     if xp_of(x) is not np or p[3] != 1:
@@ -103,6 +123,8 @@ def _path(x, w, p, out_hw):
         return "pointwise"
     if cg * kh * kw <= DIRECT_MAX_TAPS:
         return "direct"
+    if _winograd(x, w, p, out_hw):
+        return "winograd"
     if o * h * wd < c * out_hw[0] * out_hw[1]:     # the taps' products are smaller than im2col's columns
         return "taps"
     return "chunks"
@@ -117,6 +139,8 @@ def conv_raw(x, w, b, p, out_hw, relu=False):
     path = _path(x, w, p, out_hw)
     if path == "direct":
         return k.conv_direct(x, w, b, p[0], p[1], p[2], out_hw, relu=relu)
+    if path == "winograd":
+        return k.winograd_conv(x, w, b, p[1], relu=relu)
     if path == "taps":
         y = _conv_taps(x, w, b, p, out_hw)
     elif path == "pointwise":
@@ -188,6 +212,9 @@ def conv_transpose_raw(g, w, b, p, in_hw):
     c, kg = cg * groups, cg * kh * kw
     g3 = g.reshape(n, groups, o // groups, ho * wo)
     wt = w.reshape(groups, o // groups, kg).transpose(0, 2, 1)
+    flipped = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)        # (C, O, 3, 3): dx is g convolved with it
+    if _winograd(g, flipped, p, in_hw):
+        return k.winograd_conv(xp.ascontiguousarray(g), flipped, b, (2 - p[1][0], 2 - p[1][1]))
     pointwise = _pointwise((kh, kw), p, in_hw, (ho, wo))
     dx = xp.empty((n, c, *in_hw), g.dtype)
     for i, j in _chunks(n, c * kh * kw, ho * wo, xp):

@@ -33,11 +33,13 @@ __all__ += ["cross_entropy_forward", "cross_entropy_backward", "nll_loss_forward
 __all__ += ["erf_forward", "erfinv_forward"]
 
 # the convolutional-network kernels: each module lists its names in __all__
-from . import conv as _conv, normalization as _normalization, pooling as _pooling, resize as _resize
+from . import (conv as _conv, normalization as _normalization, pooling as _pooling, resize as _resize,
+               winograd as _winograd)
 from .conv import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .resize import *  # noqa: F401,F403
-for _m in (_conv, _pooling, _normalization, _resize):
+from .winograd import *  # noqa: F401,F403
+for _m in (_conv, _pooling, _normalization, _resize, _winograd):
     PATHS.update(_m.PATHS)
     __all__ += _m.__all__
