@@ -477,7 +477,7 @@ def test_forward_paths_without_grad_match_torch():
 @pytest.fixture
 def winograd_always(monkeypatch):
     """Every 3x3 stride-1 single-group convolution (and input gradient) on the CPU by Winograd, however small."""
-    for name, value in (("WINOGRAD_MIN_CHANNELS", 0), ("WINOGRAD_MIN_TILES", 0),
+    for name, value in (("WINOGRAD_MIN_CHANNELS", 0), ("WINOGRAD_WEIGHT_MIN_CHANNELS", 0), ("WINOGRAD_MIN_TILES", 0),
                         ("WINOGRAD_MAX_FILTERS_PER_TILE", math.inf)):
         monkeypatch.setattr(conv_ops, name, value)
 
@@ -490,16 +490,18 @@ def winograd_always(monkeypatch):
     ([(2, 5, 3, 3), (5, 5, 3, 3), (5,)], dict(padding="same")),
 ])
 def test_winograd_against_torch(winograd_always, monkeypatch, shapes, kw, dtype):
-    """Winograd's F(4x4, 3x3) forward and input gradient (a convolution by the flipped weights, padding 2 - p):
-    values, gradients and, in float64, second order (its backward formulas run it again)."""
+    """Winograd's F(4x4, 3x3) forward, input gradient (a convolution by the flipped weights, padding 2 - p) and
+    weight gradient: values, gradients and, in float64, second order (its backward formulas run it again)."""
     x, w, b = shapes
-    calls = []
-    kernel = cpu.winograd_conv
+    calls, grads = [], []
+    kernel, weight_grad = cpu.winograd_conv, cpu.winograd_weight_grad
     monkeypatch.setattr(cpu, "winograd_conv", lambda *a, **k: calls.append(a[1].shape) or kernel(*a, **k))
+    monkeypatch.setattr(cpu, "winograd_weight_grad", lambda *a: grads.append(a[1].shape) or weight_grad(*a))
     check_op(_case_fn("conv2d", b, kw), _shapes(x, w, b), dtype=dtype, atol=1e-4 if dtype == "float32" else None,
              second=dtype == "float64")
     assert tuple(w) in calls                                    # the forward
     assert ((w[1], w[0], 3, 3) in calls) == (w[1] >= w[0])     # the input gradient, O -> C: if C >= O
+    assert grads                                                # the weight gradient
 
 
 def test_winograd_gradcheck_and_fused_relu(winograd_always):
@@ -536,6 +538,24 @@ def test_winograd_kernel_against_torch_serial_and_parallel(dtype):
                 np.testing.assert_allclose(y[~nan], expected[~nan], rtol=tol, atol=tol)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_winograd_weight_grad_kernel_against_torch_serial_and_parallel(dtype):
+    """The weight gradient over several chunks of tile rows, partial tiles at both edges, serial and parallel."""
+    rng = np.random.default_rng(4)
+    x, w = rng.standard_normal((10, 24, 41, 30)).astype(dtype), rng.standard_normal((20, 24, 3, 3)).astype(dtype)
+    tx, tw = torch.tensor(x), torch.tensor(w, requires_grad=True)
+    y = TF.conv2d(tx, tw, padding=(2, 0))
+    g = rng.standard_normal(tuple(y.shape)).astype(dtype)
+    y.backward(torch.tensor(g))
+    ref = tw.grad.numpy()
+    tol = 2e-5 * np.abs(ref).max() if dtype == np.float32 else 1e-10
+    for parallel in (False, True):
+        with forced(parallel):
+            dw = cpu.winograd_weight_grad(x, g, (2, 0))
+            assert dw.dtype == dtype and dw.shape == ref.shape
+            np.testing.assert_allclose(dw, ref, rtol=tol, atol=tol)
+
+
 def test_winograd_kernel_rejects_bad_arguments():
     x = np.zeros((1, 2, 5, 5), np.float32)
     with pytest.raises(ValueError, match="winograd_conv: expected x"):
@@ -546,6 +566,8 @@ def test_winograd_kernel_rejects_bad_arguments():
         cpu.winograd_conv(x, np.zeros((3, 2, 3, 3), np.float32), None, (1, 1), out=np.zeros((1, 3, 5, 4)))
     with pytest.raises(TypeError, match="winograd_conv: expected float32 or float64"):
         cpu.winograd_conv(x.astype(np.int32), np.zeros((3, 2, 3, 3), np.int32), None, (1, 1))
+    with pytest.raises(ValueError, match="winograd_weight_grad: expected x"):
+        cpu.winograd_weight_grad(x, np.zeros((1, 3, 5, 4), np.float32), (1, 1))
 
 
 def test_cpu_direct_and_tap_sum_kernels_reject_bad_arguments():

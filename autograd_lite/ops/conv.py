@@ -7,8 +7,8 @@ needs no im2col: the image is its own columns. The 1-d ops are the 2-d ones on a
 
 Forward paths on the CPU (_path): a few taps (C*kh*kw <= 16, a CNN's first layer) summed directly by a kernel;
 a 1x1 kernel as one product per image; a 3x3 kernel with stride 1 and at least as many output as input channels
-by Winograd's F(4x4, 3x3) (4x fewer multiply-adds; also the input gradient, a convolution by the flipped weights;
-_winograd says where it pays); fewer output than input channels (DenseNet's 3x3 128 -> 32) as one product of all
+by Winograd's F(4x4, 3x3) (4x fewer multiply-adds; also the input gradient, a convolution by the flipped weights,
+and the weight gradient; _winograd says where it pays); fewer output than input channels (DenseNet's 3x3 128 -> 32) as one product of all
 taps with the image, z = (kh*kw*O, C) @ x[n], summed at the taps' shifts (tap_sum), smaller than im2col's
 columns; else im2col, chunk by chunk. Keeping the forward's columns for the weight gradient was measured slower
 (13.96 -> 17.76 ms for MNIST's 32 -> 64 forward and backward): the chunks' columns stay in cache, a batch's don't.
@@ -93,23 +93,37 @@ class _Columns:
 
 
 WINOGRAD_MIN_CHANNELS = 32         # input channels from which a 3x3 stride-1 convolution runs by Winograd (_winograd)
-WINOGRAD_MIN_TILES = 256           # 4x4 output tiles of the batch, from which
+WINOGRAD_WEIGHT_MIN_CHANNELS = 8   # and from which its weight gradient does (_winograd_weight)
+WINOGRAD_MIN_TILES = 96            # 4x4 output tiles of the batch, from which
 WINOGRAD_MAX_FILTERS_PER_TILE = 64  # C*O per tile, up to which
 DIRECT_MAX_TAPS = 16        # C*kh*kw up to which the CPU forward sums taps directly (a CNN's first layer), no im2col
 
 
-def _winograd(x, w, p, out_hw):
-    """Whether the CPU runs this convolution by Winograd's F(4x4, 3x3): a 3x3 kernel, stride 1, one group, padding
-    up to 2 (the input gradient's is 2 - p), and where its transforms pay (RESULTS.md, measured): at least as many
-    output as input channels (fewer: the taps path), enough tiles, and filters (4x larger transformed) that do
-    not outweigh them."""
-    o, c = w.shape[:2]
-    if not (xp_of(x) is np and w.shape[2:] == (3, 3) and p[0] == (1, 1) and p[2] == (1, 1) and p[3] == 1
+def _winograd_tiles(x, k_hw, p, out_hw):
+    """The 4x4 output tiles of the batch if Winograd's F(4x4, 3x3) can compute this convolution on the CPU (a 3x3
+    kernel, stride 1, one group, padding up to 2: the input gradient's is 2 - p), else 0."""
+    if not (xp_of(x) is np and tuple(k_hw) == (3, 3) and p[0] == (1, 1) and p[2] == (1, 1) and p[3] == 1
             and max(p[1]) <= 2):
-        return False
-    tiles = x.shape[0] * -(-out_hw[0] // 4) * -(-out_hw[1] // 4)
+        return 0
+    return x.shape[0] * -(-out_hw[0] // 4) * -(-out_hw[1] // 4)
+
+
+def _winograd(x, w, p, out_hw):
+    """Whether the CPU runs this convolution (or input gradient) by Winograd, where its transforms pay (RESULTS.md,
+    measured): at least as many output as input channels (fewer: the taps path is as fast), enough tiles, and
+    filters (4x larger transformed) that do not outweigh them."""
+    o, c = w.shape[:2]
+    tiles = _winograd_tiles(x, w.shape[2:], p, out_hw)
     return (o >= c >= WINOGRAD_MIN_CHANNELS and tiles >= WINOGRAD_MIN_TILES
             and c * o <= WINOGRAD_MAX_FILTERS_PER_TILE * tiles)
+
+
+def _winograd_weight(x, g, p, k_hw):
+    """Whether the CPU computes this weight gradient by Winograd: as _winograd, from fewer input channels and for
+    any output channels (measured: 1.4-2x from 8 input channels, 0.2-0.6x at 1 and 3)."""
+    tiles, c = _winograd_tiles(x, k_hw, p, g.shape[2:]), x.shape[1]
+    return (c >= WINOGRAD_WEIGHT_MIN_CHANNELS and tiles >= WINOGRAD_MIN_TILES
+            and c * g.shape[1] <= WINOGRAD_MAX_FILTERS_PER_TILE * tiles)
 
 
 def _path(x, w, p, out_hw):
@@ -241,6 +255,8 @@ def conv_weight_raw(x, g, p, k_hw):
     x = xp.ascontiguousarray(x)
     groups, (n, c) = p[3], x.shape[:2]
     o, cg = g.shape[1], c // groups
+    if _winograd_weight(x, g, p, k_hw):
+        return k.winograd_weight_grad(x, g, p[1])
     kg = cg * k_hw[0] * k_hw[1]
     by_batch = kg >= BATCH_PRODUCT_MIN
     cols = _Columns(x, k_hw, p, tuple(g.shape[2:]), transposed=by_batch)

@@ -19,7 +19,7 @@ from ._jit import PAR_MIN, check, jit, prange, twins
 from ._threads import blas_for
 from .conv import _u
 
-__all__ = ["winograd_conv"]
+__all__ = ["winograd_conv", "winograd_weight_grad"]
 
 CHUNK = 1 << 20     # elements of the transformed tiles V per chunk of tile rows (4 MB in float32: in L2 with U)
 _BLOCK = 256         # of the N*C vector, transformed at a time: a tile's alpha^2 intermediates stay in L1
@@ -90,6 +90,28 @@ def _at(src, s0, ss, dst, d0, ds, n):
                                     + src[_u(s0 + 5 * ss + e)])
 
 
+@jit
+def _a(src, s0, ss, dst, d0, ds, n):
+    """A g of F(4x4, 3x3) (A = (A^T)^T, 6x4) for n columns at once, as _bt: g_j = src[s0 + j*ss ...] (j < 4),
+    (A g)_k into dst[d0 + k*ds ...] (k < 6): the weight gradient's transform of an output-gradient tile."""
+    for e in range(n):
+        dst[_u(d0 + e)] = src[_u(s0 + e)]
+    for e in range(n):
+        dst[_u(d0 + ds + e)] = (src[_u(s0 + e)] + src[_u(s0 + ss + e)] + src[_u(s0 + 2 * ss + e)]
+                                + src[_u(s0 + 3 * ss + e)])
+    for e in range(n):
+        dst[_u(d0 + 2 * ds + e)] = (src[_u(s0 + e)] - src[_u(s0 + ss + e)] + src[_u(s0 + 2 * ss + e)]
+                                    - src[_u(s0 + 3 * ss + e)])
+    for e in range(n):
+        dst[_u(d0 + 3 * ds + e)] = (src[_u(s0 + e)] + 2 * src[_u(s0 + ss + e)] + 4 * src[_u(s0 + 2 * ss + e)]
+                                    + 8 * src[_u(s0 + 3 * ss + e)])
+    for e in range(n):
+        dst[_u(d0 + 4 * ds + e)] = (src[_u(s0 + e)] - 2 * src[_u(s0 + ss + e)] + 4 * src[_u(s0 + 2 * ss + e)]
+                                    - 8 * src[_u(s0 + 3 * ss + e)])
+    for e in range(n):
+        dst[_u(d0 + 5 * ds + e)] = src[_u(s0 + 3 * ss + e)]
+
+
 @twins(PAR_MIN, loop=lambda xt, tw, v: v.shape[1])
 def _input(xt, tw, v):
     """v[a*6 + b, t] = (B^T d B)[a, b] of tile t = ty*tw + tx, d = xt[4*ty : 4*ty + 6, 4*tx : 4*tx + 6]."""
@@ -105,6 +127,23 @@ def _input(xt, tw, v):
                 _bt(xf, ((4 * ty + i) * width + 4 * tx) * n_c + e0, n_c, rows, i * 6 * _BLOCK, _BLOCK, n_e)
             for b in range(6):
                 _bt(rows, b * _BLOCK, 6 * _BLOCK, vf, b * vs + t * n_c + e0, 6 * vs, n_e)
+
+
+@twins(PAR_MIN, loop=lambda gt, tw, h: h.shape[1])
+def _grad_tiles(gt, tw, h):
+    """h[a*6 + b, t] = (A g A^T)[a, b] of tile t = ty*tw + tx, g = gt[4*ty : 4*ty + 4, 4*tx : 4*tx + 4]."""
+    n_o, width = gt.shape[2], gt.shape[1]
+    gf, hf = gt.reshape(-1), h.reshape(-1)
+    hs = h.shape[1] * n_o                               # h's stride between two of the 36
+    for t in prange(h.shape[1]):
+        ty, tx = t // tw, t % tw
+        rows = np.empty(24 * _BLOCK, h.dtype)          # rows[(i*6 + b)*_BLOCK + e]: g A^T, row i of the tile
+        for e0 in range(0, n_o, _BLOCK):
+            n_e = min(n_o, e0 + _BLOCK) - e0
+            for i in range(4):
+                _a(gf, ((4 * ty + i) * width + 4 * tx) * n_o + e0, n_o, rows, i * 6 * _BLOCK, _BLOCK, n_e)
+            for b in range(6):
+                _a(rows, b * _BLOCK, 6 * _BLOCK, hf, b * hs + t * n_o + e0, 6 * hs, n_e)
 
 
 @twins(PAR_MIN, loop=lambda mm, tw, yt: mm.shape[1])
@@ -230,4 +269,48 @@ def winograd_conv(x, weight, bias, padding, relu=False, out=None):
     return out
 
 
-PATHS = {"winograd_conv": {"numba": winograd_conv}}
+_GT = np.array([[1 / 4, -1 / 6, -1 / 6, 1 / 24, 1 / 24, 0], [0, -1 / 6, 1 / 6, 1 / 12, -1 / 12, 0],
+                [0, -1 / 6, -1 / 6, 1 / 6, 1 / 6, 1]])      # G^T of F(4x4, 3x3)
+
+
+def winograd_weight_grad(x, g, padding):
+    """dw (O, C, 3, 3) of the 3x3 convolution with stride 1 and padding (ph, pw) of x (N, C, H, W), from its output
+    gradient g (N, O, Ho, Wo): per tile, the transpose of the forward's map, G^T [(A g A^T) . (B^T d B)] G, the
+    sum over the batch's tiles being 36 products (O, tiles*N) @ (tiles*N, C).
+
+    >>> x, g = np.ones((1, 1, 4, 4), np.float32), np.ones((1, 1, 4, 4), np.float32)
+    >>> winograd_weight_grad(x, g, (1, 1))[0, 0].tolist()
+    [[9.0, 12.0, 9.0], [12.0, 16.0, 12.0], [9.0, 12.0, 9.0]]
+    """
+    x, g = check("winograd_weight_grad", x, g)
+    ph, pw = (int(e) for e in padding)
+    if (x.ndim != 4 or g.ndim != 4 or g.shape[0] != x.shape[0] or ph < 0 or pw < 0
+            or g.shape[2:] != (x.shape[2] + 2 * ph - 2, x.shape[3] + 2 * pw - 2)):
+        raise ValueError(f"winograd_weight_grad: expected x (N, C, H, W) and the gradient (N, O, H + 2*ph - 2, "
+                         f"W + 2*pw - 2) of its 3x3 convolution padded by {[ph, pw]}, got {list(x.shape)} and "
+                         f"{list(g.shape)}")
+    (n, c), (o, ho, wo) = x.shape[:2], g.shape[1:]
+    x, g = np.ascontiguousarray(x), np.ascontiguousarray(g)
+    th, tw = -(-ho // 4), -(-wo // 4)
+    step = max(1, min(th, CHUNK // (36 * tw * n * max(c, o))))     # tile rows per chunk
+    n_x, n_v = (step * 4 + 2) * (tw * 4 + 2) * n * c, 36 * step * tw * n * c
+    n_g, n_h = step * 4 * tw * 4 * n * o, 36 * step * tw * n * o
+    xt, v, gt, h = _workspace((n_x, n_v, n_g, n_h), x.dtype)
+    m = np.zeros((36, o, c), x.dtype)
+    for ty0 in range(0, th, step):
+        k = min(th, ty0 + step) - ty0                           # tile rows in this chunk
+        xk = xt[:(k * 4 + 2) * (tw * 4 + 2) * n * c].reshape(k * 4 + 2, tw * 4 + 2, n * c)
+        vk = v[:36 * k * tw * n * c].reshape(36, k * tw, n * c)
+        gk = gt[:k * 4 * tw * 4 * n * o].reshape(k * 4, tw * 4, n * o)
+        hk = h[:36 * k * tw * n * o].reshape(36, k * tw, n * o)
+        _gather(x, ph, pw, ty0 * 4, xk)
+        _input(xk, tw, vk)
+        _gather(g, 0, 0, ty0 * 4, gk)                           # zero beyond the output: partial tiles add nothing
+        _grad_tiles(gk, tw, hk)
+        blas_for(36 * k * tw * n * c * o)
+        m += np.matmul(hk.reshape(36, k * tw * n, o).transpose(0, 2, 1), vk.reshape(36, k * tw * n, c))
+    dw = np.tensordot(np.tensordot(_GT, m.reshape(6, 6, o, c).astype(np.float64), (1, 0)), _GT, (1, 1))  # i, o, c, j
+    return np.ascontiguousarray(dw.transpose(1, 2, 0, 3), x.dtype)
+
+
+PATHS = {"winograd_conv": {"numba": winograd_conv}, "winograd_weight_grad": {"numba": winograd_weight_grad}}
