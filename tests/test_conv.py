@@ -556,6 +556,29 @@ def test_winograd_weight_grad_kernel_against_torch_serial_and_parallel(dtype):
             np.testing.assert_allclose(dw, ref, rtol=tol, atol=tol)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_direct_relu_pool22_kernel_equals_the_three_kernels(dtype):
+    """The fused kernel's values and argmax equal conv_direct's ReLU output pooled by max_pool2d_forward, with ties
+    (a channel of zero weights: every window all zeros after the ReLU) and a NaN, serial and parallel."""
+    rng = np.random.default_rng(5)
+    x, w = rng.standard_normal((3, 2, 11, 10)).astype(dtype), rng.standard_normal((4, 2, 2, 3)).astype(dtype)
+    w[1] = 0
+    x[0, 1, 4, 5] = np.nan
+    b = rng.standard_normal(4).astype(dtype)
+    b[1] = -1
+    for parallel in (False, True):
+        with forced(parallel):
+            y = cpu.conv_direct(x, w, b, (1, 1), (0, 0), (2, 1), (9, 8), relu=True)
+            ref, ref_idx = cpu.max_pool2d_forward(y, (2, 2), (2, 2), (0, 0), (1, 1), (4, 4))
+            out, idx = cpu.conv_direct_relu_pool22(x, w, b, (2, 1), (9, 8))
+            assert out.dtype == dtype and idx.dtype == ref_idx.dtype and out.shape == ref.shape
+            np.testing.assert_array_equal(out, ref)
+            np.testing.assert_array_equal(idx, ref_idx)
+    assert np.isnan(out).any() and (out[1:, 1] == 0).all()     # 0 * NaN is NaN in image 0
+    with pytest.raises(ValueError, match="conv_direct_relu_pool22: expected x"):
+        cpu.conv_direct_relu_pool22(x, w, b, (1, 1), (9, 8))
+
+
 def test_winograd_kernel_rejects_bad_arguments():
     x = np.zeros((1, 2, 5, 5), np.float32)
     with pytest.raises(ValueError, match="winograd_conv: expected x"):
@@ -593,6 +616,8 @@ FUSED = [   # (id, layers of a Sequential, input shape, names of the output's no
     ("conv-relu-pool", lambda lib: [lib.nn.Conv2d(3, 4, 3), lib.nn.ReLU(), lib.nn.MaxPool2d(2)], (2, 3, 13, 12)),
     ("conv-relu-pool-direct", lambda lib: [lib.nn.Conv2d(1, 4, 3), lib.nn.ReLU(), lib.nn.MaxPool2d(2)],
      (3, 1, 10, 9)),
+    ("conv-relu-pool-direct-dilated", lambda lib: [lib.nn.Conv2d(2, 3, (2, 3), dilation=(2, 1)), lib.nn.ReLU(),
+                                                   lib.nn.MaxPool2d(2)], (2, 2, 11, 12)),
     ("conv-relu-pool-overlap", lambda lib: [lib.nn.Conv2d(2, 3, 3, stride=2, padding=1, groups=1), lib.nn.ReLU(),
                                             lib.nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True)], (2, 2, 11, 9)),
     ("conv-relu-pool-groups", lambda lib: [lib.nn.Conv2d(4, 6, 3, groups=2, padding=1), lib.nn.ReLU(),

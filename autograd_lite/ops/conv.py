@@ -144,6 +144,14 @@ def _path(x, w, p, out_hw):
     return "chunks"
 
 
+def _direct_pool22(x, w, p, out_hw, spec):
+    """Whether the direct path's kernel also pools: an unpadded stride-1 few-taps convolution, then a 2x2 max pool
+    with stride 2 and no padding (the MNIST CNN's first layer)."""
+    return (_path(x, w, p, out_hw) == "direct" and p[0] == (1, 1) and p[1] == (0, 0) and tuple(spec.kernel) == (2, 2)
+            and tuple(spec.stride) == (2, 2) and not any(spec.padding) and tuple(spec.dilation) == (1, 1)
+            and tuple(spec.out_size) == (out_hw[0] // 2, out_hw[1] // 2))
+
+
 def conv_raw(x, w, b, p, out_hw, relu=False):
     """y (N, O, Ho, Wo) = x (N, C, H, W) convolved with w (O, C/groups, kh, kw), plus b (O,) or None; relu: max(y, 0),
     applied where the bias is (nn.Sequential's Conv2d then ReLU)."""
@@ -350,7 +358,10 @@ class ConvReluMaxPool(_Conv):
 
     @staticmethod
     def forward(ctx, x, w, b, p, out_hw, spec):
-        out, idx = _pool(conv_raw(x, w, b, p, out_hw, True), spec)
+        if _direct_pool22(x, w, p, out_hw, spec):       # the pool in the direct kernel's planes, in cache
+            out, idx = kernels_of(x).conv_direct_relu_pool22(x, w, b, p[2], out_hw)
+        else:
+            out, idx = _pool(conv_raw(x, w, b, p, out_hw, True), spec)
         ctx.save_for_backward(x, w, out)
         ctx.p, ctx.spec, ctx.idx = p, spec, idx
         return out

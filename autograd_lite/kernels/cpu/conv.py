@@ -13,8 +13,8 @@ import numpy as np
 from ._jit import PAR_MIN, check, jit, prange, twins
 from ._threads import blas_for
 
-__all__ = ["im2col", "col2im", "conv_direct", "tap_sum", "matmul_into", "conv_bias_relu_",
-           "conv_relu_backward"]
+__all__ = ["im2col", "col2im", "conv_direct", "conv_direct_relu_pool22", "tap_sum", "matmul_into",
+           "conv_bias_relu_", "conv_relu_backward"]
 
 
 @jit
@@ -96,13 +96,8 @@ def _conv_direct(x, wt, bias, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, relu, out)
         base = no * ho * wo
         b = bias[o]
         if flat:        # every tap in range: sums over whole rows of the input's width, long loops that vectorize
-            acc = np.full(ho * w, b, out.dtype)
-            for c in range(c_in):
-                for ki in range(kh):
-                    for kj in range(kw):
-                        wv, xb = wt[o, c, ki, kj], ((n * c_in + c) * h + ki * dh) * w + kj * dw
-                        for i in range((ho - 1) * w + wo):
-                            acc[i] += wv * xf[_u(xb + i)]
+            acc = np.empty(ho * w, out.dtype)
+            _flat_plane(xf, wt, n, o, h, w, dh, dw, ho, wo, b, acc)
             for oy in range(ho):
                 for ox in range(wo):
                     v = acc[oy * w + ox]
@@ -131,6 +126,52 @@ def _conv_direct(x, wt, bias, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, relu, out)
             for i in range(ho * wo):
                 if of[_u(base + i)] < zero:
                     of[_u(base + i)] = zero
+
+
+@jit
+def _flat_plane(xf, wt, n, o, h, w, dh, dw, ho, wo, b, acc):
+    """acc[oy*w + ox] = b + the taps of output channel o at (oy, ox) of image n, x = xf (N, C, H, W) flattened,
+    unpadded and stride 1: every tap a pass over whole rows of the input's width (acc's rows are w wide)."""
+    c_in, kh, kw = wt.shape[1:]
+    for i in range((ho - 1) * w + wo):
+        acc[i] = b
+    for c in range(c_in):
+        for ki in range(kh):
+            for kj in range(kw):
+                wv, xb = wt[o, c, ki, kj], ((n * c_in + c) * h + ki * dh) * w + kj * dw
+                for i in range((ho - 1) * w + wo):
+                    acc[i] += wv * xf[_u(xb + i)]
+
+
+@twins(PAR_MIN, loop=lambda x, wt, bias, dh, dw, ho, wo, out, idx: out.shape[0] * out.shape[1])
+def _conv_direct_relu_pool22(x, wt, bias, dh, dw, ho, wo, out, idx):
+    n_img, c_in, h, w = x.shape
+    o_ch, zero = out.shape[1], out.dtype.type(0)
+    xf = x.ravel()
+    for no in prange(n_img * o_ch):
+        n, o = no // o_ch, no % o_ch
+        acc = np.empty(ho * w, out.dtype)
+        _flat_plane(xf, wt, n, o, h, w, dh, dw, ho, wo, bias[o], acc)
+        for i in range((ho - 1) * w + wo):          # the ReLU (NaN stays NaN)
+            if acc[i] < zero:
+                acc[i] = zero
+        op, ip = out[n, o], idx[n, o]
+        for py in range(op.shape[0]):               # the 2x2 max, as pooling's _max_fwd22 picks it (a NaN wins)
+            r0, r1 = 2 * py * w, (2 * py + 1) * w
+            for px in range(op.shape[1]):
+                c = 2 * px
+                best, j = acc[r0 + c], 2 * py * wo + c
+                v = acc[r0 + c + 1]
+                if v > best or v != v:
+                    best, j = v, 2 * py * wo + c + 1
+                v = acc[r1 + c]
+                if v > best or v != v:
+                    best, j = v, (2 * py + 1) * wo + c
+                v = acc[r1 + c + 1]
+                if v > best or v != v:
+                    best, j = v, (2 * py + 1) * wo + c + 1
+                op[py, px] = best
+                ip[py, px] = j
 
 
 @twins(PAR_MIN, loop=lambda bias, relu, y: y.shape[0] * y.shape[1])
@@ -275,6 +316,34 @@ def conv_direct(x, weight, bias, stride, padding, dilation, out_size, out=None, 
     return out
 
 
+def conv_direct_relu_pool22(x, weight, bias, dilation, out_size):
+    """(y, argmax) of max_pool2d(relu(conv2d(x, weight, bias, dilation=dilation)), 2) for x (N, C, H, W), weight
+    (O, C, kh, kw) of a few taps (conv_direct's), stride 1, no padding; out_size (Ho, Wo): the convolution's. The
+    pool reads each output plane in cache, and the full-size ReLU output is never written. argmax as
+    max_pool2d_forward's: a flat index into the Ho*Wo plane.
+
+    >>> y, i = conv_direct_relu_pool22(np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)), None, (1, 1), (2, 2))
+    >>> y.tolist(), i.tolist()
+    ([[[[9.0]]]], [[[[0]]]])
+    """
+    x, weight = check("conv_direct_relu_pool22", x, weight)
+    ho, wo = (int(e) for e in out_size)
+    dh, dw = (int(e) for e in dilation)
+    if (x.ndim != 4 or weight.ndim != 4 or weight.shape[1] != x.shape[1] or ho < 2 or wo < 2
+            or (ho - 1) + dh * (weight.shape[2] - 1) != x.shape[2] - 1
+            or (wo - 1) + dw * (weight.shape[3] - 1) != x.shape[3] - 1):
+        raise ValueError(f"conv_direct_relu_pool22: expected x (N, C, H, W) and weight (O, C, kh, kw) whose "
+                         f"unpadded convolution is {[ho, wo]} (at least 2x2), got {list(x.shape)} and "
+                         f"{list(weight.shape)}")
+    o = weight.shape[0]
+    shape = (x.shape[0], o, ho // 2, wo // 2)
+    out, idx = np.empty(shape, x.dtype), np.empty(shape, np.int32 if ho * wo < 2 ** 31 else np.int64)
+    if out.size:
+        _conv_direct_relu_pool22(np.ascontiguousarray(x), np.ascontiguousarray(weight), _bias(bias, o, x.dtype),
+                                 dh, dw, ho, wo, out, idx)
+    return out, idx
+
+
 def conv_bias_relu_(y, bias, relu):
     """y (N, O, ...) += bias (O,) (None: 0), then relu when `relu`, in place (y C-contiguous), which is returned: the
     convolution's epilogue, run on a chunk of the batch while it is in cache."""
@@ -332,6 +401,7 @@ def _given(out, shape, dtype, op):
 
 
 PATHS = {"im2col": {"numba": im2col}, "col2im": {"numba": col2im}, "conv_direct": {"numba": conv_direct},
+         "conv_direct_relu_pool22": {"numba": conv_direct_relu_pool22},
          "conv_bias_relu_": {"numba": conv_bias_relu_},
          "conv_relu_backward": {"numba": conv_relu_backward},
          "tap_sum": {"numba": tap_sum}, "matmul_into": {"numpy": matmul_into}}
