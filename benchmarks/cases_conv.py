@@ -8,6 +8,7 @@ reads the same fixed random batches. "gemm" is the product a convolution amounts
 laid out (the im2col matrix made once, outside the timing): the rate the convolution would reach if laying out
 its input were free. benchmarks/run.py imports `cases`.
 """
+import collections
 import functools
 import itertools
 import os
@@ -150,6 +151,33 @@ def densenet_forward(lib_name, batch):
     return step
 
 
+def transfer_step(lib_name, batch):
+    """The notes' section 4.8 training step: DenseNet-121's parameters frozen, a new classifier
+    (1024-500-2, LogSoftmax) trained with Adam and NLLLoss, the model in train mode (batch norm on the batch's
+    statistics, updating its running ones)."""
+    lib, m = model(lib_name, "densenet121")
+    nn = lib.nn
+    for p in m.parameters():
+        p.requires_grad = False
+    lib.manual_seed(0)
+    m.classifier = nn.Sequential(collections.OrderedDict([
+        ("fc1", nn.Linear(1024, 500)), ("relu", nn.ReLU()), ("fc2", nn.Linear(500, 2)),
+        ("output", nn.LogSoftmax(dim=1))]))
+    m.train()
+    opt, criterion = lib.optim.Adam(m.classifier.parameters(), lr=1e-3), nn.NLLLoss()
+    data = itertools.cycle([(lib.from_numpy(x), lib.from_numpy(y % 2))
+                            for x, y in batches((batch, 3, 224, 224), n=2)])
+
+    def step():
+        x, y = next(data)
+        opt.zero_grad()
+        loss = criterion(m(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return step
+
+
 def cnn_flops(batch):
     """Multiply-adds x 2 of one training step: forward, then backward (no input gradient for the first conv)."""
     conv1, conv2 = 26 * 26 * 32 * 9, 11 * 11 * 64 * 32 * 9
@@ -257,6 +285,11 @@ def cases(quick=False):
                     2 if quick else 8,
                     {lib: functools.partial(densenet_forward, lib, 2 if quick else 8) for lib in (OURS, "torch")},
                     "DenseNet-121: torchvision's architecture from the library's layers, the same weights"))
+    batch = 4 if quick else 16
+    out.append(Case("conv", "DenseNet-121 transfer-learning step, features frozen", f"batch {batch}", "samples/s",
+                    batch, {lib: functools.partial(transfer_step, lib, batch) for lib in (OURS, "torch")},
+                    "transfer-learning step: the notes' section 4.8, DenseNet-121 frozen in train mode, a new "
+                    "1024-500-2 classifier, Adam"))
     n, c, h, w, o, k = CONV
     size = f"{n}x{c}x{h}x{w}, {o} out, {k}x{k} pad 1"
     out.append(Case("conv", "conv2d forward", size, "GFLOP/s", conv_flops(),

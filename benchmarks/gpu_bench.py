@@ -11,8 +11,9 @@ the fraction of a same-size device-to-device copy's GB/s), "rows" (softmax, log_
 (4096, 10), (4096, 1024), (65536, 1024)), "matmul" (TFLOP/s of the kernel table's matmul and linear_forward with
 its ReLU epilogue, cupy.matmul and torch), "training" (the seed MLP 784-128-64-10, LogSoftmax + NLLLoss, Adam
 lr 0.003 at batch 64 and 4096: autograd_lite against PyTorch CUDA eager, the same initial weights and batches),
-"conv" (the MNIST CNN's training step, DenseNet-121's eval forward, conv2d 3x3 64->64 forward: benchmarks/cases_conv.py's
-models and weights, against PyTorch CUDA eager with cuDNN).
+"conv" (the MNIST CNN's training step, DenseNet-121's eval forward, its transfer-learning step with the features
+frozen (the notes' section 4.8), conv2d 3x3 64->64 forward: benchmarks/cases_conv.py's models and weights, against
+PyTorch CUDA eager with cuDNN).
 
 Timing: every block of calls starts and ends with cudaDeviceSynchronize (which waits for torch's work too), after a
 warm-up; the implementations of a case alternate block by block, the order rotating every round, and each reports
@@ -81,6 +82,7 @@ CNN_BATCHES = (64, 512)                     # the MNIST CNN's training step
 DENSENET = (8, 224)                         # DenseNet-121 forward: batch, image side
 CONV_SHAPE = (8, 64, 56, 56, 64)            # conv2d 3x3 pad 1: batch, in channels, height, width, out channels
 CONV_GOALS = {"MNIST CNN": 1.0, "DenseNet-121": 1.0}    # issue 17: transfer learning on the GPU >= torch eager
+TRANSFER_BATCH = 16                         # the transfer-learning step's batch (issue 17)
 SUMMARY_HEAD = "## gpu_bench summary"
 NOTES = {
     "elementwise": [
@@ -594,6 +596,21 @@ def _densenet_forward(ctx, lib_name, batch, side):
     return step
 
 
+def _transfer_step(ctx, lib_name, batch):
+    """The notes' section 4.8 step on the GPU: DenseNet-121 frozen (train mode), a new classifier trained."""
+    lib, device, model = _conv_model(ctx, lib_name, "densenet121")
+    for p in model.parameters():
+        p.requires_grad = False
+    lib.manual_seed(0)
+    model.classifier = lib.nn.Sequential(lib.nn.Linear(1024, 500), lib.nn.ReLU(), lib.nn.Linear(500, 2),
+                                         lib.nn.LogSoftmax(dim=1)).to(device)
+    model.train()
+    opt, criterion = lib.optim.Adam(model.classifier.parameters(), lr=1e-3), lib.nn.NLLLoss()
+    data = itertools.cycle([(lib.from_numpy(x).to(device), lib.from_numpy(y % 2).to(device))
+                            for x, y in cases_conv.batches((batch, 3, DENSENET[1], DENSENET[1]), n=2)])
+    return functools.partial(train_step, model, criterion, opt, data, True)
+
+
 def _conv_forward(ctx, lib_name):
     import autograd_lite as al
     n, c, h, w, o = CONV_SHAPE
@@ -611,6 +628,8 @@ def run_conv(ctx, res):
              for b in CNN_BATCHES]
     cases.append(("DenseNet-121 forward, eval", f"batch {DENSENET[0]}, {DENSENET[1]}x{DENSENET[1]}", "samples/s",
                   DENSENET[0], lambda lib: _densenet_forward(ctx, lib, *DENSENET)))
+    cases.append(("DenseNet-121 transfer-learning step", f"batch {TRANSFER_BATCH}, features frozen", "samples/s",
+                  TRANSFER_BATCH, lambda lib: _transfer_step(ctx, lib, TRANSFER_BATCH)))
     cases.append(("conv2d 3x3 forward", f"{n}x{c}x{h}x{w}, {o} out, pad 1", "TFLOP/s", 2.0 * n * h * w * o * c * 9,
                   lambda lib: _conv_forward(ctx, lib)))
     for name, size, unit, work, make in cases:

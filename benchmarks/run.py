@@ -202,6 +202,10 @@ def goals(workers, startup):
             s = speedup(r, "torch")
             if s is not None:
                 out.append((f"{t} thr: DenseNet-121 forward >= 1.2x torch", f"{s:.2f}x", s >= 1.2))
+        for r in find("conv", "DenseNet-121 transfer"):
+            s = speedup(r, "torch")
+            if s is not None:
+                out.append((f"{t} thr: DenseNet-121 transfer-learning step >= 1.2x torch", f"{s:.2f}x", s >= 1.2))
         for r in find("overhead", "4 elements"):
             ours, torch_us = r["rates"].get("autograd_lite"), r["rates"].get("torch")
             if torch_us:
@@ -319,7 +323,7 @@ def report(args, workers, startup):
         parts.append("### start-up: a fresh process imports the library and runs one training step of the "
                      "seed MLP\n\n" + startup_table(startup))
     busy = f", {args.background_load} busy" if args.background_load else ""
-    parts.append(f"### goals (issues 5, 15 and 16{busy})\n\n" + goals_table(goals(workers, startup)))
+    parts.append(f"### goals (issues 5, 15, 16 and 17{busy})\n\n" + goals_table(goals(workers, startup)))
     return "\n\n".join(parts) + "\n"
 
 

@@ -173,6 +173,7 @@ def test_every_section_runs_on_a_stand_in(gb, monkeypatch, fake_cuda, capsys):
     for name, value in {"SIZES": {"1M": 256, "16M": 1024}, "ROW_SHAPES": ((8, 10), (4, 64)),
                         "MATMULS": ((16, 8, 4),), "BATCHES": (8, 16), "TRAIN_STEPS": {8: 4, 16: 4},
                         "TRAINING_GOALS": {16: 0.0, 8: 0.0}, "CNN_BATCHES": (4,), "DENSENET": (1, 32),
+                        "TRANSFER_BATCH": 2,
                         "CONV_SHAPE": (1, 4, 6, 6, 3)}.items():
         monkeypatch.setattr(gb, name, value)
     ctx = gb.context(numpy_as_cupy(), cpu, torch, lambda: None, quick=True, device=str(fake_cuda),
@@ -186,14 +187,15 @@ def test_every_section_runs_on_a_stand_in(gb, monkeypatch, fake_cuda, capsys):
         assert set(r.times) == set(gb.COLUMNS[r.section][0]), (r.name, r.size)
     sections = [r.section for r in res.rows]
     assert sections.count("elementwise") == 11 * 2 and sections.count("rows") == 5 * 2
-    assert sections.count("matmul") == 2 and sections.count("training") == 4 and sections.count("conv") == 3
+    assert sections.count("matmul") == 2 and sections.count("training") == 4 and sections.count("conv") == 4
     assert [c[0] for c in res.checks] == [8, 16]
     for batch, ours, theirs in res.checks:         # same weights, same batches: the same losses
         assert len(ours) == gb.LOSS_STEPS and gb.loss_check(batch, ours, theirs)[1] < 1e-4
     goals = gb.goals(res.rows, res.checks)
     assert sum(g.startswith("seed MLP") for g, _, _ in goals) == 2
     assert [g for g, _, _ in goals if "torch" in g and ("CNN" in g or "DenseNet" in g)] == [
-        "MNIST CNN training step [batch 4]: >= 1.0x torch", "DenseNet-121 forward, eval [batch 1, 32x32]: >= 1.0x torch"]
+        "MNIST CNN training step [batch 4]: >= 1.0x torch", "DenseNet-121 forward, eval [batch 1, 32x32]: >= 1.0x torch",
+        "DenseNet-121 transfer-learning step [batch 2, features frozen]: >= 1.0x torch"]
     text = gb.report("stand-in", "test", res)
     assert all(f"## {s}\n" in text for s in gb.SECTIONS) and "torch's optimizers ran as optim." in text
     out = capsys.readouterr().out
