@@ -5,11 +5,12 @@
     for images, labels in loader:
         ...
 """
-from .dataset import Dataset, TensorDataset, Subset, ConcatDataset, random_split
+from .dataset import Dataset, IterableDataset, ChainDataset, TensorDataset, Subset, ConcatDataset, random_split
 from .sampler import Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler, BatchSampler
 from .collate import default_collate, default_convert
 from .dataloader import DataLoader
+from ._worker import get_worker_info
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "Sampler",
+__all__ = ["Dataset", "IterableDataset", "ChainDataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "Sampler",
            "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler",
-           "default_collate", "default_convert", "DataLoader"]
+           "default_collate", "default_convert", "DataLoader", "get_worker_info"]

@@ -10,7 +10,7 @@ import numpy as np
 from ...tensor import Tensor
 from .sampler import generator_of
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split"]
+__all__ = ["Dataset", "IterableDataset", "ChainDataset", "TensorDataset", "Subset", "ConcatDataset", "random_split"]
 
 
 class Dataset:
@@ -31,6 +31,43 @@ class Dataset:
 
     def __add__(self, other):
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """Base class of datasets read as a stream: define ``__iter__``. With ``num_workers > 0`` each
+    worker iterates its own copy; ``get_worker_info()`` tells a copy which part is its own.
+
+    Example::
+
+        class Count(IterableDataset):
+            def __iter__(self):
+                info = get_worker_info()
+                start, step = (0, 1) if info is None else (info.id, info.num_workers)
+                return iter(range(start, 10, step))
+    """
+
+    def __iter__(self):
+        raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """IterableDatasets one after the other: ``ChainDataset([a, b])`` (or ``a + b``) yields a's
+    samples, then b's."""
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def __iter__(self):
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            yield from d
+
+    def __len__(self):
+        return sum(len(d) for d in self.datasets)
 
 
 class TensorDataset(Dataset):
