@@ -28,6 +28,7 @@ from . import nn
 from . import optim
 from . import utils
 from .serialization import save, load
+from . import hub                   # autograd_lite.hub: load_state_dict_from_url, download_url_to_file
 
 half, float, double = float16, float32, float64          # noqa: A001
 short, int, long = int16, int32, int64                   # noqa: A001

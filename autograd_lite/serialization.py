@@ -1,4 +1,6 @@
-"""``save`` / ``load``: checkpoints as a zip of a JSON manifest plus ``.npy`` arrays, never pickle.
+"""``save`` / ``load``: checkpoints as a zip of a JSON manifest plus ``.npy`` arrays, never pickle;
+``load`` also reads ``torch.save`` files through an allow-list unpickler (``_torch_format``), and
+``save(..., format='torch')`` writes them.
 
 Layout of the zip (members stored uncompressed, fixed timestamps, so equal objects give equal
 bytes)::
@@ -24,13 +26,15 @@ import io
 import json
 import math
 import os
+import pickle
 import re
+import struct
 import time
 import zipfile
 
 import numpy as np
 
-from . import _dtype
+from . import _dtype, _torch_format
 from .backend import device as _device, get_backend
 from .tensor import Tensor
 
@@ -144,7 +148,7 @@ def _unsupported(obj, path):
             "None, dtypes and devices: it never pickles, so loading it can't run code")
 
 
-def save(obj, f):
+def save(obj, f, *, format="autograd_lite", _use_new_zipfile_serialization=None):
     """Saves `obj` (a state_dict, an optimizer state, or dicts/lists of Tensors, numbers and
     strings) to `f`, a path or a writable binary file object.
 
@@ -154,10 +158,37 @@ def save(obj, f):
     hour old.
     Unsupported objects raise TypeError naming the type and where in `obj` it was found.
 
+    Args:
+        format: ``'autograd_lite'`` (the default: a zip of JSON and ``.npy`` arrays, described
+            above) or ``'torch'``: PyTorch's own zip format (pickle protocol 2 with the globals
+            ``torch.save`` writes, storages as raw little-endian bytes), which
+            ``torch.load(f, weights_only=True)`` reads; it holds Tensors (Parameters stay
+            Parameters), dicts, OrderedDicts, lists, tuples, sets, str, bytes, int, float, bool,
+            None, dtypes and devices.
+        _use_new_zipfile_serialization: PyTorch's name for its zip format: True is
+            ``format='torch'``; False (PyTorch's legacy format) is refused: it is read, not written.
+
     Example::
 
         >>> autograd_lite.save({'epoch': 3, 'state_dict': model.state_dict()}, 'checkpoint.pth')
+        >>> autograd_lite.save(model.state_dict(), 'for_pytorch.pth', format='torch')
+        >>> # in PyTorch: model.load_state_dict(torch.load('for_pytorch.pth', weights_only=True))
     """
+    if _use_new_zipfile_serialization is not None:
+        if _use_new_zipfile_serialization is not True:
+            raise ValueError("autograd_lite.save: _use_new_zipfile_serialization=False (PyTorch's "
+                             "legacy format) is not written; autograd_lite.load reads it")
+        format = "torch"
+    if format == "torch":
+        write = lambda fp: _torch_format.write_zip(fp, obj, _parameter_class())  # noqa: E731
+        if isinstance(f, (str, bytes, os.PathLike)):
+            _atomic_write(os.fsdecode(f), write)
+        else:
+            write(f)
+        return
+    if format != "autograd_lite":
+        raise ValueError(f"autograd_lite.save: format must be 'autograd_lite' or 'torch', "
+                         f"got {format!r}")
     enc = _Encoder()
     root = enc.node(obj, "obj")
     manifest = {"format": FORMAT, "version": VERSION,
@@ -239,14 +270,23 @@ class _BadFile(Exception):
 
 
 def load(f, map_location=None, weights_only=None):
-    """Loads an object saved by `save` from `f`, a path or a readable binary file object.
+    """Loads an object saved by `save`, or by PyTorch's ``torch.save``, from `f`, a path or a
+    readable binary file object.
 
     Args:
         map_location: where tensors go: None (the device they were saved from), a device or
             device string, a dict mapping saved device strings to devices (``{'cuda:0': 'cpu'}``),
             or a callable ``fn(tensor, saved_device_str)`` returning a Tensor or None (default).
-        weights_only: accepted for PyTorch compatibility and ignored: loading never unpickles and
-            never runs code, whatever the file holds.
+        weights_only: accepted for PyTorch compatibility and ignored: loading never runs code,
+            whatever the file holds (as ``torch.load(weights_only=True)`` always).
+
+    ``torch.save`` files (the zip format and the legacy ``_use_new_zipfile_serialization=False``
+    stream) go through an allow-list unpickler: tensors (Parameters load as ``nn.Parameter``),
+    their storages, OrderedDict, dicts, lists, tuples, sets, strings, bytes, numbers, dtypes and
+    devices; any other global, call or object build raises ``pickle.UnpicklingError`` naming it,
+    before anything from the file is run. Declared sizes are checked against the bytes present
+    before anything is allocated; tensors viewing one storage share its memory. bfloat16 tensors
+    load as float32 (exactly, with a warning); complex and quantized ones are refused.
 
     A truncated, corrupted or foreign file raises RuntimeError naming it and saying what is
     wrong; so does one with compressed or repeated members, or members claiming more bytes than
@@ -256,6 +296,7 @@ def load(f, map_location=None, weights_only=None):
 
         >>> checkpoint = autograd_lite.load('checkpoint.pth', map_location='cpu')
         >>> model.load_state_dict(checkpoint['state_dict'])
+        >>> model.load_state_dict(autograd_lite.load('resnet18-f37072fd.pth'))  # from torch.save
     """
     name = os.fsdecode(f) if isinstance(f, (str, bytes, os.PathLike)) else \
         str(getattr(f, "name", type(f).__name__))
@@ -264,8 +305,14 @@ def load(f, map_location=None, weights_only=None):
             f = stack.enter_context(open(f, "rb"))
         elif not (hasattr(f, "seekable") and f.seekable()):
             f = io.BytesIO(f.read())
+
         try:
-            manifest, arrays = _read(f)
+            start = f.tell()
+            found = _read(f)
+            if found[0] is _TORCH:
+                f.seek(start)
+                return _load_torch(f, found[1], map_location, name)
+            manifest, arrays = found
             tensors = [_tensor(entry, arrays) for entry in _list(manifest, "tensors")]
         except _BadFile as e:
             raise RuntimeError(f"autograd_lite.load: {name!r} {e}") from None
@@ -278,26 +325,58 @@ def load(f, map_location=None, weights_only=None):
                                f"({type(e).__name__}: {e})") from None
 
 
+_TORCH = object()       # _read's tag for a torch.save file: (_TORCH, its archive prefix or None)
+
+
+def _load_torch(f, prefix, map_location, name):
+    """The object of a torch.save file: the zip format (`prefix`, its archive folder) or the
+    legacy pickle stream (`prefix` None)."""
+    try:
+        if prefix is None:
+            start = f.tell()
+            size = f.seek(0, io.SEEK_END) - start
+            f.seek(start)
+            return _torch_format.load_legacy(f, size, map_location, name, _place)
+        with zipfile.ZipFile(f) as zf:
+            return _torch_format.load_zip(zf, prefix, map_location, name, _place)
+    except pickle.UnpicklingError as e:
+        if prefix is None and "magic number" in str(e):
+            raise _BadFile("is not a zip archive: it looks like a pickle, but not a PyTorch "
+                           "checkpoint (no torch.save magic number); autograd_lite never "
+                           "unpickles arbitrary objects") from None
+        raise pickle.UnpicklingError(f"autograd_lite.load: {name!r}: weights-only load failed: "
+                                     f"{e}") from None
+    except (zipfile.BadZipFile, EOFError, UnicodeDecodeError, struct.error) as e:
+        raise _BadFile(f"is corrupted ({type(e).__name__}: {e})") from None
+
+
 def _read(f):
+    """(manifest, arrays) of our format, or (_TORCH, prefix) for a torch.save file."""
     start = f.tell()
     head = f.read(8)
     f.seek(0, io.SEEK_END)
     size = f.tell() - start
+    f.seek(start + 257)
+    if f.read(5) == b"ustar":
+        raise _BadFile("is a tar archive: PyTorch's pre-1.0 (tar) checkpoint format is not "
+                       "supported; load it with an old torch and save it again")
     f.seek(start)
     try:
         zf = zipfile.ZipFile(f)
     except Exception as e:                          # noqa: BLE001  (any failure: a bad file)
+        if head[:1] == b"\x80":
+            return _TORCH, None
         raise _BadFile(_not_a_zip(head, size, e)) from None
     with zf:
         _check_members(zf.infolist(), size)
         names = set(zf.namelist())
         if MANIFEST not in names:
-            hint = (": it looks like a PyTorch checkpoint, which holds pickled code and can't be "
-                    "loaded by autograd_lite (load it with torch, save its state_dict's tensors "
-                    "with autograd_lite.save)") if any(n.endswith("data.pkl") for n in names) else ""
+            prefix = _torch_format.is_torch_zip(names)
+            if prefix is not None:
+                return _TORCH, prefix
             shown = sorted(names)[:5] + (["..."] if len(names) > 5 else [])
-            raise _BadFile(f"is a zip archive without an autograd_lite manifest ({MANIFEST!r}); "
-                           f"its members are {shown}{hint}")
+            raise _BadFile(f"is a zip archive without an autograd_lite manifest ({MANIFEST!r}) "
+                           f"nor a PyTorch data.pkl; its members are {shown}")
         try:
             manifest = json.loads(zf.read(MANIFEST).decode("utf-8"))
         except Exception as e:                      # noqa: BLE001  (any failure: a bad file)
@@ -346,9 +425,6 @@ def _not_a_zip(head, size, error):
     if head.startswith(b"PK"):
         return (f"is truncated or corrupted: it starts like a zip archive but its end (the zip "
                 f"central directory) is missing or damaged ({size} bytes; {error})")
-    if head[:1] == b"\x80":
-        return ("is not a zip archive: it looks like a pickle (such as a legacy torch.save file), "
-                "which autograd_lite never loads because unpickling can run code")
     return f"is not an autograd_lite checkpoint: not a zip archive ({size} bytes, starting {head!r})"
 
 

@@ -444,8 +444,8 @@ def write_zip(path, members):
 
 @pytest.mark.parametrize("members,message", [
     ({"readme.txt": "hi"}, r"without an autograd_lite manifest.*readme.txt"),
-    ({"archive/data.pkl": b"\x80\x02}q\x00.", "archive/version": "3"},
-     "looks like a PyTorch checkpoint"),
+    ({"archive/data.pkl": b"\x80\x02}q\x00.", "other/data.pkl": b""},
+     "without an autograd_lite manifest.*nor a PyTorch data.pkl"),
     ({"manifest.json": "{not json"}, "manifest can't be read"),
     ({"manifest.json": '{"format": "something else"}'}, "not an autograd_lite manifest"),
     ({"manifest.json": '{"format": "autograd_lite.save", "version": 99}'}, "version 99"),
@@ -495,11 +495,11 @@ def test_foreign_zips(tmp_path, members, message):
     assert str(err.value).startswith(f"autograd_lite.load: {str(path)!r} ")
 
 
-def test_pytorch_checkpoint_is_refused(tmp_path):
+def test_pytorch_checkpoint_loads(tmp_path):
+    """torch.save files load through the allow-list unpickler (tests/test_torch_checkpoints.py)."""
     torch = pytest.importorskip("torch")
     torch.save({"w": torch.ones(2)}, tmp_path / "t.pth")
-    with pytest.raises(RuntimeError, match="looks like a PyTorch checkpoint"):
-        al.load(tmp_path / "t.pth")
+    assert al.load(tmp_path / "t.pth")["w"].tolist() == [1.0, 1.0]
 
 
 def test_array_header_must_match_manifest(tmp_path):
