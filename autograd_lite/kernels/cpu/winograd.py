@@ -112,38 +112,29 @@ def _a(src, s0, ss, dst, d0, ds, n):
         dst[_u(d0 + 5 * ds + e)] = src[_u(s0 + 3 * ss + e)]
 
 
-@twins(PAR_MIN, loop=lambda xt, tw, v: v.shape[1])
-def _input(xt, tw, v):
-    """v[a*6 + b, t] = (B^T d B)[a, b] of tile t = ty*tw + tx, d = xt[4*ty : 4*ty + 6, 4*tx : 4*tx + 6]."""
-    n_c, width = xt.shape[2], xt.shape[1]
-    xf, vf = xt.reshape(-1), v.reshape(-1)
-    vs = v.shape[1] * n_c                               # v's stride between two of the 36
-    for t in prange(v.shape[1]):
+@twins(PAR_MIN, loop=lambda src, tw, k, out: out.shape[1])
+def _tiles(src, tw, k, out):
+    """out[a*6 + b, t] = (T d T^T)[a, b] of tile t = ty*tw + tx, d = src[4*ty : 4*ty + k, 4*tx : 4*tx + k]: T = B^T
+    for k = 6 (the input's overlapping 6x6 tiles), T = A for k = 4 (the output gradient's 4x4 ones)."""
+    n_c, width = src.shape[2], src.shape[1]
+    sf, of = src.reshape(-1), out.reshape(-1)
+    os_ = out.shape[1] * n_c                           # out's stride between two of the 36
+    for t in prange(out.shape[1]):
         ty, tx = t // tw, t % tw
-        rows = np.empty(36 * _BLOCK, v.dtype)          # rows[(i*6 + b)*_BLOCK + e]: d B, row i of the tile
+        rows = np.empty(k * 6 * _BLOCK, out.dtype)     # rows[(i*6 + b)*_BLOCK + e]: d T^T, row i of the tile
         for e0 in range(0, n_c, _BLOCK):
             n_e = min(n_c, e0 + _BLOCK) - e0
-            for i in range(6):
-                _bt(xf, ((4 * ty + i) * width + 4 * tx) * n_c + e0, n_c, rows, i * 6 * _BLOCK, _BLOCK, n_e)
+            for i in range(k):
+                s0 = ((4 * ty + i) * width + 4 * tx) * n_c + e0
+                if k == 6:
+                    _bt(sf, s0, n_c, rows, i * 6 * _BLOCK, _BLOCK, n_e)
+                else:
+                    _a(sf, s0, n_c, rows, i * 6 * _BLOCK, _BLOCK, n_e)
             for b in range(6):
-                _bt(rows, b * _BLOCK, 6 * _BLOCK, vf, b * vs + t * n_c + e0, 6 * vs, n_e)
-
-
-@twins(PAR_MIN, loop=lambda gt, tw, h: h.shape[1])
-def _grad_tiles(gt, tw, h):
-    """h[a*6 + b, t] = (A g A^T)[a, b] of tile t = ty*tw + tx, g = gt[4*ty : 4*ty + 4, 4*tx : 4*tx + 4]."""
-    n_o, width = gt.shape[2], gt.shape[1]
-    gf, hf = gt.reshape(-1), h.reshape(-1)
-    hs = h.shape[1] * n_o                               # h's stride between two of the 36
-    for t in prange(h.shape[1]):
-        ty, tx = t // tw, t % tw
-        rows = np.empty(24 * _BLOCK, h.dtype)          # rows[(i*6 + b)*_BLOCK + e]: g A^T, row i of the tile
-        for e0 in range(0, n_o, _BLOCK):
-            n_e = min(n_o, e0 + _BLOCK) - e0
-            for i in range(4):
-                _a(gf, ((4 * ty + i) * width + 4 * tx) * n_o + e0, n_o, rows, i * 6 * _BLOCK, _BLOCK, n_e)
-            for b in range(6):
-                _a(rows, b * _BLOCK, 6 * _BLOCK, hf, b * hs + t * n_o + e0, 6 * hs, n_e)
+                if k == 6:
+                    _bt(rows, b * _BLOCK, 6 * _BLOCK, of, b * os_ + t * n_c + e0, 6 * os_, n_e)
+                else:
+                    _a(rows, b * _BLOCK, 6 * _BLOCK, of, b * os_ + t * n_c + e0, 6 * os_, n_e)
 
 
 @twins(PAR_MIN, loop=lambda mm, tw, yt: mm.shape[1])
@@ -261,7 +252,7 @@ def winograd_conv(x, weight, bias, padding, relu=False, out=None):
         mk = mm[:36 * k * tw * n * o].reshape(36, k * tw * n, o)
         yk = yt[:rows * wo * n * o].reshape(rows, wo, n * o)
         _gather(x, ph, pw, ty0 * 4, xk)
-        _input(xk, tw, vk)
+        _tiles(xk, tw, 6, vk)
         blas_for(36 * k * tw * n * c * o)
         np.matmul(vk.reshape(36, k * tw * n, c), u, out=mk)
         _output(mk.reshape(36, k * tw, n * o), tw, yk)
@@ -304,9 +295,9 @@ def winograd_weight_grad(x, g, padding):
         gk = gt[:k * 4 * tw * 4 * n * o].reshape(k * 4, tw * 4, n * o)
         hk = h[:36 * k * tw * n * o].reshape(36, k * tw, n * o)
         _gather(x, ph, pw, ty0 * 4, xk)
-        _input(xk, tw, vk)
+        _tiles(xk, tw, 6, vk)
         _gather(g, 0, 0, ty0 * 4, gk)                           # zero beyond the output: partial tiles add nothing
-        _grad_tiles(gk, tw, hk)
+        _tiles(gk, tw, 4, hk)
         blas_for(36 * k * tw * n * c * o)
         m += np.matmul(hk.reshape(36, k * tw * n, o).transpose(0, 2, 1), vk.reshape(36, k * tw * n, c))
     dw = np.tensordot(np.tensordot(_GT, m.reshape(6, 6, o, c).astype(np.float64), (1, 0)), _GT, (1, 1))  # i, o, c, j
