@@ -1,13 +1,15 @@
 """Image transforms with ``torchvision.transforms``' names, arguments, semantics and reprs::
 
     from autograd_lite.vision import transforms
+    from autograd_lite.vision.transforms import functional as TF
     transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
 
-``ToTensor``, ``Normalize``, ``Compose`` and ``Lambda`` need only NumPy. The image transforms
-(``Resize``, ``CenterCrop``, ``RandomRotation``, ``RandomResizedCrop``, ``RandomHorizontalFlip``,
-``Grayscale``, ``ToPILImage``) work through Pillow (``pip install "autograd_lite[vision]"``); they
-take a PIL image or a uint8 NumPy array (H, W) or (H, W, C), converted on demand, and return a PIL
-image. The random ones draw from ``autograd_lite.random``, so ``manual_seed`` reproduces them.
+``ToTensor``, ``Normalize``, ``Compose`` and ``Lambda`` need only NumPy. The image transforms take a PIL
+image (through Pillow, ``pip install "autograd_lite[vision]"``; a uint8 NumPy array (H, W) or (H, W, C)
+is taken as one) or a Tensor image (..., C, H, W), float in [0, 1] or uint8, batched too: a Tensor in gives
+a Tensor out. Each class draws its parameters (from ``autograd_lite.random``, so ``manual_seed``
+reproduces them) and calls ``functional``, the one implementation of each operation. ``v2`` has
+torchvision.transforms.v2's names (``ToImage``, ``ToDtype``, ...).
 
 Batches: ``ToTensor``, ``Normalize`` and a ``Compose`` of such transforms have ``apply_batch(x)``,
 which maps a whole batch of raw images (a uint8 array (B, H, W) or (B, H, W, C)) in one NumPy
@@ -17,12 +19,16 @@ dataset that the transform takes one raw image as a uint8 array: MNIST then skip
 gives other transforms (``ToTensor`` of either is the same tensor).
 """
 from ._base import Compose, ToTensor, Normalize, Lambda
-from ._pil_transforms import (InterpolationMode, ToPILImage, Resize, CenterCrop, RandomRotation, RandomResizedCrop,
-                              RandomHorizontalFlip, Grayscale)
-from ._color import ColorJitter, GaussianBlur
-from ._geometry import RandomAffine, RandomCrop, FiveCrop, TenCrop
-from ._tensors import RandomErasing, PILToTensor, ConvertImageDtype
+from ._modes import InterpolationMode
+from ._geometry import (Resize, CenterCrop, RandomCrop, RandomResizedCrop, RandomHorizontalFlip, RandomVerticalFlip,
+                        Pad, RandomRotation, RandomAffine, FiveCrop, TenCrop)
+from ._color import (ColorJitter, GaussianBlur, Grayscale, RandomGrayscale, RandomInvert, RandomAdjustSharpness)
+from ._tensors import RandomErasing, PILToTensor, ConvertImageDtype, ToPILImage
+from ._container import RandomApply, RandomChoice, RandomOrder
+from . import functional
 
 __all__ = ["Compose", "ToTensor", "Normalize", "Lambda", "InterpolationMode", "ToPILImage", "Resize", "CenterCrop",
-           "RandomRotation", "RandomResizedCrop", "RandomHorizontalFlip", "Grayscale", "ColorJitter", "RandomAffine",
-           "RandomCrop", "GaussianBlur", "RandomErasing", "PILToTensor", "ConvertImageDtype", "FiveCrop", "TenCrop"]
+           "RandomRotation", "RandomResizedCrop", "RandomHorizontalFlip", "RandomVerticalFlip", "Grayscale",
+           "RandomGrayscale", "ColorJitter", "RandomAffine", "RandomCrop", "Pad", "GaussianBlur", "RandomErasing",
+           "PILToTensor", "ConvertImageDtype", "FiveCrop", "TenCrop", "RandomApply", "RandomChoice", "RandomOrder",
+           "RandomInvert", "RandomAdjustSharpness", "functional"]

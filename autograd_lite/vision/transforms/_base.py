@@ -80,19 +80,7 @@ class ToTensor:
     Example: ``ToTensor()(np.zeros((28, 28), np.uint8)).shape == (1, 28, 28)``."""
 
     def __call__(self, pic):
-        if _is_pil(pic):
-            arr = 255 * np.asarray(pic, np.uint8) if pic.mode == "1" else \
-                np.asarray(pic, _NP_TYPE_OF_MODE.get(pic.mode, np.uint8))
-            arr = arr.reshape(pic.size[1], pic.size[0], len(pic.getbands()))
-        elif isinstance(pic, np.ndarray):
-            if pic.ndim not in (2, 3):
-                raise ValueError(f"ToTensor: pic should be 2/3 dimensional (H, W) or (H, W, C), "
-                                 f"got shape {pic.shape}")
-            arr = pic[:, :, None] if pic.ndim == 2 else pic
-        else:
-            raise TypeError(f"ToTensor: pic should be a PIL Image or a NumPy array, got "
-                            f"{type(pic).__name__}")
-        return _scaled(arr.transpose(2, 0, 1))
+        return to_tensor(pic)
 
     def apply_batch(self, x):
         """A batch (B, H, W) or (B, H, W, C) -> a Tensor (B, C, H, W)."""
@@ -108,6 +96,22 @@ class ToTensor:
 
     def __repr__(self):
         return "ToTensor()"
+
+
+def to_tensor(pic):
+    """``torchvision.transforms.functional.to_tensor``: a PIL image or array (H, W[, C]) -> a Tensor (C, H, W),
+    uint8 scaled to float32 in [0, 1]. Example: ``to_tensor(np.zeros((2, 2), np.uint8)).shape == (1, 2, 2)``."""
+    if _is_pil(pic):
+        arr = 255 * np.asarray(pic, np.uint8) if pic.mode == "1" else \
+            np.asarray(pic, _NP_TYPE_OF_MODE.get(pic.mode, np.uint8))
+        arr = arr.reshape(pic.size[1], pic.size[0], len(pic.getbands()))
+    elif isinstance(pic, np.ndarray):
+        if pic.ndim not in (2, 3):
+            raise ValueError(f"pic should be 2/3 dimensional. Got {pic.ndim} dimensions.")
+        arr = pic[:, :, None] if pic.ndim == 2 else pic
+    else:
+        raise TypeError(f"pic should be PIL Image or ndarray. Got {type(pic)}")
+    return _scaled(arr.transpose(2, 0, 1))
 
 
 def _scaled(chw):
@@ -149,13 +153,12 @@ class Normalize:
 
     def __call__(self, tensor):
         if not isinstance(tensor, Tensor):
-            raise TypeError(f"Normalize: expected a Tensor image (..., C, H, W), got "
-                            f"{type(tensor).__name__} (put ToTensor() before Normalize)")
+            raise TypeError(f"img should be Tensor Image. Got {type(tensor)} (put ToTensor() before Normalize)")
         if not tensor.is_floating_point():
-            raise TypeError(f"Normalize: expected a float tensor, got {tensor.dtype.name}")
+            raise TypeError(f"Input tensor should be a float tensor. Got {tensor.dtype}.")
         if tensor.ndim < 3:
-            raise ValueError(f"Normalize: expected a tensor image of size (..., C, H, W), got "
-                             f"shape {tuple(tensor.shape)}")
+            raise ValueError(f"Expected tensor to be a tensor image of size (..., C, H, W). Got tensor.size() = "
+                             f"{tensor.shape}")
         mean, std = self._arrays(tensor)
         if self.inplace:
             return tensor.sub_(mean).div_(std)
@@ -193,6 +196,12 @@ class Normalize:
 
     def __repr__(self):
         return f"{type(self).__name__}(mean={self.mean}, std={self.std})"
+
+
+def normalize(tensor, mean, std, inplace=False):
+    """``torchvision.transforms.functional.normalize``: ``(tensor - mean) / std`` per channel of a float Tensor
+    (..., C, H, W). Example: ``normalize(to_tensor(img), [0.5], [0.5])``."""
+    return Normalize(mean, std, inplace)(tensor)
 
 
 class Lambda:

@@ -1,46 +1,36 @@
-"""What the colour, geometry and tensor transforms share: images or tensors, sizes, crops, random draws."""
+"""What the class transforms share: their input (a PIL image, a Tensor, or a uint8 array taken as a PIL image),
+size arguments, and random draws from ``autograd_lite.random`` (so ``manual_seed`` reproduces them)."""
+import numbers
+import warnings
+from collections.abc import Sequence
+
 import numpy as np
 
 from ... import random as _random
 from ...tensor import Tensor
 from ._base import _is_pil
-from ._pil_transforms import _to_pil_image
 
 
-def _is_tensor_image(img):
-    return isinstance(img, Tensor)
-
-
-def _image_or_tensor(img, name):
-    """`img` unchanged if it is a PIL image or a Tensor (C, H, W); a NumPy array becomes PIL."""
+def _image(img, name):
+    """`img` as the functional ops take it: a PIL image or Tensor unchanged, a NumPy array (H, W[, C]) made a PIL
+    image (as ``to_pil_image``); anything else torchvision's TypeError."""
     if _is_pil(img) or isinstance(img, Tensor):
-        if isinstance(img, Tensor) and img.ndim < 2:
-            raise TypeError(f"{name}: tensor is not a torch image (expected (..., H, W), got "
-                            f"shape {tuple(img.shape)})")
         return img
     if isinstance(img, np.ndarray):
-        return _to_pil_image(img, None, name)
-    raise TypeError(f"{name}: img should be PIL Image or Tensor. Got {type(img).__name__}")
+        from .functional import to_pil_image
+        return to_pil_image(img)
+    raise TypeError(f"{name}: img should be PIL Image or Tensor. Got {type(img)}")
 
 
-def _size_of(img):
-    """(height, width) of a PIL image or a Tensor (..., H, W)."""
-    return (img.size[1], img.size[0]) if _is_pil(img) else tuple(img.shape[-2:])
-
-
-def _crop(img, top, left, height, width):
-    """torchvision's ``crop``: zeros where the box leaves the image."""
-    if _is_pil(img):
-        return img.crop((left, top, left + width, top + height))
-    h, w = img.shape[-2:]
-    if top >= 0 and left >= 0 and top + height <= h and left + width <= w:
-        return img[..., top:top + height, left:left + width]
-    data = img.detach().cpu().numpy()
-    pads = [(0, 0)] * (data.ndim - 2) + [(max(-top, 0), max(top + height - h, 0)),
-                                         (max(-left, 0), max(left + width - w, 0))]
-    data = np.pad(data, pads)
-    top, left = max(top, 0), max(left, 0)
-    return Tensor._make(np.ascontiguousarray(data[..., top:top + height, left:left + width]))
+def _setup_size(size, error_msg="Please provide only two dimensions (h, w) for size."):
+    """torchvision's rule: a number n is (n, n), [n] is (n, n), (h, w) stays as given."""
+    if isinstance(size, numbers.Number):
+        return int(size), int(size)
+    if isinstance(size, Sequence) and len(size) == 1:
+        return size[0], size[0]
+    if not isinstance(size, Sequence) or len(size) != 2:
+        raise ValueError(error_msg)
+    return size
 
 
 def _uniform(low, high):
@@ -50,3 +40,18 @@ def _uniform(low, high):
 def _randint(low, high):
     """An int in [low, high) (torch.randint's bounds)."""
     return int(_random.generator().integers(low, high))
+
+
+def _coin(p):
+    """True with probability p (torchvision's ``torch.rand(1) < p``)."""
+    return _random.generator().random() < p
+
+
+def _check_scale_ratio(scale, ratio):
+    """RandomResizedCrop's / RandomErasing's (min, max) ranges: sequences; a warning where min > max."""
+    if not isinstance(scale, Sequence):
+        raise TypeError("Scale should be a sequence")
+    if not isinstance(ratio, Sequence):
+        raise TypeError("Ratio should be a sequence")
+    if scale[0] > scale[1] or ratio[0] > ratio[1]:
+        warnings.warn("Scale and ratio should be of kind (min, max)", stacklevel=3)

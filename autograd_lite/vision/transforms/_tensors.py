@@ -1,4 +1,4 @@
-"""Transforms of tensors and dtypes: RandomErasing, PILToTensor, ConvertImageDtype."""
+"""Conversions and tensor-only transforms: ToPILImage, PILToTensor, ConvertImageDtype, RandomErasing."""
 import math
 import numbers
 import warnings
@@ -8,8 +8,8 @@ import numpy as np
 
 from ... import random as _random
 from ...tensor import Tensor
-from ._base import _NP_TYPE_OF_MODE, _is_pil
-from ._helpers import _randint, _uniform
+from . import functional as F
+from ._helpers import _check_scale_ratio, _randint, _uniform
 
 
 class RandomErasing:
@@ -27,12 +27,7 @@ class RandomErasing:
             raise TypeError("Argument value should be either a number or str or a sequence")
         if isinstance(value, str) and value != "random":
             raise ValueError("If value is str, it should be 'random'")
-        if not isinstance(scale, Sequence):
-            raise TypeError("Scale should be a sequence")
-        if not isinstance(ratio, Sequence):
-            raise TypeError("Ratio should be a sequence")
-        if scale[0] > scale[1] or ratio[0] > ratio[1]:
-            warnings.warn("Scale and ratio should be of kind (min, max)", stacklevel=2)
+        _check_scale_ratio(scale, ratio)
         if scale[0] < 0 or scale[1] > 1:
             raise ValueError("Scale should be between 0 and 1")
         if p < 0 or p > 1:
@@ -79,13 +74,27 @@ class RandomErasing:
         i, j, h, w, v = self.get_params(img, self.scale, self.ratio, value)
         if v is img:
             return img
-        data = img._data if self.inplace else img.detach().cpu().numpy().copy()
-        data[..., i:i + h, j:j + w] = v.astype(data.dtype) if hasattr(v, "astype") else v
-        return img if self.inplace else Tensor._make(data)
+        return F.erase(img, i, j, h, w, v, self.inplace)
 
     def __repr__(self):
         return (f"{type(self).__name__}(p={self.p}, scale={self.scale}, ratio={self.ratio}, "
                 f"value={self.value}, inplace={self.inplace})")
+
+
+class ToPILImage:
+    """A Tensor (C, H, W) or a NumPy array (H, W, C) -> a PIL image; float tensors in [0, 1] are
+    scaled to uint8. `mode`: the PIL mode (default from the channels and the dtype).
+
+    Example: ``ToPILImage()(torch.rand(3, 8, 8)).mode == "RGB"``."""
+
+    def __init__(self, mode=None):
+        self.mode = mode
+
+    def __call__(self, pic):
+        return F.to_pil_image(pic, self.mode)
+
+    def __repr__(self):
+        return f"{type(self).__name__}({'' if self.mode is None else f'mode={self.mode}'})"
 
 
 class PILToTensor:
@@ -94,20 +103,10 @@ class PILToTensor:
     Example: ``PILToTensor()(img).dtype == autograd_lite.uint8``."""
 
     def __call__(self, pic):
-        if not _is_pil(pic):
-            raise TypeError(f"pic should be PIL Image. Got {type(pic)}")
-        arr = np.array(pic, _NP_TYPE_OF_MODE.get(pic.mode, np.uint8), copy=True)
-        if pic.mode == "1":
-            arr = arr.astype(np.uint8)
-        arr = arr.reshape(pic.size[1], pic.size[0], len(pic.getbands()))
-        return Tensor._make(np.ascontiguousarray(arr.transpose(2, 0, 1)))
+        return F.pil_to_tensor(pic)
 
     def __repr__(self):
         return f"{type(self).__name__}()"
-
-
-def _max_value(dtype):
-    return 1.0 if dtype.kind == "f" else int(np.iinfo(dtype).max)
 
 
 class ConvertImageDtype:
@@ -118,34 +117,11 @@ class ConvertImageDtype:
 
     def __init__(self, dtype):
         if not hasattr(dtype, "np"):
-            raise TypeError(f"ConvertImageDtype: dtype should be an autograd_lite dtype, got "
-                            f"{dtype!r}")
+            raise TypeError(f"ConvertImageDtype: dtype should be an autograd_lite dtype, got {dtype!r}")
         self.dtype = dtype
 
     def __call__(self, image):
-        if not isinstance(image, Tensor):
-            raise TypeError("Input img should be Tensor Image")
-        src = image.detach().cpu().numpy()
-        dst = self.dtype.np
-        if src.dtype == dst:
-            return image
-        if src.dtype.kind == "f":
-            if dst.kind == "f":
-                return Tensor._make(src.astype(dst))
-            if (src.dtype == np.float32 and dst in (np.int32, np.int64)) or \
-                    (src.dtype == np.float64 and dst == np.int64):
-                raise RuntimeError(f"The cast from {image.dtype} to {self.dtype} cannot be "
-                                   "performed safely.")
-            return Tensor._make((src * src.dtype.type(_max_value(dst) + 1.0 - 1e-3)).astype(dst))
-        in_max = _max_value(src.dtype)
-        if dst.kind == "f":
-            return Tensor._make(src.astype(dst) / dst.type(in_max))
-        out_max = _max_value(dst)
-        if in_max > out_max:
-            factor = (in_max + 1) // (out_max + 1)
-            return Tensor._make((src // factor).astype(dst))
-        factor = (out_max + 1) // (in_max + 1)
-        return Tensor._make(src.astype(dst) * dst.type(factor))
+        return F.convert_image_dtype(image, self.dtype)
 
     def __repr__(self):
         return f"{type(self).__name__}(dtype={self.dtype})"
