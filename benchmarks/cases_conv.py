@@ -117,6 +117,19 @@ def model(lib_name, name):
     return lib, m
 
 
+def vision_densenet121(lib_name):
+    """DenseNet-121 as its users build it: autograd_lite.vision.models.densenet121() for autograd_lite, the torch.nn
+    model above (torchvision's architecture and module names: torchvision does not install beside CPU torch here)
+    for torch; the same weights."""
+    if lib_name != OURS:
+        return model(lib_name, "densenet121")
+    lib = _lib(lib_name)
+    from autograd_lite.vision import models
+    m = models.densenet121()
+    m.load_state_dict({k: lib.from_numpy(v.copy()) for k, v in _weights("densenet121").items()})
+    return lib, m
+
+
 @functools.lru_cache(maxsize=None)
 def batches(shape, n=POOL, seed=1):
     rng = np.random.default_rng(seed)
@@ -141,7 +154,7 @@ def cnn_step(lib_name, batch):
 
 
 def densenet_forward(lib_name, batch):
-    lib, m = model(lib_name, "densenet121")
+    lib, m = vision_densenet121(lib_name)
     m.eval()
     data = itertools.cycle([lib.from_numpy(x) for x, _ in batches((batch, 3, 224, 224), n=2)])
 
@@ -155,7 +168,7 @@ def transfer_step(lib_name, batch):
     """The notes' section 4.8 training step: DenseNet-121's parameters frozen, a new classifier
     (1024-500-2, LogSoftmax) trained with Adam and NLLLoss, the model in train mode (batch norm on the batch's
     statistics, updating its running ones)."""
-    lib, m = model(lib_name, "densenet121")
+    lib, m = vision_densenet121(lib_name)
     nn = lib.nn
     for p in m.parameters():
         p.requires_grad = False
@@ -284,7 +297,8 @@ def cases(quick=False):
     out.append(Case("conv", "DenseNet-121 forward, eval, 224x224", "batch 2" if quick else "batch 8", "samples/s",
                     2 if quick else 8,
                     {lib: functools.partial(densenet_forward, lib, 2 if quick else 8) for lib in (OURS, "torch")},
-                    "DenseNet-121: torchvision's architecture from the library's layers, the same weights"))
+                    "DenseNet-121: autograd_lite.vision.models.densenet121() against torchvision's architecture in torch.nn "
+                    "(torchvision does not install beside CPU torch here), the same weights"))
     batch = 4 if quick else 16
     out.append(Case("conv", "DenseNet-121 transfer-learning step, features frozen", f"batch {batch}", "samples/s",
                     batch, {lib: functools.partial(transfer_step, lib, batch) for lib in (OURS, "torch")},

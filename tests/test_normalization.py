@@ -531,3 +531,26 @@ def test_state_dict_without_num_batches_tracked_loads_as_pytorch_loads_it():
         model.load_state_dict(state)
         untracked = lib.nn.BatchNorm2d(4, track_running_stats=False)
         assert list(untracked.load_state_dict({"weight": lib.ones(4), "bias": lib.zeros(4)}).missing_keys) == []
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_cpu_forward_reads_a_channel_prefix_in_place(parallel, monkeypatch):
+    """x[:, :c] of a contiguous (N, C', H, W) buffer (DenseNet's block buffer) is normalized without a copy, and as
+    its contiguous copy; a slice that does not start at channel 0, whose last sample's tail is past the buffer, is
+    copied first."""
+    rng = np.random.default_rng(5)
+    buf = (rng.standard_normal((3, 10, 6, 7)) * 2 + 5).astype(np.float32)
+    w, b = rng.standard_normal(10).astype(np.float32), rng.standard_normal(10).astype(np.float32)
+    laid_out = []       # the inputs _as3 lays out (copies unless contiguous)
+    as3 = K._as3
+    monkeypatch.setattr(K, "_as3", lambda x: laid_out.append(x.ctypes.data) or as3(x))
+    with forced(parallel):
+        for view, c, in_place in ((buf[:, :4], 4, True), (buf[:, 3:7], 4, False), (buf[:, :10], 10, False)):
+            laid_out.clear()
+            for stats in ((None, None), (np.linspace(4, 6, c).astype(np.float32), np.linspace(1, 3, c).astype(np.float32))):
+                got = K.batch_norm_forward(view, w[:c], b[:c], *stats, 1e-5, True)
+                want = K.batch_norm_forward(np.ascontiguousarray(view), w[:c], b[:c], *stats, 1e-5, True)
+                for a, r in zip(got, want):
+                    assert a.dtype == r.dtype and a.shape == r.shape
+                    np.testing.assert_array_equal(a, r)
+            assert (view.ctypes.data not in laid_out) == in_place

@@ -371,6 +371,46 @@ def test_densenet_train_step_matches_torch():
             np.testing.assert_allclose(ours.state_dict()[key].numpy(), value.numpy(), rtol=1e-6, atol=1e-9)
 
 
+def test_densenet_frozen_blocks_write_one_buffer_and_transitions_pool_first(monkeypatch):
+    """Frozen (transfer learning, train mode) and under no_grad, a dense block concatenates nothing (its layers
+    read the first channels of one buffer) and a transition pools before its 1x1 convolution: the logits, the new
+    classifier's gradients and the running statistics stay torch's (float64). Hooks, or anything recording, keep
+    torchvision's order of operations."""
+    from autograd_lite.vision.models import densenet
+    cats = []
+    monkeypatch.setattr(densenet, "cat", lambda *a: cats.append(1) or al.cat(*a))
+    ours, ref = models.densenet121(num_classes=3).double(), DenseNet(num_classes=3).double()
+    state = _randomize(ours.float(), seed=4)
+    ours.double()
+    ref.load_state_dict({k: pt.from_numpy(v.copy()) for k, v in state.items()})
+    for model in (ours.features, ref.features):
+        model.requires_grad_(False)
+    x = np.random.default_rng(6).standard_normal((2, 3, 64, 64))
+    ours(al.from_numpy(x.copy())).square().sum().backward()
+    ref(pt.from_numpy(x)).square().sum().backward()
+    assert cats == []
+    got = ours.state_dict()
+    for key, value in ref.state_dict().items():
+        np.testing.assert_allclose(got[key].numpy(), value.numpy(), rtol=1e-9, atol=1e-12, err_msg=key)
+    for key, p in ref.classifier.named_parameters():
+        np.testing.assert_allclose(getattr(ours.classifier, key).grad.numpy(), p.grad.numpy(), rtol=1e-9)
+    transition = ours.features.transition1
+    assert densenet._pool_first(list(transition._modules.values()))
+    seen = []
+    transition.conv.register_forward_hook(lambda m, i, o: seen.append(tuple(o.shape)))
+    ours.features.denseblock1.denselayer1.register_forward_pre_hook(lambda m, i: seen.append(type(i[0]).__name__))
+    with al.no_grad():
+        ours.eval()(al.from_numpy(x.copy()))
+    # torchvision's order: a list into the hooked block (one cat per layer but the first, one for its output), the
+    # hooked transition's conv at full size
+    assert seen == ["list", (2, 128, 16, 16)] and len(cats) == len(ours.features.denseblock1)
+    ours.features.requires_grad_(True)
+    cats.clear()
+    ours.train()(al.from_numpy(x.copy()))
+    assert len(cats) == 4 + sum(len(b) - 1 for b in (ours.features.denseblock1, ours.features.denseblock2,
+                                                     ours.features.denseblock3, ours.features.denseblock4))
+
+
 def test_init_is_torchvisions():
     resnet = models.resnet18(zero_init_residual=True)
     assert float(resnet.layer1[0].bn2.weight.abs().sum()) == 0.0

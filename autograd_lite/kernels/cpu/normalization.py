@@ -23,9 +23,9 @@ _GN_BWD_PAR_MIN = min(PAR_MIN, 1 << 21)     # ~6x the work per element of the fo
 __all__ = ["batch_norm_forward", "batch_norm_backward", "group_norm_forward", "group_norm_backward"]
 
 
-@twins(_BN_TRAIN_PAR_MIN, loop=lambda x, w, b, eps, relu, mean, var, y: x.shape[1])
+@twins(_BN_TRAIN_PAR_MIN, loop=lambda x, w, b, eps, relu, mean, var, y: y.shape[1])
 def _bn_train_fwd(x, w, b, eps, relu, mean, var, y):
-    n_, c_, s_ = x.shape
+    n_, s_, c_ = x.shape[0], x.shape[2], y.shape[1]     # x may have more channels: y's are the first (see _as3)
     cnt = n_ * s_
     for c in prange(c_):
         k = np.float64(x[0, c, 0])
@@ -44,10 +44,9 @@ def _bn_train_fwd(x, w, b, eps, relu, mean, var, y):
         _bn_affine(x, c, x.dtype.type(k + d), w[c] / np.sqrt(v + eps), b[c], relu, y)
 
 
-@twins(PAR_MIN, loop=lambda x, w, b, eps, relu, mean, var, y: x.shape[1])
+@twins(PAR_MIN, loop=lambda x, w, b, eps, relu, mean, var, y: y.shape[1])
 def _bn_eval_fwd(x, w, b, eps, relu, mean, var, y):
-    n_, c_, s_ = x.shape
-    for c in prange(c_):
+    for c in prange(y.shape[1]):
         _bn_affine(x, c, mean[c], w[c] / np.sqrt(np.float64(var[c]) + eps), b[c], relu, y)
 
 
@@ -250,6 +249,36 @@ def _as3(x):
     return np.ascontiguousarray(x).reshape(n, c, s), False
 
 
+def _as3_prefix(x):
+    """x (N, C, *) as a C-contiguous (N, C', S) array whose first C channels are x's, C' >= C: a view where x is the
+    first channels of a contiguous (N, C', *) array (DenseNet's block buffer, x[:, :C]), which kernels that loop
+    over their output's channels read without a copy; else _as3(x)."""
+    n, c = x.shape[:2]
+    s = x.size // (n * c) if n * c else 0
+    item = x.itemsize
+    if (x.flags.c_contiguous or s < SHORT or x.ndim < 3 or not x[0].flags.c_contiguous
+            or x.strides[0] % (s * item) or x.strides[0] < c * s * item or type(x.base) is not np.ndarray):
+        return _as3(x)
+    full = x.strides[0] // (s * item)
+    lo, hi = _byte_bounds(x.base)
+    if x.ctypes.data < lo or x.ctypes.data + ((n - 1) * full + full) * s * item > hi:
+        return _as3(x)      # the channels after x's in its last sample are not in its buffer
+    return np.lib.stride_tricks.as_strided(x, (n, full, s), (x.strides[0], s * item, item), writeable=False), False
+
+
+def _byte_bounds(a):
+    """The first and one-past-the-last byte addresses of a's memory."""
+    lo = hi = a.ctypes.data
+    for extent, stride in zip(a.shape, a.strides):
+        if extent == 0:
+            return lo, lo
+        if stride < 0:
+            lo += (extent - 1) * stride
+        else:
+            hi += (extent - 1) * stride
+    return lo, hi + a.itemsize
+
+
 def _back(y3, x, transposed):
     if transposed:
         n, c = x.shape[:2]
@@ -278,8 +307,8 @@ def batch_norm_forward(x, weight, bias, mean=None, var=None, eps=1e-5, relu=Fals
     if x.size == 0:
         nan = np.full(c, np.nan, x.dtype)
         return np.empty(x.shape, x.dtype), (nan if mean is None else mean), (nan if var is None else var)
-    x3, transposed = _as3(x)
-    y3 = np.empty(x3.shape, x.dtype)
+    x3, transposed = _as3_prefix(x)
+    y3 = np.empty((x3.shape[0], c, x3.shape[2]), x.dtype)
     if mean is None:
         mean, var = np.empty(c, np.float64), np.empty(c, np.float64)
         _bn_train_fwd.pick(x.size)(x3, w, b, float(eps), bool(relu), mean, var, y3)

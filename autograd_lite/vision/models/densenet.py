@@ -2,7 +2,9 @@
 and pretrained weights (whose legacy key names, ``norm.1``..., are remapped on load as torchvision does).
 
 Speed: a dense layer runs norm1, relu1, conv1, norm2, relu2, conv2 through nn's fusion (fusion.run_sequence): each
-BatchNorm and the ReLU after it are one node and one kernel pass, as in an nn.Sequential."""
+BatchNorm and the ReLU after it are one node and one kernel pass, as in an nn.Sequential. Where nothing records
+(inference, a frozen network), a dense block writes its layers' features into one buffer instead of concatenating
+(_forward_into_buffer); a transition pools before its 1x1 convolution (_pool_first). RESULTS.md, Transfer learning."""
 import re
 from collections import OrderedDict
 from functools import partial
@@ -11,6 +13,8 @@ from typing import Optional
 from ... import nn
 from ...nn import functional as F
 from ...nn.modules.fusion import run_sequence
+from ...autograd.grad_mode import is_grad_enabled, no_grad
+from ...creation import empty
 from ...ops.shape import cat, flatten
 from ...tensor import Tensor
 from ._api import Weights, WeightsEnum, register_model
@@ -57,10 +61,41 @@ class _DenseBlock(nn.ModuleDict):
             self.add_module("denselayer%d" % (i + 1), layer)
 
     def forward(self, init_features):
+        layers = list(self.values())
+        if _into_buffer(init_features, layers):
+            return _forward_into_buffer(init_features, layers)
         features = [init_features]
-        for layer in self.values():
+        for layer in layers:
             features.append(layer(features))
         return cat(features, 1)
+
+
+def _into_buffer(x, layers):
+    """Whether a dense block runs into one buffer: nothing records (no grad mode, or the block frozen and its input
+    needing no gradient: inference, transfer learning), no hooks see the layers' list inputs, each layer's new
+    features are its conv2's."""
+    if not isinstance(x, Tensor) or x.ndim != 4:
+        return False
+    if is_grad_enabled() and (x.requires_grad or any(p.requires_grad for m in layers for p in m.parameters())):
+        return False
+    return all(type(m) is _DenseLayer and type(m.conv2) is nn.Conv2d and not m._forward_hooks
+               and not m._forward_pre_hooks for m in layers)
+
+
+def _forward_into_buffer(x, layers):
+    """A dense block's output, each layer's new features written into its channels of one (N, C_out, H, W) buffer:
+    a layer reads the first channels as its input (a view: batch norm reads it in place), so the block makes no
+    concatenation (torchvision's, one per layer, copies a quadratic amount of memory)."""
+    n, c, h, w = x.shape
+    width = c + sum(m.conv2.out_channels for m in layers)
+    out = empty((n, width, h, w), dtype=x.dtype, device=x.device)
+    with no_grad():
+        out[:, :c] = x
+        for layer in layers:
+            new = layer(out[:, :c])
+            out[:, c:c + new.shape[1]] = new
+            c += new.shape[1]
+    return out
 
 
 class _Transition(nn.Sequential):
@@ -70,6 +105,27 @@ class _Transition(nn.Sequential):
         self.relu = nn.ReLU(inplace=True)
         self.conv = nn.Conv2d(num_input_features, num_output_features, kernel_size=1, stride=1, bias=False)
         self.pool = nn.AvgPool2d(kernel_size=2, stride=2)
+
+    def forward(self, input):
+        modules = list(self._modules.values())
+        if not _pool_first(modules):
+            return super().forward(input)
+        norm, relu, conv, pool = modules
+        return conv(pool(run_sequence([norm, relu], input)))
+
+
+def _pool_first(modules):
+    """Whether a transition may pool before its convolution: avg_pool2d(conv1x1(x)) = conv1x1(avg_pool2d(x)), both
+    linear and per pixel / per channel, so the same result (up to rounding) from a convolution on a quarter of the
+    pixels. Only as torchvision builds it (norm, relu, a 1x1 stride-1 conv, a 2x2 unpadded average pool), no
+    hooks to see the intermediate shapes."""
+    if len(modules) != 4 or any(m._forward_hooks or m._forward_pre_hooks for m in modules):
+        return False
+    norm, relu, conv, pool = modules
+    return (type(norm) is nn.BatchNorm2d and type(relu) is nn.ReLU and type(conv) is nn.Conv2d
+            and type(pool) is nn.AvgPool2d and conv.kernel_size == (1, 1) and conv.stride == (1, 1)
+            and conv.padding in ((0, 0), "valid") and conv.dilation == (1, 1) and pool.padding in (0, (0, 0))
+            and pool.divisor_override is None)
 
 
 class DenseNet(nn.Module):
