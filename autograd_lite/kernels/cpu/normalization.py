@@ -16,7 +16,8 @@ SHORT = 32          # runs shorter than this are transposed first: strided per-c
 CHUNKS = 16         # chunks of rows of group norm's backward: each has its own dweight/dbias partials
 # The other kernels here stay at PAR_MIN: right after a 2-thread product, as in a network, their parallel twins were
 # slower than serial up to 3.2M elements (benchmarks/bench_conv_threads.py kernels, RESULTS.md, issue 16).
-_BN_TRAIN_PAR_MIN = min(PAR_MIN, 1 << 22)   # after a product: 1.08x at 6.4M elements, 0.94x at 3.2M
+_BN_TRAIN_PAR_MIN = min(PAR_MIN, 1 << 18)   # alone after a product 0.94x at 3.2M, but in DenseNet's frozen step at 2
+# threads the parallel twin from 256K elements took 4-15% less batch-norm time than from 4M in each of 6 paired runs
 _BN_BWD_PAR_MIN = min(PAR_MIN, 1 << 22)     # after a product: 1.41x at 6.4M, 1.00x at 3.2M
 _GN_BWD_PAR_MIN = min(PAR_MIN, 1 << 21)     # ~6x the work per element of the forward: 1.09x at 1.6M, 1.30x at 3.2M
 
