@@ -7,6 +7,7 @@
     python benchmarks/run.py --sections training,overhead --peak 160
     python benchmarks/run.py --threads 2 --sections training --background-load 1   # on a busy machine
     python benchmarks/run.py --threads 1,2 --sections conv      # convolutional networks (issue 16)
+    python benchmarks/run.py --sections distributed             # 2 MPI processes against 1 (issue 18)
 
 Each thread count runs in a fresh worker process with OMP/OPENBLAS/MKL/NUMBA_NUM_THREADS set before
 NumPy loads (and torch.set_num_threads). Inside it, every case times its implementations in alternating blocks
@@ -350,12 +351,18 @@ def main():
     ap.add_argument("--worker", help=argparse.SUPPRESS)     # a worker writes its rows to this JSON file
     args = ap.parse_args()
     args.sections = [s for s in args.sections.split(",") if s]
-    unknown = set(args.sections) - set(SECTIONS)
+    unknown = set(args.sections) - set(SECTIONS) - {"distributed"}       # distributed: only when asked
     if unknown:
         ap.error(f"unknown sections {sorted(unknown)}; choose from {SECTIONS}")
     if args.worker:
         args.threads = int(args.threads)
         return worker(args)
+    if "distributed" in args.sections:      # processes of its own (mpiexec): a table of its own
+        import cases_distributed
+        print(cases_distributed.report(quick=args.quick))
+        args.sections.remove("distributed")
+        if not args.sections:
+            return
     load = background_load(args.background_load)
     try:
         workers = [run_worker(int(t), args) for t in args.threads.split(",")]

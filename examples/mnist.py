@@ -8,6 +8,7 @@ then (optionally) a checkpoint saved and reloaded, and plots.
     python examples/mnist.py --hidden 516,256 --dropout 0.5   # the course's arbitrary-layer Network
     python examples/mnist.py --save checkpoint.pth --plot mnist.png
     python examples/mnist.py --model cnn                      # a small convolutional network: 99%+
+    mpiexec -n 2 python examples/mnist.py --distributed       # DistributedDataParallel over 2 processes
 
 The data: `--data-dir DIR`, else $AUTOGRAD_LITE_DATA, else ~/.cache/autograd_lite/data. The four IDX
 files (gzipped or not) are looked for in DIR/MNIST/raw (torchvision's layout), DIR itself, then
@@ -118,7 +119,12 @@ def load_data(args):
     testset = dataset_cls(root, train=False, transform=transform, download=True)
     if args.limit is not None:
         trainset = torch.utils.data.Subset(trainset, range(min(args.limit, len(trainset))))
-    trainloader = torch.utils.data.DataLoader(trainset, batch_size=args.batch_size, shuffle=True)
+    if args.distributed:        # each rank its share of every epoch, and of the global batch
+        sampler = torch.utils.data.DistributedSampler(trainset, seed=args.seed)
+        trainloader = torch.utils.data.DataLoader(trainset, batch_size=args.batch_size // args.world_size,
+                                                  sampler=sampler)
+    else:
+        trainloader = torch.utils.data.DataLoader(trainset, batch_size=args.batch_size, shuffle=True)
     testloader = torch.utils.data.DataLoader(testset, batch_size=args.batch_size)
     return trainloader, testloader
 
@@ -283,6 +289,9 @@ def parse_args(argv=None):
     p.add_argument("--plot", metavar="PNG", help="save loss/accuracy curves and predictions "
                                                  "(needs matplotlib)")
     p.add_argument("--limit", type=int, metavar="N", help="train on the first N images only")
+    p.add_argument("--distributed", action="store_true",
+                   help="DistributedDataParallel over the processes of `mpiexec -n N`: the batch is split over "
+                        "the ranks; rank 0 prints and saves")
     args = p.parse_args(argv)
     try:
         args.hidden_layers = [int(h) for h in args.hidden.split(",")] if args.hidden else [128, 64]
@@ -295,10 +304,24 @@ def parse_args(argv=None):
     args.arch = "cnn" if args.model == "cnn" else \
         "network" if args.hidden or args.dropout is not None else "sequential"
     args.drop_p = 0.5 if args.dropout is None else args.dropout
+    args.rank, args.world_size = 0, 1
     for name in ("epochs", "batch_size", "limit"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1")
     return args
+
+
+def start_distributed(args):
+    """Joins the ranks of mpiexec; every rank but 0 trains silently."""
+    import autograd_lite.distributed as dist
+    dist.init_process_group("mpi")
+    args.rank, args.world_size = dist.get_rank(), dist.get_world_size()
+    if args.batch_size % args.world_size:
+        sys.exit(f"mnist.py: --batch-size {args.batch_size} must split evenly over {args.world_size} ranks")
+    if args.rank != 0:
+        sys.stdout = open(os.devnull, "w")
+    print(f"distributed: {args.world_size} ranks (MPI), {args.batch_size // args.world_size} images per rank "
+          "and step", flush=True)
 
 
 def main(argv=None):
@@ -312,6 +335,8 @@ def main(argv=None):
         except RuntimeError as e:
             sys.exit(f"mnist.py: --device cuda: {e}")
     torch.manual_seed(args.seed)
+    if args.distributed:
+        start_distributed(args)
 
     try:
         trainloader, testloader = load_data(args)
@@ -321,6 +346,8 @@ def main(argv=None):
         sys.exit(f"mnist.py: {e}")
     model, criterion = build_model(args.arch, 784, 10, args.hidden_layers, args.drop_p)
     model.to(device)
+    if args.distributed:
+        model = nn.parallel.DistributedDataParallel(model)
     optimizer = optim.Adam(model.parameters(), lr=args.lr)
     scheduler = optim.lr_scheduler.ExponentialLR(optimizer, gamma=args.lr_decay)
     n_train = len(trainloader.dataset)
@@ -334,6 +361,8 @@ def main(argv=None):
     history = {"train_loss": [], "test_loss": [], "test_accuracy": []}
     start = time.perf_counter()
     for e in range(args.epochs):
+        if args.distributed:
+            trainloader.sampler.set_epoch(e)
         train_loss = train_epoch(model, trainloader, criterion, optimizer, device,
                                  f"epoch {e + 1}/{args.epochs}")
         scheduler.step()
@@ -347,7 +376,10 @@ def main(argv=None):
     print(f"{epochs} in {elapsed:.1f} s ({args.epochs * n_train / elapsed:.0f} training images/s, validation "
           "included)")
 
-    if args.save:
+    if args.distributed:
+        model = model.module        # the trained network (the same on every rank)
+        torch.distributed.destroy_process_group()
+    if args.save and args.rank == 0:
         save_checkpoint(model, args.arch, args.drop_p, args.save)
         reloaded = load_checkpoint(args.save).to(device)
         model.eval()
@@ -360,7 +392,7 @@ def main(argv=None):
             sys.exit(f"mnist.py: the checkpoint reloaded from {args.save} predicts differently")
         print(f"checkpoint saved to {args.save}, reloaded into a new model: same predictions on "
               f"{len(images)} test images")
-    if args.plot:
+    if args.plot and args.rank == 0:
         plot(history, model, testloader, device, DATASETS[args.dataset][1], args.plot)
         print(f"plots saved to {args.plot}")
     print(f"test accuracy: {history['test_accuracy'][-1]:.4f}")

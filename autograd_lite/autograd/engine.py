@@ -10,10 +10,20 @@ from heapq import heapify, heappop, heappush
 import numpy as np
 
 from .. import backend as _backend
-from .function import Function, FREED_MESSAGE, TensorBase, _first, check_versions
+from .function import Function, FREED_MESSAGE, TensorBase, _first, check_versions, POST_ACCUMULATE_HOOKS
 from .grad_mode import enable_grad, state as _state
 
-__all__ = ["run_backward", "sum_to", "stand_in"]
+__all__ = ["run_backward", "sum_to", "stand_in", "queue_callback"]
+
+_callbacks = []     # per running backward (nested ones stack): what queue_callback asked to run at its end
+
+
+def queue_callback(callback):
+    """Runs ``callback()`` once the running backward has accumulated every gradient (PyTorch's
+    ``Variable._execution_engine.queue_callback``; DistributedDataParallel waits for its all-reduces there)."""
+    if not _callbacks:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    _callbacks[-1].append(callback)
 
 
 def sum_to(grad, shape, node=None):
@@ -132,6 +142,9 @@ def run_backward(roots, retain_graph=False, capture=None, create_graph=False):
                 prev = leaf_grads.get(target)
                 leaf_grads[target] = g if prev is None else prev + g
         heapify(heap)
+    # leaves with post-accumulate hooks get their .grad (and run the hooks) as soon as no pending node feeds them
+    pending = _pending_counts(heap) if POST_ACCUMULATE_HOOKS and capture is None and not create_graph else None
+    _callbacks.append([])
     prev_enabled, _state.enabled = _state.enabled, create_graph     # only create_graph records the backward
     try:
         while heap:
@@ -182,35 +195,88 @@ def run_backward(roots, retain_graph=False, capture=None, create_graph=False):
                     leaf_grads[target] = gi if prev is None else prev + gi
             if saved and not retain_graph:
                 node._saved = None
+            if pending is not None:
+                _accumulate_ready(node, pending, leaf_grads, claimed, make)
+        _state.enabled = prev_enabled
+        if capture is not None:
+            for leaf, g in leaf_grads.items():
+                if leaf in capture:
+                    capture[leaf] = _run_hooks(leaf._hooks, g, wrap) if leaf._hooks else g
+            return capture
+        if create_graph:
+            _accumulate_tensors(leaf_grads)
+        else:
+            _accumulate_arrays(leaf_grads, claimed, make)
+        if POST_ACCUMULATE_HOOKS:
+            for leaf in leaf_grads:
+                _run_post_hooks(leaf)
+        for callback in _callbacks[-1]:     # (a callback may queue more)
+            callback()
     finally:
         _state.enabled = prev_enabled
-    if capture is not None:
-        for leaf, g in leaf_grads.items():
-            if leaf in capture:
-                capture[leaf] = _run_hooks(leaf._hooks, g, wrap) if leaf._hooks else g
-        return capture
-    if create_graph:
-        _accumulate_tensors(leaf_grads)
-    else:
-        _accumulate_arrays(leaf_grads, claimed, make)
+        _callbacks.pop()
     return None
+
+
+def _pending_counts(heap):
+    """For each leaf with post-accumulate hooks that the graph reaches: how many edges of the graph feed it."""
+    counts, seen, stack = {}, set(), [node for _, node in heap]
+    while stack:
+        node = stack.pop()
+        for entry in node._inputs:
+            if entry is None:
+                continue
+            target = entry[0]
+            if isinstance(target, Function):
+                if target not in seen:
+                    seen.add(target)
+                    stack.append(target)
+            elif id(target) in POST_ACCUMULATE_HOOKS:
+                counts[target] = counts.get(target, 0) + 1
+    return counts
+
+
+def _accumulate_ready(node, pending, leaf_grads, claimed, make):
+    """After `node` ran: accumulates (and runs the post hooks of) each hooked leaf no other pending node feeds."""
+    for entry in node._inputs:
+        if entry is None:
+            continue
+        leaf = entry[0]
+        count = pending.get(leaf)
+        if count is None:
+            continue
+        pending[leaf] = count - 1
+        if count == 1 and leaf in leaf_grads:
+            _accumulate_one(leaf, leaf_grads.pop(leaf), claimed, make)
+            _run_post_hooks(leaf)
+
+
+def _run_post_hooks(leaf):
+    entry = POST_ACCUMULATE_HOOKS.get(id(leaf))
+    if entry is not None:
+        for hook in list(entry[1]):
+            hook(leaf)
 
 
 def _accumulate_arrays(leaf_grads, claimed, make):
     for leaf, g in leaf_grads.items():
-        if leaf._hooks:
-            g = _run_hooks(leaf._hooks, g, make)
-        grad = leaf._grad
-        if grad is None:
-            # a leaf's .grad must be its own array: copy views and arrays handed out twice
-            if g.base is not None or id(g) in claimed or type(g) not in _backend.array_types:
-                g = _backend.backend_of(leaf._data).xp.array(g)
-            claimed.add(id(g))
-            leaf._grad = make(g)
-        elif grad._data.shape == g.shape and grad._data.flags.writeable and grad.grad_fn is None:
-            grad._data += g                 # the leaf's own array: accumulate in place
-        else:
-            leaf._grad = make(grad._data + g)
+        _accumulate_one(leaf, g, claimed, make)
+
+
+def _accumulate_one(leaf, g, claimed, make):
+    if leaf._hooks:
+        g = _run_hooks(leaf._hooks, g, make)
+    grad = leaf._grad
+    if grad is None:
+        # a leaf's .grad must be its own array: copy views and arrays handed out twice
+        if g.base is not None or id(g) in claimed or type(g) not in _backend.array_types:
+            g = _backend.backend_of(leaf._data).xp.array(g)
+        claimed.add(id(g))
+        leaf._grad = make(g)
+    elif grad._data.shape == g.shape and grad._data.flags.writeable and grad.grad_fn is None:
+        grad._data += g                 # the leaf's own array: accumulate in place
+    else:
+        leaf._grad = make(grad._data + g)
 
 
 def _accumulate_tensors(leaf_grads):

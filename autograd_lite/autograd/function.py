@@ -22,6 +22,7 @@ Example::
 """
 import itertools
 import operator
+import weakref
 
 import numpy as _np
 
@@ -44,6 +45,35 @@ class TensorBase:
     instance of the `_result_class` of the first tensor it was given, so autograd needs no name from above."""
     __slots__ = ("_data", "_rg", "_grad", "grad_fn", "_version", "_hooks", "_base", "__weakref__")
     _result_class = None
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Calls ``hook(tensor)`` on this leaf once backward has accumulated its ``.grad`` (DistributedDataParallel's
+        signal that a gradient is ready). Example: ``p.register_post_accumulate_grad_hook(lambda p: print(p.grad))``"""
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        entry = POST_ACCUMULATE_HOOKS.get(id(self))
+        if entry is None:       # kept beside the Tensor (no slot for it), dropped with it
+            key = id(self)
+            entry = POST_ACCUMULATE_HOOKS[key] = (weakref.ref(self, lambda _: POST_ACCUMULATE_HOOKS.pop(key, None)), [])
+        entry[1].append(hook)
+        return _PostHookHandle(id(self), hook)
+
+
+POST_ACCUMULATE_HOOKS = {}      # id(leaf) -> (weakref to the leaf, its post-accumulate-grad hooks)
+
+
+class _PostHookHandle:
+    def __init__(self, key, hook):
+        self.key, self.hook = key, hook
+
+    def remove(self):
+        entry = POST_ACCUMULATE_HOOKS.get(self.key)
+        if entry is not None and self.hook in entry[1]:
+            entry[1].remove(self.hook)
+            if not entry[1]:
+                del POST_ACCUMULATE_HOOKS[self.key]
 
 
 class Function:

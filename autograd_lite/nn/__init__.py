@@ -11,3 +11,4 @@ from .modules.normalization import *  # noqa: F401,F403
 from .modules.resize import *  # noqa: F401,F403
 from . import functional, init
 from . import utils
+from . import parallel

@@ -10,7 +10,9 @@ from .sampler import Sampler, SequentialSampler, RandomSampler, SubsetRandomSamp
 from .collate import default_collate, default_convert
 from .dataloader import DataLoader
 from ._worker import get_worker_info
+from . import distributed
+from .distributed import DistributedSampler
 
 __all__ = ["Dataset", "IterableDataset", "ChainDataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "Sampler",
            "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler",
-           "default_collate", "default_convert", "DataLoader", "get_worker_info"]
+           "default_collate", "default_convert", "DataLoader", "get_worker_info", "DistributedSampler"]
