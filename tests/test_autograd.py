@@ -861,3 +861,20 @@ def test_grad_results_never_alias_the_callers_gradient_or_each_other():
     gx, = al.autograd.grad(z, x, retain_graph=True)
     gx2, = al.autograd.grad(z, x)
     assert not np.shares_memory(gx.numpy(), gx2.numpy()) and (gx.numpy() == 3).all()
+
+
+def test_next_functions_show_leaves_as_accumulate_grad_nodes_as_torch():
+    import torch as pt
+    w, x = al.randn(3, requires_grad=True), al.randn(3)
+    tw, tx = pt.tensor(w.detach().numpy(), requires_grad=True), pt.tensor(x.numpy())
+    ours, ref = (w * x).sum(), (tw * tx).sum()
+    node, i = ours.grad_fn.next_functions[0]        # (ours also lists None for a node's non-tensor arguments)
+    tnode, ti = ref.grad_fn.next_functions[0]
+    assert (node.name(), i) == (tnode.name(), ti) == ("MulBackward0", 0)
+    (acc, _), (none, _) = node.next_functions
+    (tacc, _), (tnone, _) = tnode.next_functions
+    assert acc.name() == tacc.name() == "torch::autograd::AccumulateGrad"
+    assert acc.variable is w and tacc.variable is tw and none is None and tnone is None
+    assert acc.next_functions == tacc.next_functions == ()
+    assert (w + 1).grad_fn.next_functions[0][0] is acc           # one node per leaf, as torch's
+    assert "AccumulateGrad" in repr(acc)

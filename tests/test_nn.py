@@ -1071,7 +1071,7 @@ def test_sequential_fuses_linear_and_activation(act, torch):
     out = model(x)
     name = f"{act.__name__.replace('ReLU', 'Relu')}Backward0"
     assert out.grad_fn.name() == name                      # one node: both fused Linear + act layers
-    assert out.grad_fn.next_functions[0][0] is x
+    assert out.grad_fn.next_functions[0][0].variable is x
     unfused = x
     for m in model:
         unfused = m(unfused)
@@ -1125,7 +1125,7 @@ def test_sequential_runs_linear_layers_as_one_node(x_grad, torch):
     out = model(x)
     node = out.grad_fn.next_functions[0][0]                # LogSoftmax's input: the chain
     assert node.name() == "SigmoidBackward0"
-    assert [f for f, _ in node.next_functions] == [x if x_grad else None] + [
+    assert [f and f.variable for f, _ in node.next_functions] == [x if x_grad else None] + [
         p for m in model[:6] if isinstance(m, nn.Linear) for p in (m.weight, m.bias)]
     ref = _unfused(model, x)
     np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-6, atol=1e-6)

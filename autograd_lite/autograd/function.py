@@ -76,6 +76,42 @@ class _PostHookHandle:
                 del POST_ACCUMULATE_HOOKS[self.key]
 
 
+class AccumulateGrad:
+    """The graph node of a leaf that requires grad, as PyTorch's ``next_functions`` show it: ``variable`` is the
+    leaf. One per leaf while it lives (the same object from every graph that reaches it). The engine does not run
+    it: it accumulates into leaves directly.
+
+    Example: ``(w * 2).sum().grad_fn.next_functions[0][0].next_functions[0][0].variable is w``."""
+    __slots__ = ("_leaf", "__weakref__")
+    next_functions = ()
+
+    def __init__(self, leaf):
+        self._leaf = weakref.ref(leaf)
+
+    @property
+    def variable(self):
+        return self._leaf()
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+_ACCUMULATORS = {}      # id(leaf) -> its AccumulateGrad, dropped with the leaf
+
+
+def accumulate_grad(leaf):
+    """The leaf's AccumulateGrad node (made on first use)."""
+    key = id(leaf)
+    node = _ACCUMULATORS.get(key)
+    if node is None or node.variable is not leaf:
+        node = _ACCUMULATORS[key] = AccumulateGrad(leaf)
+        weakref.finalize(leaf, _ACCUMULATORS.pop, key, None)
+    return node
+
+
 class Function:
     """A node of the graph; the instance is also the `ctx` its forward and backward receive.
 
@@ -110,7 +146,10 @@ class Function:
 
     @property
     def next_functions(self):
-        return tuple((None if e is None else e[0], 0) for e in self._inputs)
+        """Per input, ``(node, 0)``: the node that made it, its leaf's AccumulateGrad, or None (PyTorch's graph
+        walk: ``loss.grad_fn.next_functions[0][0].variable is w``)."""
+        return tuple((None if e is None else e[0] if isinstance(e[0], Function) else accumulate_grad(e[0]), 0)
+                     for e in self._inputs)
 
     def name(self):
         return type(self).__name__ + "Backward0"
