@@ -16,6 +16,12 @@ from .grad_mode import enable_grad, state as _state
 __all__ = ["run_backward", "sum_to", "stand_in", "queue_callback"]
 
 _callbacks = []     # per running backward (nested ones stack): what queue_callback asked to run at its end
+_capturing = []     # per running backward: whether it captures gradients (autograd.grad) instead of accumulating
+
+
+def capturing():
+    """Whether the running backward is autograd.grad's (gradients captured, no .grad written)."""
+    return bool(_capturing) and _capturing[-1]
 
 
 def queue_callback(callback):
@@ -145,6 +151,7 @@ def run_backward(roots, retain_graph=False, capture=None, create_graph=False):
     # leaves with post-accumulate hooks get their .grad (and run the hooks) as soon as no pending node feeds them
     pending = _pending_counts(heap) if POST_ACCUMULATE_HOOKS and capture is None and not create_graph else None
     _callbacks.append([])
+    _capturing.append(capture is not None)
     prev_enabled, _state.enabled = _state.enabled, create_graph     # only create_graph records the backward
     try:
         while heap:
@@ -215,6 +222,7 @@ def run_backward(roots, retain_graph=False, capture=None, create_graph=False):
     finally:
         _state.enabled = prev_enabled
         _callbacks.pop()
+        _capturing.pop()
     return None
 
 

@@ -17,6 +17,7 @@ from ...autograd.grad_mode import is_grad_enabled, no_grad
 from ...creation import empty
 from ...ops.shape import cat, flatten
 from ...tensor import Tensor
+from ...utils.checkpoint import checkpoint
 from ._api import Weights, WeightsEnum, register_model
 from ._meta import _IMAGENET_CATEGORIES
 from ._presets import ImageClassification
@@ -36,15 +37,21 @@ class _DenseLayer(nn.Module):
         self.relu2 = nn.ReLU(inplace=True)
         self.conv2 = nn.Conv2d(bn_size * growth_rate, growth_rate, kernel_size=3, stride=1, padding=1, bias=False)
         self.drop_rate = float(drop_rate)
-        self.memory_efficient = memory_efficient    # accepted; the bottleneck is kept (no checkpointing)
+        self.memory_efficient = memory_efficient    # checkpoints the bottleneck (utils.checkpoint), as torchvision
 
     def bn_function(self, inputs):
         return run_sequence([self.norm1, self.relu1, self.conv1], cat(inputs, 1))
 
     def forward(self, input):
         prev_features = [input] if isinstance(input, Tensor) else input
-        x = cat(prev_features, 1) if len(prev_features) > 1 else prev_features[0]
-        new_features = run_sequence([self.norm1, self.relu1, self.conv1, self.norm2, self.relu2, self.conv2], x)
+        if self.memory_efficient and is_grad_enabled() and any(t.requires_grad for t in prev_features):
+            # torchvision's: the concatenation and bottleneck recomputed in backward instead of kept
+            bottleneck = checkpoint(lambda *inputs: self.bn_function(list(inputs)), *prev_features,
+                                    use_reentrant=False)
+            new_features = run_sequence([self.norm2, self.relu2, self.conv2], bottleneck)
+        else:
+            x = cat(prev_features, 1) if len(prev_features) > 1 else prev_features[0]
+            new_features = run_sequence([self.norm1, self.relu1, self.conv1, self.norm2, self.relu2, self.conv2], x)
         if self.drop_rate > 0:
             new_features = F.dropout(new_features, p=self.drop_rate, training=self.training)
         return new_features
