@@ -573,6 +573,8 @@ def _conv_model(ctx, lib_name, name):
     """cases_conv's model `name` in autograd_lite or torch, on the GPU."""
     import autograd_lite as al
     lib, device = (al, ctx.device) if lib_name == OURS else (ctx.torch, ctx.torch_device)
+    if name == "densenet121":       # vision.models' for us, torchvision's architecture in torch.nn for torch
+        return lib, device, cases_conv.vision_densenet121(lib_name)[1].to(device)
     return lib, device, cases_conv.model(lib_name, name)[1].to(device)
 
 
