@@ -114,3 +114,10 @@ def test_densenet_memory_efficient_checkpoints_the_bottleneck(monkeypatch):
         assert len(runs) == (2 * 58 if model is efficient else 0)
     for (name, p), q in zip(plain.named_parameters(), efficient.parameters()):
         np.testing.assert_allclose(q.grad.numpy(), p.grad.numpy(), rtol=1e-8, atol=1e-12, err_msg=name)
+
+
+def test_double_backward_through_a_checkpoint_raises():
+    x = al.randn(3, dtype=al.float64, requires_grad=True)
+    y = checkpoint(lambda t: (t * t).sum(), x, use_reentrant=False)
+    with pytest.raises(RuntimeError, match="not compatible with create_graph=True"):
+        y.backward(create_graph=True)

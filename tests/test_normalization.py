@@ -409,7 +409,7 @@ def test_sequential_fuses_batch_norm_and_relu_like_torch(device, cls, shape, inp
         xa, xt = al.tensor(x, requires_grad=True, device=device), torch.tensor(x, requires_grad=True)
         ya, yt = ours(xa), ref(xt)
         assert ya.grad_fn.name() == yt.grad_fn.name() == "ReluBackward0"
-        assert ya.grad_fn.next_functions[0][0] is xa          # one node: BatchNorm's, the ReLU's name
+        assert ya.grad_fn.next_functions[0][0].variable is xa         # one node: BatchNorm's, the ReLU's name
         ya.backward(al.tensor(g, device=device))
         yt.backward(torch.tensor(g))
         np.testing.assert_allclose(ya.detach().cpu().numpy(), yt.detach().numpy(), rtol=1e-4, atol=1e-5)

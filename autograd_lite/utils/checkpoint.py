@@ -61,7 +61,9 @@ class _Checkpoint(Function):
         return out._data
 
     @staticmethod
-    def backward_raw(ctx, grad):
+    def backward(ctx, grad):
+        if isinstance(grad, Tensor):    # the engine passes Tensors only when the backward itself is recorded
+            raise RuntimeError("Checkpointing is not compatible with create_graph=True (double backward)")
         if engine.capturing():     # the recomputed graph's parameters would accumulate into .grad instead
             raise RuntimeError(_NOT_GRAD if ctx.run.reentrant else
                                "checkpoint: autograd.grad through a checkpointed function is not supported here; "
@@ -73,10 +75,6 @@ class _Checkpoint(Function):
         grads = tuple(t.grad._data if t.requires_grad and t.grad is not None else None
                       for t in leaves if isinstance(t, Tensor))
         return (None, None) + grads + (None,) * (len(ctx._inputs) - 2 - len(grads))    # (use_reentrant=False's marker)
-
-    @staticmethod
-    def backward(ctx, grad):
-        raise RuntimeError("Checkpointing is not compatible with create_graph=True (double backward)")
 
 
 def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism_check="default", debug=False,
