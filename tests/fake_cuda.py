@@ -45,6 +45,12 @@ class FakeCudaArray(np.ndarray):
     def device(self):
         return types.SimpleNamespace(id=0)
 
+    @property
+    def data(self):
+        """CuPy's MemoryPointer: `.ptr`, the address of the first element (here in host memory), as the stand-in
+        NCCL (tests/distributed/fake_nccl.py) takes it."""
+        return types.SimpleNamespace(ptr=self.ctypes.data, device_id=0)
+
 
 def _wrapped(key, shape):
     """CuPy's integer array indexing: an index out of bounds wraps around (modulo its dim's size), no error."""

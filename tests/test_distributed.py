@@ -1,7 +1,8 @@
 """autograd_lite.distributed and DistributedDataParallel in real processes: each test launches ``mpiexec -n N`` on a
 worker script of tests/distributed/ (every worker asserts its own checks against NumPy or against single-process
-training, and prints a line at the end). In-process: what needs no launcher (errors before init, the hook DDP is
-built on). Skipped when mpi4py or mpiexec is missing (``pip install -e ".[test]"`` brings both)."""
+training, and prints a line at the end; with the argument 'nccl', on the stand-in device and NCCL of
+tests/distributed/fake_nccl.py). In-process: what needs no launcher (errors before init, the hook DDP is built on).
+Skipped when mpi4py or mpiexec is missing (``pip install -e ".[test]"`` brings both)."""
 import os
 import pathlib
 import shutil
@@ -64,6 +65,17 @@ def test_ddp_matches_single_process_training(n):
 
 
 @needs_mpi
+@pytest.mark.parametrize("script, done", [("collectives_worker.py", "collectives ok"), ("ddp_worker.py", "ddp ok")])
+def test_nccl_backend_on_the_standin_device(script, done):
+    """The NCCL engine's own code (distributed/_nccl.py: communicator, device pointers, dtypes, ops, streams) on
+    the stand-in device, with the stand-in cupy.cuda.nccl of tests/distributed/fake_nccl.py carrying its calls over
+    MPI: every check of the MPI run holds on 'nccl' with the tensors on 'cuda'."""
+    out = launch(script, 2, args=["nccl"])
+    for r in range(2):
+        assert f"{done} {r} 2" in out, out
+
+
+@needs_mpi
 def test_mnist_example_distributed(data_dir, tmp_path):
     example = pathlib.Path(__file__).resolve().parents[1] / "examples" / "mnist.py"
     checkpoint = tmp_path / "ddp.pth"
@@ -100,10 +112,6 @@ def test_backend_names():
     assert not dist.is_initialized()
 
 
-@pytest.mark.skipif(dist.is_nccl_available(), reason="NCCL is here: the GPU check runs it")
-def test_nccl_backend_needs_cupy():
-    pytest.skip("NCCL backend: CuPy with NCCL is not installed and the emulated CuPy (tests/emulated_cupy.py) "
-                "cannot fake NCCL's communicators; on a GPU machine run the workers with backend='nccl'")
 
 
 def test_post_accumulate_grad_hook_runs_once_the_grad_is_complete():

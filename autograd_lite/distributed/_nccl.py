@@ -40,9 +40,11 @@ class NCCLEngine:
             raise RuntimeError(f"NCCL backend: unsupported dtype {a.dtype.name}")
         return t
 
-    def _op(self, op):
+    def _op(self, op, a):
         if op not in self._ops:
-            raise RuntimeError(f"NCCL backend: unsupported ReduceOp {op.name}")
+            raise RuntimeError(f"Cannot use ReduceOp.{op.name} with NCCL")
+        if a.dtype.kind == "b" and op is ReduceOp.SUM:
+            return self.nccl.NCCL_MAX     # as PyTorch: bools travel as uint8, where a sum would leave 2s in them
         return self._ops[op]
 
     def _work(self, finish, keep):
@@ -56,7 +58,7 @@ class NCCLEngine:
         return cupy.cuda.get_current_stream().ptr
 
     def allreduce(self, buf, op, finish=None):
-        self.nc.allReduce(buf.data.ptr, buf.data.ptr, buf.size, self._type(buf), self._op(op), self._stream())
+        self.nc.allReduce(buf.data.ptr, buf.data.ptr, buf.size, self._type(buf), self._op(op, buf), self._stream())
         return self._work(finish, buf)
 
     def broadcast(self, buf, root, finish=None):
@@ -64,7 +66,8 @@ class NCCLEngine:
         return self._work(finish, buf)
 
     def reduce(self, buf, op, root, finish=None):
-        self.nc.reduce(buf.data.ptr, buf.data.ptr, buf.size, self._type(buf), self._op(op), root, self._stream())
+        self.nc.reduce(buf.data.ptr, buf.data.ptr, buf.size, self._type(buf), self._op(op, buf), root,
+                       self._stream())
         return self._work(finish, buf)
 
     def allgather(self, send, recv, finish=None):
@@ -72,7 +75,7 @@ class NCCLEngine:
         return self._work(finish, (send, recv))
 
     def reduce_scatter(self, send, recv, op, finish=None):
-        self.nc.reduceScatter(send.data.ptr, recv.data.ptr, recv.size, self._type(recv), self._op(op),
+        self.nc.reduceScatter(send.data.ptr, recv.data.ptr, recv.size, self._type(recv), self._op(op, recv),
                               self._stream())
         return self._work(finish, (send, recv))
 
@@ -116,3 +119,4 @@ class NCCLEngine:
 
     def free(self):
         self.nc.destroy()
+        self.comm.Free()                    # this group's own MPI communicator (a Dup or a Split)

@@ -262,6 +262,8 @@ def _same_dtype(tensors):
 def _to_buffer(data, pg):
     """`data` as the engine's buffer: C-contiguous, on the host for MPI (a GPU array is copied through it; MPI has
     no float16: float32 stands in)."""
+    if not pg._engine.host_only and not _backend.is_device_array(data):
+        raise RuntimeError(f"No backend type associated with device type {_backend.backend_of(data).name}")
     if pg._engine.host_only:
         if _backend.is_device_array(data):
             data = _backend.backend_of(data).to_host(data)
@@ -297,12 +299,14 @@ def _run(work, async_op, result=()):
     return None
 
 
-def _reduction(op, pg):
+def _reduction(op, pg, dtype):
     """(the engine's op, a function that finishes AVG on the buffer): AVG is a SUM divided by the group's size;
     integers divide as C does (toward zero)."""
     op = check_op(op)
     if op is not ReduceOp.AVG:
         return op, None
+    if dtype == np.bool_:
+        raise TypeError("Cannot use ReduceOp.AVG with boolean inputs")
     n = pg.size()
 
     def average(buf):
@@ -334,7 +338,7 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     if _not_member(group, "all_reduce"):
         return None
     pg = _group(group)
-    op, post = _reduction(op, pg)
+    op, post = _reduction(op, pg, tensor._data.dtype)
     buf = _to_buffer(tensor._data, pg)
 
     def finish():
@@ -362,7 +366,7 @@ def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_
         return None
     pg = _group(group)
     root = _group_rank(pg, dst, group_dst)
-    op, post = _reduction(op, pg)
+    op, post = _reduction(op, pg, tensor._data.dtype)
     buf = _to_buffer(tensor._data, pg)
 
     def finish():
@@ -478,7 +482,7 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
 
 
 def _reduce_scatter(output, send, op, pg, async_op):
-    op, post = _reduction(op, pg)
+    op, post = _reduction(op, pg, output._data.dtype)
     recv = _to_buffer(output._data, pg)
 
     def finish():

@@ -154,7 +154,8 @@ class DistributedDataParallel(Module):
                     p._grad._data[...] = view
 
     def _unused_everywhere(self):
-        used = Tensor._make(np.array([id(p) in self._used for p in self._params], "int32"))
+        # on the parameters' device: NCCL takes device tensors only
+        used = Tensor._make(np.array([id(p) in self._used for p in self._params], "int32")).to(self._params[0].device)
         dist.all_reduce(used, op=dist.ReduceOp.MAX, group=self.process_group)
         return {id(p) for p, u in zip(self._params, used._data) if not u}
 
