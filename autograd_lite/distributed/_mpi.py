@@ -22,6 +22,13 @@ class MPIEngine:
         self._ops = {ReduceOp.SUM: M.SUM, ReduceOp.PRODUCT: M.PROD, ReduceOp.MIN: M.MIN, ReduceOp.MAX: M.MAX,
                      ReduceOp.BAND: M.BAND, ReduceOp.BOR: M.BOR, ReduceOp.BXOR: M.BXOR}
 
+    def _op(self, op, buf):
+        """MPI's op for `op` on buf: on bools (MPI's arithmetic ops refuse them) SUM and MAX are a logical or,
+        PRODUCT and MIN a logical and, PyTorch's results."""
+        if buf.dtype == bool and op in (ReduceOp.SUM, ReduceOp.MAX, ReduceOp.MIN, ReduceOp.PRODUCT):
+            return self.MPI.LOR if op in (ReduceOp.SUM, ReduceOp.MAX) else self.MPI.LAND
+        return self._ops[op]
+
     def rank(self):
         return self.comm.Get_rank()
 
@@ -33,16 +40,16 @@ class MPIEngine:
         return Work(lambda: request.Test(), lambda: (request.Wait(), keep), finish)
 
     def allreduce(self, buf, op, finish=None):
-        return self._work(self.comm.Iallreduce(self.MPI.IN_PLACE, buf, self._ops[op]), finish, buf)
+        return self._work(self.comm.Iallreduce(self.MPI.IN_PLACE, buf, self._op(op, buf)), finish, buf)
 
     def broadcast(self, buf, root, finish=None):
         return self._work(self.comm.Ibcast(buf, root), finish, buf)
 
     def reduce(self, buf, op, root, finish=None):
         if self.rank() == root:
-            request = self.comm.Ireduce(self.MPI.IN_PLACE, buf, self._ops[op], root)
+            request = self.comm.Ireduce(self.MPI.IN_PLACE, buf, self._op(op, buf), root)
         else:
-            request = self.comm.Ireduce(buf, None, self._ops[op], root)
+            request = self.comm.Ireduce(buf, None, self._op(op, buf), root)
         return self._work(request, finish, buf)
 
     def allgather(self, send, recv, finish=None):
@@ -55,7 +62,7 @@ class MPIEngine:
         return self._work(self.comm.Iscatter(send, recv, root), finish, (send, recv))
 
     def reduce_scatter(self, send, recv, op, finish=None):
-        return self._work(self.comm.Ireduce_scatter_block(send, recv, self._ops[op]), finish, (send, recv))
+        return self._work(self.comm.Ireduce_scatter_block(send, recv, self._op(op, send)), finish, (send, recv))
 
     def barrier(self):
         return self._work(self.comm.Ibarrier(), None, None)

@@ -116,10 +116,13 @@ for dtype in DTYPES:
 t = T(data(rank, np.float16))
 dist.all_reduce(t)
 check(t, sum(data(r, np.float16) for r in range(size)), "float16")
-if BACKEND == "nccl":           # bools travel as uint8: SUM is a logical or (PyTorch maps it to MAX)
+# bools: SUM and MAX a logical or, MIN and PRODUCT a logical and, as PyTorch (NCCL: as uint8, SUM mapped to MAX;
+# MPI: its logical ops, its arithmetic ones refusing bools)
+for op, want in ((dist.ReduceOp.SUM, [1, 0, 1, 1]), (dist.ReduceOp.MAX, [1, 0, 1, 1]),
+                 (dist.ReduceOp.MIN, [1, 0, 0, 1]), (dist.ReduceOp.PRODUCT, [1, 0, 0, 1])):
     t = T(np.array([True, False, rank == 0, True]))
-    dist.all_reduce(t)
-    assert t.cpu().numpy().view(np.uint8).tolist() == [1, 0, 1, 1], t
+    dist.all_reduce(t, op=op)
+    assert t.cpu().numpy().view(np.uint8).tolist() == want, (op, t)
 
 # a non-contiguous tensor reduces through a copy and lands back in place
 base = T(data(rank, np.float32, (3, 4)))
