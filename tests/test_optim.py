@@ -347,10 +347,11 @@ def test_named_parameters_and_repr():
     assert [id(p) for p in opt.param_groups[0]["params"]] == [id(w), id(b)]
     assert opt.param_groups[0]["param_names"] == ["w", "b"]
     opt = optim.SGD([{"params": [w]}, {"params": b, "lr": 0.5}], lr=0.1)
-    assert repr(opt) == ("SGD (\nParameter Group 0\n    dampening: 0\n    lr: 0.1\n    maximize: False\n"
+    flags = "    differentiable: False\n    foreach: None\n    fused: None\n"        # as torch's repr has them
+    assert repr(opt) == ("SGD (\nParameter Group 0\n    dampening: 0\n" + flags + "    lr: 0.1\n    maximize: False\n"
                          "    momentum: 0\n    nesterov: False\n    weight_decay: 0\n\nParameter Group 1\n"
-                         "    dampening: 0\n    lr: 0.5\n    maximize: False\n    momentum: 0\n    nesterov: False\n"
-                         "    weight_decay: 0\n)")
+                         "    dampening: 0\n" + flags + "    lr: 0.5\n    maximize: False\n    momentum: 0\n"
+                         "    nesterov: False\n    weight_decay: 0\n)")
 
 
 def test_sgd_without_momentum_keeps_no_state_like_torch():

@@ -1,5 +1,5 @@
 """Adagrad, as torch.optim.Adagrad."""
-from .optimizer import Optimizer, check_nonnegative, decayed, next_step, step_counter, xp_of, zeros_like
+from .optimizer import Optimizer, check_fused, check_nonnegative, decayed, next_step, step_counter, xp_of, zeros_like
 
 __all__ = ["Adagrad"]
 
@@ -27,6 +27,7 @@ class Adagrad(Optimizer):
         initial_accumulator_value (float): the sum of squares' starting value (default: 0).
         eps (float): added to the denominator (default: 1e-10).
         maximize (bool): maximize the objective instead of minimizing it (default: False).
+        foreach, differentiable, fused: accepted and kept in the param groups, as PyTorch's; no-ops here.
 
     Example::
 
@@ -35,12 +36,14 @@ class Adagrad(Optimizer):
 
     rule, kernel = staticmethod(adagrad_update), "adagrad_update"
 
-    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *,
-                 maximize=False):
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
+                 foreach=None, *, maximize=False, differentiable=False, fused=None):
         check_nonnegative(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                           initial_accumulator_value=initial_accumulator_value, eps=eps)
+        check_fused(fused, foreach, differentiable)
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
-                                      initial_accumulator_value=initial_accumulator_value, maximize=maximize))
+                                      initial_accumulator_value=initial_accumulator_value, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable, fused=fused))
 
     def add_param_group(self, param_group):
         super().add_param_group(param_group)

@@ -3,8 +3,8 @@ import operator
 
 import numpy as np
 
-from .optimizer import (Optimizer, buffer, check_hyper, check_nonnegative, data_of, decayed, grad_data_of, kernels,
-                        next_step, step_counter, stepped_state, version_of, xp_of)
+from .optimizer import (Optimizer, buffer, check_fused, check_hyper, check_nonnegative, data_of, decayed, grad_data_of,
+                        kernels, next_step, step_counter, stepped_state, version_of, xp_of)
 
 __all__ = ["Adam", "AdamW"]
 
@@ -47,6 +47,8 @@ class Adam(Optimizer):
         amsgrad (bool): the AMSGrad variant (default: False).
         maximize (bool): maximize the objective instead of minimizing it (default: False).
         decoupled_weight_decay (bool): AdamW's decay, applied to the weights directly (default: False).
+        foreach, capturable, differentiable, fused: accepted and kept in the param groups, as PyTorch's; no-ops
+            here.
 
     Example::
 
@@ -57,13 +59,16 @@ class Adam(Optimizer):
     rule, kernel = staticmethod(adam_update), "adam_update"
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
-                 maximize=False, decoupled_weight_decay=False):
+                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
+                 decoupled_weight_decay=False):
         check_nonnegative(lr=lr, eps=eps)
         check_hyper("beta parameter at index 0", betas[0], 0 <= betas[0] < 1)
         check_hyper("beta parameter at index 1", betas[1], 0 <= betas[1] < 1)
         check_nonnegative(weight_decay=weight_decay)
+        check_fused(fused, foreach, differentiable)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                                      amsgrad=amsgrad, maximize=maximize,
+                                      amsgrad=amsgrad, maximize=maximize, foreach=foreach, capturable=capturable,
+                                      differentiable=differentiable, fused=fused,
                                       decoupled_weight_decay=decoupled_weight_decay))
 
     def _step_group(self, group):
@@ -131,8 +136,9 @@ class AdamW(Adam):
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
-                 maximize=False):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                 maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
                          decoupled_weight_decay=True)
 
 

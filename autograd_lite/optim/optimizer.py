@@ -5,8 +5,15 @@ An optimizer is one file: its update rule, written once on the array module (`ru
 in place, so it runs on every device), and the name of the kernel table's fused kernel of the same signature
 (`kernel`), used instead where the parameter's table has it; `_update(p, group)` gathers the arguments and calls
 `self.apply_rule(p, ...)`. It may also override `_step_group(group)` to update a whole group in one kernel-table
-call (Adam, SGD)."""
+call (Adam, SGD).
+
+Every optimizer accepts PyTorch's implementation flags (foreach, fused where PyTorch has a fused kernel, capturable,
+differentiable) and keeps them in its param groups, as PyTorch's state_dict has them; they select nothing here (each
+update is already one pass per parameter, or one kernel-table call per group). Step hooks (`register_step_pre_hook`,
+`register_step_post_hook`, and the global `register_optimizer_step_pre_hook` / `_post_hook`) run around every
+optimizer's `step`, its own included."""
 import copy
+import functools
 import itertools
 import operator
 import warnings
@@ -19,7 +26,7 @@ from ..backend import backend_of
 from ..creation import tensor
 from ..tensor import Tensor
 
-__all__ = ["Optimizer", "required"]
+__all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
 
 
 class _RequiredParameter:
@@ -49,28 +56,108 @@ def check_nonnegative(**hyper):
         check_hyper(_HYPER_NAMES.get(key, key + " value"), value, value >= 0)
 
 
+def check_fused(fused, foreach, differentiable):
+    """PyTorch's errors for fused=True beside differentiable or foreach (fused itself is accepted: a no-op here)."""
+    if fused:
+        if differentiable:
+            raise RuntimeError("`fused` does not support `differentiable`")
+        if foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+
+class _RemovableHandle:
+    """Returned by the register_*_hook functions; ``handle.remove()`` unregisters the hook."""
+    _ids = itertools.count()
+
+    def __init__(self, hooks):
+        self.hooks, self.id = hooks, next(_RemovableHandle._ids)
+
+    def remove(self):
+        self.hooks.pop(self.id, None)
+
+
+_GLOBAL_PRE_HOOKS, _GLOBAL_POST_HOOKS = {}, {}
+
+
+def register_optimizer_step_pre_hook(hook):
+    """Registers ``hook(optimizer, args, kwargs) -> None or (new_args, new_kwargs)``, run before every optimizer's
+    step (before its own pre hooks). Returns a handle whose ``remove()`` unregisters it."""
+    handle = _RemovableHandle(_GLOBAL_PRE_HOOKS)
+    _GLOBAL_PRE_HOOKS[handle.id] = hook
+    return handle
+
+
+def register_optimizer_step_post_hook(hook):
+    """Registers ``hook(optimizer, args, kwargs) -> None``, run after every optimizer's step (after its own post
+    hooks). Returns a handle whose ``remove()`` unregisters it."""
+    handle = _RemovableHandle(_GLOBAL_POST_HOOKS)
+    _GLOBAL_POST_HOOKS[handle.id] = hook
+    return handle
+
+
+def _hooked(step):
+    """`step` with the step hooks around it, as PyTorch's: pre hooks may replace (args, kwargs). A step that calls
+    its base class's step runs the hooks once (the outer call)."""
+    @functools.wraps(step)
+    def wrapper(*args, **kwargs):
+        self = args[0]
+        self._opt_called = True                     # lr_scheduler's "step order" check reads this
+        if self._in_step or not (self._step_pre_hooks or self._step_post_hooks or _GLOBAL_PRE_HOOKS
+                                 or _GLOBAL_POST_HOOKS):
+            return step(*args, **kwargs)
+        self._in_step = True
+        try:
+            for hook in itertools.chain(list(_GLOBAL_PRE_HOOKS.values()), list(self._step_pre_hooks.values())):
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError(f"{step} must return None or a tuple of (new_args, new_kwargs), but got "
+                                           f"{result}.")
+                    args, kwargs = result
+            out = step(*args, **kwargs)
+            for hook in itertools.chain(list(self._step_post_hooks.values()), list(_GLOBAL_POST_HOOKS.values())):
+                hook(self, args, kwargs)
+            return out
+        finally:
+            self._in_step = False
+    wrapper._hooked = True
+    return wrapper
+
+
 _LIVE = weakref.WeakSet()      # every optimizer alive, so that Module.to can move their state
 
 
 def follow_parameters(params):
     """Called by Module.to after it moved `params` (the same Tensors, new arrays): every optimizer's state of
-    them (momentum buffers, Adam's averages) moves to each parameter's device and floating dtype; the 'step'
-    counters stay 0-d CPU tensors, as PyTorch keeps them."""
+    them (momentum buffers, Adam's averages, LBFGS's history) moves to each parameter's device and floating dtype;
+    the 'step' counters and the other 0-d running scalars (NAdam's mu_product, ASGD's eta and mu) stay 0-d CPU
+    tensors, read on the host each step without a device round trip."""
     for opt in list(_LIVE):
         moved = False
         for p in params:
             state = opt.state.get(p)
             for key, value in (state or {}).items():
-                if key == "step" or not isinstance(value, Tensor):
-                    continue
-                new = value.to(p.device)
-                if new.is_floating_point() and new.dtype is not p.dtype and p.is_floating_point():
-                    new = new.to(p.dtype)
-                if new is not value:
-                    state[key] = new
-                    moved = True
+                if key != "step":
+                    new = _follow(value, p)
+                    if new is not value:
+                        state[key] = new
+                        moved = True
         if moved:
             opt._plans.clear()
+
+
+def _follow(value, p):
+    """value (a state Tensor, or a list of them) on p's device and floating dtype; 0-d Tensors and the rest as
+    they are."""
+    if isinstance(value, list):
+        new = [_follow(v, p) for v in value]
+        return value if all(a is b for a, b in zip(new, value)) else new
+    if not isinstance(value, Tensor) or value._data.ndim == 0:
+        return value
+    new = value.to(p.device)
+    if new.is_floating_point() and new.dtype is not p.dtype and p.is_floating_point():
+        new = new.to(p.dtype)
+    return new
 
 
 class Optimizer:
@@ -96,6 +183,7 @@ class Optimizer:
         self.state = defaultdict(dict)
         self.param_groups = []
         self._plans = {}          # optimizers that cache per-group kernel plans (Adam): id(group) -> plan
+        self._step_pre_hooks, self._step_post_hooks = {}, {}
         _LIVE.add(self)
         groups = list(params)
         if not groups:
@@ -104,6 +192,40 @@ class Optimizer:
             groups = [{"params": groups}]
         for group in groups:
             self.add_param_group(group)
+
+    _step_pre_hooks = _step_post_hooks = {}    # read only: instances get their own in __init__
+    _in_step = False
+    _state_like_params = True     # every state buffer has its parameter's shape (LBFGS: False)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is not None and not getattr(step, "_hooked", False):
+            cls.step = _hooked(step)
+
+    def register_step_pre_hook(self, hook):
+        """Registers ``hook(optimizer, args, kwargs) -> None or (new_args, new_kwargs)``, run before each step;
+        returns a handle whose ``remove()`` unregisters it.
+
+        Example::
+
+            >>> handle = optimizer.register_step_pre_hook(lambda opt, args, kwargs: print("stepping"))
+            >>> handle.remove()
+        """
+        if "_step_pre_hooks" not in self.__dict__:
+            self._step_pre_hooks = {}
+        handle = _RemovableHandle(self._step_pre_hooks)
+        self._step_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_step_post_hook(self, hook):
+        """Registers ``hook(optimizer, args, kwargs) -> None``, run after each step; returns a handle whose
+        ``remove()`` unregisters it."""
+        if "_step_post_hooks" not in self.__dict__:
+            self._step_post_hooks = {}
+        handle = _RemovableHandle(self._step_post_hooks)
+        self._step_post_hooks[handle.id] = hook
+        return handle
 
     def add_param_group(self, param_group):
         """Adds a group (a dict with 'params' and optional hyperparameters) to `param_groups`: for example
@@ -175,6 +297,8 @@ class Optimizer:
             self._step_group(group)
         return loss
 
+    step = _hooked(step)
+
     def _step_group(self, group):
         """One update of the group's parameters that have a `.grad`: `_update` for each, by default; an
         optimizer may override it to update the whole group in one kernel-table call."""
@@ -229,13 +353,15 @@ class Optimizer:
         for k, v in state_dict["state"].items():
             if k in id_map:
                 p = id_map[k]
-                state[p] = {key: _cast(p, k, key, val) for key, val in v.items()}
+                state[p] = {key: _cast(p, k, key, val, self._state_like_params) for key, val in v.items()}
             else:
                 state[k] = copy.deepcopy(v)
         for g, s in zip(groups, saved):
             s["params"] = g["params"]
             if "param_names" in g and "param_names" not in s:
                 s["param_names"] = g["param_names"]
+            for key, default in self.defaults.items():      # a state_dict saved before a flag existed
+                s.setdefault(key, default)
         self.state, self.param_groups = state, saved
 
     def __repr__(self):
@@ -248,23 +374,26 @@ class Optimizer:
         return out + ")"
 
 
-def _cast(p, index, key, value):
-    """A copy of a loaded state value for parameter p: Tensors onto p's device, float ones in p's dtype
-    (but the 'step' counter), buffers checked against p's shape."""
+def _cast(p, index, key, value, like_param=True):
+    """A copy of a loaded state value for parameter p: Tensors onto p's device (0-d ones, counters and running
+    scalars, stay on the host), float ones in p's dtype (but the 'step' counter), buffers checked against p's
+    shape (where the optimizer's buffers are like its parameters: `like_param`)."""
     if key == "step" and not isinstance(value, Tensor):
         return step_counter(float(value))
     if isinstance(value, Tensor):
         data = value._host()
         if key != "step":
-            if data.shape != p._data.shape:
+            if like_param and data.ndim and data.shape != p._data.shape:
                 raise ValueError(f"loaded state dict has state '{key}' of shape {tuple(data.shape)} for parameter "
                                  f"{index} of shape {tuple(p._data.shape)}")
             if data.dtype.kind == "f":
                 data = data.astype(p._data.dtype)
-        be = backend_of(p._data) if key != "step" else backend_of(data)
+        be = backend_of(p._data) if key != "step" and data.ndim else backend_of(data)
         return Tensor._make(be.xp.array(be.from_host(data), copy=True, order="C"))
     if isinstance(value, dict):
-        return {k: _cast(p, index, k, v) for k, v in value.items()}
+        return {k: _cast(p, index, k, v, like_param) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):            # LBFGS's history
+        return type(value)(_cast(p, index, None, v, like_param) for v in value)
     return copy.deepcopy(value)
 
 
@@ -312,6 +441,29 @@ def kernels(p):
 
 def xp_of(array):
     return backend_of(array).xp
+
+
+def scalar_state(value):
+    """A running scalar of the state (NAdam's mu_product, ASGD's eta and mu): like the step counter, a 0-d host
+    Tensor in the default float dtype, as PyTorch keeps them."""
+    return step_counter(value)
+
+
+def set_scalar(state, key, value):
+    """state[key] = value, in place, rounded through the default float dtype as PyTorch's
+    ``state[key].copy_(torch.as_tensor(value))`` is; the stored value as a Python float."""
+    s = state[key]._data
+    s[...] = _dtype.get_default_dtype().np.type(value)
+    return s.item()
+
+
+def lerp_(start, end, weight):
+    """start = lerp(start, end, weight) in place, with PyTorch's two formulas (exact at either end)."""
+    if abs(weight) < 0.5:
+        start += weight * (end - start)
+    else:
+        start[...] = end - (end - start) * (1 - weight)
+    return start
 
 
 def decayed(param, grad, weight_decay, maximize):

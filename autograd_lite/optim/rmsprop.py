@@ -42,6 +42,7 @@ class RMSprop(Optimizer):
         momentum (float): momentum factor (default: 0).
         centered (bool): normalize by the gradient's estimated variance (default: False).
         maximize (bool): maximize the objective instead of minimizing it (default: False).
+        capturable, foreach, differentiable: accepted and kept in the param groups, as PyTorch's; no-ops here.
 
     Example::
 
@@ -50,11 +51,12 @@ class RMSprop(Optimizer):
 
     rule, kernel = staticmethod(rmsprop_update), "rmsprop_update"
 
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *,
-                 maximize=False):
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
+                 capturable=False, foreach=None, maximize=False, differentiable=False):
         check_nonnegative(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
-                                      weight_decay=weight_decay, maximize=maximize))
+                                      weight_decay=weight_decay, capturable=capturable, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable))
 
     def _update(self, p, group):
         state = stepped_state(self, p)

@@ -1,5 +1,5 @@
 """SGD, optionally with momentum (heavy-ball or Nesterov), as torch.optim.SGD."""
-from .optimizer import (Optimizer, check_nonnegative, data_of, decayed, grad_data_of, kernels, version_of,
+from .optimizer import (Optimizer, check_fused, check_nonnegative, data_of, decayed, grad_data_of, kernels, version_of,
                         zeros_like)
 
 __all__ = ["SGD"]
@@ -35,6 +35,7 @@ class SGD(Optimizer):
         weight_decay (float): L2 penalty (default: 0).
         nesterov (bool): Nesterov momentum (default: False).
         maximize (bool): maximize the objective instead of minimizing it (default: False).
+        foreach, differentiable, fused: accepted and kept in the param groups, as PyTorch's; no-ops here.
 
     Example::
 
@@ -47,12 +48,14 @@ class SGD(Optimizer):
     rule, kernel = staticmethod(sgd_update), "sgd_update"
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
-                 maximize=False):
+                 maximize=False, foreach=None, differentiable=False, fused=None):
         check_nonnegative(lr=lr, momentum=momentum, weight_decay=weight_decay)
+        check_fused(fused, foreach, differentiable)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                                      nesterov=nesterov, maximize=maximize))
+                                      nesterov=nesterov, maximize=maximize, foreach=foreach,
+                                      differentiable=differentiable, fused=fused))
 
     def _step_group(self, group):
         """The group in one kernel-table call (sgd_update_many), its parameters gathered with C-level maps."""
