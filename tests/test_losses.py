@@ -95,6 +95,13 @@ CASES = [
            (4, 6), (4, 6), **UNIT)
       for name in ("mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits")
       for red in ("mean", "sum", "none")],
+    *[case(f"{name}-{red}", lambda lib, x, y, name=name, red=red, k=k: getattr(fn(lib), name)(
+        x, y, reduction=red, **k), (4, 6), (4, 6), **UNIT)        # |x - y| on both sides of beta / delta
+      for name, k in (("smooth_l1_loss", dict(beta=0.4)), ("huber_loss", dict(delta=0.4)))
+      for red in ("mean", "sum", "none")],
+    case("smooth_l1_loss-beta0", lambda lib, x, y: fn(lib).smooth_l1_loss(x, y, beta=0.0), (4, 6), (4, 6)),
+    case("huber_loss-weight", lambda lib, x, y, w: fn(lib).huber_loss(x, y, delta=0.5, weight=w), (3, 4), (3, 4),
+         (3, 4)),
     case("mse_loss-weight", lambda lib, x, y, w: fn(lib).mse_loss(x, y, weight=w), (3, 4), (3, 4), (3, 4)),
     case("l1_loss-weight-none", lambda lib, x, y, w: fn(lib).l1_loss(x, y, weight=w, reduction="none"),
          (3, 4), (3, 4), (3, 4)),
@@ -190,6 +197,8 @@ GRADCHECKS = [
     ("nll_loss-nd", lambda x: ops.nll_loss(x, al.tensor(TARGET_ND[:2, :, :2]), reduction="none"), [(2, 4, 2, 2)]),
     ("mse_loss", lambda x, y: ops.mse_loss(x, y), [(3, 4), (3, 4)]),
     ("l1_loss", lambda x, y: ops.l1_loss(x, y, reduction="sum"), [(3, 4), (3, 4)]),
+    ("smooth_l1_loss", lambda x, y: al.nn.functional.smooth_l1_loss(x, y, beta=0.8), [(3, 4), (3, 4)]),
+    ("huber_loss", lambda x, y: al.nn.functional.huber_loss(x, y, delta=0.8, reduction="none"), [(3, 4), (3, 4)]),
     ("bce", lambda x, y: ops.binary_cross_entropy(x * 0.2 + 0.5, y * 0.25 + 0.5, al.tensor([1.0, 2, 3, 4],
                                                                                            dtype=al.float64)),
      [(3, 4), (3, 4)]),
@@ -544,3 +553,17 @@ def test_loss_backward_kernels_check_targets(parallel):
                 cpu.cross_entropy_backward(np.float64(1.0), p, t)
             with pytest.raises(IndexError, match=f"Target {bad} is out of bounds"):
                 cpu.nll_loss_backward(np.float64(1.0), t, np.ones(3), -100, 3)
+
+
+def test_smooth_l1_and_huber_refuse_bad_constants_and_have_modules():
+    x, y = al.randn(3), al.randn(3)
+    with pytest.raises(RuntimeError, match="smooth_l1_loss does not support negative values for beta."):
+        al.nn.functional.smooth_l1_loss(x, y, beta=-1.0)
+    with pytest.raises(RuntimeError, match="huber_loss does not support non-positive values for delta."):
+        al.nn.functional.huber_loss(x, y, delta=0.0)
+    torch = pytest.importorskip("torch")
+    for ours, ref in ((al.nn.SmoothL1Loss(beta=0.5, reduction="sum"), torch.nn.SmoothL1Loss(beta=0.5, reduction="sum")),
+                      (al.nn.HuberLoss(delta=0.3), torch.nn.HuberLoss(delta=0.3))):
+        assert repr(ours) == repr(ref)
+        assert ours(x, y).item() == pytest.approx(ref(torch.tensor(x.numpy()), torch.tensor(y.numpy())).item(),
+                                                  rel=1e-6)

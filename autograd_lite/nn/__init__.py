@@ -4,7 +4,7 @@ from .parameter import Parameter
 from .modules import (Module, Identity, Linear, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Softmax,
                       LogSoftmax, GELU, SiLU, Mish, Softplus, Hardtanh, Threshold, ReLU6, Hardsigmoid, Hardswish, LogSigmoid,
                       Softsign, SELU, CELU, PReLU, Dropout, Flatten, Sequential, ModuleList, ModuleDict, NLLLoss,
-                      CrossEntropyLoss, MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss)
+                      CrossEntropyLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss)
 from .modules.conv import *  # noqa: F401,F403
 from .modules.pooling import *  # noqa: F401,F403
 from .modules.normalization import *  # noqa: F401,F403

@@ -97,39 +97,58 @@ def _constant(op, name, t):
 # ---- regression losses: mse_loss, l1_loss ------------------------------------------------------
 
 class _DifferenceLoss(Function):
-    """reduce(value(input - target)), input and target broadcast together."""
+    """reduce(value(input - target, k)), input and target broadcast together; k: the loss's constant (smooth L1's
+    beta, Huber's delta), else None."""
 
     @staticmethod
-    def forward(ctx, a, b, reduction):
+    def forward(ctx, a, b, reduction, k=None):
         d = a - b
         ctx.save_for_backward(*((a, b) if ctx.slope_reads_inputs else (d,)))
-        ctx.reduction = reduction
-        return _reduce(ctx.value(d), reduction)
+        ctx.reduction, ctx.k = reduction, k
+        return _reduce(ctx.value(d, k), reduction)
 
     @staticmethod
     def backward(ctx, g):
         saved = ctx._saved
         d = saved[0] - saved[1] if ctx.slope_reads_inputs else saved[0]
-        gd = ctx.slope(d, _unreduce(g, ctx.reduction, m.data(d).size))
+        gd = ctx.slope(d, _unreduce(g, ctx.reduction, m.data(d).size), ctx.k)
         return (gd if ctx._inputs[0] is not None else None,
-                -gd if ctx._inputs[1] is not None else None, None)
+                -gd if ctx._inputs[1] is not None else None, None, None)
 
 
 class MSELoss(_DifferenceLoss):
     op_name = "mse_loss"
     slope_reads_inputs = True       # its slope is d itself: d's own derivative is needed (second order)
-    value = staticmethod(lambda d: d * d)
-    slope = staticmethod(lambda d, g: d * (2 * g))
+    value = staticmethod(lambda d, k: d * d)
+    slope = staticmethod(lambda d, g, k: d * (2 * g))
 
 
 class L1Loss(_DifferenceLoss):
     op_name = "l1_loss"
     slope_reads_inputs = False      # its slope sign(d) is piecewise constant: d may be kept as it is
-    value = staticmethod(lambda d: xp_of(d).abs(d))
-    slope = staticmethod(lambda d, g: m.sign(d) * g)
+    value = staticmethod(lambda d, k: xp_of(d).abs(d))
+    slope = staticmethod(lambda d, g, k: m.sign(d) * g)
 
 
-def _difference_loss(cls, error, input, target, size_average, reduce, reduction, weight):
+class SmoothL1Loss(_DifferenceLoss):
+    """0.5 d² / beta where |d| < beta, else |d| - 0.5 beta."""
+    op_name = "smooth_l1_loss"
+    slope_reads_inputs = True       # quadratic near 0: the slope d / beta depends on d
+    value = staticmethod(lambda d, k: (lambda a: xp_of(d).where(a < k, 0.5 * d * d / k, a - 0.5 * k))(
+        xp_of(d).abs(d)))
+    slope = staticmethod(lambda d, g, k: m.where(abs(m.data(d)) < k, d / k, m.sign(d)) * g)
+
+
+class HuberLoss(_DifferenceLoss):
+    """0.5 d² where |d| < delta, else delta (|d| - 0.5 delta): smooth L1 times delta."""
+    op_name = "huber_loss"
+    slope_reads_inputs = True
+    value = staticmethod(lambda d, k: (lambda a: xp_of(d).where(a < k, 0.5 * d * d, k * (a - 0.5 * k)))(
+        xp_of(d).abs(d)))
+    slope = staticmethod(lambda d, g, k: m.where(abs(m.data(d)) < k, d, m.sign(d) * k) * g)
+
+
+def _difference_loss(cls, error, input, target, size_average, reduce, reduction, weight, k=None):
     op = cls.op_name
     if tuple(target.shape) != tuple(input.shape):
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
@@ -138,7 +157,7 @@ def _difference_loss(cls, error, input, target, size_average, reduce, reduction,
     reduction = _reduction(op, reduction, size_average, reduce)
     input, target = _float_pair(op, input, target)
     if weight is None:
-        return cls.apply(input, target, reduction)
+        return cls.apply(input, target, reduction, k)
     if tuple(weight.shape) != tuple(input.shape):
         raise ValueError(f"{op}: Weights and input must have the same size (weight of shape "
                          f"{tuple(weight.shape)}, input of shape {tuple(input.shape)}).")
@@ -161,6 +180,32 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean absolute error ``|input - target|``, reduced; otherwise as `mse_loss`."""
     return _difference_loss(L1Loss, _abs, input, target, size_average, reduce, reduction, weight)
+
+
+@declare(method=False, top=False, functional=True)
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """Smooth L1: ``0.5 d² / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (d = input - target), reduced;
+    beta 0 is `l1_loss`. Example: ``F.smooth_l1_loss(pred, target, beta=0.5)``."""
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0:
+        return l1_loss(input, target, size_average, reduce, reduction)
+    return _difference_loss(SmoothL1Loss, None, input, target, size_average, reduce, reduction, None, float(beta))
+
+
+@declare(method=False, top=False, functional=True)
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """Huber: ``0.5 d²`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``, reduced; `weight` (input's
+    shape) weighs each element, a 'mean' divides by their count. Example: ``F.huber_loss(pred, target, delta=2.0)``."""
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    k = float(delta)
+    if weight is None:
+        return _difference_loss(HuberLoss, None, input, target, None, None, reduction, None, k)
+    loss = mul(_difference_loss(HuberLoss, None, input, target, None, None, "none", None, k), weight)
+    if reduction == "none":     # (unlike mse_loss's and l1_loss's, its weighted mean divides by the count)
+        return loss
+    return _sum(loss) if reduction == "sum" else _sum(loss) / loss.numel()
 
 
 # ---- binary cross-entropy --------------------------------------------------------------------

@@ -5,7 +5,7 @@ from .activation import (ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Softmax, LogSoftma
 from .dropout import Dropout
 from .flatten import Flatten
 from .container import Sequential, ModuleList, ModuleDict
-from .loss import NLLLoss, CrossEntropyLoss, MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss
+from .loss import NLLLoss, CrossEntropyLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss
 from .conv import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
