@@ -3,10 +3,13 @@ no_grad and returns it."""
 import math
 import warnings
 
+import numpy as np
+
 from ..autograd.grad_mode import no_grad
+from ..creation import from_numpy
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_",
-           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"]
+           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_"]
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "sigmoid")
@@ -113,3 +116,41 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
     if _empty(tensor):
         return tensor
     return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode)))
+
+
+def orthogonal_(tensor, gain=1, generator=None):
+    """A (semi-)orthogonal matrix times ``gain``, dims after the first flattened (Saxe et al.), as torch's: the Q of
+    a normal matrix's QR, its columns' signs set by R's diagonal. Example: ``orthogonal_(w, calculate_gain('relu'))``."""
+    if tensor.dim() < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    with no_grad():
+        flat = tensor.new_empty((rows, cols)).normal_(0, 1, generator=generator).cpu().numpy()
+        flat = flat.T if rows < cols else flat           # QR of the tall way round
+        q, r = np.linalg.qr(flat)
+        q = q * np.sign(np.diag(r))                       # unique Q: R's diagonal made positive
+        q = q.T if rows < cols else q
+        tensor.copy_(from_numpy(np.ascontiguousarray(q, dtype=flat.dtype)).reshape(tensor.shape))
+        return tensor.mul_(gain)
+
+
+def _deprecated(fn):
+    """torch's old spelling without the trailing underscore: warns, then calls `fn`."""
+    old = fn.__name__[:-1]
+
+    def deprecated(*args, **kwargs):
+        warnings.warn(f"`nn.init.{old}` is now deprecated in favor of `nn.init.{fn.__name__}`.", FutureWarning,
+                      stacklevel=2)
+        return fn(*args, **kwargs)
+    deprecated.__name__ = deprecated.__qualname__ = old
+    deprecated.__doc__ = f"Deprecated: use ``{fn.__name__}``."
+    return deprecated
+
+
+uniform, normal, constant = _deprecated(uniform_), _deprecated(normal_), _deprecated(constant_)
+xavier_uniform, xavier_normal = _deprecated(xavier_uniform_), _deprecated(xavier_normal_)
+kaiming_uniform, kaiming_normal = _deprecated(kaiming_uniform_), _deprecated(kaiming_normal_)
+orthogonal = _deprecated(orthogonal_)

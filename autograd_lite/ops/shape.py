@@ -2,6 +2,7 @@
 cat, stack, contiguous, clone, flip/roll/movedim, tril/triu, diagonal/diag/trace and unfold (sliding windows)."""
 import itertools
 import math
+import numbers
 
 from .. import _api, _dtype
 from .._args import canon_dim, shape_arg
@@ -701,3 +702,52 @@ def unfold(x, dimension, size, step):
     if x.ndim == 0:                               # a 0-d tensor unfolds as one element: (size,)
         return Unfold.apply(reshape(x, 1), 0, size, step)[0]
     return Unfold.apply(x, d, size, step)
+
+
+def _check_factor(x, factor, op, arg):
+    """PyTorch's checks of pixel_shuffle/pixel_unshuffle's input and factor, in its order; the factor as an int."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
+    # an int as torch's parser takes one: Python or NumPy ints and 0-d integer tensors, never a bool
+    integral = (isinstance(factor, Tensor) and factor.ndim == 0 and factor.dtype.np.kind in "iu") or (
+        isinstance(factor, numbers.Integral) and not isinstance(factor, bool))
+    if not integral:
+        raise TypeError(f"{op}(): argument '{arg}' (position 2) must be int, not {type(factor).__name__}")
+    factor = int(factor)
+    if x.ndim < 3:
+        raise RuntimeError(f"{op} expects input to have at least 3 dimensions, but got input with {x.ndim} "
+                           "dimension(s)")
+    if factor <= 0:
+        raise RuntimeError(f"{op} expects a positive {arg}, but got {factor}")
+    return factor
+
+
+@declare(method=False, functional=True)
+def pixel_shuffle(input, upscale_factor):
+    """(*, C * r * r, H, W) -> (*, C, H * r, W * r), as ``F.pixel_shuffle`` (sub-pixel convolution)."""
+    r = _check_factor(input, upscale_factor, "pixel_shuffle", "upscale_factor")
+    if r * r >= 2 ** 63:
+        raise ValueError(f"upscale factor is too large, (upscale_factor)^2 overflowed: upscale_factor={r}")
+    *batch, c, h, w = input.shape
+    if c % (r * r):
+        raise RuntimeError("pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
+                           f"upscale_factor, but input.size(-3)={c} is not divisible by {r * r}")
+    n = len(batch)
+    x = reshape(input, *batch, c // (r * r), r, r, h, w)
+    x = permute(x, *range(n), n, n + 3, n + 1, n + 4, n + 2)
+    return reshape(x, *batch, c // (r * r), h * r, w * r)
+
+
+@declare(method=False, functional=True)
+def pixel_unshuffle(input, downscale_factor):
+    """(*, C, H * r, W * r) -> (*, C * r * r, H, W): ``F.pixel_shuffle`` undone, as ``F.pixel_unshuffle``."""
+    r = _check_factor(input, downscale_factor, "pixel_unshuffle", "downscale_factor")
+    *batch, c, h, w = input.shape
+    for name, size, d in (("height", h, -2), ("width", w, -1)):
+        if size % r:
+            raise RuntimeError(f"pixel_unshuffle expects {name} to be divisible by downscale_factor, but "
+                               f"input.size({d})={size} is not divisible by {r}")
+    n = len(batch)
+    x = reshape(input, *batch, c, h // r, r, w // r, r)
+    x = permute(x, *range(n), n, n + 2, n + 4, n + 1, n + 3)
+    return reshape(x, *batch, c * r * r, h // r, w // r)

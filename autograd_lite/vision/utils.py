@@ -1,4 +1,5 @@
-"""Plots of images and predictions, as the seed's ``helper.imshow`` and ``helper.view_classify``.
+"""Image grids and files, as ``torchvision.utils`` (``make_grid``, ``save_image``), and plots of
+images and predictions, as the seed's ``helper.imshow`` and ``helper.view_classify``.
 
 matplotlib is an optional dependency (``pip install "autograd_lite[plot]"``), imported on first
 use; with no display (a Linux machine without ``DISPLAY``) the non-interactive Agg backend is
@@ -8,21 +9,109 @@ Example::
 
     >>> from autograd_lite.vision import utils
     >>> images, labels = next(iter(trainloader))
+    >>> utils.save_image(images[:16], "batch.png", nrow=4, normalize=True)   # needs Pillow
     >>> utils.imshow(images[0])                          # undoes Normalize((0.5,), (0.5,))
     >>> ps = F.softmax(model(images[:1].view(1, -1)), dim=1)
     >>> fig = utils.view_classify(images[0], ps)
     >>> fig.savefig("prediction.png")
 """
+import math
 import os
 import sys
 
 import numpy as np
 
-__all__ = ["imshow", "view_classify", "FASHION_CLASSES"]
+from ..creation import from_numpy
+from ..ops.shape import stack
+from ..tensor import Tensor
+
+__all__ = ["make_grid", "save_image", "imshow", "view_classify", "FASHION_CLASSES"]
 
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                    "Sneaker", "Bag", "Ankle Boot")
 _VERSIONS = {"MNIST": tuple(str(i) for i in range(10)), "Fashion": FASHION_CLASSES}
+
+
+def make_grid(tensor, nrow=8, padding=2, normalize=False, value_range=None, scale_each=False,
+              pad_value=0.0):
+    """The images of a batch tiled into one image (C, H', W'), as ``torchvision.utils.make_grid``.
+
+    Args:
+        tensor: a batch (B, C, H, W), one image (C, H, W) or (H, W), or a list of same-sized images.
+            One-channel images become three-channel (the channel repeated).
+        nrow: images per row of the grid.
+        padding: pixels between images and around the grid, filled with ``pad_value``.
+        normalize: shift to [0, 1] by ``value_range`` (min, max), by default the tensor's own
+            min and max (each image's own with ``scale_each=True``), clamping first.
+
+    The result has the input's dtype and device and no gradient history.
+
+    Example::
+
+        >>> grid = make_grid(torch.rand(10, 1, 28, 28), nrow=5)     # (3, 62, 152)
+    """
+    if not isinstance(tensor, Tensor):
+        if isinstance(tensor, list):
+            for t in tensor:
+                if not isinstance(t, Tensor):
+                    raise TypeError(f"tensor or list of tensors expected, got a list containing {type(t)}")
+        else:
+            raise TypeError(f"tensor or list of tensors expected, got {type(tensor)}")
+    if isinstance(tensor, list):
+        tensor = stack([t.detach() for t in tensor], dim=0)
+    device = tensor.device
+    a = tensor.detach().cpu().numpy()
+    if a.ndim == 2:                                  # one image H x W
+        a = a[None]
+    if a.ndim == 3:                                  # one image C x H x W
+        a = a[None]
+    if a.ndim == 4 and a.shape[1] == 1:              # gray: three channels, as torchvision
+        a = np.concatenate((a, a, a), axis=1)
+    if normalize is True:                            # torchvision's test: a truthy non-True is no request
+        if value_range is not None and not isinstance(value_range, tuple):
+            raise TypeError("value_range has to be a tuple (min, max) if specified. min and max are numbers")
+        a = a.copy()                                 # the caller's tensor is left as it was
+        for img in (a if scale_each else (a,)):
+            low, high = value_range if value_range is not None else (float(img.min()), float(img.max()))
+            np.clip(img, low, high, out=img)
+            img -= np.asarray(low, img.dtype)       # in place, in the tensor's dtype, as torch's sub_/div_
+            img /= np.asarray(max(high - low, 1e-5), img.dtype)
+    if a.shape[0] == 1:
+        return from_numpy(np.ascontiguousarray(a[0])).to(device)
+    nmaps = a.shape[0]
+    xmaps = min(nrow, nmaps)
+    ymaps = int(math.ceil(float(nmaps) / xmaps))
+    height, width = int(a.shape[2] + padding), int(a.shape[3] + padding)
+    grid = np.full((a.shape[1], height * ymaps + padding, width * xmaps + padding), pad_value, dtype=a.dtype)
+    for k in range(nmaps):
+        y, x = divmod(k, xmaps)
+        grid[:, y * height + padding:(y + 1) * height, x * width + padding:(x + 1) * width] = a[k]
+    return from_numpy(grid).to(device)
+
+
+def save_image(tensor, fp, format=None, **kwargs):
+    """Writes a tensor (or a batch, as a ``make_grid`` of it) as an image file with Pillow, as
+    ``torchvision.utils.save_image``: values in [0, 1] map to 0..255 (rounded, clamped).
+
+    Args:
+        tensor: an image or batch, as ``make_grid`` takes.
+        fp: a file name or a binary file object.
+        format: the image format (e.g. ``"PNG"``); from the file name's extension when None.
+        **kwargs: ``make_grid``'s arguments (``nrow``, ``padding``, ``normalize``, ...).
+
+    Example::
+
+        >>> save_image(torch.rand(64, 1, 28, 28), "sample.png")     # an 8 x 8 grid
+    """
+    try:
+        from PIL import Image
+    except ImportError:
+        raise ImportError('save_image needs Pillow: pip install "autograd_lite[vision]"') from None
+    grid = make_grid(tensor, **kwargs).detach().cpu().numpy()
+    # +0.5 then truncation rounds to the nearest integer, as torchvision
+    ndarr = np.clip(grid * np.asarray(255, grid.dtype) + np.asarray(0.5, grid.dtype), 0, 255)
+    ndarr = ndarr.transpose(1, 2, 0).astype(np.uint8)
+    Image.fromarray(ndarr).save(fp, format=format)
 
 
 def _pyplot():

@@ -1,13 +1,14 @@
 """Padding, resizing and channel-dropout layers: ZeroPad1d/2d/3d, ConstantPad1d/2d/3d, ReflectionPad1d/2d/3d,
 ReplicationPad1d/2d/3d, CircularPad1d/2d/3d, Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, Dropout1d/2d/3d,
-AlphaDropout, FeatureAlphaDropout; thin Modules over nn.functional with PyTorch's signatures and reprs."""
+AlphaDropout, FeatureAlphaDropout, PixelShuffle, PixelUnshuffle; thin Modules over nn.functional with PyTorch's signatures and reprs."""
 from .. import functional as F
 from .module import Module
 
 __all__ = ["ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
            "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d",
            "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d", "Upsample", "UpsamplingNearest2d",
-           "UpsamplingBilinear2d", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
+           "UpsamplingBilinear2d", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
+           "PixelShuffle", "PixelUnshuffle"]
 
 
 def _padding(padding, n):
@@ -223,3 +224,33 @@ class FeatureAlphaDropout(_DropoutNd):
 
     def forward(self, x):
         return F.feature_alpha_dropout(x, self.p, self.training)
+
+
+class PixelShuffle(Module):
+    """(*, C * r * r, H, W) -> (*, C, H * r, W * r) with r = ``upscale_factor``, as ``torch.nn.PixelShuffle``.
+
+    Example: ``nn.PixelShuffle(3)(torch.randn(1, 9, 4, 4)).shape == (1, 1, 12, 12)``."""
+
+    def __init__(self, upscale_factor):
+        super().__init__()
+        self.upscale_factor = upscale_factor
+
+    def forward(self, input):
+        return F.pixel_shuffle(input, self.upscale_factor)
+
+    def extra_repr(self):
+        return f"upscale_factor={self.upscale_factor}"
+
+
+class PixelUnshuffle(Module):
+    """PixelShuffle undone: (*, C, H * r, W * r) -> (*, C * r * r, H, W), as ``torch.nn.PixelUnshuffle``."""
+
+    def __init__(self, downscale_factor):
+        super().__init__()
+        self.downscale_factor = downscale_factor
+
+    def forward(self, input):
+        return F.pixel_unshuffle(input, self.downscale_factor)
+
+    def extra_repr(self):
+        return f"downscale_factor={self.downscale_factor}"
