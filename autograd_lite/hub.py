@@ -276,7 +276,7 @@ def _expected_total(response, start):
 
 
 def load_state_dict_from_url(url, model_dir=None, map_location=None, progress=True,
-                             check_hash=False, file_name=None, weights_only=False):
+                             check_hash=False, file_name=None, weights_only=None):
     """Loads the checkpoint at `url` (a ``torch.save`` or ``autograd_lite.save`` file), downloading
     it first into `model_dir` (``<hub dir>/checkpoints``) unless it is already there.
 
@@ -288,7 +288,8 @@ def load_state_dict_from_url(url, model_dir=None, map_location=None, progress=Tr
         check_hash: the file name's ``-<hex>.`` part (torchvision's ``densenet121-a639ec97.pth``)
             must be the start of the downloaded file's SHA-256.
         file_name: the name to keep it under (default: the URL's).
-        weights_only: accepted for PyTorch compatibility: loading never runs code anyway.
+        weights_only: as in ``autograd_lite.load``; None (the default) loads weights only, so
+            that a file from the network never runs code (PyTorch's default here is False).
 
     Example::
 

@@ -1,5 +1,6 @@
-"""``save`` / ``load``: checkpoints as a zip of a JSON manifest plus ``.npy`` arrays, never pickle;
-``load`` also reads ``torch.save`` files through an allow-list unpickler (``_torch_format``), and
+"""``save`` / ``load``: checkpoints as a zip of a JSON manifest plus ``.npy`` arrays; other objects
+(a whole model) are pickled beside them and load only with ``weights_only=False``; ``load`` also
+reads ``torch.save`` files through an allow-list unpickler (``_torch_format``), and
 ``save(..., format='torch')`` writes them.
 
 Layout of the zip (members stored uncompressed, fixed timestamps, so equal objects give equal
@@ -9,14 +10,18 @@ bytes)::
                      "arrays":  [{"file": "arrays/0.npy", "dtype": "<f4", "shape": [128, 784]}],
                      "tensors": [{"array": 0, "requires_grad": false, "device": "cpu",
                                   "parameter": false}],
+                     "pickles": [{"file": "objects/0.pkl", "class": "model.Net"}],
                      "object":  <node>}
     arrays/0.npy    written by numpy.lib.format with allow_pickle=False
+    objects/0.pkl   a pickle whose Tensors are persistent ids: indices into "tensors"
 
 A node is a JSON string, finite number, true/false or null (that Python value), a JSON array (a
 list), or an object tagged by "type": tensor / ndarray / numpy_scalar (an index into the tables),
 tuple / set / frozenset ("items"), dict / OrderedDict ("items": [key node, value node] pairs, so
 int, float, bool, None and tuple keys keep their type and order), float ("nan", "inf", "-inf"),
-bytes ("base64"), dtype and device ("name"). Loading only ever builds these types: no code runs.
+bytes ("base64"), dtype and device ("name"), or "pickle" (an index into "pickles") for anything
+else, as ``torch.save`` pickles a whole model. Loading builds only the types above, so no code runs,
+unless the file holds pickles and ``weights_only=False`` says that its source is trusted.
 """
 import base64
 import collections
@@ -58,6 +63,7 @@ class _Encoder:
         self._array_ids, self._tensor_ids = {}, {}
         self._keep = []                  # keeps memoised objects alive so their ids stay unique
         self._active = set()             # containers being encoded (a cycle would recurse forever)
+        self.pickles = []                # [(bytes, class name)] of the objects only pickle can store
 
     def node(self, obj, path):
         t = type(obj)
@@ -80,7 +86,23 @@ class _Encoder:
             return {"type": "device", "name": str(obj)}
         if t is list or t in _NAMES:
             return self._container(obj, path)
-        raise TypeError(_unsupported(obj, path))
+        return {"type": "pickle", "index": self._pickle(obj, path)}
+
+    def _pickle(self, obj, path):
+        """Pickles `obj` (a model, say), its Tensors stored as the checkpoint's own tensors."""
+        encoder = self
+
+        class TensorsAside(pickle.Pickler):
+            def persistent_id(self, value):
+                return encoder._tensor(value, path) if isinstance(value, Tensor) else None
+
+        buffer = io.BytesIO()
+        try:
+            TensorsAside(buffer, protocol=4).dump(obj)
+        except (pickle.PicklingError, TypeError, AttributeError) as e:
+            raise TypeError(_unsupported(obj, path, e)) from None
+        self.pickles.append((buffer.getvalue(), _class_name(obj)))
+        return len(self.pickles) - 1
 
     def _container(self, obj, path):
         if id(obj) in self._active:
@@ -140,12 +162,14 @@ def _is_parameter(t):
     return cls is not None and isinstance(t, cls)
 
 
-def _unsupported(obj, path):
-    hint = " (to save a model, save model.state_dict())" if hasattr(obj, "state_dict") else ""
-    return (f"autograd_lite.save: can't save an object of type '{type(obj).__module__}."
-            f"{type(obj).__qualname__}' at {path}{hint}. A checkpoint holds Tensors, NumPy arrays "
-            "and scalars, dicts, OrderedDicts, lists, tuples, sets, str, bytes, int, float, bool, "
-            "None, dtypes and devices: it never pickles, so loading it can't run code")
+def _class_name(obj):
+    return f"{type(obj).__module__}.{type(obj).__qualname__}"
+
+
+def _unsupported(obj, path, error):
+    hint = " (or save model.state_dict(), which needs no pickle)" if hasattr(obj, "state_dict") else ""
+    return (f"autograd_lite.save: can't save an object of type '{_class_name(obj)}' at {path}: it is "
+            f"not a Tensor, array, container or scalar, and pickling it failed ({error}){hint}")
 
 
 def save(obj, f, *, format="autograd_lite", _use_new_zipfile_serialization=None):
@@ -195,18 +219,24 @@ def save(obj, f, *, format="autograd_lite", _use_new_zipfile_serialization=None)
                 "arrays": [{"file": f"arrays/{i}.npy", "dtype": a.dtype.str, "shape": list(a.shape)}
                            for i, a in enumerate(enc.arrays)],
                 "tensors": enc.tensors, "object": root}
+    if enc.pickles:
+        manifest["pickles"] = [{"file": f"objects/{i}.pkl", "class": cls}
+                               for i, (_, cls) in enumerate(enc.pickles)]
     payload = json.dumps(manifest, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    pickles = [data for data, _ in enc.pickles]
     if isinstance(f, (str, bytes, os.PathLike)):
-        _atomic_write(os.fsdecode(f), lambda fp: _write_zip(fp, payload, enc.arrays))
+        _atomic_write(os.fsdecode(f), lambda fp: _write_zip(fp, payload, enc.arrays, pickles))
     else:
-        _write_zip(f, payload, enc.arrays)
+        _write_zip(f, payload, enc.arrays, pickles)
 
 
-def _write_zip(fp, manifest, arrays):
+def _write_zip(fp, manifest, arrays, pickles):
     with zipfile.ZipFile(fp, "w", zipfile.ZIP_STORED) as zf:
         zf.writestr(zipfile.ZipInfo(MANIFEST, _ZIP_DATE), manifest)
         for i, array in enumerate(arrays):
             _write_array(zf, f"arrays/{i}.npy", array)
+        for i, data in enumerate(pickles):
+            zf.writestr(zipfile.ZipInfo(f"objects/{i}.pkl", _ZIP_DATE), data)
 
 
 def _write_array(zf, name, array):
@@ -277,8 +307,12 @@ def load(f, map_location=None, weights_only=None):
         map_location: where tensors go: None (the device they were saved from), a device or
             device string, a dict mapping saved device strings to devices (``{'cuda:0': 'cpu'}``),
             or a callable ``fn(tensor, saved_device_str)`` returning a Tensor or None (default).
-        weights_only: accepted for PyTorch compatibility and ignored: loading never runs code,
-            whatever the file holds (as ``torch.load(weights_only=True)`` always).
+        weights_only: True or None (the default, as PyTorch's since 2.6): only Tensors, arrays,
+            containers and scalars load, so loading never runs code; a checkpoint that holds
+            pickled objects (``save(model)``) raises ``pickle.UnpicklingError`` before anything of
+            it is unpickled. False: those objects are unpickled too, which can run any code the
+            file holds: only for files from a source you trust. ``torch.save`` files always go
+            through the allow-list below.
 
     ``torch.save`` files (the zip format and the legacy ``_use_new_zipfile_serialization=False``
     stream) go through an allow-list unpickler: tensors (Parameters load as ``nn.Parameter``),
@@ -297,7 +331,10 @@ def load(f, map_location=None, weights_only=None):
         >>> checkpoint = autograd_lite.load('checkpoint.pth', map_location='cpu')
         >>> model.load_state_dict(checkpoint['state_dict'])
         >>> model.load_state_dict(autograd_lite.load('resnet18-f37072fd.pth'))  # from torch.save
+        >>> model = autograd_lite.load('model.pth', weights_only=False)  # save(model); trusted file
     """
+    if weights_only not in (None, True, False):
+        raise TypeError(f"autograd_lite.load: weights_only must be a bool or None, got {weights_only!r}")
     name = os.fsdecode(f) if isinstance(f, (str, bytes, os.PathLike)) else \
         str(getattr(f, "name", type(f).__name__))
     with contextlib.ExitStack() as stack:
@@ -312,14 +349,23 @@ def load(f, map_location=None, weights_only=None):
             if found[0] is _TORCH:
                 f.seek(start)
                 return _load_torch(f, found[1], map_location, name)
-            manifest, arrays = found
+            manifest, arrays, pickles = found
             tensors = [_tensor(entry, arrays) for entry in _list(manifest, "tensors")]
         except _BadFile as e:
             raise RuntimeError(f"autograd_lite.load: {name!r} {e}") from None
+        if pickles and weights_only is not False:
+            classes = sorted({entry["class"] for entry in manifest["pickles"]})
+            raise pickle.UnpicklingError(
+                f"autograd_lite.load: {name!r}: weights-only load failed: it holds pickled objects "
+                f"of types {classes}, saved whole (save(model) rather than save(model.state_dict())). "
+                "Re-running load with weights_only=False will likely succeed, but it can result in "
+                "arbitrary code execution. Do it only if you got the file from a trusted source.")
         tensors = [_place(t, entry, map_location, name)
                    for t, entry in zip(tensors, manifest["tensors"])]
         try:
-            return _Decoder(arrays, tensors).node(manifest["object"])
+            return _Decoder(arrays, tensors, pickles).node(manifest["object"])
+        except _UnpicklingFailed as e:
+            raise e.__cause__ from None
         except (KeyError, TypeError, ValueError, IndexError, AttributeError, RuntimeError) as e:
             raise RuntimeError(f"autograd_lite.load: {name!r} has a malformed manifest "
                                f"({type(e).__name__}: {e})") from None
@@ -395,7 +441,23 @@ def _read(f):
         repeated = _repeated(member for member, _, _ in entries)
         if repeated:        # one member read as several arrays would cost memory the file doesn't hold
             raise _BadFile(f"is corrupted: its manifest lists members {repeated} more than once")
-        return manifest, [_array(zf, *entry) for entry in entries]
+        arrays = [_array(zf, *entry) for entry in entries]
+        return manifest, arrays, _pickles(zf, manifest, names)
+
+
+def _pickles(zf, manifest, names):
+    """The bytes of the pickled objects the manifest lists (none in a checkpoint of tensors)."""
+    if "pickles" not in manifest:
+        return []
+    found = []
+    for i, entry in enumerate(_list(manifest, "pickles")):
+        member = entry.get("file")
+        if type(member) is not str or type(entry.get("class")) is not str:
+            raise _BadFile(f"has a malformed manifest: pickle entry {entry}")
+        if member not in names:
+            raise _BadFile(f"is corrupted: pickle {i}'s member {member!r} is missing")
+        found.append(zf.read(member))
+    return found
 
 
 def _check_members(infos, size):
@@ -523,9 +585,31 @@ def _place(t, entry, map_location, name):
     return t
 
 
+class _UnpicklingFailed(Exception):
+    """Carries a pickled object's own error (a class that no longer imports, say) past the
+    manifest's error handling, so that `load` raises it unchanged."""
+
+
 class _Decoder:
-    def __init__(self, arrays, tensors):
-        self.arrays, self.tensors = arrays, tensors
+    def __init__(self, arrays, tensors, pickles=()):
+        self.arrays, self.tensors, self.pickles = arrays, tensors, pickles
+        self._unpickled = {}
+
+    def _unpickle(self, index):
+        """Pickle `index` unpickled once (objects saved twice load as one), its Tensors the
+        checkpoint's own; `load` lets this run only with weights_only=False."""
+        if index not in self._unpickled:
+            tensors = self.tensors
+
+            class TensorsAside(pickle.Unpickler):
+                def persistent_load(self, pid):
+                    return tensors[pid]
+
+            try:
+                self._unpickled[index] = TensorsAside(io.BytesIO(self.pickles[index])).load()
+            except Exception as e:                  # noqa: BLE001  (the object's own error, raised as is)
+                raise _UnpicklingFailed() from e
+        return self._unpickled[index]
 
     def node(self, n):
         if type(n) in _SCALARS:
@@ -551,4 +635,8 @@ class _Decoder:
             return _dtype.to_dtype(n["name"])
         if kind == "device":
             return _device(n["name"])
+        if kind == "pickle":
+            if not self.pickles:
+                raise ValueError("a pickle node, but the manifest lists no pickles")
+            return self._unpickle(n["index"])
         raise ValueError(f"unknown node type {kind!r}")

@@ -4,6 +4,7 @@ import hashlib
 import http.server
 import io
 import os
+import pickle
 import re
 import socket
 import threading
@@ -217,3 +218,16 @@ def test_tqdm_bar_on_a_terminal(server, checkpoint, tmp_path, monkeypatch):
     assert bars[0].kwargs["total"] == len(checkpoint[0]) and bars[0].kwargs["unit"] == "B"
     hub.download_url_to_file(server.url("w.pth"), tmp_path / "v.pth", progress=False)
     assert len(bars) == 1
+
+
+def test_a_downloaded_whole_model_loads_weights_only_unless_asked(hub_home, tmp_path):
+    buf = io.BytesIO()
+    al.save(al.nn.Linear(3, 2), buf)                  # save(model): the module is pickled
+    s = Server(buf.getvalue())
+    try:
+        with pytest.raises(pickle.UnpicklingError, match="weights_only=False"):
+            hub.load_state_dict_from_url(s.url("whole.pth"), progress=False)
+        model = hub.load_state_dict_from_url(s.url("whole.pth"), progress=False, weights_only=False)
+        assert type(model) is al.nn.Linear and model.weight.shape == (2, 3)
+    finally:
+        s.close()
