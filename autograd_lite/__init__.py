@@ -15,6 +15,7 @@ from . import autograd
 from . import cuda
 from . import accelerator       # autograd_lite.accelerator: torch.accelerator on cuda
 from . import backends          # autograd_lite.backends: torch.backends.cudnn/mps flags, for scripts
+from . import onnx              # autograd_lite.onnx: torch.onnx as scripts import it (export refuses, saying how)
 from .kernels.cpu._threads import (get_num_threads, set_num_threads, get_num_interop_threads,
                                    set_num_interop_threads)
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state

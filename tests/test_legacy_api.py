@@ -403,3 +403,44 @@ def test_nn_utils_exports():
     for name in ("clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "parameters_to_vector",
                  "vector_to_parameters", "get_total_norm", "clip_grads_with_norm_"):
         assert callable(getattr(nn.utils, name)) and hasattr(torch.nn.utils, name)
+
+
+# ---- add(Number alpha, Tensor other): the deprecated argument order of old training loops --------------------------
+
+@pytest.mark.parametrize("name", ["add", "sub", "add_", "sub_"])
+@pytest.mark.parametrize("grad", [False, True])
+def test_alpha_first_overload_warns_and_matches_torch(name, grad):
+    results = []
+    for lib in LIBS:
+        p = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64, requires_grad=grad)
+        base = p.clone() if name.endswith("_") and grad else p
+        g = lib.tensor([0.5, -1.0, 2.0], dtype=lib.float64)
+        if lib is torch:                             # torch warns once per process
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                out = getattr(base, name)(-0.25, g)
+        else:
+            with pytest.warns(UserWarning, match=rf"This overload of {name} is deprecated:\n\t{name}\(Number "
+                                                 rf"alpha, Tensor other\)\nConsider using one of the following "
+                                                 rf"signatures instead:\n\t{name}\(Tensor other, \*, Number "
+                                                 rf"alpha = 1\)"):
+                out = getattr(base, name)(-0.25, g)
+        if grad:
+            out.sum().backward()
+            results.append((_np(out), _np(p.grad)))
+        else:
+            results.append((_np(out), _np(p)))
+    for ours, theirs in zip(results[1], results[0]):
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=0)
+
+
+def test_alpha_first_training_loop_of_the_word_language_model():
+    model = nn.Linear(3, 2)
+    model(al.ones(4, 3)).sum().backward()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        for p in model.parameters():
+            p.data.add_(-0.1, p.grad.data)           # as pytorch/examples' word_language_model/main.py
+    for k, p in model.named_parameters():
+        np.testing.assert_allclose(_np(p), _np(before[k]) - 0.1 * _np(p.grad), rtol=1e-6)

@@ -507,3 +507,12 @@ def test_module_reassigned_state_dict_loads_into_torch():
     assert list(state) == list(ref.state_dict())
     ref.load_state_dict(state)
     assert np.array_equal(ref.scale.detach().numpy(), np.full(3, 2.0, np.float32))
+
+
+# ---- torch.onnx as scripts import it ---------------------------------------------------------------------------------
+def test_onnx_imports_and_export_refuses_saying_how():
+    import autograd_lite.onnx as onnx
+    assert al.onnx is onnx and onnx.is_in_onnx_export() is False
+    with pytest.raises(RuntimeError, match=r"onnx.export: exporting to ONNX is not supported; .*format='torch'.*"
+                                           r"torch.onnx.export there"):
+        onnx.export(al.nn.Linear(2, 2), (al.ones(1, 2),), "model.onnx")

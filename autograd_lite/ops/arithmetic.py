@@ -1,6 +1,7 @@
 """Arithmetic of two operands (the second may be a Python scalar: it gets no gradient): add, sub, mul, div, pow,
 maximum, minimum, remainder, fmod, atan2, lerp, clamp; and the in-place arithmetic optimizers use."""
 import math
+import warnings
 
 from .. import _api, _dtype
 from ..autograd.function import Function
@@ -173,9 +174,20 @@ class Minimum(_Extremum):
     wins = staticmethod(lambda a, b: a < b)
 
 
+def _alpha_first(name, alpha, other):
+    """PyTorch's deprecated ``add(Number alpha, Tensor other)`` order (old scripts' ``p.data.add_(-lr, grad)``),
+    warned about as torch does; returns (other, alpha)."""
+    warnings.warn(f"This overload of {name} is deprecated:\n\t{name}(Number alpha, Tensor other)\nConsider using "
+                  f"one of the following signatures instead:\n\t{name}(Tensor other, *, Number alpha = 1)",
+                  UserWarning, stacklevel=3)
+    return other, alpha
+
+
 @declare(operators=("__add__", "__radd__"))
 def add(a, b, alpha=1):
     """``a + alpha * b``, broadcasting, with PyTorch's type promotion."""
+    if isinstance(alpha, Tensor) and not isinstance(b, Tensor):
+        b, alpha = _alpha_first("add", b, alpha)
     if alpha == 1 and isinstance(b, Tensor) and isinstance(a, Tensor) and a._data.dtype is b._data.dtype:
         return Add.apply(a, b)          # fast path: same dtype, nothing to promote
     if alpha != 1:
@@ -189,6 +201,8 @@ def add(a, b, alpha=1):
 @declare(operators=("__sub__",), reflected=("__rsub__",), aliases=("subtract",))
 def sub(a, b, alpha=1):
     """``a - alpha * b``."""
+    if isinstance(alpha, Tensor) and not isinstance(b, Tensor):
+        b, alpha = _alpha_first("sub", b, alpha)
     if alpha == 1 and isinstance(b, Tensor) and isinstance(a, Tensor) and a._data.dtype is b._data.dtype:
         return Sub.apply(a, b)          # fast path: same dtype, nothing to promote
     if alpha != 1:
@@ -505,6 +519,8 @@ def positive(x):
 
 def _fast_inplace(name, ufunc, op):
     def method(self, other, *args):
+        if args and isinstance(args[0], Tensor) and not isinstance(other, Tensor):
+            other, args = _alpha_first(name + "_", other, args[0])[0], (other,)
         if args:                              # add_(other, alpha)
             other = other * args[0] if args[0] != 1 else other
         if _grad_state.enabled and (self._rg or isinstance(other, Tensor) and other._rg):
