@@ -444,3 +444,25 @@ def test_alpha_first_training_loop_of_the_word_language_model():
             p.data.add_(-0.1, p.grad.data)           # as pytorch/examples' word_language_model/main.py
     for k, p in model.named_parameters():
         np.testing.assert_allclose(_np(p), _np(before[k]) - 0.1 * _np(p.grad), rtol=1e-6)
+
+
+@pytest.mark.parametrize("grad", [False, True])
+@pytest.mark.parametrize("call", [("add_", (), {"alpha": -0.5}), ("sub_", (), {"alpha": 2}),
+                                  ("div_", (), {"rounding_mode": "floor"}), ("div_", (), {"rounding_mode": "trunc"}),
+                                  ("add_", (3,), {})])
+def test_inplace_arithmetic_keywords_match_torch(call, grad):
+    name, extra, kwargs = call
+    results = []
+    for lib in LIBS:
+        p = lib.tensor([1.5, -2.5, 7.0], dtype=lib.float64, requires_grad=grad)
+        x = p.clone() if grad else p
+        out = getattr(x, name)(lib.tensor([0.5, 2.0, -3.0], dtype=lib.float64), *extra, **kwargs) \
+            if not extra else getattr(x, name)(lib.tensor([0.5, 2.0, -3.0], dtype=lib.float64), alpha=extra[0])
+        assert out is x
+        results.append(_np(out))
+        if grad:                                     # a rounded quotient's gradient: zeros (DivBackward2)
+            out.sum().backward()
+            results.append(_np(p.grad))
+    half = len(results) // 2
+    for ours, theirs in zip(results[half:], results[:half]):
+        np.testing.assert_array_equal(ours, theirs)

@@ -246,17 +246,32 @@ def div(a, b, rounding_mode=None):
 def _rounded_div(a, b, mode):
     a = as_tensor(a, b if isinstance(b, Tensor) else None)
     a, b = promote_pair(a, b)
-    xp = xp_of(a._data)
     bd = b._data if isinstance(b, Tensor) else b
     _refuse_integer_zero_divisor(a, bd)
     if mode not in ("floor", "trunc"):
         raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {mode!r}")
-    with quiet(xp):
-        if mode == "floor":
-            out = xp.floor_divide(a._data, bd)
-        else:
-            out = xp.trunc(a._data / bd).astype(a._data.dtype, copy=False)
-    return wrap(out, a._data)
+    return RoundedDiv.apply(a, b, mode)
+
+
+class RoundedDiv(Function):
+    """a / b rounded ('floor' or 'trunc'): a step function of both, so their gradients are zero (PyTorch's
+    DivBackward2); recorded all the same, so that a loss through it still backpropagates."""
+
+    @staticmethod
+    def forward(ctx, a, b, mode):
+        xp = xp_of(a)
+        with quiet(xp):
+            if mode == "floor":
+                return xp.floor_divide(a, b)
+            return xp.trunc(a / b).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        zero = m.zeros_like(g)
+        return tuple(zero if given is not None else None for given in ctx._inputs[:2]) + (None,)
+
+    def name(self):
+        return "DivBackward2"
 
 
 @declare(operators=("__floordiv__",), reflected=("__rfloordiv__",))
@@ -518,9 +533,13 @@ def positive(x):
 # ---- in-place arithmetic: straight into the storage when autograd is not recording (the optimizer path) ------
 
 def _fast_inplace(name, ufunc, op):
-    def method(self, other, *args):
+    def method(self, other, *args, **kwargs):
         if args and isinstance(args[0], Tensor) and not isinstance(other, Tensor):
             other, args = _alpha_first(name + "_", other, args[0])[0], (other,)
+        if "alpha" in kwargs and not args and name in ("add", "sub"):
+            args = (kwargs.pop("alpha"),)
+        if kwargs:                            # div_'s rounding_mode, or a name the op refuses in its own words
+            return self._inplace(op, other, *args, **kwargs)
         if args:                              # add_(other, alpha)
             other = other * args[0] if args[0] != 1 else other
         if _grad_state.enabled and (self._rg or isinstance(other, Tensor) and other._rg):
