@@ -9,6 +9,9 @@ from .modules.conv import *  # noqa: F401,F403
 from .modules.pooling import *  # noqa: F401,F403
 from .modules.normalization import *  # noqa: F401,F403
 from .modules.resize import *  # noqa: F401,F403
+from .modules.transformer import *  # noqa: F401,F403
+from .modules.sparse import *  # noqa: F401,F403
+from .modules.rnn import *  # noqa: F401,F403
 from . import functional, init
 from . import utils
 from . import parallel

@@ -5,7 +5,8 @@ Importing this package attaches them all; `autograd_lite.ops.X` is any op by its
 from .. import _api
 from . import math, arithmetic, activation, shape, indexing, reduction, linalg, nn, loss, convert, misc  # noqa: F401
 from . import sorting  # noqa: F401
-from . import conv, pooling, normalization, resize  # noqa: F401
+from . import conv, pooling, normalization, resize, attention  # noqa: F401
+from . import embedding  # noqa: F401
 from ._util import as_tensor, cast  # noqa: F401
 
 globals().update(_api.FUNCTIONAL)

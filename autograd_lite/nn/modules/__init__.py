@@ -10,3 +10,6 @@ from .conv import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .resize import *  # noqa: F401,F403
+from .transformer import *  # noqa: F401,F403
+from .sparse import *  # noqa: F401,F403
+from .rnn import *  # noqa: F401,F403
