@@ -386,7 +386,8 @@ class NLLLoss(Function):
         n = ctx.shape[1] if len(ctx.shape) > 1 else ctx.shape[0]
         keep, tk, wt = _picked(t, w, ctx.ignore_index, n, m.data(g).dtype)
         xp = xp_of(tk)
-        rows = m.where(keep, _row_grad(g, ctx.total, ctx.reduction) * -wt, 0.0)     # ignored rows: 0, never nan
+        with quiet(xp):                      # every row ignored: the mean's 0/0 is nan, as PyTorch's, and silent
+            rows = m.where(keep, _row_grad(g, ctx.total, ctx.reduction) * -wt, 0.0)     # ignored rows: 0, never nan
         return _unrows(_placed(rows, (xp.arange(tk.size), tk), (tk.size, n), False), ctx.shape), None, None, None, None
 
     @staticmethod
