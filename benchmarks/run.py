@@ -7,6 +7,7 @@
     python benchmarks/run.py --sections training,overhead --peak 160
     python benchmarks/run.py --threads 2 --sections training --background-load 1   # on a busy machine
     python benchmarks/run.py --threads 1,2 --sections conv      # convolutional networks (issue 16)
+    python benchmarks/run.py --threads 1,2 --sections sequence  # LSTM, GRU, Transformer, Embedding
     python benchmarks/run.py --sections distributed             # 2 MPI processes against 1 (issue 18)
 
 Each thread count runs in a fresh worker process with OMP/OPENBLAS/MKL/NUMBA_NUM_THREADS set before
@@ -33,7 +34,7 @@ sys.path.insert(0, str(HERE))
 import _harness  # noqa: E402
 RESULTS = HERE / "RESULTS.md"
 BEGIN, END = "<!-- run.py: begin -->", "<!-- run.py: end -->"
-SECTIONS = ("kernels", "training", "overhead", "conv", "startup")
+SECTIONS = ("kernels", "training", "overhead", "conv", "sequence", "startup")
 OURS = _harness.OURS
 OURS_1 = OURS + ", 1 thread"       # autograd_lite at set_num_threads(1), in an n-thread worker
 REFERENCES = ("numpy", "torch", "minimal autograd", "memcpy", "gemm")
@@ -52,7 +53,7 @@ def worker(args):
     except ImportError:
         pass
     modules = {"kernels": "cases_kernels", "training": "cases_training", "overhead": "cases_overhead",
-               "conv": "cases_conv"}
+               "conv": "cases_conv", "sequence": "cases_sequence"}
     prepare = blas_setter(args.threads)
     rows = []
     for section in args.sections:

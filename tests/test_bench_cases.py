@@ -9,9 +9,11 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "benchmarks
 import cases_conv  # noqa: E402
 import cases_kernels  # noqa: E402
 import cases_overhead  # noqa: E402
+import cases_sequence  # noqa: E402
 import cases_training  # noqa: E402
 
-CASES = [c for m in (cases_kernels, cases_training, cases_overhead, cases_conv) for c in m.cases(quick=True)
+CASES = [c for m in (cases_kernels, cases_training, cases_overhead, cases_conv, cases_sequence)
+         for c in m.cases(quick=True)
          if not c.size.startswith("1M")]          # one size per kernel is enough to build and run it
 
 
@@ -41,6 +43,30 @@ def test_conv_models_compute_what_torchs_compute(name, shape):
             outs.append(model(lib.from_numpy(x.copy())).numpy())
     assert outs[0].shape == outs[1].shape == (shape[0], 10 if name == "mnist_cnn" else 1000)
     assert abs(outs[0] - outs[1]).max() <= 1e-4 * max(1.0, abs(outs[1]).max()), torch.__version__
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU", "Transformer", "mnist_rnn"])
+def test_sequence_models_compute_what_torchs_compute(name):
+    """The sequence section's claim: the weights copied from torch give torch's outputs (eval: no dropout)."""
+    pytest.importorskip("torch")
+    outs = []
+    for lib_name in ("autograd_lite", "torch"):
+        lib, model = cases_sequence.model(lib_name, name)
+        model.eval()
+        with lib.no_grad():
+            if name == "mnist_rnn":
+                out = model(lib.from_numpy(cases_sequence.image_batches(8, n=1)[0][0].copy()))
+            else:
+                x = lib.from_numpy(cases_sequence.token_batches(n=1)[0][0].copy())
+                second = (lib.nn.Transformer.generate_square_subsequent_mask(x.shape[0]) if name == "Transformer"
+                          else lib.zeros(cases_sequence.LAYERS, x.shape[1], cases_sequence.HID))
+                if name == "LSTM":
+                    second = (second, second)
+                out = model(x, second)
+                out = out[0] if isinstance(out, tuple) else out
+        outs.append(out.numpy())
+    assert outs[0].shape == outs[1].shape and outs[0].shape[1] in (10, cases_sequence.VOCAB)
+    assert abs(outs[0] - outs[1]).max() <= 1e-4 * max(1.0, abs(outs[1]).max())
 
 
 @pytest.mark.skipif(not pathlib.Path("/proc/self/clear_refs").exists(), reason="needs Linux's /proc")

@@ -2,7 +2,8 @@
 packed sequence as one graph node (Recurrence), then over directions and layers (rnn_layers); a cell module's step
 (cell) is a one-step Recurrence. The input-to-hidden products of all time steps are one matmul before the loop, as
 PyTorch computes them; the loop itself runs on raw arrays, its backward back through time on raw arrays too, and
-both run again on Tensors under create_graph (gradients of every order)."""
+both run again on Tensors under create_graph (gradients of every order). On the CPU an LSTM or GRU step's pointwise
+part, forward and backward, is one kernel (kernels/cpu/rnn.py) instead of the formula's dozen array passes."""
 from ..autograd.function import Function
 from . import _formula as m
 from ._util import kernels_of, xp_of
@@ -34,8 +35,20 @@ def _matmul(a, b):
     return a @ b if m.is_graph(a, b) else _mm(a, b)
 
 
+def _cell_kernel(x, name):
+    """The kernel table's fused step `name` for raw float32/float64 arrays where the device has one (the CPU), else
+    None: the formula below runs (Tensors under create_graph, float16, CuPy)."""
+    if m.is_graph(x) or x.dtype.itemsize < 4:
+        return None
+    return getattr(kernels_of(x), name, None)
+
+
 def _lstm_forward(gi, gh, state, w_hr):
     c = state[1]
+    fused = _cell_kernel(c, "lstm_cell_forward")
+    if fused is not None:       # one pass over the gates; cache (gates, c, tanh(c2), h)
+        gates, c2, tc, h = fused(gi, gh, c)
+        return ((h if w_hr is None else _matmul(h, m.mT(w_hr))), c2), (gates, c, tc, h)
     n = c.shape[1]
     a = gi + gh
     s = _sigmoid(a[:, :2 * n])
@@ -48,10 +61,14 @@ def _lstm_forward(gi, gh, state, w_hr):
 
 def _lstm_backward(d_state, cache, w_hr):
     dh, dc = d_state
-    i, f, g, o, c, tc, h = cache
     dp = None
     if w_hr is not None:
         dp, dh = dh, _matmul(dh, w_hr)
+    if len(cache) == 4:         # the fused forward's cache: its backward kernel
+        gates, c, tc, _ = cache
+        da, dc_prev = kernels_of(gates).lstm_cell_backward(dh, dc, gates, c, tc)
+        return da, da, (None, dc_prev), dp
+    i, f, g, o, c, tc, h = cache
     dc = dc + dh * o * (1 - tc * tc)
     da = m.cat([dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g), dh * tc * o * (1 - o)], 1)
     return da, da, (None, dc * f), dp
@@ -76,6 +93,10 @@ def _relu_backward(d_state, h, w_hr):
 
 def _gru_forward(gi, gh, state, w_hr):
     h = state[0]
+    fused = _cell_kernel(h, "gru_cell_forward")
+    if fused is not None:       # one pass over the gates; cache (gates, gh, h)
+        gates, h2 = fused(gi, gh, h)
+        return (h2,), (gates, gh, h)
     n_ = h.shape[1]
     rz = _sigmoid(gi[:, :2 * n_] + gh[:, :2 * n_])
     r, z, ghn = rz[:, :n_], rz[:, n_:], gh[:, 2 * n_:]
@@ -85,6 +106,10 @@ def _gru_forward(gi, gh, state, w_hr):
 
 def _gru_backward(d_state, cache, w_hr):
     dh, = d_state
+    if len(cache) == 3:         # the fused forward's cache: its backward kernel
+        gates, gh, h = cache
+        dgi, dgh, dh_prev = kernels_of(gates).gru_cell_backward(dh, gates, gh, h)
+        return dgi, dgh, (dh_prev,), None
     r, z, n, ghn, h = cache
     dan = dh * (1 - z) * (1 - n * n)
     dar = dan * ghn * r * (1 - r)
@@ -164,7 +189,7 @@ def _run_backward(mode, g_out, g_finals, w_hh, w_hr, h0s, batch_sizes, reverse, 
     d_b_hh = m.sum(dgh_all, (0,)) if need_b_hh else None
     d_w_hr = None
     if w_hr is not None:
-        hs = [r[0][6] for r in record]
+        hs = [r[0][-1] for r in record]        # h: the cache's last entry
         d_w_hr = _matmul(m.mT(m.cat(dps, 0)), m.cat(hs, 0))
     return dgi_all, d_w_hh, d_b_hh, d_w_hr, d_state
 

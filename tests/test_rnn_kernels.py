@@ -1,0 +1,157 @@
+"""The fused LSTM and GRU step kernels (kernels/cpu/rnn.py) against the NumPy formulas they replace (in float64),
+on float32 and float64, contiguous or not; and the recurrent layers computing the same through them as through the
+formula (ops/rnn.py keeps it for other devices and create_graph)."""
+import numpy as np
+import pytest
+
+import autograd_lite as al
+from autograd_lite.kernels import cpu
+from autograd_lite.ops import rnn as rnn_ops
+
+TOL = {np.float32: 2e-6, np.float64: 1e-13}
+
+
+def sig(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def lstm_ref(gi, gh, c):
+    a, n = gi + gh, c.shape[1]
+    i, f, g, o = sig(a[:, :n]), sig(a[:, n:2 * n]), np.tanh(a[:, 2 * n:3 * n]), sig(a[:, 3 * n:])
+    c2 = f * c + i * g
+    return np.concatenate([i, f, g, o], 1), c2, np.tanh(c2), o * np.tanh(c2)
+
+
+def lstm_bwd_ref(dh, dc, gates, c, tc):
+    n = c.shape[1]
+    i, f, g, o = (gates[:, k * n:(k + 1) * n] for k in range(4))
+    dc = dc + dh * o * (1 - tc * tc)
+    return np.concatenate([dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g),
+                           dh * tc * o * (1 - o)], 1), dc * f
+
+
+def gru_ref(gi, gh, h):
+    n = h.shape[1]
+    r, z = sig(gi[:, :n] + gh[:, :n]), sig(gi[:, n:2 * n] + gh[:, n:2 * n])
+    nn = np.tanh(gi[:, 2 * n:] + r * gh[:, 2 * n:])
+    return np.concatenate([r, z, nn], 1), nn + z * (h - nn)
+
+
+def gru_bwd_ref(dh, gates, gh, h):
+    n = h.shape[1]
+    r, z, nn = (gates[:, k * n:(k + 1) * n] for k in range(3))
+    dan = dh * (1 - z) * (1 - nn * nn)
+    dar, daz = dan * gh[:, 2 * n:] * r * (1 - r), dh * (h - nn) * z * (1 - z)
+    return np.concatenate([dar, daz, dan], 1), np.concatenate([dar, daz, dan * r], 1), dh * z
+
+
+def arrays(dtype, shapes, contiguous, scale=3.0, seed=0):
+    rng = np.random.default_rng(seed)
+    out = []
+    for s in shapes:
+        x = (rng.standard_normal((s[0], 2 * s[1])) * scale).astype(dtype)
+        out.append(np.ascontiguousarray(x[:, ::2]) if contiguous else x[:, ::2])     # a strided view
+    return out
+
+
+def close(ours, ref, dtype):
+    assert ours.dtype == dtype and ours.shape == ref.shape
+    np.testing.assert_allclose(ours, ref, rtol=TOL[dtype], atol=TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("contiguous", [True, False])
+@pytest.mark.parametrize("b,n", [(1, 1), (3, 5), (20, 200)])
+def test_lstm_step(dtype, contiguous, b, n):
+    gi, gh, c, dh, dc = arrays(dtype, [(b, 4 * n), (b, 4 * n), (b, n), (b, n), (b, n)], contiguous)
+    ours = cpu.lstm_cell_forward(gi, gh, c)
+    ref = lstm_ref(*(x.astype(np.float64) for x in (gi, gh, c)))
+    for o, r in zip(ours, ref):
+        close(o, r, dtype)
+    gates, _, tc, _ = ours
+    ours = cpu.lstm_cell_backward(dh, dc, gates, c, tc)
+    ref = lstm_bwd_ref(*(x.astype(np.float64) for x in (dh, dc, gates, c, tc)))
+    for o, r in zip(ours, ref):
+        close(o, r, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("contiguous", [True, False])
+@pytest.mark.parametrize("b,n", [(1, 1), (3, 5), (20, 200)])
+def test_gru_step(dtype, contiguous, b, n):
+    gi, gh, h, dh = arrays(dtype, [(b, 3 * n), (b, 3 * n), (b, n), (b, n)], contiguous)
+    ours = cpu.gru_cell_forward(gi, gh, h)
+    ref = gru_ref(*(x.astype(np.float64) for x in (gi, gh, h)))
+    for o, r in zip(ours, ref):
+        close(o, r, dtype)
+    gates = ours[0]
+    ours = cpu.gru_cell_backward(dh, gates, gh, h)
+    ref = gru_bwd_ref(*(x.astype(np.float64) for x in (dh, gates, gh, h)))
+    for o, r in zip(ours, ref):
+        close(o, r, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_activations_over_their_whole_range(dtype):
+    """The kernels' sigmoid and tanh (float32: from the vectorised exp, tanh by Cephes' two branches) near libm's
+    everywhere, relatively near 0, exactly saturating at +-inf, NaN kept. Read through the GRU's gates: n = tanh(gi),
+    r = z = sigmoid(gi) with gh = 0."""
+    x = np.concatenate([np.linspace(-30, 30, 30001), np.geomspace(1e-30, 1, 500), -np.geomspace(1e-30, 1, 500),
+                        [0.625, -0.625, 0.6249999, np.inf, -np.inf, np.nan]]).astype(dtype)[None, :]
+    gi = np.concatenate([x, x, x], 1)
+    gates, _ = cpu.gru_cell_forward(gi, np.zeros_like(gi), np.zeros_like(x))
+    n = x.shape[1]
+    xd = x.astype(np.float64)
+    for got, ref in ((gates[:, :n], sig(xd)), (gates[:, 2 * n:], np.tanh(xd))):
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, ref, rtol=4 * np.finfo(dtype).eps, atol=2 * np.finfo(dtype).eps)
+    assert np.isnan(gates[0, n - 1]) and np.isnan(gates[0, -1])
+    assert gates[0, 2 * n + n - 3] == 1 and gates[0, 2 * n + n - 2] == -1
+
+
+def test_errors():
+    f = np.zeros((2, 3), np.float32)
+    with pytest.raises(TypeError, match="lstm_cell_forward: expected float32 or float64"):
+        cpu.lstm_cell_forward(np.zeros((2, 12)), np.zeros((2, 12), np.float32), f)
+    with pytest.raises(ValueError, match=r"lstm_cell_forward: expected gates \(2, 4 \* hidden\)"):
+        cpu.lstm_cell_forward(np.zeros((2, 9), np.float32), np.zeros((2, 9), np.float32), f)
+    with pytest.raises(ValueError, match="gru_cell_backward: shapes must match"):
+        cpu.gru_cell_backward(np.zeros((2, 4), np.float32), np.zeros((2, 9), np.float32),
+                              np.zeros((2, 9), np.float32), f)
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_layers_compute_the_same_fused_or_not(mode, dtype, monkeypatch):
+    """A 2-layer bidirectional layer over a packed batch of uneven lengths (LSTM with a projection): outputs, final
+    states and every gradient through the kernels are the formula's."""
+    kw = dict(proj_size=3) if mode == "LSTM" else {}
+    al.manual_seed(0)
+    layer = getattr(al.nn, mode)(4, 5, 2, bidirectional=True, **kw).to(getattr(al, dtype))
+    x = al.randn(6, 3, 4, dtype=getattr(al, dtype))
+    runs = []
+    for fused in (True, False):
+        if not fused:
+            monkeypatch.setattr(rnn_ops, "_cell_kernel", lambda x, name: None)
+        layer.zero_grad()
+        xi = x.detach().requires_grad_(True)
+        packed = al.nn.utils.rnn.pack_padded_sequence(xi, [6, 4, 2])
+        out, hidden = layer(packed)
+        hs = hidden if isinstance(hidden, tuple) else (hidden,)
+        loss = (out.data ** 2).sum() + sum((h * h).sum() for h in hs)
+        loss.backward()
+        runs.append([out.data.detach().numpy()] + [h.detach().numpy() for h in hs] + [xi.grad.numpy()]
+                    + [p.grad.numpy() for p in layer.parameters()])
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    for a, b in zip(*runs):
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
+def test_fused_path_is_taken(monkeypatch):
+    calls = []
+    for name in ("lstm_cell_forward", "lstm_cell_backward"):
+        fn = getattr(cpu, name)
+        monkeypatch.setattr(cpu, name, lambda *a, fn=fn, name=name: calls.append(name) or fn(*a))
+    lstm = al.nn.LSTM(3, 4)
+    lstm(al.randn(5, 2, 3))[0].sum().backward()
+    assert calls.count("lstm_cell_forward") == 5 and calls.count("lstm_cell_backward") == 5
