@@ -155,3 +155,43 @@ def test_fused_path_is_taken(monkeypatch):
     lstm = al.nn.LSTM(3, 4)
     lstm(al.randn(5, 2, 3))[0].sum().backward()
     assert calls.count("lstm_cell_forward") == 5 and calls.count("lstm_cell_backward") == 5
+
+
+# ---- rows_add: Embedding's backward (kernels/cpu/scatter.py) -------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n,num,width", [(0, 3, 4), (1, 1, 1), (700, 50, 200), (37, 1000, 7)])
+def test_rows_add_equals_numpy_add_at(dtype, n, num, width):
+    from autograd_lite.kernels.cpu import rows_add
+    rng = np.random.default_rng(n + num)
+    index = rng.integers(0, num, n)                       # repeats add up
+    rows = rng.standard_normal((n, width)).astype(dtype)
+    out = rng.standard_normal((num, width)).astype(dtype)
+    expected = out.copy()
+    np.add.at(expected, index, rows)
+    assert rows_add(out, index, rows) is out
+    np.testing.assert_allclose(out, expected, rtol=1e-6 if dtype == np.float32 else 1e-14, atol=1e-6)
+    strided = rng.standard_normal((n, 2 * width)).astype(dtype)[:, ::2]   # rows need not be contiguous
+    expected = out.copy()
+    np.add.at(expected, index.astype(np.int32), strided)
+    np.testing.assert_allclose(rows_add(out, index.astype(np.int32), strided), expected, rtol=1e-6, atol=1e-6)
+
+
+def test_rows_add_errors_name_the_kernel():
+    from autograd_lite.kernels.cpu import rows_add
+    with pytest.raises(TypeError, match="rows_add: out must be a C-contiguous 2-D float32/float64"):
+        rows_add(np.zeros((4, 3), np.float16), np.zeros(1, np.int64), np.zeros((1, 3), np.float16))
+    with pytest.raises(TypeError, match="rows_add: index must be a 1-D integer array"):
+        rows_add(np.zeros((4, 3)), np.zeros(1), np.zeros((1, 3)))
+    with pytest.raises(ValueError, match=r"rows_add: rows must be \(1, 3\) float64"):
+        rows_add(np.zeros((4, 3)), np.zeros(1, np.int64), np.zeros((1, 4)))
+
+
+def test_embedding_backward_takes_the_kernel(monkeypatch):
+    from autograd_lite.kernels import cpu
+    calls = []
+    real = cpu.rows_add
+    monkeypatch.setattr(cpu, "rows_add", lambda *a: calls.append(1) or real(*a))
+    w = al.randn(10, 4, requires_grad=True)
+    al.nn.functional.embedding(al.tensor([[1, 1, 3]]), w).sum().backward()
+    assert calls == [1]
+    np.testing.assert_array_equal(w.grad.numpy()[[1, 3, 0]], [[2.0] * 4, [1.0] * 4, [0.0] * 4])

@@ -11,14 +11,19 @@ from ..creation import full
 from ..tensor import Tensor
 from . import _formula as m
 from .indexing import add_at, index_put
-from ._util import xp_of
+from ._util import kernels_of, xp_of
 
 declare = _api.declare
 
 
 def _rows_add(xp, out, index, rows):
-    """out[index[i]] += rows[i] for a 2-D out, repeats adding up. Through one flat index: NumPy's add.at is 3 to 4
-    times faster on a 1-D array than along the rows of a 2-D one."""
+    """out[index[i]] += rows[i] for a 2-D out, repeats adding up: the kernel table's rows_add where the device has
+    one (the CPU, float32/float64), else NumPy's add.at through one flat index (3 to 4 times faster on a 1-D array
+    than along the rows of a 2-D one)."""
+    kernel = getattr(kernels_of(out), "rows_add", None)
+    if kernel is not None and out.dtype.itemsize >= 4 and out.flags.c_contiguous and rows.dtype == out.dtype:
+        kernel(out, index, rows)
+        return
     width = out.shape[1]
     flat = (index.reshape(-1, 1) * width + xp.arange(width)).reshape(-1)
     add_at(xp, out.reshape(-1), flat, rows.reshape(-1))

@@ -12,6 +12,7 @@ from .linear import activation_bias_backward, bias_add, bias_grad, linear_forwar
 from .matmul import matmul, matmul_blocked
 from .loss import (PATHS as _LOSS_PATHS, cross_entropy_backward, cross_entropy_forward, nll_loss_backward,
                    nll_loss_forward)
+from .scatter import rows_add
 from .rnn import gru_cell_backward, gru_cell_forward, lstm_cell_backward, lstm_cell_forward
 from .optim import (PATHS as _OPTIM_PATHS, adagrad_update, adam_prepare, adam_update, adam_update_many,
                     adam_update_prepared, rmsprop_update, sgd_update, sgd_update_many)
@@ -33,6 +34,7 @@ __all__ += ["cross_entropy_forward", "cross_entropy_backward", "nll_loss_forward
             "dropout_forward", "dropout_backward", "random_words"]
 __all__ += ["erf_forward", "erfinv_forward"]
 __all__ += ["lstm_cell_forward", "lstm_cell_backward", "gru_cell_forward", "gru_cell_backward"]   # ops/rnn.py
+__all__ += ["rows_add"]                                                                           # ops/embedding.py
 
 # the convolutional-network kernels: each module lists its names in __all__
 from . import (conv as _conv, normalization as _normalization, pooling as _pooling, resize as _resize,
