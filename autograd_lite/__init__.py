@@ -6,11 +6,12 @@
     x.grad          # 2 * x
 """
 from ._dtype import (dtype, float16, float32, float64, uint8, int8, int16, int32, int64,
-                     get_default_dtype, promote_types)
+                     get_default_dtype, set_default_dtype, promote_types, can_cast, finfo, iinfo)
 from ._dtype import bool_ as bool  # noqa: A001  (autograd_lite.bool, like torch.bool)
 from .backend import device
 from .tensor import Tensor, Size
-from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode,
+                       is_inference_mode_enabled)
 from . import autograd
 from . import cuda
 from . import accelerator       # autograd_lite.accelerator: torch.accelerator on cuda
@@ -18,7 +19,10 @@ from . import backends          # autograd_lite.backends: torch.backends.cudnn/m
 from . import onnx              # autograd_lite.onnx: torch.onnx as scripts import it (export refuses, saying how)
 from .kernels.cpu._threads import (get_num_threads, set_num_threads, get_num_interop_threads,
                                    set_num_interop_threads)
-from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state
+from ._generator import (Generator, default_generator, manual_seed, seed, initial_seed, get_rng_state,
+                         set_rng_state)
+from ._format import set_printoptions
+from ._compile import compile  # noqa: A004  (torch.compile: returns the model unchanged)
 from .creation import (tensor, as_tensor, from_numpy, zeros, ones, full, empty, rand, randn,
                        randint, randperm, arange, linspace, eye, zeros_like, ones_like, full_like,
                        empty_like, rand_like, randn_like, randint_like, FloatTensor, DoubleTensor, HalfTensor,

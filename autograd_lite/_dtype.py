@@ -2,7 +2,8 @@
 import numpy as np
 
 __all__ = ["dtype", "float16", "float32", "float64", "uint8", "int8", "int16", "int32", "int64",
-           "bool_", "get_default_dtype", "to_dtype", "from_numpy_dtype", "promote_types", "result_type"]
+           "bool_", "get_default_dtype", "set_default_dtype", "to_dtype", "from_numpy_dtype", "promote_types",
+           "result_type", "can_cast", "finfo", "iinfo"]
 
 
 class dtype:
@@ -41,11 +42,82 @@ _ALL = (float16, float32, float64, uint8, int8, int16, int32, int64, bool_)
 _BY_NP = {d.np: d for d in _ALL}
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NAME.update(half=float16, float=float32, double=float64, short=int16, int=int32, long=int64)
-_BY_CATEGORY_DEFAULT = {0: bool_, 1: int64, 2: float32}
+_BY_CATEGORY_DEFAULT = {0: bool_, 1: int64, 2: float32}     # [2]: the default dtype, set_default_dtype's
 
 
 def get_default_dtype():
-    return float32
+    """The dtype of Python floats and of the float creation functions (float32 unless ``set_default_dtype``)."""
+    return _BY_CATEGORY_DEFAULT[2]
+
+
+def set_default_dtype(d):
+    """Sets the dtype Python floats and the creation functions (``tensor([1.])``, ``zeros``, ``rand``...) give:
+    float32 (the default), float64 or float16.
+
+    Example: ``torch.set_default_dtype(torch.float64)``"""
+    if not isinstance(d, dtype):
+        raise TypeError(f"set_default_dtype(): argument 'd' (position 1) must be torch.dtype, not {type(d).__name__}")
+    if not d.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    _BY_CATEGORY_DEFAULT[2] = d
+
+
+def can_cast(from_, to):
+    """Whether PyTorch's type promotion allows casting `from_` to `to`: never to a lower category
+    (float -> int, int -> bool). Example: ``torch.can_cast(torch.int64, torch.float32)`` is True."""
+    for name, d in (("from_", from_), ("to", to)):
+        if not isinstance(d, dtype):
+            raise TypeError(f"can_cast(): argument '{name}' must be torch.dtype, not {type(d).__name__}")
+    return from_.category <= to.category
+
+
+def _check_info_arg(name, spec):
+    if spec is None:
+        return get_default_dtype()
+    if not isinstance(spec, dtype):
+        raise TypeError(f"{name}(): argument 'type' (position 1) must be torch.dtype, not {type(spec).__name__}")
+    return spec
+
+
+class finfo:
+    """The limits of a floating point dtype (the default dtype if none): bits, eps, max, min, tiny
+    (= smallest_normal), resolution, dtype (its name).
+
+    Example: ``torch.finfo(torch.float32).eps`` is 1.1920928955078125e-07."""
+
+    def __init__(self, type=None):
+        d = _check_info_arg("finfo", type)
+        if not d.is_floating_point:
+            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
+                            "'torch.finfo'")
+        info = np.finfo(d.np)
+        self.bits, self.dtype = info.bits, d.name
+        self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
+        self.tiny = self.smallest_normal = float(info.smallest_normal)
+        self.resolution = 10.0 ** -int(info.precision)
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+                f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """The limits of an integer dtype: bits, max, min, dtype (its name).
+
+    Example: ``torch.iinfo(torch.int64).max`` is 9223372036854775807."""
+
+    def __init__(self, type):
+        if type is bool_:
+            raise TypeError("torch.bool is not supported by torch.iinfo")
+        d = _check_info_arg("iinfo", type)
+        if d.category != 1:
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to handle "
+                            "'torch.iinfo'")
+        info = np.iinfo(d.np)
+        self.bits, self.dtype, self.max, self.min = info.bits, d.name, int(info.max), int(info.min)
+
+    def __repr__(self):
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
 
 
 def from_numpy_dtype(np_dtype):

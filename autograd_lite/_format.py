@@ -1,10 +1,42 @@
 """Tensor printing in PyTorch's format: precision 4, shared column width, 80-column lines,
-scientific notation for wide ranges, '...' summaries past 1000 elements."""
+scientific notation for wide ranges, '...' summaries past 1000 elements; ``set_printoptions`` changes them."""
 import math
 
 import numpy as np
 
+from . import _dtype
+
 PRECISION, LINEWIDTH, THRESHOLD, EDGEITEMS = 4, 80, 1000, 3
+SCI_MODE = None         # None: scientific notation when the range asks for it; True / False: always / never
+_PROFILES = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80), "full": (4, math.inf, 3, 80)}
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
+    """How tensors print, as ``torch.set_printoptions``: digits after the point, the element count past which
+    only `edgeitems` per edge show, the line width, a profile ('default', 'short', 'full') and sci_mode (None:
+    automatic).
+
+    Example: ``torch.set_printoptions(precision=2, sci_mode=False)``"""
+    global PRECISION, THRESHOLD, EDGEITEMS, LINEWIDTH, SCI_MODE
+    if profile is not None:
+        if profile not in _PROFILES:
+            raise ValueError(f"Invalid profile: {profile}. the profile must be one of {list(_PROFILES)}")
+        PRECISION, THRESHOLD, EDGEITEMS, LINEWIDTH = _PROFILES[profile]
+    if precision is not None:
+        PRECISION = int(precision)
+    if threshold is not None:
+        THRESHOLD = threshold
+    if edgeitems is not None:
+        EDGEITEMS = int(edgeitems)
+    if linewidth is not None:
+        LINEWIDTH = int(linewidth)
+    SCI_MODE = sci_mode
+
+
+def get_printoptions():
+    """The current print options, as a dict of set_printoptions' arguments."""
+    return {"precision": PRECISION, "threshold": THRESHOLD, "edgeitems": EDGEITEMS, "linewidth": LINEWIDTH,
+            "sci_mode": SCI_MODE}
 _LONGER = len("autograd_lite") - len("torch")    # "dtype=autograd_lite.float64" takes the room of "dtype=torch.float64"
 
 
@@ -21,7 +53,7 @@ class _Formatter:
         a = np.abs(finite)
         lo, hi = a.min(), a.max()
         self.int_mode = bool(np.all(finite == np.ceil(finite)))
-        self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+        self.sci_mode = (hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4) if SCI_MODE is None else bool(SCI_MODE)
         if self.sci_mode:
             fmt = lambda v: f"{v:.{PRECISION}e}"  # noqa: E731
         elif self.int_mode:
@@ -90,11 +122,11 @@ def tensor_repr(t, prefix="tensor("):
     suffixes = []
     if t.device.type != "cpu":
         suffixes.append(f"device='{t.device}'")
-    default = t.dtype.name in ("float32", "int64", "bool")
+    default = t.dtype in (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool_)
     if a.size == 0:
         if a.ndim != 1:
             suffixes.append(f"size={tuple(a.shape)}")
-        if t.dtype.name != "float32":
+        if t.dtype is not _dtype.get_default_dtype():
             suffixes.append(f"dtype={t.dtype!r}")
         body = "[]"
     else:

@@ -1,4 +1,5 @@
-"""Creation functions. Python floats become float32 and Python ints int64, as in PyTorch."""
+"""Creation functions. Python floats become the default dtype (float32 unless set_default_dtype) and Python ints
+int64, as in PyTorch."""
 import numbers
 
 import numpy as np
@@ -28,7 +29,7 @@ def _infer_dtype(data):
         return None
     if isinstance(flat, numbers.Integral):
         return _scan_kind(data)
-    return np.float32
+    return _dtype.get_default_dtype().np
 
 
 def _scan_kind(data):
@@ -39,7 +40,7 @@ def _scan_kind(data):
         if isinstance(x, (list, tuple)):
             stack.extend(x)
         elif isinstance(x, float) or isinstance(x, Tensor) and x.is_floating_point():
-            return np.float32
+            return _dtype.get_default_dtype().np
     return np.int64
 
 
@@ -133,13 +134,13 @@ def _new_shape(size, op):
 
 
 def _sized(fill, size, dtype, device, requires_grad, op):
-    dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.float32
+    dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
     return _finish(fill(_new_shape(size, op), dt.np), dt, device, requires_grad)
 
 
 def _filled(name, size, dtype, device, requires_grad):
     """zeros/ones/empty made by the device's own array module (no copy from the host)."""
-    dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.float32
+    dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
     shape = _new_shape(size, name)
     dev = _device(device) if device is not None else None
     if dev is None or dev.type == "cpu":
@@ -163,19 +164,19 @@ def empty(*size, dtype=None, device=None, requires_grad=False):
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     if dtype is None:
-        dtype = _infer_dtype(fill_value) or np.float32
+        dtype = _infer_dtype(fill_value) or _dtype.get_default_dtype()
     dt = _dtype.to_dtype(dtype)
     return _finish(np.full(_new_shape((size,), "full"), fill_value, dtype=dt.np), dt, device,
                    requires_grad)
 
 
 def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
-    return _sized(lambda s, d: random.uniform(s, 0.0, 1.0, d), size, dtype, device, requires_grad,
+    return _sized(lambda s, d: random.uniform(s, 0.0, 1.0, d, generator), size, dtype, device, requires_grad,
                   "rand")
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
-    return _sized(lambda s, d: random.normal(s, 0.0, 1.0, d), size, dtype, device, requires_grad,
+    return _sized(lambda s, d: random.normal(s, 0.0, 1.0, d, generator), size, dtype, device, requires_grad,
                   "randn")
 
 
@@ -184,13 +185,13 @@ def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=Fa
     if size is None:
         low, high, size = 0, low, high
     dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.int64
-    return _finish(random.integers(low, high, _new_shape((size,), "randint"), dt.np), dt, device,
+    return _finish(random.integers(low, high, _new_shape((size,), "randint"), dt.np, generator), dt, device,
                    requires_grad)
 
 
-def randperm(n, dtype=None, device=None):
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
     dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.int64
-    return _finish(random.permutation(n).astype(dt.np), dt, device, False)
+    return _finish(random.permutation(n, generator).astype(dt.np), dt, device, requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
@@ -200,7 +201,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if dtype is None:
         floating = any(isinstance(v, float) or isinstance(v, Tensor) and v.is_floating_point()
                        for v in values)
-        dtype = _dtype.float32 if floating else _dtype.int64
+        dtype = _dtype.get_default_dtype() if floating else _dtype.int64
     dt = _dtype.to_dtype(dtype)
     values = [v.item() if isinstance(v, Tensor) else v for v in values]
     return _finish(np.arange(*values, dtype=np.float64 if dt.is_floating_point else None)
@@ -208,12 +209,12 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
-    dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.float32
+    dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
     return _finish(np.linspace(start, end, steps).astype(dt.np), dt, device, requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
-    dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.float32
+    dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
     return _finish(np.eye(n, m, dtype=dt.np), dt, device, requires_grad)
 
 

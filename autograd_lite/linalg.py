@@ -1,12 +1,18 @@
-"""``autograd_lite.linalg``: torch.linalg's norms.
+"""``autograd_lite.linalg``: torch.linalg's norms, solvers and decompositions, differentiable as PyTorch's.
 
 Example::
 
     import autograd_lite as torch
     torch.linalg.vector_norm(x, ord=2, dim=1)       # the length of each row
     torch.linalg.matrix_norm(A, ord="fro")
-    torch.linalg.norm(A)
+    x = torch.linalg.solve(A, b)
+    L, V = torch.linalg.eigh(A @ A.mT)
 """
+from .ops.products import linalg_cross as cross
 from .ops.linalg import linalg_norm as norm, matrix_norm, svdvals, vector_norm
+from .ops.decompositions import (LinAlgError, cholesky, det, eigh, eigvalsh, inv, lstsq, matrix_rank, pinv, qr,
+                                 slogdet, solve, svd)
 
-__all__ = ["norm", "vector_norm", "matrix_norm", "svdvals"]
+__all__ = ["cross",
+           "norm", "vector_norm", "matrix_norm", "svdvals", "LinAlgError", "cholesky", "det", "eigh", "eigvalsh",
+           "inv", "lstsq", "matrix_rank", "pinv", "qr", "slogdet", "solve", "svd"]

@@ -1,19 +1,26 @@
-"""The global random generator: ``manual_seed(n)`` makes every random op reproducible."""
+"""The random engine: NumPy generators (PCG64) and the draws every random op makes. The global generator is
+reseeded by ``manual_seed(n)``; a draw given ``gen`` (a NumPy Generator, see `resolve`) uses that one instead.
+The public ``autograd_lite.Generator`` wraps one of these (autograd_lite/_generator.py)."""
 import numpy as np
 
-_generator = np.random.Generator(np.random.PCG64())
-_seed = None
+DEFAULT_SEED = 67280421310721      # PyTorch's seed of a new torch.Generator()
+
+_seed = int(np.random.SeedSequence().entropy) % (1 << 63)
+_generator = np.random.Generator(np.random.PCG64(_seed))
 
 
 def manual_seed(seed):
     """Seeds the global generator (rand, randn, randint, normal_, uniform_, dropout, shuffling)."""
     global _generator, _seed
     _seed = int(seed)
-    _generator = np.random.Generator(np.random.PCG64(_seed))
+    _generator = np.random.Generator(np.random.PCG64(_seed & ((1 << 128) - 1)))
     return _generator
 
 
-seed = manual_seed
+def seed():
+    """Seeds the global generator from fresh entropy; returns the seed."""
+    manual_seed(int(np.random.SeedSequence().entropy) % (1 << 63))
+    return _seed
 
 
 def initial_seed():
@@ -24,6 +31,18 @@ def generator():
     return _generator
 
 
+def resolve(gen):
+    """The NumPy Generator a draw uses: the global one for None, an autograd_lite.Generator's own, or `gen`."""
+    if gen is None:
+        return _generator
+    own = getattr(gen, "numpy_generator", None)
+    if own is not None:
+        return own()
+    if isinstance(gen, np.random.Generator):
+        return gen
+    raise TypeError(f"generator must be an autograd_lite.Generator, got {type(gen).__name__}")
+
+
 def get_rng_state():
     return _generator.bit_generator.state
 
@@ -32,13 +51,30 @@ def set_rng_state(state):
     _generator.bit_generator.state = state
 
 
+def state_bytes(gen):
+    """A PCG64 generator's state as 37 bytes (state, increment, the buffered 32-bit word)."""
+    s = gen.bit_generator.state
+    return (s["state"]["state"].to_bytes(16, "little") + s["state"]["inc"].to_bytes(16, "little")
+            + bytes([s["has_uint32"]]) + int(s["uinteger"]).to_bytes(4, "little"))
+
+
+def set_state_bytes(gen, data):
+    data = bytes(data)
+    if len(data) != 37:
+        raise RuntimeError(f"RNG state is wrong size: expected 37 bytes, got {len(data)}")
+    gen.bit_generator.state = {"bit_generator": "PCG64",
+                               "state": {"state": int.from_bytes(data[:16], "little"),
+                                         "inc": int.from_bytes(data[16:32], "little")},
+                               "has_uint32": data[32], "uinteger": int.from_bytes(data[33:], "little")}
+
+
 def _float_dtype(dtype):
     dtype = np.dtype(dtype)
     return dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
 
 
-def uniform(shape, low=0.0, high=1.0, dtype=np.float32):
-    out = _generator.random(shape, dtype=_float_dtype(dtype))
+def uniform(shape, low=0.0, high=1.0, dtype=np.float32, gen=None):
+    out = resolve(gen).random(shape, dtype=_float_dtype(dtype))
     if low != 0.0 or high != 1.0:
         out *= high - low
         out += low
@@ -59,8 +95,8 @@ def bits16(shape, kernels=None):
     return random_words(key, (n + 3) // 4).view(np.uint16)[:n].reshape(shape)
 
 
-def normal(shape, mean=0.0, std=1.0, dtype=np.float32):
-    out = _generator.standard_normal(shape, dtype=_float_dtype(dtype))
+def normal(shape, mean=0.0, std=1.0, dtype=np.float32, gen=None):
+    out = resolve(gen).standard_normal(shape, dtype=_float_dtype(dtype))
     if std != 1.0:
         out *= std
     if mean != 0.0:
@@ -68,9 +104,9 @@ def normal(shape, mean=0.0, std=1.0, dtype=np.float32):
     return out.astype(dtype, copy=False)
 
 
-def integers(low, high, shape, dtype=np.int64):
-    return _generator.integers(low, high, size=shape, dtype=dtype)
+def integers(low, high, shape, dtype=np.int64, gen=None):
+    return resolve(gen).integers(low, high, size=shape, dtype=dtype)
 
 
-def permutation(n):
-    return _generator.permutation(n)
+def permutation(n, gen=None):
+    return resolve(gen).permutation(n)

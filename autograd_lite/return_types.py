@@ -12,7 +12,9 @@ printed as PyTorch prints them::
 """
 from operator import itemgetter
 
-__all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "mode", "all_return_types"]
+__all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "mode", "cummax", "cummin", "nanmedian",
+           "slogdet", "linalg_slogdet", "linalg_eigh", "linalg_svd", "svd", "linalg_qr", "qr", "linalg_lstsq",
+           "all_return_types"]
 
 
 class _StructSeq(tuple):
@@ -63,5 +65,17 @@ topk = _structseq("topk")
 kthvalue = _structseq("kthvalue")
 median = _structseq("median")
 mode = _structseq("mode")
+cummax = _structseq("cummax")
+cummin = _structseq("cummin")
+nanmedian = _structseq("nanmedian")
+slogdet = _structseq("slogdet", ("sign", "logabsdet"))                    # the linear algebra results
+linalg_slogdet = _structseq("linalg_slogdet", ("sign", "logabsdet"))
+linalg_eigh = _structseq("linalg_eigh", ("eigenvalues", "eigenvectors"))
+linalg_svd = _structseq("linalg_svd", ("U", "S", "Vh"))
+svd = _structseq("svd", ("U", "S", "V"))
+linalg_qr = _structseq("linalg_qr", ("Q", "R"))
+qr = _structseq("qr", ("Q", "R"))
+linalg_lstsq = _structseq("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
 
-all_return_types = [max, min, sort, topk, kthvalue, median, mode]
+all_return_types = [max, min, sort, topk, kthvalue, median, mode, cummax, cummin, nanmedian, slogdet, linalg_slogdet,
+                    linalg_eigh, linalg_svd, svd, linalg_qr, qr, linalg_lstsq]

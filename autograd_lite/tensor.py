@@ -7,7 +7,7 @@ import weakref
 
 import numpy as np
 
-from . import _dtype, _format, random
+from . import _dtype, _format
 from ._args import canon_dim, shape_arg
 from .autograd import engine as _engine
 from .autograd import grad_mode as _grad_mode
@@ -379,13 +379,8 @@ class Tensor(TensorBase):
         self._version[0] += 1
         return self
 
-    def normal_(self, mean=0.0, std=1.0, *, generator=None):
-        return self._fill_random(random.normal(self._data.shape, mean, std, self._data.dtype))
-
-    def uniform_(self, a=0.0, b=1.0, *, generator=None):
-        return self._fill_random(random.uniform(self._data.shape, a, b, self._data.dtype))
-
     def _fill_random(self, values):
+        """Writes `values` (a host array of this shape: the random fills of ops/sampling.py) into this tensor."""
         self._check_inplace_leaf()
         self._data[...] = values if type(self._data) is np.ndarray else \
             backend_of(self._data).xp.asarray(values)

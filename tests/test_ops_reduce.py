@@ -423,13 +423,17 @@ def test_non_differentiable_outputs():
     assert al.sort(x).values.requires_grad
 
 
-def test_svd_norms_second_derivative_not_implemented():
+def test_svd_norms_second_derivative():
     a = al.tensor([[1.0, 2.0], [3.0, 5.0]], requires_grad=True)
-    g, = al.autograd.grad(al.linalg.matrix_norm(a, "nuc"), a)       # the first derivative works
+    g, = al.autograd.grad(al.linalg.matrix_norm(a, "nuc"), a)
     u, _, vh = np.linalg.svd(a.detach().numpy())
     np.testing.assert_allclose(g.numpy(), u @ vh, rtol=1e-5)
-    with pytest.raises(NotImplementedError, match="second derivative"):
-        al.autograd.grad(al.linalg.matrix_norm(a, 2), a, create_graph=True)
+    t = torch.tensor([[1.0, 2.0], [3.0, 5.0]], requires_grad=True)
+    for lib, x in ((al, a), (torch, t)):     # second order through the differentiable SVD
+        g, = lib.autograd.grad(lib.linalg.matrix_norm(x, 2), x, create_graph=True)
+        x.grad = None
+        (g * lib.tensor([[1.0, -2.0], [0.5, 3.0]])).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-4, atol=1e-5)
 
 
 def test_norm_zero_gradient_is_zero_not_nan():

@@ -4,14 +4,15 @@ import warnings
 
 from .function import Function, TensorBase
 from .variable import Variable      # legacy: Variable(t) is a Tensor; isinstance(any Tensor, Variable) holds
-from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode,
+                        is_inference_mode_enabled)
 from .engine import run_backward, ones_like
 from .gradcheck import gradcheck, gradgradcheck
 from . import functional
 from .. import backend as _backend
 
 __all__ = ["Function", "Variable", "backward", "grad", "gradcheck", "gradgradcheck", "functional", "no_grad",
-           "enable_grad", "set_grad_enabled", "is_grad_enabled"]
+           "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode", "is_inference_mode_enabled"]
 
 
 def _root_grad(t, g, op, create_graph):

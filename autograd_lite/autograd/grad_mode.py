@@ -2,11 +2,13 @@
 import functools
 import threading
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
+           "is_inference_mode_enabled"]
 
 
 class _State(threading.local):
     enabled = True              # class attribute: every new thread starts with grad enabled
+    inference = False
 
 
 state = _State()
@@ -79,3 +81,39 @@ class set_grad_enabled(_GradMode):
     def __call__(self, func):       # as a decorator the switch applies only inside func
         state.enabled = self.prev
         return super().__call__(func)
+
+
+def is_inference_mode_enabled():
+    return state.inference
+
+
+class inference_mode(_GradMode):
+    """``no_grad`` for inference: nothing is recorded inside (``inference_mode(False)``: a block where inference
+    mode is off, grad mode unchanged). A context manager or decorator, bare or called.
+
+    Example: ``with torch.inference_mode(): preds = model(x)``"""
+
+    def __init__(self, mode=True):
+        self.mode = bool(mode)
+
+    def __enter__(self):
+        self.prev = state.enabled, state.inference
+        state.inference = self.mode
+        if self.mode:
+            state.enabled = False
+
+    def __exit__(self, *exc):
+        state.enabled, state.inference = self.prev
+        return False
+
+    def __call__(self, func):
+        switch = self
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with inference_mode(switch.mode):
+                return func(*args, **kwargs)
+        return wrapper
+
+    def clone(self):
+        return inference_mode(self.mode)

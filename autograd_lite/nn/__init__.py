@@ -5,6 +5,11 @@ from .modules import (Module, Identity, Linear, ReLU, LeakyReLU, ELU, Sigmoid, T
                       LogSoftmax, GELU, SiLU, Mish, Softplus, Hardtanh, Threshold, ReLU6, Hardsigmoid, Hardswish, LogSigmoid,
                       Softsign, SELU, CELU, PReLU, Dropout, Flatten, Sequential, ModuleList, ModuleDict, NLLLoss,
                       CrossEntropyLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss)
+from .modules import (Bilinear, Softmin, Softmax2d, GLU, Hardshrink, Softshrink, Tanhshrink, RReLU, Unflatten,
+                      ParameterList, ParameterDict, KLDivLoss, PoissonNLLLoss, GaussianNLLLoss, MarginRankingLoss,
+                      HingeEmbeddingLoss, CosineEmbeddingLoss, SoftMarginLoss, MultiLabelSoftMarginLoss,
+                      MultiMarginLoss, MultiLabelMarginLoss, TripletMarginLoss, TripletMarginWithDistanceLoss)
+from .modules.distance import *  # noqa: F401,F403
 from .modules.conv import *  # noqa: F401,F403
 from .modules.pooling import *  # noqa: F401,F403
 from .modules.normalization import *  # noqa: F401,F403

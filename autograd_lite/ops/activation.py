@@ -1,7 +1,7 @@
 """Activations, as torch.nn.functional has them: relu, sigmoid, tanh (kernel-accelerated table rows),
 leaky_relu, elu, the activations with settings of _activation (softplus, gelu, silu, mish, hardtanh, relu6,
-hardsigmoid, hardswish, logsigmoid, softsign, selu, celu), prelu, softmax, log_softmax, and dropout (inverted; its
-mask from autograd_lite.random)."""
+hardsigmoid, hardswish, logsigmoid, softsign, selu, celu), prelu, softmax, log_softmax, dropout (inverted; its
+mask from autograd_lite.random), softmin, glu, hardshrink, softshrink, tanhshrink, rrelu and gumbel_softmax."""
 import math
 import warnings
 
@@ -14,7 +14,7 @@ from ..autograd.function import Function
 from ..backend import backend_of
 from . import _formula as m
 from ._pointwise import pointwise
-from ._util import kernels_of, not_implemented, quiet, to_float, via_kernel_dtype, xp_of
+from ._util import kernels_of, not_implemented, quiet, to_float, via_kernel_dtype, wrap, xp_of
 
 
 def _refuse_bool_relu(x):
@@ -541,3 +541,123 @@ def dropout(input, p=0.5, training=True, inplace=False):
         with be.on(be.device_of(d).index):
             u = _random.bits16(d.shape, be.kernels)
     return via_kernel_dtype(Dropout.apply, input, u, float(p))
+
+
+# ---- softmin, glu, the shrinks, rrelu, gumbel_softmax ---------------------------------------------------------
+
+@_api.declare(method=False, top=False, functional=True)
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """``softmax(-input, dim)``: the smallest entries weigh most.
+
+    Example: ``F.softmin(autograd_lite.tensor([1.0, 2.0]), dim=0)`` gives ``[0.7311, 0.2689]``."""
+    if dim is None:
+        dim = _softmax_dim(input, None, "softmin")
+    return softmax(-input, dim, dtype)
+
+
+@_api.declare(method=False, top=False, functional=True)
+def glu(input, dim=-1):
+    """The gated linear unit ``a * sigmoid(b)``, a and b the two halves of input along `dim`.
+
+    Example: ``F.glu(autograd_lite.randn(4, 6))`` has shape (4, 3)."""
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    dim = canon_dim(dim, input.ndim, "glu")
+    _float_only("glu", input)
+    n = input.shape[dim]
+    if n % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size {n}")
+    a, b = input.chunk(2, dim)
+    return a * sigmoid(b)
+
+
+Hardshrink = _activation("hardshrink", lambda xp, x, lambd: xp.where(xp.abs(x) > lambd, x, x.dtype.type(0)),
+                         lambda g, x, lambd: _masked(abs(m.data(x)) > lambd, g))
+Softshrink = _activation("softshrink", lambda xp, x, lambd: xp.where(
+    x > lambd, x - x.dtype.type(lambd), xp.where(x < -lambd, x + x.dtype.type(lambd), x.dtype.type(0))),
+    lambda g, x, lambd: _masked(abs(m.data(x)) > lambd, g))
+
+
+@_api.declare(functional=True)
+def hardshrink(input, lambd=0.5):
+    """x where ``|x| > lambd``, else 0. Example: ``F.hardshrink(autograd_lite.tensor([0.2, -1.0]))`` gives
+    ``[0., -1.]``."""
+    _float_only("hardshrink", input)
+    return Hardshrink.apply(input, float(lambd))
+
+
+@_api.declare(method=False, top=False, functional=True)
+def softshrink(input, lambd=0.5):
+    """x shrunk towards 0 by lambd: ``x - lambd`` above lambd, ``x + lambd`` below -lambd, else 0.
+
+    Example: ``F.softshrink(autograd_lite.tensor([0.2, -1.0]))`` gives ``[0.0, -0.5]``."""
+    _float_only("softshrink", input)
+    if not lambd >= 0:
+        top = np.finfo(input._data.dtype).max
+        raise RuntimeError(f"lambda must be in range [0, {float(top):g}] for input dtype {input.dtype.scalar_type}, "
+                           f"but found {float(lambd):g}")
+    return Softshrink.apply(input, float(lambd))
+
+
+@_api.declare(method=False, top=False, functional=True)
+def tanhshrink(input):
+    """``x - tanh(x)``; integers give float32. Example: ``F.tanhshrink(autograd_lite.tensor([1.0]))`` gives
+    ``[0.2384]``."""
+    x = to_float(input)
+    return x - tanh(x)
+
+
+def _check_rrelu(input, lower, upper):
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    _float_only("rrelu", input)
+
+
+@_api.declare(method=False, functional=True)
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Randomized leaky ReLU: while `training`, each negative element is scaled by a slope drawn uniformly from
+    [lower, upper] (autograd_lite.random: ``manual_seed`` reproduces it); otherwise by their mean
+    ``(lower + upper) / 2``, as leaky_relu.
+
+    Example: ``F.rrelu(x, training=model.training)``"""
+    _check_rrelu(input, lower, upper)
+    if inplace:
+        return input._inplace(rrelu, lower, upper, training)
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2)
+    d = input._data
+    slopes = _random.uniform(d.shape, lower, upper, dtype=d.dtype)
+    xp = xp_of(d)
+    return input * wrap(xp.where(d <= 0, xp.asarray(slopes), d.dtype.type(1)), d)
+
+
+@_api.declare(method=False, functional=True)
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """In-place :func:`rrelu`."""
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+@_api.declare(method=False, top=False, functional=True)
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    """A sample of the Gumbel-softmax distribution: ``softmax((logits + g) / tau, dim)`` with g drawn from
+    Gumbel(0, 1) (autograd_lite.random); `hard`: the one-hot of its argmax in the forward, its soft gradient in the
+    backward (straight through).
+
+    Example: ``F.gumbel_softmax(logits, tau=0.5, hard=True)``"""
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    d = logits._data
+    xp = xp_of(d)
+    u = _random.uniform(d.shape, dtype=d.dtype)
+    with quiet(np):
+        gumbels = -np.log(-np.log1p(-u))        # -log(Exponential(1))
+    y_soft = softmax((logits + wrap(gumbels.astype(d.dtype, copy=False), d)) / tau, dim)
+    if not hard:
+        return y_soft
+    dim = canon_dim(dim, logits.ndim, "gumbel_softmax")
+    ys = y_soft._data
+    index = xp.expand_dims(ys.argmax(axis=dim), dim)
+    shape = [1] * ys.ndim
+    shape[dim] = ys.shape[dim] if ys.ndim else 1
+    y_hard = (xp.arange(shape[dim]).reshape(shape) == index).astype(ys.dtype)
+    return wrap(y_hard, ys) - y_soft.detach() + y_soft

@@ -561,8 +561,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
 
 
 class Svdvals(Function):
-    """The singular values of each matrix (the last two dims), descending. First-order gradient only:
-    U diag(g) V^T. The second derivative needs the singular vectors' derivatives, not written."""
+    """The singular values of each matrix (the last two dims), descending. Gradient U diag(g) V^T; under
+    create_graph U and V come from the differentiable SVD, so it differentiates again."""
     op_name = "linalg.svdvals"
 
     @staticmethod
@@ -572,17 +572,17 @@ class Svdvals(Function):
 
     @staticmethod
     def backward(ctx, g):
-        if m.is_graph(g):
-            raise NotImplementedError("linalg.svdvals (matrix_norm / norm of ord 'nuc', 2 or -2): the second "
-                                      "derivative is not implemented in autograd_lite; the first derivative is")
         a, = ctx._saved
+        if m.is_graph(a):       # the singular vectors as differentiable ops (torch.svd, ops/decompositions.py)
+            u, _, v = TOP["svd"](a)
+            return (u * g.unsqueeze(-2)) @ v.mT
         u, _, vh = xp_of(a).linalg.svd(a, full_matrices=False)
         return (u * g[..., None, :]) @ vh
 
 
 def svdvals(A):
     """``linalg.svdvals``: the singular values of A (batches of matrices: the last two dims), descending.
-    Differentiable once."""
+    Differentiable to any order."""
     _norm_input("linalg.svdvals", A, None)
     if A.ndim < 2:
         raise RuntimeError(f"linalg.svdvals: The input tensor A must have at least 2 dimensions.")

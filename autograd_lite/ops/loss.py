@@ -1,6 +1,7 @@
 """Loss functions with torch.nn.functional's signatures: cross_entropy (class indices: one fused kernel
 pair; class probabilities: log_softmax and products), nll_loss, mse_loss, l1_loss, binary_cross_entropy,
-binary_cross_entropy_with_logits; reduction 'mean' | 'sum' | 'none'."""
+binary_cross_entropy_with_logits, and composed of differentiable ops kl_div, poisson_nll_loss, gaussian_nll_loss;
+reduction 'mean' | 'sum' | 'none'. The margin and embedding losses are in margin_loss.py."""
 import math
 import numbers
 import warnings
@@ -11,9 +12,12 @@ from .. import _api
 from ..autograd.engine import stand_in
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
+from .._api import TOP
+from ..creation import ones_like
 from . import _formula as m
-from ._util import kernels_of, not_implemented, promote_pair, quiet, via_kernel_dtype, xp_of
+from ._util import kernels_of, not_implemented, promote_pair, quiet, via_kernel_dtype, wrap, xp_of
 from .activation import log_softmax
+from .distance import floor_values
 from .arithmetic import add, mul, sub
 from .indexing import _placed
 from .math import abs as _abs, neg
@@ -559,3 +563,106 @@ def _cross_entropy_probs(input, target, weight, ignore_index, reduction, label_s
     total = neg(_sum(loss))
     count = input.numel() // n if n else 0
     return total if reduction == "sum" else mul(total, 1 / count if count else math.nan)
+
+
+# ---- kl_div, poisson_nll_loss, gaussian_nll_loss: composed of differentiable ops --------------------------------
+
+def reduce_tensor(loss, reduction):
+    """A loss Tensor reduced as PyTorch's apply_loss_reduction: 'mean' | 'sum' | 'none'."""
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.mean()
+
+
+def _log_or_zero_at_zero(t):
+    """log(t), and 0 where t is 0 (t * log(t) is then 0 there, with a finite gradient)."""
+    return (t + wrap((t._data == 0).astype(t._data.dtype), t._data)).log()
+
+
+@declare(method=False, top=False, functional=True)
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """The Kullback-Leibler divergence of `target` from log-probabilities `input`, pointwise
+    ``target * (log(target) - input)`` (``exp(target) * (target - input)`` with `log_target`), reduced;
+    'batchmean' divides the sum by the batch size (the KL divergence's definition), 'mean' by the element count.
+
+    Example: ``F.kl_div(F.log_softmax(logits, 1), probs, reduction='batchmean')``"""
+    op = "kl_div"
+    if size_average is None and reduce is None:
+        if reduction == "mean":
+            warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
+                          "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+                          "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+                          stacklevel=2)
+        if reduction != "batchmean":
+            reduction = _reduction(op, reduction)
+    else:
+        reduction = _reduction(op, reduction, size_average, reduce)
+    if input.dtype.is_floating_point is False or target.dtype.is_floating_point is False:
+        raise RuntimeError("kl_div: Integral inputs not supported.")
+    if log_target:
+        input, target = promote_pair(input, target)
+        loss = target.exp() * (target - input)
+    else:           # as PyTorch: xlogy(target, target) in the target's dtype, then promoted
+        loss = target * _log_or_zero_at_zero(target) - target * input
+    if reduction == "batchmean":
+        total = loss.sum()
+        return total / input.shape[0] if input.ndim != 0 else total
+    return reduce_tensor(loss, reduction)
+
+
+@declare(method=False, top=False, functional=True)
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
+                     reduction="mean"):
+    """Negative log-likelihood of `target` under Poisson(rate): ``exp(input) - target * input`` for log rates
+    (`log_input`), else ``input - target * log(input + eps)``; `full` adds Stirling's approximation of
+    ``log(target!)`` where target > 1.
+
+    Example: ``F.poisson_nll_loss(log_rate, counts)``"""
+    reduction = _reduction("poisson_nll_loss", reduction, size_average, reduce)
+    input, target = _float_pair("poisson_nll_loss", input, target)
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:
+        big = target._data > 1
+        safe = TOP["where"](wrap(big, target._data), target, 1.0)
+        stirling = safe * safe.log() - safe + 0.5 * (safe * (2 * math.pi)).log()
+        loss = loss + TOP["where"](wrap(big, target._data), stirling, 0.0)
+    return reduce_tensor(loss, reduction)
+
+
+def _gaussian_var(input, var):
+    """var broadcastable against input, as PyTorch's checks allow it (one dim short, or one size-1 mismatch)."""
+    shape, vshape = tuple(input.shape), tuple(var.shape)
+    if vshape == shape:
+        return var
+    if shape[:-1] == vshape:
+        return var.unsqueeze(-1)
+    if len(shape) == len(vshape) and sum(v for s, v in zip(shape, vshape) if s != v) == 1:
+        return var
+    raise ValueError("var is of incorrect size")
+
+
+@declare(method=False, top=False, functional=True)
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """Negative log-likelihood of `target` under Normal(input, var): ``0.5 * (log(var) + (input - target)² / var)``
+    (+ ``0.5 * log(2 pi)`` with `full`), var floored at eps; var of input's shape, or one dim short of it, or with
+    one dim of size 1 (homoscedastic), or a float.
+
+    Example: ``F.gaussian_nll_loss(mean, target, variance)``"""
+    if isinstance(var, float):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = ones_like(input) * var
+    elif bool((var._data < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    var = _gaussian_var(input, var)
+    if reduction not in _REDUCTIONS:
+        raise ValueError(reduction + " is not valid")
+    var = floor_values(var, eps)
+    d = input - target
+    loss = 0.5 * (var.log() + d * d / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return reduce_tensor(loss, reduction)

@@ -185,3 +185,33 @@ def linear_chain(x, layers, activations):
         n_in = shape[0]
     return LinearChain.apply(*wb, activations=tuple(activations))
 
+
+
+@_api.declare(method=False, top=True, functional=True)
+def bilinear(input1, input2, weight, bias=None):
+    """``y[..., o] = input1[..., i] * weight[o, i, j] * input2[..., j] + bias[o]``, as
+    ``torch.nn.functional.bilinear``: input1 (*, in1), input2 (*, in2), weight (out, in1, in2), bias (out,).
+
+    Example: ``F.bilinear(x1, x2, autograd_lite.randn(8, 4, 5))`` for x1 (N, 4), x2 (N, 5) gives (N, 8)."""
+    if input1.ndim != input2.ndim:
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.ndim} and {input2.ndim}")
+    for i in range(input1.ndim - 1):
+        if input1.shape[i] != input2.shape[i]:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {i}: got {input1.shape[i]} "
+                               f"and {input2.shape[i]}")
+    if weight.ndim != 3:
+        raise RuntimeError(f"bilinear(): weight must be 3-dimensional (out, in1, in2), got {weight.ndim}D")
+    for k, x in ((1, input1), (2, input2)):
+        if x.ndim == 0 or x.shape[-1] != weight.shape[k]:
+            raise RuntimeError(f"bilinear(): input{k} size does not match weight size: got "
+                               f"{x.shape[-1] if x.ndim else 0} but expected {weight.shape[k]}")
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != weight.shape[0]):
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got "
+                           f"{bias.shape[0] if bias.ndim else 0} but expected {weight.shape[0]}")
+    tensors = (input1, input2, weight) + ((bias,) if bias is not None else ())
+    if len({t.dtype for t in tensors}) > 1:
+        names = ("input1", "input2", "weight", "bias")
+        raise RuntimeError("All tensors must have the same dtype, got " + ", ".join(
+            f"{n}: {t.dtype.scalar_type.lower()}" for n, t in zip(names, tensors)))
+    out = _api.TOP["einsum"]("...i,oij,...j->...o", input1, weight, input2)
+    return out if bias is None else out + bias

@@ -1,4 +1,5 @@
-"""Normalization as in torch.nn.functional: batch_norm, layer_norm, group_norm, instance_norm.
+"""Normalization as in torch.nn.functional: batch_norm, layer_norm, group_norm, instance_norm (and rms_norm,
+local_response_norm, composed of differentiable ops).
 
 Two nodes: BatchNorm (per-channel statistics over (N, *), or fixed running statistics) and GroupNorm (statistics per
 sample and group of channels; layer_norm is it on (rows, D) with one group, instance_norm with one channel a group).
@@ -7,10 +8,13 @@ with differentiable ops, so gradients of gradients flow through the statistics t
 """
 import math
 
+import numpy as np
+
 from .. import _api, _dtype
 from ..autograd.function import Function
 from . import _formula as m
 from ._util import cast, kernels_of, not_implemented, xp_of
+from .resize import pad
 
 
 def _per_channel(x):
@@ -300,3 +304,47 @@ def _instance_running_stats(x, running_mean, running_var, momentum):
         _blend(running_mean._data, x3.mean(2).mean(0), momentum)
     if running_var is not None:
         _blend(running_var._data, x3.var(2, ddof=1).mean(0), momentum)
+
+
+@_api.declare(method=False, top=True, functional=True)
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """``x / sqrt(mean(x ** 2) + eps) * weight``, the mean over the last dims `normalized_shape`; eps None: the
+    machine epsilon of input's dtype, as ``torch.nn.functional.rms_norm``.
+
+    Example: ``F.rms_norm(x, (x.shape[-1],))`` gives rows of root mean square 1."""
+    if isinstance(normalized_shape, int) or not all(isinstance(d, int) for d in normalized_shape):
+        raise TypeError(f"rms_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not "
+                        f"{type(normalized_shape).__name__}")
+    ns = tuple(normalized_shape)
+    _float_input("rms_norm", input)
+    if not ns or len(ns) > input.ndim or tuple(input.shape[input.ndim - len(ns):]) != ns:
+        raise RuntimeError(f"Given normalized_shape={list(ns)}, expected input with shape [*"
+                           f"{', '.join(map(str, ns))}], but got input of size{list(input.shape)}")
+    if weight is not None and tuple(weight.shape) != ns:
+        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got weight of shape "
+                           f"{list(weight.shape)} and normalized_shape = {list(ns)}")
+    if eps is None:
+        eps = float(np.finfo(input._data.dtype).eps)
+    dims = tuple(range(input.ndim - len(ns), input.ndim))
+    out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
+    return out if weight is None else out * weight
+
+
+@_api.declare(method=False, top=False, functional=True)
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """Each element divided by ``(k + alpha * mean(x ** 2 over `size` neighbouring channels)) ** beta``, channels
+    being dim 1 of input (N, C, *), as ``torch.nn.functional.local_response_norm`` (AlexNet's LRN).
+
+    Example: ``F.local_response_norm(x, size=5, alpha=1e-4, beta=0.75, k=2.0)``"""
+    dim = input.ndim
+    if dim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality                          input (got {dim} "
+                         "dimensions)")
+    if input.numel() == 0:
+        return input
+    c = input.shape[1]
+    squares = pad(input * input, (0, 0) * (dim - 2) + (size // 2, (size - 1) // 2))
+    window = squares[:, 0:c]
+    for s in range(1, size):
+        window = window + squares[:, s:s + c]
+    return input / ((window * (alpha / size) + k) ** beta)

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import _api, _dtype
 from ..autograd.function import Function
+from ..creation import zeros
 from ..autograd.grad_mode import state as _grad_state
 from . import _formula as m
 from ._util import cast, kernels_of, not_implemented, wrap, xp_of
@@ -491,3 +492,106 @@ def adaptive_max_pool1d_with_indices(input, output_size, return_indices=True):
 def _adaptive_max_pool1d_top(input, output_size):
     """``torch.adaptive_max_pool1d``: (output, indices), as PyTorch's top-level function returns them."""
     return adaptive_max_pool1d(input, output_size, True)
+
+
+# ---- max unpooling, power-average pooling: composed of differentiable ops ------------------------------------------
+
+def _unpool_size(op, input, kernel, stride, padding, output_size):
+    """PyTorch's _unpool_output_size: the default size of each unpooled dim, or output_size checked against it."""
+    n = len(kernel)
+    default = [(input.shape[input.ndim - n + d] - 1) * stride[d] + kernel[d] - 2 * padding[d] for d in range(n)]
+    if output_size is None:
+        size = default
+    else:
+        size = list(output_size)
+        if len(size) == n + 2:
+            size = size[2:]
+        if len(size) != n:
+            raise ValueError(f"output_size should be a sequence containing {n} or {n + 2} elements, but it has a "
+                             f"length of '{len(size)}'")
+        for d in range(n):
+            low, high = default[d] - stride[d], default[d] + stride[d]
+            if not low < size[d] < high:
+                raise ValueError(f'invalid output_size "{tuple(output_size)}" (dim {d} must be between {low} and '
+                                 f'{high})')
+    for d in range(n):
+        if size[d] < 0:
+            raise ValueError(f"max_unpooling: output_size must contain non-negative spatial dimensions, but got "
+                             f"output_size[{d}]={size[d]}")
+    return size
+
+
+def _max_unpool(input, indices, size):
+    """input (N, C, H, W) or (C, H, W) placed into zeros of (.., *size) at the flat positions `indices` of each
+    plane (max_pool2d's return_indices), as ``torch._C._nn.max_unpool2d``."""
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor with "
+                           f"{input.ndim} dimensions.")
+    if indices._data.dtype != np.int64:
+        raise RuntimeError(f"elements in indices should be type int64 but got: {indices.dtype.scalar_type}")
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) "
+                           f"but got indices tensor with shape: {list(indices.shape)}")
+    h, w = size
+    idx = indices._data
+    bad = (idx < 0) | (idx >= h * w)
+    if bad.any():
+        raise RuntimeError(f"Found an invalid max index: {int(idx[bad].reshape(-1)[0])} (output volumes are of size "
+                           f"{h}x{w})")
+    lead = tuple(input.shape[:-2])
+    planes = input.reshape(lead + (-1,))
+    out = zeros(lead + (h * w,), dtype=input.dtype, device=input.device)
+    return out.scatter(-1, indices.reshape(lead + (-1,)), planes).reshape(lead + (h, w))
+
+
+@_api.declare(method=False, top=False, functional=True)
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The inverse of max_pool2d: each value of input put back at its index (max_pool2d's ``return_indices``) in
+    zeros of the unpooled size, as ``torch.nn.functional.max_unpool2d``; output_size picks among the sizes that pool
+    to input's.
+
+    Example: ``out, idx = F.max_pool2d(x, 2, return_indices=True); F.max_unpool2d(out, idx, 2)``"""
+    kernel = _ints(kernel_size, 2, "max_unpool2d: kernel_size must be an int or a pair of ints")
+    stride = kernel if stride is None else _ints(stride, 2, "max_unpool2d: stride must be an int or a pair of ints")
+    padding = _ints(padding, 2, "max_unpool2d: padding must be an int or a pair of ints")
+    return _max_unpool(input, indices, _unpool_size("max_unpool2d", input, kernel, stride, padding, output_size))
+
+
+@_api.declare(method=False, top=False, functional=True)
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The inverse of max_pool1d: input (N, C, L) or (C, L) put back at its indices in zeros, as
+    ``torch.nn.functional.max_unpool1d``.
+
+    Example: ``out, idx = F.max_pool1d(x, 2, return_indices=True); F.max_unpool1d(out, idx, 2)``"""
+    kernel = _ints(kernel_size, 1, "max_unpool1d: kernel_size must be an int")
+    stride = kernel if stride is None else _ints(stride, 1, "max_unpool1d: stride must be an int")
+    padding = _ints(padding, 1, "max_unpool1d: padding must be an int")
+    size = _unpool_size("max_unpool1d", input, kernel, stride, padding, output_size)
+    return _max_unpool(input.unsqueeze(-1), indices.unsqueeze(-1), size + [1]).squeeze(-1)
+
+
+def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool, avg_pool, area):
+    if norm_type == float("inf"):
+        return max_pool(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if norm_type == -float("inf"):
+        return -max_pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    out = avg_pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (out.sign() * _api.TOP["relu"](out.abs())).mul(area).pow(1.0 / norm_type)
+
+
+@_api.declare(method=False, top=False, functional=True)
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """The p-norm of each window, ``(sum x ** p) ** (1 / p)``, as ``torch.nn.functional.lp_pool2d`` (p inf: the
+    largest |x|).
+
+    Example: ``F.lp_pool2d(x, 2, 3, stride=2)``"""
+    kh, kw = _ints(kernel_size, 2, "lp_pool2d: kernel_size must be an int or a pair of ints")
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool2d, avg_pool2d, kh * kw)
+
+
+@_api.declare(method=False, top=False, functional=True)
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """The p-norm of each window of (N, C, L) or (C, L) input, as ``torch.nn.functional.lp_pool1d``.
+
+    Example: ``F.lp_pool1d(x, 2, 3)``"""
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool1d, avg_pool1d, kernel_size)

@@ -1,11 +1,16 @@
 from .module import Module
-from .linear import Identity, Linear
+from .linear import Identity, Linear, Bilinear
 from .activation import (ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Softmax, LogSoftmax, GELU, SiLU, Mish, Softplus,
-                         Hardtanh, Threshold, ReLU6, Hardsigmoid, Hardswish, LogSigmoid, Softsign, SELU, CELU, PReLU)
+                         Hardtanh, Threshold, ReLU6, Hardsigmoid, Hardswish, LogSigmoid, Softsign, SELU, CELU, PReLU,
+                         Softmin, Softmax2d, GLU, Hardshrink, Softshrink, Tanhshrink, RReLU)
 from .dropout import Dropout
-from .flatten import Flatten
-from .container import Sequential, ModuleList, ModuleDict
+from .flatten import Flatten, Unflatten
+from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 from .loss import NLLLoss, CrossEntropyLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss
+from .loss import (KLDivLoss, PoissonNLLLoss, GaussianNLLLoss, MarginRankingLoss, HingeEmbeddingLoss,
+                   CosineEmbeddingLoss, SoftMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss, MultiLabelMarginLoss,
+                   TripletMarginLoss, TripletMarginWithDistanceLoss)
+from .distance import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403

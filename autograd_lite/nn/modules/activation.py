@@ -236,3 +236,76 @@ class PReLU(Module):
     def extra_repr(self):
         return f"num_parameters={self.num_parameters}"
 
+
+
+class Softmin(Softmax):
+    """softmax(-x) along `dim`: ``nn.Softmin(dim=1)``."""
+
+    def forward(self, x):
+        return F.softmin(x, self.dim)
+
+
+class Softmax2d(Module):
+    """softmax over the channels (dim -3) of (C, H, W) or (N, C, H, W) input, at each location."""
+
+    def forward(self, x):
+        if x.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {x.ndim}D instead")
+        return F.softmax(x, -3)
+
+
+class GLU(Module):
+    """The gated linear unit ``a * sigmoid(b)``, a and b the halves of the input along `dim`: ``nn.GLU(dim=-1)``."""
+
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return F.glu(x, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Hardshrink(Module):
+    """x where |x| > lambd, else 0: ``nn.Hardshrink(0.5)``."""
+
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, x):
+        return F.hardshrink(x, self.lambd)
+
+    def extra_repr(self):
+        return f"{self.lambd}"
+
+
+class Softshrink(Hardshrink):
+    """x shrunk towards 0 by lambd (0 within lambd of it): ``nn.Softshrink(0.5)``."""
+
+    def forward(self, x):
+        return F.softshrink(x, self.lambd)
+
+
+class Tanhshrink(Module):
+    """x - tanh(x)."""
+
+    def forward(self, x):
+        return F.tanhshrink(x)
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: negative inputs scaled by a slope drawn from U(lower, upper) per element while training,
+    by (lower + upper) / 2 in eval mode. Example: ``nn.RReLU(0.1, 0.3)``."""
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, x):
+        return F.rrelu(x, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace else "")

@@ -1,4 +1,4 @@
-"""Linear and Identity."""
+"""Identity, Linear and Bilinear."""
 import math
 
 from ... import creation
@@ -65,3 +65,39 @@ class Linear(Module):
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+class Bilinear(Module):
+    """``y = x1^T A x2 + b`` per output feature: weight (out_features, in1_features, in2_features), bias
+    (out_features,), both ~ U(-1/sqrt(in1_features), 1/sqrt(in1_features)), as ``torch.nn.Bilinear``.
+
+    Example::
+
+        >>> m = nn.Bilinear(20, 30, 40)
+        >>> m(autograd_lite.randn(128, 20), autograd_lite.randn(128, 30)).shape
+        autograd_lite.Size([128, 40])
+    """
+
+    def __init__(self, in1_features, in2_features, out_features, bias=True, device=None, dtype=None):
+        super().__init__()
+        self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
+        like = dict(device=device, dtype=dtype)
+        self.weight = Parameter(creation.empty(out_features, in1_features, in2_features, **like))
+        if bias:
+            self.bias = Parameter(creation.empty(out_features, **like))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        bound = 1 / math.sqrt(self.weight.shape[1]) if self.weight.shape[1] > 0 else 0
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
