@@ -34,6 +34,7 @@ from . import linalg                # autograd_lite.linalg: norm, vector_norm, m
 from . import nn
 from . import optim
 from . import utils
+from . import multiprocessing   # autograd_lite.multiprocessing: torch.multiprocessing, shared-memory tensors
 from . import distributed         # autograd_lite.distributed: process groups and collectives (MPI, NCCL)
 from .serialization import save, load
 from . import hub                   # autograd_lite.hub: load_state_dict_from_url, download_url_to_file

@@ -14,6 +14,7 @@ from .autograd import grad_mode as _grad_mode
 from .autograd.function import TensorBase
 from .autograd.views import CopySlices, replay_view
 from . import backend as _backend
+from . import _shm
 from .backend import backend_of
 
 _grad_state = _grad_mode.state
@@ -40,6 +41,7 @@ class Tensor(TensorBase):
     """
     __slots__ = ()
     __array_priority__ = 1000        # numpy_array * tensor defers to Tensor.__rmul__
+    share_memory_, is_shared = _shm.share_memory_, _shm.is_shared     # torch's, written in _shm (shared memory)
 
     def __new__(cls, *args, **kwargs):
         return object.__new__(cls)

@@ -349,6 +349,18 @@ class Module:
     def type(self, dst_type):
         return self._apply(lambda t: t.type(dst_type))
 
+    def share_memory(self):
+        """Moves every parameter and buffer into shared memory (``Tensor.share_memory_``), in place; returns self.
+        Processes that receive the module (autograd_lite.multiprocessing) then train the same weights (Hogwild).
+
+        Example::
+
+            >>> model = nn.Linear(4, 2).share_memory()
+            >>> model.weight.is_shared()
+            True
+        """
+        return self._apply(lambda t: t.share_memory_())
+
     # ---- state dict ---------------------------------------------------------------------------
     def state_dict(self, destination=None, prefix="", keep_vars=False):
         """An OrderedDict of every parameter and persistent buffer, keyed "sub.module.name"."""
