@@ -534,14 +534,15 @@ def positive(x):
 
 def _fast_inplace(name, ufunc, op):
     def method(self, other, *args, **kwargs):
-        if args and isinstance(args[0], Tensor) and not isinstance(other, Tensor):
-            other, args = _alpha_first(name + "_", other, args[0])[0], (other,)
-        if "alpha" in kwargs and not args and name in ("add", "sub"):
-            args = (kwargs.pop("alpha"),)
-        if kwargs:                            # div_'s rounding_mode, or a name the op refuses in its own words
-            return self._inplace(op, other, *args, **kwargs)
-        if args:                              # add_(other, alpha)
-            other = other * args[0] if args[0] != 1 else other
+        if args or kwargs:                    # the plain call (the optimizers') skips all of this
+            if args and isinstance(args[0], Tensor) and not isinstance(other, Tensor):
+                other, args = _alpha_first(name + "_", other, args[0])[0], (other,)
+            if "alpha" in kwargs and not args and name in ("add", "sub"):
+                args = (kwargs.pop("alpha"),)
+            if kwargs:                        # div_'s rounding_mode, or a name the op refuses in its own words
+                return self._inplace(op, other, *args, **kwargs)
+            if args[0] != 1:                  # add_(other, alpha)
+                other = other * args[0]
         if _grad_state.enabled and (self._rg or isinstance(other, Tensor) and other._rg):
             return self._inplace(op, other)
         data = self._data
