@@ -38,6 +38,15 @@ from . import multiprocessing   # autograd_lite.multiprocessing: torch.multiproc
 from . import distributed         # autograd_lite.distributed: process groups and collectives (MPI, NCCL)
 from .serialization import save, load
 from . import hub                   # autograd_lite.hub: load_state_dict_from_url, download_url_to_file
+from . import amp                   # autograd_lite.amp: autocast and GradScaler (after the ops: it tags them)
+from .amp import autocast
+from .amp.autocast_mode import (is_autocast_enabled, set_autocast_enabled, get_autocast_dtype, set_autocast_dtype,
+                                is_autocast_cache_enabled, set_autocast_cache_enabled, clear_autocast_cache,
+                                autocast_increment_nesting, autocast_decrement_nesting, is_autocast_cpu_enabled,
+                                set_autocast_cpu_enabled, get_autocast_cpu_dtype, set_autocast_cpu_dtype,
+                                get_autocast_gpu_dtype, set_autocast_gpu_dtype)
+from .cuda import amp as _cuda_amp  # noqa: F401  (autograd_lite.cuda.amp: torch.cuda.amp's deprecated names)
+from . import cpu                   # autograd_lite.cpu: torch.cpu (and its deprecated amp names)
 
 half, float, double = float16, float32, float64          # noqa: A001
 short, int, long = int16, int32, int64                   # noqa: A001

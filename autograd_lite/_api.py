@@ -9,6 +9,7 @@ Example::
     def abs(x):
         return Abs.apply(x)         # autograd_lite.abs, Tensor.abs, Tensor.abs_, abs(t)
 """
+from .autograd import autocast_state
 from .tensor import Tensor
 
 TOP = {}            # autograd_lite.X
@@ -26,6 +27,7 @@ def declare(fn=None, *, name=None, method=True, inplace=None, top=True, function
     method (``__iadd__``). aliases: other names, wherever it appears."""
     def attach(fn):
         names = (name or fn.__name__,) + tuple(aliases)
+        fn = autocast_state.with_policy(fn, names[0])
         for n in names:
             if method:
                 setattr(Tensor, n if method is True else method, fn)

@@ -321,6 +321,19 @@ def test_inference_mode():
     assert al.autograd.inference_mode is al.inference_mode
 
 
+def test_inference_mode_takes_mode_by_keyword():
+    with al.inference_mode(mode=True):
+        assert al.is_inference_mode_enabled() and not al.is_grad_enabled()
+        with al.inference_mode(mode=False):
+            assert not al.is_inference_mode_enabled()
+
+    @al.inference_mode(mode=False)
+    def off():
+        return al.is_inference_mode_enabled()
+    with al.inference_mode():
+        assert off() is False
+
+
 def test_compile_returns_the_model_unchanged():
     model = al.nn.Linear(2, 2)
     assert al.compile(model) is model

@@ -26,6 +26,7 @@ import weakref
 
 import numpy as _np
 
+from . import autocast_state as _autocast
 from . import grad_mode
 from .. import backend as _backend
 
@@ -124,6 +125,7 @@ class Function:
     is_view = False         # True: output may share its first input's storage (then also its
     #                         version counter, and in-place ops on it rewrite the base's graph)
     backward_raw = None     # the backward's acceleration on raw arrays, if any
+    autocast = None         # autocast's policy for this op ("lower", "fp32", "promote", "banned"): autograd_lite.amp
     _raw = None             # what the engine runs without create_graph: backward_raw, else backward
 
     def __init_subclass__(cls, **kwargs):
@@ -169,6 +171,10 @@ class Function:
     def apply(cls, *args, **kwargs):
         """Runs forward on the arrays of `args` (Tensors; other values pass through as they are)
         and, when grad mode is on and an input requires grad, links the output into the graph."""
+        if _autocast.regions and cls.autocast is not None:      # autocast on somewhere: it may run the op
+            out = _autocast.run(cls, args, kwargs)
+            if out is not None:
+                return out
         ctx = _new(cls)
         ctx._saved = ()
         raw, inputs, needs, first = [], [], False, None

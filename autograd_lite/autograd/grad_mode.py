@@ -93,6 +93,9 @@ class inference_mode(_GradMode):
 
     Example: ``with torch.inference_mode(): preds = model(x)``"""
 
+    def __new__(cls, mode=True):
+        return super().__new__(cls, mode)
+
     def __init__(self, mode=True):
         self.mode = bool(mode)
 
