@@ -10,7 +10,7 @@ and the kernel table's fused in-place kernel of the same signature, used where t
 array-module rule. Every optimizer accepts PyTorch's implementation flags (foreach, fused, capturable,
 differentiable, as each PyTorch optimizer does) as no-ops.
 """
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
@@ -25,4 +25,4 @@ from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "Rprop",
-           "ASGD", "LBFGS", "lr_scheduler"]
+           "ASGD", "LBFGS", "lr_scheduler", "swa_utils"]
