@@ -20,3 +20,4 @@ from .modules.rnn import *  # noqa: F401,F403
 from . import functional, init
 from . import utils
 from . import parallel
+from .parallel import DataParallel  # noqa: E402  (nn.DataParallel, as torch.nn exports it)

@@ -1,4 +1,5 @@
-"""Parallel wrappers, as ``torch.nn.parallel``: DistributedDataParallel."""
+"""Parallel wrappers, as ``torch.nn.parallel``: DistributedDataParallel, DataParallel."""
+from .data_parallel import DataParallel
 from .distributed import DistributedDataParallel
 
-__all__ = ["DistributedDataParallel"]
+__all__ = ["DistributedDataParallel", "DataParallel"]
