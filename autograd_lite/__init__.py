@@ -48,6 +48,7 @@ from .amp.autocast_mode import (is_autocast_enabled, set_autocast_enabled, get_a
 from .cuda import amp as _cuda_amp  # noqa: F401  (autograd_lite.cuda.amp: torch.cuda.amp's deprecated names)
 from . import cpu                   # autograd_lite.cpu: torch.cpu (and its deprecated amp names)
 from . import testing               # autograd_lite.testing: assert_close, make_tensor
+from . import jit                   # autograd_lite.jit: script/trace return their argument (no TorchScript)
 
 half, float, double = float16, float32, float64          # noqa: A001
 short, int, long = int16, int32, int64                   # noqa: A001
