@@ -87,7 +87,7 @@ def fake_cuda():
 
 
 # ---- the last line before pytest's counts: the skips, grouped -------------------------------------------------
-_TEST_EXTRA = {"torch", "PIL", "matplotlib", "h5py", "hypothesis", "pytest_benchmark", "tbb"}
+_TEST_EXTRA = {"torch", "PIL", "matplotlib", "h5py", "hypothesis", "pytest_benchmark", "tbb", "tensorboardX"}
 _WHAT = {"torch": "PyTorch parity"}
 _REASONS = 3           # reasons named per group, the most frequent first: the line stays one line
 
