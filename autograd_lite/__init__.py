@@ -49,6 +49,7 @@ from .cuda import amp as _cuda_amp  # noqa: F401  (autograd_lite.cuda.amp: torch
 from . import cpu                   # autograd_lite.cpu: torch.cpu (and its deprecated amp names)
 from . import testing               # autograd_lite.testing: assert_close, make_tensor
 from . import jit                   # autograd_lite.jit: script/trace return their argument (no TorchScript)
+from . import distributions       # autograd_lite.distributions: torch.distributions (Normal, Categorical, kl, ...)
 
 half, float, double = float16, float32, float64          # noqa: A001
 short, int, long = int16, int32, int64                   # noqa: A001

@@ -286,7 +286,7 @@ def test_inplace_records_the_graph():
 
 
 def test_gradients_at_special_points():
-    # nan_to_num and nansum pass no gradient through NaN / inf; xlogy none to x where x == 0
+    # nan_to_num and nansum pass no gradient through NaN / inf; xlogy none to x where x == 0 and y <= 0
     for lib in (torch, al):
         x = lib.tensor([NAN, 1.0, INF, 2.0], requires_grad=True)
         (lib.nan_to_num(x) * lib.tensor([1.0, 2.0, 0.5, 4.0])).sum().backward()
@@ -294,9 +294,9 @@ def test_gradients_at_special_points():
         x = lib.tensor([NAN, 1.0, 2.0], requires_grad=True)
         lib.nansum(x * 3).backward()
         assert x.grad.tolist() == [0.0, 3.0, 3.0], lib
-        x = lib.tensor([0.0, 2.0], requires_grad=True)
-        lib.xlogy(x, lib.tensor([0.0, 4.0])).sum().backward()
-        np.testing.assert_allclose(x.grad.numpy(), [0.0, math.log(4.0)])
+        x = lib.tensor([0.0, 2.0, 0.0, 0.0], requires_grad=True)     # x == 0: log(y), but 0 where y <= 0
+        lib.xlogy(x, lib.tensor([0.0, 4.0, 3.0, -1.0])).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), [0.0, math.log(4.0), math.log(3.0), 0.0])
     # logcumsumexp's gradient stays finite where exp would overflow or underflow
     for lib in (torch, al):
         x = lib.tensor([-300.0, 0.0, 500.0, 499.0], dtype=lib.float64, requires_grad=True)

@@ -108,11 +108,13 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     gen = _random.resolve(generator)
     if replacement:                     # inverse CDF; categories of weight 0 are never drawn
-        cdf = np.cumsum(w / total[:, None], -1)
-        u = gen.random((w.shape[0], num_samples))
-        idx = np.stack([np.searchsorted(c, r, side="right") for c, r in zip(cdf, u)])
+        # every row at once: row r's CDF shifted to [r, r + 1], one searchsorted over them all
+        rows = np.arange(w.shape[0], dtype=np.float64)[:, None]
+        cdf = (np.cumsum(w / total[:, None], -1) + rows).ravel()
+        u = gen.random((w.shape[0], num_samples)) + rows
+        idx = np.searchsorted(cdf, u, side="right") - rows.astype(np.int64) * k
         last = k - 1 - np.argmax(w[:, ::-1] > 0, -1)                    # rounding: never past the last category
-        idx = np.minimum(idx, last[:, None])
+        idx = np.clip(idx, 0, last[:, None])
     else:                               # the largest w / Exp(1): PyTorch's method, samples without replacement
         keys = w / gen.exponential(size=w.shape)
         idx = np.argsort(-keys, axis=-1, kind="stable")[:, :num_samples]

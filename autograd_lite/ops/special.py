@@ -127,7 +127,9 @@ class Xlogy(Function):
     def backward(ctx, g):
         x, y = ctx._saved
         with quiet(xp_of(m.data(g))):
-            gx = m.where(m.data(x) == 0, 0.0, g * m.log(y)) if ctx._inputs[0] is not None else None
+            # PyTorch's: g * log(y), 0 only where x == 0 and y <= 0 (the limit x log y -> 0 there has no slope)
+            gx = m.where((m.data(x) == 0) & (m.data(y) <= 0), 0.0, g * m.log(y)) if ctx._inputs[0] is not None \
+                else None
             gy = g * x / y if ctx._inputs[1] is not None else None
         return gx, gy
 
