@@ -6,6 +6,7 @@ from .. import _api
 from . import math, arithmetic, activation, shape, indexing, reduction, linalg, nn, loss, convert, misc  # noqa: F401
 from . import sorting  # noqa: F401
 from . import conv, pooling, normalization, resize, attention  # noqa: F401
+from . import conv3d, pooling3d  # noqa: F401
 from . import embedding  # noqa: F401
 from . import sampling, types, decompositions  # noqa: F401
 from . import distance, margin_loss  # noqa: F401

@@ -493,13 +493,15 @@ def _size(shape):
     return " x ".join(str(s) for s in shape)
 
 
-def _check_dtypes(x, w, b):
+def _check_dtypes(x, w, b, allow_int=False):
     if x.dtype is not w.dtype:
         raise RuntimeError(f"expected scalar type {x.dtype.scalar_type} but found {w.dtype.scalar_type}")
     if b is not None and b.dtype is not x.dtype:
         raise RuntimeError(f"Input type ({x.dtype.scalar_type.lower()}) and bias type "
                            f"({b.dtype.scalar_type.lower()}) should be the same")
-    if not x.dtype.is_floating_point:
+    if allow_int and x.dtype is _dtype.bool_:
+        raise not_implemented("compute_columns3d", x)
+    if not x.dtype.is_floating_point and not allow_int:
         raise not_implemented("slow_conv2d_cpu", x)
 
 
@@ -564,7 +566,9 @@ def _float_kernels(fn, x, w, b, *args):
     return cast(out, x.dtype)
 
 
-def _convnd(op, nd, x, w, b, stride, padding, dilation, groups, relu=False, pool=None):
+def _conv_checks(op, nd, x, w, b, stride, padding, dilation, groups):
+    """PyTorch's checks of a convolution, in its order and words: (batched x, unbatched, stride, padding before
+    and after each dim, dilation, output size)."""
     stride, dilation = _check_common(op, nd, x, w, stride, dilation, groups)
     x, unbatched = _batched(x, nd)
     k = tuple(w.shape[2:])
@@ -581,8 +585,13 @@ def _convnd(op, nd, x, w, b, stride, padding, dilation, groups, relu=False, pool
     if any(pp < dk for pp, dk in zip(padded, dilated)):
         raise RuntimeError(f"Calculated padded input size per channel: ({_size(padded)}). Kernel size: "
                            f"({_size(dilated)}). Kernel size can't be greater than actual input size")
-    _check_dtypes(x, w, b)
+    _check_dtypes(x, w, b, allow_int=nd == 3)
     out = tuple((pp - dk) // s + 1 for pp, dk, s in zip(padded, dilated, stride))
+    return x, unbatched, stride, lo, hi, dilation, out
+
+
+def _convnd(op, nd, x, w, b, stride, padding, dilation, groups, relu=False, pool=None):
+    x, unbatched, stride, lo, _, dilation, out = _conv_checks(op, nd, x, w, b, stride, padding, dilation, groups)
     if nd == 1:
         x, w = x.unsqueeze(2), w.unsqueeze(2)
     stride, lo, dilation, out = _as_2d(nd, (stride, 1), (lo, 0), (dilation, 1), (out, 1))
@@ -598,7 +607,9 @@ def _convnd(op, nd, x, w, b, stride, padding, dilation, groups, relu=False, pool
     return y.squeeze(0) if unbatched else y
 
 
-def _conv_transposend(op, nd, x, w, b, stride, padding, output_padding, groups, dilation):
+def _conv_transpose_checks(op, nd, x, w, b, stride, padding, output_padding, groups, dilation):
+    """PyTorch's checks of a transposed convolution: (batched x, unbatched, stride, padding, output_padding,
+    dilation, output size)."""
     stride, dilation = _check_common(op, nd, x, w, stride, dilation, groups)
     x, unbatched = _batched(x, nd)
     if isinstance(padding, str):
@@ -613,18 +624,27 @@ def _conv_transposend(op, nd, x, w, b, stride, padding, output_padding, groups, 
     if b is not None and (b.ndim != 1 or b.shape[0] != c_out):
         raise RuntimeError(f"Given transposed=1, weight of size {list(w.shape)}, expected bias to be 1-dimensional "
                            f"with {c_out} elements, but got bias of size {list(b.shape)} instead")
-    s2, p2, op2, d2 = _as_2d(nd, (stride, 1), (pad, 0), (out_pad, 0), (dilation, 1))
+    s2, p2, op2, d2 = _as_2d(nd, (stride, 1), (pad, 0), (out_pad, 0), (dilation, 1)) if nd < 3 else \
+        (stride, pad, out_pad, dilation)
     if any(o >= s and o >= d for o, s, d in zip(op2, s2, d2)):
-        raise RuntimeError(f"output padding must be smaller than either stride or dilation, but got "
-                           f"output_padding_height: {op2[0]} output_padding_width: {op2[1]} stride_height: "
-                           f"{s2[0]} stride_width: {s2[1]} dilation_height: {d2[0]} dilation_width: {d2[1]}")
+        names = ("depth", "height", "width")[-len(s2):]
+        raise RuntimeError("output padding must be smaller than either stride or dilation, but got " + " ".join(
+            f"{what}_{name}: {v}" for what, vs in (("output_padding", op2), ("stride", s2), ("dilation", d2))
+            for name, v in zip(names, vs)))
     k = tuple(w.shape[2:])
     size = tuple((i - 1) * s - 2 * p + d * (kk - 1) + o + 1
                  for i, s, p, d, kk, o in zip(x.shape[2:], stride, pad, dilation, k, out_pad))
     if min(size) <= 0:
         raise RuntimeError(f"Given input size per channel: ({_size(x.shape[2:])}). Calculated output size per "
                            f"channel: ({_size(size)}). Output size is too small")
-    _check_dtypes(x, w, b)
+    _check_dtypes(x, w, b, allow_int=nd == 3)
+    return x, unbatched, stride, pad, out_pad, dilation, size
+
+
+def _conv_transposend(op, nd, x, w, b, stride, padding, output_padding, groups, dilation):
+    x, unbatched, stride, pad, out_pad, dilation, size = _conv_transpose_checks(
+        op, nd, x, w, b, stride, padding, output_padding, groups, dilation)
+    s2, p2, d2 = _as_2d(nd, (stride, 1), (pad, 0), (dilation, 1))
     if nd == 1:
         x, w = x.unsqueeze(2), w.unsqueeze(2)
     size, = _as_2d(nd, (size, 1))

@@ -522,26 +522,27 @@ def _unpool_size(op, input, kernel, stride, padding, output_size):
 
 
 def _max_unpool(input, indices, size):
-    """input (N, C, H, W) or (C, H, W) placed into zeros of (.., *size) at the flat positions `indices` of each
-    plane (max_pool2d's return_indices), as ``torch._C._nn.max_unpool2d``."""
-    if input.ndim not in (3, 4):
-        raise RuntimeError(f"Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor with "
-                           f"{input.ndim} dimensions.")
+    """input (N, C, *S) or (C, *S) placed into zeros of (.., *size) at the flat positions `indices` of each
+    plane or volume (max_pool2d's/max_pool3d's return_indices), as ``torch._C._nn.max_unpool2d``/``3d``."""
+    nd = len(size)
+    if input.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"Input to max_unpooling{nd}d should be a {nd + 1}d or {nd + 2}d Tensor, but got a tensor "
+                           f"with {input.ndim} dimensions.")
     if indices._data.dtype != np.int64:
         raise RuntimeError(f"elements in indices should be type int64 but got: {indices.dtype.scalar_type}")
     if tuple(indices.shape) != tuple(input.shape):
         raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) "
                            f"but got indices tensor with shape: {list(indices.shape)}")
-    h, w = size
+    count = int(np.prod(size))
     idx = indices._data
-    bad = (idx < 0) | (idx >= h * w)
+    bad = (idx < 0) | (idx >= count)
     if bad.any():
         raise RuntimeError(f"Found an invalid max index: {int(idx[bad].reshape(-1)[0])} (output volumes are of size "
-                           f"{h}x{w})")
-    lead = tuple(input.shape[:-2])
+                           f"{'x'.join(str(v) for v in size)})")
+    lead = tuple(input.shape[:-nd])
     planes = input.reshape(lead + (-1,))
-    out = zeros(lead + (h * w,), dtype=input.dtype, device=input.device)
-    return out.scatter(-1, indices.reshape(lead + (-1,)), planes).reshape(lead + (h, w))
+    out = zeros(lead + (count,), dtype=input.dtype, device=input.device)
+    return out.scatter(-1, indices.reshape(lead + (-1,)), planes).reshape(lead + tuple(size))
 
 
 @_api.declare(method=False, top=False, functional=True)

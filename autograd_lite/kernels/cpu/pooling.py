@@ -402,8 +402,10 @@ def _max_backward(op, g, idx, in_size, fast=False):
     return out.reshape(g.shape[:-2] + tuple(in_size))
 
 
-def _fast(kernel, stride, padding, dilation):
-    return tuple(kernel) == (2, 2) and tuple(stride) == (2, 2) and not any(padding) and tuple(dilation) == (1, 1)
+def _fast(kernel, stride, padding, dilation, in_size, out_size):
+    """Kernel 2, stride 2, unpadded, and every window inside the input (ceil_mode's partial last ones are not)."""
+    return (tuple(kernel) == (2, 2) and tuple(stride) == (2, 2) and not any(padding) and tuple(dilation) == (1, 1)
+            and 2 * out_size[0] <= in_size[0] and 2 * out_size[1] <= in_size[1])
 
 
 def max_pool2d_forward(x, kernel, stride, padding, dilation, out_size, indices=True):
@@ -415,12 +417,13 @@ def max_pool2d_forward(x, kernel, stride, padding, dilation, out_size, indices=T
     ws, we = max_windows(w, out_size[1], kernel[1], stride[1], padding[1], dilation[1])
     rows = (kernel[1], stride[1], padding[1]) if tuple(dilation) == (1, 1) else None
     return _max_forward("max_pool2d_forward", x, hs, he, ws, we, dilation[0], dilation[1], rows, indices,
-                        _fast(kernel, stride, padding, dilation))
+                        _fast(kernel, stride, padding, dilation, (h, w), out_size))
 
 
 def max_pool2d_backward(g, idx, in_size, kernel, stride, padding, dilation):
     """dL/dx (..., *in_size) of max_pool2d_forward from g = dL/dy: g added at each argmax."""
-    return _max_backward("max_pool2d_backward", g, idx, in_size, _fast(kernel, stride, padding, dilation))
+    return _max_backward("max_pool2d_backward", g, idx, in_size,
+                         _fast(kernel, stride, padding, dilation, in_size, g.shape[-2:]))
 
 
 def _avg_setup(x_size, out_size, kernel, stride, padding, count_include_pad, divisor_override, dtype):
@@ -439,7 +442,7 @@ def avg_pool2d_forward(x, kernel, stride, padding, out_size, count_include_pad, 
                                      divisor_override, xs.dtype)
     out = np.empty((xs.shape[0], *out_size), xs.dtype)
     if out.size:
-        if _fast(kernel, stride, padding, (1, 1)):
+        if _fast(kernel, stride, padding, (1, 1), x.shape[-2:], out_size):
             _avg_fwd22(xs, div, out)
         else:
             _avg_fwd(xs, hs, he, ws, we, div, out)
@@ -451,7 +454,7 @@ def avg_pool2d_backward(g, in_size, kernel, stride, padding, count_include_pad, 
     gs = _planes("avg_pool2d_backward", g)
     hs, he, ws, we, div = _avg_setup(in_size, g.shape[-2:], kernel, stride, padding, count_include_pad,
                                      divisor_override, gs.dtype)
-    if _fast(kernel, stride, padding, (1, 1)) and gs.size:
+    if _fast(kernel, stride, padding, (1, 1), in_size, g.shape[-2:]) and gs.size:
         out = np.empty((gs.shape[0], *in_size), gs.dtype)
         _avg_bwd22(gs, div, out)
     else:

@@ -1,4 +1,4 @@
-"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d/2d, Unfold, Fold."""
+"""Convolution layers: Conv1d, Conv2d, Conv3d, ConvTranspose1d/2d/3d, Unfold, Fold."""
 import functools
 import math
 
@@ -9,7 +9,7 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "Unfold", "Fold"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "Unfold", "Fold"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -153,6 +153,29 @@ class Conv2d(_ConvNd):
         return self._conv_forward(input, F.conv2d, activation)
 
 
+class Conv3d(_ConvNd):
+    """3-d convolution over an input (N, C_in, D, H, W) or (C_in, D, H, W); weight (C_out, C_in/groups, kD, kH, kW).
+
+    Args: in_channels, out_channels, kernel_size (int or triple), stride=1, padding=0 (int, triple, 'valid' or
+    'same'), dilation=1, groups=1, bias=True, padding_mode='zeros' ('reflect', 'replicate', 'circular').
+    Shape: (N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out), each as Conv2d's.
+
+    Example::
+
+        >>> nn.Conv3d(4, 8, 3, padding=1)(autograd_lite.randn(2, 4, 8, 8, 8)).shape
+        autograd_lite.Size([2, 8, 8, 8, 8])
+    """
+    _nd = 3
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, device, dtype)
+
+    def forward(self, input):
+        return self._conv_forward(input, F.conv3d)
+
+
 class _ConvTransposeNd(_ConvNd):
     transposed = True
 
@@ -264,3 +287,22 @@ class Fold(Module):
     def extra_repr(self):
         return (f"output_size={self.output_size}, kernel_size={self.kernel_size}, dilation={self.dilation}, "
                 f"padding={self.padding}, stride={self.stride}")
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """Transposed 3-d convolution (the gradient of Conv3d for its input); weight (C_in, C_out/groups, kD, kH, kW).
+
+    Args: in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
+    dilation=1, padding_mode='zeros' (the only one).
+    Shape: (N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out), each as ConvTranspose2d's; forward(input,
+    output_size) picks output_padding to reach output_size.
+
+    Example::
+
+        >>> nn.ConvTranspose3d(8, 4, 2, stride=2)(autograd_lite.randn(1, 8, 4, 4, 4)).shape
+        autograd_lite.Size([1, 4, 8, 8, 8])
+    """
+    _nd = 3
+
+    def forward(self, input, output_size=None):
+        return self._transposed_forward(input, output_size, F.conv_transpose3d)

@@ -9,8 +9,8 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm",
-           "GroupNorm", "RMSNorm", "LocalResponseNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
+           "LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm"]
 
 
 def _affine_parameters(module, shape, affine, bias, like):
@@ -171,6 +171,18 @@ class InstanceNorm2d(_InstanceNorm):
         autograd_lite.Size([2, 3, 8, 8])
     """
     _dims = 4
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Normalizes each channel of each sample of (N, C, D, H, W) or (C, D, H, W) input on its own, as
+    ``torch.nn.InstanceNorm3d``.
+
+    Example::
+
+        >>> nn.InstanceNorm3d(3)(autograd_lite.randn(2, 3, 4, 8, 8)).shape
+        autograd_lite.Size([2, 3, 4, 8, 8])
+    """
+    _dims = 5
 
 
 class LayerNorm(Module):
