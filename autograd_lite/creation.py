@@ -332,3 +332,16 @@ def tensor_type(self, dtype=None, non_blocking=False):
         return self.to("cpu", dtype._tensor_type_dtype)
     return self.to(_dtype.to_dtype(dtype))
 
+
+@declare(top=False)
+def new(self, *args, device=None):
+    """The legacy ``x.new(...)``: ``x.new(2, 3)`` an uninitialised tensor of that size, ``x.new([1, 2])`` one of
+    those values, ``x.new()`` an empty one; with this tensor's dtype and device."""
+    device = device or self.device
+    if args and all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in args):
+        return empty(*args, dtype=self.dtype, device=device)
+    if len(args) == 1 and isinstance(args[0], (tuple, list)) and type(args[0]).__name__ == "Size":
+        return empty(*args[0], dtype=self.dtype, device=device)
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        return args[0]
+    return tensor(args[0] if args else [], dtype=self.dtype, device=device)

@@ -14,7 +14,7 @@ from operator import itemgetter
 
 __all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "mode", "cummax", "cummin", "nanmedian",
            "slogdet", "linalg_slogdet", "linalg_eigh", "linalg_svd", "svd", "linalg_qr", "qr", "linalg_lstsq",
-           "all_return_types"]
+           "aminmax", "frexp", "all_return_types"]
 
 
 class _StructSeq(tuple):
@@ -76,6 +76,8 @@ svd = _structseq("svd", ("U", "S", "V"))
 linalg_qr = _structseq("linalg_qr", ("Q", "R"))
 qr = _structseq("qr", ("Q", "R"))
 linalg_lstsq = _structseq("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
+aminmax = _structseq("aminmax", ("min", "max"))
+frexp = _structseq("frexp", ("mantissa", "exponent"))
 
 all_return_types = [max, min, sort, topk, kthvalue, median, mode, cummax, cummin, nanmedian, slogdet, linalg_slogdet,
-                    linalg_eigh, linalg_svd, svd, linalg_qr, qr, linalg_lstsq]
+                    linalg_eigh, linalg_svd, svd, linalg_qr, qr, linalg_lstsq, aminmax, frexp]

@@ -164,7 +164,8 @@ def test_return_type_constructor_as_torchs():
 def test_return_types_module():
     assert sorted(t.__name__ for t in return_types.all_return_types) == \
         sorted(["kthvalue", "max", "median", "min", "mode", "sort", "topk", "cummax", "cummin", "nanmedian", "slogdet",
-                "linalg_slogdet", "linalg_eigh", "linalg_svd", "svd", "linalg_qr", "qr", "linalg_lstsq"])
+                "linalg_slogdet", "linalg_eigh", "linalg_svd", "svd", "linalg_qr", "qr", "linalg_lstsq", "aminmax",
+                "frexp"])
     for t in return_types.all_return_types:
         assert getattr(torch.return_types, t.__name__)     # the names PyTorch has
     assert al.return_types is return_types

@@ -11,6 +11,7 @@ from . import embedding  # noqa: F401
 from . import sampling, types, decompositions  # noqa: F401
 from . import distance, margin_loss  # noqa: F401
 from . import special, joining, products, scans, statistics, searching  # noqa: F401
+from . import writes, elementwise  # noqa: F401
 from ._util import as_tensor, cast  # noqa: F401
 
 globals().update(_api.FUNCTIONAL)

@@ -562,3 +562,39 @@ for _op, _ufunc, _dunder in ((add, "add", "__iadd__"), (sub, "subtract", "__isub
                              (div, "true_divide", "__itruediv__")):
     declare(_op, method=False, top=False, inplace=_fast_inplace(_op.__name__, _ufunc, _op),
             inplace_operators=(_dunder,))
+
+for _alias, _of in (("multiply", "mul"), ("subtract", "sub"), ("divide", "div"), ("true_divide", "div")):
+    declare(getattr(Tensor, _of), name=_alias, method=False, top=False, inplace=getattr(Tensor, _of + "_"))
+declare(floor_divide, method=False, top=False, inplace=True, inplace_operators=("__ifloordiv__",))
+
+
+@declare(inplace=True)
+def clamp_min(input, min):
+    """``clamp(input, min=min)``: ``torch.clamp_min(x, 0.0)`` (min a number or a tensor)."""
+    return clamp(input, min=min)
+
+
+@declare(inplace=True)
+def clamp_max(input, max):
+    """``clamp(input, max=max)``: ``torch.clamp_max(x, 1.0)`` (max a number or a tensor)."""
+    return clamp(input, max=max)
+
+
+for _name in ("clamp_min_", "clamp_max_", "clamp_"):
+    _api.TOP[_name] = getattr(Tensor, _name)       # torch.clamp_min_(x, 0) as well as x.clamp_min_(0)
+
+
+@declare(name="positive")
+def _positive(input):
+    """``+x``: the input itself (a bool tensor refuses, as in PyTorch)."""
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+@declare(method=False)
+def rsub(input, other, *, alpha=1):
+    """``other - alpha * input``: ``torch.rsub(x, 1.0)`` is ``1 - x``."""
+    if alpha != 1:
+        input = mul(input, alpha)
+    return sub(other, input)

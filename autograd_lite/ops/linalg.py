@@ -740,3 +740,17 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     if diff.numel() == 0:
         return vector_norm(diff, 2, -1)          # empty: zeros (or nothing) for any p
     return vector_norm(diff, p, -1)
+
+
+@declare(inplace=True)
+def renorm(input, p, dim, maxnorm):
+    """input with each slice along `dim` whose p-norm exceeds `maxnorm` scaled down to norm `maxnorm`
+    (``maxnorm / (norm + 1e-7)``, as PyTorch): ``w.renorm(2, 0, 1.0)`` caps each row's length at 1."""
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm:g}")
+    if input.ndim <= 1:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} dimensions")
+    d = canon_dim(dim, input.ndim, "renorm")
+    norm = vector_norm(input, p, tuple(k for k in range(input.ndim) if k != d), keepdim=True)
+    scale = TOP["where"](norm > maxnorm, maxnorm / (norm + 1e-7), 1.0)
+    return input * scale

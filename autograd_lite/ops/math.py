@@ -59,8 +59,8 @@ def _kernel_formula(kernel):
 # name, formula(xp, x), derivative(g, x, y), what it saves; then options (see _pointwise.pointwise)
 neg = pointwise("neg", lambda xp, x: -x, lambda g, x, y: -g, saves="", floats=False, check=_refuse_bool_negation)
 abs = pointwise("abs", lambda xp, x: xp.abs(x), lambda g, x, y: g * m.sign(x), floats=False, check=_no_bool("abs"))
-sign = pointwise("sign", lambda xp, x: x.copy() if x.dtype.kind == "b" else xp.sign(x), _zero, saves="",
-                floats=False)
+sign = pointwise("sign", lambda xp, x: x.copy() if x.dtype.kind == "b" else
+                xp.nan_to_num(xp.sign(x), nan=0.0) if x.dtype.kind == "f" else xp.sign(x), _zero, saves="", floats=False)
 exp = pointwise("exp", lambda xp, x: xp.exp(x), lambda g, x, y: g * y, saves="out")
 expm1 = pointwise("expm1", lambda xp, x: xp.expm1(x), lambda g, x, y: g * (y + 1), saves="out")
 exp2 = pointwise("exp2", lambda xp, x: xp.exp2(x), lambda g, x, y: g * y * _LN2, saves="out")
@@ -112,6 +112,20 @@ _api.declare(atanh, name="arctanh", inplace=True)
 _api.declare(trunc, name="fix", inplace=True)
 
 
+def _into_self(op):
+    """The in-place form of an op whose result dtype differs (comparisons, logical ops): the result is cast to
+    this tensor's dtype, as PyTorch's ``x.eq_(y)`` writes 1 / 0 into a float or integer x."""
+    def method(self, *args):
+        return self._inplace(lambda a, *rest: _as_dtype(op(a, *rest), a), *args)
+    method.__name__ = method.__qualname__ = op.__name__ + "_"
+    method.__doc__ = f"In-place :func:`{op.__name__}`, written in this tensor's dtype."
+    return method
+
+
+def _as_dtype(out, like):
+    return out if out._data.dtype == like._data.dtype else wrap(out._data.astype(like._data.dtype), like._data)
+
+
 # ---- comparisons (bool results, no gradient) --------------------------------------------------
 
 class _Compare(Function):
@@ -128,7 +142,7 @@ def _comparison(name, fn, dunder, aliases):
         return cls.apply(a, b)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise ``{dunder}`` as a bool tensor."
-    return _api.declare(op, operators=(f"__{name}__",), aliases=aliases)
+    return _api.declare(op, operators=(f"__{name}__",), aliases=aliases, inplace=_into_self(op))
 
 
 eq = _comparison("eq", lambda ctx, a, b: a == b, "==", ())
@@ -141,25 +155,84 @@ ge = _comparison("ge", lambda ctx, a, b: a >= b, ">=", ("greater_equal",))
 
 # ---- logical / bitwise ------------------------------------------------------------------------
 
-@_api.declare(operators=("__invert__",), aliases=("bitwise_not",))
-def logical_not(a):
-    """``~x``: logical not of a bool tensor, bitwise not of an integer one (as in PyTorch)."""
-    d = a._data
-    return wrap(~d if d.dtype.kind in "biu" else d == 0, d)
+def _logical_operand(b, a, name):
+    if not isinstance(b, Tensor):
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(b).__name__}")
+    return b
 
 
-def _bitwise(word, fn, symbol):
+def _logical(word, fn):
     def op(a, b):
-        b = as_tensor(b, a)
-        return wrap(fn(a._data, b._data), a._data)
+        b = _logical_operand(b, a, "logical_" + word)
+        return wrap(fn(xp_of(a._data), a._data, b._data), a._data)
     op.__name__ = op.__qualname__ = "logical_" + word
-    op.__doc__ = f"Elementwise ``{symbol}``: logical for bool tensors, bitwise for integer ones."
-    return _api.declare(op, operators=(f"__{word}__",), reflected=(f"__r{word}__",), aliases=("bitwise_" + word,))
+    op.__doc__ = f"Elementwise logical {word} of the truth values (nonzero) of two tensors, as a bool tensor."
+    return _api.declare(op, inplace=_into_self(op))
 
 
-logical_and = _bitwise("and", lambda a, b: a & b, "&")
-logical_or = _bitwise("or", lambda a, b: a | b, "|")
-logical_xor = _bitwise("xor", lambda a, b: a ^ b, "^")
+logical_and = _logical("and", lambda xp, a, b: xp.logical_and(a, b))
+logical_or = _logical("or", lambda xp, a, b: xp.logical_or(a, b))
+logical_xor = _logical("xor", lambda xp, a, b: xp.logical_xor(a, b))
+
+
+def logical_not(a):
+    """The logical not of a tensor's truth values (nonzero), as a bool tensor."""
+    return wrap(a._data == 0, a._data)
+
+
+_api.declare(logical_not, inplace=_into_self(logical_not))
+
+
+def _integral(op, kernel, a, b=None):
+    for t in (a, b):
+        if isinstance(t, Tensor) and t._data.dtype.kind not in "biu":
+            raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'{t.dtype.scalar_type}\'')
+        if isinstance(t, float):
+            raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'Float\'')
+
+
+@_api.declare(inplace=True)
+def bitwise_not(a):
+    """``~x``: bitwise not of an integer tensor, logical not of a bool one."""
+    _integral("bitwise_not", "bitwise_not", a)
+    return wrap(~a._data, a._data)
+
+
+def _invert(a):
+    if a._data.dtype.kind not in "biu":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+    return bitwise_not(a)
+
+
+_api.declare(_invert, method=False, top=False, operators=("__invert__",))
+
+
+def _bitwise(name, kernel, fn, operator):
+    def op(a, b):
+        if not isinstance(a, Tensor):
+            a = as_tensor(a, b)
+        _integral(name, kernel, a, b)
+        bd = b._data if isinstance(b, Tensor) else b
+        return wrap(fn(xp_of(a._data), a._data, bd), a._data)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise ``{operator}`` of integer or bool tensors (or a tensor and a Python int)."
+    return op
+
+
+bitwise_and = _api.declare(_bitwise("bitwise_and", "bitwise_and", lambda xp, a, b: a & b, "&"),
+                           operators=("__and__", "__rand__"), inplace=True, inplace_operators=("__iand__",))
+bitwise_or = _api.declare(_bitwise("bitwise_or", "bitwise_or", lambda xp, a, b: a | b, "|"),
+                          operators=("__or__", "__ror__"), inplace=True, inplace_operators=("__ior__",))
+bitwise_xor = _api.declare(_bitwise("bitwise_xor", "bitwise_xor", lambda xp, a, b: a ^ b, "^"),
+                           operators=("__xor__", "__rxor__"), inplace=True, inplace_operators=("__ixor__",))
+bitwise_left_shift = _api.declare(_bitwise("bitwise_left_shift", "lshift",
+                                           lambda xp, a, b: xp.left_shift(a, b), "<<"),
+                                  operators=("__lshift__",), reflected=("__rlshift__",), inplace=True,
+                                  inplace_operators=("__ilshift__",))
+bitwise_right_shift = _api.declare(_bitwise("bitwise_right_shift", "rshift",
+                                            lambda xp, a, b: xp.right_shift(a, b), ">>"),
+                                   operators=("__rshift__",), reflected=("__rrshift__",), inplace=True,
+                                   inplace_operators=("__irshift__",))
 
 
 @_api.declare

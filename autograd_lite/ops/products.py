@@ -7,13 +7,16 @@ Example::
 """
 import warnings
 
+import numpy as np
+
 from .. import _api
+from .._api import TOP
 from .._args import canon_dim
 from ..tensor import Tensor
 from .indexing import broadcast_shapes, index
 from .linalg import matmul
 from .shape import expand, permute, reshape, stack
-from ._util import promote_pair
+from ._util import promote_pair, xp_of
 
 declare = _api.declare
 
@@ -118,3 +121,133 @@ def linalg_cross(input, other, *, dim=-1):
                            f"{other.shape[d]}")
     a, b = _broadcast_pair(input, other, "linalg.cross")
     return _cross(a, b, d)
+
+
+# ---- beta * input + alpha * product, composed (gradients of every order) ----------------------------------------------
+
+def _scaled_sum(input, product, beta, alpha, shape):
+    """beta * input + alpha * product, input broadcast to `shape`; beta == 0 ignores input (NaN included), as
+    PyTorch."""
+    if tuple(np.broadcast_shapes(tuple(input.shape), shape)) != tuple(shape):
+        raise RuntimeError(f"The expanded size of the tensor ({shape[-1] if shape else 0}) must match the existing "
+                           f"size ({input.shape[-1]}) at non-singleton dimension {input.ndim - 1}.  Target sizes: "
+                           f"{list(shape)}.  Tensor sizes: {list(input.shape)}")
+    if input.dtype.category < 2:
+        beta, alpha = int(beta), int(alpha)
+    out = product if alpha == 1 else product * alpha
+    if beta == 0:                   # input's values unused (a NaN stays out), its gradient zero
+        return TOP["where"](Tensor._make(xp_of(out._data).ones((), dtype=bool)), out, input)
+    return out + (input if beta == 1 else input * beta)
+
+
+def _same_dtype(op, *tensors):
+    first = tensors[0]
+    for t in tensors[1:]:
+        if t.dtype is not first.dtype:
+            raise RuntimeError(f"{op}: expected all tensors to have the same dtype, but got {first.dtype.scalar_type} "
+                               f"and {t.dtype.scalar_type}")
+
+
+@declare(inplace=True)
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    """``beta * input + alpha * (mat @ vec)``: ``torch.addmv(b, W, x)``."""
+    if mat.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {input.ndim}, {mat.ndim}, {vec.ndim}")
+    if mat.shape[1] != vec.shape[0] or input.ndim > 1 or input.ndim == 1 and input.shape[0] not in (1, mat.shape[0]):
+        raise RuntimeError(f"size mismatch, got input ({input.shape[0] if input.ndim else 1}), mat "
+                           f"({mat.shape[0]}x{mat.shape[1]}), vec ({vec.shape[0]})")
+    if not input.dtype is mat.dtype is vec.dtype:
+        names = [t.dtype.scalar_type for t in (input, mat, vec)]
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {names[0]}, {names[1]}, and "
+                           f"{names[2]}")
+    return _scaled_sum(input, TOP["mv"](mat, vec), beta, alpha, (mat.shape[0],))
+
+
+@declare(inplace=True)
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    """``beta * input + alpha * outer(vec1, vec2)``: ``torch.addr(M, u, v)``."""
+    if vec1.ndim != 1 or vec2.ndim != 1:
+        raise RuntimeError(f"addr: Expected 1-D argument vec1, but got {vec1.ndim}-D" if vec1.ndim != 1 else
+                           f"addr: Expected 1-D argument vec2, but got {vec2.ndim}-D")
+    _same_dtype("addr", input, vec1, vec2)
+    if input.dtype.name == "bool":              # PyTorch: logical and / or for bool tensors
+        return TOP["logical_or"](input & bool(beta), TOP["outer"](vec1, vec2) & bool(alpha))
+    return _scaled_sum(input, TOP["outer"](vec1, vec2), beta, alpha, (vec1.shape[0], vec2.shape[0]))
+
+
+@declare(inplace=True)
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``: ``torch.addbmm(M, A, B)``."""
+    if batch1.ndim != 3 or batch2.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor" if batch1.ndim != 3 else "batch2 must be a 3D tensor")
+    _same_dtype("addbmm", input, batch1, batch2)
+    product = TOP["bmm"](batch1, batch2).sum(0)
+    return _scaled_sum(input, product, beta, alpha, (batch1.shape[1], batch2.shape[2]))
+
+
+for _name in ("addmv_",):
+    _api.TOP[_name] = getattr(Tensor, _name)
+
+
+@declare
+def vdot(input, other):
+    """The dot product of two 1-D tensors (real: the same as dot): ``torch.vdot(a, b)``."""
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {input.dtype.scalar_type} and "
+                           f"{other.dtype.scalar_type}")
+    return TOP["dot"](input, other)
+
+
+def multi_dot(tensors):
+    """``linalg.multi_dot``: the product of a list of matrices (the first and last may be vectors), left to right:
+    ``torch.linalg.multi_dot([A, B, v])``."""
+    tensors = list(tensors)
+    if len(tensors) < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
+    for i, t in enumerate(tensors):
+        ok = t.ndim == 2 or t.ndim == 1 and i in (0, len(tensors) - 1)
+        if not ok:
+            raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {t.ndim}D" if 0 < i < len(tensors) - 1
+                               else f"multi_dot(): the {'first' if i == 0 else 'last'} tensor must be 1D or 2D but "
+                               f"got {t.ndim}D")
+    out = tensors[0]
+    for t in tensors[1:]:
+        out = TOP["matmul"](out, t)
+    return out
+
+
+@declare(method=False)
+def chain_matmul(*matrices):
+    """The product of 2-D matrices, left to right (deprecated in PyTorch for linalg.multi_dot)."""
+    if len(matrices) == 1:
+        return matrices[0].clone()
+    for i, t in enumerate(matrices):
+        if t.ndim != 2:
+            raise RuntimeError(f"Tensor dimension is {t.ndim}, expected 2 instead.")
+    return multi_dot(matrices)
+
+
+@declare
+def matrix_power(input, n):
+    """The n-th power of square matrices (batches: the last two dims), by repeated squaring; n < 0 inverts first:
+    ``torch.matrix_power(A, 3)``. Differentiable to any order."""
+    if input.ndim < 2:
+        raise RuntimeError("linalg.matrix_power: The input tensor A must have at least 2 dimensions.")
+    if input.shape[-1] != input.shape[-2]:
+        raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but they are "
+                           f"{input.shape[-2] if input.ndim >= 2 else 1} by {input.shape[-1] if input.ndim else 1} matrices")
+    if n == 0:
+        eye = xp_of(input._data).broadcast_to(xp_of(input._data).eye(input.shape[-1], dtype=input._data.dtype),
+                                               tuple(input.shape)).copy()
+        return Tensor._make(eye)
+    base = TOP["inverse"](input) if n < 0 else input
+    n, out = abs(n), None
+    while n:
+        if n & 1:
+            out = base if out is None else TOP["matmul"](out, base)
+        n >>= 1
+        if n:
+            base = TOP["matmul"](base, base)
+    return out

@@ -469,3 +469,61 @@ def any(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Whether some element (over `dim`, or all) is nonzero, as a bool tensor."""
     dim, keepdim = _numpy_names(dim, keepdim, axis, keepdims)
     return _truth("any", x, dim, keepdim)
+
+
+def _scan_inplace(op):
+    def method(self, dim, dtype=None):
+        if dtype is not None and _dtype_name(dtype) != self.dtype.name:
+            raise RuntimeError(f"Bad in-place call: input tensor dtype {_C_NAME.get(self.dtype.name, self.dtype.name)}"
+                               f" and output tensor dtype {_C_NAME.get(_dtype_name(dtype), _dtype_name(dtype))} "
+                               "should match")
+        return self._inplace(lambda x, d: op(x, d, dtype=x.dtype), dim)
+    method.__name__ = method.__qualname__ = op.__name__ + "_"
+    method.__doc__ = f"In-place :func:`{op.__name__}` along `dim`, in this tensor's dtype."
+    return method
+
+
+_C_NAME = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
+           "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+
+
+def _dtype_name(dtype):
+    return str(dtype).split(".")[-1]
+
+
+declare(cumsum, method=False, top=False, inplace=_scan_inplace(cumsum))
+declare(cumprod, method=False, top=False, inplace=_scan_inplace(cumprod))
+
+
+@declare
+def aminmax(input, *, dim=None, keepdim=False):
+    """(min, max) of input, over all elements or along `dim`, as ``return_types.aminmax`` (fields ``min`` and
+    ``max``); differentiable as amin / amax: ``torch.aminmax(x, dim=1)``."""
+    if input.numel() == 0:
+        if dim is None:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
+                               "identity.")
+        d = canon_dim(dim, input.ndim, "aminmax")
+        if input.shape[d] == 0:
+            raise IndexError(f"aminmax: Expected reduction dim {d} to have non-zero size.")
+    if dim is None:
+        lo, hi = amin(input), amax(input)
+        if keepdim:
+            shape = (1,) * input.ndim
+            lo, hi = lo.reshape(shape), hi.reshape(shape)
+        return return_types.aminmax._of(lo, hi)
+    return return_types.aminmax._of(amin(input, dim, keepdim), amax(input, dim, keepdim))
+
+
+@declare(top=False)
+def sum_to_size(input, *size):
+    """input summed down to `size`, a shape it broadcasts from (the gradient of a broadcast):
+    ``torch.ones(2, 3).sum_to_size(1, 3)`` gives ``[[2., 2., 2.]]``."""
+    shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
+    have = tuple(input.shape)
+    lead = len(have) - len(shape)
+    if lead < 0 or builtins.any(s != 1 and s != h for s, h in zip(shape, have[lead:])):
+        raise RuntimeError(f"size {{{list(shape)}}} is not expandable to size {{{list(have)}}}.")
+    out = sum(input, tuple(range(lead))) if lead else input
+    dims = tuple(i for i, (s, h) in enumerate(zip(shape, have[lead:])) if s == 1 and h != 1)
+    return sum(out, dims, keepdim=True) if dims else out

@@ -7,7 +7,8 @@ import numbers
 from .. import _api, _dtype
 from .._args import canon_dim, shape_arg
 from ..autograd.function import Function
-from ..tensor import Tensor
+from ..autograd.grad_mode import state as _grad_state
+from ..tensor import LEAF_INPLACE_MESSAGE, Tensor
 from . import _formula as m
 from ._util import cast, not_implemented, xp_of
 
@@ -751,3 +752,33 @@ def pixel_unshuffle(input, downscale_factor):
     x = reshape(input, *batch, c, h // r, r, w // r, r)
     x = permute(x, *range(n), n, n + 2, n + 4, n + 1, n + 3)
     return reshape(x, *batch, c * r * r, h // r, w // r)
+
+
+# ---- in-place views: the tensor itself takes the new shape (and, under autograd, the view's history) -------------
+
+def _inplace_view(fn, name, check=None):
+    def method(self, *args, **kwargs):
+        if check is not None:
+            check(self)
+        if _grad_state.enabled and self._rg and self.grad_fn is None:
+            raise RuntimeError(LEAF_INPLACE_MESSAGE)
+        out = fn(self, *args, **kwargs)
+        self._data = out._data
+        if out._rg:
+            self.grad_fn, self._rg = out.grad_fn, out._rg
+        self._version[0] += 1
+        return self
+    method.__name__ = method.__qualname__ = name + "_"
+    method.__doc__ = f"In-place :func:`{name}`: this tensor takes the new shape."
+    return method
+
+
+def _check_t(x):
+    if x.ndim > 2:
+        raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
+
+
+for _name, _fn, _check in (("squeeze", squeeze, None), ("unsqueeze", unsqueeze, None), ("t", t, _check_t),
+                           ("transpose", transpose, None), ("swapaxes", transpose, None),
+                           ("swapdims", transpose, None)):
+    declare(_fn, name=_name, method=False, top=False, inplace=_inplace_view(_fn, _name, _check))

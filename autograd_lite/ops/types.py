@@ -1,5 +1,8 @@
-"""Questions about dtypes and values: result_type, is_floating_point, is_complex, is_nonzero."""
+"""Questions about dtypes, values and storage: result_type, is_floating_point, is_complex, is_nonzero, is_signed,
+is_same_size, is_cpu, itemsize, nbytes, ndimension, get_device, data_ptr, storage_offset."""
 import numbers
+
+import numpy as np
 
 from .. import _api, _dtype
 from ..tensor import Tensor
@@ -44,3 +47,57 @@ def is_nonzero(input):
     if n > 1:
         raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
     return bool(input.item())
+
+
+@declare
+def is_signed(input):
+    """Whether input's dtype holds negative numbers (floats and signed integers; not uint8 or bool)."""
+    return input._data.dtype.kind in "fi"
+
+
+@declare
+def is_same_size(input, other):
+    """Whether the two tensors have the same shape. Example: ``x.is_same_size(torch.zeros_like(x))`` is True."""
+    return tuple(input.shape) == tuple(other.shape)
+
+
+
+# ---- storage and device queries (PyTorch's Tensor attributes) ---------------------------------------------------------
+
+_api.attach_property("is_cpu", lambda self: self.device.type == "cpu", "Whether this tensor is on the CPU.")
+_api.attach_property("itemsize", lambda self: self._data.itemsize, "Bytes per element.")
+_api.attach_property("nbytes", lambda self: int(self._data.nbytes), "Bytes of all the elements.")
+
+
+@declare(top=False)
+def ndimension(input):
+    """The number of dims (``dim()``)."""
+    return input._data.ndim
+
+
+@declare
+def get_device(input):
+    """The CUDA device index of the tensor, -1 on the CPU: ``x.get_device()``."""
+    dev = input.device
+    return -1 if dev.type == "cpu" else (dev.index or 0)
+
+
+@declare(top=False)
+def data_ptr(input):
+    """The address of the tensor's first element (0 for an empty one, as PyTorch)."""
+    d = input._data
+    if d.size == 0:
+        return 0
+    return int(d.ctypes.data) if type(d) is np.ndarray else int(d.data.ptr)
+
+
+@declare(top=False)
+def storage_offset(input):
+    """How many elements into its storage the tensor (a view) starts: ``x[1].storage_offset()``."""
+    d = input._data
+    if type(d) is not np.ndarray:
+        return (int(d.data.ptr) - int(d.data.mem.ptr)) // d.itemsize
+    root = d
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    return (int(d.ctypes.data) - int(root.ctypes.data)) // d.itemsize
