@@ -376,3 +376,20 @@ def test_on_device(device):
     for out in (al.isnan(x), al.count_nonzero(x), al.searchsorted(y[0].sort().values, y[1]),
                 al.isin(x, y), al.unique_consecutive(x), al.tril_indices(3, 3, device=device)):
         assert out.device == al.device(device)
+
+
+def test_division_by_zero_is_silent_as_torch():
+    """x / 0 gives inf or nan without a NumPy warning, forward and backward (PyTorch says nothing)."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x = al.tensor([1.0, 0.0, -2.0], requires_grad=True)
+        y = al.tensor([0.0, 0.0, 0.0], requires_grad=True)
+        z = x / y
+        z.sum().backward()
+    t = torch.tensor([1.0, 0.0, -2.0], requires_grad=True)
+    u = torch.tensor([0.0, 0.0, 0.0], requires_grad=True)
+    (t / u).sum().backward()
+    np.testing.assert_array_equal(z.detach().numpy(), (t / u).detach().numpy())
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+    np.testing.assert_array_equal(y.grad.numpy(), u.grad.numpy())

@@ -3,7 +3,7 @@
 import autograd_lite as al
 from . import constraints
 from .distribution import Distribution
-from .utils import lazy_property, logits_to_probs, probs_to_logits
+from .utils import enumerate_values, lazy_property, logits_to_probs, probs_to_logits
 
 __all__ = ["Categorical"]
 
@@ -41,9 +41,7 @@ class Categorical(Distribution):
         if "logits" in self.__dict__:
             new.logits = new._param = self.logits.expand(param_shape)
         new._num_events = self._num_events
-        super(Categorical, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._finish_expand(new, batch_shape)
 
     def _new(self, *args, **kwargs):
         return self._param.new(*args, **kwargs)
@@ -102,8 +100,5 @@ class Categorical(Distribution):
         return -(logits * self.probs).sum(-1)
 
     def enumerate_support(self, expand=True):
-        values = al.arange(self._num_events, dtype=al.int64, device=self._param.device)
-        values = values.view((-1,) + (1,) * len(self._batch_shape))
-        if expand:
-            values = values.expand((-1,) + tuple(self._batch_shape))
-        return values
+        return enumerate_values(al.arange(self._num_events, dtype=al.int64, device=self._param.device),
+                                self._batch_shape, expand)

@@ -69,7 +69,22 @@ class _DependentProperty(property, _Dependent):
         return _DependentProperty(fn, is_discrete=self._is_discrete, event_dim=self._event_dim)
 
 
-class _IndependentConstraint(Constraint):
+class _Wrapping(Constraint):
+    """A constraint defined from `base_constraint`: discrete and of its event dim when it is."""
+
+    def __init__(self, base_constraint):
+        self.base_constraint = base_constraint
+
+    @property
+    def is_discrete(self):
+        return self.base_constraint.is_discrete
+
+    @property
+    def event_dim(self):
+        return self.base_constraint.event_dim
+
+
+class _IndependentConstraint(_Wrapping):
     """`base_constraint` with its rightmost `reinterpreted_batch_ndims` batch dims read as event dims."""
 
     def __init__(self, base_constraint, reinterpreted_batch_ndims):
@@ -77,12 +92,8 @@ class _IndependentConstraint(Constraint):
             raise AssertionError(f"base_constraint must be a Constraint, got {type(base_constraint).__name__}")
         if not isinstance(reinterpreted_batch_ndims, int) or reinterpreted_batch_ndims < 0:
             raise AssertionError(f"reinterpreted_batch_ndims must be >= 0, got {reinterpreted_batch_ndims}")
-        self.base_constraint = base_constraint
+        super().__init__(base_constraint)
         self.reinterpreted_batch_ndims = reinterpreted_batch_ndims
-
-    @property
-    def is_discrete(self):
-        return self.base_constraint.is_discrete
 
     @property
     def event_dim(self):
@@ -99,19 +110,8 @@ class _IndependentConstraint(Constraint):
         return f"{self.__class__.__name__[1:]}({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"
 
 
-class MixtureSameFamilyConstraint(Constraint):
+class MixtureSameFamilyConstraint(_Wrapping):
     """The support of a MixtureSameFamily: its component distribution's support, checked per component."""
-
-    def __init__(self, base_constraint):
-        self.base_constraint = base_constraint
-
-    @property
-    def is_discrete(self):
-        return self.base_constraint.is_discrete
-
-    @property
-    def event_dim(self):
-        return self.base_constraint.event_dim
 
     def check(self, value):
         result = self.base_constraint.check(value.unsqueeze(-1 - self.event_dim))
@@ -305,30 +305,6 @@ class _PositiveDefinite(_Symmetric):
         return (_torch.linalg.eigvalsh(value.detach()) > 0).all(-1)
 
 
-class _Cat(Constraint):
-    """Constraints `cseq` applied to consecutive slices (of `lengths`) of dim `dim`."""
-
-    def __init__(self, cseq, dim=0, lengths=None):
-        self.cseq = list(cseq)
-        self.lengths = list(lengths) if lengths is not None else [1] * len(self.cseq)
-        self.dim = dim
-
-    @property
-    def is_discrete(self):
-        return any(c.is_discrete for c in self.cseq)
-
-    @property
-    def event_dim(self):
-        return max(c.event_dim for c in self.cseq)
-
-    def check(self, value):
-        checks, start = [], 0
-        for constr, length in zip(self.cseq, self.lengths):
-            checks.append(constr.check(value.narrow(self.dim, start, length)))
-            start += length
-        return _torch.cat(checks, self.dim)
-
-
 class _Stack(Constraint):
     """Constraints `cseq` applied to the slices along dim `dim`."""
 
@@ -348,6 +324,25 @@ class _Stack(Constraint):
     def check(self, value):
         vs = [value.select(self.dim, i) for i in range(value.size(self.dim))]
         return _torch.stack([c.check(v) for v, c in zip(vs, self.cseq)], self.dim)
+
+
+class _Cat(_Stack):
+    """Constraints `cseq` applied to consecutive slices (of `lengths`) of dim `dim`."""
+
+    def __init__(self, cseq, dim=0, lengths=None):
+        super().__init__(cseq, dim)
+        self.lengths = list(lengths) if lengths is not None else [1] * len(self.cseq)
+
+    @property
+    def event_dim(self):
+        return max(c.event_dim for c in self.cseq)
+
+    def check(self, value):
+        checks, start = [], 0
+        for constr, length in zip(self.cseq, self.lengths):
+            checks.append(constr.check(value.narrow(self.dim, start, length)))
+            start += length
+        return _torch.cat(checks, self.dim)
 
 
 dependent = _Dependent()

@@ -1,7 +1,7 @@
 """Dirichlet(concentration): distributions over the simplex."""
 import autograd_lite as al
 from . import constraints
-from ._gamma import standard_gamma
+from ._gamma import sample_dirichlet
 from .exp_family import ExponentialFamily
 from .utils import _xlogy
 
@@ -9,7 +9,7 @@ __all__ = ["Dirichlet"]
 
 
 class Dirichlet(ExponentialFamily):
-    """The Dirichlet distribution; rsample normalises reparameterised standard-gamma draws.
+    """The Dirichlet distribution; rsample has PyTorch's reparameterisation gradient (``_dirichlet_grad``).
 
     Example: ``Dirichlet(torch.tensor([0.5, 0.5])).rsample()``"""
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
@@ -24,18 +24,12 @@ class Dirichlet(ExponentialFamily):
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(Dirichlet, _instance)
-        batch_shape = al.Size(tuple(batch_shape))
         new.concentration = self.concentration.expand(tuple(batch_shape) + tuple(self.event_shape))
-        ExponentialFamily.__init__(new, batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._finish_expand(new, batch_shape)
 
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        gammas = standard_gamma(self.concentration.expand(shape))
-        x = gammas / gammas.sum(-1, keepdim=True)
-        finfo = al.finfo(x.dtype)
-        return x.clamp(min=finfo.tiny, max=1 - finfo.eps)
+        return sample_dirichlet(self.concentration.expand(shape))
 
     def log_prob(self, value):
         if self._validate_args:

@@ -3,7 +3,7 @@ import warnings
 
 import autograd_lite as al
 from . import constraints
-from .utils import lazy_property
+from .utils import broadcast_all, lazy_property
 
 __all__ = ["Distribution"]
 
@@ -165,9 +165,21 @@ class Distribution:
         for name in names:
             if name in self.__dict__:
                 setattr(new, name, getattr(self, name).expand(batch_shape))
-        Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
+        return self._finish_expand(new, batch_shape)
+
+    def _finish_expand(self, new, batch_shape):
+        """Initialises `new` (an expanded copy of self) with `batch_shape` and self's event shape and validation."""
+        Distribution.__init__(new, al.Size(tuple(batch_shape)), self._event_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
+
+    def _broadcast_params(self, **params):
+        """Sets the parameters, broadcast together (numbers become 0-d tensors), as attributes; returns their
+        shape (the batch shape)."""
+        values = broadcast_all(*params.values())
+        for name, value in zip(params, values):
+            setattr(self, name, value)
+        return values[0].size()
 
     def __repr__(self):
         names = [k for k in self.arg_constraints if k in self.__dict__]

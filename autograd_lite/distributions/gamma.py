@@ -20,9 +20,7 @@ class Gamma(ExponentialFamily):
     _mean_carrier_measure = 0
 
     def __init__(self, concentration, rate, validate_args=None):
-        self.concentration, self.rate = broadcast_all(concentration, rate)
-        scalar = isinstance(concentration, numbers.Number) and isinstance(rate, numbers.Number)
-        super().__init__(() if scalar else self.concentration.size(), validate_args=validate_args)
+        super().__init__(self._broadcast_params(concentration=concentration, rate=rate), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         return self._expand_params(Gamma, batch_shape, _instance, "concentration", "rate")
@@ -51,6 +49,14 @@ class Gamma(ExponentialFamily):
             self._validate_sample(value)
         return (_xlogy(self.concentration, self.rate) + _xlogy(self.concentration - 1, value)
                 - self.rate * value - al.lgamma(self.concentration))
+
+    def cdf(self, value):
+        """The regularised lower incomplete gamma P(concentration, rate * value), once ``igamma`` is available."""
+        if not hasattr(al, "igamma"):
+            raise NotImplementedError("Gamma.cdf needs the regularised incomplete gamma (igamma)")
+        if self._validate_args:
+            self._validate_sample(value)
+        return al.igamma(self.concentration, self.rate * value)
 
     def entropy(self):
         return (self.concentration - al.log(self.rate) + al.lgamma(self.concentration)

@@ -1,33 +1,22 @@
 """Geometric(probs | logits): the number of failures before the first success."""
-import numbers
-
 import autograd_lite as al
 from autograd_lite.nn.functional import binary_cross_entropy_with_logits
 from . import constraints
+from ._mixins import BinaryProbsLogits
 from .distribution import Distribution
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import broadcast_all
 
 __all__ = ["Geometric"]
 
 
-class Geometric(Distribution):
+class Geometric(BinaryProbsLogits, Distribution):
     """Failures before the first success of Bernoulli(probs) trials (0, 1, 2, ...).
 
     Example: ``Geometric(torch.tensor([0.3])).sample()``"""
-    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.nonnegative_integer
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-        else:
-            (self.logits,) = broadcast_all(logits)
-        probs_or_logits = probs if probs is not None else logits
-        param = self.probs if probs is not None else self.logits
-        super().__init__(() if isinstance(probs_or_logits, numbers.Number) else param.size(),
-                         validate_args=validate_args)
+        super().__init__(self._set_probs_or_logits(probs, logits), validate_args=validate_args)
         if self._validate_args and probs is not None:
             value = self.probs
             if not bool((value > 0).all()):
@@ -35,7 +24,7 @@ class Geometric(Distribution):
                                  f"of distribution {self!r} to be positive but found invalid values:\n{value}")
 
     def expand(self, batch_shape, _instance=None):
-        return self._expand_params(Geometric, batch_shape, _instance, "probs", "logits")
+        return self._expand_probs_logits(Geometric, batch_shape, _instance)
 
     @property
     def mean(self):
@@ -48,14 +37,6 @@ class Geometric(Distribution):
     @property
     def variance(self):
         return (1.0 / self.probs - 1.0) / self.probs
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
 
     def sample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)

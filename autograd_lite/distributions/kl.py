@@ -82,6 +82,11 @@ def kl_divergence(p, q):
     return fun(p, q)
 
 
+def _check_event_shapes(p, q, what):
+    if tuple(p.event_shape) != tuple(q.event_shape):     # PyTorch's message, its 26 spaces included
+        raise ValueError(f"KL-divergence between two {what} with{' ' * 26}different event shapes cannot be computed")
+
+
 def _infinite_where(mask, value):
     return al.where(mask, float("inf"), value)
 
@@ -183,9 +188,7 @@ def _kl_laplace_laplace(p, q):
 
 @register_kl(MultivariateNormal, MultivariateNormal)
 def _kl_multivariatenormal_multivariatenormal(p, q):
-    if tuple(p.event_shape) != tuple(q.event_shape):
-        raise ValueError("KL-divergence between two Multivariate Normals with different event shapes cannot be "
-                         "computed")
+    _check_event_shapes(p, q, "Multivariate Normals")
     Lp, Lq = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
     half_term1 = Lq.diagonal(dim1=-2, dim2=-1).log().sum(-1) - Lp.diagonal(dim1=-2, dim2=-1).log().sum(-1)
     n = p.event_shape[0]

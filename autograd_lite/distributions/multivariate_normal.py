@@ -5,6 +5,7 @@ import numpy as np
 
 import autograd_lite as al
 from . import constraints
+from ._mixins import Located
 from .distribution import Distribution
 from .utils import lazy_property
 
@@ -42,7 +43,7 @@ def _precision_to_scale_tril(P):
     return al.linalg.cholesky(al.linalg.inv(P))
 
 
-class MultivariateNormal(Distribution):
+class MultivariateNormal(Located, Distribution):
     """The multivariate normal with mean `loc` and one of covariance_matrix, precision_matrix or scale_tril.
 
     Example: ``MultivariateNormal(torch.zeros(2), torch.eye(2)).rsample((5,))``"""
@@ -82,9 +83,7 @@ class MultivariateNormal(Distribution):
         for name in ("covariance_matrix", "scale_tril", "precision_matrix"):
             if name in self.__dict__:
                 setattr(new, name, getattr(self, name).expand(cov_shape))
-        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._finish_expand(new, batch_shape)
 
     def _full(self):
         return tuple(self._batch_shape) + tuple(self._event_shape) + tuple(self._event_shape)
@@ -102,14 +101,6 @@ class MultivariateNormal(Distribution):
     def precision_matrix(self):
         L_inv = al.linalg.inv(self._unbroadcasted_scale_tril.tril())
         return al.matmul(L_inv.mT, L_inv).expand(self._full())
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def variance(self):

@@ -2,13 +2,14 @@
 import autograd_lite as al
 from autograd_lite.nn.functional import one_hot
 from . import constraints
+from ._mixins import CategoricalOfBase
 from .categorical import Categorical
 from .distribution import Distribution
 
 __all__ = ["OneHotCategorical", "OneHotCategoricalStraightThrough"]
 
 
-class OneHotCategorical(Distribution):
+class OneHotCategorical(CategoricalOfBase, Distribution):
     """One-hot samples of size K from ``probs`` or ``logits``.
 
     Example: ``OneHotCategorical(probs=torch.tensor([0.25, 0.75])).sample()  # tensor([0., 1.])``"""
@@ -23,26 +24,8 @@ class OneHotCategorical(Distribution):
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(OneHotCategorical, _instance)
-        batch_shape = al.Size(tuple(batch_shape))
         new._categorical = self._categorical.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    def _new(self, *args, **kwargs):
-        return self._categorical._new(*args, **kwargs)
-
-    @property
-    def _param(self):
-        return self._categorical._param
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def logits(self):
-        return self._categorical.logits
+        return self._finish_expand(new, batch_shape)
 
     @property
     def mean(self):
@@ -56,10 +39,6 @@ class OneHotCategorical(Distribution):
     @property
     def variance(self):
         return self._categorical.probs * (1 - self._categorical.probs)
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
 
     def sample(self, sample_shape=()):
         probs = self._categorical.probs

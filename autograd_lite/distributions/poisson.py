@@ -1,6 +1,4 @@
 """Poisson(rate)."""
-import numbers
-
 import autograd_lite as al
 from . import constraints
 from .exp_family import ExponentialFamily
@@ -15,8 +13,7 @@ class Poisson(ExponentialFamily):
     support = constraints.nonnegative_integer
 
     def __init__(self, rate, validate_args=None):
-        (self.rate,) = broadcast_all(rate)
-        super().__init__(() if isinstance(rate, numbers.Number) else self.rate.size(), validate_args=validate_args)
+        super().__init__(self._broadcast_params(rate=rate), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         return self._expand_params(Poisson, batch_shape, _instance, "rate")

@@ -104,3 +104,10 @@ def vec_to_tril_matrix(vec, diag=0):
     out = out.index_add(-1, flat, vec) if hasattr(out, "index_add") else out.scatter(-1, flat.expand(
         tuple(vec.shape[:-1]) + (flat.shape[0],)), vec)
     return out.reshape(tuple(vec.shape[:-1]) + (n, n))
+
+
+def enumerate_values(values, batch_shape, expand=True):
+    """The support `values` (1-d) as the leading dim of a (len(values),) + batch_shape tensor, expanded or with
+    size-1 batch dims (the body of ``enumerate_support``)."""
+    values = values.view((-1,) + (1,) * len(batch_shape))
+    return values.expand((-1,) + tuple(batch_shape)) if expand else values

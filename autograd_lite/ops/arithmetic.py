@@ -77,16 +77,20 @@ class Mul(Function):
 
 
 class Div(Function):
+    """a / b; x / 0 is inf or nan without a word, as PyTorch."""
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a if ctx._inputs[1] is not None else None, b)
-        return a / b
+        with quiet(xp_of(a)):
+            return a / b
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx._saved
-        ga = g / b if ctx._inputs[0] is not None else None
-        gb = -g * a / (b * b) if ctx._inputs[1] is not None else None
+        with quiet(xp_of(m.data(g))):
+            ga = g / b if ctx._inputs[0] is not None else None
+            gb = -g * a / (b * b) if ctx._inputs[1] is not None else None
         return ga, gb
 
 
