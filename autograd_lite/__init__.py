@@ -32,6 +32,7 @@ from . import return_types       # autograd_lite.return_types.max, .sort, ...: t
 globals().update(_api.TOP)          # every op declared with top=True: autograd_lite.exp, autograd_lite.matmul, ...
 from . import linalg                # autograd_lite.linalg: norm, vector_norm, matrix_norm, svdvals
 from . import nn
+from . import func                 # autograd_lite.func: torch.func (functional_call, grad, vjp, jacrev, hessian)
 from . import optim
 from . import utils
 from . import multiprocessing   # autograd_lite.multiprocessing: torch.multiprocessing, shared-memory tensors

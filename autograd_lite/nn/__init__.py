@@ -1,6 +1,6 @@
 """Neural-network building blocks, as ``torch.nn``: Module, Parameter, layers, containers,
 losses, ``nn.functional`` and ``nn.init``."""
-from .parameter import Parameter
+from .parameter import Parameter, Buffer, UninitializedParameter, UninitializedBuffer
 from .modules import (Module, Identity, Linear, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Softmax,
                       LogSoftmax, GELU, SiLU, Mish, Softplus, Hardtanh, Threshold, ReLU6, Hardsigmoid, Hardswish, LogSigmoid,
                       Softsign, SELU, CELU, PReLU, Dropout, Flatten, Sequential, ModuleList, ModuleDict, NLLLoss,
@@ -17,6 +17,7 @@ from .modules.resize import *  # noqa: F401,F403
 from .modules.transformer import *  # noqa: F401,F403
 from .modules.sparse import *  # noqa: F401,F403
 from .modules.rnn import *  # noqa: F401,F403
+from .modules.lazy import *  # noqa: F401,F403
 from . import functional, init
 from . import utils
 from . import parallel

@@ -18,3 +18,4 @@ from .resize import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
+from .lazy import *  # noqa: F401,F403

@@ -1,11 +1,12 @@
 """Module: the base of every layer. Attributes that are Parameters, Modules or registered buffers
 are routed into their own dicts, so state_dict keys ("fc1.weight") need no bookkeeping."""
 import collections
+import functools
 import itertools
 
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor, parse_to_args
-from ..parameter import Parameter
+from ..parameter import Buffer, Parameter, is_lazy
 
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 _EMPTY = {}    # a missing table (__getattr__ during unpickling or a subclass's early access)
@@ -94,7 +95,11 @@ class Module:
     def __setattr__(self, name, value):
         d = self.__dict__
         params, modules, buffers = d.get("_parameters"), d.get("_modules"), d.get("_buffers")
-        if isinstance(value, Parameter):
+        if isinstance(value, Buffer):
+            self._check_init()
+            self._forget(name, keep="_buffers")
+            self.register_buffer(name, value, value.persistent)
+        elif isinstance(value, Parameter):
             self._check_init()
             self._forget(name, keep="_parameters")
             self.register_parameter(name, value)
@@ -300,6 +305,9 @@ class Module:
                 for key, t in table.items():
                     if t is None:
                         continue
+                    if is_lazy(t):              # stays uninitialised, on fn's device / dtype (as torch's)
+                        t._convert_(fn)
+                        continue
                     with no_grad():
                         new = fn(t)
                     if table is m._parameters:
@@ -382,7 +390,7 @@ class Module:
         keys (with strict=True) and shape mismatches are reported together in one RuntimeError."""
         if not isinstance(state_dict, collections.abc.Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        state_dict = self._upgraded(state_dict)
+        state_dict = self._pre_hooked(self._upgraded(state_dict), strict)
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -396,7 +404,7 @@ class Module:
                               "autograd_lite.Tensor or Tensor-like object from checkpoint but "
                               f"received {type(value)}")
                 continue
-            if tuple(value.shape) != tuple(target.shape):
+            if not is_lazy(target) and tuple(value.shape) != tuple(target.shape):
                 errors.append(f"size mismatch for {key}: copying a param with shape "
                               f"{value.shape} from checkpoint, the shape in current model is "
                               f"{target.shape}.")
@@ -414,11 +422,39 @@ class Module:
             for key, target in own.items():
                 if key in state_dict:
                     value = state_dict[key]
+                    if is_lazy(target):
+                        continue                # both uninitialised (a lazy target meets data materialised)
                     if assign:
                         target._data = value._data
                     else:
                         target.copy_(value)
         return _IncompatibleKeys(missing, unexpected)
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        """``hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)`` (with
+        `with_module`, the module first) runs before load_state_dict reads this module's entries; it may edit
+        state_dict (a copy of the caller's)."""
+        hooks = self.__dict__.setdefault("_load_state_dict_pre_hooks", collections.OrderedDict())
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = functools.partial(hook, self) if with_module else hook
+        return handle
+
+    def register_load_state_dict_pre_hook(self, hook):
+        """``hook(module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)``
+        runs before load_state_dict reads this module's entries."""
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
+
+    def _pre_hooked(self, state_dict, strict=True):
+        """state_dict after every module's load_state_dict pre-hooks (a copy when there are any)."""
+        hooked = [(name, m) for name, m in self.named_modules() if m.__dict__.get("_load_state_dict_pre_hooks")]
+        if not hooked:
+            return state_dict
+        metadata = getattr(state_dict, "_metadata", None) or {}
+        state_dict = collections.OrderedDict(state_dict)
+        for name, m in hooked:
+            for hook in list(m._load_state_dict_pre_hooks.values()):
+                hook(state_dict, name + "." if name else "", metadata.get(name, {}), strict, [], [], [])
+        return state_dict
 
     def _upgrade_state_dict(self, state_dict, prefix, version):
         """What an older version of this module's state_dict lacks, as entries to add (PyTorch upgrades them in
