@@ -470,3 +470,21 @@ def test_sampling_and_linalg_on_each_device(device):
     (torch.linalg.inv(ref).sum() + torch.linalg.det(ref) + torch.linalg.eigh(ref)[0].sum()
      + torch.linalg.svdvals(ref).sum()).backward()
     np.testing.assert_allclose(a.grad.cpu().numpy(), ref.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_removable_handles_of_modules_and_optimizers():
+    """One RemovableHandle (utils.hooks, as torch.utils.hooks) for module and optimizer hooks; a context manager."""
+    model = al.nn.Linear(2, 2)
+    seen = []
+    with model.register_forward_hook(lambda m, inp, out: seen.append(out.shape)) as handle:
+        model(al.ones(1, 2))
+    model(al.ones(1, 2))
+    assert seen == [(1, 2)] and isinstance(handle, al.utils.hooks.RemovableHandle)
+    opt = al.optim.SGD(model.parameters(), lr=0.1)
+    h = opt.register_step_pre_hook(lambda o, args, kwargs: seen.append("pre"))
+    assert isinstance(h, al.utils.hooks.RemovableHandle)
+    opt.step()
+    h.remove()
+    h.remove()                  # twice: nothing left to remove
+    opt.step()
+    assert seen == [(1, 2), "pre"]

@@ -25,6 +25,7 @@ from ..autograd import enable_grad
 from ..backend import backend_of
 from ..creation import tensor
 from ..tensor import Tensor
+from ..utils.hooks import RemovableHandle
 
 __all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
 
@@ -65,24 +66,13 @@ def check_fused(fused, foreach, differentiable):
             raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
 
 
-class _RemovableHandle:
-    """Returned by the register_*_hook functions; ``handle.remove()`` unregisters the hook."""
-    _ids = itertools.count()
-
-    def __init__(self, hooks):
-        self.hooks, self.id = hooks, next(_RemovableHandle._ids)
-
-    def remove(self):
-        self.hooks.pop(self.id, None)
-
-
 _GLOBAL_PRE_HOOKS, _GLOBAL_POST_HOOKS = {}, {}
 
 
 def register_optimizer_step_pre_hook(hook):
     """Registers ``hook(optimizer, args, kwargs) -> None or (new_args, new_kwargs)``, run before every optimizer's
     step (before its own pre hooks). Returns a handle whose ``remove()`` unregisters it."""
-    handle = _RemovableHandle(_GLOBAL_PRE_HOOKS)
+    handle = RemovableHandle(_GLOBAL_PRE_HOOKS)
     _GLOBAL_PRE_HOOKS[handle.id] = hook
     return handle
 
@@ -90,7 +80,7 @@ def register_optimizer_step_pre_hook(hook):
 def register_optimizer_step_post_hook(hook):
     """Registers ``hook(optimizer, args, kwargs) -> None``, run after every optimizer's step (after its own post
     hooks). Returns a handle whose ``remove()`` unregisters it."""
-    handle = _RemovableHandle(_GLOBAL_POST_HOOKS)
+    handle = RemovableHandle(_GLOBAL_POST_HOOKS)
     _GLOBAL_POST_HOOKS[handle.id] = hook
     return handle
 
@@ -214,7 +204,7 @@ class Optimizer:
         """
         if "_step_pre_hooks" not in self.__dict__:
             self._step_pre_hooks = {}
-        handle = _RemovableHandle(self._step_pre_hooks)
+        handle = RemovableHandle(self._step_pre_hooks)
         self._step_pre_hooks[handle.id] = hook
         return handle
 
@@ -223,7 +213,7 @@ class Optimizer:
         ``remove()`` unregisters it."""
         if "_step_post_hooks" not in self.__dict__:
             self._step_post_hooks = {}
-        handle = _RemovableHandle(self._step_post_hooks)
+        handle = RemovableHandle(self._step_post_hooks)
         self._step_post_hooks[handle.id] = hook
         return handle
 

@@ -1,4 +1,4 @@
-"""Utilities: ``autograd_lite.utils.data`` (Dataset, DataLoader, random_split)."""
-from . import data
+"""Utilities: ``autograd_lite.utils.data`` (Dataset, DataLoader, random_split), ``hooks`` (RemovableHandle)."""
+from . import data, hooks
 
-__all__ = ["data"]
+__all__ = ["data", "hooks"]

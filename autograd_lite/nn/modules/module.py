@@ -2,25 +2,14 @@
 are routed into their own dicts, so state_dict keys ("fc1.weight") need no bookkeeping."""
 import collections
 import functools
-import itertools
 
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor, parse_to_args
+from ...utils.hooks import RemovableHandle
 from ..parameter import Buffer, Parameter, is_lazy
 
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 _EMPTY = {}    # a missing table (__getattr__ during unpickling or a subclass's early access)
-
-
-class RemovableHandle:
-    """Returned by the register_*_hook methods; ``handle.remove()`` unregisters the hook."""
-    _ids = itertools.count()
-
-    def __init__(self, hooks):
-        self.hooks, self.id = hooks, next(RemovableHandle._ids)
-
-    def remove(self):
-        self.hooks.pop(self.id, None)
 
 
 def _addindent(text, spaces):
