@@ -503,3 +503,21 @@ def test_random_ops_on_device(device):
     assert g.device == x.device and np.all(g.detach().cpu().numpy().sum(1) == 1)
     (y.sum() + (g * x).sum()).backward()
     assert x.grad.device == x.device
+
+
+def test_forward_parameter_names_as_torch():
+    """module(input=t) works wherever it does in torch: forward's parameters are named as torch's (our fused
+    `activation` keyword may follow them)."""
+    import inspect
+    checked = 0
+    for name in dir(torch.nn):
+        ref, ours = getattr(torch.nn, name), getattr(al.nn, name, None)
+        if not (inspect.isclass(ref) and issubclass(ref, torch.nn.Module) and inspect.isclass(ours)):
+            continue
+        if ref.forward is torch.nn.Module.forward or "forward" not in vars(ours) and ours.forward is al.nn.Module.forward:
+            continue
+        want = list(inspect.signature(ref.forward).parameters)
+        have = list(inspect.signature(ours.forward).parameters)
+        assert have[:len(want)] == want or have == want, (name, want, have)
+        checked += 1
+    assert checked > 100

@@ -35,8 +35,8 @@ class Sequential(Module):
             for i, module in enumerate(args):
                 self.add_module(str(i), module)
 
-    def forward(self, x):
-        return run_sequence(list(self._modules.values()), x)
+    def forward(self, input):
+        return run_sequence(list(self._modules.values()), input)
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):

@@ -14,8 +14,8 @@ class Identity(Module):
     def __init__(self, *args, **kwargs):
         super().__init__()
 
-    def forward(self, x):
-        return x
+    def forward(self, input):
+        return input
 
 
 class Linear(Module):
@@ -51,16 +51,16 @@ class Linear(Module):
             bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
             init.uniform_(self.bias, -bound, bound)
 
-    def forward(self, x, activation=None):
+    def forward(self, input, activation=None):
         """`activation` ('relu', 'sigmoid', 'tanh', 'log_softmax'): the activation that follows, fused into the same
         kernel (nn.Sequential passes it: see fusion.py)."""
-        shape = x._data.shape
+        shape = input._data.shape
         if not shape or shape[-1] != self.in_features:
             raise RuntimeError(f"Linear(in_features={self.in_features}, out_features="
                                f"{self.out_features}): expected input with {self.in_features} "
                                f"features in its last dimension, got input of shape "
-                               f"{tuple(x.shape)}")
-        return F.linear(x, self.weight, self.bias, activation)
+                               f"{tuple(input.shape)}")
+        return F.linear(input, self.weight, self.bias, activation)
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -24,8 +24,8 @@ class _Pad(Module):
         super().__init__()
         self.padding = _padding(padding, self.dims)
 
-    def forward(self, x):
-        return F.pad(x, self.padding, self.mode)
+    def forward(self, input):
+        return F.pad(input, self.padding, self.mode)
 
     def extra_repr(self):
         return f"{self.padding}"
@@ -36,8 +36,8 @@ class _ConstantPad(_Pad):
         super().__init__(padding)
         self.value = value
 
-    def forward(self, x):
-        return F.pad(x, self.padding, "constant", self.value)
+    def forward(self, input):
+        return F.pad(input, self.padding, "constant", self.value)
 
     def extra_repr(self):
         return f"padding={self.padding}, value={self.value}"
@@ -153,8 +153,8 @@ class Upsample(Module):
         self.mode, self.align_corners = mode, align_corners
         self.recompute_scale_factor = recompute_scale_factor
 
-    def forward(self, x):
-        return F.interpolate(x, self.size, self.scale_factor, self.mode, self.align_corners,
+    def forward(self, input):
+        return F.interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners,
                              recompute_scale_factor=self.recompute_scale_factor)
 
     def extra_repr(self):
@@ -185,8 +185,8 @@ class _DropoutNd(Module):
             raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
         self.p, self.inplace = p, inplace
 
-    def forward(self, x):
-        return type(self).fn(x, self.p, self.training, self.inplace)
+    def forward(self, input):
+        return type(self).fn(input, self.p, self.training, self.inplace)
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
@@ -215,15 +215,15 @@ class AlphaDropout(_DropoutNd):
     """Dropout that keeps SELU's zero mean and unit variance. Example: ``nn.AlphaDropout(0.1)``. As in PyTorch,
     the layer never works in place: `inplace` is only shown."""
 
-    def forward(self, x):
-        return F.alpha_dropout(x, self.p, self.training)
+    def forward(self, input):
+        return F.alpha_dropout(input, self.p, self.training)
 
 
 class FeatureAlphaDropout(_DropoutNd):
     """Alpha dropout of whole channels. Example: ``nn.FeatureAlphaDropout(0.1)`` (never in place, as PyTorch's)."""
 
-    def forward(self, x):
-        return F.feature_alpha_dropout(x, self.p, self.training)
+    def forward(self, input):
+        return F.feature_alpha_dropout(input, self.p, self.training)
 
 
 class PixelShuffle(Module):
