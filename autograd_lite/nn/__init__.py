@@ -22,3 +22,4 @@ from . import functional, init
 from . import utils
 from . import parallel
 from .parallel import DataParallel  # noqa: E402  (nn.DataParallel, as torch.nn exports it)
+from .modules import CTCLoss  # noqa: F401

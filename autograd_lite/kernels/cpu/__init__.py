@@ -47,3 +47,8 @@ from .winograd import *  # noqa: F401,F403
 for _m in (_conv, _pooling, _normalization, _resize, _winograd):
     PATHS.update(_m.PATHS)
     __all__ += _m.__all__
+
+from .grid_sample import grid_sample2d_backward, grid_sample2d_forward, grid_sample2d_pairs  # noqa: E402
+__all__ += ["grid_sample2d_pairs", "grid_sample2d_forward", "grid_sample2d_backward"]        # ops/grid_sampling.py
+from .ctc import ctc_loss_backward, ctc_loss_forward  # noqa: E402
+__all__ += ["ctc_loss_forward", "ctc_loss_backward"]                                           # ops/ctc.py

@@ -19,3 +19,4 @@ from .transformer import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .lazy import *  # noqa: F401,F403
+from .loss import CTCLoss  # noqa: F401
