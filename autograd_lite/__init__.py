@@ -51,6 +51,7 @@ from . import cpu                   # autograd_lite.cpu: torch.cpu (and its depr
 from . import testing               # autograd_lite.testing: assert_close, make_tensor
 from . import jit                   # autograd_lite.jit: script/trace return their argument (no TorchScript)
 from . import distributions       # autograd_lite.distributions: torch.distributions (Normal, Categorical, kl, ...)
+from . import special               # autograd_lite.special: torch.special (Bessel, ndtr, erfcx, zeta, polynomials)
 
 half, float, double = float16, float32, float64          # noqa: A001
 short, int, long = int16, int32, int64                   # noqa: A001

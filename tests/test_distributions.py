@@ -131,10 +131,6 @@ def test_values_and_gradients_match_torch(name, dtype):
     ref, ref_p, ref_v = _build(name, torch, dtype)
     checked = 0
     for key, fn in _quantities(ref, ref_v).items():
-        if key == "cdf" and name in ("Gamma", "Chi2") and not hasattr(al, "igamma"):
-            with pytest.raises(NotImplementedError):      # needs the regularised incomplete gamma: not yet here
-                _quantities(ours, ours_v)[key]()
-            continue
         try:
             expected = fn()
         except NotImplementedError:
@@ -160,11 +156,16 @@ def test_values_and_gradients_match_torch(name, dtype):
         if not expected.requires_grad or key == "mode":
             continue
         weights = np.linspace(0.5, 1.5, max(int(np.prod(exp.shape)), 1)).reshape(exp.shape)
-        ref_g = torch.autograd.grad((expected * torch.tensor(weights, dtype=expected.dtype)).sum(),
-                                    [p for p in ref_p], allow_unused=True,
-                                    retain_graph=True)
+        try:
+            ref_g = torch.autograd.grad((expected * torch.tensor(weights, dtype=expected.dtype)).sum(),
+                                        [p for p in ref_p], allow_unused=True, retain_graph=True)
+        except NotImplementedError as e:    # Gamma's cdf: igamma has no derivative in its first argument
+            with pytest.raises(NotImplementedError, match=str(e).split(".")[0]):
+                al.autograd.grad((got * al.tensor(weights, dtype=got.dtype)).sum(), ours_p, allow_unused=True,
+                                 retain_graph=True)
+            continue
         our_g = al.autograd.grad((got * al.tensor(weights, dtype=got.dtype)).sum(), ours_p, allow_unused=True,
-                                    retain_graph=True)
+                                 retain_graph=True)
         for a, b in zip(our_g, ref_g):
             if b is None or not np.any(_np(b)):
                 assert a is None or not np.any(_np(a)), key

@@ -51,9 +51,7 @@ class Gamma(ExponentialFamily):
                 - self.rate * value - al.lgamma(self.concentration))
 
     def cdf(self, value):
-        """The regularised lower incomplete gamma P(concentration, rate * value), once ``igamma`` is available."""
-        if not hasattr(al, "igamma"):
-            raise NotImplementedError("Gamma.cdf needs the regularised incomplete gamma (igamma)")
+        """The regularised lower incomplete gamma P(concentration, rate * value)."""
         if self._validate_args:
             self._validate_sample(value)
         return al.igamma(self.concentration, self.rate * value)

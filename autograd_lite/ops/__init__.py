@@ -13,6 +13,7 @@ from . import distance, margin_loss  # noqa: F401
 from . import special, joining, products, scans, statistics, searching  # noqa: F401
 from . import writes, elementwise  # noqa: F401
 from . import grid_sampling, ctc  # noqa: F401
+from . import special_functions  # noqa: F401
 from ._util import as_tensor, cast  # noqa: F401
 
 globals().update(_api.FUNCTIONAL)

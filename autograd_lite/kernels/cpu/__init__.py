@@ -52,3 +52,5 @@ from .grid_sample import grid_sample2d_backward, grid_sample2d_forward, grid_sam
 __all__ += ["grid_sample2d_pairs", "grid_sample2d_forward", "grid_sample2d_backward"]        # ops/grid_sampling.py
 from .ctc import ctc_loss_backward, ctc_loss_forward  # noqa: E402
 __all__ += ["ctc_loss_forward", "ctc_loss_backward"]                                           # ops/ctc.py
+from .special_functions import special_binary, special_unary  # noqa: E402
+__all__ += ["special_unary", "special_binary"]                                                 # ops/special_functions.py
