@@ -509,7 +509,7 @@ def test_functional_call_swaps_for_one_call_and_grads_flow():
     close(aw.grad, tw.grad)
     assert m.weight.grad is None and isinstance(m.weight, nn.Parameter)
     close(m(al.tensor(x)), tm(torch.tensor(x)))                       # restored
-    kw = al.func.functional_call(m, ({"weight": aw}, {"bias": al.zeros(2)}), kwargs={"x": al.tensor(x)})
+    kw = al.func.functional_call(m, ({"weight": aw}, {"bias": al.zeros(2)}), kwargs={"input": al.tensor(x)})
     close(kw, al.tensor(x) @ aw.T)
     with pytest.raises(ValueError, match=r"\['weight'\] appeared in multiple dictionaries; behavior of functional "
                                          "call is ambiguous"):
