@@ -13,6 +13,7 @@ from .tensor import Tensor, Size
 from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode,
                        is_inference_mode_enabled)
 from . import autograd
+from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled  # noqa: F401  (torch.X too)
 from . import cuda
 from . import accelerator       # autograd_lite.accelerator: torch.accelerator on cuda
 from . import backends          # autograd_lite.backends: torch.backends.cudnn/mps flags, for scripts
@@ -27,10 +28,14 @@ from .creation import (tensor, as_tensor, from_numpy, zeros, ones, full, empty, 
                        randint, randperm, arange, linspace, eye, zeros_like, ones_like, full_like,
                        empty_like, rand_like, randn_like, randint_like, FloatTensor, DoubleTensor, HalfTensor,
                        LongTensor, IntTensor, ShortTensor, ByteTensor, CharTensor, BoolTensor)
+from .creation import (logspace, asarray, frombuffer, scalar_tensor, empty_strided, hann_window, hamming_window,
+                       blackman_window, bartlett_window, kaiser_window)
+from ._flags import *  # noqa: F401,F403  (set_default_device, use_deterministic_algorithms, ... : recorded switches)
 from . import _api, ops
 from . import return_types       # autograd_lite.return_types.max, .sort, ...: the (values, indices) results
 globals().update(_api.TOP)          # every op declared with top=True: autograd_lite.exp, autograd_lite.matmul, ...
 from . import linalg                # autograd_lite.linalg: norm, vector_norm, matrix_norm, svdvals
+from . import special               # autograd_lite.special: torch.special (Bessel, ndtr, erfcx, zeta, polynomials)
 from . import nn
 from . import func                 # autograd_lite.func: torch.func (functional_call, grad, vjp, jacrev, hessian)
 from . import optim
@@ -51,7 +56,6 @@ from . import cpu                   # autograd_lite.cpu: torch.cpu (and its depr
 from . import testing               # autograd_lite.testing: assert_close, make_tensor
 from . import jit                   # autograd_lite.jit: script/trace return their argument (no TorchScript)
 from . import distributions       # autograd_lite.distributions: torch.distributions (Normal, Categorical, kl, ...)
-from . import special               # autograd_lite.special: torch.special (Bessel, ndtr, erfcx, zeta, polynomials)
 
 half, float, double = float16, float32, float64          # noqa: A001
 short, int, long = int16, int32, int64                   # noqa: A001

@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from . import _dtype, backend as _backend, random
+from . import _dtype, _flags, backend as _backend, random
 from ._api import declare
 from ._args import shape_arg
 from .backend import device as _device, get_backend
@@ -13,7 +13,9 @@ from .tensor import Tensor
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "rand", "randn",
            "randint", "randperm", "arange", "linspace", "eye", "zeros_like", "ones_like",
            "full_like", "empty_like", "rand_like", "randn_like", "randint_like", "FloatTensor", "DoubleTensor",
-           "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "ByteTensor", "CharTensor", "BoolTensor"]
+           "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "ByteTensor", "CharTensor", "BoolTensor",
+           "logspace", "asarray", "frombuffer", "scalar_tensor", "empty_strided", "hann_window", "hamming_window",
+           "blackman_window", "bartlett_window", "kaiser_window"]
 
 
 def _infer_dtype(data):
@@ -45,6 +47,8 @@ def _scan_kind(data):
 
 
 def _finish(array, dtype, device, requires_grad):
+    if device is None:
+        device = _flags.default_device()          # set_default_device's, None for the CPU
     if device is not None:
         dev = _device(device)
         be = get_backend(dev)
@@ -61,6 +65,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
 
     Example: ``tensor([[1., 2.], [3., 4.]], requires_grad=True)``."""
     if isinstance(data, Tensor):             # a detached copy, on data's device unless told
+        device = device if device is not None else _flags.default_device()
         t = Tensor._make(data._data.copy())
         if device is not None:
             t = t.to(device)
@@ -106,6 +111,7 @@ def _lists_of_tensors(data):
 
 def as_tensor(data, dtype=None, device=None):
     """Like ``tensor`` but shares memory with a NumPy array or Tensor when it can."""
+    device = device if device is not None else _flags.default_device()
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
     if _backend.is_device_array(data) and dtype is None and device is None:   # a CuPy array: shared
@@ -142,12 +148,12 @@ def _filled(name, size, dtype, device, requires_grad):
     """zeros/ones/empty made by the device's own array module (no copy from the host)."""
     dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
     shape = _new_shape(size, name)
-    dev = _device(device) if device is not None else None
+    dev = _device(device) if device is not None else _flags.default_device()
     if dev is None or dev.type == "cpu":
-        return _finish(getattr(np, name)(shape, dt.np), dt, None, requires_grad)
+        return _finish(getattr(np, name)(shape, dt.np), dt, "cpu", requires_grad)
     be = get_backend(dev)
     with be.on(dev.index):
-        return _finish(getattr(be.xp, name)(shape, dt.np), dt, None, requires_grad)
+        return _finish(getattr(be.xp, name)(shape, dt.np), dt, dev, requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
@@ -211,6 +217,141 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
     return _finish(np.linspace(start, end, steps).astype(dt.np), dt, device, requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
+    """`steps` values from ``base ** start`` to ``base ** end``, evenly spaced in the exponent.
+
+    Example: ``torch.logspace(0, 2, 3)`` is ``tensor([1., 10., 100.])``."""
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+    start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    values = np.power(float(base), np.linspace(float(start), float(end), steps))
+    return _finish(values.astype(dt.np), dt, device, requires_grad)
+
+
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """A 0-d tensor holding the number `s`, of the default dtype (float32) unless told: ``torch.scalar_tensor(3)``
+    is ``tensor(3.)``."""
+    dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+    return _finish(np.asarray(s.item() if isinstance(s, Tensor) else s).astype(dt.np), dt, device, requires_grad)
+
+
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """An uninitialised tensor of `size` whose elements lie `stride` elements apart along each dim:
+    ``torch.empty_strided((2, 3), (1, 2)).stride()`` is ``(1, 2)``."""
+    shape, strides = _new_shape((size,), "empty_strided"), tuple(int(st) for st in stride)
+    if len(shape) != len(strides):
+        raise RuntimeError(f"dimensionality of sizes ({len(shape)}) must match dimensionality of strides "
+                           f"({len(strides)})")
+    extent = 0 if 0 in shape else 1 + sum((n - 1) * st for n, st in zip(shape, strides))
+    buf = empty(extent, dtype=dtype, device=device, requires_grad=False)._data
+    xp = _backend.backend_of(buf).xp
+    t = Tensor._make(xp.lib.stride_tricks.as_strided(buf, shape, tuple(st * buf.itemsize for st in strides)))
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+    """`obj` (a Tensor, NumPy array, number or nested list) as a tensor, sharing its memory where it can (copy=None),
+    always (copy=False: ValueError where it can't) or never (copy=True).
+
+    Example: ``torch.asarray(np.ones(2))`` shares the array's memory (float64)."""
+    if isinstance(obj, (Tensor, np.ndarray)) or _backend.is_device_array(obj):
+        t = obj if isinstance(obj, Tensor) else from_numpy(obj) if isinstance(obj, np.ndarray) else as_tensor(obj)
+        dt = _dtype.to_dtype(dtype) if dtype is not None else t.dtype
+        dev = _device(device) if device is not None else t.device
+        if copy is False and dt is not t.dtype:
+            raise ValueError(f"can't alias tensor with dtype '{_scalar_name(t.dtype)}' into dtype "
+                             f"'{_scalar_name(dt)}'.")
+        if copy is False and dev != t.device:
+            raise ValueError(f"can't alias tensor from device '{t.device}' to '{dev}'.")
+        out = t.to(device=dev, dtype=dt, copy=bool(copy))
+        if requires_grad:
+            out.requires_grad_(True)
+        return out
+    if copy is False:
+        raise ValueError(f"can't alias {type(obj).__name__} into a tensor: it has no memory to share")
+    if isinstance(obj, np.generic):
+        return asarray(np.asarray(obj), dtype=dtype, device=device, copy=True, requires_grad=requires_grad)
+    return tensor(obj, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def _scalar_name(dt):
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+            "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}.get(dt.name, dt.name)
+
+
+def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
+    """A 1-D tensor sharing the memory of an object with the buffer protocol (bytearray, array.array, mmap), read
+    as `dtype`, `count` elements (-1: all) from byte `offset`.
+
+    Example: ``torch.frombuffer(bytearray(8), dtype=torch.int32)`` is ``tensor([0, 0], dtype=torch.int32)``."""
+    dt = _dtype.to_dtype(dtype)
+    length = memoryview(buffer).nbytes
+    size = dt.np.itemsize
+    if length <= 0 or count == 0:
+        raise ValueError(f"both buffer length ({length}) and count ({count}) must not be 0")
+    if offset < 0 or offset >= length:
+        raise ValueError(f"offset ({offset} bytes) must be non-negative and no greater than buffer length ({length} "
+                         "bytes) minus 1")
+    if count < 0 and (length - offset) % size:
+        raise ValueError(f"buffer length ({length - offset} bytes) after offset ({offset} bytes) must be a multiple "
+                         f"of element size ({size})")
+    if count > 0 and count * size > length - offset:
+        raise ValueError(f"requested buffer length ({count} * {size} bytes) after offset ({offset} bytes) must not "
+                         f"be greater than actual buffer length ({length} bytes)")
+    array = np.frombuffer(buffer, dtype=dt.np, count=count, offset=offset)
+    return _finish(array, dt, "cpu", requires_grad)
+
+
+def _window(name, window_length, periodic, dtype, device, requires_grad, formula):
+    """A window of `window_length` points from formula(n, N) (n = 0 .. N-1, N the symmetric length): periodic
+    windows are the symmetric window one longer, its last point dropped, as PyTorch builds them."""
+    dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+    if window_length < 0:
+        raise RuntimeError(f"{name} requires non-negative window_length, got window_length={window_length}")
+    if not dt.is_floating_point:
+        raise RuntimeError(f"{name} expects floating point dtypes, got: {dt}")
+    if window_length <= 1:
+        return _finish(np.ones(window_length, dt.np), dt, device, requires_grad)
+    n = window_length + 1 if periodic else window_length
+    values = formula(np.arange(n, dtype=np.float64), n)[:window_length]
+    return _finish(values.astype(dt.np), dt, device, requires_grad)
+
+
+def hann_window(window_length, periodic=True, *, dtype=None, layout=None, device=None, requires_grad=False):
+    """The Hann window ``0.5 - 0.5 cos(2 pi n / (N - 1))``: ``torch.hann_window(400)`` for an STFT."""
+    return _window("hann_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda k, n: 0.5 - 0.5 * np.cos(2 * np.pi * k / (n - 1)))
+
+
+def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype=None, layout=None, device=None,
+                   requires_grad=False):
+    """The Hamming window ``alpha - beta cos(2 pi n / (N - 1))``: ``torch.hamming_window(8)``."""
+    return _window("hamming_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda k, n: alpha - beta * np.cos(2 * np.pi * k / (n - 1)))
+
+
+def blackman_window(window_length, periodic=True, *, dtype=None, layout=None, device=None, requires_grad=False):
+    """The Blackman window ``0.42 - 0.5 cos(2 pi n / (N - 1)) + 0.08 cos(4 pi n / (N - 1))``."""
+    return _window("blackman_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda k, n: 0.42 - 0.5 * np.cos(2 * np.pi * k / (n - 1)) + 0.08 * np.cos(4 * np.pi * k / (n - 1)))
+
+
+def bartlett_window(window_length, periodic=True, *, dtype=None, layout=None, device=None, requires_grad=False):
+    """The Bartlett (triangular) window ``1 - |2 n / (N - 1) - 1|``."""
+    return _window("bartlett_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda k, n: 1 - np.abs(2 * k / (n - 1) - 1))
+
+
+def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, layout=None, device=None,
+                  requires_grad=False):
+    """The Kaiser window ``I0(beta sqrt(1 - (2 n / (N - 1) - 1) ** 2)) / I0(beta)``."""
+    return _window("kaiser_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda k, n: np.kaiser(n, beta))
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):

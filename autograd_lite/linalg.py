@@ -7,12 +7,18 @@ Example::
     torch.linalg.matrix_norm(A, ord="fro")
     x = torch.linalg.solve(A, b)
     L, V = torch.linalg.eigh(A @ A.mT)
+    LU, pivots = torch.linalg.lu_factor(A)
 """
 from .ops.products import linalg_cross as cross, matrix_power, multi_dot
-from .ops.linalg import linalg_norm as norm, matrix_norm, svdvals, vector_norm
+from .ops.linalg import linalg_norm as norm, matmul, matrix_norm, svdvals, vector_norm
 from .ops.decompositions import (LinAlgError, cholesky, det, eigh, eigvalsh, inv, lstsq, matrix_rank, pinv, qr,
                                  slogdet, solve, svd)
+from .ops.linalg_solvers import (cholesky_ex, inv_ex, lu, lu_factor, lu_factor_ex, lu_solve, solve_ex,
+                                 solve_triangular, tensorinv, tensorsolve)
+from .ops.matrix_functions import cond, diagonal, householder_product, matrix_exp, vander, vecdot
 
-__all__ = ["cross", "matrix_power", "multi_dot",
+__all__ = ["cross", "matrix_power", "multi_dot", "matmul",
            "norm", "vector_norm", "matrix_norm", "svdvals", "LinAlgError", "cholesky", "det", "eigh", "eigvalsh",
-           "inv", "lstsq", "matrix_rank", "pinv", "qr", "slogdet", "solve", "svd"]
+           "inv", "lstsq", "matrix_rank", "pinv", "qr", "slogdet", "solve", "svd",
+           "cholesky_ex", "inv_ex", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "solve_ex", "solve_triangular",
+           "tensorinv", "tensorsolve", "cond", "diagonal", "householder_product", "matrix_exp", "vander", "vecdot"]

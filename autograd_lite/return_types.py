@@ -14,7 +14,9 @@ from operator import itemgetter
 
 __all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "mode", "cummax", "cummin", "nanmedian",
            "slogdet", "linalg_slogdet", "linalg_eigh", "linalg_svd", "svd", "linalg_qr", "qr", "linalg_lstsq",
-           "aminmax", "frexp", "all_return_types"]
+           "aminmax", "frexp", "triangular_solve", "lu_unpack", "linalg_lu", "linalg_lu_factor", "linalg_lu_factor_ex",
+           "linalg_inv_ex", "linalg_solve_ex", "linalg_cholesky_ex", "histogram", "histogramdd",
+           "all_return_types"]
 
 
 class _StructSeq(tuple):
@@ -78,6 +80,18 @@ qr = _structseq("qr", ("Q", "R"))
 linalg_lstsq = _structseq("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
 aminmax = _structseq("aminmax", ("min", "max"))
 frexp = _structseq("frexp", ("mantissa", "exponent"))
+histogram = _structseq("histogram", ("hist", "bin_edges"))             # ops/utility.py
+histogramdd = _structseq("histogramdd", ("hist", "bin_edges"))
+triangular_solve = _structseq("triangular_solve", ("solution", "cloned_coefficient"))
+lu_unpack = _structseq("lu_unpack", ("P", "L", "U"))
+linalg_lu = _structseq("linalg_lu", ("P", "L", "U"))
+linalg_lu_factor = _structseq("linalg_lu_factor", ("LU", "pivots"))
+linalg_lu_factor_ex = _structseq("linalg_lu_factor_ex", ("LU", "pivots", "info"))
+linalg_inv_ex = _structseq("linalg_inv_ex", ("inverse", "info"))
+linalg_solve_ex = _structseq("linalg_solve_ex", ("result", "info"))
+linalg_cholesky_ex = _structseq("linalg_cholesky_ex", ("L", "info"))
 
 all_return_types = [max, min, sort, topk, kthvalue, median, mode, cummax, cummin, nanmedian, slogdet, linalg_slogdet,
-                    linalg_eigh, linalg_svd, svd, linalg_qr, qr, linalg_lstsq, aminmax, frexp]
+                    linalg_eigh, linalg_svd, svd, linalg_qr, qr, linalg_lstsq, aminmax, frexp,
+                    triangular_solve, lu_unpack, linalg_lu, linalg_lu_factor, linalg_lu_factor_ex, linalg_inv_ex,
+                    linalg_solve_ex, linalg_cholesky_ex, histogram, histogramdd]

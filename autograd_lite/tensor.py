@@ -315,14 +315,14 @@ class Tensor(TensorBase):
 
         With autograd recording, the op runs on a copy (so its own saved arrays stay intact), the
         result is copied in, and the version bump lets nodes that saved the old values detect it."""
-        tracking = _grad_state.enabled and (self._rg or any(
+        view = self._base          # PyTorch's rule: a view that requires grad (or whose base does) of a leaf raises
+        tracking = _grad_state.enabled and (self._rg or view is not None and view[0]._rg or any(
             isinstance(a, Tensor) and a._rg for a in args))
         if not tracking:
             out = op(Tensor._make(self._data), *args, **kwargs)
             self._write(out._data, out.shape, op)
             return self
-        view = self._base
-        if view is not None and view[0].grad_fn is None and view[0]._rg:
+        if view is not None and view[0].grad_fn is None and (view[0]._rg or self._rg):
             raise RuntimeError(VIEW_LEAF_INPLACE_MESSAGE)
         if view is None and self.grad_fn is None and self._rg:
             raise RuntimeError(LEAF_INPLACE_MESSAGE)
@@ -366,11 +366,11 @@ class Tensor(TensorBase):
     def _check_inplace_leaf(self):
         self._check_writable()
         if _grad_state.enabled:
+            view = self._base
+            if view is not None and (view[0]._rg or self._rg) and view[0].grad_fn is None:
+                raise RuntimeError(VIEW_LEAF_INPLACE_MESSAGE)
             if self._rg and self.grad_fn is None:
                 raise RuntimeError(LEAF_INPLACE_MESSAGE)
-            view = self._base
-            if view is not None and view[0]._rg and view[0].grad_fn is None:
-                raise RuntimeError(VIEW_LEAF_INPLACE_MESSAGE)
 
     def zero_(self):
         return self.fill_(0)

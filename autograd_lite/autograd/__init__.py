@@ -8,11 +8,13 @@ from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                         is_inference_mode_enabled)
 from .engine import run_backward, ones_like
 from .gradcheck import gradcheck, gradgradcheck
+from .anomaly_mode import detect_anomaly, set_detect_anomaly, is_anomaly_enabled, is_anomaly_check_nan_enabled
 from . import functional
 from .. import backend as _backend
 
 __all__ = ["Function", "Variable", "backward", "grad", "gradcheck", "gradgradcheck", "functional", "no_grad",
-           "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode", "is_inference_mode_enabled"]
+           "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode", "is_inference_mode_enabled",
+           "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "is_anomaly_check_nan_enabled"]
 
 
 def _root_grad(t, g, op, create_graph):

@@ -12,6 +12,7 @@ import numpy as np
 from .. import backend as _backend
 from .function import Function, FREED_MESSAGE, TensorBase, _first, check_versions, POST_ACCUMULATE_HOOKS
 from .grad_mode import enable_grad, state as _state
+from .anomaly_mode import _state as _anomaly, check_gradients
 
 __all__ = ["run_backward", "sum_to", "stand_in", "queue_callback"]
 
@@ -179,6 +180,8 @@ def run_backward(roots, retain_graph=False, capture=None, create_graph=False):
                 in_grads = node._raw(node, g)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
+            if _anomaly["enabled"]:
+                check_gradients(node, in_grads)
             for entry, gi in zip(node._inputs, in_grads):
                 if entry is None or gi is None:
                     continue

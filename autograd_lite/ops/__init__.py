@@ -14,6 +14,8 @@ from . import special, joining, products, scans, statistics, searching  # noqa: 
 from . import writes, elementwise  # noqa: F401
 from . import grid_sampling, ctc  # noqa: F401
 from . import special_functions  # noqa: F401
+from . import utility  # noqa: F401  (combinations, broadcast_shapes, gradient, histogram, typename)
+from . import linalg_solvers, matrix_functions  # noqa: F401
 from ._util import as_tensor, cast  # noqa: F401
 
 globals().update(_api.FUNCTIONAL)

@@ -12,7 +12,8 @@ from ..autograd.function import Function
 from ..creation import as_tensor as _as_tensor, zeros as _zeros
 from ..tensor import Tensor
 from . import _formula as m
-from ._util import wrap, xp_of
+from . import _triangular as _tri
+from ._util import quiet, wrap, xp_of
 from .linalg import _norm_input, svdvals
 
 declare = _api.declare
@@ -138,7 +139,7 @@ def inverse(input, *, out=None):
 
 
 class Det(Function):
-    """det(A); gradient g det(A) A^-T (the inverse's formula: differentiable again)."""
+    """det(A); gradient g det(A) A^-T (the inverse's formula: differentiable again); PyTorch's at singular A."""
     op_name = "linalg.det"
 
     @staticmethod
@@ -150,7 +151,44 @@ class Det(Function):
     @staticmethod
     def backward(ctx, g):
         a, out = ctx._saved
-        return _mat(g * out) * m.mT(_inv(a))
+        od = m.data(out)
+        xp = xp_of(od)
+        # as PyTorch: a plain backward gives 0 where det is 0 (its LU solve with the zero pivots nudged, times 0);
+        # under create_graph the near-singular ones (|det| < 100 eps) take the adjugate through the SVD
+        graph = m.is_graph(a)
+        zero = xp.abs(od) < 100 * float(np.finfo(od.dtype).eps) if graph else od == 0
+        if not zero.any():
+            return _mat(g * out) * m.mT(_inv(a))
+        mask = zero[..., None, None]
+        singular = _det_singular_backward(g, a) if graph else xp.zeros_like(m.data(a))
+        if zero.all():
+            return singular
+        safe = m.where(mask, _eye(m.data(a).shape[-1], a), a)          # the invertible ones through the inverse
+        return m.where(mask, singular, _mat(g * out) * m.mT(_inv(safe)))
+
+
+def _prod_others(s):
+    """prod_{j != i} s_j along the last dim (exclusive products from both sides: no division, zeros allowed)."""
+    one = m.ones_like(s[..., :1])
+    left = m.cumprod(m.cat([one, s[..., :-1]], -1), -1)
+    rs = m.flip(s, -1)
+    right = m.flip(m.cumprod(m.cat([one, rs[..., :-1]], -1), -1), -1)
+    return left * right
+
+
+def _det_singular_backward(g, a):
+    """PyTorch's gradient of det at a singular A, through the SVD A = U S Vh: det(U) det(Vh) g U diag(prod_{j!=i}
+    S_j) Vh, the adjugate's transpose (finite where A^-1 is not)."""
+    if m.is_graph(a):
+        U, S, V = _svd_parts(a)
+        Vh = m.mT(V)
+    else:
+        U, S, Vh = xp_of(a).linalg.svd(a)
+    xp = xp_of(m.data(a))
+    sign = xp.linalg.det(m.data(U)) * xp.linalg.det(m.data(Vh))
+    scale = g * (_as_tensor(sign) if m.is_graph(g) else sign)
+    D = (scale.unsqueeze(-1) if m.is_graph(scale) else xp.asarray(scale)[..., None]) * _prod_others(S)
+    return (U * _row(D)) @ Vh
 
 
 def det(A, *, out=None):
@@ -173,6 +211,18 @@ class LogAbsDet(Function):
     @staticmethod
     def backward(ctx, g):
         a, = ctx._saved
+        if not m.is_graph(a):
+            try:
+                return _mat(g) * m.mT(_inv(a))
+            except np.linalg.LinAlgError:       # singular: inf and nan, as PyTorch's LU solve gives, not an error
+                xp = xp_of(a)
+                lu, piv, _ = _tri.getrf(a)
+                perm = _tri.permutation(piv, a.shape[-1])
+                eye = xp.broadcast_to(xp.eye(a.shape[-1], dtype=a.dtype), a.shape)
+                pb = xp.take_along_axis(eye, perm[..., :, None], axis=-2)
+                ainv = _tri.tri_solve(lu, _tri.tri_solve(lu, pb, False, True), True)
+                with quiet(xp):
+                    return _mat(g) * m.mT(ainv)
         return _mat(g) * m.mT(_inv(a))
 
 
@@ -422,8 +472,8 @@ def svd_old(input, some=True, compute_uv=True, *, out=None):
 # ---- qr ------------------------------------------------------------------------------------------------
 
 class QR(Function):
-    """Q, R of A (m >= n, or mode 'reduced' of any shape) packed as rows [Q; R^T]. Gradient (m >= n):
-    (gQ + Q copyltu(M)) R^-T with M = R gR^T - gQ^T Q, copyltu(M) = tril(M) + tril(M, -1)^T."""
+    """Q, R of A packed as rows [Q; R^T]. PyTorch's gradient: for m >= n (gQ + Q copyltu(M)) R^-T with
+    M = R gR^T - gQ^T Q, copyltu(M) = tril(M) + tril(M, -1)^T; for m < n through the square part."""
     op_name = "linalg.qr"
 
     @staticmethod
@@ -440,17 +490,24 @@ class QR(Function):
         out, = ctx._saved
         mm = ctx.m
         rows, cols = ctx.shape[-2:]
-        if rows < cols:
-            raise NotImplementedError("linalg.qr: the gradient for matrices with more columns than rows is not "
-                                      "implemented in autograd_lite")
-        if m.data(out).shape[-1] != cols:
+        if rows > cols and m.data(out).shape[-1] != cols:
             raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and "
                                "nrows > ncols.")
         Q, R = out[..., :mm, :], m.mT(out[..., mm:, :])
         gQ, gR = g[..., :mm, :], m.mT(g[..., mm:, :])
-        M = R @ m.mT(gR) - m.mT(gQ) @ Q
-        M = _tril(M) + m.mT(_tril(M, -1))
-        return _solve_right(gQ + Q @ M, m.mT(R)), None
+        if rows >= cols:
+            return _qr_square_backward(gQ, gR, Q, R), None
+        # wide, as PyTorch: A = [X | Y], X = Q R1 square; R2 = Q^T Y gives gY = Q gR2 and adds Y gR2^T to gQ
+        R1, R2, gR1, gR2 = R[..., :, :rows], R[..., :, rows:], gR[..., :, :rows], gR[..., :, rows:]
+        gX = _qr_square_backward(gQ + Q @ (R2 @ m.mT(gR2)), gR1, Q, R1)
+        return m.cat([gX, Q @ gR2], -1), None
+
+
+def _qr_square_backward(gQ, gR, Q, R):
+    """(gQ + Q copyltu(M)) R^-T with M = R gR^T - gQ^T Q, copyltu(M) = tril(M) + tril(M, -1)^T (m >= n)."""
+    M = R @ m.mT(gR) - m.mT(gQ) @ Q
+    M = _tril(M) + m.mT(_tril(M, -1))
+    return _solve_right(gQ + Q @ M, m.mT(R))
 
 
 def qr(A, mode="reduced", *, out=None):

@@ -12,6 +12,7 @@ from ..backend import backend_of
 from ..tensor import Tensor
 from . import _formula as m
 from ._util import promote_pair, xp_of, as_tensor
+from ._scatter_add import add_along, add_at, add_index, along  # noqa: F401  (kernels where the device has them)
 
 declare = _api.declare
 
@@ -87,25 +88,6 @@ def check_range(index, n, dim, prefix=""):
         if hi >= n or lo < 0:
             raise RuntimeError(f"{prefix}index {hi if hi >= n else lo} is out of bounds for dimension {dim} with "
                                f"size {n}")
-
-
-def along(index, dim):
-    """The key that picks, for each position of array `index`, the element of dim `dim` that it names and the other
-    dims by the position itself: ``x[along(index, dim)]`` is ``gather(x, dim, index)``."""
-    xp = xp_of(index)
-    key = list(xp.ix_(*[xp.arange(s) for s in index.shape]))
-    key[dim] = index
-    return tuple(key)
-
-
-def add_at(xp, out, key, values):
-    """out[key] += values, repeated indices accumulating (numpy.add.at; CuPy before ufunc.at: cupyx.scatter_add)."""
-    at = getattr(xp.add, "at", None)
-    if at is not None:
-        at(out, key, values)
-    else:
-        import cupyx
-        cupyx.scatter_add(out, key, values)
 
 
 def index_tensors(key):
@@ -475,7 +457,7 @@ class Scatter(Function):
             elif mode == "multiply":
                 _multiply_at(xp_of(x), out, key, src)
             else:
-                add_at(xp_of(x), out, key, src)
+                add_along(xp_of(x), out, dim, index, src)
         return out
 
     @staticmethod
@@ -575,7 +557,7 @@ class IndexAdd(Function):
         out = x.copy()
         if alpha != 1:
             source = source * xp_of(x).asarray(alpha, dtype=x.dtype)
-        add_at(xp_of(x), out, (slice(None),) * dim + (index,), source)
+        add_index(xp_of(x), out, dim, index, source)
         return out
 
     @staticmethod

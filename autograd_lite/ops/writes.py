@@ -9,8 +9,8 @@ from .._args import canon_dim
 from ..autograd.function import Function
 from ..tensor import Tensor
 from . import _formula as m
-from .indexing import (IndexPut, _check_scatter, _multiply_at, add_at, along, gather, index_tensors, normalize_key,
-                       scatter, scatter_add)
+from .indexing import (IndexPut, _check_scatter, _multiply_at, add_at, add_along, along, gather, index_tensors,
+                       normalize_key, scatter, scatter_add)
 from ._util import as_tensor, quiet, xp_of
 
 declare = _api.declare
@@ -208,9 +208,7 @@ def _reduce_at(xp, reduce, out, key, values):
 
 
 def _reduce_at_loud(xp, reduce, out, key, values):
-    if reduce in ("sum", "mean"):
-        add_at(xp, out, key, values)
-    elif reduce == "prod":
+    if reduce == "prod":
         _multiply_at(xp, out, key, values)
     else:
         ufunc = xp.maximum if reduce == "amax" else xp.minimum
@@ -227,21 +225,31 @@ def _scatter_reduce_array(x, index, src, dim, reduce, include_self):
     out = x.copy()
     if not index.size:
         return out
-    key = along(index, dim)
+    key = along(index, dim) if reduce not in ("sum", "mean") or not include_self else None
     if src.shape != index.shape:
         src = src[tuple(slice(0, s) for s in index.shape)]
     if not include_self:
         out[key] = _identity(x.dtype, reduce)
-    _reduce_at(xp, reduce, out, key, src)
+    if reduce in ("sum", "mean"):
+        add_along(xp, out, dim, index, src)          # the scatter-add kernel where the device has one
+    else:
+        _reduce_at(xp, reduce, out, key, src)
     if reduce == "mean":
-        count = xp.full(x.shape, 1 if include_self else 0, dtype=x.dtype)
-        add_at(xp, count, key, xp.ones(index.shape, dtype=x.dtype))
-        count[count == 0] = 1
+        count = _counts(xp, x.shape, x.dtype, dim, index, include_self)
         if x.dtype.kind == "f":
             out /= count
         else:
             out = xp.floor_divide(out, count)
     return out
+
+
+def _counts(xp, shape, dtype, dim, index, include_self):
+    """How many values each place of a scatter along `dim` at `index` gets (one more with include_self), at least
+    1: scatter_reduce 'mean''s divisor."""
+    count = xp.full(shape, 1 if include_self else 0, dtype=dtype)
+    add_along(xp, count, dim, index, xp.ones(index.shape, dtype=dtype))
+    count[count == 0] = 1
+    return count
 
 
 def _as_tensor_of(a):
@@ -296,11 +304,7 @@ def _scatter_reduce_grads(g, x, dim, index, src, reduce, include_self, result):
         gs = where(single_zero, gather(g * masked_src_result, dim, index),
                    gather(g * result, dim, index) / src.masked_fill(src_zero, 1))
     elif reduce == "mean":
-        xp = xp_of(g._data)
-        n = xp.full(tuple(g.shape), 1 if include_self else 0, dtype=g._data.dtype)
-        add_at(xp, n, along(index._data, dim), xp.ones(tuple(index.shape), dtype=g._data.dtype))
-        n[n == 0] = 1
-        n = Tensor._make(n)
+        n = Tensor._make(_counts(xp_of(g._data), tuple(g.shape), g._data.dtype, dim, index._data, include_self))
         gx, gs = g / n, gather(g, dim, index) / gather(n, dim, index)
     else:
         value = gather(result, dim, index)

@@ -12,7 +12,7 @@ from .linear import activation_bias_backward, bias_add, bias_grad, linear_forwar
 from .matmul import matmul, matmul_blocked
 from .loss import (PATHS as _LOSS_PATHS, cross_entropy_backward, cross_entropy_forward, nll_loss_backward,
                    nll_loss_forward)
-from .scatter import rows_add
+from .scatter import add_along, add_flat, add_index, rows_add
 from .rnn import gru_cell_backward, gru_cell_forward, lstm_cell_backward, lstm_cell_forward
 from .optim import (PATHS as _OPTIM_PATHS, adagrad_update, adam_prepare, adam_update, adam_update_many,
                     adam_update_prepared, rmsprop_update, sgd_update, sgd_update_many)
@@ -35,6 +35,7 @@ __all__ += ["cross_entropy_forward", "cross_entropy_backward", "nll_loss_forward
 __all__ += ["erf_forward", "erfinv_forward"]
 __all__ += ["lstm_cell_forward", "lstm_cell_backward", "gru_cell_forward", "gru_cell_backward"]   # ops/rnn.py
 __all__ += ["rows_add"]                                                                           # ops/embedding.py
+__all__ += ["add_index", "add_along", "add_flat"]                                                 # ops/_scatter_add.py
 
 # the convolutional-network kernels: each module lists its names in __all__
 from . import (conv as _conv, normalization as _normalization, pooling as _pooling, resize as _resize,
@@ -54,3 +55,5 @@ from .ctc import ctc_loss_backward, ctc_loss_forward  # noqa: E402
 __all__ += ["ctc_loss_forward", "ctc_loss_backward"]                                           # ops/ctc.py
 from .special_functions import special_binary, special_unary  # noqa: E402
 __all__ += ["special_unary", "special_binary"]                                                 # ops/special_functions.py
+from .linalg import lu_factor, lu_permutation, tri_solve  # noqa: E402
+__all__ += ["tri_solve", "lu_factor", "lu_permutation"]                                                    # ops/_triangular.py
