@@ -1,6 +1,5 @@
 """``nn.utils.parametrizations``, as ``torch.nn.utils.parametrizations``: weight_norm, spectral_norm and orthogonal
 written as parametrizations (nn.utils.parametrize), with torch's state_dict keys."""
-import math
 
 from ... import creation, linalg
 from ...autograd.grad_mode import no_grad
@@ -20,35 +19,6 @@ _MAPS = ("matrix_exp", "cayley", "householder")
 
 def _eye_like(x, n):
     return creation.eye(n, dtype=x.dtype, device=x.device)
-
-
-def _matrix_exp(a):
-    """exp(a) of a batch of square matrices: scaling and squaring around a degree-12 Taylor polynomial, composed of
-    differentiable ops (so every order of gradient comes with it)."""
-    n = a.shape[-1]
-    with no_grad():
-        norm = float(a.abs().sum(-1).max()) if a.numel() else 0.0
-    squarings = max(0, math.ceil(math.log2(norm / 0.5))) if norm > 0.5 else 0
-    x = a / (2.0 ** squarings) if squarings else a
-    eye = _eye_like(a, n)
-    e = eye
-    for k in range(12, 0, -1):
-        e = eye + (x @ e) / k
-    for _ in range(squarings):
-        e = e @ e
-    return e
-
-
-def _householder_product(a, tau):
-    """The first k columns of H_0 H_1 ... H_{k-1}, H_i = I - tau_i v_i v_i^T with v_i the i-th column of `a` below
-    the diagonal and 1 on it (``linalg.householder_product``), composed of differentiable ops."""
-    n, k = a.shape[-2], a.shape[-1]
-    v = a.tril(-1) + creation.eye(n, k, dtype=a.dtype, device=a.device)
-    q = creation.eye(n, k, dtype=a.dtype, device=a.device).expand(*a.shape[:-2], n, k)
-    for i in range(k - 1, -1, -1):
-        vi = v[..., :, i:i + 1]
-        q = q - (tau[..., i:i + 1].unsqueeze(-1) * vi) @ (vi.mT @ q)
-    return q
 
 
 def _is_orthogonal(q):
@@ -83,7 +53,7 @@ class _Orthogonal(Module):
                 X = cat([X, X.new_zeros(n, n - k).expand(*X.shape[:-2], -1, -1)], dim=-1)
             A = X - X.mT
             if self.orthogonal_map == "matrix_exp":
-                Q = _matrix_exp(A)
+                Q = linalg.matrix_exp(A)
             else:
                 eye = _eye_like(A, n)
                 Q = linalg.solve(eye - 0.5 * A, eye + 0.5 * A)
@@ -92,7 +62,7 @@ class _Orthogonal(Module):
         else:
             A = X.tril(diagonal=-1)
             tau = 2.0 / (1.0 + (A * A).sum(dim=-2))
-            Q = _householder_product(A, tau)
+            Q = linalg.householder_product(A, tau)
             Q = Q * X.diagonal(dim1=-2, dim2=-1).int().unsqueeze(-2)
         if hasattr(self, "base"):
             Q = self.base @ Q
