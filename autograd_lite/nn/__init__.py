@@ -18,6 +18,7 @@ from .modules.transformer import *  # noqa: F401,F403
 from .modules.sparse import *  # noqa: F401,F403
 from .modules.rnn import *  # noqa: F401,F403
 from .modules.lazy import *  # noqa: F401,F403
+from .modules.channelshuffle import *  # noqa: F401,F403
 from . import functional, init
 from . import utils
 from . import parallel

@@ -117,6 +117,18 @@ def elu(input, alpha=1.0, inplace=False):
     return Elu.apply(input, float(alpha))
 
 
+@_api.declare(method=False, top=False, functional=True)
+def elu_(input, alpha=1.0):
+    """In-place ``F.elu``: ``F.elu(input, alpha, inplace=True)``."""
+    return elu(input, alpha, inplace=True)
+
+
+@_api.declare(method=False, top=False, functional=True)
+def leaky_relu_(input, negative_slope=0.01):
+    """In-place ``F.leaky_relu``: ``F.leaky_relu(input, negative_slope, inplace=True)``."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
 # ---- activations with settings: formula(xp, x, *settings), derivative(g, x, *settings) -----------------------
 
 def _activation(name, formula, derivative):

@@ -782,3 +782,21 @@ for _name, _fn, _check in (("squeeze", squeeze, None), ("unsqueeze", unsqueeze, 
                            ("transpose", transpose, None), ("swapaxes", transpose, None),
                            ("swapdims", transpose, None)):
     declare(_fn, name=_name, method=False, top=False, inplace=_inplace_view(_fn, _name, _check))
+
+
+@declare(method=False, top=True, functional=True, aliases=("native_channel_shuffle",))
+def channel_shuffle(input, groups):
+    """Splits the C channels of (N, C, *) into `groups` groups and interleaves them (ShuffleNet): channel
+    ``g * (C // groups) + k`` moves to ``k * groups + g``.
+
+    Example: ``F.channel_shuffle(x, 2)`` on channels [0, 1, 2, 3] gives [0, 2, 1, 3]."""
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
+    if input.ndim < 3:
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with "
+                           f"sizes {list(input.shape)}")
+    n, c = input.shape[0], input.shape[1]
+    if c % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups.")
+    rest = tuple(input.shape[2:])
+    return input.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(n, c, *rest)

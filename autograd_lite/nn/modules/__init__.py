@@ -20,3 +20,4 @@ from .sparse import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .lazy import *  # noqa: F401,F403
 from .loss import CTCLoss  # noqa: F401
+from .channelshuffle import *  # noqa: F401,F403

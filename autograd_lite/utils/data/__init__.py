@@ -5,14 +5,17 @@
     for images, labels in loader:
         ...
 """
-from .dataset import Dataset, IterableDataset, ChainDataset, TensorDataset, Subset, ConcatDataset, random_split
-from .sampler import Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler, BatchSampler
+from .dataset import (Dataset, IterableDataset, ChainDataset, TensorDataset, Subset, ConcatDataset, StackDataset,
+                      random_split)
+from .sampler import (Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler, WeightedRandomSampler,
+                      BatchSampler)
 from .collate import default_collate, default_convert
 from .dataloader import DataLoader
 from ._worker import get_worker_info
 from . import distributed
 from .distributed import DistributedSampler
 
-__all__ = ["Dataset", "IterableDataset", "ChainDataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "Sampler",
-           "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler",
+__all__ = ["Dataset", "IterableDataset", "ChainDataset", "TensorDataset", "Subset", "ConcatDataset", "StackDataset",
+           "random_split", "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
+           "WeightedRandomSampler", "BatchSampler",
            "default_collate", "default_convert", "DataLoader", "get_worker_info", "DistributedSampler"]

@@ -10,7 +10,8 @@ import numpy as np
 from ...tensor import Tensor
 from .sampler import generator_of
 
-__all__ = ["Dataset", "IterableDataset", "ChainDataset", "TensorDataset", "Subset", "ConcatDataset", "random_split"]
+__all__ = ["Dataset", "IterableDataset", "ChainDataset", "TensorDataset", "Subset", "ConcatDataset", "StackDataset",
+           "random_split"]
 
 
 class Dataset:
@@ -158,6 +159,34 @@ class ConcatDataset(Dataset):
         if which == len(self.datasets):
             raise IndexError(f"index {idx} is out of range for a ConcatDataset of length {len(self)}")
         return self.datasets[which][idx - (self.cumulative_sizes[which - 1] if which else 0)]
+
+
+class StackDataset(Dataset):
+    """Several datasets of one length side by side: item i is the tuple (or, given by keyword, the dict) of their
+    items i.
+
+    Example: ``StackDataset(images, texts)[0] == (images[0], texts[0])``;
+    ``StackDataset(image=images, text=texts)[0] == {"image": images[0], "text": texts[0]}``."""
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like "
+                             "input/output, but both types are given.")
+        if not args and not kwargs:
+            raise ValueError("At least one dataset should be passed")
+        parts = args or tuple(kwargs.values())
+        self._length = len(parts[0])
+        if any(len(d) != self._length for d in parts):
+            raise ValueError("Size mismatch between datasets")
+        self.datasets = args if args else kwargs
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self):
+        return self._length
 
 
 def random_split(dataset, lengths, generator=None):

@@ -7,8 +7,11 @@ reproducible) or from the ``generator=`` given: any object with NumPy's ``Genera
 import numpy as np
 
 from ... import random
+from ...creation import from_numpy
+from ...ops.sampling import multinomial
 
-__all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler"]
+__all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
+           "BatchSampler"]
 
 
 def generator_of(generator):
@@ -80,6 +83,34 @@ class RandomSampler(_ArraySampler):
             return gen.integers(0, n, size=k, dtype=np.int64)
         parts = [gen.permutation(n) for _ in range(k // n)] + [gen.permutation(n)[:k % n]]
         return np.concatenate(parts).astype(np.int64, copy=False)
+
+    def __len__(self):
+        return self.num_samples
+
+
+class WeightedRandomSampler(_ArraySampler):
+    """``num_samples`` indices drawn with probabilities proportional to ``weights`` (one per dataset item), with
+    replacement by default: class-balanced batches from an imbalanced data set.
+
+    Example::
+
+        weights = 1.0 / class_counts[labels]            # each item weighted by its class's rarity
+        loader = DataLoader(ds, batch_size=64, sampler=WeightedRandomSampler(weights, len(ds)))
+    """
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
+        w = np.asarray(weights.tolist() if hasattr(weights, "tolist") else weights, dtype=np.float64)
+        if w.ndim != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(w.shape)}")
+        self.weights = from_numpy(w)
+        self.num_samples, self.replacement, self.generator = num_samples, replacement, generator
+
+    def _index_array(self):
+        return multinomial(self.weights, self.num_samples, self.replacement, generator=self.generator).numpy()
 
     def __len__(self):
         return self.num_samples
