@@ -1,0 +1,114 @@
+"""The ops added to close PyTorch API gaps (session 11), against torch eager, forward + backward unless said:
+the scatter-add family, multinomial, conv3d, 3-d pools, grid_sample, ctc_loss, matrix_exp, a Bessel function.
+
+    python benchmarks/bench_api_gaps.py [--threads 1] [--rounds 9]
+
+Each round times every implementation once, in turn (interleaved: the noise of a shared machine hits both); the
+table shows the medians over rounds and torch / autograd_lite (above 1: autograd_lite is faster)."""
+import argparse
+import os
+import sys
+
+
+def _args():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--rounds", type=int, default=9)
+    return p.parse_args()
+
+
+ARGS = _args() if __name__ == "__main__" else None
+if ARGS is not None:         # before NumPy / torch load: their thread pools read these once
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+        os.environ[var] = str(ARGS.threads)
+
+import numpy as np                       # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from bench_pad_layer_norm import interleaved  # noqa: E402
+
+
+def _both(shape, seed=0, grad=True, dtype=np.float32):
+    import torch
+    import autograd_lite as al
+    x = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+    return al.tensor(x, requires_grad=grad), torch.tensor(x, requires_grad=grad)
+
+
+def _fwd_bwd(run, *inputs):
+    """run(*inputs) then backward of its sum, gradients cleared first."""
+    def step():
+        for t in inputs:
+            t.grad = None
+        run(*inputs).sum().backward()
+    return step
+
+
+def cases():
+    import torch
+    import autograd_lite as al
+    libs = (al, torch)
+    rng = np.random.default_rng(0)
+
+    src = _both((1024, 512))
+    index = rng.integers(0, 256, (1024, 512))
+    idx = [lib.tensor(index) for lib in libs]
+    yield ("scatter_reduce sum 1024x512 -> 256x512",
+           [_fwd_bwd(lambda s, lib=lib, i=i: lib.zeros(256, 512).scatter_reduce(0, i, s, "sum"), s)
+            for lib, s, i in zip(libs, src, idx)])
+    rows = [lib.tensor(rng.integers(0, 256, 1024)) for lib in libs]
+    yield ("index_add 1024x512 -> 256x512",
+           [_fwd_bwd(lambda s, lib=lib, r=r: lib.zeros(256, 512).index_add(0, r, s), s)
+            for lib, s, r in zip(libs, src, rows)])
+
+    probs = [lib.softmax(lib.tensor(rng.standard_normal((1024, 10)).astype(np.float32)), 1) for lib in libs]
+    yield ("multinomial 1024 rows, 1 draw (no backward)",
+           [lambda lib=lib, p=p: lib.multinomial(p, 1, True) for lib, p in zip(libs, probs)])
+
+    x = _both((4, 16, 16, 16, 16))
+    w = _both((32, 16, 3, 3, 3), 1)
+    yield ("conv3d 4x16x16^3, 16->32, k3, pad 1",
+           [_fwd_bwd(lambda a, b, lib=lib: lib.nn.functional.conv3d(a, b, padding=1), xa, wa)
+            for lib, xa, wa in zip(libs, x, w)])
+    p = _both((4, 16, 32, 32, 32), 2)
+    yield ("max_pool3d(2) 4x16x32^3", [_fwd_bwd(lambda a, lib=lib: lib.nn.functional.max_pool3d(a, 2), t)
+                                       for lib, t in zip(libs, p)])
+    yield ("avg_pool3d(2) 4x16x32^3", [_fwd_bwd(lambda a, lib=lib: lib.nn.functional.avg_pool3d(a, 2), t)
+                                       for lib, t in zip(libs, p)])
+
+    img = _both((8, 16, 64, 64), 3)
+    grid = [lib.tensor((rng.random((8, 64, 64, 2)) * 2.2 - 1.1).astype(np.float32), requires_grad=True)
+            for lib in libs]
+    for mode in ("bilinear", "nearest"):
+        yield (f"grid_sample {mode} 8x16x64x64",
+               [_fwd_bwd(lambda a, g, lib=lib, mode=mode: lib.nn.functional.grid_sample(a, g, mode=mode,
+                                                                                       align_corners=False), i, g)
+                for lib, i, g in zip(libs, img, grid)])
+
+    logits = _both((50, 16, 20), 4)
+    targets = [lib.tensor(rng.integers(1, 20, (16, 30))) for lib in libs]
+    in_len = [lib.full((16,), 50, dtype=lib.long) for lib in libs]
+    tg_len = [lib.tensor(rng.integers(10, 30, 16)) for lib in libs]
+    yield ("ctc_loss T50 N16 C20 S30 (with log_softmax)",
+           [_fwd_bwd(lambda a, lib=lib, t=t, il=il, tl=tl: lib.nn.functional.ctc_loss(
+               a.log_softmax(2), t, il, tl), x_) for lib, x_, t, il, tl in zip(libs, logits, targets, in_len, tg_len)])
+
+    m = _both((64, 64), 5)
+    yield ("matrix_exp 64x64", [_fwd_bwd(lambda a, lib=lib: lib.linalg.matrix_exp(a * 0.1), t)
+                                for lib, t in zip(libs, m)])
+    b = _both((1_000_000,), 6, grad=False, dtype=np.float64)
+    yield ("special.bessel_j0 1e6 float64 (no backward)",
+           [lambda lib=lib, t=t: lib.special.bessel_j0(t) for lib, t in zip(libs, b)])
+
+
+def main():
+    print(f"threads {ARGS.threads}, {ARGS.rounds} rounds; times per call (forward + backward unless said)")
+    print(f"{'case':48s} {'autograd_lite':>14s} {'torch':>12s} {'torch/ours':>11s}")
+    for name, fns in cases():
+        ours, ref = interleaved(fns, ARGS.rounds)
+        print(f"{name:48s} {ours * 1e3:11.3f} ms {ref * 1e3:9.3f} ms {ref / ours:10.2f}x")
+
+
+if __name__ == "__main__":
+    main()
