@@ -332,7 +332,6 @@ def test_pool_errors_in_torch_words(call, error, message):
 def test_2x2_pools_in_ceil_mode_with_partial_windows(shape):
     """The kernel-2 stride-2 fast paths of the 2-d pools (which the 3-d pools run per slice) take only whole
     windows: ceil_mode's partial last ones go to the general kernels (they read past the plane before)."""
-    x = random_inputs([shape])[0]
     for fn in (lambda L, x: functional(L).max_pool2d(x, 2, ceil_mode=True, return_indices=True),
                lambda L, x: functional(L).avg_pool2d(x, 2, ceil_mode=True)):
         check_op(fn, [shape], second=False)

@@ -2,7 +2,6 @@
 event files, tensors given as autograd_lite Tensors; add_graph refuses."""
 import struct
 
-import numpy as np
 import pytest
 
 import autograd_lite as al

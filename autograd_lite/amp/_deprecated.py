@@ -1,7 +1,6 @@
 """``torch.cuda.amp`` / ``torch.cpu.amp``'s deprecated spellings of autocast and GradScaler (they warn as PyTorch,
 then behave as the ``autograd_lite.amp`` ones for their device); autograd_lite.cuda.amp and autograd_lite.cpu.amp
 re-export them."""
-
 import warnings
 
 from .. import _dtype
@@ -45,6 +44,3 @@ def custom_bwd(bwd=None):
     """Deprecated: ``torch.amp.custom_bwd(device_type='cuda')``."""
     _warn("cuda.amp.custom_bwd", "amp.custom_bwd(args..., device_type='cuda')")
     return _custom_bwd(bwd, device_type="cuda")
-
-
-

@@ -1,5 +1,4 @@
 """LogNormal(loc, scale): exp of a Normal."""
-import autograd_lite as al  # noqa: F401
 from . import constraints
 from .normal import Normal
 from .transformed_distribution import TransformedDistribution

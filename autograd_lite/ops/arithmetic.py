@@ -10,7 +10,7 @@ from ..backend import backend_of
 from ..tensor import Tensor
 from . import _formula as m
 from .math import reciprocal
-from ._util import as_tensor, cast, not_implemented, promote_pair, quiet, to_float, wrap, xp_of
+from ._util import as_tensor, cast, not_implemented, promote_pair, quiet, to_float, xp_of
 
 declare = _api.declare
 

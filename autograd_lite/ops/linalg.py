@@ -585,7 +585,7 @@ def svdvals(A):
     Differentiable to any order."""
     _norm_input("linalg.svdvals", A, None)
     if A.ndim < 2:
-        raise RuntimeError(f"linalg.svdvals: The input tensor A must have at least 2 dimensions.")
+        raise RuntimeError("linalg.svdvals: The input tensor A must have at least 2 dimensions.")
     return Svdvals.apply(A)
 
 
