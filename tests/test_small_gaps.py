@@ -108,3 +108,45 @@ def test_channel_shuffle_as_torch():
     _raises_as_torch(lambda lib: lib.nn.functional.channel_shuffle(lib.zeros(2, 4, 3), 3))
     _raises_as_torch(lambda lib: lib.nn.functional.channel_shuffle(lib.zeros(2, 4, 3), 0))
     _raises_as_torch(lambda lib: lib.nn.functional.channel_shuffle(lib.zeros(2, 4), 2))
+
+
+def _asm_pair(**kw):
+    torch.manual_seed(0)
+    ref = torch.nn.AdaptiveLogSoftmaxWithLoss(16, 30, [4, 12, 20], **kw).double()
+    ours = al.nn.AdaptiveLogSoftmaxWithLoss(16, 30, [4, 12, 20], **kw).double()
+    ours.load_state_dict({k: al.tensor(v.detach().numpy()) for k, v in ref.state_dict().items()})
+    return ours, ref
+
+
+@pytest.mark.parametrize("head_bias", [False, True])
+def test_adaptive_log_softmax_as_torch(head_bias):
+    ours, ref = _asm_pair(head_bias=head_bias, div_value=2.0)
+    assert list(ours.state_dict()) == list(ref.state_dict()) and repr(ours) == repr(ref)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((12, 16))
+    y = np.array([0, 3, 5, 11, 12, 19, 20, 29, 1, 7, 25, 2])
+    xa, xt = al.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, loss = ours(xa, al.tensor(y))
+    t_out, t_loss = ref(xt, torch.tensor(y))
+    np.testing.assert_allclose(out.detach().numpy(), t_out.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(loss.item(), t_loss.item(), rtol=1e-10)
+    loss.backward()
+    t_loss.backward()
+    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-12)
+    for (name, p), tp in zip(ours.named_parameters(), ref.parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=name)
+    np.testing.assert_allclose(ours.log_prob(al.tensor(x)).detach().numpy(), ref.log_prob(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-10)
+    assert ours.predict(al.tensor(x)).tolist() == ref.predict(torch.tensor(x)).tolist()
+    single, t_single = ours(al.tensor(x[0]), al.tensor(y[3])), ref(torch.tensor(x[0]), torch.tensor(y[3]))
+    assert single.output.shape == () and abs(single.output.item() - t_single.output.item()) < 1e-10
+
+
+def test_adaptive_log_softmax_errors_as_torch():
+    for make in (lambda lib: lib.nn.AdaptiveLogSoftmaxWithLoss(8, 10, []),
+                 lambda lib: lib.nn.AdaptiveLogSoftmaxWithLoss(8, 10, [5, 3]),
+                 lambda lib: lib.nn.AdaptiveLogSoftmaxWithLoss(8, 10, [4, 10]),
+                 lambda lib: lib.nn.AdaptiveLogSoftmaxWithLoss(8, 10, [4])(lib.zeros(3, 8), lib.tensor([0, 1])),
+                 lambda lib: lib.nn.AdaptiveLogSoftmaxWithLoss(8, 10, [4])(lib.zeros(2, 8), lib.tensor([0, 10])),
+                 lambda lib: lib.nn.AdaptiveLogSoftmaxWithLoss(8, 10, [4])(lib.zeros(2, 8), lib.zeros(2, 2).long())):
+        _raises_as_torch(make)

@@ -19,6 +19,7 @@ from .modules.sparse import *  # noqa: F401,F403
 from .modules.rnn import *  # noqa: F401,F403
 from .modules.lazy import *  # noqa: F401,F403
 from .modules.channelshuffle import *  # noqa: F401,F403
+from .modules.adaptive import *  # noqa: F401,F403
 from . import functional, init
 from . import utils
 from . import parallel

@@ -21,3 +21,4 @@ from .rnn import *  # noqa: F401,F403
 from .lazy import *  # noqa: F401,F403
 from .loss import CTCLoss  # noqa: F401
 from .channelshuffle import *  # noqa: F401,F403
+from .adaptive import *  # noqa: F401,F403
