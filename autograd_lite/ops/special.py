@@ -114,24 +114,38 @@ hypot = _binary("hypot", lambda xp, a, b: xp.hypot(a, b), lambda g, a, b, y: (g 
 
 
 class Xlogy(Function):
-    """x * log(y), 0 where x == 0 (unless y is NaN), as PyTorch."""
+    """x * log(y + shift), 0 where x == 0 (unless y is NaN), as PyTorch; log names the array function (log, or
+    log1p for xlog1py with shift 1)."""
+    log, shift = "log", 0
 
     @staticmethod
     def forward(ctx, x, y):
         xp = xp_of(x)
         ctx.save_for_backward(x, y)
         with quiet(xp):
-            return xp.where((x == 0) & ~xp.isnan(y), xp.zeros((), x.dtype), x * xp.log(y)).astype(x.dtype)
+            return xp.where((x == 0) & ~xp.isnan(y), xp.zeros((), x.dtype),
+                            x * getattr(xp, ctx.log)(y)).astype(x.dtype)
 
     @staticmethod
     def backward(ctx, g):
         x, y = ctx._saved
         with quiet(xp_of(m.data(g))):
-            # PyTorch's: g * log(y), 0 only where x == 0 and y <= 0 (the limit x log y -> 0 there has no slope)
-            gx = m.where((m.data(x) == 0) & (m.data(y) <= 0), 0.0, g * m.log(y)) if ctx._inputs[0] is not None \
-                else None
-            gy = g * x / y if ctx._inputs[1] is not None else None
+            # PyTorch's: g * log(y + shift), 0 only where x == 0 and y + shift <= 0 (no slope in the limit there)
+            gx = m.where((m.data(x) == 0) & (m.data(y) <= -ctx.shift), 0.0, g * getattr(m, ctx.log)(y)) \
+                if ctx._inputs[0] is not None else None
+            gy = g * x / (y + ctx.shift if ctx.shift else y) if ctx._inputs[1] is not None else None
         return gx, gy
+
+
+def x_log_operands(name, input, other):
+    """xlogy's and xlog1py's operands: either may be a number, promoted together, integers as float32."""
+    if not isinstance(input, Tensor):
+        if not isinstance(other, Tensor):
+            raise TypeError(f"{name}(): at least one of input and other must be a Tensor")
+        input = as_tensor(input, other)
+    other = as_tensor(other, input)
+    a, b = promote_pair(input, other)
+    return to_float(a), to_float(b)
 
 
 @declare(inplace=True)
@@ -141,13 +155,7 @@ def xlogy(input, other):
 
     Example: ``autograd_lite.xlogy(autograd_lite.tensor([0.0, 2.0]), autograd_lite.tensor([0.0, 1.0]))`` gives
     ``[0., 0.]``."""
-    if not isinstance(input, Tensor):
-        if not isinstance(other, Tensor):
-            raise TypeError("xlogy(): at least one of input and other must be a Tensor")
-        input = as_tensor(input, other)
-    other = as_tensor(other, input)
-    a, b = promote_pair(input, other)
-    return Xlogy.apply(to_float(a), to_float(b))
+    return Xlogy.apply(*x_log_operands("xlogy", input, other))
 
 
 @declare(inplace=True)

@@ -18,6 +18,7 @@ from ..autograd.function import Function, TensorBase
 from ..backend import backend_of, cpu
 from ..tensor import Tensor
 from . import _formula as m
+from .special import Xlogy, x_log_operands
 from ._util import as_tensor, not_implemented, promote_pair, quiet, to_float, xp_of
 
 _SQRT_2PI = math.sqrt(2 * math.pi)
@@ -294,25 +295,9 @@ legendre_polynomial_p = _polynomial("legendre_polynomial_p", "The Legendre polyn
 
 # ---- xlog1py ------------------------------------------------------------------------------------------------------
 
-class Xlog1py(Function):
+class Xlog1py(Xlogy):
     """x * log1p(y), 0 where x == 0 (unless y is NaN), as PyTorch."""
-
-    @staticmethod
-    def forward(ctx, x, y):
-        xp = xp_of(x)
-        ctx.save_for_backward(x, y)
-        with quiet(xp):
-            return xp.where((x == 0) & ~xp.isnan(y), xp.zeros((), x.dtype), x * xp.log1p(y)).astype(x.dtype)
-
-    @staticmethod
-    def backward(ctx, g):
-        x, y = ctx._saved
-        with quiet(xp_of(m.data(g))):
-            # PyTorch's: xlog1py(g, y), 0 where x == 0 and y <= -1
-            gx = m.where((m.data(x) == 0) & (m.data(y) <= -1), 0.0, g * m.log1p(y)) \
-                if ctx._inputs[0] is not None else None
-            gy = g * x / (y + 1) if ctx._inputs[1] is not None else None
-        return gx, gy
+    log, shift = "log1p", 1
 
 
 def xlog1py(input, other):
@@ -320,13 +305,7 @@ def xlog1py(input, other):
 
     Example: ``autograd_lite.special.xlog1py(autograd_lite.tensor([0.0, 2.0]), autograd_lite.tensor([-1.0, 1.0]))``
     gives ``[0.0000, 1.3863]``."""
-    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        raise TypeError("xlog1py(): at least one of input and other must be a Tensor")
-    if not isinstance(input, Tensor):
-        input = as_tensor(input, other)
-    other = as_tensor(other, input)
-    a, b = promote_pair(input, other)
-    return Xlog1py.apply(to_float(a), to_float(b))
+    return Xlog1py.apply(*x_log_operands("xlog1py", input, other))
 
 
 # The names PyTorch also has at the top level and as Tensor methods (torch.i0, Tensor.igamma_, ...): the same ops.
