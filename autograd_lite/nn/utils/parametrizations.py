@@ -7,9 +7,9 @@ from ...ops.linalg import mv
 from ...ops.shape import cat
 from ...tensor import Tensor
 from .. import functional as F
-from ..modules.conv import ConvTranspose1d, ConvTranspose2d
 from ..modules.module import Module
 from . import parametrize
+from .spectral_norm import default_dim
 from .weight_norm import _weight_norm, norm_except_dim
 
 __all__ = ["orthogonal", "spectral_norm", "weight_norm"]
@@ -223,11 +223,6 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
     if not isinstance(weight, Tensor):
         raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
     if dim is None:
-        dim = 1 if isinstance(module, (ConvTranspose1d, ConvTranspose2d) + _conv_transpose_3d()) else 0
+        dim = default_dim(module)
     parametrize.register_parametrization(module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))
     return module
-
-
-def _conv_transpose_3d():
-    from ..modules import conv
-    return (conv.ConvTranspose3d,) if hasattr(conv, "ConvTranspose3d") else ()

@@ -4,6 +4,7 @@ iteration step per training-mode forward)."""
 from ...autograd.grad_mode import no_grad
 from ...ops.linalg import mv
 from .. import functional as F
+from ..modules.conv import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from ..parameter import Parameter, UninitializedParameter
 
 __all__ = ["SpectralNorm", "spectral_norm", "remove_spectral_norm"]
@@ -85,11 +86,14 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
         autograd_lite.Size([40])
     """
     if dim is None:
-        from .parametrizations import _conv_transpose_3d
-        from ..modules.conv import ConvTranspose1d, ConvTranspose2d
-        dim = 1 if isinstance(module, (ConvTranspose1d, ConvTranspose2d) + _conv_transpose_3d()) else 0
+        dim = default_dim(module)
     SpectralNorm.apply(module, name, n_power_iterations, dim, eps)
     return module
+
+
+def default_dim(module):
+    """The weight dim spectral norm keeps: 1 (the output channels) for transposed convolutions, else 0."""
+    return 1 if isinstance(module, (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d)) else 0
 
 
 def remove_spectral_norm(module, name="weight"):
