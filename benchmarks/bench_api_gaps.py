@@ -1,5 +1,6 @@
 """The ops added to close PyTorch API gaps (session 11), against torch eager, forward + backward unless said:
-the scatter-add family, multinomial, conv3d, 3-d pools, grid_sample, ctc_loss, matrix_exp, a Bessel function.
+the scatter-add family, multinomial, conv3d, 3-d pools, grid_sample, ctc_loss, matrix_exp, torch.special's
+one-argument functions.
 
     python benchmarks/bench_api_gaps.py [--threads 1] [--rounds 9]
 
@@ -43,6 +44,11 @@ def _fwd_bwd(run, *inputs):
             t.grad = None
         run(*inputs).sum().backward()
     return step
+
+
+SPECIAL = ("bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_i0", "modified_bessel_i1",
+           "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
+           "spherical_bessel_j0", "airy_ai", "i0", "i0e", "i1", "i1e", "ndtr", "log_ndtr", "ndtri", "erfcx", "entr")
 
 
 def cases():
@@ -100,6 +106,12 @@ def cases():
     b = _both((1_000_000,), 6, grad=False, dtype=np.float64)
     yield ("special.bessel_j0 1e6 float64 (no backward)",
            [lambda lib=lib, t=t: lib.special.bessel_j0(t) for lib, t in zip(libs, b)])
+    # every one-argument special function on 1e6 float32 points of [0, 10) (ndtri: of [0, 1)), forward only
+    u = rng.random(1_000_000).astype(np.float32)
+    for name in SPECIAL:
+        v = u if name == "ndtri" else u * 10
+        yield (f"special.{name} 1e6 float32", [lambda lib=lib, t=lib.tensor(v), name=name: getattr(lib.special, name)(t)
+                                               for lib in libs])
 
 
 def main():

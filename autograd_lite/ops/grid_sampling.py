@@ -201,9 +201,11 @@ class GridSampler2D(Function):
         N, C, H, W = x.shape
         k = kernels_of(x)
         ctx.spec = spec
-        ctx.pairs = k.grid_sample2d_pairs(grid, H, W, *spec)
+        # the weights' derivatives too when the grid will want its gradient: one pass over the grid, not two
+        grads = ctx.needs_input_grad[1] and spec[0] != "nearest"
+        ctx.pairs = k.grid_sample2d_pairs(grid, H, W, *spec, grads=grads)
         ctx.save_for_backward(x, grid)
-        out = k.grid_sample2d_forward(x, *ctx.pairs)
+        out = k.grid_sample2d_forward(x, *ctx.pairs[:2])
         return out.reshape((N, C) + grid.shape[1:3])
 
     @staticmethod
@@ -215,9 +217,9 @@ class GridSampler2D(Function):
         want_grid = want_grid and ctx.spec[0] != "nearest"
         N, C, H, W = x.shape
         k = kernels_of(g)
-        off, w = ctx.pairs
-        dy = dx = w
-        if want_grid:
+        off, w, *d = ctx.pairs
+        dy, dx = d or (w, w)
+        if want_grid and not d:
             off, w, dy, dx = k.grid_sample2d_pairs(grid, H, W, *ctx.spec, grads=True)
         with np.errstate(all="ignore"):
             gx, dgy, dgx = k.grid_sample2d_backward(xp_of(g).ascontiguousarray(g).reshape(N, C, -1), x, off, w, dy,

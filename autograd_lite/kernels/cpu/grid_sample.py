@@ -10,7 +10,12 @@ and the products of the two weights (and, for the backward, of a weight and the 
 
 and the backward scatters g onto dx with the same weights and sums g * x * dweights over the channels for the
 grid. Loops run per sample (numba prange over N: no two threads write one dx plane), each (n, c) plane walked
-point by point so that it stays in cache. ops/grid_sampling.py holds the NumPy coordinate formula the taps are
+point by point so that it stays in cache; nearest's and bilinear's taps written out, not looped (a loop of 1 or 4
+inside the points' loop cost nearest 2x). The taps of bilinear and nearest come from _coord, the coordinate alone
+(_axis's tuples of 4 taps cost 3x). Tried and dropped: one output row at a time, its taps in an L1 buffer, every
+channel inner (PyTorch's order): the channels' planes then take turns in L1, and it ran no faster; the row's taps
+tap-major, outside ones masked by a select so that the loops could vectorize with gathers: numba's LLVM vectorized
+none of them. ops/grid_sampling.py holds the NumPy coordinate formula the taps are
 tested against; grid_sample2d_forward_np / _backward_np below are the plain-NumPy sums.
 """
 import numpy as np
@@ -30,12 +35,26 @@ def _fwd(x, off, w, out):
         on, wn = off[n], w[n]
         for c in range(C):
             xc, oc = x[n, c], out[n, c]
-            for p in range(P):
-                acc = 0.0
-                for k in range(K):
-                    o = on[p, k]
-                    acc += wn[p, k] * (xc[o] if o >= 0 else 0.0)
-                oc[p] = acc
+            if K == 1:              # nearest and bilinear written out: a loop over 1 or 4 taps inside the
+                for p in range(P):  # points' loop costs its setup per point (nearest ran 2x slower)
+                    o = on[p, 0]
+                    oc[p] = 0.0 + wn[p, 0] * (xc[o] if o >= 0 else 0.0)
+            elif K == 4:
+                for p in range(P):
+                    o0, o1, o2, o3 = on[p, 0], on[p, 1], on[p, 2], on[p, 3]
+                    acc = 0.0
+                    acc += wn[p, 0] * (xc[o0] if o0 >= 0 else 0.0)
+                    acc += wn[p, 1] * (xc[o1] if o1 >= 0 else 0.0)
+                    acc += wn[p, 2] * (xc[o2] if o2 >= 0 else 0.0)
+                    acc += wn[p, 3] * (xc[o3] if o3 >= 0 else 0.0)
+                    oc[p] = acc
+            else:
+                for p in range(P):
+                    acc = 0.0
+                    for k in range(K):
+                        o = on[p, k]
+                        acc += wn[p, k] * (xc[o] if o >= 0 else 0.0)
+                    oc[p] = acc
 
 
 @twins(_PAR_MIN, loop=lambda g, x, off, w, dy, dx_, want_x, want_grid, dx, gy, gx: g.shape[0])
@@ -49,7 +68,34 @@ def _bwd(g, x, off, w, dy, dx_, want_x, want_grid, dx, gy, gx):
             xc, gc, dc = x[n, c], g[n, c], dx[n, c]
             for p in range(P):
                 gv = gc[p]
-                if want_grid:
+                if want_grid and K == 4:        # bilinear written out (see _fwd)
+                    o0, o1, o2, o3 = on[p, 0], on[p, 1], on[p, 2], on[p, 3]
+                    v0 = xc[o0] if o0 >= 0 else 0.0
+                    v1 = xc[o1] if o1 >= 0 else 0.0
+                    v2 = xc[o2] if o2 >= 0 else 0.0
+                    v3 = xc[o3] if o3 >= 0 else 0.0
+                    sy = 0.0
+                    sy += dyn[p, 0] * v0
+                    sy += dyn[p, 1] * v1
+                    sy += dyn[p, 2] * v2
+                    sy += dyn[p, 3] * v3
+                    sx = 0.0
+                    sx += dxn[p, 0] * v0
+                    sx += dxn[p, 1] * v1
+                    sx += dxn[p, 2] * v2
+                    sx += dxn[p, 3] * v3
+                    if want_x:
+                        if o0 >= 0:
+                            dc[o0] += gv * wn[p, 0]
+                        if o1 >= 0:
+                            dc[o1] += gv * wn[p, 1]
+                        if o2 >= 0:
+                            dc[o2] += gv * wn[p, 2]
+                        if o3 >= 0:
+                            dc[o3] += gv * wn[p, 3]
+                    gyn[p] += gv * sy
+                    gxn[p] += gv * sx
+                elif want_grid:
                     sy = 0.0
                     sx = 0.0
                     for k in range(K):
@@ -61,6 +107,10 @@ def _bwd(g, x, off, w, dy, dx_, want_x, want_grid, dx, gy, gx):
                             dc[o] += gv * wn[p, k]
                     gyn[p] += gv * sy
                     gxn[p] += gv * sx
+                elif want_x and K == 1:
+                    o = on[p, 0]
+                    if o >= 0:
+                        dc[o] += gv * wn[p, 0]
                 elif want_x:
                     for k in range(K):
                         o = on[p, k]
@@ -169,13 +219,40 @@ def _axis(g, size, mode, pad, align, f32):
 
 
 @jit
+def _coord(g, size, pad, align, f32):
+    """(the padded pixel coordinate, its derivative by g) of one grid value: _axis's first steps, for bilinear and
+    nearest (3x faster than _axis's tuples of taps)."""
+    if align:
+        c, scale = _r(_r(_r(g + 1, f32) / 2, f32) * (size - 1), f32), (size - 1) / 2
+    else:
+        c, scale = _r(_r(_r(_r(g + 1, f32) * size, f32) - 1, f32) / 2, f32), size / 2
+    c, s = _pad(c, size, pad, align, f32)
+    return c, s * scale
+
+
+@jit
 def _pair_loop(grid, H, W, mode, pad, align, f32, grads, off, w, dy, dx):
-    K = 1 if mode == 1 else 2 if mode == 0 else 4
+    """The taps of the points grid (P, 2) into off, w (P, K) (and the weights' derivatives into dy, dx: grads)."""
+    if mode == 1:                       # nearest: one tap, weight 1, no derivative
+        for i in range(grid.shape[0]):
+            cy = _coord(np.float64(grid[i, 1]), H, pad, align, f32)[0]
+            cx = _coord(np.float64(grid[i, 0]), W, pad, align, f32)[0]
+            h, c = _tap(np.rint(cy), H), _tap(np.rint(cx), W)
+            off[i, 0] = h * W + c if h >= 0 and c >= 0 else -1
+            w[i, 0] = 1.0
+            if grads:
+                dy[i, 0] = 0.0
+                dx[i, 0] = 0.0
+        return
+    K = 2 if mode == 0 else 4
     for i in range(grid.shape[0]):
-        ty, wy, dwy = _axis(np.float64(grid[i, 1]), H, mode, pad, align, f32)
-        tx, wx, dwx = _axis(np.float64(grid[i, 0]), W, mode, pad, align, f32)
         if K == 2:                      # bilinear, unrolled
-            h0, h1, c0, c1 = ty[0], ty[1], tx[0], tx[1]
+            cy, sy = _coord(np.float64(grid[i, 1]), H, pad, align, f32)
+            cx, sx = _coord(np.float64(grid[i, 0]), W, pad, align, f32)
+            by, bx = np.floor(cy), np.floor(cx)
+            ty, tx = cy - by, cx - bx
+            wy, wx, dwy, dwx = (1 - ty, ty), (1 - tx, tx), (-sy, sy), (-sx, sx)
+            h0, h1, c0, c1 = _tap(by, H), _tap(by + 1, H), _tap(bx, W), _tap(bx + 1, W)
             off[i, 0] = h0 * W + c0 if h0 >= 0 and c0 >= 0 else -1
             off[i, 1] = h0 * W + c1 if h0 >= 0 and c1 >= 0 else -1
             off[i, 2] = h1 * W + c0 if h1 >= 0 and c0 >= 0 else -1
@@ -185,6 +262,8 @@ def _pair_loop(grid, H, W, mode, pad, align, f32, grads, off, w, dy, dx):
                 dy[i, 0], dy[i, 1], dy[i, 2], dy[i, 3] = dwy[0] * wx[0], dwy[0] * wx[1], dwy[1] * wx[0], dwy[1] * wx[1]
                 dx[i, 0], dx[i, 1], dx[i, 2], dx[i, 3] = wy[0] * dwx[0], wy[0] * dwx[1], wy[1] * dwx[0], wy[1] * dwx[1]
             continue
+        ty, wy, dwy = _axis(np.float64(grid[i, 1]), H, mode, pad, align, f32)
+        tx, wx, dwx = _axis(np.float64(grid[i, 0]), W, mode, pad, align, f32)
         k = 0
         for a in range(K):
             h = ty[a]

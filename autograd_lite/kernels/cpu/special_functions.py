@@ -6,9 +6,15 @@ airy_ai; SciPy's incomplete gamma without its uniform asymptotic branch, whose s
 long enough to converge; the polynomials by their recurrences). erfcx is exp(x^2) erfc(x) with x^2 split exactly
 below x = 6, Laplace's continued fraction above.
 
-One kernel runs every one-argument function (``special_unary(name, x)``), another every two-argument one
-(``special_binary(name, a, b)``, broadcasting): the function is picked per element by a code, a branch the
-processor predicts, so each kernel compiles once per dtype.
+Each one-argument function has a kernel of its own (``special_unary(name, x)``, compiled on its first call). Where a
+function has branch-free forms (_FORMS: j0, j1, i0e and i1e near 0 and far from it, y0, y1 and the scaled k0, k1
+far from 0, spherical_j0, ndtri's central range: a form's branches computed and one picked, sin and cos by
+_sincos_near, no libm call), numba vectorizes its loops (4-9x on AVX-512): the near form over all points, the far
+form over all points only if some want it, then the scalar form for the points outside both domains
+(_unary_template). The results are the scalar form's, bit for bit. Not vectorized: the forms that call exp, log or
+erfc (i0, i1, k0, k1, ndtr, log_ndtr, erfcx, entr, airy_ai, the rest of y0, y1, the scaled k0, k1 and ndtri).
+The two-argument functions share one kernel (``special_binary(name, a, b)``, broadcasting), the function picked per
+element by a code, a branch the processor predicts.
 """
 import math
 import types
@@ -29,13 +35,15 @@ BINARY = ("zeta", "gammainc", "gammaincc", "chebyshev_polynomial_t", "chebyshev_
           "chebyshev_polynomial_v", "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t",
           "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w",
           "hermite_polynomial_h", "hermite_polynomial_he", "laguerre_polynomial_l", "legendre_polynomial_p")
-_U = {n: i for i, n in enumerate(UNARY)}
 _B = {n: i for i, n in enumerate(BINARY)}
 
 # No fastmath here: the exact splitting of x^2 in erfcx and the series' stopping tests need IEEE arithmetic. Numba
 # compiles a callee with its caller's fastmath flags, so the loops are compiled without them too (_StrictTwins).
 sjit = numba.njit(cache=True, error_model="numpy")
 _spjit = numba.njit(cache=True, error_model="numpy", parallel=True)
+# Inlined into their callers in numba's IR: a loop calling them then vectorizes (a call to a compiled function never
+# does: numba's calls return a status the loop must test).
+ijit = numba.njit(cache=True, error_model="numpy", inline="always")
 
 
 class _StrictTwins(Twins):
@@ -57,29 +65,93 @@ _SQRT_2PI = math.sqrt(2.0 * math.pi)
 
 # ---- evaluation helpers -------------------------------------------------------------------------------------------
 
-@sjit
-def _chbevl(x, c):
-    b0 = c[0]
-    b1 = 0.0
-    b2 = 0.0
-    for i in range(1, c.shape[0]):
+# The coefficients are tuples, not arrays: numba unrolls a loop over a global tuple with its values as constants (an
+# array's loop reloads them and never vectorizes: ndtri's central branch ran 9x slower). LLVM unrolls up to about 8
+# steps: the Chebyshev series run in chunks of 8, each unrolled, so that their loops vectorize too; their
+# coefficients are padded in front with zeros to 33 (_cheb), which leave Clenshaw's sum as it is for finite x.
+def _cheb(*c):
+    return (0.0,) * (33 - len(c)) + c
+
+
+@ijit
+def _clenshaw(x, b0, b1, b2, c):
+    for a in c:
         b2 = b1
         b1 = b0
-        b0 = x * b1 - b2 + c[i]
+        b0 = x * b1 - b2 + a
+    return b0, b1, b2
+
+
+@ijit
+def _chbevl(x, c):
+    b0, b1, b2 = _clenshaw(x, c[0], 0.0, 0.0, c[1:9])         # c: 33 terms (_cheb)
+    b0, b1, b2 = _clenshaw(x, b0, b1, b2, c[9:17])
+    b0, b1, b2 = _clenshaw(x, b0, b1, b2, c[17:25])
+    b0, b1, b2 = _clenshaw(x, b0, b1, b2, c[25:33])
     return 0.5 * (b0 - b2)
 
 
-@sjit
+@ijit
 def _polevl(x, c):
     r = 0.0
-    for i in range(c.shape[0]):
-        r = r * x + c[i]
+    for a in c:
+        r = r * x + a
     return r
+
+
+# sin and cos of one argument together (the Bessel functions' asymptotic forms need both; libm's sin alone cost
+# 18 ns an element here): fdlibm's reduction by pi/2 in three parts (exact for |x| < 2^20 pi/2) and FreeBSD's
+# __kernel_sin / __kernel_cos on the remainder, head + tail, within 1 ulp; libm's beyond 1e5, for inf and NaN.
+_INVPIO2 = 6.36619772367581382433e-01
+_PIO2_1, _PIO2_1T = 1.57079632673412561417e+00, 6.07710050650619224932e-11
+_PIO2_2, _PIO2_2T = 6.07710050630396597660e-11, 2.02226624879595063154e-21
+_PIO2_3, _PIO2_3T = 2.02226624871116645580e-21, 8.47842766036889956997e-32
+
+
+@ijit
+def _sincos(x):
+    """(sin(x), cos(x)) of a float64."""
+    if not abs(x) < 1e5:
+        return math.sin(x), math.cos(x)
+    return _sincos_near(x)
+
+
+@ijit
+def _sincos_near(x):
+    """(sin(x), cos(x)) for |x| < 1e5, without a branch (the quadrant's signs and swap are selects)."""
+    fn = math.floor(x * _INVPIO2 + 0.5)
+    r = x - fn * _PIO2_1                # fn * _PIO2_1 is exact: 33 bits times at most 17
+    t = r                               # fdlibm's second and third rounds (taken when r cancels): always
+    w = fn * _PIO2_2
+    r = t - w
+    w = fn * _PIO2_2T - ((t - r) - w)
+    t = r
+    w = fn * _PIO2_3
+    r = t - w
+    w = fn * _PIO2_3T - ((t - r) - w)
+    y0 = r - w
+    y1 = (r - y0) - w
+    z = y0 * y0
+    v = z * y0
+    zz = z * z
+    rs = 8.33333333332248946124e-03 + z * (-1.98412698298579493134e-04 + z * 2.75573137070700676789e-06) \
+        + z * zz * (-2.50507602534068634195e-08 + z * 1.58969099521155010221e-10)
+    s = y0 - ((z * (0.5 * y1 - v * rs) - y1) - v * -1.66666666666666324348e-01)
+    rc = z * (4.16666666666666019037e-02 + z * (-1.38888888888741095749e-03 + z * 2.48015872894767294178e-05)) \
+        + zz * zz * (-2.75573143513906633035e-07 + z * (2.08757232129817482790e-09 + z * -1.13596475577881948265e-11))
+    hz = 0.5 * z
+    w = 1.0 - hz
+    c = w + (((1.0 - w) - hz) + (z * rc - y0 * y1))
+    q = fn - 4.0 * math.floor(fn * 0.25)          # the quadrant, 0 to 3
+    odd = q == 1.0 or q == 3.0
+    sn = c if odd else s
+    cs = s if odd else c
+    return (-sn if q >= 2.0 else sn), (-cs if q == 1.0 or q == 2.0 else cs)
 
 
 # ---- i0, i1 and their exponentially scaled forms (Cephes) ---------------------------------------------------------
 
-_I0_A = np.array([
+_I0_A = _cheb(
     -4.41534164647933937950E-18, 3.33079451882223809783E-17, -2.43127984654795469359E-16, 1.71539128555513303061E-15,
     -1.16853328779934516808E-14, 7.67618549860493561688E-14, -4.85644678311192946090E-13, 2.95505266312963983461E-12,
     -1.72682629144155570723E-11, 9.67580903537323691224E-11, -5.18979560163526290666E-10, 2.65982372468238665035E-9,
@@ -87,16 +159,16 @@ _I0_A = np.array([
     -4.41673835845875056359E-6, 1.64484480707288970893E-5, -5.75419501008210370398E-5, 1.88502885095841655729E-4,
     -5.76375574538582365885E-4, 1.63947561694133579842E-3, -4.32430999505057594430E-3, 1.05464603945949983183E-2,
     -2.37374148058994688156E-2, 4.93052842396707084878E-2, -9.49010970480476444210E-2, 1.71620901522208775349E-1,
-    -3.04682672343198398683E-1, 6.76795274409476084995E-1])
-_I0_B = np.array([
+    -3.04682672343198398683E-1, 6.76795274409476084995E-1)
+_I0_B = _cheb(
     -7.23318048787475395456E-18, -4.83050448594418207126E-18, 4.46562142029675999901E-17, 3.46122286769746109310E-17,
     -2.82762398051658348494E-16, -3.42548561967721913462E-16, 1.77256013305652638360E-15, 3.81168066935262242075E-15,
     -9.55484669882830764870E-15, -4.15056934728722208663E-14, 1.54008621752140982691E-14, 3.85277838274214270114E-13,
     7.18012445138366623367E-13, -1.79417853150680611778E-12, -1.32158118404477131188E-11, -3.14991652796324136454E-11,
     1.18891471078464383424E-11, 4.94060238822496958910E-10, 3.39623202570838634515E-9, 2.26666899049817806459E-8,
     2.04891858946906374183E-7, 2.89137052083475648297E-6, 6.88975834691682398426E-5, 3.36911647825569408990E-3,
-    8.04490411014108831608E-1])
-_I1_A = np.array([
+    8.04490411014108831608E-1)
+_I1_A = _cheb(
     2.77791411276104639959E-18, -2.11142121435816608115E-17, 1.55363195773620046921E-16, -1.10559694773538630805E-15,
     7.60068429473540693410E-15, -5.04218550472791168711E-14, 3.22379336594557470981E-13, -1.98397439776494371520E-12,
     1.17361862988909016308E-11, -6.66348972350202774223E-11, 3.62559028155211703701E-10, -1.88724975172282928790E-9,
@@ -104,23 +176,33 @@ _I1_A = np.array([
     3.47025130813767847674E-6, -1.32731636560394358279E-5, 4.78156510755005422638E-5, -1.61760815825896745588E-4,
     5.12285956168575772895E-4, -1.51357245063125314899E-3, 4.15642294431288815669E-3, -1.05640848946261981558E-2,
     2.47264490306265168283E-2, -5.29459812080949914269E-2, 1.02643658689847095384E-1, -1.76416518357834055153E-1,
-    2.52587186443633654823E-1])
-_I1_B = np.array([
+    2.52587186443633654823E-1)
+_I1_B = _cheb(
     7.51729631084210481353E-18, 4.41434832307170791151E-18, -4.65030536848935832153E-17, -3.20952592199342395980E-17,
     2.96262899764595013876E-16, 3.30820231092092828324E-16, -1.88035477551078244854E-15, -3.81440307243700780478E-15,
     1.04202769841288027642E-14, 4.27244001671195135429E-14, -2.10154184277266431302E-14, -4.08355111109219731823E-13,
     -7.19855177624590851209E-13, 2.03562854414708950722E-12, 1.41258074366137813316E-11, 3.25260358301548823856E-11,
     -1.89749581235054123450E-11, -5.58974346219658380687E-10, -3.83538038596423702205E-9, -2.63146884688951950684E-8,
     -2.51223623787020892529E-7, -3.88256480887769039346E-6, -1.10588938762623716291E-4, -9.76109749136146840777E-3,
-    7.78576235018280120474E-1])
+    7.78576235018280120474E-1)
+
+
+@ijit
+def _i0e_near(x):
+    """i0e for |x| <= 8."""
+    return _chbevl(abs(x) / 2.0 - 2.0, _I0_A)
+
+
+@ijit
+def _i0e_far(x):
+    """i0e for |x| > 8 (and NaN)."""
+    x = abs(x)
+    return _chbevl(32.0 / x - 2.0, _I0_B) / math.sqrt(x)
 
 
 @sjit
 def i0e(x):
-    x = abs(x)
-    if x <= 8.0:
-        return _chbevl(x / 2.0 - 2.0, _I0_A)
-    return _chbevl(32.0 / x - 2.0, _I0_B) / math.sqrt(x)
+    return _i0e_near(x) if abs(x) <= 8.0 else _i0e_far(x)
 
 
 @sjit
@@ -131,14 +213,25 @@ def i0(x):
     return math.exp(x) * _chbevl(32.0 / x - 2.0, _I0_B) / math.sqrt(x)
 
 
+@ijit
+def _i1e_near(x):
+    """i1e for |x| <= 8."""
+    z = abs(x)
+    out = _chbevl(z / 2.0 - 2.0, _I1_A) * z
+    return -out if x < 0.0 else out
+
+
+@ijit
+def _i1e_far(x):
+    """i1e for |x| > 8 (and NaN)."""
+    z = abs(x)
+    out = _chbevl(32.0 / z - 2.0, _I1_B) / math.sqrt(z)
+    return -out if x < 0.0 else out
+
+
 @sjit
 def i1e(x):
-    z = abs(x)
-    if z <= 8.0:
-        out = _chbevl(z / 2.0 - 2.0, _I1_A) * z
-    else:
-        out = _chbevl(32.0 / z - 2.0, _I1_B) / math.sqrt(z)
-    return -out if x < 0.0 else out
+    return _i1e_near(x) if abs(x) <= 8.0 else _i1e_far(x)
 
 
 @sjit
@@ -153,30 +246,30 @@ def i1(x):
 
 # ---- k0, k1 (Cephes) ----------------------------------------------------------------------------------------------
 
-_K0_A = np.array([
+_K0_A = _cheb(
     1.37446543561352307156e-16, 4.25981614279661018399e-14, 1.03496952576338420167e-11, 1.90451637722020886025e-09,
     2.53479107902614945675e-07, 2.28621210311945178607e-05, 1.26461541144692592338e-03, 3.59799365153615016266e-02,
-    3.44289899924628486886e-01, -5.35327393233902768720e-01])
-_K0_B = np.array([
+    3.44289899924628486886e-01, -5.35327393233902768720e-01)
+_K0_B = _cheb(
     5.30043377268626276149e-18, -1.64758043015242134646e-17, 5.21039150503902756861e-17, -1.67823109680541210385e-16,
     5.51205597852431940784e-16, -1.84859337734377901440e-15, 6.34007647740507060557e-15, -2.22751332699166985548e-14,
     8.03289077536357521100e-14, -2.98009692317273043925e-13, 1.14034058820847496303e-12, -4.51459788337394416547e-12,
     1.85594911495471785253e-11, -7.95748924447710747776e-11, 3.57739728140030116597e-10, -1.69753450938905987466e-09,
     8.57403401741422608519e-09, -4.66048989768794782956e-08, 2.76681363944501510342e-07, -1.83175552271911948767e-06,
     1.39498137188764993662e-05, -1.28495495816278026384e-04, 1.56988388573005337491e-03, -3.14481013119645005427e-02,
-    2.44030308206595545468e+00])
-_K1_A = np.array([
+    2.44030308206595545468e+00)
+_K1_A = _cheb(
     -7.02386347938628759343e-18, -2.42744985051936593393e-15, -6.66690169419932900609e-13, -1.41148839263352776110e-10,
     -2.21338763073472585583e-08, -2.43340614156596823496e-06, -1.73028895751305206302e-04, -6.97572385963986435018e-03,
-    -1.22611180822657148235e-01, -3.53155960776544875667e-01, 1.52530022733894777053e+00])
-_K1_B = np.array([
+    -1.22611180822657148235e-01, -3.53155960776544875667e-01, 1.52530022733894777053e+00)
+_K1_B = _cheb(
     -5.75674448366501715755e-18, 1.79405087314755922667e-17, -5.68946255844285935196e-17, 1.83809354436663880070e-16,
     -6.05704724837331885336e-16, 2.03870316562433424052e-15, -7.01983709041831346144e-15, 2.47715442448130437068e-14,
     -8.97670518232499435011e-14, 3.34841966607842919884e-13, -1.28917396095102890680e-12, 5.13963967348173025100e-12,
     -2.12996783842756842877e-11, 9.21831518760500529508e-11, -4.19035475934189648750e-10, 2.01504975519703286596e-09,
     -1.03457624656780970260e-08, 5.74108412545004946722e-08, -3.50196060308781257119e-07, 2.40648494783721712015e-06,
     -1.93619797416608296024e-05, 1.95215518471351631108e-04, -2.85781685962277938680e-03, 1.03923736576817238437e-01,
-    2.72062619048444266945e+00])
+    2.72062619048444266945e+00)
 
 
 @sjit
@@ -188,8 +281,14 @@ def k0(x, scaled):
     if x <= 2.0:
         v = _chbevl(x * x - 2.0, _K0_A) - math.log(0.5 * x) * i0(x)
         return v * math.exp(x) if scaled else v
-    v = _chbevl(8.0 / x - 2.0, _K0_B) / math.sqrt(x)
+    v = _k0e_far(x)
     return v if scaled else math.exp(-x) * v
+
+
+@ijit
+def _k0e_far(x):
+    """exp(x) k0(x) for x > 2."""
+    return _chbevl(8.0 / x - 2.0, _K0_B) / math.sqrt(x)
 
 
 @sjit
@@ -201,71 +300,86 @@ def k1(x, scaled):
     if x <= 2.0:
         v = math.log(0.5 * x) * i1(x) + _chbevl(x * x - 2.0, _K1_A) / x
         return v * math.exp(x) if scaled else v
-    v = _chbevl(8.0 / x - 2.0, _K1_B) / math.sqrt(x)
+    v = _k1e_far(x)
     return v if scaled else math.exp(-x) * v
+
+
+@ijit
+def _k1e_far(x):
+    """exp(x) k1(x) for x > 2."""
+    return _chbevl(8.0 / x - 2.0, _K1_B) / math.sqrt(x)
 
 
 # ---- Bessel functions of the first and second kind (Cephes j0, j1, y0, y1) ----------------------------------------
 
-_J0_PP = np.array([7.96936729297347051624e-04, 8.28352392107440799803e-02, 1.23953371646414299388e+00,
+_J0_PP = (7.96936729297347051624e-04, 8.28352392107440799803e-02, 1.23953371646414299388e+00,
                    5.44725003058768775090e+00, 8.74716500199817011941e+00, 5.30324038235394892183e+00,
-                   9.99999999999999997821e-01])
-_J0_PQ = np.array([9.24408810558863637013e-04, 8.56288474354474431428e-02, 1.25352743901058953537e+00,
+                   9.99999999999999997821e-01)
+_J0_PQ = (9.24408810558863637013e-04, 8.56288474354474431428e-02, 1.25352743901058953537e+00,
                    5.47097740330417105182e+00, 8.76190883237069594232e+00, 5.30605288235394617618e+00,
-                   1.00000000000000000218e+00])
-_J0_QP = np.array([-1.13663838898469149931e-02, -1.28252718670509318512e+00, -1.95539544257735972385e+01,
+                   1.00000000000000000218e+00)
+_J0_QP = (-1.13663838898469149931e-02, -1.28252718670509318512e+00, -1.95539544257735972385e+01,
                    -9.32060152123768231369e+01, -1.77681167980488050595e+02, -1.47077505154951170175e+02,
-                   -5.14105326766599330220e+01, -6.05014350600728481186e+00])
-_J0_QQ = np.array([6.43178256118178023184e+01, 8.56430025976980587198e+02, 3.88240183605401609683e+03,
+                   -5.14105326766599330220e+01, -6.05014350600728481186e+00)
+_J0_QQ = (6.43178256118178023184e+01, 8.56430025976980587198e+02, 3.88240183605401609683e+03,
                    7.24046774195652478189e+03, 5.93072701187316984827e+03, 2.06209331660327847417e+03,
-                   2.42005740240291393179e+02])
-_J0_RP = np.array([-4.79443220978201773821e+09, 1.95617491946556577543e+12, -2.49248344360967716204e+14,
-                   9.70862251047306323952e+15])
-_J0_RQ = np.array([4.99563147152651017219e+02, 1.73785401676374683123e+05, 4.84409658339962045305e+07,
+                   2.42005740240291393179e+02)
+_J0_RP = (-4.79443220978201773821e+09, 1.95617491946556577543e+12, -2.49248344360967716204e+14,
+                   9.70862251047306323952e+15)
+_J0_RQ = (4.99563147152651017219e+02, 1.73785401676374683123e+05, 4.84409658339962045305e+07,
                    1.11855537045356834862e+10, 2.11277520115489217587e+12, 3.10518229857422583814e+14,
-                   3.18121955943204943306e+16, 1.71086294081043136091e+18])
-_Y0_YP = np.array([1.55924367855235737965e+04, -1.46639295903971606143e+07, 5.43526477051876500413e+09,
+                   3.18121955943204943306e+16, 1.71086294081043136091e+18)
+_Y0_YP = (1.55924367855235737965e+04, -1.46639295903971606143e+07, 5.43526477051876500413e+09,
                    -9.82136065717911466409e+11, 8.75906394395366999549e+13, -3.46628303384729719441e+15,
-                   4.42733268572569800351e+16, -1.84950800436986690637e+16])
-_Y0_YQ = np.array([1.04128353664259848412e+03, 6.26107330137134956842e+05, 2.68919633393814121987e+08,
+                   4.42733268572569800351e+16, -1.84950800436986690637e+16)
+_Y0_YQ = (1.04128353664259848412e+03, 6.26107330137134956842e+05, 2.68919633393814121987e+08,
                    8.64002487103935000337e+10, 2.02979612750105546709e+13, 3.17157752842975028269e+15,
-                   2.50596256172653059228e+17])
-_J1_PP = np.array([7.62125616208173112003e-04, 7.31397056940917570436e-02, 1.12719608129684925192e+00,
+                   2.50596256172653059228e+17)
+_J1_PP = (7.62125616208173112003e-04, 7.31397056940917570436e-02, 1.12719608129684925192e+00,
                    5.11207951146807644818e+00, 8.42404590141772420927e+00, 5.21451598682361504063e+00,
-                   1.00000000000000000254e+00])
-_J1_PQ = np.array([5.71323128072548699714e-04, 6.88455908754495404082e-02, 1.10514232634061696926e+00,
+                   1.00000000000000000254e+00)
+_J1_PQ = (5.71323128072548699714e-04, 6.88455908754495404082e-02, 1.10514232634061696926e+00,
                    5.07386386128601488557e+00, 8.39985554327604159757e+00, 5.20982848682361821619e+00,
-                   9.99999999999999997461e-01])
-_J1_QP = np.array([5.10862594750176621635e-02, 4.98213872951233449420e+00, 7.58238284132545283818e+01,
+                   9.99999999999999997461e-01)
+_J1_QP = (5.10862594750176621635e-02, 4.98213872951233449420e+00, 7.58238284132545283818e+01,
                    3.66779609360150777800e+02, 7.10856304998926107277e+02, 5.97489612400613639965e+02,
-                   2.11688757100572135698e+02, 2.52070205858023719784e+01])
-_J1_QQ = np.array([7.42373277035675149943e+01, 1.05644886038262816351e+03, 4.98641058337653607651e+03,
+                   2.11688757100572135698e+02, 2.52070205858023719784e+01)
+_J1_QQ = (7.42373277035675149943e+01, 1.05644886038262816351e+03, 4.98641058337653607651e+03,
                    9.56231892404756170795e+03, 7.99704160447350683650e+03, 2.82619278517639096600e+03,
-                   3.36093607810698293419e+02])
-_J1_RP = np.array([-8.99971225705559398224e+08, 4.52228297998194034323e+11, -7.27494245221818276015e+13,
-                   3.68295732863852883286e+15])
-_J1_RQ = np.array([6.20836478118054335476e+02, 2.56987256757748830383e+05, 8.35146791431949253037e+07,
+                   3.36093607810698293419e+02)
+_J1_RP = (-8.99971225705559398224e+08, 4.52228297998194034323e+11, -7.27494245221818276015e+13,
+                   3.68295732863852883286e+15)
+_J1_RQ = (6.20836478118054335476e+02, 2.56987256757748830383e+05, 8.35146791431949253037e+07,
                    2.21511595479792499675e+10, 4.74914122079991414898e+12, 7.84369607876235854894e+14,
-                   8.95222336184627338078e+16, 5.32278620332680085395e+18])
-_Y1_YP = np.array([1.26320474790178026440e+09, -6.47355876379160291031e+11, 1.14509511541823727583e+14,
-                   -8.12770255501325109621e+15, 2.02439475713594898196e+17, -7.78877196265950026825e+17])
-_Y1_YQ = np.array([5.94301592346128195359e+02, 2.35564092943068577943e+05, 7.34811944459721705660e+07,
+                   8.95222336184627338078e+16, 5.32278620332680085395e+18)
+_Y1_YP = (1.26320474790178026440e+09, -6.47355876379160291031e+11, 1.14509511541823727583e+14,
+                   -8.12770255501325109621e+15, 2.02439475713594898196e+17, -7.78877196265950026825e+17)
+_Y1_YQ = (5.94301592346128195359e+02, 2.35564092943068577943e+05, 7.34811944459721705660e+07,
                    1.87601316108706159478e+10, 3.88231277496238566008e+12, 6.20557727146953693363e+14,
-                   6.87141087355300489866e+16, 3.97270608116560655612e+18])
+                   6.87141087355300489866e+16, 3.97270608116560655612e+18)
 _PIO4, _3PIO4 = 0.785398163397448309615660845819875721, 2.356194490192344928846982537459627163
 _SQ2OPI = 0.797884560802865355879892119868763737
 _TWOOPI = 0.636619772367581343075535053490057448
 
 
-@sjit
-def _asymptotic(x, pp, pq, qp, qq, shift, sine):
-    """(P cos(x - shift) - 5/x Q sin(x - shift)) sqrt(2 / (pi x)) for j; sin and cos swapped, + for y."""
+@ijit
+def _asymptotic(x, pp, pq, qp, qq, shift, sine, near=False):
+    """(P cos(x - shift) - 5/x Q sin(x - shift)) sqrt(2 / (pi x)) for j; sin and cos swapped, + for y. near: x is
+    known below 1e5 (no branch to libm's sin and cos)."""
     w = 25.0 / (x * x)
     p = _polevl(w, pp) / _polevl(w, pq)
     q = _polevl(w, qp) / _polevl(w, qq)
+    sn, cs = _sincos_near(x - shift) if near else _sincos(x - shift)
     if sine:
-        return (p * math.sin(x - shift) + 5.0 / x * q * math.cos(x - shift)) * _SQ2OPI / math.sqrt(x)
-    return (p * math.cos(x - shift) - 5.0 / x * q * math.sin(x - shift)) * _SQ2OPI / math.sqrt(x)
+        return (p * sn + 5.0 / x * q * cs) * _SQ2OPI / math.sqrt(x)
+    return (p * cs - 5.0 / x * q * sn) * _SQ2OPI / math.sqrt(x)
+
+
+@ijit
+def _j0_small(x):
+    z = x * x
+    return (z - 5.78318596294678452118e+00) * (z - 3.04712623436620863991e+01) * _polevl(z, _J0_RP) \
+        / _polevl(z, _J0_RQ)
 
 
 @sjit
@@ -274,21 +388,51 @@ def j0(x):
     if x <= 5.0:
         if x < 1e-5:
             return 1.0 - x * x / 4.0
-        z = x * x
-        return (z - 5.78318596294678452118e+00) * (z - 3.04712623436620863991e+01) * _polevl(z, _J0_RP) \
-            / _polevl(z, _J0_RQ)
+        return _j0_small(x)
     return _asymptotic(x, _J0_PP, _J0_PQ, _J0_QP, _J0_QQ, _PIO4, False)
+
+
+@ijit
+def _j0_near(x):
+    """j0 for |x| <= 5, both of its forms computed and one picked (no branch: the loop vectorizes)."""
+    x = abs(x)
+    return 1.0 - x * x / 4.0 if x < 1e-5 else _j0_small(x)
+
+
+@ijit
+def _j0_far(x):
+    """j0 for 5 < |x| < 1e5 (no libm call: the loop vectorizes)."""
+    return _asymptotic(min(max(abs(x), 5.0), 1e5), _J0_PP, _J0_PQ, _J0_QP, _J0_QQ, _PIO4, False, True)
+
+
+@ijit
+def _j1_small(z):
+    w = z * z
+    return _polevl(w, _J1_RP) / _polevl(w, _J1_RQ) * z * (w - 1.46819706421238932572e+01) \
+        * (w - 4.92184563216946036703e+01)
 
 
 @sjit
 def j1(x):
     z = abs(x)
     if z <= 5.0:
-        w = z * z
-        out = _polevl(w, _J1_RP) / _polevl(w, _J1_RQ) * z * (w - 1.46819706421238932572e+01) \
-            * (w - 4.92184563216946036703e+01)
+        out = _j1_small(z)
     else:
         out = _asymptotic(z, _J1_PP, _J1_PQ, _J1_QP, _J1_QQ, _3PIO4, False)
+    return -out if x < 0.0 else out
+
+
+@ijit
+def _j1_near(x):
+    """j1 for |x| <= 5."""
+    out = _j1_small(abs(x))
+    return -out if x < 0.0 else out
+
+
+@ijit
+def _j1_far(x):
+    """j1 for 5 < |x| < 1e5, as _j0_far."""
+    out = _asymptotic(min(max(abs(x), 5.0), 1e5), _J1_PP, _J1_PQ, _J1_QP, _J1_QQ, _3PIO4, False, True)
     return -out if x < 0.0 else out
 
 
@@ -316,6 +460,18 @@ def y1(x):
     return _asymptotic(x, _J1_PP, _J1_PQ, _J1_QP, _J1_QQ, _3PIO4, True)
 
 
+@ijit
+def _y0_vec(x):
+    """y0 for 5 < x < 1e5 (_Y_FAR): its asymptotic form (the other needs log, a call: left to y0)."""
+    return _asymptotic(min(max(x, 5.0), 1e5), _J0_PP, _J0_PQ, _J0_QP, _J0_QQ, _PIO4, True, True)
+
+
+@ijit
+def _y1_vec(x):
+    """y1 for 5 < x < 1e5, as _y0_vec."""
+    return _asymptotic(min(max(x, 5.0), 1e5), _J1_PP, _J1_PQ, _J1_QP, _J1_QQ, _3PIO4, True, True)
+
+
 @sjit
 def spherical_j0(x):
     if math.isinf(x):
@@ -324,31 +480,41 @@ def spherical_j0(x):
         z = x * x
         return 1.0 + z * (-1.0 / 6.0 + z * (1.0 / 120.0 + z * (-1.0 / 5040.0 + z * (1.0 / 362880.0 + z * (
             -1.0 / 39916800.0 + z * (1.0 / 6227020800.0))))))
-    return math.sin(x) / x
+    return _sincos(x)[0] / x
+
+
+@ijit
+def _spherical_j0_vec(x):
+    """spherical_j0 for |x| < 1e5, its two forms computed and one picked (no branch: the loop vectorizes)."""
+    z = x * x
+    small = 1.0 + z * (-1.0 / 6.0 + z * (1.0 / 120.0 + z * (-1.0 / 5040.0 + z * (1.0 / 362880.0 + z * (
+        -1.0 / 39916800.0 + z * (1.0 / 6227020800.0))))))
+    big = _sincos_near(x)[0] / x
+    return small if abs(x) < 0.5 else big
 
 
 # ---- Airy Ai (Cephes) ---------------------------------------------------------------------------------------------
 
-_AI_AN = np.array([3.46538101525629032477e-01, 1.20075952739645805542e+01, 7.62796053615234516538e+01,
+_AI_AN = (3.46538101525629032477e-01, 1.20075952739645805542e+01, 7.62796053615234516538e+01,
                    1.68089224934630576269e+02, 1.59756391350164413639e+02, 7.05360906840444183113e+01,
-                   1.40264691163389668864e+01, 9.99999999999999995305e-01])
-_AI_AD = np.array([5.67594532638770212846e-01, 1.47562562584847203173e+01, 8.45138970141474626562e+01,
+                   1.40264691163389668864e+01, 9.99999999999999995305e-01)
+_AI_AD = (5.67594532638770212846e-01, 1.47562562584847203173e+01, 8.45138970141474626562e+01,
                    1.77318088145400459522e+02, 1.64234692871529701831e+02, 7.14778400825575695274e+01,
-                   1.40959135607834029598e+01, 1.00000000000000000470e+00])
-_AI_AFN = np.array([-1.31696323418331795333e-01, -6.26456544431912369773e-01, -6.93158036036933542233e-01,
+                   1.40959135607834029598e+01, 1.00000000000000000470e+00)
+_AI_AFN = (-1.31696323418331795333e-01, -6.26456544431912369773e-01, -6.93158036036933542233e-01,
                     -2.79779981545119124951e-01, -4.91900132609500318020e-02, -4.06265923594885404393e-03,
-                    -1.59276496239262096340e-04, -2.77649108155232920844e-06, -1.67787698489114633780e-08])
-_AI_AFD = np.array([1.33560420706553243746e+01, 3.26825032795224613948e+01, 2.67367040941499554804e+01,
+                    -1.59276496239262096340e-04, -2.77649108155232920844e-06, -1.67787698489114633780e-08)
+_AI_AFD = (1.33560420706553243746e+01, 3.26825032795224613948e+01, 2.67367040941499554804e+01,
                     9.18707402907259625840e+00, 1.47529146771666414581e+00, 1.15687173795188044134e-01,
-                    4.40291641615211203805e-03, 7.54720348287414296618e-05, 4.51850092970580378464e-07])
-_AI_AGN = np.array([1.97339932091685679179e-02, 3.91103029615688277255e-01, 1.06579897599595591108e+00,
+                    4.40291641615211203805e-03, 7.54720348287414296618e-05, 4.51850092970580378464e-07)
+_AI_AGN = (1.97339932091685679179e-02, 3.91103029615688277255e-01, 1.06579897599595591108e+00,
                     9.39169229816650230044e-01, 3.51465656105547619242e-01, 6.33888919628925490927e-02,
                     5.85804113048388458567e-03, 2.82851600836737019778e-04, 6.98793669997260967291e-06,
-                    8.11789239554389293311e-08, 3.41551784765923618484e-10])
-_AI_AGD = np.array([9.30892908077441974853e+00, 1.98352928718312140417e+01, 1.55646628932864612953e+01,
+                    8.11789239554389293311e-08, 3.41551784765923618484e-10)
+_AI_AGD = (9.30892908077441974853e+00, 1.98352928718312140417e+01, 1.55646628932864612953e+01,
                     5.47686069422975497931e+00, 9.54293611618961883998e-01, 8.64580826352392193095e-02,
                     4.12656523824222607191e-03, 1.01259085116509135510e-04, 1.17166733214413521882e-06,
-                    4.91834570062930015649e-09])
+                    4.91834570062930015649e-09)
 _EPS = 2.220446049250313e-16
 
 
@@ -367,8 +533,8 @@ def airy_ai(x):
         agn = _polevl(zz, _AI_AGN)
         agd = _polevl(zz, _AI_AGD)
         t = -2.0 * x * s / 3.0 + 0.25 * math.pi
-        return 5.64189583547756286948e-01 / math.sqrt(s) * (math.sin(t) * (1.0 + zz * afn / afd)
-                                                            - math.cos(t) * (z * agn / agd))
+        sn, cs = _sincos(t)
+        return 5.64189583547756286948e-01 / math.sqrt(s) * (sn * (1.0 + zz * afn / afd) - cs * (z * agn / agd))
     ai = 0.0
     big = x >= 2.09
     if big:
@@ -470,23 +636,23 @@ def log_ndtr(x):
     return math.log1p(-_erfc(t) / 2.0)
 
 
-_ND_P0 = np.array([-5.99633501014107895267E1, 9.80010754185999661536E1, -5.66762857469070293439E1,
-                   1.39312609387279679503E1, -1.23916583867381258016E0])
-_ND_Q0 = np.array([1.00000000000000000000E0, 1.95448858338141759834E0, 4.67627912898881538453E0,
+_ND_P0 = (-5.99633501014107895267E1, 9.80010754185999661536E1, -5.66762857469070293439E1,
+                   1.39312609387279679503E1, -1.23916583867381258016E0)
+_ND_Q0 = (1.00000000000000000000E0, 1.95448858338141759834E0, 4.67627912898881538453E0,
                    8.63602421390890590575E1, -2.25462687854119370527E2, 2.00260212380060660359E2,
-                   -8.20372256168333339912E1, 1.59056225126211695515E1, -1.18331621121330003142E0])
-_ND_P1 = np.array([4.05544892305962419923E0, 3.15251094599893866154E1, 5.71628192246421288162E1,
+                   -8.20372256168333339912E1, 1.59056225126211695515E1, -1.18331621121330003142E0)
+_ND_P1 = (4.05544892305962419923E0, 3.15251094599893866154E1, 5.71628192246421288162E1,
                    4.40805073893200834700E1, 1.46849561928858024014E1, 2.18663306850790267539E0,
-                   -1.40256079171354495875E-1, -3.50424626827848203418E-2, -8.57456785154685413611E-4])
-_ND_Q1 = np.array([1.00000000000000000000E0, 1.57799883256466749731E1, 4.53907635128879210584E1,
+                   -1.40256079171354495875E-1, -3.50424626827848203418E-2, -8.57456785154685413611E-4)
+_ND_Q1 = (1.00000000000000000000E0, 1.57799883256466749731E1, 4.53907635128879210584E1,
                    4.13172038254672030440E1, 1.50425385692907503408E1, 2.50464946208309415979E0,
-                   -1.42182922854787788574E-1, -3.80806407691578277194E-2, -9.33259480895457427372E-4])
-_ND_P2 = np.array([3.23774891776946035970E0, 6.91522889068984211695E0, 3.93881025292474443415E0,
+                   -1.42182922854787788574E-1, -3.80806407691578277194E-2, -9.33259480895457427372E-4)
+_ND_P2 = (3.23774891776946035970E0, 6.91522889068984211695E0, 3.93881025292474443415E0,
                    1.33303460815807542389E0, 2.01485389549179081538E-1, 1.23716634817820021358E-2,
-                   3.01581553508235416007E-4, 2.65806974686737550832E-6, 6.23974539184983293730E-9])
-_ND_Q2 = np.array([1.00000000000000000000E0, 6.02427039364742014255E0, 3.67983563856160859403E0,
+                   3.01581553508235416007E-4, 2.65806974686737550832E-6, 6.23974539184983293730E-9)
+_ND_Q2 = (1.00000000000000000000E0, 6.02427039364742014255E0, 3.67983563856160859403E0,
                    1.37702099489081330271E0, 2.16236993594496635890E-1, 1.34204006088543189037E-2,
-                   3.28014464682127739104E-4, 2.89247864745380683936E-6, 6.79019408009981274425E-9])
+                   3.28014464682127739104E-4, 2.89247864745380683936E-6, 6.79019408009981274425E-9)
 _EXPM2 = 0.13533528323661269189
 
 
@@ -516,6 +682,14 @@ def ndtri(y0):
         x1 = z * _polevl(z, _ND_P2) / _polevl(z, _ND_Q2)
     x = x0 - x1
     return -x if negate else x
+
+
+@ijit
+def _ndtri_vec(y0):
+    """ndtri in its central range, _EXPM2 < y0 <= 1 - _EXPM2 (_NDTRI_TAILS: the rest, by ndtri)."""
+    y = y0 - 0.5
+    y2 = y * y
+    return (y + y * (y2 * _polevl(y2, _ND_P0) / _polevl(y2, _ND_Q0))) * _SQRT_2PI
 
 
 @sjit
@@ -971,52 +1145,112 @@ def legendre_p(x, n):
     return r
 
 
-# ---- the two kernels ----------------------------------------------------------------------------------------------
+# ---- the kernels ----------------------------------------------------------------------------------------------
 
 @sjit
-def unary_scalar(code, x):
-    """UNARY[code] of x (float64)."""
-    if code == 0:
-        return i0(x)
-    if code == 1:
-        return i0e(x)
-    if code == 2:
-        return i1(x)
-    if code == 3:
-        return i1e(x)
-    if code == 4:
-        return ndtr(x)
-    if code == 5:
-        return log_ndtr(x)
-    if code == 6:
-        return ndtri(x)
-    if code == 7:
-        return erfcx(x)
-    if code == 8:
-        return entr(x)
-    if code == 9:
-        return j0(x)
-    if code == 10:
-        return j1(x)
-    if code == 11:
-        return y0(x)
-    if code == 12:
-        return y1(x)
-    if code == 13:
-        return i0(x)
-    if code == 14:
-        return i1(x)
-    if code == 15:
-        return k0(x, False)
-    if code == 16:
-        return k1(x, False)
-    if code == 17:
-        return k0(x, True)
-    if code == 18:
-        return k1(x, True)
-    if code == 19:
-        return spherical_j0(x)
-    return airy_ai(x)
+def _k0(x):
+    return k0(x, False)
+
+
+@sjit
+def _k1(x):
+    return k1(x, False)
+
+
+@sjit
+def _k0e(x):
+    return k0(x, True)
+
+
+@sjit
+def _k1e(x):
+    return k1(x, True)
+
+
+@ijit
+def _nowhere(x):
+    return False
+
+
+@ijit
+def _far(x):
+    return not abs(x) < 1e5
+
+
+@ijit
+def _y_near(x):
+    return not (5.0 < x < 1e5)
+
+
+@ijit
+def _ndtri_tails(y):
+    return not (_EXPM2 < y <= 1.0 - _EXPM2)
+
+
+@ijit
+def _beyond5(x):
+    return abs(x) > 5.0
+
+
+@ijit
+def _beyond8(x):
+    return abs(x) > 8.0
+
+
+@ijit
+def _k_near(x):
+    return not x > 2.0
+
+
+_NEAR = _FAR = _USE_FAR = _SLOW = _SCALAR = None     # _unary_template's globals, each function's own (_unary_loop)
+
+
+def _unary_template(x, out):
+    """out = _NEAR(x); then, if any point wants it, _FAR(x) where _USE_FAR(x) (a second vectorized pass: inputs that
+    all lie near 0 never pay for the far form); then _SCALAR(x) where _SLOW(x), outside both forms' domains."""
+    far = 0
+    for i in prange(out.size):
+        v = np.float64(x[i])
+        out[i] = _NEAR(v)
+        far += 1 if _USE_FAR(v) else 0
+    if far:
+        for i in prange(out.size):
+            v = np.float64(x[i])
+            f = _FAR(v)
+            out[i] = f if _USE_FAR(v) else out[i]
+    for i in range(out.size):
+        v = np.float64(x[i])
+        if _SLOW(v):
+            out[i] = _SCALAR(v)
+
+
+# name: (the scalar form, then for a vectorizing kernel: the near form, the far form and where it applies, where
+# both leave the work to the scalar form)
+_FORMS = {"ndtri": (ndtri, _ndtri_vec, None, None, _ndtri_tails),
+          "bessel_j0": (j0, _j0_near, _j0_far, _beyond5, _far), "bessel_j1": (j1, _j1_near, _j1_far, _beyond5, _far),
+          "bessel_y0": (y0, _y0_vec, None, None, _y_near), "bessel_y1": (y1, _y1_vec, None, None, _y_near),
+          "spherical_bessel_j0": (spherical_j0, _spherical_j0_vec, None, None, _far),
+          "i0e": (i0e, _i0e_near, _i0e_far, _beyond8, None), "i1e": (i1e, _i1e_near, _i1e_far, _beyond8, None),
+          "scaled_modified_bessel_k0": (_k0e, _k0e_far, None, None, _k_near),
+          "scaled_modified_bessel_k1": (_k1e, _k1e_far, None, None, _k_near)}
+_FORMS.update((name, (fn,)) for name, fn in (
+    ("i0", i0), ("i1", i1), ("ndtr", ndtr), ("log_ndtr", log_ndtr), ("erfcx", erfcx), ("entr", entr),
+    ("modified_bessel_i0", i0), ("modified_bessel_i1", i1), ("modified_bessel_k0", _k0), ("modified_bessel_k1", _k1),
+    ("airy_ai", airy_ai)))
+
+
+def _unary_loop(name):
+    """The kernel of one function: _unary_template with that function's forms as its globals, named after it (numba
+    caches a kernel by qualified name), serial and parallel (_StrictTwins)."""
+    scalar, near, far, use_far, slow = (_FORMS[name] + (None,) * 4)[:5]
+    names = dict(_unary_template.__globals__, _SCALAR=scalar, _NEAR=near or scalar, _FAR=far or scalar,
+                 _USE_FAR=use_far or _nowhere, _SLOW=slow or _nowhere)
+    fn = types.FunctionType(_unary_template.__code__, names, "_unary_" + name)
+    fn.__qualname__ = fn.__name__
+    return _StrictTwins(fn, PAR_MIN, loop=lambda x, out: out.size)
+
+
+_UNARY_LOOPS = {name: _unary_loop(name) for name in UNARY}         # numba compiles each on its first call
 
 
 @sjit
@@ -1056,12 +1290,6 @@ def binary_scalar(code, a, b, single):
     return legendre_p(a, n)
 
 
-@lambda fn: _StrictTwins(fn, PAR_MIN, loop=lambda code, x, out: out.size)
-def _unary(code, x, out):
-    for i in prange(out.size):
-        out[i] = unary_scalar(code, np.float64(x[i]))
-
-
 @lambda fn: _StrictTwins(fn, PAR_MIN, loop=lambda code, a, b, single, out: out.size)
 def _binary(code, a, b, single, out):
     for i in prange(out.size):
@@ -1072,7 +1300,7 @@ def special_unary(name, x):
     """torch.special.<name>(x) for one of UNARY, x float32 or float64."""
     (x,) = check("special_unary", x)
     out = np.empty(x.shape, x.dtype)
-    _unary.pick(x.size)(_U[name], x.ravel(), out.ravel())
+    _UNARY_LOOPS[name].pick(x.size)(x.ravel(), out.ravel())
     return out
 
 

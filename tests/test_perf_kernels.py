@@ -1,0 +1,143 @@
+"""The speed-ups of the special functions, grid_sample and conv3d against the forms they replace: _sincos against
+NumPy's sin and cos (1 ulp), each special function's vectorizing kernel against its scalar form applied point by
+point (bit for bit, serial and parallel, inside and outside the fast form's domain), grid_sample's taps in float32
+against the op's NumPy coordinate formula, and conv3d's Winograd forward of the depth-stacked slices against
+PyTorch (values, gradients, second order)."""
+import importlib
+import itertools
+import math
+
+import numba
+import numpy as np
+import pytest
+import torch
+
+import autograd_lite as al
+import autograd_lite.nn.functional as F
+from autograd_lite.kernels.cpu import _jit, grid_sample as GK, special_functions as S
+from autograd_lite.ops import grid_sampling as G
+
+C3 = importlib.import_module("autograd_lite.ops.conv3d")     # the module (the package exports the function)
+
+
+@numba.njit(cache=False)
+def _sincos_all(x, s, c):
+    for i in range(x.size):
+        s[i], c[i] = S._sincos(x[i])
+
+
+def test_sincos_within_one_ulp_of_numpy():
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.standard_normal(20000) * 10, rng.random(20000) * 2e5 - 1e5, np.arange(1, 3000) * np.pi / 2,
+                        rng.standard_normal(1000) * 1e-8, [0.0, -0.0, 5e-324, 99999.99, 1e5, -1e5, 3e7]])
+    s, c = np.empty_like(x), np.empty_like(x)
+    _sincos_all(x, s, c)
+    for got, fn in ((s, math.sin), (c, math.cos)):          # libm's: within half an ulp
+        want = np.array([fn(v) for v in x])
+        assert np.all(np.abs(got - want) <= np.spacing(np.abs(want)))
+    _sincos_all(np.array([np.inf, -np.inf, np.nan]), s[:3], c[:3])
+    assert np.isnan(s[:3]).all() and np.isnan(c[:3]).all()
+
+
+def _points(dtype):
+    rng = np.random.default_rng(1)
+    x = np.concatenate([rng.standard_normal(3000) * 6, rng.random(3000) * 40, rng.random(2000),
+                        rng.random(200) * 4e5 - 2e5,
+                        [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-300, 1e-6, 5.0, -5.0, 8.0, 99999.0, 1e5, -1e5, 0.5,
+                         -0.5, S._EXPM2, 1.0 - S._EXPM2, 1.0, 3e38]])
+    return x.astype(dtype)
+
+
+@pytest.mark.parametrize("name", sorted(S.UNARY))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_unary_kernel_is_its_scalar_form(name, dtype):
+    scalar = S._FORMS[name][0]
+    x = _points(dtype)
+    with np.errstate(over="ignore"):
+        want = np.array([scalar(float(v)) for v in x]).astype(dtype)
+    for parallel in (False, True):
+        with _jit.forced(parallel):
+            got = S.special_unary(name, x)
+        assert got.dtype == dtype and got.shape == x.shape
+        np.testing.assert_array_equal(got, want)
+    assert S.special_unary(name, x[:0].reshape(0, 3)).shape == (0, 3)
+    np.testing.assert_array_equal(S.special_unary(name, x[:12].reshape(3, 4)[:, ::2]),
+                                  want[:12].reshape(3, 4)[:, ::2])
+
+
+@pytest.mark.parametrize("name", ["bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "spherical_bessel_j0", "ndtri"])
+def test_vectorized_forms_against_torch(name):
+    x = np.random.default_rng(2).random(4000) * (1 if name == "ndtri" else 30)
+    got = getattr(al.special, name)(al.tensor(x)).numpy()
+    want = getattr(torch.special, name)(torch.tensor(x)).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-14)
+    x32 = x.astype(np.float32)          # float32: computed in float64, rounded once
+    got32 = getattr(al.special, name)(al.tensor(x32))
+    assert got32.dtype == al.float32
+    want32 = getattr(torch.special, name)(torch.tensor(x32.astype(np.float64))).numpy().astype(np.float32)
+    np.testing.assert_allclose(got32.numpy(), want32, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("mode,pad,align", list(itertools.product(["bilinear", "nearest"],
+                                                                  ["zeros", "border", "reflection"], [False, True])))
+def test_grid_taps_float32_against_numpy_formula(mode, pad, align):
+    rng = np.random.default_rng(3)
+    g = ((rng.random((2, 5, 7, 2)) - 0.5) * 3.0).astype(np.float32)
+    g[0, 0, 0] = [np.nan, 0.5]
+    g[1, 1, 1] = [3e9, -np.inf]
+    H, W = 6, 5
+    off, w, dy, dx = GK.grid_sample2d_pairs(g, H, W, mode, pad, align, grads=True)
+    ys, xs = G._axis(g[..., 1], H, mode, pad, align), G._axis(g[..., 0], W, mode, pad, align)
+    wy, wx = G._weights(ys[1], mode), G._weights(xs[1], mode)
+    for k, (a, b) in enumerate(itertools.product(range(len(ys[0])), range(len(xs[0])))):
+        inside = (ys[0][a] >= 0) & (xs[0][b] >= 0)
+        np.testing.assert_array_equal(off[..., k].reshape(inside.shape),
+                                      np.where(inside, ys[0][a] * W + xs[0][b], -1))
+        ok = inside | (mode != "nearest")       # nearest's weight at an outside (NaN) point: 1 here, NaN there
+        np.testing.assert_allclose(w[..., k].reshape(inside.shape)[ok], (wy[a] * wx[b])[ok], rtol=1e-6,
+                                   atol=1e-7, equal_nan=True)
+        if mode == "bilinear":          # d(weight)/dy: the y weight's slope times the x weight
+            sy = np.where(a == 0, -1, 1) * ys[2]
+            np.testing.assert_allclose(dy[..., k].reshape(inside.shape), sy * wx[b], rtol=1e-6, atol=1e-6,
+                                       equal_nan=True)
+    assert off.dtype == np.int64 and w.dtype == dy.dtype == np.float32
+
+
+def _conv3d_pair(dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((1, 11, 6, 16, 16)).astype(dtype)
+    w = (rng.standard_normal((12, 11, 3, 3, 3)) * 0.1).astype(dtype)
+    b = rng.standard_normal(12).astype(dtype)
+    return x, w, b
+
+
+def test_conv3d_winograd_path_is_taken():
+    x, w, _ = _conv3d_pair(np.float32)
+    cols = C3._unfold(al.tensor(x, requires_grad=True), (1, 3, 1, 1, 1, 6))
+    p = ((1, 1), (1, 1), (1, 1), 1)
+    assert C3._stacked_winograd(cols, C3._stacked_weight(al.tensor(w), 1), p, (16, 16), 11)
+    assert not C3._stacked_winograd(cols, C3._stacked_weight(al.tensor(w[:10]), 1), p, (16, 16), 11)
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-10), (np.float32, 2e-4)])
+def test_conv3d_winograd_against_torch(dtype, tol):
+    x, w, b = _conv3d_pair(dtype)
+    ax, aw, ab = (al.tensor(a, requires_grad=True) for a in (x, w, b))
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    y, ty = F.conv3d(ax, aw, ab, padding=1), torch.nn.functional.conv3d(tx, tw, tb, padding=1)
+    assert y.dtype == (al.float64 if dtype == np.float64 else al.float32) and y.shape == tuple(ty.shape)
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=tol, atol=tol)
+    go = np.random.default_rng(4).standard_normal(y.shape).astype(dtype)
+    grads = al.autograd.grad(y, (ax, aw, ab), al.tensor(go), create_graph=True)
+    tgrads = torch.autograd.grad(ty, (tx, tw, tb), torch.tensor(go), create_graph=True)
+    for a, t in zip(grads, tgrads):
+        np.testing.assert_allclose(a.detach().numpy(), t.detach().numpy(), rtol=tol * 10, atol=tol * 10)
+    if dtype == np.float64:         # second order through the same backward formulas
+        s, ts = sum((g * g).sum() for g in grads[:2]), sum((g * g).sum() for g in tgrads[:2])
+        for a, t in zip(al.autograd.grad(s, (ax, aw)), torch.autograd.grad(ts, (tx, tw))):
+            np.testing.assert_allclose(a.numpy(), t.numpy(), rtol=1e-8, atol=1e-8)
+
+
+def test_sincos_constants_split_pi_over_2():
+    assert S._PIO2_1 + S._PIO2_1T == pytest.approx(math.pi / 2, rel=1e-15)
+    assert (S._PIO2_1 * 2 ** 32).is_integer()      # 33 bits: fn * _PIO2_1 is exact for fn below 2^20
