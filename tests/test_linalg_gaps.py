@@ -176,8 +176,10 @@ def test_det_and_slogdet_gradients_at_singular_matrices():
                 second = lib.autograd.grad((g * g).sum(), a)[0] if create_graph else g
                 grads.append((g.detach().numpy(), second.numpy()))
             for x, y in zip(*grads):
-                assert np.isfinite(x).all()
-                np.testing.assert_allclose(x, y, rtol=1e-10, atol=1e-10)
+                assert np.isfinite(y).all()
+                # torch's is nan where its LAPACK returns two singular values of exactly 0 (0/0 in its SVD backward;
+                # which LAPACK, which CPU): ours is the limit, 0 (sum(adj(A)^2) is flat at a rank-1 A)
+                np.testing.assert_allclose(x if np.isfinite(x).all() else np.zeros_like(x), y, rtol=1e-10, atol=1e-10)
     for lib in (torch, al):          # log |det| is not differentiable there: inf and nan, not an error
         a = lib.ones(3, 3, dtype=lib.float64, requires_grad=True)
         lib.linalg.slogdet(a).logabsdet.backward()

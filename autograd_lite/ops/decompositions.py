@@ -417,6 +417,12 @@ class SVD(Function):
         ug, vg = ug - m.mT(ug), vg - m.mT(vg)
         S2 = S * S
         E = _row(S2) - _col(S2) + _eye(k, S)
+        # singular values that are exactly 0 twice (LAPACK gives exact zeros for exactly singular input): there the
+        # numerator is exactly 0 too, and the limit 0, not 0/0
+        Sd, Ed = m.data(S), m.data(E)
+        both_zero = (Ed == 0) & (Sd[..., :, None] == 0)
+        if both_zero.any():
+            E = E + both_zero.astype(Ed.dtype)
         inner = (ug * _row(S) + _col(S) * vg) / E + _row(gS) * _eye(k, gS)
         ga = U @ inner @ m.mT(V)
         if mm > k:
