@@ -208,7 +208,9 @@ NORMS = [
     case("cdist-mm", lambda lib, a, b: lib.cdist(a, b), (30, 4), (27, 4), second=False),
     case("cdist-mm-mode", lambda lib, a, b: lib.cdist(a, b, compute_mode="use_mm_for_euclid_dist"), (3, 4), (5, 4),
          second=False),
-    case("cdist-mm-batch-bcast", lambda lib, a, b: lib.cdist(a, b), (1, 30, 2), (3, 4, 2), second=False),
+    # float32 |a|^2 + |b|^2 - 2ab cancels: the gradient's last digits follow the BLAS kernel (5.7e-5 on one CPU)
+    case("cdist-mm-batch-bcast", lambda lib, a, b: lib.cdist(a, b), (1, 30, 2), (3, 4, 2), second=False, rtol=1e-3,
+         atol=1e-4),
     case("cdist-mm-composed", lambda lib, a, b: cdist_composed(lib, a, b, 2.0), (2, 26, 3), (2, 5, 3)),
     case("cdist-no-mm", lambda lib, a, b: lib.cdist(a, b, compute_mode="donot_use_mm_for_euclid_dist"), (30, 2),
          (4, 2), second=False),
