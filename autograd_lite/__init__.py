@@ -8,6 +8,7 @@
 from ._dtype import (dtype, float16, float32, float64, uint8, int8, int16, int32, int64,
                      get_default_dtype, set_default_dtype, promote_types, can_cast, finfo, iinfo)
 from ._dtype import bool_ as bool  # noqa: A001  (autograd_lite.bool, like torch.bool)
+from ._dtype import complex64, complex128, complex64 as cfloat, complex128 as cdouble
 from .backend import device
 from .tensor import Tensor, Size
 from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode,
@@ -35,6 +36,7 @@ from . import _api, ops
 from . import return_types       # autograd_lite.return_types.max, .sort, ...: the (values, indices) results
 globals().update(_api.TOP)          # every op declared with top=True: autograd_lite.exp, autograd_lite.matmul, ...
 from . import linalg                # autograd_lite.linalg: norm, vector_norm, matrix_norm, svdvals
+from . import fft                   # autograd_lite.fft: torch.fft (fft, rfft, irfft, fftn, fftfreq, fftshift, ...)
 from . import special               # autograd_lite.special: torch.special (Bessel, ndtr, erfcx, zeta, polynomials)
 from . import nn
 from . import func                 # autograd_lite.func: torch.func (functional_call, grad, vjp, jacrev, hessian)

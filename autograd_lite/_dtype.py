@@ -2,7 +2,7 @@
 import numpy as np
 
 __all__ = ["dtype", "float16", "float32", "float64", "uint8", "int8", "int16", "int32", "int64",
-           "bool_", "get_default_dtype", "set_default_dtype", "to_dtype", "from_numpy_dtype", "promote_types",
+           "bool_", "complex64", "complex128", "get_default_dtype", "set_default_dtype", "to_dtype", "from_numpy_dtype", "promote_types",
            "result_type", "can_cast", "finfo", "iinfo"]
 
 
@@ -14,10 +14,10 @@ class dtype:
 
     def __init__(self, name, np_dtype, category, scalar_type):
         self.name, self.np, self.scalar_type = name, np.dtype(np_dtype), scalar_type
-        self.category = category               # 0 bool, 1 integer, 2 floating
+        self.category = category               # 0 bool, 1 integer, 2 floating, 3 complex
         self.is_floating_point = category == 2
-        self.is_signed = self.np.kind in "if"  # as torch.dtype: uint8 and bool are not
-        self.is_complex = False
+        self.is_signed = self.np.kind in "ifc"  # as torch.dtype: uint8 and bool are not
+        self.is_complex = category == 3
         self.itemsize = self.np.itemsize
 
     def __repr__(self):
@@ -26,6 +26,19 @@ class dtype:
 
     def __reduce__(self):                      # pickle as the module-level singleton
         return (to_dtype, (self.name,))
+
+    def to_real(self):
+        """The real dtype of a complex one (``complex64.to_real()`` is float32); other dtypes return themselves."""
+        return _REAL_OF.get(self, self)
+
+    def to_complex(self):
+        """The complex dtype of a floating one (``float64.to_complex()`` is complex128; float16 gives complex64,
+        as there is no complex32 here); complex dtypes return themselves."""
+        if self.category == 3:
+            return self
+        if self.category != 2:
+            raise RuntimeError(f"to_complex is only supported for floating point types, got {self.scalar_type}")
+        return complex128 if self.itemsize == 8 else complex64
 
 
 float16 = dtype("float16", np.float16, 2, "Half")
@@ -37,12 +50,21 @@ int16 = dtype("int16", np.int16, 1, "Short")
 int32 = dtype("int32", np.int32, 1, "Int")
 int64 = dtype("int64", np.int64, 1, "Long")
 bool_ = dtype("bool", np.bool_, 0, "Bool")
+complex64 = dtype("complex64", np.complex64, 3, "ComplexFloat")
+complex128 = dtype("complex128", np.complex128, 3, "ComplexDouble")
+_REAL_OF = {complex64: float32, complex128: float64}
 
-_ALL = (float16, float32, float64, uint8, int8, int16, int32, int64, bool_)
+_ALL = (float16, float32, float64, uint8, int8, int16, int32, int64, bool_, complex64, complex128)
 _BY_NP = {d.np: d for d in _ALL}
 _BY_NAME = {d.name: d for d in _ALL}
-_BY_NAME.update(half=float16, float=float32, double=float64, short=int16, int=int32, long=int64)
+_BY_NAME.update(half=float16, float=float32, double=float64, short=int16, int=int32, long=int64, cfloat=complex64,
+                cdouble=complex128)
 _BY_CATEGORY_DEFAULT = {0: bool_, 1: int64, 2: float32}     # [2]: the default dtype, set_default_dtype's
+
+
+def default_complex():
+    """The dtype of Python complex numbers: the complex dtype of the default dtype (complex64 for float32)."""
+    return _BY_CATEGORY_DEFAULT[2].to_complex()
 
 
 def get_default_dtype():
@@ -80,13 +102,13 @@ def _check_info_arg(name, spec):
 
 
 class finfo:
-    """The limits of a floating point dtype (the default dtype if none): bits, eps, max, min, tiny
-    (= smallest_normal), resolution, dtype (its name).
+    """The limits of a floating point dtype (the default dtype if none; a complex dtype gives those of its real
+    parts): bits, eps, max, min, tiny (= smallest_normal), resolution, dtype (its name).
 
     Example: ``torch.finfo(torch.float32).eps`` is 1.1920928955078125e-07."""
 
     def __init__(self, type=None):
-        d = _check_info_arg("finfo", type)
+        d = _check_info_arg("finfo", type).to_real()
         if not d.is_floating_point:
             raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
                             "'torch.finfo'")
@@ -148,6 +170,8 @@ def to_dtype(spec):
         return int64
     if spec is bool:
         return bool_
+    if spec is complex:
+        return default_complex()
     tensor_type_dtype = getattr(spec, "_tensor_type_dtype", None)   # FloatTensor and friends
     if tensor_type_dtype is not None:
         return tensor_type_dtype
@@ -155,16 +179,31 @@ def to_dtype(spec):
 
 
 def promote_types(a, b):
-    """PyTorch's rule: a higher category wins outright (int64 + float16 -> float16)."""
+    """PyTorch's rule: a higher category wins outright (int64 + float16 -> float16), except that a complex dtype
+    takes a float's precision (float64 + complex64 -> complex128)."""
     if a is b:
         return a
     if a.category != b.category:
-        return a if a.category > b.category else b
+        hi, lo = (a, b) if a.category > b.category else (b, a)
+        if hi.category == 3 and lo.category == 2 and lo.itemsize > hi.itemsize // 2:
+            return complex128
+        return hi
     return _BY_NP[np.promote_types(a.np, b.np)]
 
 
 def scalar_category(x):
-    return 0 if isinstance(x, (bool, np.bool_)) else 1 if isinstance(x, (int, np.integer)) else 2
+    if isinstance(x, (bool, np.bool_)):
+        return 0
+    return 1 if isinstance(x, (int, np.integer)) else 3 if isinstance(x, (complex, np.complexfloating)) else 2
+
+
+def _over(out, r):
+    """PyTorch's combine_categories: a lower priority level's dtype `r` of a higher category than `out`; a complex
+    one over a float keeps the float's precision (float64 tensor * 1j -> complex128, float32 * complex128 0-d ->
+    complex64)."""
+    if r.category == 3 and out.category == 2:
+        return out.to_complex()
+    return r if r.category == 3 else promote_types(out, r)
 
 
 def result_type(dims, zero_dims=(), scalars=()):
@@ -176,9 +215,10 @@ def result_type(dims, zero_dims=(), scalars=()):
         for d in group:
             r = d if r is None else promote_types(r, d)
         if r is not None and (out is None or r.category > out.category):
-            out = r if out is None else promote_types(out, r)
+            out = r if out is None else _over(out, r)
     for s in scalars:
         c = scalar_category(s)
         if out is None or c > out.category:
-            out = _BY_CATEGORY_DEFAULT[c]
+            out = _over(out, default_complex()) if c == 3 and out is not None else \
+                default_complex() if c == 3 else _BY_CATEGORY_DEFAULT[c]
     return out

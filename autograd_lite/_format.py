@@ -74,6 +74,19 @@ class _Formatter:
         return " " * (self.width - len(s)) + s
 
 
+class _ComplexFormatter:
+    """PyTorch's complex format: the real parts and the imaginary parts each with a formatter of their own,
+    joined as ``1.5000+2.0000j`` (``3.-1.j``)."""
+
+    def __init__(self, values):
+        self.real, self.imag = _Formatter(values.real, True), _Formatter(values.imag, True)
+        self.width = self.real.width + self.imag.width + 1       # what a vector's line breaks count per element
+
+    def format(self, v):
+        imag = (self.imag.format(v.imag) + "j").lstrip()
+        return self.real.format(v.real) + (imag if imag[0] in "+-" else "+" + imag)
+
+
 def _summarized(a):
     if a.ndim == 0:
         return a
@@ -112,7 +125,8 @@ def array_str(a, indent):
         return "[]"
     summarize = a.size > THRESHOLD
     floating = a.dtype.kind == "f"
-    f = _Formatter(_summarized(a) if summarize else a, floating)
+    values = _summarized(a) if summarize else a
+    f = _ComplexFormatter(values) if a.dtype.kind == "c" else _Formatter(values, floating)
     return _nested(a, indent, summarize, f)
 
 
@@ -122,7 +136,7 @@ def tensor_repr(t, prefix="tensor("):
     suffixes = []
     if t.device.type != "cpu":
         suffixes.append(f"device='{t.device}'")
-    default = t.dtype in (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool_)
+    default = t.dtype in (_dtype.get_default_dtype(), _dtype.default_complex(), _dtype.int64, _dtype.bool_)
     if a.size == 0:
         if a.ndim != 1:
             suffixes.append(f"size={tuple(a.shape)}")

@@ -31,11 +31,14 @@ def _infer_dtype(data):
         return None
     if isinstance(flat, numbers.Integral):
         return _scan_kind(data)
+    if isinstance(flat, complex):
+        return _dtype.default_complex().np
     return _dtype.get_default_dtype().np
 
 
 def _scan_kind(data):
-    """Nested lists mixing ints and floats are float32; all-int lists are int64."""
+    """Nested lists mixing ints and floats are float32 (a complex number found first: complex64); all-int lists
+    int64. A complex number after a float: tensor() retries (see _has_complex)."""
     stack = [data]
     while stack:
         x = stack.pop()
@@ -43,7 +46,15 @@ def _scan_kind(data):
             stack.extend(x)
         elif isinstance(x, float) or isinstance(x, Tensor) and x.is_floating_point():
             return _dtype.get_default_dtype().np
+        elif isinstance(x, complex) or isinstance(x, Tensor) and x.is_complex():
+            return _dtype.default_complex().np
     return np.int64
+
+
+def _has_complex(data):
+    if isinstance(data, (list, tuple)):
+        return any(map(_has_complex, data))
+    return isinstance(data, complex) or isinstance(data, Tensor) and data.is_complex()
 
 
 def _finish(array, dtype, device, requires_grad):
@@ -87,13 +98,17 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     np_dtype = _dtype.to_dtype(dtype).np if dtype is not None else _infer_dtype(data)
     try:
         array = np.array(data, dtype=np_dtype)
+    except TypeError:               # a complex number after a float ([1.5, 2j]): complex, as PyTorch
+        if dtype is not None or not _has_complex(data):
+            raise
+        array = np.array(data, dtype=_dtype.default_complex().np)
     except ValueError as e:
         kind = TypeError if "could not convert" in str(e) else ValueError
         raise kind(f"tensor: could not build a tensor from the data ({e})") from None
     if array.dtype == object or array.dtype.kind in "USV":
         raise TypeError(f"tensor: can't convert data of type {type(data).__name__} to a tensor")
     if array.dtype not in _dtype._BY_NP:
-        array = array.astype(np.float32 if array.dtype.kind == "f" else np.int64)
+        array = array.astype({"f": np.float32, "c": np.complex128}.get(array.dtype.kind, np.int64))
     return _finish(array, dtype, device, requires_grad)
 
 
@@ -141,6 +156,10 @@ def _new_shape(size, op):
 
 def _sized(fill, size, dtype, device, requires_grad, op):
     dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+    if dt.is_complex:           # PyTorch's: real and imaginary parts drawn apart, randn's each of variance 1/2
+        parts = np.ascontiguousarray(fill(_new_shape(size, op) + (2,), dt.to_real().np))
+        values = parts.view(dt.np)[..., 0] * (np.sqrt(0.5).astype(parts.dtype) if op == "randn" else 1)
+        return _finish(values, dt, device, requires_grad)
     return _finish(fill(_new_shape(size, op), dt.np), dt, device, requires_grad)
 
 

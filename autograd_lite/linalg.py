@@ -16,9 +16,11 @@ from .ops.decompositions import (LinAlgError, cholesky, det, eigh, eigvalsh, inv
 from .ops.linalg_solvers import (cholesky_ex, inv_ex, lu, lu_factor, lu_factor_ex, lu_solve, solve_ex,
                                  solve_triangular, tensorinv, tensorsolve)
 from .ops.matrix_functions import cond, diagonal, householder_product, matrix_exp, vander, vecdot
+from .ops.linalg_eig import eig, eigvals
 
 __all__ = ["cross", "matrix_power", "multi_dot", "matmul",
            "norm", "vector_norm", "matrix_norm", "svdvals", "LinAlgError", "cholesky", "det", "eigh", "eigvalsh",
            "inv", "lstsq", "matrix_rank", "pinv", "qr", "slogdet", "solve", "svd",
            "cholesky_ex", "inv_ex", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "solve_ex", "solve_triangular",
            "tensorinv", "tensorsolve", "cond", "diagonal", "householder_product", "matrix_exp", "vander", "vecdot"]
+__all__ += ["eig", "eigvals"]

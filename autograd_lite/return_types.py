@@ -16,7 +16,7 @@ __all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "mode", "cummax",
            "slogdet", "linalg_slogdet", "linalg_eigh", "linalg_svd", "svd", "linalg_qr", "qr", "linalg_lstsq",
            "aminmax", "frexp", "triangular_solve", "lu_unpack", "linalg_lu", "linalg_lu_factor", "linalg_lu_factor_ex",
            "linalg_inv_ex", "linalg_solve_ex", "linalg_cholesky_ex", "histogram", "histogramdd",
-           "all_return_types"]
+           "all_return_types", "linalg_eig"]
 
 
 class _StructSeq(tuple):
@@ -73,6 +73,7 @@ nanmedian = _structseq("nanmedian")
 slogdet = _structseq("slogdet", ("sign", "logabsdet"))                    # the linear algebra results
 linalg_slogdet = _structseq("linalg_slogdet", ("sign", "logabsdet"))
 linalg_eigh = _structseq("linalg_eigh", ("eigenvalues", "eigenvectors"))
+linalg_eig = _structseq("linalg_eig", ("eigenvalues", "eigenvectors"))       # ops/linalg_eig.py
 linalg_svd = _structseq("linalg_svd", ("U", "S", "Vh"))
 svd = _structseq("svd", ("U", "S", "V"))
 linalg_qr = _structseq("linalg_qr", ("Q", "R"))
@@ -94,4 +95,4 @@ linalg_cholesky_ex = _structseq("linalg_cholesky_ex", ("L", "info"))
 all_return_types = [max, min, sort, topk, kthvalue, median, mode, cummax, cummin, nanmedian, slogdet, linalg_slogdet,
                     linalg_eigh, linalg_svd, svd, linalg_qr, qr, linalg_lstsq, aminmax, frexp,
                     triangular_solve, lu_unpack, linalg_lu, linalg_lu_factor, linalg_lu_factor_ex, linalg_inv_ex,
-                    linalg_solve_ex, linalg_cholesky_ex, histogram, histogramdd]
+                    linalg_solve_ex, linalg_cholesky_ex, histogram, histogramdd, linalg_eig]

@@ -108,8 +108,8 @@ class Tensor(TensorBase):
             raise RuntimeError("you can only change requires_grad flags of leaf variables. If you "
                                "want to use a computed variable in a subgraph that doesn't require "
                                "differentiation use var_no_grad = var.detach().")
-        if value and self._data.dtype.kind != "f":
-            raise RuntimeError("only Tensors of floating point dtype can require gradients "
+        if value and self._data.dtype.kind not in "fc":
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients "
                                f"(got {self.dtype.name})")
         self._rg = bool(value)
 
@@ -129,7 +129,7 @@ class Tensor(TensorBase):
     @data.setter
     def data(self, value):
         if isinstance(value, Tensor):
-            if self._rg and value._data.dtype.kind != "f":
+            if self._rg and value._data.dtype.kind not in "fc":
                 raise RuntimeError("data set to a tensor that requires gradients must be floating point or complex "
                                    "dtype")
             self._data = value._data
@@ -267,7 +267,7 @@ class Tensor(TensorBase):
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulates d(self)/d(leaf) into each leaf's ``.grad``."""
         if gradient is None and inputs is None and not create_graph and self._data.size == 1 \
-                and self.grad_fn is not None:        # the common case: a scalar loss
+                and self.grad_fn is not None and self._data.dtype.kind != "c":      # the common case: a real loss
             _engine.run_backward([(self, _engine.ones_like(self._data))], bool(retain_graph))
             return
         from .autograd import backward
@@ -351,7 +351,7 @@ class Tensor(TensorBase):
                                f"{tuple(self._data.shape)} doesn't match the broadcast shape "
                                f"{tuple(shape)}")
         if values.dtype != self._data.dtype and values.dtype.kind != self._data.dtype.kind and \
-                self._data.dtype.kind != "f":
+                (self._data.dtype.kind not in "fc" or values.dtype.kind == "c"):
             raise RuntimeError(f"result type {_dtype.from_numpy_dtype(values.dtype).name} can't be "
                                f"cast to the desired output type {self.dtype.name}")
         self._check_writable()

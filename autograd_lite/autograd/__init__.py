@@ -26,6 +26,8 @@ def _root_grad(t, g, op, create_graph):
     if g is None:
         if t._data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        if t._data.dtype.kind == "c":
+            raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {t.dtype}")
         g = ones_like(t._data)
         return t._make(g) if create_graph else g
     if isinstance(g, TensorBase):

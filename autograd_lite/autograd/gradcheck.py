@@ -1,6 +1,9 @@
 """Finite-difference checks in float64 (independent of any reference library): gradcheck compares the backward pass
 with central differences of the function; gradgradcheck does the same for the first derivatives themselves (taken
-with create_graph=True), so it checks the backward formulas' own derivatives (double backward)."""
+with create_graph=True), so it checks the backward formulas' own derivatives (double backward).
+
+Complex inputs and outputs count as pairs of real numbers (real part, imaginary part), as PyTorch's gradcheck: an
+input is perturbed along both, and PyTorch's conjugate Wirtinger gradient ``dL/da + i dL/db`` gives the two rows."""
 import numpy as np
 
 __all__ = ["gradcheck", "gradgradcheck", "numerical_jacobian", "analytical_jacobian"]
@@ -12,7 +15,18 @@ def _outputs(fn, inputs):
 
 
 def _float_outputs(fn, inputs):
-    return [o for o in _outputs(fn, inputs) if o.is_floating_point()]
+    return [o for o in _outputs(fn, inputs) if o._data.dtype.kind in "fc"]
+
+
+def _real_size(t):
+    """How many real numbers t holds (a complex element is two)."""
+    return t.numel() * (2 if t._data.dtype.kind == "c" else 1)
+
+
+def _as_reals(a):
+    """A host array as float64 reals, a complex element as (real, imaginary)."""
+    a = np.asarray(a)
+    return (np.stack([a.real, a.imag], -1) if a.dtype.kind == "c" else a).astype(np.float64).reshape(-1)
 
 
 def numerical_jacobian(fn, inputs, eps=1e-6):
@@ -21,22 +35,24 @@ def numerical_jacobian(fn, inputs, eps=1e-6):
     from ..autograd import no_grad
     jac = []
     with no_grad():
-        n_out = sum(o.numel() for o in _float_outputs(fn, inputs))
+        n_out = sum(_real_size(o) for o in _float_outputs(fn, inputs))
         for x in inputs:
             if not getattr(x, "requires_grad", False):
                 jac.append(None)
                 continue
             data = x._data
-            J = np.zeros((data.size, n_out))
+            steps = (eps, eps * 1j) if data.dtype.kind == "c" else (eps,)     # a complex element: both parts
+            J = np.zeros((data.size * len(steps), n_out))
             for k in range(data.size):
                 idx = np.unravel_index(k, data.shape)
                 orig = data[idx].copy()
-                data[idx] = orig + eps
-                plus = _flat_outputs(fn, inputs)
-                data[idx] = orig - eps
-                minus = _flat_outputs(fn, inputs)
-                data[idx] = orig
-                J[k] = (plus - minus) / (2 * eps)
+                for s, step in enumerate(steps):
+                    data[idx] = orig + step
+                    plus = _flat_outputs(fn, inputs)
+                    data[idx] = orig - step
+                    minus = _flat_outputs(fn, inputs)
+                    data[idx] = orig
+                    J[k * len(steps) + s] = (plus - minus) / (2 * eps)
             jac.append(J)
     return jac
 
@@ -45,7 +61,7 @@ def _flat_outputs(fn, inputs):
     outs = _float_outputs(fn, inputs)
     if not outs:
         return np.zeros(0)
-    return np.concatenate([np.asarray(o._host(), dtype=np.float64).reshape(-1) for o in outs])
+    return np.concatenate([_as_reals(o._host()) for o in outs])
 
 
 def analytical_jacobian(fn, inputs):
@@ -53,26 +69,28 @@ def analytical_jacobian(fn, inputs):
     from . import grad
     outs = _float_outputs(fn, inputs)
     diff_inputs = [x for x in inputs if getattr(x, "requires_grad", False)]
-    n_out = sum(o.numel() for o in outs)
-    jac = [np.zeros((x.numel(), n_out)) if getattr(x, "requires_grad", False) else None
+    n_out = sum(_real_size(o) for o in outs)
+    jac = [np.zeros((_real_size(x), n_out)) if getattr(x, "requires_grad", False) else None
            for x in inputs]
     col = 0
     for o in outs:
         if not o.requires_grad:
-            col += o.numel()
+            col += _real_size(o)
             continue
         xp = _xp(o)
+        seeds = (1, 1j) if o._data.dtype.kind == "c" else (1,)     # the real part's column, then the imaginary's
         for j in range(o.numel()):
-            go = xp.zeros(o.shape, dtype=o._data.dtype)
-            go.reshape(-1)[j] = 1
-            gs = grad([o], diff_inputs, [go], retain_graph=True, allow_unused=True)
-            it = iter(gs)
-            for i, x in enumerate(inputs):
-                if jac[i] is not None:
-                    g = next(it)
-                    if g is not None:
-                        jac[i][:, col] = np.asarray(g._host(), dtype=np.float64).reshape(-1)
-            col += 1
+            for seed in seeds:
+                go = xp.zeros(o.shape, dtype=o._data.dtype)
+                go.reshape(-1)[j] = seed
+                gs = grad([o], diff_inputs, [go], retain_graph=True, allow_unused=True)
+                it = iter(gs)
+                for i, x in enumerate(inputs):
+                    if jac[i] is not None:
+                        g = next(it)
+                        if g is not None:
+                            jac[i][:, col] = _as_reals(g._host())
+                col += 1
     return jac
 
 
@@ -90,7 +108,7 @@ def _compare(fn, inputs, eps, atol, rtol, raise_exception, describe):
     returns False) with the message `describe(k, i)` names."""
     numerical = numerical_jacobian(fn, inputs, eps)
     analytical = analytical_jacobian(fn, inputs)
-    sizes = [o.numel() for o in _float_outputs(fn, inputs)]
+    sizes = [_real_size(o) for o in _float_outputs(fn, inputs)]
     bounds = np.cumsum([0] + sizes)
     for i, (n, a) in enumerate(zip(numerical, analytical)):
         if n is None:
@@ -110,7 +128,7 @@ def _compare(fn, inputs, eps, atol, rtol, raise_exception, describe):
 
 def _warn_not_double(name, inputs, what="input"):
     for i, x in enumerate(inputs):
-        if getattr(x, "requires_grad", False) and x.dtype.name != "float64":
+        if getattr(x, "requires_grad", False) and x.dtype.name not in ("float64", "complex128"):
             import warnings
             warnings.warn(f"{name}: {what} {i} is {x.dtype.name}, not float64: the finite differences will be "
                           "imprecise")
@@ -120,7 +138,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     """Compares the backward pass of `fn` with central finite differences.
 
     `inputs`: a Tensor or a tuple of Tensors; those that require grad are checked and should be
-    float64. Returns True, or raises (or returns False with ``raise_exception=False``).
+    float64 (or complex128: its real and imaginary parts are checked). Returns True, or raises (or returns False
+    with ``raise_exception=False``).
 
     Example: ``gradcheck(lambda x: (x * x).sum(), (randn(3, dtype=float64, requires_grad=True),))``
     """
@@ -181,9 +200,10 @@ def gradgradcheck(fn, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e
 def _random_like(t, rng, noncontiguous):
     """A leaf of t's shape, dtype (float64 for an integer output) and device, uniform in [-1, 1), requiring grad;
     with `noncontiguous`, every other element of a wider array."""
-    dtype = t._data.dtype if t.is_floating_point() else np.dtype(np.float64)
+    dtype = t._data.dtype if t._data.dtype.kind in "fc" else np.dtype(np.float64)
     shape, xp = tuple(t.shape), _xp(t)
-    data = xp.asarray(rng.uniform(-1, 1, shape).astype(dtype))
+    values = rng.uniform(-1, 1, shape) + (1j * rng.uniform(-1, 1, shape) if dtype.kind == "c" else 0)
+    data = xp.asarray(values.astype(dtype))
     if noncontiguous and shape:
         wide = xp.zeros(shape[:-1] + (2 * shape[-1],), dtype)
         wide[..., ::2] = data

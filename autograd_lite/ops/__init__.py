@@ -16,6 +16,7 @@ from . import grid_sampling, ctc  # noqa: F401
 from . import special_functions  # noqa: F401
 from . import utility  # noqa: F401  (combinations, broadcast_shapes, gradient, histogram, typename)
 from . import linalg_solvers, matrix_functions  # noqa: F401
+from . import complex_numbers, fft, spectral  # noqa: F401  (after the ops complex_numbers opens to complex input)
 from ._util import as_tensor, cast  # noqa: F401
 
 globals().update(_api.FUNCTIONAL)

@@ -12,6 +12,7 @@ from . import _formula
 from ._util import kernels_of, quiet, to_float, xp_of
 
 _KERNEL_DTYPES = ("float32", "float64")
+FUNCTIONS = {}  # name -> the op's Function class (ops/complex_numbers.py opens the holomorphic ones to complex input)
 
 
 def pointwise(name, formula, derivative, *, saves="x", kernel=None, floats=True, check=None, inplace=True,
@@ -23,7 +24,7 @@ def pointwise(name, formula, derivative, *, saves="x", kernel=None, floats=True,
     "x out" or ""). kernel: the kernel table's `<kernel>_forward(x)` / `<kernel>_backward(g, y)`, used for
     float32/float64 when the table has them. floats: integer and bool inputs become float32 first (exp, log, as
     PyTorch). check(x): raises for inputs the op refuses."""
-    cls = _function_class(name, formula, derivative, saves, kernel)
+    cls = FUNCTIONS[name] = _function_class(name, formula, derivative, saves, kernel)
 
     def op(x):
         if check is not None:
@@ -36,6 +37,10 @@ def pointwise(name, formula, derivative, *, saves="x", kernel=None, floats=True,
     if functional:                 # nn.functional's signature: f(input, inplace=False)
         _api.FUNCTIONAL[name] = _functional(op)
     return _api.declare(op, inplace=inplace)
+
+
+def _complex_type(x):
+    return "ComplexFloat" if x.dtype.itemsize == 8 else "ComplexDouble"
 
 
 def _functional(op):
@@ -60,6 +65,8 @@ def _function_class(name, formula, derivative, saves, kernel):
         if forward_kernel is not None and x.dtype.name in _KERNEL_DTYPES:
             out = getattr(kernels_of(x), forward_kernel)(x)
         else:
+            if x.dtype.kind == "c" and ctx.complex_error is not None:     # never a kernel's typing error
+                raise NotImplementedError(ctx.complex_error.format(type=_complex_type(x)))
             out = _raw(formula, x)
         if keep_x:
             ctx.save_for_backward(x, out) if keep_out else ctx.save_for_backward(x)
@@ -76,7 +83,8 @@ def _function_class(name, formula, derivative, saves, kernel):
         with quiet(xp_of(g)):    # the derivative at a pole (sqrt's at 0): inf, silently, as in PyTorch
             return derivative(g, x, out)
 
-    body = {"op_name": name, "forward": staticmethod(forward), "backward": staticmethod(backward)}
+    body = {"op_name": name, "forward": staticmethod(forward), "backward": staticmethod(backward),
+            "complex_error": f'"{name}" not implemented for \'{{type}}\''}     # None: takes complex input
     if kernel is not None:
         def backward_raw(ctx, g):
             out = ctx._saved[-1]

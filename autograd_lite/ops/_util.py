@@ -1,5 +1,6 @@
 """Small helpers shared by the op modules: array module and kernel table of an array, dtype promotion, casts."""
 import contextlib
+import warnings
 
 import numpy as np
 
@@ -9,7 +10,7 @@ from ..backend import backend_of
 from ..creation import tensor
 from ..tensor import Tensor
 
-_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 _SCALARS = (bool, int, float, np.generic)
 
 
@@ -50,10 +51,18 @@ def as_tensor(x, like=None):
     if isinstance(x, Tensor):
         return x
     dev = like.device if like is not None else None
-    if isinstance(x, _SCALARS) and like is not None and like.dtype.is_floating_point \
-            and not isinstance(x, (bool, np.bool_)):
+    if isinstance(x, _SCALARS) and like is not None and not isinstance(x, (bool, np.bool_)) and \
+            (like.dtype.is_floating_point and not isinstance(x, complex) or like.dtype.is_complex):
         return tensor(x, dtype=like.dtype, device=dev)
     return tensor(x, device=dev)
+
+
+def _astype(x, dtype):
+    """x.astype(dtype); complex to real keeps the real part with PyTorch's warning (not NumPy's ComplexWarning)."""
+    if x.dtype.kind == "c" and np.dtype(dtype).kind != "c":
+        warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=4)
+        x = x.real
+    return x.astype(dtype)
 
 
 class Cast(Function):
@@ -61,20 +70,22 @@ class Cast(Function):
 
     @staticmethod
     def forward(ctx, x, dtype):
-        return x.astype(dtype)
+        return _astype(x, dtype)
 
     @staticmethod
     def backward(ctx, g):
+        if ctx._inputs[0][2].kind != "c" and getattr(g, "_data", g).dtype.kind == "c":
+            return g.real       # complex to a real input: its real part (PyTorch's), not NumPy's warning cast
         return g            # the engine casts the gradient back to the input's dtype
 
 
 def cast(x, dt):
-    """`x` converted to autograd_lite dtype `dt` (differentiable between float types)."""
+    """`x` converted to autograd_lite dtype `dt` (differentiable between float and complex types)."""
     if x._data.dtype == dt.np:
         return x
-    if dt.is_floating_point and x.dtype.is_floating_point:
+    if dt.category >= 2 and x._data.dtype.kind in "fc":
         return Cast.apply(x, dt.np)
-    return Tensor._make(x._data.astype(dt.np))
+    return Tensor._make(_astype(x._data, dt.np))
 
 
 def category(x):
@@ -98,7 +109,7 @@ def promote_pair(a, b):
             b = b.item()
         c = _dtype.scalar_category(b)
         if c > category(a):
-            a = cast(a, _dtype.result_type((), (), (b,)))
+            a = cast(a, _dtype.result_type((a.dtype,), (), (b,)))
         return a, b
     return promote_pair(a, as_tensor(b, a))
 
@@ -116,6 +127,13 @@ def not_implemented(op, x):
     return NotImplementedError(f'"{op}" not implemented for \'{x.dtype.scalar_type}\'')
 
 
+def refuse_complex(x, message, kind=NotImplementedError):
+    """PyTorch's refusal of a complex tensor by an op of real numbers (orderings: max, clamp, <), in its words:
+    `message` may name the dtype as {type}."""
+    if isinstance(x, Tensor) and x._data.dtype.kind == "c":
+        raise kind(message.format(type=x.dtype.scalar_type))
+
+
 def to_float(x):
     """Int and bool tensors become float32 (PyTorch's rule for exp, log, sqrt, division, ...)."""
-    return x if x._data.dtype.kind == "f" else cast(x, _dtype.float32)
+    return x if x._data.dtype.kind in "fc" else cast(x, _dtype.float32)

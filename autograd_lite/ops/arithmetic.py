@@ -10,7 +10,7 @@ from ..backend import backend_of
 from ..tensor import Tensor
 from . import _formula as m
 from .math import reciprocal
-from ._util import as_tensor, cast, not_implemented, promote_pair, quiet, to_float, xp_of
+from ._util import as_tensor, cast, not_implemented, promote_pair, quiet, refuse_complex, to_float, xp_of
 
 declare = _api.declare
 
@@ -307,6 +307,7 @@ def pow(a, b):
 def maximum(a, b):
     """Elementwise maximum of two tensors (ties share the gradient)."""
     a, b = promote_pair(a, as_tensor(b, a))
+    refuse_complex(a, "maximum not implemented for complex tensors.", RuntimeError)
     return Maximum.apply(a, b)
 
 
@@ -314,6 +315,7 @@ def maximum(a, b):
 def minimum(a, b):
     """Elementwise minimum of two tensors (ties share the gradient)."""
     a, b = promote_pair(a, as_tensor(b, a))
+    refuse_complex(a, "minimum not implemented for complex tensors.", RuntimeError)
     return Minimum.apply(a, b)
 
 
@@ -378,6 +380,7 @@ def clamp(x, min=None, max=None):
     Example: ``autograd_lite.clamp(autograd_lite.tensor([-2.0, 0.5, 3.0]), -1, 1)`` gives ``[-1.0, 0.5, 1.0]``."""
     if min is None and max is None:
         raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
+    refuse_complex(x, "clamp is not supported for complex types")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         return _clamp_tensors(x, min, max)
     if x._data.dtype.kind != "f" and any(isinstance(v, float) for v in (min, max)):
@@ -554,12 +557,23 @@ def _fast_inplace(name, ufunc, op):
             getattr(backend_of(data).xp, ufunc)(data, other._data if isinstance(other, Tensor) else other,
                                                  out=data)
         except (TypeError, ValueError) as e:       # NumPy's casting and broadcasting errors
+            _refuse_complex_into_real(self, other)
             raise RuntimeError(f"{name}_: {e} (tensor of shape {tuple(data.shape)}, {self.dtype.name})") from None
         self._version[0] += 1
         return self
     method.__name__ = method.__qualname__ = name + "_"
     method.__doc__ = f"In-place :func:`{name}`."
     return method
+
+
+def _refuse_complex_into_real(self, other):
+    """PyTorch's error for a complex result written into a real tensor (``x.mul_(1j)``)."""
+    if self._data.dtype.kind != "c" and (isinstance(other, complex) or
+                                         isinstance(other, Tensor) and other._data.dtype.kind == "c"):
+        rt = _dtype.promote_types(self.dtype, other.dtype) if isinstance(other, Tensor) else \
+            _dtype.result_type((self.dtype,), (), (other,))
+        raise RuntimeError(f"result type {rt.scalar_type} can't be cast to the desired output type "
+                           f"{self.dtype.scalar_type}")
 
 
 for _op, _ufunc, _dunder in ((add, "add", "__iadd__"), (sub, "subtract", "__isub__"), (mul, "multiply", "__imul__"),

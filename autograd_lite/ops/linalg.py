@@ -544,6 +544,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
 
     Example: ``torch.linalg.vector_norm(x, dim=1)`` gives the Euclidean length of each row."""
     op = "linalg.vector_norm"
+    if x._data.dtype.kind == "c":       # the norm of a complex tensor: that of its moduli (real, as PyTorch's)
+        x = x.abs()
     x = _norm_input(op, x, dtype)
     if isinstance(ord, str) or not isinstance(ord, (int, float, np.integer, np.floating)):
         raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not {type(ord).__name__}")

@@ -58,7 +58,8 @@ def _kernel_formula(kernel):
 
 # name, formula(xp, x), derivative(g, x, y), what it saves; then options (see _pointwise.pointwise)
 neg = pointwise("neg", lambda xp, x: -x, lambda g, x, y: -g, saves="", floats=False, check=_refuse_bool_negation)
-abs = pointwise("abs", lambda xp, x: xp.abs(x), lambda g, x, y: g * m.sign(x), floats=False, check=_no_bool("abs"))
+abs = pointwise("abs", lambda xp, x: xp.abs(x), lambda g, x, y: g * (m.sgn(x) if m.data(x).dtype.kind == "c" else
+                m.sign(x)), floats=False, check=_no_bool("abs"))
 sign = pointwise("sign", lambda xp, x: x.copy() if x.dtype.kind == "b" else
                 xp.nan_to_num(xp.sign(x), nan=0.0) if x.dtype.kind == "f" else xp.sign(x), _zero, saves="", floats=False)
 exp = pointwise("exp", lambda xp, x: xp.exp(x), lambda g, x, y: g * y, saves="out")
@@ -134,11 +135,14 @@ class _Compare(Function):
 
 def _comparison(name, fn, dunder, aliases):
     cls = type(name.capitalize(), (_Compare,), {"op_name": name, "forward": staticmethod(fn)})
+    ordered = name not in ("eq", "ne")          # complex numbers have no order
 
     def op(a, b):
         if not isinstance(a, Tensor):
             a = as_tensor(a, b)
         a, b = promote_pair(a, b)
+        if ordered and a._data.dtype.kind == "c":
+            raise not_implemented(f"{name}_cpu", a)
         return cls.apply(a, b)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise ``{dunder}`` as a bool tensor."

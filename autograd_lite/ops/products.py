@@ -197,7 +197,7 @@ def vdot(input, other):
     if input.dtype is not other.dtype:
         raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {input.dtype.scalar_type} and "
                            f"{other.dtype.scalar_type}")
-    return TOP["dot"](input, other)
+    return TOP["dot"](TOP["conj"](input), other)        # conj: a no-op on real tensors
 
 
 def multi_dot(tensors):

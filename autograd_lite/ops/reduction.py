@@ -9,7 +9,7 @@ from .._args import canon_dim, canon_dims
 from ..autograd.function import Function
 from ..tensor import Tensor
 from . import _formula as m
-from ._util import broadcast_to, quiet, xp_of, to_float
+from ._util import broadcast_to, quiet, refuse_complex, xp_of, to_float
 from .indexing import gather
 from .shape import squeeze
 
@@ -208,7 +208,7 @@ def mean(x, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
     dim, keepdim = _numpy_names(dim, keepdim, axis, keepdims)
     if dtype is not None:
         x = x.to(dtype)
-    if x._data.dtype.kind != "f":
+    if x._data.dtype.kind not in "fc":
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: {x.dtype.name}")
     return Mean.apply(x, canon_dims(dim, x.ndim, "mean"), keepdim)
@@ -243,6 +243,9 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None
     dim, keepdim = _numpy_names(dim, keepdim, axis, keepdims)
     if isinstance(dim, bool):           # torch.var(x, False): the old unbiased positional
         dim, unbiased = None, dim
+    if x._data.dtype.kind == "c":       # the spread of |x - mean|^2: the real parts' plus the imaginary parts'
+        return var(x.real, dim, unbiased, keepdim, correction=correction) + \
+            var(x.imag, dim, unbiased, keepdim, correction=correction)
     return Var.apply(_float_spread("var", x), canon_dims(dim, x.ndim, "var"), _correction(unbiased, correction),
                      keepdim)
 
@@ -253,6 +256,8 @@ def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None
     dim, keepdim = _numpy_names(dim, keepdim, axis, keepdims)
     if isinstance(dim, bool):
         dim, unbiased = None, dim
+    if x._data.dtype.kind == "c":
+        return var(x, dim, unbiased, keepdim, correction=correction).sqrt()
     return Std.apply(_float_spread("std", x), canon_dims(dim, x.ndim, "std"), _correction(unbiased, correction),
                      keepdim)
 
@@ -268,6 +273,9 @@ def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 
 def _max_min(x, dim, keepdim, largest, op):
+    if x._data.dtype.kind == "c":
+        refuse_complex(x, f'"{op}_all" not implemented for \'{{type}}\'' if dim is None else
+                       f"{op}(): does not support complex input", NotImplementedError if dim is None else RuntimeError)
     if dim is None:
         return FullMax.apply(x, largest)
     if isinstance(dim, Tensor):             # torch.max(a, b): the elementwise maximum
@@ -315,6 +323,7 @@ def amin(x, dim=(), keepdim=False, *, axis=None, keepdims=None):
 
 
 def _extreme(x, dim, keepdim, largest):
+    refuse_complex(x, f'"{"max" if largest else "min"}_values_cpu" not implemented for \'{{type}}\'')
     dims = canon_dims(dim, x.ndim, "amax" if largest else "amin") if dim != () else None
     if dims is None:
         out = FullMax.apply(x, largest)
@@ -343,6 +352,7 @@ class Extreme(Function):
 
 
 def _arg(x, dim, keepdim, largest, op):
+    refuse_complex(x, f"{op}(): does not support complex input", RuntimeError)
     xp = xp_of(x._data)
     fn = xp.argmax if largest else xp.argmin
     if dim is None:
@@ -371,6 +381,7 @@ def argmin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
 def topk(x, k, dim=-1, largest=True, sorted=True):
     """The k largest (or smallest) elements along `dim`, as (values, indices); values are differentiable."""
     d = canon_dim(dim, x.ndim, "topk")
+    refuse_complex(x, "topk does not support complex dtypes on CPU", RuntimeError)
     n = x.shape[d] if x.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError(f"topk: k ({k}) is out of range for dimension {d} of size {n}")

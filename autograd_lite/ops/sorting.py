@@ -23,6 +23,8 @@ ModeResult = return_types.mode._of
 def order(a, dim, descending=False):
     """The stable sorting permutation of array `a` along `dim` (int64). Descending keeps equal elements in their
     order too, and puts NaN first (PyTorch's order: NaN is the largest)."""
+    if a.dtype.kind == "c":             # complex numbers have no order (NumPy's would be lexicographic)
+        raise RuntimeError(" Sort does not support complex dtypes on CPU")
     xp = xp_of(a)
     if not descending:
         return xp.argsort(a, axis=dim, kind="stable").astype("int64", copy=False)
