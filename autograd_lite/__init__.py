@@ -10,6 +10,9 @@ from ._dtype import (dtype, float16, float32, float64, uint8, int8, int16, int32
 from ._dtype import bool_ as bool  # noqa: A001  (autograd_lite.bool, like torch.bool)
 from ._dtype import complex64, complex128, complex64 as cfloat, complex128 as cdouble
 from .backend import device
+from ._memory_format import (layout, memory_format, strided, sparse_coo, sparse_csr, sparse_csc, sparse_bsr,  # noqa: F401
+                             sparse_bsc, jagged, contiguous_format, channels_last, channels_last_3d, preserve_format,
+                             legacy_contiguous_format)
 from .tensor import Tensor, Size
 from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode,
                        is_inference_mode_enabled)
@@ -35,6 +38,7 @@ from ._flags import *  # noqa: F401,F403  (set_default_device, use_deterministic
 from . import _api, ops
 from . import return_types       # autograd_lite.return_types.max, .sort, ...: the (values, indices) results
 globals().update(_api.TOP)          # every op declared with top=True: autograd_lite.exp, autograd_lite.matmul, ...
+globals().update(ops.torch_aliases.top_names())   # torch.exp_, torch.dropout(x, p, train), torch.native_*
 from . import linalg                # autograd_lite.linalg: norm, vector_norm, matrix_norm, svdvals
 from . import fft                   # autograd_lite.fft: torch.fft (fft, rfft, irfft, fftn, fftfreq, fftshift, ...)
 from . import special               # autograd_lite.special: torch.special (Bessel, ndtr, erfcx, zeta, polynomials)
@@ -58,9 +62,14 @@ from . import cpu                   # autograd_lite.cpu: torch.cpu (and its depr
 from . import testing               # autograd_lite.testing: assert_close, make_tensor
 from . import jit                   # autograd_lite.jit: script/trace return their argument (no TorchScript)
 from . import distributions       # autograd_lite.distributions: torch.distributions (Normal, Categorical, kl, ...)
+from . import quasirandom        # autograd_lite.quasirandom: SobolEngine (torch's direction numbers)
+from . import signal            # autograd_lite.signal.windows: torch.signal.windows (hann, kaiser, ...)
+from .interop import range, set_default_tensor_type, from_dlpack, to_dlpack, get_device_module  # noqa: A004
 
 half, float, double = float16, float32, float64          # noqa: A001
 short, int, long = int16, int32, int64                   # noqa: A001
+from math import e, pi, inf, nan  # noqa: E402,F401  (torch.e, torch.pi, torch.inf, torch.nan)
+newaxis = None                                           # torch.newaxis, as numpy's
 
 __version__ = "0.1.0"
 

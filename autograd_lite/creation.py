@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 
 from . import _dtype, _flags, backend as _backend, random
+from . import _memory_format as _mf
 from ._api import declare
 from ._args import shape_arg
 from .backend import device as _device, get_backend
@@ -183,8 +184,9 @@ def ones(*size, dtype=None, device=None, requires_grad=False):
     return _filled("ones", size, dtype, device, requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False):
-    return _filled("empty", size, dtype, device, requires_grad)
+def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None):
+    out = _filled("empty", size, dtype, device, requires_grad)
+    return out if memory_format in (None, _mf.contiguous_format) else out.contiguous(memory_format)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -378,34 +380,35 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     return _finish(np.eye(n, m, dtype=dt.np), dt, device, requires_grad)
 
 
-def _like(fn, x, dtype, device, requires_grad, *args):
-    return fn(*args, x.shape, dtype=dtype or x.dtype, device=device or x.device,
-              requires_grad=requires_grad)
+def _like(fn, x, dtype, device, requires_grad, *args, memory_format=None):
+    out = fn(*args, x.shape, dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
+    fmt = _mf.suggest(x._data) if memory_format in (None, _mf.preserve_format) else memory_format
+    return out if fmt is _mf.contiguous_format else out.contiguous(fmt)      # torch's: x's layout, or the one asked
 
 
-def zeros_like(x, dtype=None, device=None, requires_grad=False):
-    return _like(zeros, x, dtype, device, requires_grad)
+def zeros_like(x, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _like(zeros, x, dtype, device, requires_grad, memory_format=memory_format)
 
 
-def ones_like(x, dtype=None, device=None, requires_grad=False):
-    return _like(ones, x, dtype, device, requires_grad)
+def ones_like(x, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _like(ones, x, dtype, device, requires_grad, memory_format=memory_format)
 
 
-def empty_like(x, dtype=None, device=None, requires_grad=False):
-    return _like(empty, x, dtype, device, requires_grad)
+def empty_like(x, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _like(empty, x, dtype, device, requires_grad, memory_format=memory_format)
 
 
-def rand_like(x, dtype=None, device=None, requires_grad=False):
-    return _like(rand, x, dtype, device, requires_grad)
+def rand_like(x, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _like(rand, x, dtype, device, requires_grad, memory_format=memory_format)
 
 
-def randn_like(x, dtype=None, device=None, requires_grad=False):
-    return _like(randn, x, dtype, device, requires_grad)
+def randn_like(x, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _like(randn, x, dtype, device, requires_grad, memory_format=memory_format)
 
 
-def full_like(x, fill_value, dtype=None, device=None, requires_grad=False):
-    return full(x.shape, fill_value, dtype=dtype or x.dtype, device=device or x.device,
-                requires_grad=requires_grad)
+def full_like(x, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _like(lambda shape, **kw: full(shape, fill_value, **kw), x, dtype, device, requires_grad,
+                 memory_format=memory_format)
 
 
 def randint_like(x, low, high=None, dtype=None, device=None):

@@ -182,9 +182,6 @@ class Tensor(TensorBase):
         s = tuple(x // self._data.itemsize for x in self._data.strides)
         return s if dim is None else s[dim]
 
-    def is_contiguous(self):
-        return bool(self._data.flags.c_contiguous)
-
     # ---- conversion ---------------------------------------------------------------------------
     def numpy(self, force=False):
         if self._rg and not force:

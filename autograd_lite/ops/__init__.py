@@ -17,6 +17,11 @@ from . import special_functions  # noqa: F401
 from . import utility  # noqa: F401  (combinations, broadcast_shapes, gradient, histogram, typename)
 from . import linalg_solvers, matrix_functions  # noqa: F401
 from . import complex_numbers, fft, spectral  # noqa: F401  (after the ops complex_numbers opens to complex input)
+from . import torch_aliases  # noqa: F401  (torch.X_ in-place functions, ATen signatures: torch.dropout(x, p, train))
+from . import strided, view_copies  # noqa: F401  (as_strided, as_strided_scatter, the X_copy functions)
+from . import memory_formats  # noqa: F401  (is_contiguous(memory_format=), layout, is_sparse and kin)
+from . import lowrank, control_flow  # noqa: F401  (svd_lowrank, pca_lowrank; cond, while_loop)
+from . import tensor_methods  # noqa: F401  (apply_, map_, set_, nonzero_static, unsafe_split, dim_order, ...)
 from ._util import as_tensor, cast  # noqa: F401
 
 globals().update(_api.FUNCTIONAL)

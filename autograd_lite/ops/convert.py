@@ -1,5 +1,6 @@
 """Conversions between devices and dtypes: to, cpu, cuda, float, double, ..., type_as (differentiable)."""
 from .. import _api, _dtype
+from .. import _memory_format as _mf
 from ..autograd.function import Function
 from ..backend import backend_of, device as _device, get_backend
 from ..tensor import parse_to_args
@@ -35,7 +36,7 @@ def to_device(x, device):
 
 
 @declare(top=False)
-def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
+def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, memory_format=None):
     """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``; differentiable."""
     device, dtype = parse_to_args(args, device, dtype)
     out = self
@@ -45,7 +46,7 @@ def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
         out = cast(out, dtype)
     if copy and out is self:
         out = self.clone()
-    return out
+    return out if memory_format in (None, _mf.preserve_format) else out.contiguous(memory_format)
 
 
 @declare(top=False)
@@ -73,5 +74,5 @@ def _dtype_method(name, dt):
 
 for _name, _dt in (("float", _dtype.float32), ("double", _dtype.float64), ("half", _dtype.float16),
                    ("long", _dtype.int64), ("int", _dtype.int32), ("short", _dtype.int16), ("byte", _dtype.uint8),
-                   ("bool", _dtype.bool_)):
+                   ("bool", _dtype.bool_), ("char", _dtype.int8)):
     _dtype_method(_name, _dt)

@@ -5,6 +5,7 @@ import math
 import numbers
 
 from .. import _api, _dtype
+from .. import _memory_format as _mf
 from .._args import canon_dim, shape_arg
 from ..autograd.function import Function
 from ..autograd.grad_mode import state as _grad_state
@@ -269,18 +270,20 @@ def stack(tensors, dim=0):
 
 class Contiguous(Function):
     @staticmethod
-    def forward(ctx, x):
-        return xp_of(x).ascontiguousarray(x)
+    def forward(ctx, x, memory_format=_mf.contiguous_format):
+        return _mf.to_format(x, memory_format, xp_of(x))
 
     @staticmethod
     def backward(ctx, g):
-        return g
+        return g, None
 
 
 @declare(top=False)
-def contiguous(x):
-    """x, or a C-contiguous copy of it."""
-    return x if x._data.flags.c_contiguous else Contiguous.apply(x)
+def contiguous(x, memory_format=_mf.contiguous_format):
+    """x, or a C-contiguous copy of it (``memory_format=autograd_lite.channels_last``: an NHWC-strided copy)."""
+    if memory_format is _mf.contiguous_format:          # the common call, kept cheap
+        return x if x._data.flags.c_contiguous else Contiguous.apply(x)
+    return x if _mf.is_in_format(x._data, memory_format) else Contiguous.apply(x, memory_format)
 
 
 class Clone(Function):
@@ -294,9 +297,12 @@ class Clone(Function):
 
 
 @declare
-def clone(x):
-    """A copy with its own storage; the gradient flows through."""
-    return Clone.apply(x)
+def clone(x, *, memory_format=_mf.preserve_format):
+    """A copy with its own storage (C-contiguous, or in `memory_format`, preserving channels_last by default); the
+    gradient flows through."""
+    fmt = _mf.suggest(x._data) if memory_format is _mf.preserve_format else memory_format
+    out = Clone.apply(x)
+    return out if fmt is _mf.contiguous_format else contiguous(out, fmt)
 
 
 @declare(top=False)
