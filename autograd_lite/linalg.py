@@ -16,6 +16,7 @@ from .ops.decompositions import (LinAlgError, cholesky, det, eigh, eigvalsh, inv
 from .ops.linalg_solvers import (cholesky_ex, inv_ex, lu, lu_factor, lu_factor_ex, lu_solve, solve_ex,
                                  solve_triangular, tensorinv, tensorsolve)
 from .ops.matrix_functions import cond, diagonal, householder_product, matrix_exp, vander, vecdot
+from .ops.linalg_ldl import ldl_factor, ldl_factor_ex, ldl_solve
 from .ops.linalg_eig import eig, eigvals
 
 __all__ = ["cross", "matrix_power", "multi_dot", "matmul",
@@ -23,4 +24,5 @@ __all__ = ["cross", "matrix_power", "multi_dot", "matmul",
            "inv", "lstsq", "matrix_rank", "pinv", "qr", "slogdet", "solve", "svd",
            "cholesky_ex", "inv_ex", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "solve_ex", "solve_triangular",
            "tensorinv", "tensorsolve", "cond", "diagonal", "householder_product", "matrix_exp", "vander", "vecdot"]
+__all__ += ["ldl_factor", "ldl_factor_ex", "ldl_solve"]
 __all__ += ["eig", "eigvals"]

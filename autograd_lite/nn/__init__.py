@@ -20,6 +20,10 @@ from .modules.rnn import *  # noqa: F401,F403
 from .modules.lazy import *  # noqa: F401,F403
 from .modules.channelshuffle import *  # noqa: F401,F403
 from .modules.adaptive import *  # noqa: F401,F403
+from .modules.fractional_pooling import *  # noqa: F401,F403
+from .modules.sync_batchnorm import *  # noqa: F401,F403
+from .modules.legacy import *  # noqa: F401,F403
+from .modules.linear_cross_entropy import *  # noqa: F401,F403
 from . import functional, init
 from . import utils
 from . import parallel

@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 
 from ..autograd.grad_mode import no_grad
-from ..creation import from_numpy
+from ..creation import from_numpy, randperm
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "zeros_", "ones_", "eye_", "dirac_",
            "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_"]
@@ -186,6 +186,20 @@ def orthogonal_(tensor, gain=1, generator=None):
         return tensor.mul_(gain)
 
 
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """A 2-D tensor filled from N(0, std) with ceil(sparsity * rows) zeros in each column, at random rows (Martens,
+    2010), as torch's (whose row draws ignore `generator`, as here). Example: ``sparse_(w, sparsity=0.1)``."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    num_zeros = math.ceil(sparsity * rows)
+    with no_grad():
+        tensor.normal_(0, std, generator=generator)
+        for col in range(cols):
+            tensor[randperm(rows)[:num_zeros], col] = 0
+    return tensor
+
+
 def _deprecated(fn):
     """torch's old spelling without the trailing underscore: warns, then calls `fn`."""
     old = fn.__name__[:-1]
@@ -203,3 +217,5 @@ uniform, normal, constant = _deprecated(uniform_), _deprecated(normal_), _deprec
 xavier_uniform, xavier_normal = _deprecated(xavier_uniform_), _deprecated(xavier_normal_)
 kaiming_uniform, kaiming_normal = _deprecated(kaiming_uniform_), _deprecated(kaiming_normal_)
 orthogonal = _deprecated(orthogonal_)
+sparse = _deprecated(sparse_)
+__all__ += ["sparse_"]

@@ -22,6 +22,7 @@ from . import strided, view_copies  # noqa: F401  (as_strided, as_strided_scatte
 from . import memory_formats  # noqa: F401  (is_contiguous(memory_format=), layout, is_sparse and kin)
 from . import lowrank, control_flow  # noqa: F401  (svd_lowrank, pca_lowrank; cond, while_loop)
 from . import tensor_methods  # noqa: F401  (apply_, map_, set_, nonzero_static, unsafe_split, dim_order, ...)
+from . import fractional_pooling, linear_cross_entropy  # noqa: F401  (fractional_max_pool2d / 3d, ...)
 from ._util import as_tensor, cast  # noqa: F401
 
 globals().update(_api.FUNCTIONAL)

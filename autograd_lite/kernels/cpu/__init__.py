@@ -57,3 +57,5 @@ from .special_functions import special_binary, special_unary  # noqa: E402
 __all__ += ["special_unary", "special_binary"]                                                 # ops/special_functions.py
 from .linalg import lu_factor, lu_permutation, tri_solve  # noqa: E402
 __all__ += ["tri_solve", "lu_factor", "lu_permutation"]                                                    # ops/_triangular.py
+from .fractional_pooling import fractional_max_pool_forward  # noqa: E402
+__all__ += ["fractional_max_pool_forward"]                                     # ops/fractional_pooling.py

@@ -22,3 +22,7 @@ from .lazy import *  # noqa: F401,F403
 from .loss import CTCLoss  # noqa: F401
 from .channelshuffle import *  # noqa: F401,F403
 from .adaptive import *  # noqa: F401,F403
+from .fractional_pooling import *  # noqa: F401,F403
+from .sync_batchnorm import *  # noqa: F401,F403
+from .legacy import *  # noqa: F401,F403
+from .linear_cross_entropy import *  # noqa: F401,F403
