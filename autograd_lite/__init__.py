@@ -44,6 +44,7 @@ from . import fft                   # autograd_lite.fft: torch.fft (fft, rfft, i
 from . import special               # autograd_lite.special: torch.special (Bessel, ndtr, erfcx, zeta, polynomials)
 from . import nn
 from . import func                 # autograd_lite.func: torch.func (functional_call, grad, vjp, jacrev, hessian)
+from .func import vmap             # torch.vmap: torch.func.vmap
 from . import optim
 from . import utils
 from . import multiprocessing   # autograd_lite.multiprocessing: torch.multiprocessing, shared-memory tensors

@@ -1,11 +1,17 @@
-"""``autograd_lite.func``, as ``torch.func``: functional_call (a module run with given parameters and buffers) and
-the reverse-mode transforms grad, grad_and_value, vjp, jacrev, jacfwd, hessian (no vmap)."""
+"""``autograd_lite.func``, as ``torch.func``: functional_call (a module run with given parameters and buffers),
+the reverse-mode transforms grad, grad_and_value, vjp, jacrev, jacfwd, hessian, the forward-mode jvp and linearize
+(by the double-vjp trick), vmap (one call per batch element), functionalize, stack_module_state and
+replace_all_batch_norm_modules_."""
 from collections.abc import Sequence
 
 from ..nn.utils.stateless import _functional_call
-from ._transforms import grad, grad_and_value, hessian, jacfwd, jacrev, vjp
+from ._forward import jvp, linearize
+from ._modules import replace_all_batch_norm_modules_, stack_module_state
+from ._transforms import functionalize, grad, grad_and_value, hessian, jacfwd, jacrev, vjp
+from ._vmap import vmap
 
-__all__ = ["functional_call", "grad", "grad_and_value", "vjp", "jacrev", "jacfwd", "hessian"]
+__all__ = ["functional_call", "grad", "grad_and_value", "vjp", "jacrev", "jacfwd", "hessian", "jvp", "linearize",
+           "vmap", "functionalize", "stack_module_state", "replace_all_batch_norm_modules_"]
 
 
 def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *, tie_weights=True, strict=False):

@@ -7,6 +7,7 @@ import threading
 from ..autograd import grad as _autograd_grad
 from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
+from ._pytree import tree_flatten, tree_unflatten
 
 _state = threading.local()
 
@@ -23,42 +24,24 @@ class _Level:
         _state.depth -= 1
 
 
-# ---- pytrees of Tensors (a Tensor, tuples / lists / dicts of them) ------------------------------------------------
+# ---- pytrees of Tensors (a Tensor, tuples / lists / dicts / namedtuples of them) ------------------------------------
 def _flatten(tree):
-    if isinstance(tree, Tensor):
-        return [tree], None
-    if isinstance(tree, (tuple, list)):
-        leaves, specs = [], []
-        for item in tree:
-            sub, spec = _flatten(item)
-            leaves += sub
-            specs.append((len(sub), spec))
-        return leaves, (type(tree), specs)
-    if isinstance(tree, dict):
-        leaves, specs = _flatten(list(tree.values()))
-        return leaves, (dict, list(tree.keys()), specs)
-    raise ValueError(f"Thing passed to transform API must be Tensor, got {type(tree)}")
+    leaves, spec = tree_flatten(tree)
+    for leaf in leaves:
+        if not isinstance(leaf, Tensor):
+            raise ValueError(f"Thing passed to transform API must be Tensor, got {type(leaf)}")
+    return leaves, spec
 
 
-def _unflatten(leaves, spec):
-    if spec is None:
-        return leaves[0]
-    if spec[0] is dict:
-        return dict(zip(spec[1], _unflatten(leaves, spec[2])))
-    kind, specs = spec
-    out, i = [], 0
-    for n, sub in specs:
-        out.append(_unflatten(leaves[i:i + n], sub))
-        i += n
-    return kind(out)
+_unflatten = tree_unflatten
 
 
 def _differentiable(t):
-    """t as this level's variable: itself when it already requires grad (an outer level sees through), else a
-    detached copy that requires grad."""
+    """t as this level's variable: a view of it when it already requires grad (an outer level sees through; a
+    tensor passed twice gives two variables), else a detached copy that requires grad."""
     if not t.is_floating_point():
         raise RuntimeError("only Tensors of floating point dtype can require gradients")
-    return t if t.requires_grad else t.detach().requires_grad_()
+    return t.view_as(t) if t.requires_grad else t.detach().requires_grad_()
 
 
 def _prepare(args, argnums):
@@ -242,3 +225,22 @@ def hessian(func, argnums=0):
                 [ 0., 12.]])
     """
     return jacfwd(jacrev(func, argnums), argnums)
+
+
+def functionalize(func, *, remove="mutations"):
+    """torch.func.functionalize: `func` with its mutations replaced by out-of-place ops, for graph capture. Eager
+    execution has nothing to capture, and the observable results (outputs, mutated inputs) are func's own, so the
+    returned function runs func as it is.
+
+    Example: ``functionalize(f)(x)`` equals ``f(x)``."""
+    if remove not in ("mutations", "mutations_and_views"):
+        raise RuntimeError(f"functionalize(f, remove='mutations'): received invalid argument for remove={remove}. "
+                           "Valid options are:\n     remove='mutations': all inplace and out= operators will be "
+                           "removed from the program, and replaced with their out-of-place equivalents.\n     "
+                           "remove='mutations_and_views': In addition to the above, all aliasing operators {view} "
+                           "will be replaced with their non-aliasing counterparts, {view}_copy.\n")
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return func(*args, **kwargs)
+    return wrapper
