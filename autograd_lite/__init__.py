@@ -62,6 +62,7 @@ from .cuda import amp as _cuda_amp  # noqa: F401  (autograd_lite.cuda.amp: torch
 from . import cpu                   # autograd_lite.cpu: torch.cpu (and its deprecated amp names)
 from . import testing               # autograd_lite.testing: assert_close, make_tensor
 from . import jit                   # autograd_lite.jit: script/trace return their argument (no TorchScript)
+from . import profiler              # autograd_lite.profiler: torch.profiler (profile, schedule, record_function)
 from . import distributions       # autograd_lite.distributions: torch.distributions (Normal, Categorical, kl, ...)
 from . import quasirandom        # autograd_lite.quasirandom: SobolEngine (torch's direction numbers)
 from . import signal            # autograd_lite.signal.windows: torch.signal.windows (hann, kaiser, ...)

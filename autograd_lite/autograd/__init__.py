@@ -10,6 +10,7 @@ from .engine import run_backward, ones_like
 from .gradcheck import gradcheck, gradgradcheck
 from .anomaly_mode import detect_anomaly, set_detect_anomaly, is_anomaly_enabled, is_anomaly_check_nan_enabled
 from . import functional
+from . import graph, profiler    # torch.autograd.graph (saved-tensor hooks, Node), torch.autograd.profiler
 from . import forward_ad       # torch.autograd.forward_ad: dual tensors, tangents by the double-vjp trick
 from .. import backend as _backend
 

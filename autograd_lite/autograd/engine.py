@@ -10,7 +10,8 @@ from heapq import heapify, heappop, heappush
 import numpy as np
 
 from .. import backend as _backend
-from .function import Function, FREED_MESSAGE, TensorBase, _first, check_versions, POST_ACCUMULATE_HOOKS
+from . import function as _function
+from .function import Function, FREED_MESSAGE, Packed, TensorBase, _first, check_versions, POST_ACCUMULATE_HOOKS
 from .grad_mode import enable_grad, state as _state
 from .anomaly_mode import _state as _anomaly, check_gradients
 
@@ -154,19 +155,24 @@ def run_backward(roots, retain_graph=False, capture=None, create_graph=False):
     _callbacks.append([])
     _capturing.append(capture is not None)
     prev_enabled, _state.enabled = _state.enabled, create_graph     # only create_graph records the backward
+    trace = _function.op_events        # a profiler recording: an event per node
     try:
         while heap:
             node = heappop(heap)[1]
             g = grads.pop(node)
+            if trace is not None:
+                events = trace.begin_node(node)
             if node._hooks:
                 g = _run_hooks(node._hooks, g, wrap)
             if node._retained is not None:
                 _retain(node, g, create_graph)
             if capture is not None and node in capture:
                 capture[node] = g
-            saved = node._saved
+            saved = packed = node._saved
             if saved is None:
                 raise RuntimeError(FREED_MESSAGE)
+            if type(saved) is Packed:           # saved-tensor hooks: the unpack hook gives the arrays back
+                saved = node._saved = saved.unpack(node)
             versions = node._versions
             if versions is not None and tuple(map(_first, versions[0])) != versions[1]:
                 check_versions(node)                # raises
@@ -205,6 +211,10 @@ def run_backward(roots, retain_graph=False, capture=None, create_graph=False):
                     leaf_grads[target] = gi if prev is None else prev + gi
             if saved and not retain_graph:
                 node._saved = None
+            elif packed is not saved:
+                node._saved = packed
+            if trace is not None:
+                trace.end_node(events)
             if pending is not None:
                 _accumulate_ready(node, pending, leaf_grads, claimed, make)
         _state.enabled = prev_enabled
@@ -212,12 +222,11 @@ def run_backward(roots, retain_graph=False, capture=None, create_graph=False):
             for leaf, g in leaf_grads.items():
                 if leaf in capture:
                     capture[leaf] = _run_hooks(leaf._hooks, g, wrap) if leaf._hooks else g
-            return capture
-        if create_graph:
+        elif create_graph:
             _accumulate_tensors(leaf_grads)
         else:
             _accumulate_arrays(leaf_grads, claimed, make)
-        if POST_ACCUMULATE_HOOKS:
+        if POST_ACCUMULATE_HOOKS and capture is None:
             for leaf in leaf_grads:
                 _run_post_hooks(leaf)
         for callback in _callbacks[-1]:     # (a callback may queue more)
@@ -226,7 +235,7 @@ def run_backward(roots, retain_graph=False, capture=None, create_graph=False):
         _state.enabled = prev_enabled
         _callbacks.pop()
         _capturing.pop()
-    return None
+    return capture
 
 
 def _pending_counts(heap):

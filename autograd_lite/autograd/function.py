@@ -22,6 +22,7 @@ Example::
 """
 import itertools
 import operator
+import threading
 import weakref
 
 import numpy as _np
@@ -137,9 +138,10 @@ class Function:
 
     @property
     def saved_tensors(self):
-        if self._saved is None:
+        saved = self._saved
+        if saved is None:
             raise RuntimeError(FREED_MESSAGE)
-        return self._saved
+        return saved.unpack(self) if type(saved) is Packed else saved      # saved-tensor hooks packed it
 
     @property
     def needs_input_grad(self):
@@ -158,6 +160,23 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name()}>"
+
+    def register_hook(self, fn):
+        """Calls ``fn(grad_inputs, grad_outputs)`` (tuples of Tensors or None) once this node has computed its
+        gradients; a tuple it returns replaces grad_inputs. Example: ``y.grad_fn.register_hook(lambda gi, go: None)``"""
+        from .graph import register_node_hook
+        return register_node_hook(self, fn)
+
+    def register_prehook(self, fn):
+        """Calls ``fn(grad_outputs)`` before this node runs; a tuple it returns replaces grad_outputs.
+        Example: ``y.grad_fn.register_prehook(lambda go: (go[0] * 2,))``"""
+        from .graph import register_node_prehook
+        return register_node_prehook(self, fn)
+
+    @property
+    def metadata(self):
+        """A dict of this node's own, for the user (PyTorch's ``grad_fn.metadata``)."""
+        return self.__dict__.setdefault("_metadata", {})
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -231,6 +250,73 @@ class Function:
 
 
 _first = operator.itemgetter(0)
+
+
+class Packed:
+    """What a node saved, with the arrays as its pack hook's values; `unpack` gives them back as arrays through the
+    unpack hook. ids: per slot, the id of the array the node's graph knows it by (None: kept as it was)."""
+    __slots__ = ("items", "ids", "unpack_hook")
+
+    def __init__(self, items, ids, unpack_hook):
+        self.items, self.ids, self.unpack_hook = items, ids, unpack_hook
+
+    def unpack(self, node):
+        out, arrays = [], {}        # id the graph knows -> the array unpacked for it (one per id: a slot saved twice)
+        for item, ident in zip(self.items, self.ids):
+            if ident is None:
+                out.append(item)
+                continue
+            t = self.unpack_hook(item)
+            if not isinstance(t, TensorBase):
+                raise TypeError(f"Output of saved tensor unpack_hook expected to be a Tensor but got result of type "
+                                f"{type(t).__name__}")
+            out.append(arrays.setdefault(ident, t._data))
+        moved = {old: id(a) for old, a in arrays.items() if id(a) != old}
+        if moved:       # new arrays: create_graph's saved_as_tensors finds inputs and output by these ids
+            node._out_id = moved.get(node._out_id, node._out_id)
+            node._inputs = tuple(e if e is None or e[3] not in moved else e[:3] + (moved[e[3]],) for e in node._inputs)
+            self.ids = [None if i is None else moved.get(i, i) for i in self.ids]
+        return tuple(out)
+
+    def __bool__(self):
+        return bool(self.items)
+
+
+_plain_apply = Function.__dict__["apply"].__func__
+
+# A profiler or saved-tensor hooks observe every op: while one is on, Function.apply is `_observed_apply` (swapped by
+# `observe`), so while none is, ops pay nothing for them. autograd.profiler sets op_events, autograd.graph pack_saved.
+op_events = None        # the recording of the profiler on now (autograd.profiler._Trace), if any
+pack_saved = None       # (node, out, args) -> None: packs what a new node saved, while saved-tensor hooks are on
+_observers = 0
+_observe_lock = threading.Lock()
+
+
+def observe(delta):
+    """A profiler or a saved-tensor-hooks scope starts (+1) or ends (-1) observing ops."""
+    global _observers
+    with _observe_lock:
+        _observers += delta
+        Function.apply = classmethod(_observed_apply if _observers else _plain_apply)
+
+
+def _observed_apply(cls, *args, **kwargs):
+    events = op_events
+    # under autocast the op may run through apply again with cast inputs (autocast off for it then): recorded there
+    if events is None or (_autocast.regions and cls.autocast is not None and True in _autocast.state.enabled.values()):
+        out = _plain_apply(cls, *args, **kwargs)
+    else:
+        event = events.op(cls, args)
+        try:
+            out = _plain_apply(cls, *args, **kwargs)
+        except BaseException:
+            events.end(event)
+            raise
+        events.end_op(event, out)
+    pack = pack_saved
+    if pack is not None and out.grad_fn is not None and out.grad_fn._saved and type(out.grad_fn._saved) is not Packed:
+        pack(out.grad_fn, out, args)
+    return out
 
 
 def _saved_versions(saved, args, out):

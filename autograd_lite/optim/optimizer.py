@@ -22,6 +22,7 @@ from collections import defaultdict
 
 from .. import _dtype
 from ..autograd import enable_grad
+from ..autograd import profiler as _profiler
 from ..backend import backend_of
 from ..creation import tensor
 from ..tensor import Tensor
@@ -93,9 +94,10 @@ def _hooked(step):
         self = args[0]
         self._opt_called = True                     # lr_scheduler's "step order" check reads this
         if self._in_step or not (self._step_pre_hooks or self._step_post_hooks or _GLOBAL_PRE_HOOKS
-                                 or _GLOBAL_POST_HOOKS):
+                                 or _GLOBAL_POST_HOOKS or _profiler._current is not None):
             return step(*args, **kwargs)
         self._in_step = True
+        event = _profiler.record_function(f"Optimizer.step#{type(self).__name__}.step").__enter__()  # torch's event
         try:
             for hook in itertools.chain(list(_GLOBAL_PRE_HOOKS.values()), list(self._step_pre_hooks.values())):
                 result = hook(self, args, kwargs)
@@ -110,6 +112,7 @@ def _hooked(step):
             return out
         finally:
             self._in_step = False
+            event.__exit__(None, None, None)
     wrapper._hooked = True
     return wrapper
 

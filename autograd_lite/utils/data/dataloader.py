@@ -5,6 +5,7 @@ import multiprocessing
 
 import numpy as np
 
+from ...autograd import profiler as _profiler
 from ...backend import backend_of
 from ...tensor import Tensor
 from .collate import default_collate, default_convert
@@ -187,6 +188,9 @@ class _DataLoaderIter:
         return self
 
     def __next__(self):
+        if _profiler._current is not None:         # a profiler records: the batch is an event, named as torch's
+            with _profiler.record_function("enumerate(DataLoader)#_SingleProcessDataLoaderIter.__next__"):
+                return self._fetch(next(self._indices))
         return self._fetch(next(self._indices))
 
     next = __next__
