@@ -399,7 +399,7 @@ def test_custom_fwd_casts_inputs_and_custom_bwd_restores_the_state():
     x = al.ones(3, dtype=al.float16, requires_grad=True)
     with al.autocast("cpu"):
         y = Square.apply(x)
-    assert seen["forward"] == (np.dtype(np.float32), False) and y.dtype is al.float32
+    assert seen["forward"] == (al.float32, False) and y.dtype is al.float32
     y.sum().backward()
     assert seen["backward"] is False and x.grad.dtype is al.float16 and x.grad.tolist() == [2.0, 2.0, 2.0]
     with pytest.raises(ValueError, match="Expected `device_type` of type `str`"):

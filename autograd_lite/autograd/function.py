@@ -3,7 +3,8 @@
 Subclasses write `forward(ctx, *arrays)` on raw arrays and `backward(ctx, grad)`, the derivative formula: it runs on
 raw arrays, or, under ``create_graph=True``, on Tensors (saved arrays come back as Tensors of the graph), so the
 same formula gives higher-order gradients. A `backward_raw` beside it, if any, is its acceleration for raw
-arrays (a fused kernel). `apply` wraps them for Tensors and records the graph.
+arrays (a fused kernel). `apply` wraps them for Tensors and records the graph. This is the library's op base; users'
+own Functions (PyTorch's contract: Tensors in forward and backward) subclass `autograd.Function`, custom_function.py.
 
 Example::
 
@@ -404,3 +405,9 @@ def _op_error(cls, args, err):
     kind = next(k for k in (RuntimeError, TypeError, IndexError, ZeroDivisionError)
                 if isinstance(err, ValueError if k is RuntimeError else k))
     return kind(f"{op}: {msg} (input shapes and dtypes: {_describe(args)})")
+
+
+# torch.autograd.function's user-facing names (the user's Function is autograd.Function: custom_function.py)
+from . import custom_function as _custom        # noqa: E402 (it builds on this module)
+FunctionCtx, BackwardCFunction, InplaceFunction = _custom.FunctionCtx, _custom.BackwardCFunction, _custom.InplaceFunction
+once_differentiable = _custom.once_differentiable
