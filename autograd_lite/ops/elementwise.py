@@ -1,4 +1,4 @@
-"""More elementwise functions, each as PyTorch has it (method, ``name_``, top level): erfc, sinc, sgn, signbit,
+"""More elementwise functions, each as PyTorch has it (method, ``name_``, top level): erfc, sinc, signbit,
 fmax / fmin, copysign, heaviside, ldexp, gcd / lcm, nextafter, frexp, mvlgamma. Formulas on the array module (every
 device), derivatives in the formula namespace (every order).
 
@@ -15,7 +15,6 @@ from . import _formula as m
 from ._pointwise import pointwise
 from ._util import kernels_of, not_implemented, promote_pair, quiet, to_float, wrap, xp_of
 from .arithmetic import mul, pow as _pow
-from .math import sign
 from .special import lgamma
 
 declare = _api.declare
@@ -66,7 +65,6 @@ def _sinc_derivative(g, x, y):
 sinc = pointwise("sinc", _sinc, _sinc_derivative, saves="x out",
                  doc="The normalized sinc ``sin(pi x) / (pi x)`` (1 at 0), elementwise.\n\n"
                      "Example: ``autograd_lite.sinc(autograd_lite.tensor([0.0, 0.5]))`` gives ``[1.0000, 0.6366]``.")
-declare(sign, name="sgn", inplace=True)
 
 for _name in ("erfc_", "sinc_"):
     _api.TOP[_name] = getattr(Tensor, _name)
