@@ -11,7 +11,7 @@ from . import _dtype, _format
 from ._args import canon_dim, shape_arg
 from .autograd import engine as _engine
 from .autograd import grad_mode as _grad_mode
-from .autograd.function import TensorBase
+from .autograd.op_function import TensorBase
 from .autograd.views import CopySlices, replay_view
 from . import backend as _backend
 from . import _shm

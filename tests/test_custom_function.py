@@ -707,3 +707,22 @@ def test_multi_output_and_dirty_on_every_device(device):
     for t, a in zip(out[torch][:3], out[al][:3]):
         _close(t, a)
     assert out[al][3:] == (("cpu", "cpu") if device == "cpu" else ("cuda", "cuda"))
+
+
+def test_torch_autograd_function_module_is_the_user_facing_one():
+    """`from torch.autograd.function import Function` (older scripts' spelling) gets the Tensor contract too."""
+    from autograd_lite.autograd.function import Function, FunctionCtx
+    assert Function is al.autograd.Function and issubclass(al.autograd.function.BackwardCFunction, FunctionCtx)
+
+    class Twice(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.clamp(min=0) * 2          # a Tensor method: forward gets Tensors
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    x = al.tensor([1.0, -1.0], requires_grad=True)
+    Twice.apply(x).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]

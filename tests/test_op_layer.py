@@ -6,7 +6,7 @@ import pytest
 
 import autograd_lite as al
 import autograd_lite.nn.functional as F
-from autograd_lite.autograd.function import Function
+from autograd_lite.autograd.op_function import Function
 from autograd_lite.ops import _formula
 from autograd_lite.ops._pointwise import _KERNEL_DTYPES
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import autograd_lite as al
-from autograd_lite.autograd import function as _function
+from autograd_lite.autograd import op_function as _function
 
 torch = pytest.importorskip("torch")
 A = np.linspace(-1, 1, 64, dtype=np.float32).reshape(8, 8)

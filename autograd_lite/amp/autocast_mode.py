@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd import autocast_state as _state_module
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from ..ops._util import cast
 from ..tensor import Tensor
 

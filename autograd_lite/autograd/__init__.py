@@ -2,8 +2,8 @@
 `functional` (jacobian, hessian, vjp, jvp, hvp, vhp), and the legacy `Variable`."""
 import warnings
 
-from .function import TensorBase
-from .custom_function import Function      # the user-facing class (Tensors); ops subclass function.Function
+from .op_function import TensorBase
+from .function import Function      # the user-facing class (Tensors); ops subclass op_function.Function
 from .variable import Variable      # legacy: Variable(t) is a Tensor; isinstance(any Tensor, Variable) holds
 from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode,
                         is_inference_mode_enabled)

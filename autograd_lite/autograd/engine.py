@@ -10,8 +10,8 @@ from heapq import heapify, heappop, heappush
 import numpy as np
 
 from .. import backend as _backend
-from . import function as _function
-from .function import Function, FREED_MESSAGE, Packed, TensorBase, _first, check_versions, POST_ACCUMULATE_HOOKS
+from . import op_function as _function
+from .op_function import Function, FREED_MESSAGE, Packed, TensorBase, _first, check_versions, POST_ACCUMULATE_HOOKS
 from .grad_mode import enable_grad, state as _state
 from .anomaly_mode import _state as _anomaly, check_gradients
 

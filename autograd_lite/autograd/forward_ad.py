@@ -28,7 +28,7 @@ import functools
 from collections import namedtuple
 
 from .. import backend as _backend
-from .function import Function, TensorBase
+from .op_function import Function, TensorBase
 from .grad_mode import is_grad_enabled, state as _grad_state
 
 __all__ = ["UnpackedDualTensor", "enter_dual_level", "exit_dual_level", "make_dual", "unpack_dual", "dual_level"]

@@ -14,7 +14,7 @@ Example::
     (tensor(11.), (tensor([3., 4.]), tensor([1., 2.])))
 """
 from .. import backend as _backend
-from .function import TensorBase as _Tensor
+from .op_function import TensorBase as _Tensor
 from .grad_mode import enable_grad, is_grad_enabled, set_grad_enabled
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]

@@ -14,9 +14,9 @@ import contextlib
 import threading
 
 from .. import backend as _backend
-from . import function as _function
+from . import op_function as _function
 from .engine import queue_callback, sum_to
-from .function import AccumulateGrad, Function, Packed, TensorBase, accumulate_grad
+from .op_function import AccumulateGrad, Function, Packed, TensorBase, accumulate_grad
 
 __all__ = ["saved_tensors_hooks", "save_on_cpu", "disable_saved_tensors_hooks", "register_multi_grad_hook", "Node",
            "GradientEdge", "get_gradient_edge", "increment_version"]

@@ -27,8 +27,8 @@ import time
 import warnings
 from time import perf_counter_ns
 
-from . import function as _function
-from .function import TensorBase
+from . import op_function as _function
+from .op_function import TensorBase
 
 __all__ = ["profile", "record_function", "emit_nvtx", "emit_itt", "EventList", "FunctionEvent", "FunctionEventAvg"]
 

@@ -2,7 +2,7 @@
 a new leaf Tensor sharing t's storage, and ``isinstance(t, Variable)`` holds for every Tensor."""
 import warnings
 
-from .function import TensorBase as _Base
+from .op_function import TensorBase as _Base
 
 
 class _VariableMeta(type):

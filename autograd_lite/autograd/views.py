@@ -1,6 +1,6 @@
 """In-place ops on views: the base's graph is rewritten as "the old base with the view's region replaced"."""
 from .. import backend as _backend
-from .function import Function, TensorBase
+from .op_function import Function, TensorBase
 
 
 def replay_view(x, steps):

@@ -6,7 +6,7 @@ with PyTorch's ``_dirichlet_grad`` (the Beta marginal's implicit gradient, in fo
 import numpy as np
 
 from autograd_lite import random as _random
-from autograd_lite.autograd.function import Function
+from autograd_lite.autograd.op_function import Function
 from autograd_lite.ops import _formula as m
 from autograd_lite.ops._util import wrap, xp_of
 from autograd_lite.ops.special import _digamma64

@@ -1,5 +1,5 @@
 """Parameter: a leaf Tensor that a Module registers as one of its learnable weights."""
-from ..autograd.function import TensorBase
+from ..autograd.op_function import TensorBase
 from ..tensor import Tensor
 
 

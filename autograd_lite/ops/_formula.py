@@ -8,7 +8,7 @@ Every op of a table (the unary math, the activations) is here by its name too: `
 """
 from .._api import TOP
 from ..creation import ones_like as _ones_like
-from ..autograd.function import TensorBase
+from ..autograd.op_function import TensorBase
 from ._util import broadcast_to as _broadcast_array, xp_of
 
 RAW = {}        # name -> the op's formula on raw arrays, registered by the tables of unary ops

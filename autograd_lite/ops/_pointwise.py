@@ -7,7 +7,7 @@ Example (a row of ops/math.py)::
     pointwise("exp", lambda xp, x: xp.exp(x), lambda g, x, y: g * y, saves="out")
 """
 from .. import _api
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from . import _formula
 from ._util import kernels_of, quiet, to_float, xp_of
 

@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from ..backend import backend_of
 from ..creation import tensor
 from ..tensor import Tensor

@@ -10,7 +10,7 @@ import numpy as np
 from .. import _api, random as _random
 from .._args import canon_dim
 from ..autograd.grad_mode import state as _grad_state
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from ..backend import backend_of
 from . import _formula as m
 from ._pointwise import pointwise

@@ -4,7 +4,7 @@ import math
 import warnings
 
 from .. import _api, _dtype
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from ..autograd.grad_mode import state as _grad_state
 from ..backend import backend_of
 from ..tensor import Tensor

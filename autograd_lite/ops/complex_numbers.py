@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from .. import _api, _dtype
-from ..autograd.function import Function, TensorBase
+from ..autograd.op_function import Function, TensorBase
 from ..tensor import Tensor
 from . import _formula as m
 from ._pointwise import FUNCTIONS

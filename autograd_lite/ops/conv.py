@@ -28,7 +28,7 @@ import threading
 import numpy as np
 
 from .. import _api, _dtype
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from . import _formula as m
 from ._util import cast, kernels_of, not_implemented, xp_of
 from .activation import relu as _relu

@@ -11,7 +11,7 @@ adjoint of conv3d for its input: conv_transpose2d, then DepthFold. Both run on a
 the stacked conv2d keeps the groups.
 """
 from .. import _api, _dtype
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from . import _formula as m
 from . import conv as _conv2d
 from ._util import cast, kernels_of, xp_of

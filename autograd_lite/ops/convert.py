@@ -1,7 +1,7 @@
 """Conversions between devices and dtypes: to, cpu, cuda, float, double, ..., type_as (differentiable)."""
 from .. import _api, _dtype
 from .. import _memory_format as _mf
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from ..backend import backend_of, device as _device, get_backend
 from ..tensor import parse_to_args
 from . import _formula as m

@@ -13,7 +13,7 @@ import numbers
 import numpy as np
 
 from .. import _api
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from ..tensor import Tensor
 from . import _formula as m
 from ._util import kernels_of, not_implemented, quiet, xp_of

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import _api, return_types as _rt
 from .._api import TOP
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from ..creation import as_tensor as _as_tensor, zeros as _zeros
 from ..tensor import Tensor
 from . import _formula as m

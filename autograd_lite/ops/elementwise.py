@@ -9,7 +9,7 @@ Example::
 import math
 
 from .. import _api, return_types
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from ..tensor import Tensor
 from . import _formula as m
 from ._pointwise import pointwise

@@ -6,7 +6,7 @@ of every order come from the same two forwards. Every index is bounds-checked be
 import numpy as np
 
 from .. import _api
-from ..autograd.function import Function, device_error
+from ..autograd.op_function import Function, device_error
 from ..creation import full
 from ..tensor import Tensor
 from . import _formula as m

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import _dtype
 from .._args import canon_dim
-from ..autograd.function import Function, TensorBase
+from ..autograd.op_function import Function, TensorBase
 from ..creation import tensor
 from ..tensor import Tensor
 from . import _formula as m

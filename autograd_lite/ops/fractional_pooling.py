@@ -13,7 +13,7 @@ import operator
 import numpy as np
 
 from .. import _api, _dtype
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from ..creation import rand
 from . import _formula as m
 from ._scatter_add import add_along

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _api
 from .._args import canon_dim
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from ..autograd.grad_mode import state as _grad_state
 from ..backend import backend_of
 from ..tensor import Tensor

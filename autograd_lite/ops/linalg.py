@@ -9,7 +9,7 @@ import numpy as np
 from .. import _api, _dtype
 from .._api import TOP
 from .._args import canon_dim, canon_dims
-from ..autograd.function import Function, device_error
+from ..autograd.op_function import Function, device_error
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor
 from . import _formula as m

@@ -3,7 +3,7 @@ PyTorch's), with PyTorch's gradient (linalg_eig_backward)."""
 import numpy as np
 
 from .. import return_types as _rt
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from ..backend import backend_of
 from . import _formula as m
 from .decompositions import _col, _eye, _row, _solve

@@ -9,7 +9,7 @@ PyTorch: the backward raises PyTorch's error.
 import numpy as np
 
 from .. import return_types as _rt
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from ..backend import backend_of
 from ._util import wrap
 from .decompositions import _check_matrix

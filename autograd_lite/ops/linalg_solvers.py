@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import _api, return_types as _rt
 from .._api import TOP
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from ..creation import as_tensor as _as_tensor, eye as _eye_fn, zeros as _zeros_fn
 from . import _formula as m
 from . import _triangular as tri

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import _api
 from ..autograd.engine import stand_in
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from .._api import TOP
 from ..creation import ones_like

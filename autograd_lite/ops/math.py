@@ -5,7 +5,7 @@ every order, and appears as ``autograd_lite.name``, ``Tensor.name`` and ``Tensor
 import math
 
 from .. import _api
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from ..tensor import Tensor
 from . import _formula as m
 from ._pointwise import pointwise

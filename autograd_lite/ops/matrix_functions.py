@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _api
 from .._api import TOP
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from ..creation import as_tensor as _as_tensor, eye as _eye_fn, full as _full_fn, ones_like as _ones_like_fn
 from . import _formula as m
 from ._triangular import getrf

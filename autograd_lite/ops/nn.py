@@ -1,7 +1,7 @@
 """The linear layer on the kernel table: linear (+ a fused activation), and LinearChain, consecutive layers as one
 graph node."""
 from .. import _api, _dtype
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from . import _formula as m
 from ._util import cast, kernels_of
 from .activation import log_softmax, log_softmax_derivative, relu, sigmoid, tanh

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from .. import _api, _dtype
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from . import _formula as m
 from ._util import cast, kernels_of, not_implemented, xp_of
 from .resize import pad

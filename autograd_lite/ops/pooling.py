@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _api, _dtype
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from ..creation import zeros
 from ..autograd.grad_mode import state as _grad_state
 from . import _formula as m

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _api, return_types
 from .._args import canon_dim, canon_dims
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from ..tensor import Tensor
 from . import _formula as m
 from ._util import broadcast_to, quiet, refuse_complex, xp_of, to_float

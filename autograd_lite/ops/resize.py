@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from .. import _api, random as _random
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from ..backend import backend_of
 from ..tensor import Tensor
 from . import _formula as m

@@ -4,7 +4,7 @@ packed sequence as one graph node (Recurrence), then over directions and layers 
 PyTorch computes them; the loop itself runs on raw arrays, its backward back through time on raw arrays too, and
 both run again on Tensors under create_graph (gradients of every order). On the CPU an LSTM or GRU step's pointwise
 part, forward and backward, is one kernel (kernels/cpu/rnn.py) instead of the formula's dozen array passes."""
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from . import _formula as m
 from ._util import kernels_of, xp_of
 from .activation import dropout, relu, sigmoid, tanh

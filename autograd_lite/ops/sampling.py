@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 
 from .. import _api, _dtype, random as _random
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from ..creation import tensor as _new_tensor
 from ..tensor import Tensor
 from . import _formula as m

@@ -7,7 +7,7 @@ Example::
 """
 from .. import _api, return_types
 from .._args import canon_dim
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from ..tensor import Tensor
 from . import _formula as m
 from ._util import as_tensor, not_implemented, quiet, to_float, wrap, xp_of

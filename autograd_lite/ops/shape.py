@@ -7,7 +7,7 @@ import numbers
 from .. import _api, _dtype
 from .. import _memory_format as _mf
 from .._args import canon_dim, shape_arg
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import LEAF_INPLACE_MESSAGE, Tensor
 from . import _formula as m

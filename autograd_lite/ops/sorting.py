@@ -4,7 +4,7 @@ import math
 
 from .. import _api, return_types
 from .._args import canon_dim
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from ..tensor import Tensor
 from . import _formula as m
 from ._util import not_implemented, wrap, xp_of

@@ -14,7 +14,7 @@ Example::
 import math
 
 from .. import _api
-from ..autograd.function import Function, TensorBase
+from ..autograd.op_function import Function, TensorBase
 from ..backend import backend_of, cpu
 from ..tensor import Tensor
 from . import _formula as m

@@ -8,7 +8,7 @@ import numpy as np
 from .. import _api
 from .._api import TOP
 from .._args import shape_arg
-from ..autograd.function import Function, TensorBase
+from ..autograd.op_function import Function, TensorBase
 from ..creation import zeros as _zeros
 from ..tensor import Tensor
 from ._util import wrap, xp_of

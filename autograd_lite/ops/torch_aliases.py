@@ -9,7 +9,7 @@ import numpy as np
 from .. import _api
 from .. import random as _random
 from .._api import FUNCTIONAL, TOP
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from ..creation import full as _full, zeros as _zeros
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _api
 from .._args import canon_dim
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from ..tensor import Tensor
 from . import _formula as m
 from .indexing import (IndexPut, _check_scatter, _multiply_at, add_at, add_along, along, gather, index_tensors,

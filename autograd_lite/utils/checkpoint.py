@@ -14,7 +14,7 @@ import warnings
 
 from .. import random as _random
 from ..autograd import engine
-from ..autograd.function import Function
+from ..autograd.op_function import Function
 from ..autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from ..tensor import Tensor
 

@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 
-from ...autograd.function import Function
+from ...autograd.op_function import Function
 from ...backend import backend_of
 from .loss import NLLLoss
 from .module import Module

@@ -1,7 +1,7 @@
 """SyncBatchNorm: batch normalization whose training statistics span every rank of a process group."""
 from ... import creation, distributed as dist
 from ...ops.shape import cat
-from ...autograd.function import Function
+from ...autograd.op_function import Function
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
 from .. import functional as F

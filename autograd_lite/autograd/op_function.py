@@ -1,0 +1,407 @@
+"""Function: one differentiable op, and TensorBase, the state the graph is made of.
+
+Subclasses write `forward(ctx, *arrays)` on raw arrays and `backward(ctx, grad)`, the derivative formula: it runs on
+raw arrays, or, under ``create_graph=True``, on Tensors (saved arrays come back as Tensors of the graph), so the
+same formula gives higher-order gradients. A `backward_raw` beside it, if any, is its acceleration for raw
+arrays (a fused kernel). `apply` wraps them for Tensors and records the graph. This is the library's op base; users'
+own Functions (PyTorch's contract: Tensors in forward and backward) subclass `autograd.Function`, function.py.
+
+Example::
+
+    class Square(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            x, = ctx.saved_tensors
+            return 2 * x * grad
+
+    y = Square.apply(t)
+"""
+import itertools
+import operator
+import threading
+import weakref
+
+import numpy as _np
+
+from . import autocast_state as _autocast
+from . import grad_mode
+from .. import backend as _backend
+
+_new = object.__new__
+_state = grad_mode.state
+_next_seq = itertools.count().__next__      # creation order of graph nodes (see engine)
+
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+    "graph a second time or if you need to access saved tensors after calling backward.")
+
+
+class TensorBase:
+    """An array and the autograd state around it. Tensor (tensor.py) is the class users see; an op's result is an
+    instance of the `_result_class` of the first tensor it was given, so autograd needs no name from above."""
+    __slots__ = ("_data", "_rg", "_grad", "grad_fn", "_version", "_hooks", "_base", "__weakref__")
+    _result_class = None
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Calls ``hook(tensor)`` on this leaf once backward has accumulated its ``.grad`` (DistributedDataParallel's
+        signal that a gradient is ready). Example: ``p.register_post_accumulate_grad_hook(lambda p: print(p.grad))``"""
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        entry = POST_ACCUMULATE_HOOKS.get(id(self))
+        if entry is None:       # kept beside the Tensor (no slot for it), dropped with it
+            key = id(self)
+            entry = POST_ACCUMULATE_HOOKS[key] = (weakref.ref(self, lambda _: POST_ACCUMULATE_HOOKS.pop(key, None)), [])
+        entry[1].append(hook)
+        return _PostHookHandle(id(self), hook)
+
+
+POST_ACCUMULATE_HOOKS = {}      # id(leaf) -> (weakref to the leaf, its post-accumulate-grad hooks)
+
+
+class _PostHookHandle:
+    def __init__(self, key, hook):
+        self.key, self.hook = key, hook
+
+    def remove(self):
+        entry = POST_ACCUMULATE_HOOKS.get(self.key)
+        if entry is not None and self.hook in entry[1]:
+            entry[1].remove(self.hook)
+            if not entry[1]:
+                del POST_ACCUMULATE_HOOKS[self.key]
+
+
+class AccumulateGrad:
+    """The graph node of a leaf that requires grad, as PyTorch's ``next_functions`` show it: ``variable`` is the
+    leaf. One per leaf while it lives (the same object from every graph that reaches it). The engine does not run
+    it: it accumulates into leaves directly.
+
+    Example: ``(w * 2).sum().grad_fn.next_functions[0][0].next_functions[0][0].variable is w``."""
+    __slots__ = ("_leaf", "__weakref__")
+    next_functions = ()
+
+    def __init__(self, leaf):
+        self._leaf = weakref.ref(leaf)
+
+    @property
+    def variable(self):
+        return self._leaf()
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+_ACCUMULATORS = {}      # id(leaf) -> its AccumulateGrad, dropped with the leaf
+
+
+def accumulate_grad(leaf):
+    """The leaf's AccumulateGrad node (made on first use)."""
+    key = id(leaf)
+    node = _ACCUMULATORS.get(key)
+    if node is None or node.variable is not leaf:
+        node = _ACCUMULATORS[key] = AccumulateGrad(leaf)
+        weakref.finalize(leaf, _ACCUMULATORS.pop, key, None)
+    return node
+
+
+class Function:
+    """A node of the graph; the instance is also the `ctx` its forward and backward receive.
+
+    `_inputs` holds, per positional argument of `apply`, None or `(target, shape, dtype, id of its array)` where
+    target is the parent node or a leaf Tensor. A node never references its own output: `_out_id` tells it among
+    the saved arrays."""
+    __slots__ = ("_inputs", "_saved", "_versions", "_seq", "_out_id", "__weakref__")
+    _hooks = _retained = None      # set per node (in its __dict__) only when used
+    differentiable = True   # False: outputs never require grad (comparisons, argmax, ...)
+    is_view = False         # True: output may share its first input's storage (then also its
+    #                         version counter, and in-place ops on it rewrite the base's graph)
+    backward_raw = None     # the backward's acceleration on raw arrays, if any
+    autocast = None         # autocast's policy for this op ("lower", "fp32", "promote", "banned"): autograd_lite.amp
+    _raw = None             # what the engine runs without create_graph: backward_raw, else backward
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._raw = staticmethod(cls.backward_raw or cls.backward)
+
+    def save_for_backward(self, *arrays):
+        self._saved = arrays
+
+    @property
+    def saved_tensors(self):
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(FREED_MESSAGE)
+        return saved.unpack(self) if type(saved) is Packed else saved      # saved-tensor hooks packed it
+
+    @property
+    def needs_input_grad(self):
+        """Per argument of `apply`: whether backward must return a gradient for it."""
+        return tuple(e is not None for e in self._inputs)
+
+    @property
+    def next_functions(self):
+        """Per input, ``(node, 0)``: the node that made it, its leaf's AccumulateGrad, or None (PyTorch's graph
+        walk: ``loss.grad_fn.next_functions[0][0].variable is w``)."""
+        return tuple((None if e is None else e[0] if isinstance(e[0], Function) else accumulate_grad(e[0]), 0)
+                     for e in self._inputs)
+
+    def name(self):
+        return type(self).__name__ + "Backward0"
+
+    def __repr__(self):
+        return f"<{self.name()}>"
+
+    def register_hook(self, fn):
+        """Calls ``fn(grad_inputs, grad_outputs)`` (tuples of Tensors or None) once this node has computed its
+        gradients; a tuple it returns replaces grad_inputs. Example: ``y.grad_fn.register_hook(lambda gi, go: None)``"""
+        from .graph import register_node_hook
+        return register_node_hook(self, fn)
+
+    def register_prehook(self, fn):
+        """Calls ``fn(grad_outputs)`` before this node runs; a tuple it returns replaces grad_outputs.
+        Example: ``y.grad_fn.register_prehook(lambda go: (go[0] * 2,))``"""
+        from .graph import register_node_prehook
+        return register_node_prehook(self, fn)
+
+    @property
+    def metadata(self):
+        """A dict of this node's own, for the user (PyTorch's ``grad_fn.metadata``)."""
+        return self.__dict__.setdefault("_metadata", {})
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise RuntimeError(f"{type(ctx).__name__} must define forward(ctx, ...) as a staticmethod")
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError(f"{type(ctx).__name__} must define backward(ctx, grad) as a staticmethod")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Runs forward on the arrays of `args` (Tensors; other values pass through as they are)
+        and, when grad mode is on and an input requires grad, links the output into the graph."""
+        if _autocast.regions and cls.autocast is not None:      # autocast on somewhere: it may run the op
+            out = _autocast.run(cls, args, kwargs)
+            if out is not None:
+                return out
+        ctx = _new(cls)
+        ctx._saved = ()
+        raw, inputs, needs, first = [], [], False, None
+        for a in args:
+            if isinstance(a, TensorBase):
+                d = a._data
+                raw.append(d)
+                if first is None:
+                    first = a
+                if a._rg:
+                    needs = True
+                    inputs.append((a.grad_fn or a, d.shape, d.dtype, id(d)))
+                else:
+                    inputs.append(None)
+            else:
+                raw.append(a)
+                inputs.append(None)
+        record = needs and _state.enabled and cls.differentiable
+        ctx._inputs = tuple(inputs) if record else (None,) * len(inputs)    # forward saves what backward needs
+        try:
+            data = cls.forward(ctx, *raw, **kwargs) if kwargs else cls.forward(ctx, *raw)
+        except Exception as e:
+            err = _op_error(cls, args, e)
+            if err is None:
+                raise
+            raise err from None
+        if type(data) not in _backend.array_types:      # NumPy's 0-d arithmetic gives scalars
+            data = _as_array(ctx, data, raw)
+        out = _new(first._result_class)
+        out._data = data
+        out._grad = out._hooks = None
+        if cls.is_view and data.base is not None:         # shares the input's storage
+            src = args[0]
+            out._version = src._version
+            step = (cls, args[1:])
+            out._base = (src, (step,)) if src._base is None else (src._base[0], src._base[1] + (step,))
+        else:
+            out._version = [0]
+            out._base = None
+        if record:
+            ctx._seq = _next_seq()
+            saved = ctx._saved
+            if saved:
+                ctx._out_id = id(data)
+                ctx._versions = _saved_versions(saved, args, out)
+            else:
+                ctx._versions = None
+            out._rg = True
+            out.grad_fn = ctx
+        else:
+            out._rg = False
+            out.grad_fn = None
+        return out
+
+
+_first = operator.itemgetter(0)
+
+
+class Packed:
+    """What a node saved, with the arrays as its pack hook's values; `unpack` gives them back as arrays through the
+    unpack hook. ids: per slot, the id of the array the node's graph knows it by (None: kept as it was)."""
+    __slots__ = ("items", "ids", "unpack_hook")
+
+    def __init__(self, items, ids, unpack_hook):
+        self.items, self.ids, self.unpack_hook = items, ids, unpack_hook
+
+    def unpack(self, node):
+        out, arrays = [], {}        # id the graph knows -> the array unpacked for it (one per id: a slot saved twice)
+        for item, ident in zip(self.items, self.ids):
+            if ident is None:
+                out.append(item)
+                continue
+            t = self.unpack_hook(item)
+            if not isinstance(t, TensorBase):
+                raise TypeError(f"Output of saved tensor unpack_hook expected to be a Tensor but got result of type "
+                                f"{type(t).__name__}")
+            out.append(arrays.setdefault(ident, t._data))
+        moved = {old: id(a) for old, a in arrays.items() if id(a) != old}
+        if moved:       # new arrays: create_graph's saved_as_tensors finds inputs and output by these ids
+            node._out_id = moved.get(node._out_id, node._out_id)
+            node._inputs = tuple(e if e is None or e[3] not in moved else e[:3] + (moved[e[3]],) for e in node._inputs)
+            self.ids = [None if i is None else moved.get(i, i) for i in self.ids]
+        return tuple(out)
+
+    def __bool__(self):
+        return bool(self.items)
+
+
+_plain_apply = Function.__dict__["apply"].__func__
+
+# A profiler or saved-tensor hooks observe every op: while one is on, Function.apply is `_observed_apply` (swapped by
+# `observe`), so while none is, ops pay nothing for them. autograd.profiler sets op_events, autograd.graph pack_saved.
+op_events = None        # the recording of the profiler on now (autograd.profiler._Trace), if any
+pack_saved = None       # (node, out, args) -> None: packs what a new node saved, while saved-tensor hooks are on
+_observers = 0
+_observe_lock = threading.Lock()
+
+
+def observe(delta):
+    """A profiler or a saved-tensor-hooks scope starts (+1) or ends (-1) observing ops."""
+    global _observers
+    with _observe_lock:
+        _observers += delta
+        Function.apply = classmethod(_observed_apply if _observers else _plain_apply)
+
+
+def _observed_apply(cls, *args, **kwargs):
+    events = op_events
+    # under autocast the op may run through apply again with cast inputs (autocast off for it then): recorded there
+    if events is None or (_autocast.regions and cls.autocast is not None and True in _autocast.state.enabled.values()):
+        out = _plain_apply(cls, *args, **kwargs)
+    else:
+        event = events.op(cls, args)
+        try:
+            out = _plain_apply(cls, *args, **kwargs)
+        except BaseException:
+            events.end(event)
+            raise
+        events.end_op(event, out)
+    pack = pack_saved
+    if pack is not None and out.grad_fn is not None and out.grad_fn._saved and type(out.grad_fn._saved) is not Packed:
+        pack(out.grad_fn, out, args)
+    return out
+
+
+def _saved_versions(saved, args, out):
+    """(version counters, their values now) of the tensors whose storage forward saved (an input's or the output's
+    array, or a view of it: a reshaped target), or None: an in-place change to one of them before backward must
+    raise. Arrays of the op's own (a mask, a copy) are skipped: no user code can change them. By identity, in a
+    loop: an op saves one or two arrays of one to three inputs."""
+    counters, values = [], []
+    for s in saved:
+        if s is out._data:
+            c = out._version
+        else:
+            for t in args:
+                if isinstance(t, TensorBase) and t._data is s:
+                    c = t._version
+                    break
+            else:
+                c = _view_owner(s, args, out)
+                if c is None:
+                    continue
+        counters.append(c)
+        values.append(c[0])
+    return (tuple(counters), tuple(values)) if counters else None
+
+
+def _view_owner(array, args, out):
+    """The version counter of the input or output whose storage `array` views (NumPy's base is the owner), or None."""
+    base = getattr(array, "base", None)
+    if base is None:
+        return out._version if array is out._data.base and array is not None else None
+    for t in (*args, out):
+        if isinstance(t, TensorBase) and (t._data is base or t._data.base is base):
+            return t._version
+    return None
+
+
+def _as_array(ctx, data, raw):
+    """A forward's NumPy scalar (from 0-d arithmetic) as a 0-d array; saved as the output, it is replaced too."""
+    array = _np.asarray(data) if isinstance(data, _np.generic) else _backend.backend_of(raw[0]).xp.asarray(data)
+    if ctx._saved:
+        ctx._saved = tuple(array if s is data else s for s in ctx._saved)
+    return array
+
+
+def check_versions(node):
+    """Raises if an array saved for backward was modified in place since it was saved."""
+    for counter, value in zip(*node._versions):
+        if counter[0] != value:
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: the output of or an input to {node.name()} is at version "
+                f"{counter[0]}; expected version {value} instead.")
+
+
+def _describe(args):
+    return ", ".join(f"{tuple(a.shape)} {a.dtype.name}" for a in args if isinstance(a, TensorBase))
+
+
+def device_error(op, tensors):
+    """PyTorch's error for an op on Tensors of two devices, or None when they share one."""
+    devices = list(dict.fromkeys(str(t.device) for t in tensors))
+    if len(devices) < 2:
+        return None
+    return RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, "
+                        f"{devices[0]} and {devices[1]}! (in {op})")
+
+
+def _op_error(cls, args, err):
+    """The op's own error for an error raised inside its forward, naming devices, shapes and dtypes (None: let
+    the error through as it is)."""
+    op = getattr(cls, "op_name", cls.__name__.lower())
+    mixed = device_error(op, [a for a in args if isinstance(a, TensorBase)])
+    if mixed is not None:
+        return mixed
+    if not isinstance(err, (ValueError, TypeError, IndexError, ZeroDivisionError)):
+        return None
+    msg = str(err)
+    if "could not be broadcast" in msg:
+        shapes = " and ".join(str(tuple(a.shape)) for a in args if isinstance(a, TensorBase))
+        return RuntimeError(f"{op}: shapes {shapes} cannot be broadcast together")
+    if isinstance(err, TypeError) and "ufunc" in msg:       # NumPy has no loop for these dtypes
+        first = next(a for a in args if isinstance(a, TensorBase))
+        return NotImplementedError(f'"{op}" not implemented for \'{first.dtype.scalar_type}\'')
+    # the builtin class: NumPy's own subclasses take other constructor arguments
+    kind = next(k for k in (RuntimeError, TypeError, IndexError, ZeroDivisionError)
+                if isinstance(err, ValueError if k is RuntimeError else k))
+    return kind(f"{op}: {msg} (input shapes and dtypes: {_describe(args)})")
