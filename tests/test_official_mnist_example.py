@@ -4,6 +4,8 @@ convolutions, max pool, dropout 0.25 and 0.5, 9216-128-10, log_softmax), Adadelt
 gamma=0.7), batch 64 unshuffled on the CPU as the example's loader, its train/test loops (train_epoch, evaluate here) (nll_loss, argmax,
 ``pred.eq(target.view_as(pred))``), --save-model's torch.save of the state_dict and a reload. One epoch on the real
 MNIST reaches >= 98% (PyTorch's about 98.3%). Skipped when ../shared/data is absent."""
+import pytest
+
 import autograd_lite as torch
 import autograd_lite.nn as nn
 import autograd_lite.nn.functional as F
@@ -89,4 +91,7 @@ def test_one_epoch_reaches_98_percent_and_the_saved_model_reloads(data_dir, tmp_
     torch.save(model.state_dict(), tmp_path / "mnist_cnn.pt")
     reloaded = Net().to(device)
     reloaded.load_state_dict(torch.load(tmp_path / "mnist_cnn.pt"))
-    assert evaluate(reloaded, device, test_loader) == (test_loss, accuracy)
+    reloaded_loss, reloaded_accuracy = evaluate(reloaded, device, test_loader)
+    # the same weights; the float32 sums may split over another number of threads on a busy machine (the thread
+    # policy sizes each call to the free cores), so the loss is equal to rounding, not bit for bit
+    assert reloaded_accuracy == accuracy and reloaded_loss == pytest.approx(test_loss, rel=1e-6)
