@@ -67,6 +67,7 @@ from . import distributions       # autograd_lite.distributions: torch.distribut
 from . import quasirandom        # autograd_lite.quasirandom: SobolEngine (torch's direction numbers)
 from . import signal            # autograd_lite.signal.windows: torch.signal.windows (hann, kaiser, ...)
 from .interop import range, set_default_tensor_type, from_dlpack, to_dlpack, get_device_module  # noqa: A004
+from .storage import UntypedStorage, TypedStorage   # Tensor.untyped_storage() / .storage(): data_ptr, nbytes, ...
 
 half, float, double = float16, float32, float64          # noqa: A001
 short, int, long = int16, int32, int64                   # noqa: A001

@@ -10,5 +10,6 @@ Example::
     False
 """
 from . import cudnn, mps
+from . import cuda      # torch.backends.cuda: the sdp switches (recorded), matmul.allow_tf32
 
-__all__ = ["cudnn", "mps"]
+__all__ = ["cudnn", "mps", "cuda"]

@@ -27,5 +27,7 @@ from .modules.linear_cross_entropy import *  # noqa: F401,F403
 from . import functional, init
 from . import utils
 from . import parallel
+from . import attention      # nn.attention: sdpa_kernel, SDPBackend (recorded switches)
+from . import _reduction     # nn._reduction: legacy_get_string, get_enum (for losses written for torch)
 from .parallel import DataParallel  # noqa: E402  (nn.DataParallel, as torch.nn exports it)
 from .modules import CTCLoss  # noqa: F401

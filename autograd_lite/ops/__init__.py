@@ -23,6 +23,7 @@ from . import memory_formats  # noqa: F401  (is_contiguous(memory_format=), layo
 from . import lowrank, control_flow  # noqa: F401  (svd_lowrank, pca_lowrank; cond, while_loop)
 from . import tensor_methods  # noqa: F401  (apply_, map_, set_, nonzero_static, unsafe_split, dim_order, ...)
 from . import fractional_pooling, linear_cross_entropy  # noqa: F401  (fractional_max_pool2d / 3d, ...)
+from . import rnn  # noqa: F401  (torch.lstm / gru / rnn_tanh / rnn_relu: the whole-sequence functions)
 from ._util import as_tensor, cast  # noqa: F401
 
 globals().update(_api.FUNCTIONAL)

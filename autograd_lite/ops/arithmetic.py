@@ -557,6 +557,7 @@ def _fast_inplace(name, ufunc, op):
             getattr(backend_of(data).xp, ufunc)(data, other._data if isinstance(other, Tensor) else other,
                                                  out=data)
         except (TypeError, ValueError) as e:       # NumPy's casting and broadcasting errors
+            self._check_writable()                 # an overlapping view (expand): checked only once NumPy refused
             _refuse_complex_into_real(self, other)
             raise RuntimeError(f"{name}_: {e} (tensor of shape {tuple(data.shape)}, {self.dtype.name})") from None
         self._version[0] += 1

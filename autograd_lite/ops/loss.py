@@ -29,14 +29,24 @@ _REDUCTIONS = ("mean", "sum", "none")
 SMALL_SUM = 1024      # row losses up to this many: reduced in Python floats (see _reduce_rows)
 
 
+def legacy_get_string(size_average, reduce, emit_warning=True, _stacklevel=2):
+    """The reduction PyTorch's deprecated ``size_average`` / ``reduce`` pair stands for (None counts as True), with
+    its deprecation warning: ``legacy_get_string(False, None)`` is ``'sum'``."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
+    if emit_warning:
+        warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{reduction}' "
+                      "instead.", stacklevel=_stacklevel + 1)
+    return reduction
+
+
 def _reduction(op, reduction, size_average=None, reduce=None):
     """The reduction to apply; PyTorch's deprecated size_average/reduce, when given, override it."""
     if size_average is None and reduce is None and reduction in _REDUCTIONS:
         return reduction
     if size_average is not None or reduce is not None:
-        reduction = "none" if reduce is False else "sum" if size_average is False else "mean"
-        warnings.warn("size_average and reduce args will be deprecated, please use "
-                      f"reduction='{reduction}' instead.", stacklevel=3)
+        reduction = legacy_get_string(size_average, reduce, _stacklevel=3)
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{op}: {reduction} is not a valid value for reduction (expected 'mean', 'sum' or "
                          "'none')")

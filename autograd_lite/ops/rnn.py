@@ -4,6 +4,7 @@ packed sequence as one graph node (Recurrence), then over directions and layers 
 PyTorch computes them; the loop itself runs on raw arrays, its backward back through time on raw arrays too, and
 both run again on Tensors under create_graph (gradients of every order). On the CPU an LSTM or GRU step's pointwise
 part, forward and backward, is one kernel (kernels/cpu/rnn.py) instead of the formula's dozen array passes."""
+from .._api import declare
 from ..autograd.op_function import Function
 from . import _formula as m
 from ._util import kernels_of, xp_of
@@ -267,3 +268,90 @@ def rnn_layers(mode, x, batch_sizes, hx, weights, num_layers, bidirectional, p, 
 def cell(mode, x, states, w_ih, w_hh, b_ih, b_hh):
     """One step of a cell module (RNNCell, LSTMCell, GRUCell) on a batch x (B, input_size): the new states."""
     return tuple(_recurrence(mode, linear(x, w_ih, b_ih), w_hh, b_hh, None, states, (x.shape[0],), False)[1])
+
+
+# ---- torch.lstm / gru / rnn_tanh / rnn_relu: the whole-sequence ATen functions, with their positional signatures --
+_PADDED_ARGS = ("input", "hx", "params", "has_biases", "num_layers", "dropout", "train", "bidirectional",
+                "batch_first")
+_PACKED_ARGS = ("data", "batch_sizes", "hx", "params", "has_biases", "num_layers", "dropout", "train",
+                "bidirectional")
+
+
+def _whole_sequence(mode, name, args, kwargs):
+    """Parses either overload (padded: input, hx, params, ...; packed: data, batch_sizes, hx, params, ...) and
+    runs rnn_layers: (output, *final states)."""
+    packed = "batch_sizes" in kwargs or "data" in kwargs or len(args) > 3 and isinstance(args[3], (list, tuple))
+    names = _PACKED_ARGS if packed else _PADDED_ARGS
+    if len(args) > len(names):
+        raise TypeError(f"{name}() takes {len(names)} positional arguments but {len(args)} were given")
+    bound = dict(zip(names, args))
+    for k, v in kwargs.items():
+        if k not in names:
+            raise TypeError(f"{name}() got an unexpected keyword argument '{k}'")
+        if k in bound:
+            raise TypeError(f"{name}() got multiple values for argument '{k}'")
+        bound[k] = v
+    missing = [n for n in names if n not in bound]
+    if missing:
+        raise TypeError(f"{name}() missing required argument '{missing[0]}'")
+    hx, params, dirs = bound["hx"], list(bound["params"]), 2 if bound["bidirectional"] else 1
+    num_layers, has_biases = int(bound["num_layers"]), bool(bound["has_biases"])
+    if mode == "LSTM":
+        hx = tuple(hx)
+        if len(hx) != 2:
+            raise RuntimeError("lstm expects two hidden states")
+    else:
+        hx = (hx,)
+    proj = mode == "LSTM" and hx[0].shape[2] != hx[1].shape[2]
+    per = 2 + 2 * has_biases + proj
+    if len(params) % per:
+        raise RuntimeError("got an incorrect number of RNN parameters")
+    if any(s.dim() != 3 or s.shape[0] != num_layers * dirs for s in hx):    # torch's checks, in its order
+        raise RuntimeError("Expected more hidden states in stacked_rnn")
+    if len(params) != per * num_layers * dirs:
+        raise RuntimeError("Expected more weights in stacked_rnn")
+    weights = []
+    for i in range(num_layers * dirs):
+        p = params[i * per:(i + 1) * per]
+        w_ih, w_hh = p[0], p[1]
+        b_ih, b_hh = (p[2], p[3]) if has_biases else (None, None)
+        weights.append((w_ih, w_hh, b_ih, b_hh, p[-1] if proj else None))
+    if packed:
+        x, sizes = bound["data"], [int(b) for b in bound["batch_sizes"].tolist()]
+    else:
+        x = bound["input"]
+        if x.dim() != 3:
+            raise RuntimeError(f"input must have 3 dimensions, got {x.dim()}")
+        seq = x.transpose(0, 1) if bound["batch_first"] else x
+        steps, batch = seq.shape[0], seq.shape[1]
+        x, sizes = seq.reshape(steps * batch, seq.shape[2]), [batch] * steps
+    out, finals = rnn_layers(mode, x, sizes, hx, weights, num_layers, dirs == 2, float(bound["dropout"]),
+                             bool(bound["train"]))
+    if not packed:
+        out = out.reshape(steps, batch, out.shape[1])
+        if bound["batch_first"]:
+            out = out.transpose(0, 1)
+    return (out,) + tuple(finals)
+
+
+def _declare_whole_sequence(mode, name, states):
+    def fn(*args, **kwargs):
+        return _whole_sequence(mode, name, args, kwargs)
+    fn.__name__ = fn.__qualname__ = name
+    proj = ", then w_hr when h and c differ in size" if mode == "LSTM" else ""
+    finals = "h_n, c_n" if mode == "LSTM" else "h_n"
+    fn.__doc__ = f"""The whole-sequence {mode} of ATen, as ``torch.{name}``: ``{name}(input, hx, params, has_biases,
+    num_layers, dropout, train, bidirectional, batch_first)`` on a (T, B, I) input ((B, T, I) with batch_first), or
+    ``{name}(data, batch_sizes, hx, params, has_biases, num_layers, dropout, train, bidirectional)`` on a packed
+    sequence. hx: {states}; params: per layer and direction w_ih, w_hh (then b_ih, b_hh with has_biases{proj}).
+    Returns (output, {finals}).
+
+    Example: ``out, h = autograd_lite.{name}(x, h0, [w_ih, w_hh, b_ih, b_hh], True, 1, 0.0, False, False, False)``"""
+    declare(fn, method=False)
+
+
+for _mode, _name, _states in (("LSTM", "lstm", "[h0, c0], each (num_layers * num_directions, B, size)"),
+                              ("GRU", "gru", "h0 (num_layers * num_directions, B, hidden_size)"),
+                              ("RNN_TANH", "rnn_tanh", "h0 (num_layers * num_directions, B, hidden_size)"),
+                              ("RNN_RELU", "rnn_relu", "h0 (num_layers * num_directions, B, hidden_size)")):
+    _declare_whole_sequence(_mode, _name, _states)

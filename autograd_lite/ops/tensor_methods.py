@@ -170,3 +170,14 @@ def dim_order(self, *, ambiguity_check=False):
         raise RuntimeError("The tensor does not have unique dim order, or cannot map to exact one of the given "
                            "memory formats.")
     return tuple(sorted(range(self.ndim), key=lambda d: -stride[d]))
+
+
+def __array_wrap__(self, array, context=None, return_scalar=False):
+    """A NumPy ufunc's result on a tensor comes back as a tensor, as torch's (``numpy.exp(t)`` is a Tensor; a bool
+    result becomes uint8). Example: ``numpy.sin(autograd_lite.zeros(2))`` is ``tensor([0., 0.])``"""
+    if array.dtype == np.bool_:
+        array = array.astype(np.uint8)      # torch's own workaround, kept for parity
+    return Tensor._make(array)             # shares the result's memory, as torch.from_numpy
+
+
+Tensor.__array_wrap__ = __array_wrap__

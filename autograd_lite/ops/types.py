@@ -94,10 +94,7 @@ def data_ptr(input):
 @declare(top=False)
 def storage_offset(input):
     """How many elements into its storage the tensor (a view) starts: ``x[1].storage_offset()``."""
+    from ..storage import _root_of       # the storage's start: untyped_storage().data_ptr()
     d = input._data
-    if type(d) is not np.ndarray:
-        return (int(d.data.ptr) - int(d.data.mem.ptr)) // d.itemsize
-    root = d
-    while isinstance(root.base, np.ndarray):
-        root = root.base
-    return (int(d.ctypes.data) - int(root.ctypes.data)) // d.itemsize
+    ptr = int(d.ctypes.data) if isinstance(d, np.ndarray) else int(d.data.ptr)
+    return (ptr - _root_of(d)[1]) // d.itemsize

@@ -1,7 +1,6 @@
 """Loss modules: thin Modules over the nn.functional losses (same arguments, same defaults)."""
-import warnings
-
 from .. import functional as F
+from ...ops.loss import legacy_get_string
 from .distance import PairwiseDistance
 from .module import Module
 
@@ -11,20 +10,18 @@ _REDUCTIONS = ("mean", "sum", "none")
 class _Loss(Module):
     reductions = _REDUCTIONS
 
-    def __init__(self, reduction="mean", size_average=None, reduce=None):
+    def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
         if size_average is not None or reduce is not None:     # PyTorch's deprecated pair, as it maps them
-            reduction = "none" if reduce is False else "sum" if size_average is False else "mean"
-            warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{reduction}' "
-                          "instead.", stacklevel=3)
+            reduction = legacy_get_string(size_average, reduce)
         if reduction not in self.reductions:
             raise ValueError(f"{reduction} is not a valid value for reduction")
         self.reduction = reduction
 
 
 class _WeightedLoss(_Loss):
-    def __init__(self, weight=None, reduction="mean"):
-        super().__init__(reduction)
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
 
 
@@ -35,8 +32,8 @@ class NLLLoss(_WeightedLoss):
     Example: ``nn.NLLLoss()(F.log_softmax(logits, dim=1), labels)``.
     """
 
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
-        super().__init__(weight, reduction)
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+        super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
 
     def forward(self, input, target):
@@ -51,8 +48,9 @@ class CrossEntropyLoss(_WeightedLoss):
     Example: ``nn.CrossEntropyLoss()(model(images), labels)``.
     """
 
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-        super().__init__(weight, reduction)
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
+                 label_smoothing=0.0):
+        super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
     def forward(self, input, target):
@@ -78,7 +76,7 @@ class SmoothL1Loss(_Loss):
     """Smooth L1 (quadratic within beta of the target, linear beyond): ``nn.SmoothL1Loss(beta=0.5)(pred, target)``."""
 
     def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
-        super().__init__(reduction)
+        super().__init__(size_average, reduce, reduction)
         self.beta = beta
 
     def forward(self, input, target):
@@ -89,7 +87,7 @@ class HuberLoss(_Loss):
     """Huber (quadratic within delta of the target, linear beyond): ``nn.HuberLoss(delta=2.0)(pred, target)``."""
 
     def __init__(self, reduction="mean", delta=1.0):
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.delta = delta
 
     def forward(self, input, target):
@@ -106,8 +104,8 @@ class BCELoss(_WeightedLoss):
 class BCEWithLogitsLoss(_WeightedLoss):
     """Binary cross-entropy of raw logits: sigmoid and BCE in one stable formula."""
 
-    def __init__(self, weight=None, reduction="mean", pos_weight=None):
-        super().__init__(weight, reduction)
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None):
+        super().__init__(weight, size_average, reduce, reduction)
         self.register_buffer("pos_weight", pos_weight)
 
     def forward(self, input, target):
@@ -122,7 +120,7 @@ class KLDivLoss(_Loss):
     reductions = _REDUCTIONS + ("batchmean",)
 
     def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
-        super().__init__(reduction, size_average, reduce)
+        super().__init__(size_average, reduce, reduction)
         self.log_target = log_target
 
     def forward(self, input, target):
@@ -134,7 +132,7 @@ class PoissonNLLLoss(_Loss):
     ``nn.PoissonNLLLoss()(log_rate, counts)``."""
 
     def __init__(self, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None, reduction="mean"):
-        super().__init__(reduction, size_average, reduce)
+        super().__init__(size_average, reduce, reduction)
         self.log_input, self.full, self.eps = log_input, full, eps
 
     def forward(self, log_input, target):
@@ -146,7 +144,7 @@ class GaussianNLLLoss(_Loss):
     """Negative log-likelihood of the target under Normal(input, var): ``nn.GaussianNLLLoss()(mean, target, var)``."""
 
     def __init__(self, *, full=False, eps=1e-6, reduction="mean"):
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.full, self.eps = full, eps
 
     def forward(self, input, target, var):
@@ -155,7 +153,7 @@ class GaussianNLLLoss(_Loss):
 
 class _MarginLoss(_Loss):
     def __init__(self, margin, size_average=None, reduce=None, reduction="mean"):
-        super().__init__(reduction, size_average, reduce)
+        super().__init__(size_average, reduce, reduction)
         self.margin = margin
 
 
@@ -194,7 +192,7 @@ class SoftMarginLoss(_Loss):
     """``log(1 + exp(-y * x))``, y 1 or -1: ``nn.SoftMarginLoss()(x, y)``."""
 
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
-        super().__init__(reduction, size_average, reduce)
+        super().__init__(size_average, reduce, reduction)
 
     def forward(self, input, target):
         return F.soft_margin_loss(input, target, reduction=self.reduction)
@@ -205,7 +203,7 @@ class MultiLabelSoftMarginLoss(_WeightedLoss):
     for (N, C) logits and 0/1 targets."""
 
     def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean"):
-        _Loss.__init__(self, reduction, size_average, reduce)
+        _Loss.__init__(self, size_average, reduce, reduction)
         self.register_buffer("weight", weight)
 
     def forward(self, input, target):
@@ -217,7 +215,7 @@ class MultiMarginLoss(_WeightedLoss):
     p 1 or 2, weight one per class."""
 
     def __init__(self, p=1, margin=1.0, weight=None, size_average=None, reduce=None, reduction="mean"):
-        _Loss.__init__(self, reduction, size_average, reduce)
+        _Loss.__init__(self, size_average, reduce, reduction)
         if p != 1 and p != 2:
             raise ValueError("only p == 1 and p == 2 supported")
         if weight is not None and weight.ndim != 1:
@@ -235,7 +233,7 @@ class MultiLabelMarginLoss(_Loss):
     ``nn.MultiLabelMarginLoss()(scores, targets)``."""
 
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
-        super().__init__(reduction, size_average, reduce)
+        super().__init__(size_average, reduce, reduction)
 
     def forward(self, input, target):
         return F.multilabel_margin_loss(input, target, reduction=self.reduction)
@@ -245,7 +243,7 @@ class TripletMarginLoss(_Loss):
     """``max(0, margin + d(a, p) - d(a, n))``, d the p-norm distance: ``nn.TripletMarginLoss(margin=1.0)(a, p, n)``."""
 
     def __init__(self, margin=1.0, p=2.0, eps=1e-6, swap=False, size_average=None, reduce=None, reduction="mean"):
-        super().__init__(reduction, size_average, reduce)
+        super().__init__(size_average, reduce, reduction)
         if margin <= 0:
             raise ValueError(f"TripletMarginLoss: expected margin to be greater than 0, got {margin} instead")
         self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
@@ -260,7 +258,7 @@ class TripletMarginWithDistanceLoss(_Loss):
     ``nn.TripletMarginWithDistanceLoss(distance_function=lambda x, y: 1 - F.cosine_similarity(x, y))``."""
 
     def __init__(self, *, distance_function=None, margin=1.0, swap=False, reduction="mean"):
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         if margin <= 0:
             raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, got {margin} "
                              "instead")
@@ -279,7 +277,7 @@ class CTCLoss(_Loss):
     losses of impossible alignments (and their gradients) into zeros."""
 
     def __init__(self, blank=0, reduction="mean", zero_infinity=False):
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.blank, self.zero_infinity = blank, zero_infinity
 
     def forward(self, log_probs, targets, input_lengths, target_lengths):
