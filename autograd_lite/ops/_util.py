@@ -134,6 +134,9 @@ def refuse_complex(x, message, kind=NotImplementedError):
         raise kind(message.format(type=x.dtype.scalar_type))
 
 
+BERNOULLI_COMPLEX = "\"bernoulli_scalar_cpu_\" not implemented for '{type}'"     # dropout's mask of complex input
+
+
 def to_float(x):
     """Int and bool tensors become float32 (PyTorch's rule for exp, log, sqrt, division, ...)."""
     return x if x._data.dtype.kind in "fc" else cast(x, _dtype.float32)

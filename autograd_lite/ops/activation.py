@@ -14,12 +14,14 @@ from ..autograd.op_function import Function
 from ..backend import backend_of
 from . import _formula as m
 from ._pointwise import pointwise
-from ._util import kernels_of, not_implemented, quiet, to_float, via_kernel_dtype, wrap, xp_of
+from ._util import (BERNOULLI_COMPLEX, kernels_of, not_implemented, quiet, refuse_complex, to_float,
+                    via_kernel_dtype, wrap, xp_of)
 
 
 def _refuse_bool_relu(x):
     if x._data.dtype.kind == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
+    refuse_complex(x, "clamp is not supported for complex types")
 
 
 relu = pointwise("relu", lambda xp, x: xp.maximum(x, 0), lambda g, x, y: m.where(m.data(y) > 0, g, 0.0), saves="out",
@@ -260,7 +262,8 @@ def gelu(input, approximate="none"):
 @_api.declare(method=False, top=False, functional=True)
 def silu(input, inplace=False):
     """``x * sigmoid(x)`` (swish). Example: ``F.silu(autograd_lite.tensor([1.0]))`` gives ``[0.7311]``."""
-    _float_only("silu", input)
+    if not input.is_complex():                  # complex: the same holomorphic formula (ops/complex_numbers.py)
+        _float_only("silu", input)
     return input._inplace(silu) if inplace else Silu.apply(input)
 
 
@@ -274,6 +277,7 @@ def mish(input, inplace=False):
 def _check_hardtanh(input, min_val, max_val):
     if input._data.dtype.kind == "b":
         raise RuntimeError("Bool inputs not supported for hardtanh")
+    refuse_complex(input, "clamp is not supported for complex types")
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
 
@@ -283,6 +287,7 @@ def threshold(input, threshold, value, inplace=False):
     """x where ``x > threshold``, else `value`, as ``torch.nn.functional.threshold``.
 
     Example: ``F.threshold(autograd_lite.tensor([0.5, 2.0]), 1.0, -1.0)`` gives ``[-1.0, 2.0]``."""
+    refuse_complex(input, "\"threshold\" not implemented for '{type}'")
     if inplace:
         return input._inplace(threshold_fn, threshold, value)
     return Threshold.apply(input, threshold, value)
@@ -351,6 +356,8 @@ def softsign(input):
     gives ``[0.5]``."""
     if input._data.dtype.kind == "b":
         raise not_implemented("softsign", input)
+    if input._data.dtype.kind == "c":          # |x| is not holomorphic: PyTorch's composite, differentiated as such
+        return input / (input.abs() + 1)
     return Softsign.apply(to_float(input))
 
 
@@ -540,6 +547,10 @@ def dropout(input, p=0.5, training=True, inplace=False):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return input
+    if input._data.dtype.kind == "c":            # PyTorch's p = 1 gives zeros before its mask refuses complex
+        if p == 1:
+            return input * 0
+        refuse_complex(input, BERNOULLI_COMPLEX)
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"dropout: result type Float can't be cast to the desired output type "
                            f"{input.dtype.scalar_type}")

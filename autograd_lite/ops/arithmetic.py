@@ -525,10 +525,10 @@ def lerp(input, end, weight):
         if isinstance(t, Tensor) and t._data.dtype != input._data.dtype:
             raise RuntimeError(f"expected dtype {_TYPE_META.get(input.dtype.name, input.dtype.name)} for `{name}` "
                                f"but got dtype {_TYPE_META.get(t.dtype.name, t.dtype.name)}")
-    if not input.dtype.is_floating_point:
+    if not input.dtype.is_floating_point and not input.is_complex():
         raise not_implemented("lerp", input)
     if not isinstance(weight, Tensor):
-        weight = float(weight)
+        weight = complex(weight) if input.is_complex() else float(weight)
     return Lerp.apply(input, end, weight)
 
 

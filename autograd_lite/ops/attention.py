@@ -45,6 +45,8 @@ def _check_sdpa(query, key, value, attn_mask, dropout_p, is_causal):
         raise RuntimeError(f"Expected query, key, and value to have the same dtype, but got query.dtype: "
                            f"{_c_name(query.dtype)} key.dtype: {_c_name(key.dtype)} and value.dtype: "
                            f"{_c_name(value.dtype)} instead.")
+    if query.is_complex():                  # PyTorch's softmax has no complex kernel
+        raise NotImplementedError(f"\"softmax_lastdim_kernel_impl\" not implemented for '{query.dtype.scalar_type}'")
     if not query.dtype.is_floating_point:
         raise RuntimeError(f"scaled_dot_product_attention: expected query, key and value of a floating-point dtype, "
                            f"but got {_c_name(query.dtype)}")

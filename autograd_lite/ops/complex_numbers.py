@@ -377,13 +377,14 @@ def cdouble(input):
 # ---- the ops that take complex input: PyTorch's gradients, or PyTorch's refusal --------------------------------
 
 def _open_to_complex():
-    from . import arithmetic, decompositions, linalg, reduction
-    for cls in (arithmetic.Mul, arithmetic.Div, arithmetic.Pow, linalg.MatMul, linalg.Dot, linalg.AddMM,
-                linalg.BAddBMM, linalg.Einsum, reduction.Prod, reduction.Cumprod, decompositions.Solve):
+    from . import activation, arithmetic, decompositions, linalg, reduction
+    for cls in (arithmetic.Mul, arithmetic.Div, arithmetic.Pow, arithmetic.RPow, linalg.MatMul, linalg.Dot,
+                linalg.AddMM, linalg.BAddBMM, linalg.Einsum, reduction.Prod, reduction.Cumprod, decompositions.Solve,
+                reduction.LogSumExp, activation.Silu, arithmetic.Lerp):
         holomorphic(cls)
     for name in ("neg", "exp", "expm1", "exp2", "square", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
                  "reciprocal", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh",
-                 "atanh", "sigmoid", "tanh"):
+                 "atanh", "sigmoid", "tanh", "sinc"):
         holomorphic(FUNCTIONS[name])
     FUNCTIONS["abs"].complex_error = None        # its derivative has the complex case (g * sgn(z))
     FUNCTIONS["sign"].complex_error = ("Unlike NumPy, torch.sign is not intended to support complex numbers. Please "

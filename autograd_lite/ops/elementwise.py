@@ -13,7 +13,7 @@ from ..autograd.op_function import Function
 from ..tensor import Tensor
 from . import _formula as m
 from ._pointwise import pointwise
-from ._util import kernels_of, not_implemented, promote_pair, quiet, to_float, wrap, xp_of
+from ._util import kernels_of, not_implemented, promote_pair, quiet, refuse_complex, to_float, wrap, xp_of
 from .arithmetic import mul, pow as _pow
 from .special import lgamma
 
@@ -75,6 +75,7 @@ def signbit(input):
     """Whether each element has its sign bit set (-0.0 included), as a bool tensor.
 
     Example: ``autograd_lite.signbit(autograd_lite.tensor([-0.0, 1.0]))`` gives ``[True, False]``."""
+    refuse_complex(input, "signbit is not implemented for complex tensors.")
     d = input._data
     xp = xp_of(d)
     if d.dtype.kind == "b":
@@ -119,6 +120,8 @@ class Fmin(_FExtremum):
 def _fextremum(name, cls, word):
     def op(input, other):
         _tensor_other(name, other)
+        for t in (input, other):
+            refuse_complex(t, f"{name} not implemented for complex tensors.", RuntimeError)
         a, b = promote_pair(input, other)
         return cls.apply(a, b)
     op.__name__ = op.__qualname__ = name
@@ -173,6 +176,8 @@ def heaviside(input, values):
     Example: ``autograd_lite.heaviside(autograd_lite.tensor([-1.0, 0.0, 2.0]), autograd_lite.tensor([0.5]))``
     gives ``[0.0, 0.5, 1.0]``."""
     _tensor_other("heaviside", values, "values")
+    for t in (input, values):
+        refuse_complex(t, "heaviside is not yet implemented for complex tensors.", RuntimeError)
     if input._data.dtype != values._data.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     a, v = input._data, values._data

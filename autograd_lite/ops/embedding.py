@@ -21,7 +21,8 @@ def _rows_add(xp, out, index, rows):
     one (the CPU, float32/float64), else NumPy's add.at through one flat index (3 to 4 times faster on a 1-D array
     than along the rows of a 2-D one)."""
     kernel = getattr(kernels_of(out), "rows_add", None)
-    if kernel is not None and out.dtype.itemsize >= 4 and out.flags.c_contiguous and rows.dtype == out.dtype:
+    if kernel is not None and out.dtype.kind == "f" and out.dtype.itemsize >= 4 and out.flags.c_contiguous \
+            and rows.dtype == out.dtype:
         kernel(out, index, rows)
         return
     width = out.shape[1]
@@ -265,6 +266,10 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     if mode == "max" and scale_grad_by_freq:
         raise ValueError("max mode does not support scaling the gradient by the frequency")
     no_sparse(sparse, "embedding_bag")
+    if weight.is_complex():
+        raise RuntimeError("Expected tensor for argument #1 'weight' to have one of the following scalar types: Half, "
+                           f"BFloat16, Float, Double; but got {weight.device.type.upper()}{weight.dtype.scalar_type}"
+                           "Type instead (while checking arguments for embedding_bag)")
     if per_sample_weights is not None:
         if mode != "sum":
             raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. per_sample_weights is only "

@@ -665,7 +665,7 @@ def dist(a, b, p=2):
     Example: ``torch.dist(x, y)`` is the Euclidean distance."""
     b = as_tensor(b, a)
     a, b = promote_pair(a, b)
-    if not a.dtype.is_floating_point:
+    if not a.dtype.is_floating_point and not a.is_complex():
         raise RuntimeError(f"dist(): input dtype should be either floating point or complex. Got "
                            f"{a.dtype.scalar_type} instead.")
     return vector_norm(a - b, p)

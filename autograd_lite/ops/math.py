@@ -9,7 +9,7 @@ from ..autograd.op_function import Function
 from ..tensor import Tensor
 from . import _formula as m
 from ._pointwise import pointwise
-from ._util import as_tensor, kernels_of, not_implemented, promote_pair, wrap, xp_of
+from ._util import as_tensor, kernels_of, not_implemented, promote_pair, refuse_complex, wrap, xp_of
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -59,7 +59,7 @@ def _kernel_formula(kernel):
 # name, formula(xp, x), derivative(g, x, y), what it saves; then options (see _pointwise.pointwise)
 neg = pointwise("neg", lambda xp, x: -x, lambda g, x, y: -g, saves="", floats=False, check=_refuse_bool_negation)
 abs = pointwise("abs", lambda xp, x: xp.abs(x), lambda g, x, y: g * (m.sgn(x) if m.data(x).dtype.kind == "c" else
-                m.sign(x)), floats=False, check=_no_bool("abs"))
+                m.sign(x)), floats=False, check=_no_bool("abs"), inplace=lambda self: _abs_(self))
 sign = pointwise("sign", lambda xp, x: x.copy() if x.dtype.kind == "b" else
                 xp.nan_to_num(xp.sign(x), nan=0.0) if x.dtype.kind == "f" else xp.sign(x), _zero, saves="", floats=False)
 exp = pointwise("exp", lambda xp, x: xp.exp(x), lambda g, x, y: g * y, saves="out")
@@ -83,7 +83,15 @@ atan = pointwise("atan", lambda xp, x: xp.arctan(x), lambda g, x, y: g / (1 + x 
 sinh = pointwise("sinh", lambda xp, x: xp.sinh(x), lambda g, x, y: g * m.cosh(x))
 cosh = pointwise("cosh", lambda xp, x: xp.cosh(x), lambda g, x, y: g * m.sinh(x))
 asinh = pointwise("asinh", lambda xp, x: xp.arcsinh(x), lambda g, x, y: g * m.rsqrt(x * x + 1))
-acosh = pointwise("acosh", lambda xp, x: xp.arccosh(x), lambda g, x, y: g * m.rsqrt(x * x - 1))
+
+
+def _acosh_derivative(g, x, y):
+    if m.data(x).dtype.kind == "c":           # off the real line sqrt(z * z - 1) takes the other branch
+        return g * m.rsqrt(x - 1) * m.rsqrt(x + 1)
+    return g * m.rsqrt(x * x - 1)
+
+
+acosh = pointwise("acosh", lambda xp, x: xp.arccosh(x), _acosh_derivative)
 atanh = pointwise("atanh", lambda xp, x: xp.arctanh(x), lambda g, x, y: g / (1 - x * x))
 round = pointwise("round", _integral_or(lambda xp, x: xp.round(x)), _zero, saves="", floats=False,
                   check=_no_bool("round"))
@@ -103,7 +111,12 @@ erfinv = pointwise("erfinv", _kernel_formula("erfinv_forward"), lambda g, x, y: 
                                     "Example: ``autograd_lite.erfinv(autograd_lite.tensor([0.0, 0.5]))`` gives "
                                     "``[0.0000, 0.4769]``.")
 _api.declare(neg, name="negative", operators=("__neg__",), inplace=True)
-_api.declare(abs, name="absolute", operators=("__abs__",), inplace=True)
+def _abs_(self):
+    refuse_complex(self, "In-place abs is not supported for complex tensors.", RuntimeError)   # |z| is real
+    return self._inplace(abs)
+
+
+_api.declare(abs, name="absolute", operators=("__abs__",), inplace=_abs_)
 _api.declare(asin, name="arcsin", inplace=True)
 _api.declare(acos, name="arccos", inplace=True)
 _api.declare(atan, name="arctan", inplace=True)

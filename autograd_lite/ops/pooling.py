@@ -15,7 +15,7 @@ from ..autograd.op_function import Function
 from ..creation import zeros
 from ..autograd.grad_mode import state as _grad_state
 from . import _formula as m
-from ._util import cast, kernels_of, not_implemented, wrap, xp_of
+from ._util import cast, kernels_of, not_implemented, refuse_complex, wrap, xp_of
 
 
 class Spec(NamedTuple):
@@ -231,7 +231,7 @@ def _one(op, name):
 
 def _run(x, spec, op, with_indices):
     """The pool of Tensor x by `spec`: output, or (output, int64 indices)."""
-    if x.dtype is _dtype.bool_:
+    if x.dtype is _dtype.bool_ or x._data.dtype.kind == "c":
         raise not_implemented(op, x)
     if not x.dtype.is_floating_point:        # integers: exactly through float64, no gradient
         if (spec.kind == "avg" and x._data.dtype != np.int64) or op == "max_pool1d_impl":
@@ -426,6 +426,9 @@ def adaptive_avg_pool2d(input, output_size):
     None keeps that size), as ``torch.nn.functional.adaptive_avg_pool2d``.
 
     Example: ``F.adaptive_avg_pool2d(x, 1)`` is the global average pool, (N, C, 1, 1)."""
+    mean = complex_global_mean(input, output_size, 2)
+    if mean is not None:
+        return mean
     op = "adaptive_avg_pool2d"
     out = _adaptive_size(output_size, tuple(input.shape), 2, "adaptive_avg_pool2d: output_size must be 2")
     _adaptive_checks(input, tuple(input.shape), out, "adaptive_avg", op)
@@ -468,6 +471,9 @@ def adaptive_avg_pool1d(input, output_size):
     ``torch.nn.functional.adaptive_avg_pool1d``.
 
     Example: ``F.adaptive_avg_pool1d(x, 1)``: (N, C, 1)."""
+    mean = complex_global_mean(input, output_size, 1)
+    if mean is not None:
+        return mean
     return _run(input, _adaptive_1d(input, output_size, "adaptive_avg", "adaptive_avg_pool1d"),
                 "adaptive_avg_pool2d", False)
 
@@ -521,6 +527,15 @@ def _unpool_size(op, input, kernel, stride, padding, output_size):
     return size
 
 
+def complex_global_mean(input, output_size, nd):
+    """The global mean of complex input for an output_size of ones (PyTorch's shortcut, taken before its checks:
+    its only complex adaptive average pool), else None."""
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * nd
+    if input.is_complex() and len(sizes) == nd and all(s == 1 for s in sizes):
+        return input.mean(tuple(range(-nd, 0)), keepdim=True)
+    return None
+
+
 def _max_unpool(input, indices, size):
     """input (N, C, *S) or (C, *S) placed into zeros of (.., *size) at the flat positions `indices` of each
     plane or volume (max_pool2d's/max_pool3d's return_indices), as ``torch._C._nn.max_unpool2d``/``3d``."""
@@ -533,6 +548,7 @@ def _max_unpool(input, indices, size):
     if tuple(indices.shape) != tuple(input.shape):
         raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) "
                            f"but got indices tensor with shape: {list(indices.shape)}")
+    refuse_complex(input, f"\"max_unpool{max(nd, 2)}d\" not implemented for '{{type}}'")   # 1-d runs 2-d's kernel
     count = int(np.prod(size))
     idx = indices._data
     bad = (idx < 0) | (idx >= count)

@@ -16,7 +16,7 @@ import numpy as np
 from .. import _api, _dtype
 from ._util import cast, not_implemented, wrap, xp_of
 from .pooling import (_adaptive_size, _ints, _lp_pool, _max_unpool, _unpool_size, adaptive_avg_pool2d,
-                      adaptive_max_pool2d, avg_pool2d, max_pool2d, out_length)
+                      adaptive_max_pool2d, avg_pool2d, complex_global_mean, max_pool2d, out_length)
 
 
 def _strided(op, kernel_size, stride, padding, dilation, words):
@@ -223,6 +223,9 @@ def adaptive_avg_pool3d(input, output_size):
     where None keeps that size), as ``torch.nn.functional.adaptive_avg_pool3d``.
 
     Example: ``F.adaptive_avg_pool3d(x, 1)`` is the global average pool, (N, C, 1, 1, 1)."""
+    mean = complex_global_mean(input, output_size, 3)
+    if mean is not None:
+        return mean
     out = _adaptive_size(output_size, tuple(input.shape), 3, "adaptive_avg_pool3d: output_size must be 3")
     _adaptive_checks(input, out, "adaptive_avg")
     d = input.shape[-3]

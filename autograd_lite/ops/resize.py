@@ -18,7 +18,7 @@ from ..autograd.op_function import Function
 from ..backend import backend_of
 from ..tensor import Tensor
 from . import _formula as m
-from ._util import kernels_of, via_kernel_dtype
+from ._util import BERNOULLI_COMPLEX, kernels_of, refuse_complex, via_kernel_dtype
 
 
 # ---- the separable linear map --------------------------------------------------------------------------------
@@ -646,12 +646,13 @@ def _noise_dropout(input, p, training, inplace, feature, alpha):
         return input
     if inplace:
         return input._inplace(_noise_dropout, p, training, False, feature, alpha)
-    if not input.dtype.is_floating_point:
+    if not input.dtype.is_floating_point and not input.is_complex():
         raise RuntimeError(f"result type Float can't be cast to the desired output type {input.dtype.scalar_type}")
     if feature and input.ndim < 2:
         raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     if p == 1:
         return input * 0
+    refuse_complex(input, BERNOULLI_COMPLEX)
     shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2) if feature else tuple(input.shape)
     keep = _keep_mask(input, shape, p)
     if not alpha:

@@ -11,7 +11,7 @@ from ..autograd.op_function import Function
 from ..creation import tensor as _new_tensor
 from ..tensor import Tensor
 from . import _formula as m
-from ._util import not_implemented, wrap
+from ._util import BERNOULLI_COMPLEX, not_implemented, refuse_complex, wrap
 
 declare = _api.declare
 
@@ -76,6 +76,7 @@ def bernoulli(input, p=None, *, generator=None, out=None):
 @declare(top=False)
 def bernoulli_(self, p=0.5, *, generator=None):
     """Fills this tensor with 0 / 1 draws, 1 with probability p (a number, or a tensor broadcast to this shape)."""
+    refuse_complex(self, BERNOULLI_COMPLEX)
     prob = _host(p).astype(np.float64) if isinstance(p, Tensor) else np.float64(p)
     _check_probability(prob)
     u = _random.resolve(generator).random(tuple(self.shape))
@@ -183,6 +184,7 @@ def _broadcastable(a, b):
 @declare(method=False)
 def poisson(input, generator=None):
     """Poisson draws with rates ``input`` (non-negative), in input's dtype. Example: ``torch.poisson(rates)``"""
+    refuse_complex(input, "\"poisson_cpu\" not implemented for '{type}'")
     lam = _host(input).astype(np.float64)
     if np.any(lam < 0) or np.any(np.isnan(lam)):
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
@@ -213,6 +215,8 @@ def uniform_(self, from_=0.0, to=1.0, *, generator=None):
 @declare(top=False)
 def exponential_(self, lambd=1.0, *, generator=None):
     """Fills this tensor with draws of the exponential distribution of rate `lambd`."""
+    refuse_complex(self, "Exponential distribution is a continuous probability distribution. dtype must be a "
+                         "floating point but you specified {type}", RuntimeError)
     if lambd <= 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
     return _fill(self, _random.resolve(generator).exponential(1.0 / lambd, tuple(self.shape)))
@@ -221,6 +225,7 @@ def exponential_(self, lambd=1.0, *, generator=None):
 @declare(top=False)
 def geometric_(self, p, *, generator=None):
     """Fills this tensor with the number of Bernoulli(p) trials up to the first success (1, 2, ...)."""
+    refuse_complex(self, "\"geometric_cpu\" not implemented for '{type}'")
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p:g}")
     return _fill(self, _random.resolve(generator).geometric(p, tuple(self.shape)))
@@ -229,6 +234,7 @@ def geometric_(self, p, *, generator=None):
 @declare(top=False)
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     """Fills this tensor with exp of N(mean, std²) draws."""
+    refuse_complex(self, "\"log_normal_cpu\" not implemented for '{type}'")
     if std <= 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std:g}")
     return _fill(self, _random.resolve(generator).lognormal(mean, std, tuple(self.shape)))
@@ -237,6 +243,10 @@ def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
 @declare(top=False)
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     """Fills this tensor with draws of the Cauchy distribution."""
+    if self._data.dtype.kind == "c":           # PyTorch names the C++ type here
+        part = "float" if self._data.dtype.itemsize == 8 else "double"
+        raise RuntimeError("Cauchy distribution is a continuous probability distribution. dtype must be a floating "
+                           f"point but you specified c10::complex<{part}>")
     if sigma <= 0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma:g}")
     return _fill(self, median + sigma * _random.resolve(generator).standard_cauchy(tuple(self.shape)))
@@ -246,6 +256,7 @@ def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
 def random_(self, from_=None, to=None, *, generator=None):
     """Fills this tensor with integers drawn uniformly from [from, to); ``random_(to)`` is [0, to); ``random_()``
     [0, 2**mantissa] for floats, [0, max] for integers."""
+    refuse_complex(self, "\"random_kernel_cpu\" not implemented for '{type}'")
     low, high = (0, from_) if to is None else (from_, to)
     if high is None:
         dt = self.dtype

@@ -10,7 +10,7 @@ from .._args import canon_dim
 from ..autograd.op_function import Function
 from ..tensor import Tensor
 from . import _formula as m
-from ._util import as_tensor, not_implemented, quiet, to_float, wrap, xp_of
+from ._util import as_tensor, not_implemented, quiet, refuse_complex, to_float, wrap, xp_of
 from .indexing import gather, index
 from .math import logical_xor
 from .reduction import cumsum, sum as _sum
@@ -37,6 +37,7 @@ def _cumulative_extreme(x, dim, largest, op, result):
     if x.ndim == 0:
         canon_dim(dim, 0, op)
         return result._of(x.clone(), wrap(xp_of(x._data).zeros((), "int64"), x._data))
+    refuse_complex(x, f"\"{op}_cpu\" not implemented for '{{type}}'")
     d = canon_dim(dim, x.ndim, op)
     if x.shape[d] == 0:
         return result._of(x.clone(), wrap(xp_of(x._data).zeros(x.shape, "int64"), x._data))

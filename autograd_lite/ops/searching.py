@@ -8,7 +8,7 @@ Example::
 from .. import _api
 from .._args import canon_dim
 from ..tensor import Tensor
-from ._util import as_tensor, wrap, xp_of
+from ._util import as_tensor, refuse_complex, wrap, xp_of
 
 declare = _api.declare
 
@@ -32,6 +32,8 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
 
     Example: ``autograd_lite.searchsorted(autograd_lite.tensor([1, 3, 5]), autograd_lite.tensor([3, 6]))`` gives
     ``[1, 3]``."""
+    for t in (sorted_sequence, input):
+        refuse_complex(t, "\"searchsorted_out_cpu\" not implemented for '{type}'")
     side = _side(side, right)
     scalar = not isinstance(input, Tensor)
     values = as_tensor(input, sorted_sequence)._data
@@ -82,6 +84,8 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
         raise TypeError("isin() received an invalid combination of arguments: expected at least one Tensor")
     like = elements if isinstance(elements, Tensor) else test_elements
     a, b = as_tensor(elements, like)._data, as_tensor(test_elements, like)._data
+    if "c" in (a.dtype.kind, b.dtype.kind):
+        raise RuntimeError(f"Unsupported input type encountered for isin(): {like.dtype.scalar_type}")
     xp = xp_of(a)
     return wrap(xp.isin(a, b, assume_unique=assume_unique, invert=invert), a)
 
@@ -92,6 +96,8 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     return_inverse, the run each element belongs to; with return_counts, the length of each run.
 
     Example: ``autograd_lite.unique_consecutive(autograd_lite.tensor([1, 1, 2, 1]))`` gives ``[1, 2, 1]``."""
+    refuse_complex(input, "\"unique\" not implemented for '{type}'" if dim is None else
+                   "\"unique_dim\" not implemented for '{type}'")
     d = input._data
     xp = xp_of(d)
     if dim is None:

@@ -383,6 +383,8 @@ class Flip(Function):
 def flip(x, *dims_, dims=None):
     """x with the order of its elements reversed along `dims` (a copy, as PyTorch): ``x.flip(0, -1)``,
     ``torch.flip(x, (0,))``, ``torch.flip(x, dims=[1])``."""
+    if dims is None and not dims_:
+        raise TypeError('flip() missing 1 required positional arguments: "dims"')
     dims = tuple(canon_dim(d, x.ndim, "flip") for d in shape_arg(dims_ if dims is None else (dims,), "flip"))
     if len(set(dims)) != len(dims):
         raise RuntimeError(f"flip: dim {next(d for d in dims if dims.count(d) > 1)} appears multiple times in the "

@@ -7,7 +7,7 @@ from .._args import canon_dim
 from ..autograd.op_function import Function
 from ..tensor import Tensor
 from . import _formula as m
-from ._util import not_implemented, wrap, xp_of
+from ._util import not_implemented, refuse_complex, wrap, xp_of
 from .indexing import gather
 from .shape import squeeze
 
@@ -81,6 +81,7 @@ def kthvalue(x, k, dim=-1, keepdim=False):
     """(values, indices) of the k-th smallest element along `dim` (k counts from 1).
 
     Example: ``torch.kthvalue(x, 2, dim=0)``"""
+    refuse_complex(x, "\"kthvalue_cpu\" not implemented for '{type}'")
     d = canon_dim(dim, x.ndim, "kthvalue")
     n = x.shape[d] if x.ndim else 1
     if not 1 <= k <= n:
@@ -122,6 +123,8 @@ def median(x, dim=None, keepdim=False):
     """The lower median of all elements (a tensor); along `dim`, (values, indices). NaN wins where present.
 
     Example: ``torch.median(torch.tensor([1., 4., 2., 3.]))`` is ``tensor(2.)``"""
+    refuse_complex(x, "\"median_cpu\" not implemented for '{type}'" if dim is None else
+                   "\"median_out\" not implemented for '{type}'")
     if dim is None:
         return Median.apply(x)
     d = canon_dim(dim, x.ndim, "median")
@@ -168,6 +171,7 @@ def mode(x, dim=-1, keepdim=False):
     """(values, indices) of the most frequent value along `dim` (the smallest one on ties of frequency).
 
     Example: ``torch.mode(torch.tensor([1, 2, 2, 3]))`` gives values ``tensor(2)``"""
+    refuse_complex(x, "\"mode_cpu\" not implemented for '{type}'")
     d = canon_dim(dim, x.ndim, "mode")
     _nonempty_dim(x, d, "mode")
     if x.ndim == 0:
@@ -186,6 +190,8 @@ def unique(x, sorted=True, return_inverse=False, return_counts=False, dim=None):
     in them (inverse) and how often each occurs (counts). Not differentiable.
 
     Example: ``values, counts = torch.unique(t, return_counts=True)``"""
+    refuse_complex(x, "\"unique\" not implemented for '{type}'" if dim is None else
+                   "\"unique_dim\" not implemented for '{type}'")
     data = x._data
     xp = xp_of(data)
     nan = {"equal_nan": False} if data.dtype.kind == "f" else {}      # each NaN distinct, as PyTorch

@@ -13,7 +13,7 @@ from ..autograd.op_function import Function
 from ..tensor import Tensor
 from . import _formula as m
 from ._pointwise import pointwise
-from ._util import as_tensor, cast, not_implemented, promote_pair, quiet, to_float, wrap, xp_of
+from ._util import as_tensor, cast, not_implemented, promote_pair, quiet, refuse_complex, to_float, wrap, xp_of
 from .arithmetic import add, clamp, div, mul, pow as _pow
 from .math import log, log1p
 
@@ -24,6 +24,8 @@ declare = _api.declare
 
 def _classify(name, test, integral):
     def op(input):
+        if name in ("isposinf", "isneginf"):
+            refuse_complex(input, f"{name} does not support complex inputs.", RuntimeError)
         d = input._data
         xp = xp_of(d)
         if d.dtype.kind != "f":                         # integers and bools are finite, never nan or inf
@@ -145,6 +147,7 @@ def x_log_operands(name, input, other):
         input = as_tensor(input, other)
     other = as_tensor(other, input)
     a, b = promote_pair(input, other)
+    refuse_complex(a, f"\"{name}\" not implemented for '{{type}}'")     # promoted: complex if either is
     return to_float(a), to_float(b)
 
 
@@ -163,6 +166,7 @@ def logit(input, eps=None):
     """``log(p / (1 - p))``, p clamped to [eps, 1 - eps] first when eps is given (zero gradient outside).
 
     Example: ``autograd_lite.logit(autograd_lite.tensor([0.5, 0.75]))`` gives ``[0.0000, 1.0986]``."""
+    refuse_complex(input, "\"logit\" not implemented for '{type}'")
     p = to_float(input)
     if eps is not None:
         p = clamp(p, eps, 1 - eps)
@@ -170,10 +174,18 @@ def logit(input, eps=None):
 
 
 _D2R = math.pi / 180
+
+
+def _refuse_complex_angle(name):
+    return lambda x: refuse_complex(x, f"{name} is not supported for complex tensors.", RuntimeError)
+
+
 deg2rad = pointwise("deg2rad", lambda xp, x: x * _D2R, lambda g, x, y: g * _D2R, saves="",
+                    check=_refuse_complex_angle("deg2rad"),
                     doc="Degrees to radians, elementwise (integers give float32).\n\n"
                         "Example: ``autograd_lite.deg2rad(autograd_lite.tensor([180.0]))`` gives ``[3.1416]``.")
 rad2deg = pointwise("rad2deg", lambda xp, x: x / _D2R, lambda g, x, y: g / _D2R, saves="",
+                    check=_refuse_complex_angle("rad2deg"),
                     doc="Radians to degrees, elementwise (integers give float32).\n\n"
                         "Example: ``autograd_lite.rad2deg(autograd_lite.tensor([3.1416]))`` gives ``[180.0004]``.")
 
@@ -190,13 +202,15 @@ def float_power(input, exponent):
     """``input ** exponent`` in float64 (both converted first), whatever their dtypes.
 
     Example: ``autograd_lite.float_power(autograd_lite.tensor([2]), 2)`` gives ``[4.]`` (float64)."""
-    f64 = _dtype.float64
+    f64, scalar = _dtype.float64, float
+    if any(isinstance(t, complex) or isinstance(t, Tensor) and t._data.dtype.kind == "c" for t in (input, exponent)):
+        f64, scalar = _dtype.complex128, complex        # a complex operand: the power in complex128
     if not isinstance(input, Tensor):
         return _pow(float(input), cast(exponent, f64))
     if isinstance(exponent, Tensor):
         exponent = cast(exponent, f64)
     elif not isinstance(exponent, bool):
-        exponent = float(exponent)
+        exponent = scalar(exponent)
     return _pow(cast(input, f64), exponent)
 
 
@@ -345,6 +359,7 @@ def polygamma(n, input):
         raise RuntimeError("polygamma(n, x) does not support negative n.")
     if n == 0:
         return digamma(input)
+    refuse_complex(input, "\"polygamma\" not implemented for '{type}'")
     return Polygamma.apply(to_float(input), n)
 
 

@@ -47,6 +47,8 @@ def _run(name, *arrays):
 def _floating(name, x):
     """x as a float tensor (integers and bools: float32); float16 refused where PyTorch refuses it."""
     if x._data.dtype.kind != "f":
+        if x._data.dtype.kind == "c":           # the kernels are of real numbers, as PyTorch's
+            raise not_implemented(f"{name}_cpu", x)
         return to_float(x)
     if x._data.dtype.itemsize < 4 and name not in _HALF_OK:
         raise not_implemented(f"{name}_cpu", x)

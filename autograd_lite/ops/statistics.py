@@ -8,7 +8,7 @@ Example::
 from .. import _api, return_types
 from .._args import canon_dim, canon_dims
 from ..tensor import Tensor
-from ._util import cast, quiet, to_float, wrap, xp_of
+from ._util import cast, quiet, refuse_complex, to_float, wrap, xp_of
 from .arithmetic import clamp
 from .indexing import gather, where
 from .math import sqrt
@@ -30,6 +30,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=No
     """The sum over `dim` (or all) with NaN counted as zero (and given a zero gradient).
 
     Example: ``autograd_lite.nansum(autograd_lite.tensor([1.0, float('nan'), 2.0]))`` gives ``3.``."""
+    refuse_complex(input, "nansum on CPU does not support complex inputs", RuntimeError)
     dim, keepdim = _numpy_names(dim, keepdim, axis, keepdims)
     if dtype is not None:
         input = input.to(dtype)
@@ -167,6 +168,7 @@ def nanmedian(input, dim=None, keepdim=False):
     """The lower median of the elements that are not NaN; along a dim, (values, indices).
 
     Example: ``autograd_lite.nanmedian(autograd_lite.tensor([1.0, float('nan'), 3.0, 2.0]))`` gives ``2.``."""
+    refuse_complex(input, "\"median_cpu\" not implemented for '{type}'")
     xp = xp_of(input._data)
     if dim is None:
         flat = reshape(input, (-1,))
@@ -245,7 +247,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
         norm = norm * 0 if isinstance(norm, Tensor) else 0
     with quiet(xp_of(x._data)):
         xm = x - unsqueeze(avg, 1)
-        c = ((xm * w if w is not None else xm) @ xm.mT) / norm
+        c = ((xm * w if w is not None else xm) @ (xm.mH if xm.is_complex() else xm.mT)) / norm
     return squeeze(c) if input.ndim < 2 else c
 
 
@@ -259,6 +261,9 @@ def corrcoef(input):
     with quiet(xp_of(c._data)):
         if c.ndim == 0:
             return c / c
-        sd = sqrt(diag(c))
+        d = diag(c)
+        sd = sqrt(d.real if d.is_complex() else d)
         c = c / unsqueeze(sd, 1) / unsqueeze(sd, 0)
+    if c.is_complex():                          # each part clipped, as PyTorch
+        return _api.TOP["complex"](clamp(c.real, -1, 1), clamp(c.imag, -1, 1))
     return clamp(c, -1, 1)

@@ -106,7 +106,12 @@ class AsStrided(Function):
             storage = TOP["index_add"](storage, 0, wrap(xp.ascontiguousarray(out_pos), data), g.reshape(-1))
             gx = TOP["take"](storage, wrap(xp.ascontiguousarray(in_pos), data))
             return (gx if share is None else gx * wrap(share, data)), None, None, None
-        storage = xp.bincount(out_pos, weights=data.reshape(-1), minlength=n).astype(data.dtype, copy=False)
+        flat = data.reshape(-1)
+        if flat.dtype.kind == "c":              # bincount weighs with reals: the two parts apart
+            storage = (xp.bincount(out_pos, weights=flat.real, minlength=n)
+                       + 1j * xp.bincount(out_pos, weights=flat.imag, minlength=n)).astype(data.dtype, copy=False)
+        else:
+            storage = xp.bincount(out_pos, weights=flat, minlength=n).astype(data.dtype, copy=False)
         gx = storage[in_pos]
         return (gx if share is None else gx * share), None, None, None
 

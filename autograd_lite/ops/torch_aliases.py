@@ -413,7 +413,7 @@ def binomial(count, prob, generator=None):
     """Draws from Binomial(count, prob) elementwise, in count's dtype. Example:
     ``autograd_lite.binomial(autograd_lite.tensor([10.]), autograd_lite.tensor([0.5]))``"""
     if not count.dtype.is_floating_point:
-        raise RuntimeError(f"\"binomial_cpu\" not implemented for '{count.dtype.scalar_type}'")
+        raise ValueError(f"binomial only supports floating-point dtypes for count, got: {count.dtype.scalar_type}")
     n, p = np.broadcast_arrays(count._host(), prob._host())
     draws = _random.resolve(generator).binomial(n.astype(np.int64), np.clip(p, 0, 1).astype(np.float64))
     like = count._data

@@ -51,8 +51,8 @@ def is_nonzero(input):
 
 @declare
 def is_signed(input):
-    """Whether input's dtype holds negative numbers (floats and signed integers; not uint8 or bool)."""
-    return input._data.dtype.kind in "fi"
+    """Whether input's dtype holds negative numbers (floats, complex and signed integers; not uint8 or bool)."""
+    return input._data.dtype.kind in "fic"
 
 
 @declare

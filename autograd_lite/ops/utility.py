@@ -125,7 +125,7 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
     spacings = _spacings(input, spacing, dims, dim is not None)
     if any(input.shape[d] < edge_order + 1 for d in dims):
         raise RuntimeError("torch.gradient expected each dimension size to be at least edge_order+1")
-    f = input if input.is_floating_point() else input.to("float32")
+    f = input if input.is_floating_point() or input.is_complex() else input.to("float32")
     from .joining import cat
     out = []
     for d, h in zip(dims, spacings):
@@ -211,7 +211,7 @@ def _histogramdd(input, bins, range, weight, density, op):
 
 
 @declare
-def histogram(input, bins, *, range=None, weight=None, density=False):  # noqa: A002  (PyTorch's names)
+def histogram(input, bins=100, *, range=None, weight=None, density=False):  # noqa: A002  (PyTorch's names)
     """A histogram of `input`: `bins` equal bins over `range` (default: input's min and max) or the given bin edges
     (a 1-D tensor), the last bin closed; optional `weight` per element; density=True divides by the total and the
     bin widths. Returns (hist, bin_edges). Not differentiable.
