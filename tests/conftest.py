@@ -48,6 +48,22 @@ def pytest_runtest_setup(item):
             pytest.skip(f"CUDA not available: {reason}")
 
 
+# Under pytest-xdist (the README's `pytest -n auto --dist loadgroup`) the tests of one group run in one worker, one
+# after another: these files create POSIX shared-memory blocks or check that none is left in /dev/shm, which a test in
+# another worker would disturb; the mpiexec tests start as many ranks as there are cores.
+XDIST_GROUPS = {"shared_memory": ("test_data.py", "test_dataloader_workers.py", "test_multiprocessing.py",
+                                  "test_lazy_modules.py", "test_small_gaps_2.py"),
+                "mpiexec": ("test_distributed.py",)}
+
+
+def pytest_collection_modifyitems(config, items):
+    group_of = {name: group for group, names in XDIST_GROUPS.items() for name in names}
+    for item in items:
+        group = group_of.get(item.path.name)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
 _CUDA = pytest.param("cuda", marks=pytest.mark.cuda)
 
 
