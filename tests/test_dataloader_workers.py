@@ -9,22 +9,21 @@ import pytest
 import torch
 
 import autograd_lite as al
+from shared_memory import shm_blocks
 from autograd_lite.utils.data import (DataLoader, Dataset, IterableDataset, TensorDataset,
                                       get_worker_info)
 from autograd_lite.utils.data._worker import WorkerInfo, generate_state
 
 
-def shm_blocks():
-    return {n for n in os.listdir("/dev/shm") if n.startswith("al_dl_")} \
-        if os.path.isdir("/dev/shm") else set()
+
 
 
 @pytest.fixture(autouse=True)
 def no_leaks():
-    before = shm_blocks()
+    before = shm_blocks("dl")
     yield
     gc.collect()
-    assert shm_blocks() <= before
+    assert shm_blocks("dl") <= before
 
 
 class Squares(Dataset):

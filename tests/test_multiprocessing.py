@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import autograd_lite as al
+from shared_memory import shm_blocks
 import autograd_lite.multiprocessing as mp
 from autograd_lite import nn, optim
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.skipif(not os.path.isdir(SHM), reason="no /dev/shm (POS
 
 
 def _blocks():
-    return {f for f in os.listdir(SHM) if f.startswith("al_sh_")}
+    return shm_blocks("sh")
 
 
 @pytest.fixture(autouse=True)
