@@ -1,6 +1,7 @@
-"""The ops added to close PyTorch API gaps (session 11), against torch eager, forward + backward unless said:
-the scatter-add family, multinomial, conv3d, 3-d pools, grid_sample, ctc_loss, matrix_exp, torch.special's
-one-argument functions.
+"""The ops added to close PyTorch API gaps (sessions 11 and 12), against torch eager, forward + backward unless
+said: the scatter-add family, multinomial, conv3d, 3-d pools, grid_sample, ctc_loss, matrix_exp, torch.special's
+one-argument functions; fft (a spectral loss, an FFT convolution, stft), complex matmul, fractional max pooling, a
+user-defined autograd.Function, vmap'd per-sample gradients.
 
     python benchmarks/bench_api_gaps.py [--threads 1] [--rounds 9]
 
@@ -112,6 +113,73 @@ def cases():
         v = u if name == "ndtri" else u * 10
         yield (f"special.{name} 1e6 float32", [lambda lib=lib, t=lib.tensor(v), name=name: getattr(lib.special, name)(t)
                                                for lib in libs])
+
+    yield from _session12_cases(libs, rng)
+
+
+class _MyReLU:
+    """The PyTorch docs' custom Function, built once per library."""
+    @staticmethod
+    def build(lib):
+        class MyReLU(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, input):
+                ctx.save_for_backward(input)
+                return input.clamp(min=0)
+
+            @staticmethod
+            def backward(ctx, grad_output):
+                input, = ctx.saved_tensors
+                grad_input = grad_output.clone()
+                grad_input[input < 0] = 0
+                return grad_input
+        return MyReLU
+
+
+def _session12_cases(libs, rng):
+    sig = _both((16, 4096), 7)
+    yield ("fft: rfft(x).abs().sum() 16x4096", [_fwd_bwd(lambda a, lib=lib: lib.fft.rfft(a).abs(), t)
+                                                for lib, t in zip(libs, sig)])
+    ker = _both((16, 4096), 8)
+    yield ("fft: FFT convolution irfft(rfft(x) rfft(k)) 16x4096",
+           [_fwd_bwd(lambda a, k, lib=lib: lib.fft.irfft(lib.fft.rfft(a) * lib.fft.rfft(k), n=4096), t, kk)
+            for lib, t, kk in zip(libs, sig, ker)])
+    wav = _both((4, 16000), 9)
+    yield ("stft magnitude n_fft 256, hop 64, 4x16000",
+           [_fwd_bwd(lambda a, lib=lib: lib.stft(a, 256, 64, window=lib.hann_window(256),
+                                                 return_complex=True).abs(), t) for lib, t in zip(libs, wav)])
+    re_, im_ = _both((128, 128), 10), _both((128, 128), 11)
+    yield ("complex matmul 128x128 (|z z|.sum)",
+           [_fwd_bwd(lambda a, b, lib=lib: (lambda z: (z @ z).abs())(lib.complex(a, b)), r, i)
+            for lib, r, i in zip(libs, re_, im_)])
+    fx = _both((16, 16, 50, 32), 12)
+    samples = rng.random((16, 16, 2)).astype(np.float32)
+    yield ("fractional_max_pool2d k3 ratio 0.5 16x16x50x32",
+           [_fwd_bwd(lambda a, lib=lib: lib.nn.functional.fractional_max_pool2d(
+               a, 3, output_ratio=(0.5, 0.5), _random_samples=lib.tensor(samples)), t) for lib, t in zip(libs, fx)])
+    small = _both((256,), 13)
+    yield ("custom autograd.Function (the docs' MyReLU) 256", [_fwd_bwd(lambda a, f=_MyReLU.build(lib): f.apply(a), t)
+                                                             for lib, t in zip(libs, small)])
+    yield from _per_sample_grads(libs, rng)
+
+
+def _per_sample_grads(libs, rng):
+    """torch.func's per-sample-gradients tutorial: vmap(grad(loss)) over a batch of 64, a 784-128-10 MLP."""
+    x = rng.standard_normal((64, 784)).astype(np.float32)
+    y = rng.integers(0, 10, 64)
+    w1 = (rng.standard_normal((128, 784)) * 0.03).astype(np.float32)
+    w2 = (rng.standard_normal((10, 128)) * 0.1).astype(np.float32)
+    fns = []
+    for lib in libs:
+        F = lib.nn.functional
+        params = {"w1": lib.tensor(w1), "w2": lib.tensor(w2)}
+        data, target = lib.tensor(x), lib.tensor(y)
+
+        def loss(p, xi, yi, F=F):
+            return F.cross_entropy(F.linear(F.relu(F.linear(xi[None], p["w1"])), p["w2"]), yi[None])
+        per_sample = lib.func.vmap(lib.func.grad(loss), in_dims=(None, 0, 0))
+        fns.append(lambda f=per_sample, p=params, d=data, t=target: f(p, d, t))
+    yield ("vmap(grad) per-sample gradients, MLP 784-128-10, batch 64 (no backward)", fns)
 
 
 def main():
