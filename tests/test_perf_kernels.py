@@ -141,3 +141,69 @@ def test_conv3d_winograd_against_torch(dtype, tol):
 def test_sincos_constants_split_pi_over_2():
     assert S._PIO2_1 + S._PIO2_1T == pytest.approx(math.pi / 2, rel=1e-15)
     assert (S._PIO2_1 * 2 ** 32).is_integer()      # 33 bits: fn * _PIO2_1 is exact for fn below 2^20
+
+
+@numba.njit(cache=False)
+def _exp_all(x, out):
+    for i in range(x.size):
+        out[i] = S._exp(x[i])
+
+
+def test_exp_within_one_ulp_of_libm():
+    rng = np.random.default_rng(3)
+    k = np.arange(-1021, 1022)
+    x = np.concatenate([rng.random(50000) * 1416 - 708, rng.standard_normal(20000), rng.standard_normal(2000) * 1e-9,
+                        (k + 0.5) * math.log(2), np.nextafter((k + 0.5) * math.log(2), 0), k * math.log(2),
+                        [0.0, -0.0, 5e-324, 1e-300, -1e-300, 708.0, -708.0, 707.99, -707.99, 1.0, -1.0]])
+    got, want = np.empty_like(x), np.array([math.exp(v) for v in x])
+    _exp_all(x, got)
+    assert np.all(np.abs(got - want) <= np.spacing(want))
+    assert np.mean(got == want) > 0.8           # and mostly libm's value
+    assert S._EXP_MAX < 1022 * math.log(2)      # 2^k normal over the whole domain
+    edges = np.array([708.5, 709.78, 710.0, -708.5, -745.0, -746.0, np.inf, -np.inf, np.nan, 1e300, -1e300])
+    _exp_all(edges, got[:edges.size])
+    with np.errstate(over="ignore"):
+        np.testing.assert_array_equal(got[:edges.size], np.exp(edges))     # libm's beyond the domain
+
+
+@pytest.mark.parametrize("name", ["i0", "i1", "modified_bessel_k0", "modified_bessel_k1", "ndtr"])
+def test_exp_forms_against_torch(name):
+    rng = np.random.default_rng(4)
+    if name == "ndtr":
+        x = np.concatenate([rng.standard_normal(4000) * 8, np.linspace(-40, 40, 4001),
+                            (np.array([0.5, 0.84375, 1.25, 1 / 0.35, 6.0, 26.0]) * math.sqrt(2) * [[1], [-1]]).ravel()])
+    else:
+        x = np.concatenate([rng.random(4000) * 30, rng.random(200) * 1400 - 700, [0.0, 2.0, 8.0, 708.0, 709.0, 720.0]])
+        x = x if name[0] == "i" else np.abs(x)
+    with np.errstate(over="ignore"):
+        want = getattr(torch.special, name)(torch.tensor(x)).numpy()
+    got = getattr(al.special, name)(al.tensor(x)).numpy()
+    np.testing.assert_allclose(got, want, rtol=2e-14, atol=1e-300 if name != "ndtr" else 2e-16)
+    x32 = x.astype(np.float32)
+    with np.errstate(over="ignore"):
+        want32 = getattr(torch.special, name)(torch.tensor(x32.astype(np.float64))).numpy().astype(np.float32)
+    got32 = getattr(al.special, name)(al.tensor(x32))
+    assert got32.dtype == al.float32
+    if name == "ndtr":          # torch's lower tail: (1 + erf) / 2, absolute precision only
+        np.testing.assert_allclose(got32.numpy(), want32, rtol=1.2e-7, atol=2e-16)
+    else:
+        np.testing.assert_array_max_ulp(got32.numpy(), want32, maxulp=1)
+
+
+def test_ndtr_fdlibm_forms_keep_relative_precision():
+    mpmath = pytest.importorskip("mpmath")
+    x = np.concatenate([np.linspace(-37, 0, 741), -np.array([0.5, 0.84375, 1.25, 1 / 0.35]) * math.sqrt(2)])
+    want = np.array([float(mpmath.ncdf(v)) for v in x])
+    np.testing.assert_allclose(S.special_unary("ndtr", x), want, rtol=2e-15, atol=0)
+
+
+def test_erfcx_fdlibm_forms_against_mpmath():
+    mpmath = pytest.importorskip("mpmath")
+    x = np.concatenate([np.linspace(-26, 26, 521), [0.25, 0.84375, 1.25, 1 / 0.35, -0.25, -1.25, 25.99, 26.01, 40.0]])
+    x = x.astype(np.float32).astype(np.float64)         # the float32 run below takes the same points
+    with mpmath.workdps(40):        # exp(x^2) of a 53-bit x^2 would lose x^2 1e-16
+        want = np.array([float(mpmath.erfc(mpmath.mpf(v)) * mpmath.exp(mpmath.mpf(v) ** 2)) for v in x])
+    np.testing.assert_allclose(S.special_unary("erfcx", x), want, rtol=1e-15, atol=0)
+    x32 = x.astype(np.float32)
+    with np.errstate(over="ignore"):        # erfcx(-26) overflows float32
+        np.testing.assert_array_max_ulp(S.special_unary("erfcx", x32), want.astype(np.float32), maxulp=1)

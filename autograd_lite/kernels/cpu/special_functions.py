@@ -7,12 +7,13 @@ long enough to converge; the polynomials by their recurrences). erfcx is exp(x^2
 below x = 6, Laplace's continued fraction above.
 
 Each one-argument function has a kernel of its own (``special_unary(name, x)``, compiled on its first call). Where a
-function has branch-free forms (_FORMS: j0, j1, i0e and i1e near 0 and far from it, y0, y1 and the scaled k0, k1
-far from 0, spherical_j0, ndtri's central range: a form's branches computed and one picked, sin and cos by
-_sincos_near, no libm call), numba vectorizes its loops (4-9x on AVX-512): the near form over all points, the far
-form over all points only if some want it, then the scalar form for the points outside both domains
-(_unary_template). The results are the scalar form's, bit for bit. Not vectorized: the forms that call exp, log or
-erfc (i0, i1, k0, k1, ndtr, log_ndtr, erfcx, entr, airy_ai, the rest of y0, y1, the scaled k0, k1 and ndtri).
+function has branch-free forms (_FORMS: j0, j1, i0, i1, i0e and i1e near 0 and far from it, y0, y1 and k0, k1 and
+their scaled forms far from 0, spherical_j0, ndtri's central range, ndtr and erfcx for |x| <= 37 and 26: a form's
+branches computed and one picked, sin and cos by _sincos_near, exp by _exp_near, erf and erfc by fdlibm's forms, no
+libm call), numba vectorizes its loops (4-9x on AVX-512): the near form over all points, the far form over all
+points only if some want it, then the scalar form for the points outside both domains (_unary_template). The
+results are the scalar form's, bit for bit. Not vectorized: the forms that call log or erfc (log_ndtr, entr,
+airy_ai, the rest of y0, y1, k0, k1 and ndtri).
 The two-argument functions share one kernel (``special_binary(name, a, b)``, broadcasting), the function picked per
 element by a code, a branch the processor predicts.
 """
@@ -149,6 +150,41 @@ def _sincos_near(x):
     return (-sn if q >= 2.0 else sn), (-cs if q == 1.0 or q == 2.0 else cs)
 
 
+# exp without a libm call, so that the loops calling it vectorize (math.exp alone cost 7.6 ns an element here, 0.6
+# this): fdlibm's e_exp.c, x = k ln2 + r with ln2 in two parts (k * _LN2_HI exact), its rational form on
+# |r| <= ln2/2 (within 1 ulp), and 2^k built in the exponent field; libm's outside [-708, 708], for inf and NaN.
+_LOG2E = 1.44269504088896338700e+00
+_LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10
+_EXP_MAX = 708.0        # 2^k stays normal: k in [-1021, 1022]
+
+
+@ijit
+def _exp_near(x):
+    """exp(x) for |x| <= _EXP_MAX, without a branch."""
+    k = math.floor(x * _LOG2E + 0.5)
+    hi = x - k * _LN2_HI
+    lo = k * _LN2_LO
+    r = hi - lo
+    t = r * r
+    c = r - t * (1.66666666666666019037e-01 + t * (-2.77777777770155933842e-03 + t * (6.61375632143793436117e-05
+                 + t * (-1.65339022054652515390e-06 + t * 4.13813679705723846039e-08))))
+    y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi)
+    return y * np.int64((np.int64(k) + 1023) << 52).view(np.float64)
+
+
+@ijit
+def _exp(x):
+    """exp(x): _exp_near where it applies, libm's beyond."""
+    return _exp_near(x) if abs(x) <= _EXP_MAX else math.exp(x)
+
+
+@ijit
+def _exp_vec(x):
+    """_exp_near(x), x outside its domain (or NaN) taken as 0: for the vectorized forms, whose _SLOW sends those
+    points to the scalar form."""
+    return _exp_near(x if abs(x) <= _EXP_MAX else 0.0)
+
+
 # ---- i0, i1 and their exponentially scaled forms (Cephes) ---------------------------------------------------------
 
 _I0_A = _cheb(
@@ -207,10 +243,19 @@ def i0e(x):
 
 @sjit
 def i0(x):
-    x = abs(x)
-    if x <= 8.0:
-        return math.exp(x) * _chbevl(x / 2.0 - 2.0, _I0_A)
-    return math.exp(x) * _chbevl(32.0 / x - 2.0, _I0_B) / math.sqrt(x)
+    return _exp(abs(x)) * i0e(x)
+
+
+@ijit
+def _i0_near(x):
+    """i0 for |x| <= 8 (i0e times exp, vectorizing)."""
+    return _exp_vec(abs(x)) * _i0e_near(x)
+
+
+@ijit
+def _i0_far(x):
+    """i0 for 8 < |x| <= _EXP_MAX."""
+    return _exp_vec(abs(x)) * _i0e_far(x)
 
 
 @ijit
@@ -236,12 +281,19 @@ def i1e(x):
 
 @sjit
 def i1(x):
-    z = abs(x)
-    if z <= 8.0:
-        out = math.exp(z) * z * _chbevl(z / 2.0 - 2.0, _I1_A)
-    else:
-        out = math.exp(z) * _chbevl(32.0 / z - 2.0, _I1_B) / math.sqrt(z)
-    return -out if x < 0.0 else out
+    return _exp(abs(x)) * i1e(x)
+
+
+@ijit
+def _i1_near(x):
+    """i1 for |x| <= 8."""
+    return _exp_vec(abs(x)) * _i1e_near(x)
+
+
+@ijit
+def _i1_far(x):
+    """i1 for 8 < |x| <= _EXP_MAX."""
+    return _exp_vec(abs(x)) * _i1e_far(x)
 
 
 # ---- k0, k1 (Cephes) ----------------------------------------------------------------------------------------------
@@ -280,9 +332,9 @@ def k0(x, scaled):
         return _NAN
     if x <= 2.0:
         v = _chbevl(x * x - 2.0, _K0_A) - math.log(0.5 * x) * i0(x)
-        return v * math.exp(x) if scaled else v
+        return v * _exp(x) if scaled else v
     v = _k0e_far(x)
-    return v if scaled else math.exp(-x) * v
+    return v if scaled else _exp(-x) * v
 
 
 @ijit
@@ -299,15 +351,27 @@ def k1(x, scaled):
         return _NAN
     if x <= 2.0:
         v = math.log(0.5 * x) * i1(x) + _chbevl(x * x - 2.0, _K1_A) / x
-        return v * math.exp(x) if scaled else v
+        return v * _exp(x) if scaled else v
     v = _k1e_far(x)
-    return v if scaled else math.exp(-x) * v
+    return v if scaled else _exp(-x) * v
 
 
 @ijit
 def _k1e_far(x):
     """exp(x) k1(x) for x > 2."""
     return _chbevl(8.0 / x - 2.0, _K1_B) / math.sqrt(x)
+
+
+@ijit
+def _k0_far(x):
+    """k0 for 2 < x <= _EXP_MAX."""
+    return _exp_vec(-x) * _k0e_far(x)
+
+
+@ijit
+def _k1_far(x):
+    """k1 for 2 < x <= _EXP_MAX."""
+    return _exp_vec(-x) * _k1e_far(x)
 
 
 # ---- Bessel functions of the first and second kind (Cephes j0, j1, y0, y1) ----------------------------------------
@@ -596,6 +660,8 @@ def _erfcx_positive(x):
 
 @sjit
 def erfcx(x):
+    if abs(x) <= _ERFCX_MAX:
+        return _erfcx_near(x)
     if math.isnan(x):
         return x
     if x >= 0.0:
@@ -615,8 +681,106 @@ def _erfc(x):
     return _erfcx_positive(x) * _exp_square(x, -1.0)
 
 
+# fdlibm's erf and erfc (s_erf.c, within 1 ulp), highest degree first (_polevl): P/Q on |x| < 0.84375 (pp, qq), on
+# [0.84375, 1.25) (pa, qa), and for erfc(x) = exp(-x^2 - 0.5625 + R/S) / x on [1.25, 1/0.35) (ra, sa) and beyond (rb, sb).
+_ERX = 8.45062911510467529297e-01
+_ERF_PP = (-2.37630166566501626084e-05, -5.77027029648944159157e-03, -2.84817495755985104766e-02,
+           -3.25042107247001499370e-01, 1.28379167095512558561e-01)
+_ERF_QQ = (-3.96022827877536812320e-06, 1.32494738004321644526e-04, 5.08130628187576562776e-03,
+           6.50222499887672944485e-02, 3.97917223959155352819e-01, 1.0)
+_ERF_PA = (-2.16637559486879084300e-03, 3.54783043256182359371e-02, -1.10894694282396677476e-01,
+           3.18346619901161753674e-01, -3.72207876035701323847e-01, 4.14856118683748331666e-01,
+           -2.36211856075265944077e-03)
+_ERF_QA = (1.19844998467991074170e-02, 1.36370839120290507362e-02, 1.26171219808761642112e-01,
+           7.18286544141962662868e-02, 5.40397917702171048937e-01, 1.06420880400844228286e-01, 1.0)
+_ERFC_RA = (-9.81432934416914548592e+00, -8.12874355063065934246e+01, -1.84605092906711035994e+02,
+            -1.62396669462573470355e+02, -6.23753324503260060396e+01, -1.05586262253232909814e+01,
+            -6.93858572707181764372e-01, -9.86494403484714822705e-03)
+_ERFC_SA = (-6.04244152148580987438e-02, 6.57024977031928170135e+00, 1.08635005541779435134e+02,
+            4.29008140027567833386e+02, 6.45387271733267880336e+02, 4.34565877475229228821e+02,
+            1.37657754143519042600e+02, 1.96512716674392571292e+01, 1.0)
+_ERFC_RB = (-4.83519191608651397019e+02, -1.02509513161107724954e+03, -6.37566443368389627722e+02,
+            -1.60636384855821916062e+02, -1.77579549177547519889e+01, -7.99283237680523006574e-01,
+            -9.86494292470009928597e-03)
+_ERFC_SB = (-2.24409524465858183362e+01, 4.74528541206955367215e+02, 2.55305040643316442583e+03,
+            3.19985821950859553908e+03, 1.53672958608443695994e+03, 3.25792512996573918826e+02,
+            3.03380607434824582924e+01, 1.0)
+_NDTR_MAX = 37.0        # beyond: exp(-a^2 / 2) leaves _exp_near's domain
+
+
+@ijit
+def _erf_forms(z):
+    """fdlibm's forms at z >= 0, all computed: y, with erf(z) = z + z y below 0.84375; erfc(z) on [0.84375, 1.25);
+    R/S, with erfc(z) = exp(-z^2 - 0.5625 + R/S) / z from 1.25."""
+    t = z * z
+    y = _polevl(t, _ERF_PP) / _polevl(t, _ERF_QQ)
+    s = z - 1.0
+    mid = 1.0 - _ERX - _polevl(s, _ERF_PA) / _polevl(s, _ERF_QA)
+    u = 1.0 / t
+    rs = _polevl(u, _ERFC_RA) / _polevl(u, _ERFC_SA) if z < 1.0 / 0.35 else _polevl(u, _ERFC_RB) / _polevl(u, _ERFC_SB)
+    return y, mid, rs
+
+
+@ijit
+def _ndtr_near(a):
+    """ndtr for |a| <= _NDTR_MAX, without a branch (every range computed, one picked): (1 + erf(x)) / 2 for
+    |x| < sqrt(1/2), x = a / sqrt(2), else erfc(|x|) / 2 or 1 minus it, fdlibm's forms, with exp(-x^2) as
+    exp(-a^2 / 2), a^2 split exactly as in _exp_square (x's rounding would cost 2 x^2 1e-16 relative)."""
+    x = a * _SQRT1_2
+    z = abs(x)
+    y, mid, rs = _erf_forms(z)
+    ah = np.float64(np.float32(a))
+    al = a - ah
+    far = _exp_vec(-0.5 * (ah * ah)) * _exp_vec(-0.5 * (al * (ah + ah + al)) - 0.5625 + rs) / z
+    if z < 0.84375:
+        e = 0.5 - (z * y + (z - 0.5))
+    elif z < 1.25:
+        e = mid
+    else:
+        e = far
+    half = 0.5 * e
+    tail = 1.0 - half if x > 0.0 else half
+    return 0.5 + 0.5 * (x + x * y) if z < _SQRT1_2 else tail
+
+
+@ijit
+def _ndtr_outside(a):
+    return not abs(a) <= _NDTR_MAX
+
+
+_ERFCX_MAX = 26.0       # exp(x^2) for the negative x stays in _exp_near's domain
+
+
+@ijit
+def _erfcx_near(x):
+    """erfcx for |x| <= _ERFCX_MAX, without a branch: fdlibm's erfc(|x|) times exp(x^2) (split as _exp_square's)
+    below 1.25, exp(R/S - 0.5625) / |x| from there (fdlibm's erfc with its exp(-x^2) left out); 2 exp(x^2) minus it
+    for x < 0."""
+    z = abs(x)
+    y, mid, rs = _erf_forms(z)
+    xh = np.float64(np.float32(x))
+    xl = x - xh
+    square = _exp_vec(xh * xh) * _exp_vec(xl * (xh + xh + xl))
+    if z < 0.25:
+        e = (1.0 - (z + z * y)) * square
+    elif z < 0.84375:
+        e = (0.5 - (z * y + (z - 0.5))) * square
+    elif z < 1.25:
+        e = mid * square
+    else:
+        e = _exp_vec(rs - 0.5625) / z
+    return 2.0 * square - e if x < 0.0 else e
+
+
+@ijit
+def _erfcx_outside(x):
+    return not abs(x) <= _ERFCX_MAX
+
+
 @sjit
 def ndtr(a):
+    if abs(a) <= _NDTR_MAX:
+        return _ndtr_near(a)
     x = a * _SQRT1_2
     z = abs(x)
     if z < _SQRT1_2:
@@ -1202,6 +1366,16 @@ def _k_near(x):
     return not x > 2.0
 
 
+@ijit
+def _k_outside(x):
+    return not 2.0 < x <= _EXP_MAX
+
+
+@ijit
+def _exp_outside(x):
+    return not abs(x) <= _EXP_MAX
+
+
 _NEAR = _FAR = _USE_FAR = _SLOW = _SCALAR = None     # _unary_template's globals, each function's own (_unary_loop)
 
 
@@ -1232,11 +1406,16 @@ _FORMS = {"ndtri": (ndtri, _ndtri_vec, None, None, _ndtri_tails),
           "spherical_bessel_j0": (spherical_j0, _spherical_j0_vec, None, None, _far),
           "i0e": (i0e, _i0e_near, _i0e_far, _beyond8, None), "i1e": (i1e, _i1e_near, _i1e_far, _beyond8, None),
           "scaled_modified_bessel_k0": (_k0e, _k0e_far, None, None, _k_near),
-          "scaled_modified_bessel_k1": (_k1e, _k1e_far, None, None, _k_near)}
+          "scaled_modified_bessel_k1": (_k1e, _k1e_far, None, None, _k_near),
+          "modified_bessel_k0": (_k0, _k0_far, None, None, _k_outside),
+          "modified_bessel_k1": (_k1, _k1_far, None, None, _k_outside),
+          "ndtr": (ndtr, _ndtr_near, None, None, _ndtr_outside),
+          "erfcx": (erfcx, _erfcx_near, None, None, _erfcx_outside)}
+for _name, _forms in (("i0", (i0, _i0_near, _i0_far, _beyond8, _exp_outside)),
+                      ("i1", (i1, _i1_near, _i1_far, _beyond8, _exp_outside))):
+    _FORMS[_name] = _FORMS["modified_bessel_" + _name] = _forms
 _FORMS.update((name, (fn,)) for name, fn in (
-    ("i0", i0), ("i1", i1), ("ndtr", ndtr), ("log_ndtr", log_ndtr), ("erfcx", erfcx), ("entr", entr),
-    ("modified_bessel_i0", i0), ("modified_bessel_i1", i1), ("modified_bessel_k0", _k0), ("modified_bessel_k1", _k1),
-    ("airy_ai", airy_ai)))
+    ("log_ndtr", log_ndtr), ("entr", entr), ("airy_ai", airy_ai)))
 
 
 def _unary_loop(name):
