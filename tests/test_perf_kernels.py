@@ -39,12 +39,36 @@ def test_sincos_within_one_ulp_of_numpy():
     assert np.isnan(s[:3]).all() and np.isnan(c[:3]).all()
 
 
+@numba.njit(cache=False)
+def _log_all(x, out):
+    for i in range(x.size):
+        out[i] = S._log(x[i])
+
+
+def test_branch_free_log_within_one_ulp_of_libm():
+    rng = np.random.default_rng(3)
+    x = np.concatenate([np.exp(rng.uniform(-700, 700, 20000)), rng.uniform(0.5, 2.0, 20000),
+                        1.0 + rng.uniform(-1e-6, 1e-6, 2000), [1.0, 2.0, 0.5, 2.2250738585072014e-308,
+                                                               1.7976931348623157e308, 1e-310, 0.0, -1.0, np.inf,
+                                                               np.nan]])
+    got = np.empty_like(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        _log_all(x, got)
+        want = np.log(x)
+    finite = np.isfinite(want)
+    assert np.all(np.abs(got[finite] - want[finite]) <= np.spacing(np.abs(want[finite])))
+    np.testing.assert_array_equal(got[~finite], want[~finite])
+    assert got[-10] == 0.0
+
+
 def _points(dtype):
     rng = np.random.default_rng(1)
     x = np.concatenate([rng.standard_normal(3000) * 6, rng.random(3000) * 40, rng.random(2000),
                         rng.random(200) * 4e5 - 2e5,
                         [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-300, 1e-6, 5.0, -5.0, 8.0, 99999.0, 1e5, -1e5, 0.5,
-                         -0.5, S._EXPM2, 1.0 - S._EXPM2, 1.0, 3e38]])
+                         -0.5, S._EXPM2, 1.0 - S._EXPM2, 1.0, 3e38,
+                         -1.0, -1.0000001, 2.0, 2.0000001, 2.09, -2.09, 103.892, 103.9, -2699.0, -2701.0, -36.7,
+                         -36.71, 37.0, 1e-310, 2.2250738585072014e-308, 1e-301, 0.99999999]])
     return x.astype(dtype)
 
 

@@ -6,14 +6,12 @@ airy_ai; SciPy's incomplete gamma without its uniform asymptotic branch, whose s
 long enough to converge; the polynomials by their recurrences). erfcx is exp(x^2) erfc(x) with x^2 split exactly
 below x = 6, Laplace's continued fraction above.
 
-Each one-argument function has a kernel of its own (``special_unary(name, x)``, compiled on its first call). Where a
-function has branch-free forms (_FORMS: j0, j1, i0, i1, i0e and i1e near 0 and far from it, y0, y1 and k0, k1 and
-their scaled forms far from 0, spherical_j0, ndtri's central range, ndtr and erfcx for |x| <= 37 and 26: a form's
-branches computed and one picked, sin and cos by _sincos_near, exp by _exp_near, erf and erfc by fdlibm's forms, no
-libm call), numba vectorizes its loops (4-9x on AVX-512): the near form over all points, the far form over all
-points only if some want it, then the scalar form for the points outside both domains (_unary_template). The
-results are the scalar form's, bit for bit. Not vectorized: the forms that call log or erfc (log_ndtr, entr,
-airy_ai, the rest of y0, y1, k0, k1 and ndtri).
+Each one-argument function has a kernel of its own (``special_unary(name, x)``, compiled on its first call). Every
+one has branch-free forms (_FORMS: a form's branches computed and one picked, sin and cos by _sincos_near, exp by
+_exp_near, log by _log_near, erf and erfc by fdlibm's forms, no libm call) over most of its domain, so numba
+vectorizes its loops (4-9x on AVX-512): the near form over all points, the far form over all points only if some want
+it, then the scalar form for the points outside both domains (_unary_template: zero, subnormals, infinities, NaN,
+the far tails). The scalar forms use the same helpers where they apply, so the results are theirs bit for bit.
 The two-argument functions share one kernel (``special_binary(name, a, b)``, broadcasting), the function picked per
 element by a code, a branch the processor predicts.
 """
@@ -69,26 +67,22 @@ _SQRT_2PI = math.sqrt(2.0 * math.pi)
 # The coefficients are tuples, not arrays: numba unrolls a loop over a global tuple with its values as constants (an
 # array's loop reloads them and never vectorizes: ndtri's central branch ran 9x slower). LLVM unrolls up to about 8
 # steps: the Chebyshev series run in chunks of 8, each unrolled, so that their loops vectorize too; their
-# coefficients are padded in front with zeros to 33 (_cheb), which leave Clenshaw's sum as it is for finite x.
+# coefficients are padded in front with zeros to 8 k + 1 terms (_cheb), which leave Clenshaw's sum as it is for finite
+# x. Each step waits on the one before: a series costs its length in latency, hence no padding beyond the next chunk.
 def _cheb(*c):
-    return (0.0,) * (33 - len(c)) + c
-
-
-@ijit
-def _clenshaw(x, b0, b1, b2, c):
-    for a in c:
-        b2 = b1
-        b1 = b0
-        b0 = x * b1 - b2 + a
-    return b0, b1, b2
+    c = (0.0,) * (-(len(c) - 1) % 8) + c
+    return c[0], tuple(c[i:i + 8] for i in range(1, len(c), 8))
 
 
 @ijit
 def _chbevl(x, c):
-    b0, b1, b2 = _clenshaw(x, c[0], 0.0, 0.0, c[1:9])         # c: 33 terms (_cheb)
-    b0, b1, b2 = _clenshaw(x, b0, b1, b2, c[9:17])
-    b0, b1, b2 = _clenshaw(x, b0, b1, b2, c[17:25])
-    b0, b1, b2 = _clenshaw(x, b0, b1, b2, c[25:33])
+    """Clenshaw's recurrence over a _cheb series: its first coefficient, then its chunks of 8."""
+    b0, b1, b2 = c[0], 0.0, 0.0
+    for chunk in c[1]:
+        for a in chunk:
+            b2 = b1
+            b1 = b0
+            b0 = x * b1 - b2 + a
     return 0.5 * (b0 - b2)
 
 
@@ -183,6 +177,52 @@ def _exp_vec(x):
     """_exp_near(x), x outside its domain (or NaN) taken as 0: for the vectorized forms, whose _SLOW sends those
     points to the scalar form."""
     return _exp_near(x if abs(x) <= _EXP_MAX else 0.0)
+
+
+# log as fdlibm's e_log.c, x = 2^k (1 + f) with 1 + f in [sqrt(2)/2, sqrt(2)) read from the bits, then log(1 + f) by
+# the odd series in s = f / (2 + f); its two final forms both computed and one picked; within 1 ulp of libm's.
+_DBL_MIN, _DBL_MAX = 2.2250738585072014e-308, 1.7976931348623157e308
+_LG = (6.666666666666735130e-01, 3.999999999940941908e-01, 2.857142874366239149e-01, 2.222219843214978396e-01,
+       1.818357216161805012e-01, 1.531383769920937332e-01, 1.479819860511658591e-01)
+
+
+@ijit
+def _log_near(x):
+    """log(x) for normal positive x (_DBL_MIN <= x <= _DBL_MAX), without a branch."""
+    bits = np.float64(x).view(np.int64)
+    hx = bits >> 32
+    m = hx & 0xfffff
+    i = (m + 0x95f64) & 0x100000                # 1: the mantissa is past sqrt(2), halve it
+    k = np.float64((hx >> 20) - 1023 + (i >> 20))
+    f = np.int64(((m | (i ^ 0x3ff00000)) << 32) | (bits & 0xffffffff)).view(np.float64) - 1.0
+    s = f / (2.0 + f)
+    z = s * s
+    w = z * z
+    r = z * (_LG[0] + w * (_LG[2] + w * (_LG[4] + w * _LG[6]))) + w * (_LG[1] + w * (_LG[3] + w * _LG[5]))
+    hfsq = 0.5 * f * f
+    near_sqrt2 = ((m - 0x6147a) | (0x6b851 - m)) > 0
+    a = k * _LN2_HI - ((hfsq - (s * (hfsq + r) + k * _LN2_LO)) - f)
+    b = k * _LN2_HI - ((s * (f - r) - k * _LN2_LO) - f)
+    return a if near_sqrt2 else b
+
+
+@ijit
+def _log(x):
+    """log(x): _log_near where it applies, libm's for 0, subnormals, negatives, inf and NaN."""
+    return _log_near(x) if _DBL_MIN <= x <= _DBL_MAX else math.log(x)
+
+
+@ijit
+def _log_vec(x):
+    """_log_near(x), x outside its domain taken as 1 (the vectorized forms leave those points to the scalar form)."""
+    return _log_near(x if _DBL_MIN <= x <= _DBL_MAX else 1.0)
+
+
+@ijit
+def _log1p_vec(u):
+    """log(1 + u) for u > -1 with 1 + u normal: log of w = 1 + u, less the relative error of that sum."""
+    w = 1.0 + u
+    return _log_vec(w) - ((w - 1.0) - u) / w
 
 
 # ---- i0, i1 and their exponentially scaled forms (Cephes) ---------------------------------------------------------
@@ -331,7 +371,7 @@ def k0(x, scaled):
     if x < 0.0:
         return _NAN
     if x <= 2.0:
-        v = _chbevl(x * x - 2.0, _K0_A) - math.log(0.5 * x) * i0(x)
+        v = _chbevl(x * x - 2.0, _K0_A) - _log(0.5 * x) * i0(x)
         return v * _exp(x) if scaled else v
     v = _k0e_far(x)
     return v if scaled else _exp(-x) * v
@@ -350,7 +390,7 @@ def k1(x, scaled):
     if x < 0.0:
         return _NAN
     if x <= 2.0:
-        v = math.log(0.5 * x) * i1(x) + _chbevl(x * x - 2.0, _K1_A) / x
+        v = _log(0.5 * x) * i1(x) + _chbevl(x * x - 2.0, _K1_A) / x
         return v * _exp(x) if scaled else v
     v = _k1e_far(x)
     return v if scaled else _exp(-x) * v
@@ -360,6 +400,28 @@ def k1(x, scaled):
 def _k1e_far(x):
     """exp(x) k1(x) for x > 2."""
     return _chbevl(8.0 / x - 2.0, _K1_B) / math.sqrt(x)
+
+
+@ijit
+def _k0_near(x):
+    """k0 for _K_MIN < x <= 2 (k0's scalar form there, i0 and log without a branch)."""
+    return _chbevl(x * x - 2.0, _K0_A) - _log_vec(0.5 * x) * _i0_near(x)
+
+
+@ijit
+def _k1_near(x):
+    """k1 for _K_MIN < x <= 2."""
+    return _log_vec(0.5 * x) * _i1_near(x) + _chbevl(x * x - 2.0, _K1_A) / x
+
+
+@ijit
+def _k0e_near(x):
+    return _k0_near(x) * _exp_vec(x)
+
+
+@ijit
+def _k1e_near(x):
+    return _k1_near(x) * _exp_vec(x)
 
 
 @ijit
@@ -508,7 +570,7 @@ def y0(x):
         if x < 0.0:
             return _NAN
         z = x * x
-        return _polevl(z, _Y0_YP) / _polevl(z, _Y0_YQ) + _TWOOPI * math.log(x) * j0(x)
+        return _polevl(z, _Y0_YP) / _polevl(z, _Y0_YQ) + _TWOOPI * _log(x) * j0(x)
     return _asymptotic(x, _J0_PP, _J0_PQ, _J0_QP, _J0_QQ, _PIO4, True)
 
 
@@ -520,13 +582,27 @@ def y1(x):
         if x < 0.0:
             return _NAN
         z = x * x
-        return x * (_polevl(z, _Y1_YP) / _polevl(z, _Y1_YQ)) + _TWOOPI * (j1(x) * math.log(x) - 1.0 / x)
+        return x * (_polevl(z, _Y1_YP) / _polevl(z, _Y1_YQ)) + _TWOOPI * (j1(x) * _log(x) - 1.0 / x)
     return _asymptotic(x, _J1_PP, _J1_PQ, _J1_QP, _J1_QQ, _3PIO4, True)
 
 
 @ijit
+def _y0_near(x):
+    """y0 for _DBL_MIN <= x <= 5 (y0's scalar form there, j0 and log without a branch)."""
+    z = x * x
+    return _polevl(z, _Y0_YP) / _polevl(z, _Y0_YQ) + _TWOOPI * _log_vec(x) * _j0_near(x)
+
+
+@ijit
+def _y1_near(x):
+    """y1 for _DBL_MIN <= x <= 5."""
+    z = x * x
+    return x * (_polevl(z, _Y1_YP) / _polevl(z, _Y1_YQ)) + _TWOOPI * (_j1_near(x) * _log_vec(x) - 1.0 / x)
+
+
+@ijit
 def _y0_vec(x):
-    """y0 for 5 < x < 1e5 (_Y_FAR): its asymptotic form (the other needs log, a call: left to y0)."""
+    """y0 for 5 < x < 1e5: its asymptotic form."""
     return _asymptotic(min(max(x, 5.0), 1e5), _J0_PP, _J0_PQ, _J0_QP, _J0_QQ, _PIO4, True, True)
 
 
@@ -582,40 +658,35 @@ _AI_AGD = (9.30892908077441974853e+00, 1.98352928718312140417e+01, 1.55646628932
 _EPS = 2.220446049250313e-16
 
 
+_AIRY_NEAR = 2.09         # Cephes: the power series inside, the asymptotic forms outside
+_AIRY_ZERO = 103.892      # above, ai underflows to 0
+_AIRY_SINCOS = -2700.0    # below, the phase 2/3 |x|^1.5 leaves _sincos_near's domain (1e5)
+
+
 @sjit
 def airy_ai(x):
     if math.isinf(x):
         return _NAN
-    if x > 103.892:
+    if x > _AIRY_ZERO:
         return 0.0
-    if x < -2.09:
-        s = math.sqrt(-x)
-        z = 1.0 / (-2.0 * x * s / 3.0)
-        zz = z * z
-        afn = _polevl(zz, _AI_AFN)
-        afd = _polevl(zz, _AI_AFD)
-        agn = _polevl(zz, _AI_AGN)
-        agd = _polevl(zz, _AI_AGD)
-        t = -2.0 * x * s / 3.0 + 0.25 * math.pi
-        sn, cs = _sincos(t)
-        return 5.64189583547756286948e-01 / math.sqrt(s) * (sn * (1.0 + zz * afn / afd) - cs * (z * agn / agd))
-    ai = 0.0
-    big = x >= 2.09
-    if big:
-        zeta = 2.0 * x * math.sqrt(x) / 3.0
-        an = _polevl(1.0 / zeta, _AI_AN)
-        ad = _polevl(1.0 / zeta, _AI_AD)
-        ai = 5.64189583547756286948e-01 * (an / ad) / (2.0 * math.sqrt(math.sqrt(x)) * math.exp(zeta))
-        if x > 8.3203353:
-            return ai
+    if x < -_AIRY_NEAR:
+        return _airy_negative(x, False)
+    if x >= _AIRY_NEAR:
+        return _airy_positive(x)
+    return _airy_series(x)
+
+
+@ijit
+def _airy_series(x):
+    """ai for -_AIRY_NEAR <= x < _AIRY_NEAR: Cephes's power series f - g, the 12 terms its stopping test takes at the domain's
+    edge (a fixed count: the loop vectorizes)."""
     f = 1.0
     g = x
     k = 1.0
     m = 1.0
     n = x
-    t = 1.0
     z = x * x * x
-    while t > _EPS:
+    for _ in range(12):
         m *= z
         k += 1.0
         m /= k
@@ -627,10 +698,39 @@ def airy_ai(x):
         k += 1.0
         n /= k
         g += n
-        t = abs(m / f)
-    if not big:
-        return 0.355028053887817239260 * f - 0.258819403792806798405 * g
-    return ai
+    return 0.355028053887817239260 * f - 0.258819403792806798405 * g
+
+
+@ijit
+def _airy_positive(x):
+    """ai for _AIRY_NEAR <= x <= _AIRY_ZERO (exp(zeta) stays in _exp_near's domain: zeta <= 706)."""
+    zeta = 2.0 * x * math.sqrt(x) / 3.0
+    an = _polevl(1.0 / zeta, _AI_AN)
+    ad = _polevl(1.0 / zeta, _AI_AD)
+    return 5.64189583547756286948e-01 * (an / ad) / (2.0 * math.sqrt(math.sqrt(x)) * _exp_vec(zeta))
+
+
+@ijit
+def _airy_negative(x, near):
+    """ai for x < -_AIRY_NEAR; near: x > _AIRY_SINCOS (no branch to libm's sin and cos)."""
+    s = math.sqrt(-x)
+    z = 1.0 / (-2.0 * x * s / 3.0)
+    zz = z * z
+    afn = _polevl(zz, _AI_AFN)
+    afd = _polevl(zz, _AI_AFD)
+    agn = _polevl(zz, _AI_AGN)
+    agd = _polevl(zz, _AI_AGD)
+    t = -2.0 * x * s / 3.0 + 0.25 * math.pi
+    sn, cs = _sincos_near(t) if near else _sincos(t)
+    return 5.64189583547756286948e-01 / math.sqrt(s) * (sn * (1.0 + zz * afn / afd) - cs * (z * agn / agd))
+
+
+@ijit
+def _airy_far(x):
+    """ai for _AIRY_SINCOS < x < -_AIRY_NEAR or _AIRY_NEAR <= x <= _AIRY_ZERO, both forms computed, one picked."""
+    positive = _airy_positive(min(max(x, _AIRY_NEAR), _AIRY_ZERO))
+    negative = _airy_negative(min(max(x, _AIRY_SINCOS), -_AIRY_NEAR), True)
+    return positive if x > 0.0 else negative
 
 
 # ---- the normal distribution and erfcx ----------------------------------------------------------------------------
@@ -792,12 +892,54 @@ def ndtr(a):
     return 1.0 - y if x > 0.0 else y
 
 
+_LOG_NDTR_MIN = -36.7     # below, erfcx(-x / sqrt(2)) leaves _erfcx_near's domain
+
+
 @sjit
 def log_ndtr(x):
+    if _LOG_NDTR_MIN <= x <= _NDTR_MAX:
+        return _log_ndtr_near(x) if x >= -1.0 else _log_ndtr_far(x)
     t = x * _SQRT1_2
     if x < -1.0:
         return math.log(erfcx(-t) / 2.0) - t * t
     return math.log1p(-_erfc(t) / 2.0)
+
+
+@ijit
+def _erfc_near(x):
+    """erfc(x) for |x| <= _ERFCX_MAX without a branch: fdlibm's forms, exp(-x^2) split as _exp_square's."""
+    z = abs(x)
+    y, mid, rs = _erf_forms(z)
+    xh = np.float64(np.float32(z))
+    xl = z - xh
+    far = _exp_vec(-(xh * xh)) * _exp_vec(-(xl * (xh + xh + xl)) - 0.5625 + rs) / z
+    if z < 0.84375:
+        return 1.0 - (x + x * y) if x < 0.25 else 0.5 - (x * y + (x - 0.5))
+    e = mid if z < 1.25 else far
+    return e if x > 0.0 else 2.0 - e
+
+
+@ijit
+def _log_ndtr_near(x):
+    """log_ndtr for -1 <= x <= _NDTR_MAX: log1p(-erfc(x / sqrt(2)) / 2)."""
+    return _log1p_vec(-_erfc_near(min(x * _SQRT1_2, _ERFCX_MAX)) / 2.0)
+
+
+@ijit
+def _log_ndtr_far(x):
+    """log_ndtr for _LOG_NDTR_MIN <= x < -1: log(erfcx(-x / sqrt(2)) / 2) - x^2 / 2."""
+    t = x * _SQRT1_2
+    return _log_vec(_erfcx_near(max(-t, -_ERFCX_MAX)) / 2.0) - t * t
+
+
+@ijit
+def _log_ndtr_outside(x):
+    return not _LOG_NDTR_MIN <= x <= _NDTR_MAX
+
+
+@ijit
+def _below_minus1(x):
+    return x < -1.0
 
 
 _ND_P0 = (-5.99633501014107895267E1, 9.80010754185999661536E1, -5.66762857469070293439E1,
@@ -837,15 +979,32 @@ def ndtri(y0):
         y = y - 0.5
         y2 = y * y
         return (y + y * (y2 * _polevl(y2, _ND_P0) / _polevl(y2, _ND_Q0))) * _SQRT_2PI
-    x = math.sqrt(-2.0 * math.log(y))
-    x0 = x - math.log(x) / x
-    z = 1.0 / x
-    if x < 8.0:
-        x1 = z * _polevl(z, _ND_P1) / _polevl(z, _ND_Q1)
-    else:
-        x1 = z * _polevl(z, _ND_P2) / _polevl(z, _ND_Q2)
-    x = x0 - x1
+    x = _ndtri_tail(y)
     return -x if negate else x
+
+
+@ijit
+def _ndtri_tail(y):
+    """-ndtri(y) for _DBL_MIN <= y <= _EXPM2 (Cephes's expansion in 1 / sqrt(-2 log y)), without a branch."""
+    x = math.sqrt(-2.0 * _log_vec(y))
+    x0 = x - _log_vec(x) / x
+    z = 1.0 / x
+    x1 = z * _polevl(z, _ND_P1) / _polevl(z, _ND_Q1) if x < 8.0 else z * _polevl(z, _ND_P2) / _polevl(z, _ND_Q2)
+    return x0 - x1
+
+
+@ijit
+def _ndtri_tails_vec(y0):
+    """ndtri for _DBL_MIN <= y0 <= _EXPM2 or 1 - _EXPM2 < y0 < 1."""
+    upper = y0 > 1.0 - _EXPM2
+    x = _ndtri_tail(1.0 - y0 if upper else y0)
+    return x if upper else -x
+
+
+@ijit
+def _entr_vec(x):
+    """entr for normal positive x."""
+    return -x * _log_vec(x)
 
 
 @ijit
@@ -861,7 +1020,7 @@ def entr(x):
     if math.isnan(x):
         return x
     if x > 0.0:
-        return -x * math.log(x)
+        return -x * _log(x)
     if x == 0.0:
         return 0.0
     return -_INF
@@ -1342,13 +1501,33 @@ def _far(x):
 
 
 @ijit
-def _y_near(x):
-    return not (5.0 < x < 1e5)
+def _y_outside(x):
+    return not _DBL_MIN <= x < 1e5
 
 
 @ijit
 def _ndtri_tails(y):
     return not (_EXPM2 < y <= 1.0 - _EXPM2)
+
+
+@ijit
+def _ndtri_outside(y):
+    return not _DBL_MIN <= y < 1.0
+
+
+@ijit
+def _entr_outside(x):
+    return not _DBL_MIN <= x <= _DBL_MAX
+
+
+@ijit
+def _airy_outside(x):
+    return not _AIRY_SINCOS < x <= _AIRY_ZERO
+
+
+@ijit
+def _airy_beyond(x):
+    return x >= _AIRY_NEAR or x < -_AIRY_NEAR
 
 
 @ijit
@@ -1361,14 +1540,22 @@ def _beyond8(x):
     return abs(x) > 8.0
 
 
+_K_MIN = 1e-300           # k0 and k1's near forms take log(x / 2): x / 2 stays normal
+
+
 @ijit
-def _k_near(x):
-    return not x > 2.0
+def _beyond2(x):
+    return x > 2.0
 
 
 @ijit
 def _k_outside(x):
-    return not 2.0 < x <= _EXP_MAX
+    return not _K_MIN < x <= _EXP_MAX
+
+
+@ijit
+def _k_scaled_outside(x):
+    return not _K_MIN < x
 
 
 @ijit
@@ -1400,22 +1587,24 @@ def _unary_template(x, out):
 
 # name: (the scalar form, then for a vectorizing kernel: the near form, the far form and where it applies, where
 # both leave the work to the scalar form)
-_FORMS = {"ndtri": (ndtri, _ndtri_vec, None, None, _ndtri_tails),
+_FORMS = {"ndtri": (ndtri, _ndtri_vec, _ndtri_tails_vec, _ndtri_tails, _ndtri_outside),
           "bessel_j0": (j0, _j0_near, _j0_far, _beyond5, _far), "bessel_j1": (j1, _j1_near, _j1_far, _beyond5, _far),
-          "bessel_y0": (y0, _y0_vec, None, None, _y_near), "bessel_y1": (y1, _y1_vec, None, None, _y_near),
+          "bessel_y0": (y0, _y0_near, _y0_vec, _beyond5, _y_outside),
+          "bessel_y1": (y1, _y1_near, _y1_vec, _beyond5, _y_outside),
           "spherical_bessel_j0": (spherical_j0, _spherical_j0_vec, None, None, _far),
           "i0e": (i0e, _i0e_near, _i0e_far, _beyond8, None), "i1e": (i1e, _i1e_near, _i1e_far, _beyond8, None),
-          "scaled_modified_bessel_k0": (_k0e, _k0e_far, None, None, _k_near),
-          "scaled_modified_bessel_k1": (_k1e, _k1e_far, None, None, _k_near),
-          "modified_bessel_k0": (_k0, _k0_far, None, None, _k_outside),
-          "modified_bessel_k1": (_k1, _k1_far, None, None, _k_outside),
+          "scaled_modified_bessel_k0": (_k0e, _k0e_near, _k0e_far, _beyond2, _k_scaled_outside),
+          "scaled_modified_bessel_k1": (_k1e, _k1e_near, _k1e_far, _beyond2, _k_scaled_outside),
+          "modified_bessel_k0": (_k0, _k0_near, _k0_far, _beyond2, _k_outside),
+          "modified_bessel_k1": (_k1, _k1_near, _k1_far, _beyond2, _k_outside),
           "ndtr": (ndtr, _ndtr_near, None, None, _ndtr_outside),
           "erfcx": (erfcx, _erfcx_near, None, None, _erfcx_outside)}
 for _name, _forms in (("i0", (i0, _i0_near, _i0_far, _beyond8, _exp_outside)),
                       ("i1", (i1, _i1_near, _i1_far, _beyond8, _exp_outside))):
     _FORMS[_name] = _FORMS["modified_bessel_" + _name] = _forms
-_FORMS.update((name, (fn,)) for name, fn in (
-    ("log_ndtr", log_ndtr), ("entr", entr), ("airy_ai", airy_ai)))
+_FORMS.update(log_ndtr=(log_ndtr, _log_ndtr_near, _log_ndtr_far, _below_minus1, _log_ndtr_outside),
+              entr=(entr, _entr_vec, None, None, _entr_outside),
+              airy_ai=(airy_ai, _airy_series, _airy_far, _airy_beyond, _airy_outside))
 
 
 def _unary_loop(name):
