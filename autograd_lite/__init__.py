@@ -36,6 +36,7 @@ from .creation import (logspace, asarray, frombuffer, scalar_tensor, empty_strid
                        blackman_window, bartlett_window, kaiser_window)
 from ._flags import *  # noqa: F401,F403  (set_default_device, use_deterministic_algorithms, ... : recorded switches)
 from . import _api, ops
+from . import sparse            # autograd_lite.sparse: sparse COO tensors (before TOP: it adds sparse_coo_tensor, ...)
 from . import return_types       # autograd_lite.return_types.max, .sort, ...: the (values, indices) results
 globals().update(_api.TOP)          # every op declared with top=True: autograd_lite.exp, autograd_lite.matmul, ...
 globals().update(ops.torch_aliases.top_names())   # torch.exp_, torch.dropout(x, p, train), torch.native_*

@@ -290,13 +290,18 @@ def _accumulate_one(leaf, g, claimed, make):
     if grad is None:
         # a leaf's .grad must be its own array: copy views and arrays handed out twice
         if g.base is not None or id(g) in claimed or type(g) not in _backend.array_types:
+            sparse = getattr(g, "as_leaf_grad", None)       # a sparse COO gradient (autograd_lite.sparse): its Tensor
+            if sparse is not None:
+                leaf._grad = sparse()
+                return
             g = _backend.backend_of(leaf._data).xp.array(g)
         claimed.add(id(g))
         leaf._grad = make(g)
     elif grad._data.shape == g.shape and grad._data.flags.writeable and grad.grad_fn is None:
-        grad._data += g                 # the leaf's own array: accumulate in place
+        grad._data += g                 # the leaf's own array: accumulate in place (dense += sparse too)
     else:
-        leaf._grad = make(grad._data + g)
+        total = grad._data + g          # two sparse gradients: their entries concatenated
+        leaf._grad = make(total) if type(total) in _backend.array_types else total.as_leaf_grad()
 
 
 def _accumulate_tensors(leaf_grads):

@@ -58,17 +58,27 @@ def _scatter_array(g, index, scale, num):
 class RowsTake(Function):
     """w[index] * scale[..., None] (scale None or out_scale False: 1) for w (num, *): the rows of w at the integer
     array index (any shape). Its gradient is RowsScatter with the same scale (embedding's: the padding row zeroed,
-    rows divided by their index's count)."""
+    rows divided by their index's count); with `sparse`, a sparse COO gradient of one entry per lookup instead (the
+    padding row's left out), as PyTorch's embedding(sparse=True)."""
     op_name = "embedding"
 
     @staticmethod
-    def forward(ctx, w, index, scale, num, out_scale):
+    def forward(ctx, w, index, scale, num, out_scale, sparse=False, padding_idx=None, by_freq=False):
         ctx.index, ctx.scale, ctx.num = index, scale, num
+        ctx.sparse, ctx.padding_idx, ctx.by_freq = sparse, padding_idx, by_freq
         return _take_array(w, index, scale if out_scale else None)
 
     @staticmethod
     def backward(ctx, g):
-        return _scatter(g, ctx.index, ctx.scale, ctx.num), None, None, None, None
+        if ctx.sparse:
+            if m.is_graph(g):
+                raise RuntimeError("embedding(sparse=True): double backward (create_graph=True) through a sparse "
+                                   "gradient is not supported in autograd_lite")
+            if ctx.by_freq:
+                raise RuntimeError("embedding_backward: scale_grad_by_freq not supported with sparse gradients")
+            return _sparse_rows_grad(g, ctx.index, ctx.scale, ctx.num, ctx.padding_idx), None, None, None, None, \
+                None, None, None
+        return _scatter(g, ctx.index, ctx.scale, ctx.num), None, None, None, None, None, None, None
 
     def name(self):
         return "EmbeddingBackward0"
@@ -90,6 +100,21 @@ class RowsScatter(Function):
 
     def name(self):
         return "EmbeddingDenseBackwardBackward0"
+
+
+def _sparse_rows_grad(g, index, scale, num, padding_idx):
+    """embedding's sparse gradient: a COO (num, *) with row g[i] * scale[i] at index[i] per lookup, uncoalesced
+    (repeats stay), the lookups of padding_idx left out."""
+    from ..sparse._coo import COO
+    xp = xp_of(g)
+    idx = index.reshape(-1).astype(np.int64, copy=False)
+    rows = g.reshape((idx.shape[0],) + tuple(g.shape[index.ndim:]))
+    if scale is not None:
+        rows = rows * scale.reshape((-1,) + (1,) * (rows.ndim - 1))
+    if padding_idx is not None:
+        keep = idx != padding_idx
+        idx, rows = idx[keep], rows[keep]
+    return COO(idx.reshape(1, -1), xp.ascontiguousarray(rows), (num,) + tuple(g.shape[index.ndim:]))
 
 
 def check_indices(input, weight, op="embedding"):
@@ -119,13 +144,6 @@ def padding_index(padding_idx, num):
     if not -num <= padding_idx < num:
         raise AssertionError("Padding_idx must be within num_embeddings")
     return padding_idx + num if padding_idx < 0 else padding_idx
-
-
-def no_sparse(sparse, op="Embedding"):
-    if sparse:
-        raise NotImplementedError(f"{op}(sparse=True): autograd_lite has no sparse tensors, so no sparse gradient; "
-                                  "use sparse=False (the default: a dense gradient of the whole weight, which every "
-                                  "optimizer takes)")
 
 
 def _grad_scale(index, num, padding_idx, scale_grad_by_freq, dtype):
@@ -168,7 +186,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     """The rows of `weight` (num_embeddings, embedding_dim) at the integer indices `input` (int64/int32, any
     shape): output (*input.shape, embedding_dim). The gradient of a repeated row adds up; padding_idx's row gets
     none; scale_grad_by_freq divides each row's gradient by how often it occurs in input; max_norm first rescales
-    the looked-up rows of weight, in place, to that norm at most.
+    the looked-up rows of weight, in place, to that norm at most. sparse=True makes weight's gradient a sparse COO
+    tensor (one entry per lookup, for optim.SparseAdam / SGD / Adagrad).
 
     Example::
 
@@ -179,11 +198,11 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     index = check_indices(input, weight)
     num = weight.shape[0]
     padding_idx = padding_index(padding_idx, num)
-    no_sparse(sparse, "embedding")
     if max_norm is not None:
         renorm_(weight, index, max_norm, norm_type)
     scale = _grad_scale(index, num, padding_idx, scale_grad_by_freq, weight._data.dtype) if weight._rg else None
-    return RowsTake.apply(weight, input, scale, num, False)   # the scale is for the gradient only
+    return RowsTake.apply(weight, input, scale, num, False, bool(sparse), padding_idx,   # scale: the gradient's
+                          bool(scale_grad_by_freq))
 
 
 @declare(method=False, top=False, functional=True)
@@ -265,7 +284,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         raise ValueError("mode has to be one of sum, mean or max")
     if mode == "max" and scale_grad_by_freq:
         raise ValueError("max mode does not support scaling the gradient by the frequency")
-    no_sparse(sparse, "embedding_bag")
+    if mode == "max" and sparse:
+        raise ValueError("max mode does not support sparse weights")
     if weight.is_complex():
         raise RuntimeError("Expected tensor for argument #1 'weight' to have one of the following scalar types: Half, "
                            f"BFloat16, Float, Double; but got {weight.device.type.upper()}{weight.dtype.scalar_type}"
@@ -287,7 +307,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     if used < flat.shape[0]:             # entries past the last offset belong to no bag
         flat = flat[:used]
         psw = None if psw is None else psw[:used]
-    rows = embedding(flat, weight, None, max_norm, norm_type, scale_grad_by_freq)
+    # sparse: the padding lookups are left out of weight's gradient, as PyTorch's (dense: their rows weigh 0 below)
+    rows = embedding(flat, weight, padding_idx if sparse else None, max_norm, norm_type, scale_grad_by_freq, sparse)
     if psw is not None:
         rows = rows * psw.reshape(-1, 1)
     host = flat.cpu().numpy()

@@ -1,5 +1,6 @@
 """Adagrad, as torch.optim.Adagrad."""
-from .optimizer import Optimizer, check_fused, check_nonnegative, decayed, next_step, step_counter, xp_of, zeros_like
+from .optimizer import (Optimizer, check_fused, check_nonnegative, decayed, next_step, sparse_grad, step_counter, xp_of,
+                        zeros_like)
 
 __all__ = ["Adagrad"]
 
@@ -35,6 +36,7 @@ class Adagrad(Optimizer):
     """
 
     rule, kernel = staticmethod(adagrad_update), "adagrad_update"
+    sparse_grads = True     # nn.Embedding(sparse=True)'s: the sum and p change at the gradient's entries only
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
                  foreach=None, *, maximize=False, differentiable=False, fused=None):
@@ -52,7 +54,25 @@ class Adagrad(Optimizer):
             self.state[p] = {"step": step_counter(), "sum": zeros_like(p, group["initial_accumulator_value"])}
 
     def _update(self, p, group):
+        if sparse_grad(p):
+            return self._sparse_update(p, group)
         t = next_step(self.state[p])
         self.apply_rule(p, p._data, p._grad._data, self.state[p]["sum"]._data,
                         group["lr"] / (1 + (t - 1) * group["lr_decay"]), group["eps"], group["weight_decay"],
                         group["maximize"])
+
+    def _sparse_update(self, p, group):
+        """PyTorch's Adagrad step for a sparse gradient (coalesced first): s += g² and p -= clr * g / (sqrt(s) + eps)
+        at the gradient's entries."""
+        from ..sparse._coo import coalesce, gather
+        if group["weight_decay"] != 0:
+            raise RuntimeError("weight_decay option is not compatible with sparse gradients")
+        state = self.state[p]
+        t = next_step(state)
+        clr = group["lr"] / (1 + (t - 1) * group["lr_decay"])
+        g = coalesce(p._grad._data)
+        values = -g.values if group["maximize"] else g.values
+        total = state["sum"]._data
+        total += g.with_values(values * values)
+        std = xp_of(values).sqrt(gather(total, g.indices, g.shape)) + group["eps"]
+        p._data += g.with_values((values / std) * -clr)

@@ -286,6 +286,8 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         self._opt_called = True                       # lr_scheduler's "step order" check reads this
+        if not self.sparse_grads:
+            _refuse_sparse(self)
         for group in self.param_groups:
             self._step_group(group)
         return loss
@@ -301,6 +303,7 @@ class Optimizer:
                 p._version[0] += 1
 
     rule = None         # the update rule on raw arrays, in place (a staticmethod of the subclass)
+    sparse_grads = False    # whether it takes sparse COO gradients (SGD, Adagrad, SparseAdam); else step() refuses
     kernel = None       # the name of its fused kernel in the kernel tables, if any
 
     def _update(self, p, group):
@@ -392,6 +395,24 @@ def _cast(p, index, key, value, like_param=True):
 
 # ---- helpers of the update rules ------------------------------------------------------------------
 data_of, grad_data_of, version_of = map(operator.attrgetter, ("_data", "_grad._data", "_version"))   # over Tensors
+
+
+def _refuse_sparse(optimizer):
+    """PyTorch's error for a sparse gradient (nn.Embedding(sparse=True)) given to an optimizer without a sparse
+    rule, raised before any parameter changes."""
+    for group in optimizer.param_groups:
+        for p in group["params"]:
+            g = p._grad
+            if g is not None and type(g) is not Tensor and g.is_sparse:
+                name = type(optimizer).__name__
+                if name in ("Adam", "AdamW"):
+                    raise RuntimeError("Adam does not support sparse gradients, please consider SparseAdam instead")
+                raise RuntimeError(f"{name} does not support sparse gradients")
+
+
+def sparse_grad(p):
+    """Whether p's gradient is a sparse COO tensor."""
+    return type(p._grad) is not Tensor and p._grad.is_sparse
 
 
 def step_counter(value=0.0):

@@ -1,19 +1,23 @@
-"""SparseAdam, as torch.optim.SparseAdam: its checks and errors. autograd_lite has no sparse tensors, so every
-gradient is dense and step() fails as PyTorch's does for a dense gradient."""
-from .optimizer import Optimizer
+"""SparseAdam, as torch.optim.SparseAdam: Adam for sparse gradients (nn.Embedding(sparse=True)), its moments updated
+at the gradient's entries only; a dense gradient fails as PyTorch's does."""
+import math
+
+from .optimizer import Optimizer, sparse_grad, xp_of
 
 __all__ = ["SparseAdam"]
 
 
 class SparseAdam(Optimizer):
-    """Adam for sparse gradients (``nn.Embedding(sparse=True)``), as ``torch.optim.SparseAdam``. autograd_lite's
-    gradients are dense: step() raises PyTorch's "SparseAdam does not support dense gradients, please consider Adam
-    instead"; use optim.Adam.
+    """Adam for sparse gradients (``nn.Embedding(sparse=True)``), as ``torch.optim.SparseAdam``: per step, the
+    gradient is coalesced, and the moments (exp_avg, exp_avg_sq) and the parameter change at its entries only, with
+    Adam's bias corrections of the parameter's step count. A dense gradient raises PyTorch's "SparseAdam does not
+    support dense gradients, please consider Adam instead".
 
     Args: params, lr (default: 1e-3), betas (default: (0.9, 0.999)), eps (default: 1e-8), maximize.
     Example::
 
-        >>> optimizer = optim.Adam(model.parameters(), lr=1e-3)     # not SparseAdam: no sparse gradients here
+        >>> emb = nn.Embedding(1000, 16, sparse=True)
+        >>> optimizer = optim.SparseAdam(emb.parameters(), lr=1e-3)
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, maximize=False):
@@ -34,5 +38,32 @@ class SparseAdam(Optimizer):
             raise ValueError(f"Complex params at indices {complex_params}: SparseAdam does not support complex "
                              "parameters")
 
+    sparse_grads = True
+
     def _update(self, p, group):
-        raise RuntimeError("SparseAdam does not support dense gradients, please consider Adam instead")
+        if not sparse_grad(p):
+            raise RuntimeError("SparseAdam does not support dense gradients, please consider Adam instead")
+        from ..sparse._coo import coalesce, gather
+        from .optimizer import zeros_like
+        g = coalesce(p._grad._data)         # the update is non-linear: one entry per index
+        if not g.nnz:
+            return
+        state = self.state[p]
+        if not state:
+            state["step"] = 0
+            state["exp_avg"], state["exp_avg_sq"] = zeros_like(p), zeros_like(p)
+        state["step"] += 1
+        t = state["step"]
+        m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
+        beta1, beta2 = group["betas"]
+        values = -g.values if group["maximize"] else g.values
+        at = tuple(g.indices)
+        old_m, old_v = gather(m, g.indices, g.shape), gather(v, g.indices, g.shape)
+        dm = (values - old_m) * (1 - beta1)          # old <- b * old + (1 - b) * new, as old += (1 - b) * (new - old)
+        m[at] += dm
+        dv = (values * values - old_v) * (1 - beta2)
+        v[at] += dv
+        numer = dm + old_m
+        denom = xp_of(v).sqrt(dv + old_v) + group["eps"]
+        step_size = group["lr"] * math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
+        p._data[at] += (numer / denom) * -step_size

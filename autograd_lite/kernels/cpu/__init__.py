@@ -59,3 +59,5 @@ from .linalg import lu_factor, lu_permutation, tri_solve  # noqa: E402
 __all__ += ["tri_solve", "lu_factor", "lu_permutation"]                                                    # ops/_triangular.py
 from .fractional_pooling import fractional_max_pool_forward  # noqa: E402
 __all__ += ["fractional_max_pool_forward"]                                     # ops/fractional_pooling.py
+from .sparse import coalesce_sum, spmm  # noqa: E402
+__all__ += ["coalesce_sum", "spmm"]                                                            # autograd_lite/sparse

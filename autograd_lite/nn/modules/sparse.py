@@ -2,7 +2,7 @@
 reprs)."""
 from ... import creation
 from ...autograd.grad_mode import no_grad
-from ...ops.embedding import no_sparse, padding_index
+from ...ops.embedding import padding_index
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -43,7 +43,7 @@ class Embedding(Module):
         padding_idx: a row (negative: from the end) kept at zero that gets no gradient;
         max_norm: rows looked up are first rescaled in place to this norm at most (norm_type: its p);
         scale_grad_by_freq: divide each row's gradient by how often its index occurs in the batch;
-        sparse: not supported (no sparse tensors here): must be False.
+        sparse: weight's gradient a sparse COO tensor (one entry per lookup; for optim.SparseAdam, SGD, Adagrad).
     Shape: input (*) of int64/int32 indices -> output (*, embedding_dim).
     Init: weight ~ N(0, 1), the padding_idx row zero.
 
@@ -57,7 +57,6 @@ class Embedding(Module):
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,
                  scale_grad_by_freq=False, sparse=False, _weight=None, _freeze=False, device=None, dtype=None):
         super().__init__()
-        no_sparse(sparse)
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = padding_index(padding_idx, num_embeddings)
         self.max_norm, self.norm_type, self.scale_grad_by_freq = max_norm, norm_type, scale_grad_by_freq
@@ -112,7 +111,6 @@ class EmbeddingBag(Module):
                  mode="mean", sparse=False, _weight=None, include_last_offset=False, padding_idx=None,
                  device=None, dtype=None):
         super().__init__()
-        no_sparse(sparse, "EmbeddingBag")
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.max_norm, self.norm_type, self.scale_grad_by_freq = max_norm, norm_type, scale_grad_by_freq
         self.padding_idx = padding_index(padding_idx, num_embeddings)

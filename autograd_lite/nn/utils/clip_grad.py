@@ -22,7 +22,10 @@ def _no_grad(fn):
 
 
 def _vector_norm(x, p):
-    """torch.linalg.vector_norm(x, p) of all of x's elements, a 0-d Tensor of x's dtype."""
+    """torch.linalg.vector_norm(x, p) of all of x's elements, a 0-d Tensor of x's dtype (a sparse gradient's: of its
+    dense value, through its coalesced values; PyTorch 2.13 raises there)."""
+    if x.is_sparse:
+        x = x.coalesce()._values()
     if p == 2:
         return (x * x).sum().sqrt()
     if p == 1:
