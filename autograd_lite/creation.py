@@ -412,6 +412,8 @@ def full_like(x, fill_value, dtype=None, device=None, requires_grad=False, memor
 
 
 def randint_like(x, low, high=None, dtype=None, device=None):
+    if (x.dtype if dtype is None else _dtype.to_dtype(dtype)).is_complex:
+        raise RuntimeError("check_random_bounds handles only integral, floating-point and boolean types")
     return randint(low, high, x.shape, dtype=dtype or x.dtype, device=device or x.device)
 
 

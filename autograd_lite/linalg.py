@@ -1,4 +1,6 @@
-"""``autograd_lite.linalg``: torch.linalg's norms, solvers and decompositions, differentiable as PyTorch's.
+"""``autograd_lite.linalg``: torch.linalg's norms, solvers and decompositions, differentiable as PyTorch's, on real
+and complex (complex64 / complex128) matrices; complex gradients are PyTorch's conjugate Wirtinger ones, and a loss
+that depends on the phases of complex singular vectors or eigenvectors raises PyTorch's error.
 
 Example::
 

@@ -24,6 +24,10 @@ class CopySlices(Function):
     @staticmethod
     def backward(ctx, g):
         data = g._data if isinstance(g, TensorBase) else g
+        if data.dtype.kind == "c":      # a real / imag view holds a part of each element: mask the parts apart
+            mask = _backend.backend_of(data).xp.full(data.shape, 1 + 1j, data.dtype)
+            replay_view(mask, ctx.steps)[...] = 0
+            return g.real * mask.real + g.imag * (mask.imag * 1j), replay_view(g, ctx.steps), None
         outside = _backend.backend_of(data).xp.ones(data.shape, bool)
         replay_view(outside, ctx.steps)[...] = False
         return g * outside, replay_view(g, ctx.steps), None

@@ -85,7 +85,9 @@ def getrf_xp(a):
     rows = xp.arange(count)
     with quiet(xp):
         for j in range(k):
-            p = j + xp.argmax(xp.abs(lu[:, j:, j]), axis=1)
+            col = lu[:, j:, j]
+            size = xp.abs(col.real) + xp.abs(col.imag) if col.dtype.kind == "c" else xp.abs(col)  # LAPACK's icamax
+            p = j + xp.argmax(size, axis=1)
             piv[:, j] = p + 1
             top = lu[rows, j].copy()
             lu[rows, j] = lu[rows, p]

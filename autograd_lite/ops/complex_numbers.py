@@ -85,8 +85,20 @@ def imag(input):
     return Imag.apply(input)
 
 
-_api.attach_property("real", real)
-_api.attach_property("imag", imag)
+def _set_part(get):
+    def setter(self, value):
+        """``x.real = v`` / ``x.imag = v``: writes v (a tensor or a number, broadcast) into that part of x, in place
+        (the part is a view, as PyTorch's)."""
+        part = get(self)
+        if isinstance(value, Tensor):
+            part.copy_(value)
+        else:
+            part.fill_(value)
+    return setter
+
+
+setattr(Tensor, "real", property(real, _set_part(real), doc=real.__doc__))
+setattr(Tensor, "imag", property(imag, _set_part(imag), doc=imag.__doc__))
 
 
 # ---- conjugation ------------------------------------------------------------------------------------------
@@ -377,10 +389,13 @@ def cdouble(input):
 # ---- the ops that take complex input: PyTorch's gradients, or PyTorch's refusal --------------------------------
 
 def _open_to_complex():
-    from . import activation, arithmetic, decompositions, linalg, reduction
+    from . import (activation, arithmetic, decompositions, linalg, linalg_solvers, matrix_functions, reduction, scans,
+                   special)
     for cls in (arithmetic.Mul, arithmetic.Div, arithmetic.Pow, arithmetic.RPow, linalg.MatMul, linalg.Dot,
                 linalg.AddMM, linalg.BAddBMM, linalg.Einsum, reduction.Prod, reduction.Cumprod, decompositions.Solve,
-                reduction.LogSumExp, activation.Silu, arithmetic.Lerp):
+                reduction.LogSumExp, activation.Silu, arithmetic.Lerp, linalg_solvers.SolveTriangular,
+                linalg_solvers.LUFactor, matrix_functions.MatrixExp, special.CLASSES["logaddexp"],
+                scans.LogCumSumExp):
         holomorphic(cls)
     for name in ("neg", "exp", "expm1", "exp2", "square", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
                  "reciprocal", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh",

@@ -493,7 +493,16 @@ def _size(shape):
     return " x ".join(str(s) for s in shape)
 
 
+def _legacy_type(t):
+    """A tensor's type as PyTorch's conv errors name it: 'CPUComplexFloatType' (complex), 'torch.FloatTensor'."""
+    if t.is_complex():
+        return f"{'CUDA' if t.is_cuda else 'CPU'}{t.dtype.scalar_type}Type"
+    return f"torch.{'cuda.' if t.is_cuda else ''}{t.dtype.scalar_type}Tensor"
+
+
 def _check_dtypes(x, w, b, allow_int=False):
+    if x.dtype is not w.dtype and x.is_complex():
+        raise RuntimeError(f"Input type ({_legacy_type(x)}) and weight type ({_legacy_type(w)}) should be the same")
     if x.dtype is not w.dtype:
         raise RuntimeError(f"expected scalar type {x.dtype.scalar_type} but found {w.dtype.scalar_type}")
     if b is not None and b.dtype is not x.dtype:
@@ -501,8 +510,19 @@ def _check_dtypes(x, w, b, allow_int=False):
                            f"({b.dtype.scalar_type.lower()}) should be the same")
     if allow_int and x.dtype is _dtype.bool_:
         raise not_implemented("compute_columns3d", x)
-    if not x.dtype.is_floating_point and not allow_int:
+    if x.dtype.category < 2 and not allow_int:
         raise not_implemented("slow_conv2d_cpu", x)
+
+
+def complex_conv(fn, x, w, b):
+    """fn, a real convolution (bilinear in its input and weight), of complex x and w (batched) plus bias b, as PyTorch
+    computes it: Gauss's trick, three real convolutions instead of four; re = fn(a, c) - fn(b, d), im = fn(a + b,
+    c + d) - fn(a, c) - fn(b, d) for x = a + ib, w = c + id. A composition of differentiable ops, so the gradients
+    (PyTorch's conjugate Wirtinger ones) follow."""
+    a, bi, c, d = x.real, x.imag, w.real, w.imag
+    t1, t2 = fn(a, c), fn(bi, d)
+    y = _api.TOP["complex"](t1 - t2, fn(a + bi, c + d) - t1 - t2)
+    return y if b is None else y + b.reshape((-1,) + (1,) * (y.ndim - 2))
 
 
 def _check_common(op, nd, x, w, stride, dilation, groups):
@@ -592,6 +612,11 @@ def _conv_checks(op, nd, x, w, b, stride, padding, dilation, groups):
 
 def _convnd(op, nd, x, w, b, stride, padding, dilation, groups, relu=False, pool=None):
     x, unbatched, stride, lo, _, dilation, out = _conv_checks(op, nd, x, w, b, stride, padding, dilation, groups)
+    if x.is_complex():                          # relu and max-pool of it refuse complex input, as PyTorch's
+        y = complex_conv(lambda xr, wr: _convnd(op, nd, xr, wr, None, stride, padding, dilation, groups), x, w, b)
+        if relu or pool is not None:
+            y = _relu(y)
+        return y.squeeze(0) if unbatched else y
     if nd == 1:
         x, w = x.unsqueeze(2), w.unsqueeze(2)
     stride, lo, dilation, out = _as_2d(nd, (stride, 1), (lo, 0), (dilation, 1), (out, 1))
@@ -644,6 +669,10 @@ def _conv_transpose_checks(op, nd, x, w, b, stride, padding, output_padding, gro
 def _conv_transposend(op, nd, x, w, b, stride, padding, output_padding, groups, dilation):
     x, unbatched, stride, pad, out_pad, dilation, size = _conv_transpose_checks(
         op, nd, x, w, b, stride, padding, output_padding, groups, dilation)
+    if x.is_complex():
+        y = complex_conv(lambda xr, wr: _conv_transposend(op, nd, xr, wr, None, stride, pad, out_pad, groups,
+                                                          dilation), x, w, b)
+        return y.squeeze(0) if unbatched else y
     s2, p2, d2 = _as_2d(nd, (stride, 1), (pad, 0), (dilation, 1))
     if nd == 1:
         x, w = x.unsqueeze(2), w.unsqueeze(2)
@@ -729,6 +758,8 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
         raise RuntimeError(f"Given input with spatial size {tuple(x.shape[2:])}, kernel_size={k}, dilation={d}, "
                            f"padding={p}, calculated shape of the array of sliding blocks as {blocks}, but its "
                            f"components must be at least one.")
+    if x.is_complex():                          # linear: the parts unfold apart
+        return _api.TOP["complex"](unfold(input.real, k, d, p, s), unfold(input.imag, k, d, p, s))
     if not x.dtype.is_floating_point:
         raise not_implemented("im2col", x)
     y = Unfold.apply(x, k, (s, p, d), blocks) if x._data.dtype.itemsize >= 4 else \
@@ -756,6 +787,8 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
         raise RuntimeError(f"Given output_size={size}, kernel_size={k}, dilation={d}, padding={p}, stride={s}, "
                            f"expected size of input's dimension 2 to match the calculated number of sliding blocks "
                            f"{blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but got input.size(2)={x.shape[2]}.")
+    if x.is_complex():
+        return _api.TOP["complex"](fold(input.real, size, k, d, p, s), fold(input.imag, size, k, d, p, s))
     if not x.dtype.is_floating_point:
         raise not_implemented("col2im", x)
     shape = (x.shape[0], x.shape[1] // kk) + size

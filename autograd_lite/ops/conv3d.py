@@ -15,7 +15,7 @@ from ..autograd.op_function import Function
 from . import _formula as m
 from . import conv as _conv2d
 from ._util import cast, kernels_of, xp_of
-from .conv import Conv, ConvTranspose, _conv_checks, _conv_transpose_checks, _float_kernels
+from .conv import Conv, ConvTranspose, _conv_checks, _conv_transpose_checks, _float_kernels, complex_conv
 
 
 def _depth_ranges(d_in, geo):
@@ -150,6 +150,9 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     (2, 6, 8, 8, 8)."""
     x, unbatched, stride, lo, _, dilation, out = _conv_checks("conv3d", 3, input, weight, bias, stride, padding,
                                                               dilation, groups)
+    if x.is_complex():
+        y = complex_conv(lambda xr, wr: conv3d(xr, wr, None, stride, padding, dilation, groups), x, weight, bias)
+        return y.squeeze(0) if unbatched else y
 
     def run(x, w, b):
         n, o = x.shape[0], w.shape[0]
@@ -176,6 +179,10 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     (1, 2, 7, 7, 7)."""
     x, unbatched, stride, pad, _, dilation, size = _conv_transpose_checks(
         "conv_transpose3d", 3, input, weight, bias, stride, padding, output_padding, groups, dilation)
+    if x.is_complex():
+        y = complex_conv(lambda xr, wr: conv_transpose3d(xr, wr, None, stride, padding, output_padding, groups,
+                                                         dilation), x, weight, bias)
+        return y.squeeze(0) if unbatched else y
 
     def run(x, w, b):
         n, c, d_in = x.shape[:3]

@@ -40,10 +40,11 @@ def _batch_text(a, index):
 
 def _first_zero_pivot(a):
     """1-based index of the first zero pivot of the LU factorisation with partial pivoting (LAPACK's info)."""
-    a = np.array(a, dtype=np.float64)
+    a = np.array(a, dtype=np.result_type(a.dtype, np.float64))
     n = a.shape[0]
     for k in range(n):
-        p = k + int(np.argmax(np.abs(a[k:, k])))
+        col = a[k:, k]
+        p = k + int(np.argmax(np.abs(col.real) + np.abs(col.imag)))     # LAPACK's pivot: |Re| + |Im|
         if a[p, k] == 0:
             return k + 1
         a[[k, p]] = a[[p, k]]
@@ -97,6 +98,16 @@ def _solve(a, b):
     return xp_of(a).linalg.solve(a, b)
 
 
+def _mH(x):
+    """The conjugate transpose of each matrix (the transpose of a real one: no copy)."""
+    t = m.mT(x)
+    return m.conj(t) if m.data(x).dtype.kind == "c" else t
+
+
+def _is_complex(x):
+    return m.data(x).dtype.kind == "c"
+
+
 def _solve_right(b, a):
     """b a^-1."""
     return m.mT(_solve(m.mT(a), m.mT(b)))
@@ -105,7 +116,7 @@ def _solve_right(b, a):
 # ---- inv, det, slogdet, solve ------------------------------------------------------------------------
 
 class Inv(Function):
-    """A^-1; gradient -A^-T g A^-T."""
+    """A^-1; gradient -A^-H g A^-H."""
     op_name = "linalg.inv"
 
     @staticmethod
@@ -120,7 +131,7 @@ class Inv(Function):
     @staticmethod
     def backward(ctx, g):
         out, = ctx._saved
-        t = m.mT(out)
+        t = _mH(out)
         return -(t @ g @ t)
 
 
@@ -139,7 +150,7 @@ def inverse(input, *, out=None):
 
 
 class Det(Function):
-    """det(A); gradient g det(A) A^-T (the inverse's formula: differentiable again); PyTorch's at singular A."""
+    """det(A); gradient g conj(det A) A^-H (the inverse's formula: differentiable again); PyTorch's at singular A."""
     op_name = "linalg.det"
 
     @staticmethod
@@ -157,14 +168,15 @@ class Det(Function):
         # under create_graph the near-singular ones (|det| < 100 eps) take the adjugate through the SVD
         graph = m.is_graph(a)
         zero = xp.abs(od) < 100 * float(np.finfo(od.dtype).eps) if graph else od == 0
+        gd = g * m.conj(out) if _is_complex(out) else g * out
         if not zero.any():
-            return _mat(g * out) * m.mT(_inv(a))
+            return _mat(gd) * _mH(_inv(a))
         mask = zero[..., None, None]
         singular = _det_singular_backward(g, a) if graph else xp.zeros_like(m.data(a))
         if zero.all():
             return singular
         safe = m.where(mask, _eye(m.data(a).shape[-1], a), a)          # the invertible ones through the inverse
-        return m.where(mask, singular, _mat(g * out) * m.mT(_inv(safe)))
+        return m.where(mask, singular, _mat(gd) * _mH(_inv(safe)))
 
 
 def _prod_others(s):
@@ -177,15 +189,15 @@ def _prod_others(s):
 
 
 def _det_singular_backward(g, a):
-    """PyTorch's gradient of det at a singular A, through the SVD A = U S Vh: det(U) det(Vh) g U diag(prod_{j!=i}
-    S_j) Vh, the adjugate's transpose (finite where A^-1 is not)."""
+    """PyTorch's gradient of det at a singular A, through the SVD A = U S Vh: conj(det(U) det(Vh)) g U
+    diag(prod_{j!=i} S_j) Vh, the adjugate's conjugate transpose (finite where A^-1 is not)."""
     if m.is_graph(a):
         U, S, V = _svd_parts(a)
-        Vh = m.mT(V)
+        Vh = _mH(V)
     else:
         U, S, Vh = xp_of(a).linalg.svd(a)
     xp = xp_of(m.data(a))
-    sign = xp.linalg.det(m.data(U)) * xp.linalg.det(m.data(Vh))
+    sign = xp.conj(xp.linalg.det(m.data(U)) * xp.linalg.det(m.data(Vh)))
     scale = g * (_as_tensor(sign) if m.is_graph(g) else sign)
     D = (scale.unsqueeze(-1) if m.is_graph(scale) else xp.asarray(scale)[..., None]) * _prod_others(S)
     return (U * _row(D)) @ Vh
@@ -211,26 +223,54 @@ class LogAbsDet(Function):
     @staticmethod
     def backward(ctx, g):
         a, = ctx._saved
-        if not m.is_graph(a):
-            try:
-                return _mat(g) * m.mT(_inv(a))
-            except np.linalg.LinAlgError:       # singular: inf and nan, as PyTorch's LU solve gives, not an error
-                xp = xp_of(a)
-                lu, piv, _ = _tri.getrf(a)
-                perm = _tri.permutation(piv, a.shape[-1])
-                eye = xp.broadcast_to(xp.eye(a.shape[-1], dtype=a.dtype), a.shape)
-                pb = xp.take_along_axis(eye, perm[..., :, None], axis=-2)
-                ainv = _tri.tri_solve(lu, _tri.tri_solve(lu, pb, False, True), True)
-                with quiet(xp):
-                    return _mat(g) * m.mT(ainv)
-        return _mat(g) * m.mT(_inv(a))
+        return _mat(g) * m.mT(_inv_lu(a))
+
+
+def _inv_lu(a):
+    """A^-1 (dual); on raw arrays a singular A gives inf and nan, as PyTorch's LU solve does, not an error."""
+    if m.is_graph(a):
+        return _inv(a)
+    try:
+        return _inv(a)
+    except np.linalg.LinAlgError:
+        xp = xp_of(a)
+        lu, piv, _ = _tri.getrf(a)
+        perm = _tri.permutation(piv, a.shape[-1])
+        eye = xp.broadcast_to(xp.eye(a.shape[-1], dtype=a.dtype), a.shape)
+        pb = xp.take_along_axis(eye, perm[..., :, None], axis=-2)
+        with quiet(xp):
+            return _tri.tri_solve(lu, _tri.tri_solve(lu, pb, False, True), True)
+
+
+class SlogdetComplex(Function):
+    """(sign, log |det A|) of a complex A packed along a last dim of 2, both complex. PyTorch's gradient:
+    (g_logabsdet - i Im(conj(g_sign) sign)) A^-H."""
+    op_name = "linalg.slogdet"
+
+    @staticmethod
+    def forward(ctx, a):
+        xp = xp_of(a)
+        sign, logabs = xp.linalg.slogdet(a)
+        out = xp.stack([xp.asarray(sign), xp.asarray(logabs).astype(a.dtype)], -1)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx._saved
+        gs = m.real(g[..., 1]) - 1j * m.imag(m.conj(g[..., 0]) * out[..., 0])
+        return _mat(gs) * _mH(_inv_lu(a))
 
 
 def slogdet(A, *, out=None):
-    """``linalg.slogdet``: (sign, log |det A|); sign is -1, 0 or 1, logabsdet differentiable.
+    """``linalg.slogdet``: (sign, log |det A|); sign is -1, 0 or 1 (for complex A, det / |det|, differentiable),
+    logabsdet real and differentiable.
 
     Example: ``sign, logabsdet = torch.linalg.slogdet(A)``"""
     _check_matrix("linalg.slogdet", A)
+    if A.is_complex():
+        packed = SlogdetComplex.apply(A)
+        return _rt.linalg_slogdet((packed[..., 0], TOP["real"](packed[..., 1])))
     sign = wrap(xp_of(A._data).linalg.slogdet(A._data)[0].astype(A._data.dtype), A._data)
     return _rt.linalg_slogdet((sign, LogAbsDet.apply(A)))
 
@@ -293,8 +333,8 @@ def solve(A, B, *, left=True, out=None):
 # ---- cholesky ------------------------------------------------------------------------------------
 
 class Cholesky(Function):
-    """The lower factor L of A = L L^T; PyTorch's gradient L^-T Φ(L^T g) L^-1 (Φ: the lower triangle, its diagonal
-    halved, made symmetric)."""
+    """The lower factor L of A = L L^H; PyTorch's gradient L^-H Φ(L^H g) L^-1 (Φ: the lower triangle, its diagonal
+    halved, its strict part mirrored as its conjugate)."""
     op_name = "linalg.cholesky"
 
     @staticmethod
@@ -309,9 +349,9 @@ class Cholesky(Function):
     @staticmethod
     def backward(ctx, g):
         L, = ctx._saved
-        ga = _tril(m.mT(L) @ g)
-        ga = 0.5 * (ga + m.mT(_tril(ga, -1)))
-        return _solve_right(_solve(m.mT(L), ga), L)
+        ga = _tril(_mH(L) @ g)
+        ga = 0.5 * (ga + _mH(_tril(ga, -1)))
+        return _solve_right(_solve(_mH(L), ga), L)
 
 
 def _not_pd_error(a):
@@ -330,13 +370,13 @@ def _not_pd_error(a):
 
 
 def cholesky(A, *, upper=False, out=None):
-    """``linalg.cholesky``: L lower-triangular with A = L L^T for a symmetric positive-definite A (upper=True:
-    U = L^T). Uses the lower triangle of A.
+    """``linalg.cholesky``: L lower-triangular with A = L L^H for a Hermitian positive-definite A (upper=True:
+    U = L^H). Uses the lower triangle of A.
 
     Example: ``L = torch.linalg.cholesky(A @ A.mT + torch.eye(3))``"""
     _check_matrix("linalg.cholesky", A)
     L = Cholesky.apply(A)
-    return _out(L.mT if upper else L, out)
+    return _out(L.mH if upper else L, out)
 
 
 @declare(name="cholesky")
@@ -348,8 +388,9 @@ def cholesky_old(input, upper=False, *, out=None):
 # ---- eigh ----------------------------------------------------------------------------------------------
 
 class Eigh(Function):
-    """Eigenvalues (ascending) and eigenvectors of a symmetric matrix, packed as rows: [L; V], (..., n + 1, n).
-    Gradient V (diag(gL) + skew(V^T gV) / 2E) V^T, E_ij = L_j - L_i (PyTorch's)."""
+    """Eigenvalues (ascending) and eigenvectors of a symmetric (Hermitian) matrix, packed as rows: [L; V],
+    (..., n + 1, n). Gradient V (diag(gL) + skew(V^H gV) / 2E) V^H, E_ij = L_j - L_i (PyTorch's); for complex A,
+    PyTorch's error where the loss depends on the eigenvectors' phases."""
     op_name = "linalg.eigh"
 
     @staticmethod
@@ -366,10 +407,31 @@ class Eigh(Function):
         L, V = out[..., 0, :], out[..., 1:, :]
         gL, gV = g[..., 0, :], g[..., 1:, :]
         n = V.shape[-1]
+        if _is_complex(out):
+            L, gL = m.real(L), m.real(gL)
+            vg = _mH(V) @ gV
+            _check_phase("linalg_eigh_backward", "eigenvectors", "quantity, so it is ill-defined.",
+                         _diagonal(m.data(vg)).imag, 0)
+            eye = _eye(n, L)
+            E = _row(L) - _col(L) + eye
+            inner = 0.5 * (vg - _mH(vg)) / E * (1 - eye) + _row(gL) * eye
+            return V @ inner @ _mH(V), None
         vg = m.mT(V) @ gV
         E = _row(L) - _col(L) + _eye(n, L)              # 1 on the diagonal, where skew(vg) is 0
         inner = 0.5 * (vg - m.mT(vg)) / E + _row(gL) * _eye(n, gL)
         return V @ inner @ m.mT(V), None
+
+
+def _diagonal(a):
+    return xp_of(a).diagonal(a, 0, -2, -1)
+
+
+def _check_phase(op, what, tail, a, b):
+    """PyTorch's error when a loss of complex singular (eigen) vectors depends on their phases: Im(diag(U^H gU)) must
+    be a given value (within PyTorch's lax 1e-2)."""
+    if not bool(xp_of(a).allclose(a, b, rtol=1e-2, atol=1e-2)):
+        raise RuntimeError(f"{op}: The {what} in the complex case are specified up to multiplication by e^{{i phi}}. "
+                           f"The specified loss function depends on this {tail}")
 
 
 def eigh(A, UPLO="L", *, out=None):
@@ -381,7 +443,8 @@ def eigh(A, UPLO="L", *, out=None):
     if UPLO not in ("L", "U"):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
     packed = Eigh.apply(A, UPLO)
-    return _rt.linalg_eigh((packed[..., 0, :], packed[..., 1:, :]))
+    values = packed[..., 0, :]
+    return _rt.linalg_eigh((TOP["real"](values) if A.is_complex() else values, packed[..., 1:, :]))
 
 
 def eigvalsh(A, UPLO="L", *, out=None):
@@ -392,16 +455,19 @@ def eigvalsh(A, UPLO="L", *, out=None):
 # ---- svd ---------------------------------------------------------------------------------------------
 
 class SVD(Function):
-    """The reduced SVD packed as rows [U; S; V] (..., m + 1 + n, k), V = Vh^T. PyTorch's gradient:
-    U [(skew(U^T gU) S + S skew(V^T gV)) / E + diag(gS)] V^T, E_jk = S_k² - S_j², plus the parts of gU, gV outside
-    the spans of U, V."""
+    """The reduced SVD packed as rows [U; S; V] (..., m + 1 + n, k), V = Vh^H. PyTorch's gradient:
+    U [(skew(U^H gU) S + S skew(V^H gV)) / E + diag(gS)] V^H, E_jk = S_k² - S_j², plus the parts of gU, gV outside
+    the spans of U, V; for complex A also i Im(diag(U^H gU)) / S, and PyTorch's error where the loss depends on the
+    singular vectors' phases."""
     op_name = "linalg.svd"
 
     @staticmethod
     def forward(ctx, a):
         xp = xp_of(a)
         u, s, vh = xp.linalg.svd(a, full_matrices=False)
-        out = xp.concatenate([u, s[..., None, :], xp.swapaxes(vh, -1, -2)], axis=-2)
+        v = xp.swapaxes(vh, -1, -2)
+        out = xp.concatenate([u, s[..., None, :].astype(a.dtype, copy=False), v.conj() if a.dtype.kind == "c" else v],
+                             axis=-2)
         ctx.save_for_backward(out)
         ctx.m = a.shape[-2]
         return out
@@ -413,8 +479,14 @@ class SVD(Function):
         U, S, V = out[..., :mm, :], out[..., mm, :], out[..., mm + 1:, :]
         gU, gS, gV = g[..., :mm, :], g[..., mm, :], g[..., mm + 1:, :]
         n, k = V.shape[-2], S.shape[-1]
-        ug, vg = m.mT(U) @ gU, m.mT(V) @ gV
-        ug, vg = ug - m.mT(ug), vg - m.mT(vg)
+        cplx = _is_complex(out)
+        if cplx:
+            S, gS = m.real(S), m.real(gS)
+        ug, vg = _mH(U) @ gU, _mH(V) @ gV
+        ug, vg = ug - _mH(ug), vg - _mH(vg)
+        if cplx:
+            _check_phase("svd_backward", "singular vectors", "phase term, making it ill-defined.",
+                         _diagonal(m.data(ug)).imag, -_diagonal(m.data(vg)).imag)
         S2 = S * S
         E = _row(S2) - _col(S2) + _eye(k, S)
         # singular values that are exactly 0 twice (LAPACK gives exact zeros for exactly singular input): there the
@@ -423,21 +495,27 @@ class SVD(Function):
         both_zero = (Ed == 0) & (Sd[..., :, None] == 0)
         if both_zero.any():
             E = E + both_zero.astype(Ed.dtype)
-        inner = (ug * _row(S) + _col(S) * vg) / E + _row(gS) * _eye(k, gS)
-        ga = U @ inner @ m.mT(V)
+        eye = _eye(k, gS)
+        inner = (ug * _row(S) + _col(S) * vg) / E + _row(gS) * eye
+        if cplx:                                # the phase-invariant part of gU's diagonal
+            inner = inner + (ug * eye) / (2 * _row(S))
+        Vh = _mH(V)
+        ga = U @ inner @ Vh
         if mm > k:
             gus = gU / _row(S)
-            ga = ga + (gus - U @ (m.mT(U) @ gus)) @ m.mT(V)
+            ga = ga + (gus - U @ (_mH(U) @ gus)) @ Vh
         if n > k:
             gvs = gV / _row(S)
-            ga = ga + U @ m.mT(gvs - V @ (m.mT(V) @ gvs))
+            ga = ga + U @ _mH(gvs - V @ (Vh @ gvs))
         return ga
 
 
 def _svd_parts(A):
+    """(U, S, V) of A, differentiable; S real."""
     packed = SVD.apply(A)
     mm = A.shape[-2]
-    return packed[..., :mm, :], packed[..., mm, :], packed[..., mm + 1:, :]
+    S = packed[..., mm, :]
+    return packed[..., :mm, :], TOP["real"](S) if A.is_complex() else S, packed[..., mm + 1:, :]
 
 
 def svd(A, full_matrices=True, *, driver=None, out=None):
@@ -455,8 +533,8 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
         if rows > k:
             U = TOP["cat"]([U, wrap(uf[..., :, k:], A._data)], -1)
         else:
-            V = TOP["cat"]([V, wrap(xp.swapaxes(vhf, -1, -2)[..., :, k:], A._data)], -1)
-    return _rt.linalg_svd((U, S, V.mT))
+            V = TOP["cat"]([V, wrap(xp.swapaxes(vhf, -1, -2)[..., :, k:].conj(), A._data)], -1)
+    return _rt.linalg_svd((U, S, V.mH))
 
 
 def svd_old(input, some=True, compute_uv=True, *, out=None):
@@ -472,14 +550,15 @@ def svd_old(input, some=True, compute_uv=True, *, out=None):
         V = zeros(*input.shape[:-2], cols, k if some else cols, dtype=input.dtype, device=input.device)
         return _rt.svd((U, svdvals(input), V))
     U, S, Vh = svd(input, full_matrices=not some)
-    return _rt.svd((U, S, Vh.mT))
+    return _rt.svd((U, S, Vh.mH))
 
 
 # ---- qr ------------------------------------------------------------------------------------------------
 
 class QR(Function):
-    """Q, R of A packed as rows [Q; R^T]. PyTorch's gradient: for m >= n (gQ + Q copyltu(M)) R^-T with
-    M = R gR^T - gQ^T Q, copyltu(M) = tril(M) + tril(M, -1)^T; for m < n through the square part."""
+    """Q, R of A packed as rows [Q; R^T]. PyTorch's gradient: for m >= n (gQ + Q copyltu(M)) R^-H with
+    M = R gR^H - gQ^H Q, copyltu(M) = tril(M) + tril(M, -1)^H (the diagonal's real part for complex A); for m < n
+    through the square part."""
     op_name = "linalg.qr"
 
     @staticmethod
@@ -503,14 +582,19 @@ class QR(Function):
         gQ, gR = g[..., :mm, :], m.mT(g[..., mm:, :])
         if rows >= cols:
             return _qr_square_backward(gQ, gR, Q, R), None
-        # wide, as PyTorch: A = [X | Y], X = Q R1 square; R2 = Q^T Y gives gY = Q gR2 and adds Y gR2^T to gQ
+        # wide, as PyTorch: A = [X | Y], X = Q R1 square; R2 = Q^H Y gives gY = Q gR2 and adds Y gR2^H to gQ
         R1, R2, gR1, gR2 = R[..., :, :rows], R[..., :, rows:], gR[..., :, :rows], gR[..., :, rows:]
-        gX = _qr_square_backward(gQ + Q @ (R2 @ m.mT(gR2)), gR1, Q, R1)
+        gX = _qr_square_backward(gQ + Q @ (R2 @ _mH(gR2)), gR1, Q, R1)
         return m.cat([gX, Q @ gR2], -1), None
 
 
 def _qr_square_backward(gQ, gR, Q, R):
-    """(gQ + Q copyltu(M)) R^-T with M = R gR^T - gQ^T Q, copyltu(M) = tril(M) + tril(M, -1)^T (m >= n)."""
+    """(gQ + Q copyltu(M)) R^-H with M = R gR^H - gQ^H Q, copyltu(M) = tril(M) + tril(M, -1)^H (m >= n)."""
+    if _is_complex(Q):
+        M = R @ _mH(gR) - _mH(gQ) @ Q
+        lower = _tril(M, -1)
+        M = lower + _mH(lower) + m.real(M) * _eye(m.data(M).shape[-1], m.real(M))
+        return _solve_right(gQ + Q @ M, _mH(R))
     M = R @ m.mT(gR) - m.mT(gQ) @ Q
     M = _tril(M) + m.mT(_tril(M, -1))
     return _solve_right(gQ + Q @ M, m.mT(R))
@@ -562,7 +646,9 @@ class Pinv(Function):
         u, s, vh = xp.linalg.svd(a, full_matrices=False)
         host_s = s if xp is np else s.get()
         keep = xp.asarray(host_s > _tolerance(host_s, atol, rtol, a.shape))
-        sinv = xp.where(keep, 1 / xp.where(keep, s, 1), 0).astype(a.dtype)
+        sinv = xp.where(keep, 1 / xp.where(keep, s, 1), 0).astype(s.dtype)
+        if a.dtype.kind == "c":
+            u, vh = u.conj(), vh.conj()
         out = (xp.swapaxes(vh, -1, -2) * sinv[..., None, :]) @ xp.swapaxes(u, -1, -2)
         ctx.save_for_backward(a, out)
         return out
@@ -571,15 +657,15 @@ class Pinv(Function):
     def backward(ctx, g):
         a, p = ctx._saved
         rows, cols = m.data(a).shape[-2:]
-        ph, gh = m.mT(p), m.mT(g)
+        ph, gh = _mH(p), _mH(g)
         if rows <= cols:
             K = gh @ p
             kph = K @ ph
-            ga = -m.mT(p @ K) + kph - (a @ p) @ kph + (ph @ p) @ (gh - K @ a)
+            ga = -_mH(p @ K) + kph - (a @ p) @ kph + (ph @ p) @ (gh - K @ a)
         else:
             K = p @ gh
             phk = ph @ K
-            ga = -m.mT(K @ p) + (gh - a @ K) @ p @ ph + phk - phk @ p @ a
+            ga = -_mH(K @ p) + (gh - a @ K) @ p @ ph + phk - phk @ p @ a
         return ga, None, None, None
 
 
@@ -628,7 +714,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     rtol = rcond if rcond is not None and rcond > 0 else None
     X = pinv(A, rtol=rtol) @ Bm
     X = X.squeeze(-1) if vector else X
-    empty = _zeros(0, dtype=A.dtype, device=A.device)
+    empty = _zeros(0, dtype=A.dtype.to_real(), device=A.device)        # residuals, singular values: real
     rank = matrix_rank(A, rtol=rtol)
     return _rt.linalg_lstsq((X, empty, rank, empty))
 

@@ -517,13 +517,16 @@ class VectorNorm(Function):
 
 def _norm_input(op, x, dtype):
     """x checked (floating point) and converted to `dtype` if given, with PyTorch's errors."""
-    if not x.dtype.is_floating_point:
+    if x.dtype.category < 2:
         raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got {x.dtype.scalar_type}")
     if dtype is None:
         return x
     dt = _dtype.to_dtype(dtype)
-    if not dt.is_floating_point:
+    if dt.category < 2:
         raise RuntimeError(f"{op}: dtype should be floating point or complex, but got {dt.scalar_type}")
+    if x.dtype.is_complex != dt.is_complex:
+        kind = "complex for complex" if x.dtype.is_complex else "real for real"
+        raise RuntimeError(f"{op}: dtype should be {kind} inputs, but got {dt.scalar_type}")
     if dt.itemsize < x.dtype.itemsize:
         raise RuntimeError(f"{op}: the dtype of the input ({x.dtype.scalar_type}) should be convertible without "
                            f"narrowing to the specified dtype ({dt.scalar_type})")
@@ -544,9 +547,9 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
 
     Example: ``torch.linalg.vector_norm(x, dim=1)`` gives the Euclidean length of each row."""
     op = "linalg.vector_norm"
+    x = _norm_input(op, x, dtype)
     if x._data.dtype.kind == "c":       # the norm of a complex tensor: that of its moduli (real, as PyTorch's)
         x = x.abs()
-    x = _norm_input(op, x, dtype)
     if isinstance(ord, str) or not isinstance(ord, (int, float, np.integer, np.floating)):
         raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not {type(ord).__name__}")
     p = float(ord)
@@ -563,7 +566,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
 
 
 class Svdvals(Function):
-    """The singular values of each matrix (the last two dims), descending. Gradient U diag(g) V^T; under
+    """The singular values of each matrix (the last two dims), descending (real for complex input). Gradient
+    U diag(g) V^H; under
     create_graph U and V come from the differentiable SVD, so it differentiates again."""
     op_name = "linalg.svdvals"
 
@@ -577,7 +581,7 @@ class Svdvals(Function):
         a, = ctx._saved
         if m.is_graph(a):       # the singular vectors as differentiable ops (torch.svd, ops/decompositions.py)
             u, _, v = TOP["svd"](a)
-            return (u * g.unsqueeze(-2)) @ v.mT
+            return (u * g.unsqueeze(-2)) @ v.mH
         u, _, vh = xp_of(a).linalg.svd(a, full_matrices=False)
         return (u * g[..., None, :]) @ vh
 

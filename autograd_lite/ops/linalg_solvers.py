@@ -15,8 +15,8 @@ from ..creation import as_tensor as _as_tensor, eye as _eye_fn, zeros as _zeros_
 from . import _formula as m
 from . import _triangular as tri
 from ._util import quiet, wrap, xp_of
-from .decompositions import (LinAlgError, _batch_text, _check_matrix, _not_pd_error, _out, _singular_error, _tril,
-                             cholesky, inv, solve)
+from .decompositions import (Cholesky, LinAlgError, _batch_text, _check_matrix, _mH, _not_pd_error, _out,
+                             _singular_error, _tril, cholesky, inv, solve)
 from .linalg import _broadcast_error
 
 declare = _api.declare
@@ -44,7 +44,7 @@ def _expand(t, batch):
 
 def _need_float(op, t):
     """PyTorch's error for a dtype its CPU LAPACK / BLAS kernel lacks (integers, float16, bfloat16)."""
-    if not t.dtype.is_floating_point or t.dtype.itemsize < 4:
+    if t.dtype.category < 2 or t.dtype.itemsize < 4:
         raise NotImplementedError(f'"{op}" not implemented for \'{t.dtype.scalar_type}\'')
 
 
@@ -141,14 +141,16 @@ def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False)
 def _chol_raw(b, L, upper):
     xp = xp_of(L)
     Lt = xp.swapaxes(L, -1, -2)
+    if L.dtype.kind == "c":
+        Lt = Lt.conj()
     if upper:
         return tri.tri_solve(L, tri.tri_solve(Lt, b, False), True)
     return tri.tri_solve(Lt, tri.tri_solve(L, b, False), True)
 
 
 class CholeskySolve(Function):
-    """X = (L L^T)^-1 B (upper: (U^T U)^-1 B). PyTorch's gradients, of the whole matrix L as given: gB = the same
-    solve of g, gL = -(gB X^T + X gB^T) L (upper: -U (...))."""
+    """X = (L L^H)^-1 B (upper: (U^H U)^-1 B). PyTorch's gradients, of the whole matrix L as given: gB = the same
+    solve of g, gL = -(gB X^H + X gB^H) L (upper: -U (...))."""
     op_name = "cholesky_solve"
 
     @staticmethod
@@ -164,8 +166,8 @@ class CholeskySolve(Function):
         gb = _cholesky_solve(g, L, ctx.upper)
         gL = None
         if ctx._inputs[1] is not None:
-            common = gb @ m.mT(x)
-            common = common + m.mT(common)
+            common = gb @ _mH(x)
+            common = common + _mH(common)
             gL = -(L @ common) if ctx.upper else -(common @ L)
         return gb, gL, None
 
@@ -216,9 +218,39 @@ def cholesky_inverse(input, upper=False, *, out=None):
         b = int(np.argmax((flat == 0).any(-1)))
         raise LinAlgError(f"{op}: {_batch_text(input._data, b)}The diagonal element {int(np.argmax(flat[b] == 0)) + 1} "
                           "is zero, the inversion could not be completed because the input matrix is singular.")
+    if input.is_complex():
+        return _out(CholeskyInverseComplex.apply(input, bool(upper)), out)
     n = input.shape[-1]
     eye = _eye_fn(n, dtype=input.dtype, device=input.device).expand(tuple(input.shape))
     return _out(CholeskySolve.apply(eye, input, bool(upper)), out)
+
+
+class CholeskyInverseComplex(Function):
+    """(L L^H)^-1 as LAPACK's potri computes it, which PyTorch returns: W = L^-1, then W^H W with the real part of
+    W's diagonal (upper: W W^H, W = U^-1), the last element Re(w) w; the same for a factor with a real diagonal,
+    as every Cholesky factor has. PyTorch's gradient -(X (g + g^H) X) L (upper: -U (...)), X the result."""
+    op_name = "cholesky_inverse"
+
+    @staticmethod
+    def forward(ctx, L, upper):
+        xp = xp_of(L)
+        n = L.shape[-1]
+        W = tri.tri_solve(L, xp.broadcast_to(xp.eye(n, dtype=L.dtype), L.shape), upper)
+        d = xp.diagonal(W, 0, -2, -1).copy()
+        W = W - xp.eye(n, dtype=d.real.dtype) * (1j * d.imag)[..., None, :]
+        Wh = xp.swapaxes(W, -1, -2).conj()
+        x = W @ Wh if upper else Wh @ W
+        if n:                                   # lauu2 scales its last row by Re(w_nn) without squaring it
+            x[..., n - 1, n - 1] += d[..., n - 1].real * (1j * d[..., n - 1].imag)
+        ctx.save_for_backward(L, x)
+        ctx.upper = upper
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        L, x = ctx._saved
+        common = x @ (g + _mH(g)) @ x
+        return (-(L @ common) if ctx.upper else -(common @ L)), None
 
 
 # ---- LU ------------------------------------------------------------------------------------------------------
@@ -388,15 +420,15 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
     op = "linalg.lu_solve"
     _check_matrix(op, LU)
     _check_solve_shapes(op, LU, B, left)
-    if not left:
-        return _out(lu_solve(LU, pivots, B.mT, adjoint=not adjoint).mT, out)
+    if not left:                                # X A = B is A^H X^H = B^H
+        return _out(lu_solve(LU, pivots, B.mH, adjoint=not adjoint).mH, out)
     rows = LU.shape[-2]
     P = wrap(_pmatrix(pivots._data, rows, LU._data.dtype), LU._data)
     if B.dtype is not LU.dtype:
         B = B.to(LU.dtype)
-    if adjoint:
-        Y = solve_triangular(LU.mT, B, upper=False)
-        return _out(P @ solve_triangular(LU.mT, Y, upper=True, unitriangular=True), out)
+    if adjoint:                                 # A^H = U^H L^H P^T
+        Y = solve_triangular(LU.mH, B, upper=False)
+        return _out(P @ solve_triangular(LU.mH, Y, upper=True, unitriangular=True), out)
     Y = solve_triangular(LU, P.mT @ B, upper=False, unitriangular=True)
     return _out(solve_triangular(LU, Y, upper=True), out)
 
@@ -470,12 +502,13 @@ def _potrf_partial(a):
     with quiet(xp):
         for j in range(n):
             live = info == 0
-            d = L[:, j, j] - (L[:, j, :j] * L[:, j, :j]).sum(-1)
+            row = L[:, j, :j].conj()                # as LAPACK's potf2: the diagonal's imaginary part is ignored
+            d = (L[:, j, j] - (L[:, j, :j] * row).sum(-1)).real
             bad = live & ~(d > 0)
             info = xp.where(bad, j + 1, info).astype(np.int32)
             ok = live & ~bad
             L[:, j, j] = xp.where(ok, xp.sqrt(xp.where(ok, d, 1)), xp.where(bad, d, L[:, j, j]))
-            col = (L[:, j + 1:, j] - (L[:, j + 1:, :j] @ L[:, j, :j, None])[..., 0]) / L[:, j, j][:, None]
+            col = (L[:, j + 1:, j] - (L[:, j + 1:, :j] @ row[..., None])[..., 0]) / L[:, j, j][:, None]
             L[:, j + 1:, j] = xp.where(ok[:, None], col, L[:, j + 1:, j])
     return L.reshape(a.shape), info.reshape(a.shape[:-2])
 
@@ -493,8 +526,23 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     if check_errors:
         err = _not_pd_error(A._data)
         raise LinAlgError(str(err).replace("linalg.cholesky", op, 1))
-    xp = xp_of(L)
-    return _rt.linalg_cholesky_ex((wrap(xp.swapaxes(L, -1, -2) if upper else L, A._data), wrap(info, A._data)))
+    L = CholeskyPartial.apply(A, L)
+    return _rt.linalg_cholesky_ex((L.mH if upper else L, wrap(info, A._data)))
+
+
+class CholeskyPartial(Function):
+    """The factor potf2 leaves for a matrix that is not positive-definite, differentiable by linalg.cholesky's
+    formula, as PyTorch's."""
+    op_name = "linalg.cholesky_ex"
+
+    @staticmethod
+    def forward(ctx, a, L):
+        ctx.save_for_backward(L)
+        return L
+
+    @staticmethod
+    def backward(ctx, g):
+        return Cholesky.backward(ctx, g), None
 
 
 # ---- tensorinv, tensorsolve -----------------------------------------------------------------------------

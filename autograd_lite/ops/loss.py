@@ -73,9 +73,9 @@ def _unreduce(g, reduction, n):
     return _divide(g, n) if reduction == "mean" else g
 
 
-def _float_pair(op, input, target):
+def _float_pair(op, input, target, complex_ok=False):
     input, target = promote_pair(input, target)
-    if not input.dtype.is_floating_point:
+    if not input.dtype.is_floating_point and not (complex_ok and input.is_complex()):
         raise not_implemented(op, input)
     return input, target
 
@@ -169,7 +169,9 @@ def _difference_loss(cls, error, input, target, size_average, reduce, reduction,
                       f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
                       "Please ensure they have the same size.", stacklevel=3)
     reduction = _reduction(op, reduction, size_average, reduce)
-    input, target = _float_pair(op, input, target)
+    input, target = _float_pair(op, input, target, complex_ok=cls is L1Loss)
+    if weight is None and input.is_complex():      # |d| of complex d (real), as a composition (abs's sgn gradient)
+        return reduce_tensor(error(sub(input, target)), reduction)
     if weight is None:
         return cls.apply(input, target, reduction, k)
     if tuple(weight.shape) != tuple(input.shape):
@@ -463,7 +465,7 @@ class CrossEntropy(Function):
 
 def _n_classes(op, input):
     shape = input._data.shape
-    if input._data.dtype.kind == "f" and len(shape) == 2:       # the common case: (N, C) scores
+    if input._data.dtype.kind in "fV" and len(shape) == 2:       # the common case: (N, C) scores
         return shape[1]
     if not input.dtype.is_floating_point:
         raise not_implemented(op, input)
@@ -629,7 +631,9 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
 
     Example: ``F.poisson_nll_loss(log_rate, counts)``"""
     reduction = _reduction("poisson_nll_loss", reduction, size_average, reduce)
-    input, target = _float_pair("poisson_nll_loss", input, target)
+    input, target = _float_pair("poisson_nll_loss", input, target, complex_ok=True)
+    if full and target.is_complex():            # Stirling's term compares target with 1
+        raise not_implemented("le_cpu", target)
     if log_input:
         loss = input.exp() - target * input
     else:
@@ -665,6 +669,8 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
         if var < 0:
             raise ValueError("var has negative entry/entries")
         var = ones_like(input) * var
+    elif var.is_complex():                      # PyTorch's `var < 0` check has no complex kernel
+        raise not_implemented("lt_cpu", var)
     elif bool((var._data < 0).any()):
         raise ValueError("var has negative entry/entries")
     var = _gaussian_var(input, var)

@@ -24,9 +24,9 @@ _THETA13 = 5.371920351148152
 
 def _expm(a):
     """exp of each matrix of a (..., n, n) by scaling and squaring with the [13/13] Pade approximant, in float64
-    (the result in a's dtype); each matrix of a batch is scaled by its own power of two."""
+    (complex128 for complex a; the result in a's dtype); each matrix of a batch is scaled by its own power of two."""
     xp = xp_of(a)
-    A = a.astype(np.float64)
+    A = a.astype(np.result_type(a.dtype, np.float64))
     n = A.shape[-1]
     if n == 0 or A.size == 0:
         return xp.array(a, copy=True)
@@ -36,7 +36,7 @@ def _expm(a):
         s = xp.where(xp.isfinite(s), s, 0).astype(np.int64)
         A = A / (2.0 ** s)[..., None, None]
         b = _PADE13
-        eye = xp.eye(n)
+        eye = xp.eye(n, dtype=A.dtype)
         A2 = A @ A
         A4 = A2 @ A2
         A6 = A4 @ A2
@@ -53,7 +53,8 @@ def _expm(a):
 
 
 class MatrixExp(Function):
-    """exp(A); gradient the upper-right block of exp([[A^T, g], [0, A^T]]), itself a matrix_exp (any order)."""
+    """exp(A); gradient the upper-right block of exp([[A^T, g], [0, A^T]]), itself a matrix_exp (any order); for
+    complex A, A^H in place of A^T (PyTorch's convention, given by `holomorphic`)."""
     op_name = "linalg.matrix_exp"
 
     @staticmethod
@@ -83,7 +84,7 @@ def matrix_exp(A):
 
 def householder_product(A, tau, *, out=None):
     """``linalg.householder_product`` (``torch.orgqr``): the first n columns of H_1 ... H_k, H_i = I - tau_i v_i
-    v_i^T, v_i the i-th column of A below the diagonal with a 1 on it (geqrf's output). Differentiable in A and
+    v_i^H, v_i the i-th column of A below the diagonal with a 1 on it (geqrf's output). Differentiable in A and
     tau (a composition of products).
 
     Example: ``Q = torch.linalg.householder_product(A, tau)``"""
@@ -107,7 +108,7 @@ def householder_product(A, tau, *, out=None):
     Q = _eye_fn(rows, cols, dtype=A.dtype, device=A.device).expand(tuple(A.shape[:-2]) + (rows, cols))
     for i in range(k - 1, -1, -1):          # Q = H_i Q, from the last reflector to the first
         v = V[..., :, i:i + 1]
-        Q = Q - (tau[..., i:i + 1].unsqueeze(-1) * v) @ (v.mT @ Q)
+        Q = Q - (tau[..., i:i + 1].unsqueeze(-1) * v) @ (v.mH @ Q)
     return _out(Q, out)
 
 
@@ -118,15 +119,15 @@ def orgqr(input, tau):
 
 
 def vecdot(x, y, *, dim=-1, out=None):
-    """``linalg.vecdot``: the dot product of x and y along `dim` (they broadcast).
+    """``linalg.vecdot``: the dot product of x and y along `dim` (they broadcast), x conjugated when complex.
 
-    Example: ``torch.linalg.vecdot(a, b)`` is ``(a * b).sum(-1)``"""
+    Example: ``torch.linalg.vecdot(a, b)`` is ``(a.conj() * b).sum(-1)``"""
     op = "linalg.vecdot"
     if x.dtype is not y.dtype:
         raise RuntimeError(f"{op}: Expected x and y to have the same dtype, but found x of type "
                            f"{x.dtype.scalar_type} and y of type {y.dtype.scalar_type} instead")
     _norm_input(op, x, None)
-    return _out((x * y).sum(dim), out)
+    return _out((x.conj() * y).sum(dim), out)
 
 
 def vander(x, *, N=None):

@@ -316,7 +316,8 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
         raise TypeError(f"rms_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not "
                         f"{type(normalized_shape).__name__}")
     ns = tuple(normalized_shape)
-    _float_input("rms_norm", input)
+    if not input.is_complex():                  # complex: PyTorch's mean(x * x), the complex square
+        _float_input("rms_norm", input)
     if not ns or len(ns) > input.ndim or tuple(input.shape[input.ndim - len(ns):]) != ns:
         raise RuntimeError(f"Given normalized_shape={list(ns)}, expected input with shape [*"
                            f"{', '.join(map(str, ns))}], but got input of size{list(input.shape)}")

@@ -144,6 +144,8 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
     The tensor forms have zero gradients for mean and std, as PyTorch.
 
     Example: ``torch.normal(0.0, 0.1, (3, 4))``; ``torch.normal(torch.zeros(5), torch.ones(5))``"""
+    if isinstance(std, Tensor) and std.is_complex():
+        raise RuntimeError("normal expects standard deviation to be non-complex")
     _check_std(std)
     gen = _random.resolve(generator)
     if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
@@ -156,7 +158,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
         result = _new_tensor(values.astype(dt.np), device=device, requires_grad=requires_grad)
     else:
         like = mean if isinstance(mean, Tensor) else std
-        if not like.dtype.is_floating_point:
+        if not like.dtype.is_floating_point and not like.is_complex():
             raise not_implemented("normal", like)
         shapes = [tuple(t.shape) for t in (mean, std) if isinstance(t, Tensor)]
         if len(shapes) == 2 and not _broadcastable(*shapes):
@@ -166,7 +168,10 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
         dt = like.dtype
         if len(shapes) == 2:
             dt = _dtype.promote_types(mean.dtype, std.dtype)
-        values = gen.standard_normal(shape) * _host(std) + _host(mean)
+        noise = gen.standard_normal(shape)
+        if dt.is_complex:                       # a complex mean: complex draws, variance 1/2 in each part (randn's)
+            noise = (noise + 1j * gen.standard_normal(shape)) * np.sqrt(0.5)
+        values = noise * _host(std) + _host(mean)
         result = _sampled(values.astype(dt.np), like, mean, std)
     if out is not None:
         return out.copy_(result)

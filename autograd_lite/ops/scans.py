@@ -63,6 +63,13 @@ def cummin(input, dim):
 
 def _lcse_array(x, d):
     xp = xp_of(x)
+    if x.dtype.kind == "c":                     # PyTorch's scan of its complex logaddexp, one step per element
+        from .special import logaddexp_complex
+        out = xp.moveaxis(x, d, 0).copy()
+        with quiet(xp):
+            for k in range(1, out.shape[0]):
+                out[k] = logaddexp_complex(xp, out[k], out[k - 1])
+        return xp.moveaxis(out, 0, d)
     with quiet(xp):
         if hasattr(xp.logaddexp, "accumulate"):
             return xp.logaddexp.accumulate(x, axis=d).astype(x.dtype, copy=False)
@@ -97,6 +104,8 @@ class LogCumSumExp(Function):
         with quiet(xp):
             def reverse_lcse(v):
                 return xp.flip(_lcse_array(xp.flip(v, d), d), d)
+            if g.dtype.kind == "c":             # (given conj(g) by `holomorphic`) no sign split needed
+                return xp.exp(reverse_lcse(xp.log(g) - y) + x).astype(x.dtype, copy=False), None
             pos = xp.exp(reverse_lcse(xp.where(g > 0, xp.log(xp.where(g > 0, g, 1)), -xp.inf) - y) + x)
             neg = xp.exp(reverse_lcse(xp.where(g < 0, xp.log(xp.where(g < 0, -g, 1)), -xp.inf) - y) + x)
             return (pos - neg).astype(x.dtype, copy=False), None
@@ -107,7 +116,7 @@ def logcumsumexp(input, dim):
     """``log(cumsum(exp(input), dim))``, without overflow or underflow.
 
     Example: ``autograd_lite.logcumsumexp(autograd_lite.tensor([0.0, 0.0]), 0)`` gives ``[0.0000, 0.6931]``."""
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fVc":
         raise not_implemented("logcumsumexp_out_cpu", input)
     if input.ndim == 0:
         canon_dim(dim, 0, "logcumsumexp")

@@ -69,9 +69,12 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 
 # ---- two tensors, one Function each (formula on the array module, derivative in the formula namespace) ---------
 
-def _binary(name, formula, derivative, doc):
-    """Declares ``name(input, other)``: float tensors (integers refused, as PyTorch), broadcasting, gradients of
-    every order. derivative(g, a, b, y) returns (d/da, d/db) times g."""
+CLASSES = {}        # name -> its Function class (complex_numbers gives logaddexp's PyTorch's complex gradients)
+
+
+def _binary(name, formula, derivative, doc, complex_ok=False):
+    """Declares ``name(input, other)``: float tensors (integers refused, as PyTorch; complex ones where
+    `complex_ok`), broadcasting, gradients of every order. derivative(g, a, b, y) returns (d/da, d/db) times g."""
     def forward(ctx, a, b):
         xp = xp_of(a)
         with quiet(xp):
@@ -87,12 +90,13 @@ def _binary(name, formula, derivative, doc):
 
     cls = type(name.title(), (Function,), {"op_name": name, "forward": staticmethod(forward),
                                            "backward": staticmethod(backward)})
+    CLASSES[name] = cls
 
     def op(input, other):
         if not isinstance(other, Tensor):
             raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
         a, b = promote_pair(input, other)
-        if a._data.dtype.kind != "f":
+        if a._data.dtype.kind not in ("fVc" if complex_ok else "fV"):
             raise not_implemented(f"{name}_cpu", a)
         return cls.apply(a, b)
     op.__name__ = op.__qualname__ = name
@@ -100,11 +104,28 @@ def _binary(name, formula, derivative, doc):
     return declare(op, inplace=name == "hypot")
 
 
-logaddexp = _binary("logaddexp", lambda xp, a, b: xp.logaddexp(a, b),
+def logaddexp_complex(xp, x, y):
+    """log(exp(x) + exp(y)) of complex arrays as PyTorch's kernel computes it: max + log1p(exp(min - max)), min and max
+    by real part (a tie: max is x), so the imaginary part stays within pi / 2 of max's (no wrap to (-pi, pi]); NaN
+    anywhere gives NaN; both real parts -inf gives min, both +inf log(exp(min) + exp(max))."""
+    swap = ~(x.real < y.real)
+    lo, hi = xp.where(swap, y, x), xp.where(swap, x, y)
+    out = xp.log1p(xp.exp(lo - hi)) + hi
+    same_inf = ~xp.isfinite(lo.real) & (lo.real == hi.real)
+    if same_inf.any():
+        out = xp.where(same_inf, xp.where(lo.real < 0, lo, xp.log(xp.exp(lo) + xp.exp(hi))), out)
+    nan = xp.isnan(x) | xp.isnan(y)
+    if nan.any():
+        out = xp.where(nan, xp.asarray(complex(math.nan, math.nan), out.dtype), out)
+    return out.astype(xp.result_type(x, y), copy=False)
+
+
+logaddexp = _binary("logaddexp", lambda xp, a, b: xp.logaddexp(a, b) if a.dtype.kind != "c" else
+                    logaddexp_complex(xp, a, b),
                     lambda g, a, b, y: (g * m.exp(a - y), g * m.exp(b - y)),
-                    "``log(exp(input) + exp(other))`` without overflow.\n\nExample: "
+                    "``log(exp(input) + exp(other))`` without overflow (complex input too, as PyTorch).\n\nExample: "
                     "``autograd_lite.logaddexp(autograd_lite.tensor([1000.0]), autograd_lite.tensor([1000.0]))`` "
-                    "gives ``[1000.6931]``.")
+                    "gives ``[1000.6931]``.", complex_ok=True)
 logaddexp2 = _binary("logaddexp2", lambda xp, a, b: xp.logaddexp2(a, b),
                      lambda g, a, b, y: (g * m.exp2(a - y), g * m.exp2(b - y)),
                      "``log2(2 ** input + 2 ** other)`` without overflow.\n\nExample: "
