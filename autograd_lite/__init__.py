@@ -5,8 +5,8 @@
     (x * x).sum().backward()
     x.grad          # 2 * x
 """
-from ._dtype import (dtype, float16, float32, float64, uint8, int8, int16, int32, int64,
-                     get_default_dtype, set_default_dtype, promote_types, can_cast, finfo, iinfo)
+from ._dtype import (dtype, float16, bfloat16, float32, float64, uint8, uint16, uint32, uint64, int8, int16, int32,
+                     int64, get_default_dtype, set_default_dtype, promote_types, can_cast, finfo, iinfo)
 from ._dtype import bool_ as bool  # noqa: A001  (autograd_lite.bool, like torch.bool)
 from ._dtype import complex64, complex128, complex64 as cfloat, complex128 as cdouble
 from .backend import device
@@ -31,7 +31,7 @@ from ._compile import compile  # noqa: A004  (torch.compile: returns the model u
 from .creation import (tensor, as_tensor, from_numpy, zeros, ones, full, empty, rand, randn,
                        randint, randperm, arange, linspace, eye, zeros_like, ones_like, full_like,
                        empty_like, rand_like, randn_like, randint_like, FloatTensor, DoubleTensor, HalfTensor,
-                       LongTensor, IntTensor, ShortTensor, ByteTensor, CharTensor, BoolTensor)
+                       BFloat16Tensor, LongTensor, IntTensor, ShortTensor, ByteTensor, CharTensor, BoolTensor)
 from .creation import (logspace, asarray, frombuffer, scalar_tensor, empty_strided, hann_window, hamming_window,
                        blackman_window, bartlett_window, kaiser_window)
 from ._flags import *  # noqa: F401,F403  (set_default_device, use_deterministic_algorithms, ... : recorded switches)

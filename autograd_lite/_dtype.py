@@ -1,7 +1,8 @@
 """dtypes: PyTorch-named wrappers around NumPy dtypes, and PyTorch's promotion rules."""
 import numpy as np
 
-__all__ = ["dtype", "float16", "float32", "float64", "uint8", "int8", "int16", "int32", "int64",
+__all__ = ["dtype", "float16", "bfloat16", "float32", "float64", "uint8", "uint16", "uint32", "uint64", "int8", "int16",
+           "int32", "int64",
            "bool_", "complex64", "complex128", "get_default_dtype", "set_default_dtype", "to_dtype", "from_numpy_dtype", "promote_types",
            "result_type", "can_cast", "finfo", "iinfo"]
 
@@ -41,10 +42,29 @@ class dtype:
         return complex128 if self.itemsize == 8 else complex64
 
 
+class _BFloat16(dtype):
+    """bfloat16, stored as NumPy arrays of ``ml_dtypes.bfloat16`` (an optional package, imported on first use: its
+    import takes about a second). ``.np`` imports it, or raises one line saying how to install it."""
+    __slots__ = ("_np",)
+
+    def __init__(self):
+        self.name, self.scalar_type, self.category, self.itemsize, self._np = "bfloat16", "BFloat16", 2, 2, None
+        self.is_floating_point = self.is_signed = True
+        self.is_complex = False
+
+    @property
+    def np(self):
+        return self._np if self._np is not None else load_bfloat16()
+
+
 float16 = dtype("float16", np.float16, 2, "Half")
+bfloat16 = _BFloat16()
 float32 = dtype("float32", np.float32, 2, "Float")
 float64 = dtype("float64", np.float64, 2, "Double")
 uint8 = dtype("uint8", np.uint8, 1, "Byte")
+uint16 = dtype("uint16", np.uint16, 1, "UInt16")      # torch's "limited support" unsigned types: no promotion
+uint32 = dtype("uint32", np.uint32, 1, "UInt32")
+uint64 = dtype("uint64", np.uint64, 1, "UInt64")
 int8 = dtype("int8", np.int8, 1, "Char")
 int16 = dtype("int16", np.int16, 1, "Short")
 int32 = dtype("int32", np.int32, 1, "Int")
@@ -53,17 +73,58 @@ bool_ = dtype("bool", np.bool_, 0, "Bool")
 complex64 = dtype("complex64", np.complex64, 3, "ComplexFloat")
 complex128 = dtype("complex128", np.complex128, 3, "ComplexDouble")
 _REAL_OF = {complex64: float32, complex128: float64}
+_LIMITED = (uint16, uint32, uint64)
 
-_ALL = (float16, float32, float64, uint8, int8, int16, int32, int64, bool_, complex64, complex128)
-_BY_NP = {d.np: d for d in _ALL}
+_ALL = (float16, bfloat16, float32, float64, uint8, uint16, uint32, uint64, int8, int16, int32, int64, bool_,
+        complex64, complex128)
+_BY_NP = {d.np: d for d in _ALL if d is not bfloat16}      # bfloat16's joins when ml_dtypes is loaded
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NAME.update(half=float16, float=float32, double=float64, short=int16, int=int32, long=int64, cfloat=complex64,
                 cdouble=complex128)
+BFLOAT16_HINT = ("bfloat16 needs the ml_dtypes package (NumPy's bfloat16): pip install ml_dtypes, or "
+                 "pip install 'autograd_lite[bfloat16]'")
+on_bfloat16 = []        # called once ml_dtypes is loaded (autograd's opmath switches on then: nothing to pay before)
+
+
+def load_bfloat16():
+    """The NumPy dtype of bfloat16 (ml_dtypes'), importing ml_dtypes on the first call."""
+    if bfloat16._np is None:
+        try:
+            import ml_dtypes
+        except ImportError:
+            raise ModuleNotFoundError(BFLOAT16_HINT) from None
+        bfloat16._np = np.dtype(ml_dtypes.bfloat16)
+        _BY_NP[bfloat16._np] = bfloat16
+        for fn in on_bfloat16:
+            fn(bfloat16._np)
+    return bfloat16._np
+
+
+def is_bfloat16(np_dtype):
+    """Whether a NumPy dtype is ml_dtypes' bfloat16 (without importing ml_dtypes)."""
+    return np_dtype is bfloat16._np if bfloat16._np is not None else np_dtype.name == "bfloat16" and \
+        np_dtype.kind == "V" and load_bfloat16() == np_dtype
+
+
+def check_device(np_dtype, device):
+    """Refuses a bfloat16 array for a device other than the CPU (CuPy has no bfloat16 dtype), naming both."""
+    if is_bfloat16(np_dtype):
+        raise TypeError(f"bfloat16 tensors cannot be on device '{device}': CuPy has no bfloat16 dtype (keep them on "
+                        "the CPU, or convert them with .float() or .half() before moving them)")
+
+
+def category_of(np_dtype):
+    """PyTorch's category of a NumPy dtype (0 bool, 1 integer, 2 floating, 3 complex), bfloat16's (kind 'V') too."""
+    return from_numpy_dtype(np_dtype).category
+
+
 _BY_CATEGORY_DEFAULT = {0: bool_, 1: int64, 2: float32}     # [2]: the default dtype, set_default_dtype's
 
 
 def default_complex():
     """The dtype of Python complex numbers: the complex dtype of the default dtype (complex64 for float32)."""
+    if _BY_CATEGORY_DEFAULT[2] is bfloat16:
+        raise RuntimeError("invalid default scalar type for complex")
     return _BY_CATEGORY_DEFAULT[2].to_complex()
 
 
@@ -74,7 +135,7 @@ def get_default_dtype():
 
 def set_default_dtype(d):
     """Sets the dtype Python floats and the creation functions (``tensor([1.])``, ``zeros``, ``rand``...) give:
-    float32 (the default), float64 or float16.
+    float32 (the default), float64, float16 or bfloat16.
 
     Example: ``torch.set_default_dtype(torch.float64)``"""
     if not isinstance(d, dtype):
@@ -112,6 +173,12 @@ class finfo:
         if not d.is_floating_point:
             raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
                             "'torch.finfo'")
+        if d is bfloat16:       # PyTorch's values, without importing ml_dtypes for them
+            self.bits, self.dtype, self.eps, self.resolution = 16, d.name, 2.0 ** -7, 0.01
+            self.max = float(np.float32(3.3895313892515355e+38))
+            self.min, self.tiny = -self.max, 2.0 ** -126
+            self.smallest_normal = self.tiny
+            return
         info = np.finfo(d.np)
         self.bits, self.dtype = info.bits, d.name
         self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
@@ -144,6 +211,8 @@ class iinfo:
 
 def from_numpy_dtype(np_dtype):
     d = _BY_NP.get(np_dtype)
+    if d is None and getattr(np_dtype, "name", None) == "bfloat16" and is_bfloat16(np_dtype):   # ml_dtypes came first
+        return bfloat16
     if d is None:
         raise TypeError(f"can't convert NumPy array of dtype {np_dtype}: the supported dtypes are "
                         + ", ".join(x.name for x in _ALL))
@@ -183,11 +252,17 @@ def promote_types(a, b):
     takes a float's precision (float64 + complex64 -> complex128)."""
     if a is b:
         return a
+    if (a in _LIMITED or b in _LIMITED) and (a.category != 2 and b.category != 2):      # torch 2.13's rule
+        raise RuntimeError(f"Promotion for uint16, uint32, uint64 types is not supported, attempted to promote "
+                           f"{a.scalar_type} and {b.scalar_type}")
     if a.category != b.category:
         hi, lo = (a, b) if a.category > b.category else (b, a)
         if hi.category == 3 and lo.category == 2 and lo.itemsize > hi.itemsize // 2:
             return complex128
         return hi
+    if a is bfloat16 or b is bfloat16:      # float16 + bfloat16 -> float32; otherwise the wider one
+        other = b if a is bfloat16 else a
+        return float32 if other is float16 else other
     return _BY_NP[np.promote_types(a.np, b.np)]
 
 

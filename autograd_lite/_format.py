@@ -132,11 +132,14 @@ def array_str(a, indent):
 
 def tensor_repr(t, prefix="tensor("):
     a = t._data if type(t._data) is np.ndarray else t._data.get()    # CuPy arrays: copy to host
+    if _dtype.is_bfloat16(a.dtype):
+        a = a.astype(np.float32)        # exact: printed as float32's digits, as PyTorch prints bfloat16
     indent = len(prefix)
     suffixes = []
     if t.device.type != "cpu":
         suffixes.append(f"device='{t.device}'")
-    default = t.dtype in (_dtype.get_default_dtype(), _dtype.default_complex(), _dtype.int64, _dtype.bool_)
+    default = t.dtype in (_dtype.get_default_dtype(), _dtype.get_default_dtype().to_complex(), _dtype.int64,
+                          _dtype.bool_)
     if a.size == 0:
         if a.ndim != 1:
             suffixes.append(f"size={tuple(a.shape)}")

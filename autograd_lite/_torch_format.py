@@ -29,16 +29,20 @@ MAGIC_NUMBER = 0x1950A86A20F9469CFC6C
 PROTOCOL_VERSION = 1001
 UnpicklingError = pickle.UnpicklingError
 
-# storage type name -> NumPy dtype of its bytes (bfloat16 is read as uint16, then widened)
+# storage type name -> NumPy dtype of its bytes (bfloat16's are read as uint16, then viewed as ml_dtypes' bfloat16).
+# torch has no typed storage of uint16/32/64 (it saves them as untyped storages with a dtype): the UInt* names are
+# ours, for _rebuild_tensor_v3.
 _STORAGES = {"FloatStorage": "<f4", "DoubleStorage": "<f8", "HalfStorage": "<f2",
              "BFloat16Storage": "bfloat16", "LongStorage": "<i8", "IntStorage": "<i4",
              "ShortStorage": "<i2", "CharStorage": "i1", "ByteStorage": "u1", "BoolStorage": "?",
-             "UntypedStorage": "u1"}
+             "UntypedStorage": "u1", "UInt16Storage": "<u2", "UInt32Storage": "<u4", "UInt64Storage": "<u8"}
 _UNSUPPORTED_STORAGES = ("ComplexFloatStorage", "ComplexDoubleStorage", "QInt8Storage",
                          "QUInt8Storage", "QInt32Storage", "QUInt4x2Storage", "QUInt2x4Storage")
 _STORAGE_OF = {"float32": "FloatStorage", "float64": "DoubleStorage", "float16": "HalfStorage",
                "int64": "LongStorage", "int32": "IntStorage", "int16": "ShortStorage",
-               "int8": "CharStorage", "uint8": "ByteStorage", "bool": "BoolStorage"}
+               "int8": "CharStorage", "uint8": "ByteStorage", "bool": "BoolStorage", "bfloat16": "BFloat16Storage",
+               "uint16": "UInt16Storage", "uint32": "UInt32Storage", "uint64": "UInt64Storage"}
+_UNTYPED = ("uint16", "uint32", "uint64")      # written as torch does: an UntypedStorage and _rebuild_tensor_v3
 _BYTES_OF = {"bfloat16": 2}
 
 
@@ -187,6 +191,7 @@ def _allowed():
              "torch.device": _make_device, "torch.Size": _make_size}
     for name in list(_STORAGES) + list(_UNSUPPORTED_STORAGES):
         table[f"torch.{name}"] = _StorageType(name)
+    table["torch.storage.UntypedStorage"] = table["torch.UntypedStorage"]     # torch's uint16/32/64 tensors name it so
     for d in _dtype._ALL:
         table[f"torch.{d.name}"] = d
     return table
@@ -425,10 +430,10 @@ def _persistent_loader(storages, legacy):
 def _fill(storage, data, byteorder="little"):
     """Sets the storage's 1-D array from its raw bytes (a bytearray, so the array is writable)."""
     stype = storage.stype
-    if stype.dtype == "bfloat16":                        # no bfloat16 here: widened to float32, exactly
+    if stype.dtype == "bfloat16":
         bits = np.frombuffer(data, "<u2" if byteorder == "little" else ">u2")
-        storage.array = (bits.astype(np.uint32) << 16).view(np.float32)
-        storage.widened = True
+        storage.array = bfloat16_from_bits(bits if bits.dtype.isnative else bits.astype(np.uint16))
+        storage.widened = storage.array.dtype == np.float32
         return
     dt = np.dtype(stype.dtype)
     array = np.frombuffer(data, dt.newbyteorder("<" if byteorder == "little" else ">"))
@@ -502,10 +507,33 @@ def _finish(obj, map_location, name, place):
         raise UnpicklingError("the pickle nests containers too deeply") from None
 
 
+def bfloat16_from_bits(bits):
+    """bfloat16 values from their bit patterns (a writable uint16 array): ml_dtypes' bfloat16, or float32 (exact)
+    where ml_dtypes is not installed."""
+    try:
+        return bits.view(_dtype.load_bfloat16())
+    except ModuleNotFoundError:
+        return (bits.astype(np.uint32) << 16).view(np.float32)
+
+
+def for_device(t, device):
+    """A loaded tensor ready to go to `device`: bfloat16 bound for a GPU becomes float32 (exactly), with a warning,
+    since CuPy has no bfloat16; anything else as it is."""
+    if device.type == "cpu" or not _dtype.is_bfloat16(t._data.dtype):
+        return t
+    warnings.warn(f"bfloat16 tensors cannot be on device '{device}' (CuPy has no bfloat16): loaded as float32, "
+                  "exactly", UserWarning, stacklevel=5)
+    return Tensor._make(t._data.astype(np.float32))
+
+
+def warn_widened(stacklevel=4):
+    warnings.warn("autograd_lite.load: bfloat16 tensors were loaded as float32, exactly: " + _dtype.BFLOAT16_HINT,
+                  UserWarning, stacklevel=stacklevel)
+
+
 def _warn_widened(storages):
     if any(getattr(s, "widened", False) for s in storages):
-        warnings.warn("autograd_lite.load: bfloat16 tensors were loaded as float32 (autograd_lite "
-                      "has no bfloat16; the values are exact)", UserWarning, stacklevel=3)
+        warn_widened()
 
 
 # ---- the zip format ----------------------------------------------------------------------------------
@@ -649,7 +677,7 @@ class _Pickler:
             out += b"R"
         elif isinstance(obj, Tensor):
             self.save_tensor(obj, path)
-        elif t is _dtype.dtype:
+        elif isinstance(obj, _dtype.dtype):     # (bfloat16's is a subclass)
             self.glob("torch", obj.name)
         elif t is _device:
             self.glob("torch", "device")
@@ -718,15 +746,16 @@ class _Pickler:
             raise TypeError(f"autograd_lite.save(format='torch'): the tensor at {path} has dtype "
                             f"{host.dtype}, which PyTorch's format can't hold")
         key = str(len(self.storages))
-        self.storages.append((key, host))
-        self.glob("torch._utils", "_rebuild_tensor_v2")
+        untyped = host.dtype.name in _UNTYPED
+        self.storages.append((key, host.view(np.uint16) if kind == "BFloat16Storage" else host))
+        self.glob("torch._utils", "_rebuild_tensor_v3" if untyped else "_rebuild_tensor_v2")
         self.out += b"("
         self.out += b"("
         self.save("storage", path)
-        self.glob("torch", kind)
+        self.glob("torch.storage" if untyped else "torch", "UntypedStorage" if untyped else kind)
         self.save(key, path)
         self.save(_location(t), path)
-        self.save(int(host.size), path)
+        self.save(int(host.nbytes if untyped else host.size), path)
         self.out += b"tQ"
         self.save(0, path)
         self.save_tuple(tuple(host.shape), path)
@@ -735,6 +764,8 @@ class _Pickler:
         self.save(bool(t.requires_grad) and not parameter, path)
         self.glob("collections", "OrderedDict")
         self.out += b")R"
+        if untyped:
+            self.save(t.dtype, path)
         self.out += b"tR"
         if parameter:
             self.save(bool(t.requires_grad), path)

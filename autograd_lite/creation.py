@@ -14,7 +14,7 @@ from .tensor import Tensor
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "rand", "randn",
            "randint", "randperm", "arange", "linspace", "eye", "zeros_like", "ones_like",
            "full_like", "empty_like", "rand_like", "randn_like", "randint_like", "FloatTensor", "DoubleTensor",
-           "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "ByteTensor", "CharTensor", "BoolTensor",
+           "HalfTensor", "BFloat16Tensor", "LongTensor", "IntTensor", "ShortTensor", "ByteTensor", "CharTensor", "BoolTensor",
            "logspace", "asarray", "frombuffer", "scalar_tensor", "empty_strided", "hann_window", "hamming_window",
            "blackman_window", "bartlett_window", "kaiser_window"]
 
@@ -65,6 +65,7 @@ def _finish(array, dtype, device, requires_grad):
         dev = _device(device)
         be = get_backend(dev)
         if be.name != "cpu":
+            _dtype.check_device(array.dtype, dev)
             array = be.from_host(array, dev.index)
     t = Tensor._make(array)
     if requires_grad:
@@ -106,7 +107,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     except ValueError as e:
         kind = TypeError if "could not convert" in str(e) else ValueError
         raise kind(f"tensor: could not build a tensor from the data ({e})") from None
-    if array.dtype == object or array.dtype.kind in "USV":
+    if array.dtype == object or array.dtype.kind in "USV" and not _dtype.is_bfloat16(array.dtype):
         raise TypeError(f"tensor: can't convert data of type {type(data).__name__} to a tensor")
     if array.dtype not in _dtype._BY_NP:
         array = array.astype({"f": np.float32, "c": np.complex128}.get(array.dtype.kind, np.int64))
@@ -172,6 +173,7 @@ def _filled(name, size, dtype, device, requires_grad):
     if dev is None or dev.type == "cpu":
         return _finish(getattr(np, name)(shape, dt.np), dt, "cpu", requires_grad)
     be = get_backend(dev)
+    _dtype.check_device(dt.np, dev)
     with be.on(dev.index):
         return _finish(getattr(be.xp, name)(shape, dt.np), dt, dev, requires_grad)
 
@@ -471,15 +473,17 @@ def _tensor_type(name, dt):
 FloatTensor = _tensor_type("FloatTensor", _dtype.float32)
 DoubleTensor = _tensor_type("DoubleTensor", _dtype.float64)
 HalfTensor = _tensor_type("HalfTensor", _dtype.float16)
+BFloat16Tensor = _tensor_type("BFloat16Tensor", _dtype.bfloat16)
 LongTensor = _tensor_type("LongTensor", _dtype.int64)
 IntTensor = _tensor_type("IntTensor", _dtype.int32)
 ShortTensor = _tensor_type("ShortTensor", _dtype.int16)
 ByteTensor = _tensor_type("ByteTensor", _dtype.uint8)
 CharTensor = _tensor_type("CharTensor", _dtype.int8)
 BoolTensor = _tensor_type("BoolTensor", _dtype.bool_)
-_TYPES = {t.__name__: t for t in (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, ShortTensor,
-                                  ByteTensor, CharTensor, BoolTensor)}
+_TYPES = {t.__name__: t for t in (FloatTensor, DoubleTensor, HalfTensor, BFloat16Tensor, LongTensor, IntTensor,
+                                  ShortTensor, ByteTensor, CharTensor, BoolTensor)}
 _TYPE_NAMES = {t._tensor_type_dtype.name: f"autograd_lite.{name}" for name, t in _TYPES.items()}
+_TYPE_NAMES.update({n: f"autograd_lite.UInt{n[4:]}Tensor" for n in ("uint16", "uint32", "uint64")})    # names only
 
 
 @declare(method="type", top=False)

@@ -105,6 +105,8 @@ def normal(shape, mean=0.0, std=1.0, dtype=np.float32, gen=None):
 
 
 def integers(low, high, shape, dtype=np.int64, gen=None):
+    if np.dtype(dtype).kind not in "biu":       # a floating dtype (bfloat16 too): integers drawn, then cast
+        return resolve(gen).integers(low, high, size=shape).astype(dtype)
     return resolve(gen).integers(low, high, size=shape, dtype=dtype)
 
 

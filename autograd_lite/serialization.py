@@ -60,7 +60,7 @@ class _Encoder:
 
     def __init__(self):
         self.arrays, self.tensors = [], []
-        self._array_ids, self._tensor_ids = {}, {}
+        self._array_ids, self._tensor_ids, self._bits = {}, {}, {}
         self._keep = []                  # keeps memoised objects alive so their ids stay unique
         self._active = set()             # containers being encoded (a cycle would recurse forever)
         self.pickles = []                # [(bytes, class name)] of the objects only pickle can store
@@ -80,7 +80,7 @@ class _Encoder:
             return {"type": "numpy_scalar", "index": self._array(np.asarray(obj), path)}
         if t is bytes:
             return {"type": "bytes", "base64": base64.b64encode(obj).decode("ascii")}
-        if t is _dtype.dtype:
+        if isinstance(obj, _dtype.dtype):       # (bfloat16's is a subclass)
             return {"type": "dtype", "name": obj.name}
         if t is _device:
             return {"type": "device", "name": str(obj)}
@@ -122,7 +122,7 @@ class _Encoder:
 
     def _key(self, key, path):
         t = type(key)
-        if t in _SCALARS or t in (tuple, _dtype.dtype, _device) or isinstance(key, np.generic):
+        if t in _SCALARS or t in (tuple, _device) or isinstance(key, (np.generic, _dtype.dtype)):
             return self.node(key, f"{path} key {key!r}")
         raise TypeError(f"autograd_lite.save: {path} has a key of type '{t.__name__}' ({key!r}); "
                         "dict keys must be str, int, float, bool, None or tuples of those")
@@ -143,6 +143,8 @@ class _Encoder:
         index = self._tensor_ids.get(id(t))
         if index is None:
             host = t._host()
+            if _dtype.is_bfloat16(host.dtype):      # .npy has no bfloat16: its bits, as uint16 (one view per array)
+                host = self._bits.setdefault(id(host), (host, host.view(np.uint16)))[1]
             entry = {"array": self._array(host, path), "dtype": t.dtype.name,
                      "shape": list(host.shape), "requires_grad": bool(t.requires_grad),
                      "device": str(t.device), "parameter": _is_parameter(t)}
@@ -320,7 +322,8 @@ def load(f, map_location=None, weights_only=None):
     devices; any other global, call or object build raises ``pickle.UnpicklingError`` naming it,
     before anything from the file is run. Declared sizes are checked against the bytes present
     before anything is allocated; tensors viewing one storage share its memory. bfloat16 tensors
-    load as float32 (exactly, with a warning); complex and quantized ones are refused.
+    load as bfloat16 (with ml_dtypes installed; without it as float32, exactly, with a warning); complex and
+    quantized ones are refused.
 
     A truncated, corrupted or foreign file raises RuntimeError naming it and saying what is
     wrong; so does one with compressed or repeated members, or members claiming more bytes than
@@ -545,9 +548,14 @@ def _array(zf, member, dtype, shape):
 def _tensor(entry, arrays):
     try:
         array = arrays[entry["array"]]
+        if entry.get("dtype") == "bfloat16" and array.dtype == np.uint16:       # saved as its bits
+            array = _torch_format.bfloat16_from_bits(array)
+            if array.dtype == np.float32:
+                _torch_format.warn_widened()
         dt = _dtype.from_numpy_dtype(array.dtype)
         _device(entry["device"])                    # raises on anything but a device string
-        if entry["dtype"] != dt.name or entry["requires_grad"] not in (True, False) or \
+        if entry["dtype"] not in (dt.name, "bfloat16" if dt is _dtype.float32 else None) or \
+                entry["requires_grad"] not in (True, False) or \
                 entry["parameter"] not in (True, False) or \
                 entry["requires_grad"] and not dt.is_floating_point:
             raise ValueError(f"tensor entry {entry} doesn't match its {array.dtype} array")
@@ -577,7 +585,7 @@ def _place(t, entry, map_location, name):
             hint = "; pass map_location='cpu' to load them on the CPU" if map_location is None else ""
             raise RuntimeError(f"autograd_lite.load: {name!r}: can't place tensors saved on "
                                f"'{saved}' on '{target}': {e}{hint}") from None
-        t = t.to(target)
+        t = _torch_format.for_device(t, _device(target)).to(target)
     if entry["parameter"] and _parameter_class() is not None:
         return _parameter_class()(t, requires_grad=entry["requires_grad"])
     if entry["requires_grad"]:

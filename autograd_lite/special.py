@@ -70,7 +70,7 @@ def round(input, *, decimals=0):  # noqa: A001  (torch.special.round)
     Example: ``autograd_lite.special.round(autograd_lite.tensor([1.26]), decimals=1)`` gives ``[1.3]``."""
     if not decimals:
         return _round(input)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise _util.not_implemented("round_cpu", input)
     scale = 10.0 ** abs(decimals)
     return _round(input * scale) / scale if decimals > 0 else _round(input / scale) * scale

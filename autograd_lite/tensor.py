@@ -108,7 +108,7 @@ class Tensor(TensorBase):
             raise RuntimeError("you can only change requires_grad flags of leaf variables. If you "
                                "want to use a computed variable in a subgraph that doesn't require "
                                "differentiation use var_no_grad = var.detach().")
-        if value and self._data.dtype.kind not in "fc":
+        if value and self._data.dtype.kind not in "fcV":          # "V": bfloat16 (ml_dtypes)
             raise RuntimeError("only Tensors of floating point and complex dtype can require gradients "
                                f"(got {self.dtype.name})")
         self._rg = bool(value)
@@ -129,7 +129,7 @@ class Tensor(TensorBase):
     @data.setter
     def data(self, value):
         if isinstance(value, Tensor):
-            if self._rg and value._data.dtype.kind not in "fc":
+            if self._rg and value._data.dtype.kind not in "fcV":
                 raise RuntimeError("data set to a tensor that requires gradients must be floating point or complex "
                                    "dtype")
             self._data = value._data
@@ -173,7 +173,7 @@ class Tensor(TensorBase):
         return self.device.type == "cuda"
 
     def is_floating_point(self):
-        return self._data.dtype.kind == "f"
+        return self._data.dtype.kind in "fV"      # "V": bfloat16 (ml_dtypes), the one such tensor dtype
 
     def element_size(self):
         return self._data.itemsize
@@ -184,6 +184,8 @@ class Tensor(TensorBase):
 
     # ---- conversion ---------------------------------------------------------------------------
     def numpy(self, force=False):
+        if self._data.dtype.kind == "V":      # bfloat16: as PyTorch, NumPy has no bfloat16 of its own
+            raise TypeError("Got unsupported ScalarType BFloat16")
         if self._rg and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
@@ -348,7 +350,7 @@ class Tensor(TensorBase):
                                f"{tuple(self._data.shape)} doesn't match the broadcast shape "
                                f"{tuple(shape)}")
         if values.dtype != self._data.dtype and values.dtype.kind != self._data.dtype.kind and \
-                (self._data.dtype.kind not in "fc" or values.dtype.kind == "c"):
+                _dtype.category_of(self._data.dtype) < _dtype.category_of(values.dtype):
             raise RuntimeError(f"result type {_dtype.from_numpy_dtype(values.dtype).name} can't be "
                                f"cast to the desired output type {self.dtype.name}")
         self._check_writable()

@@ -1,5 +1,5 @@
 """``autocast``: mixed precision as ``torch.autocast``. Inside a region, the ops that gain from lower precision
-(products, convolutions, recurrent layers) run in the region's dtype (float16), the ops that need range or precision
+(products, convolutions, recurrent layers) run in the region's dtype (bfloat16 or float16), the ops that need range or precision
 (exp, log, pow, softmax, sums, norms, the losses) in float32, and ops taking several floating inputs (cat, atan2)
 in the widest of them. PyTorch's lists (autocast_mode.cpp) are the policy; it is applied where every op passes,
 Function.apply, so fused paths (nn.Sequential's linear chains, conv + ReLU) follow it too.
@@ -7,12 +7,13 @@ Function.apply, so fused paths (nn.Sequential's linear chains, conv + ReLU) foll
 float64 tensors are never cast, as in PyTorch. Leaf tensors that require grad (parameters) are cast once per
 outermost region and reused (``cache_enabled``).
 
-float16 is the default on both devices (NumPy has no bfloat16, PyTorch's CPU default). A lower-precision op
-gives float16 values computed from float16-rounded inputs with float32 accumulation, as PyTorch's; the kernels
-compute them in float32 on both devices (there are no float16 kernels yet), so autocast changes values and dtypes
-as PyTorch's does, not speed.
+The CPU's default is bfloat16, as PyTorch's, when ml_dtypes (NumPy's bfloat16) is installed, else float16; CUDA's
+is float16 (CuPy has no bfloat16). A lower-precision op gives values computed from inputs rounded to the region's
+dtype with float32 accumulation, as PyTorch's; the kernels compute them in float32 (there are no float16 or
+bfloat16 kernels), so autocast changes values and dtypes as PyTorch's does, not speed.
 """
 import functools
+import importlib.util
 import threading
 import warnings
 
@@ -27,8 +28,11 @@ from ..tensor import Tensor
 __all__ = ["autocast", "custom_fwd", "custom_bwd", "is_autocast_available"]
 
 _DEVICES = ("cpu", "cuda")
-_SUPPORTED = {"cpu": (_dtype.float16,), "cuda": (_dtype.float16,)}
-_DEFAULT = {"cpu": _dtype.float16, "cuda": _dtype.float16}
+# bfloat16 needs ml_dtypes, imported only when a region first casts to it (its import takes about a second)
+_HAS_BFLOAT16 = importlib.util.find_spec("ml_dtypes") is not None
+_SUPPORTED = {"cpu": (_dtype.bfloat16, _dtype.float16) if _HAS_BFLOAT16 else (_dtype.float16,),
+              "cuda": (_dtype.float16,)}
+_DEFAULT = {"cpu": _dtype.bfloat16 if _HAS_BFLOAT16 else _dtype.float16, "cuda": _dtype.float16}
 _lock = threading.Lock()
 
 # The declared ops' policies are autograd.autocast_state.POLICY (by op name, applied where they are declared). These
@@ -93,7 +97,7 @@ def _tensors(value):
 
 def _eligible(a):
     """A floating tensor autocast may cast: float64 never is, as in PyTorch."""
-    return a._data.dtype.kind == "f" and a._data.dtype != np.float64
+    return a._data.dtype.kind in "fV" and a._data.dtype != np.float64      # "V": bfloat16
 
 
 def _cast_leaf(a, convert, st):
@@ -130,13 +134,13 @@ def _prepare(policy, dev, args, kwargs, st):
         def convert(t):
             return cast(t, _dtype.float32) if _eligible(t) and t._data.dtype.itemsize < 4 else t
     else:
-        floats = {t._data.dtype for t in _tensors((args, kwargs)) if t._data.dtype.kind == "f"}
+        floats = {_dtype.from_numpy_dtype(t._data.dtype) for t in _tensors((args, kwargs)) if t._data.dtype.kind in "fV"}
         if len(floats) < 2:
             return None
-        widest = _dtype.from_numpy_dtype(max(floats, key=lambda d: d.itemsize))
+        widest = functools.reduce(_dtype.promote_types, floats)     # bfloat16 with float16: float32
 
         def convert(t):
-            return cast(t, widest) if t._data.dtype.kind == "f" else t
+            return cast(t, widest) if t._data.dtype.kind in "fV" else t
     new_args = _map(convert, args)
     new_kwargs = {k: _map(convert, v) for k, v in kwargs.items()} if kwargs else kwargs
     return new_args, new_kwargs, out_dtype
@@ -164,7 +168,7 @@ def _run(call, policies, args, kwargs):
     finally:
         st.enabled[dev] = True
     if out_dtype is not None:
-        out = _map(lambda t: cast(t, out_dtype) if t._data.dtype.kind == "f" and t._data.dtype != np.float64
+        out = _map(lambda t: cast(t, out_dtype) if t._data.dtype.kind in "fV" and t._data.dtype != np.float64
                    else t, out)
     return out
 
@@ -366,7 +370,7 @@ def _cast_floating(value, device_type, dtype):
     if isinstance(value, dict):
         return {k: _cast_floating(v, device_type, dtype) for k, v in value.items()}
     kind = getattr(getattr(value, "dtype", None), "kind", None)
-    if kind == "f" and value.dtype != np.float64 and hasattr(value, "astype"):
+    if kind in ("f", "V") and value.dtype != np.float64 and hasattr(value, "astype"):
         on_cpu = isinstance(value, np.ndarray)
         if on_cpu == (device_type == "cpu"):
             return value.astype(dtype.np)

@@ -382,7 +382,7 @@ def _wrap_outputs(node, args, out, record):
         d = o._data
         be = _backend.backend_of(d)
         metas.append((d.shape, d.dtype, be, be.device_of(d)))
-        if record and id(o) not in non_diff and d.dtype.kind in "fc":
+        if record and id(o) not in non_diff and d.dtype.kind in "fcV":      # "V": bfloat16
             diff.append(j)
     node.dirty_tensors = node.non_differentiable = ()      # the node must not hold its outputs
     to_save, node.to_save = node.to_save, None

@@ -30,6 +30,7 @@ import numpy as _np
 
 from . import autocast_state as _autocast
 from . import grad_mode
+from .. import _dtype
 from .. import backend as _backend
 
 _new = object.__new__
@@ -128,11 +129,15 @@ class Function:
     #                         version counter, and in-place ops on it rewrite the base's graph)
     backward_raw = None     # the backward's acceleration on raw arrays, if any
     autocast = None         # autocast's policy for this op ("lower", "fp32", "promote", "banned"): autograd_lite.amp
+    opmath = True           # bfloat16 inputs: forward and backward run on them widened to float32 (False: as they are)
+    opmath_keep = ()        # indices of arguments forward updates in place (running statistics): never widened
+    _widens = True          # opmath and not is_view (per class: one lookup per op)
     _raw = None             # what the engine runs without create_graph: backward_raw, else backward
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._raw = staticmethod(cls.backward_raw or cls.backward)
+        cls._widens = cls.opmath and not cls.is_view
 
     def save_for_backward(self, *arrays):
         self._saved = arrays
@@ -213,6 +218,11 @@ class Function:
                 raw.append(a)
                 inputs.append(None)
         record = needs and _state.enabled and cls.differentiable
+        if _bfloat16 is not None and cls._widens:       # bfloat16 is in use (ml_dtypes loaded): is it this op's?
+            for d in raw:
+                if type(d) is _ndarray and d.dtype is _bfloat16:
+                    low = _widen(args, raw, inputs, _bfloat16, cls.opmath_keep)
+                    return _apply_opmath(cls, ctx, args, kwargs, raw, inputs, record, first, low)
         ctx._inputs = tuple(inputs) if record else (None,) * len(inputs)    # forward saves what backward needs
         try:
             data = cls.forward(ctx, *raw, **kwargs) if kwargs else cls.forward(ctx, *raw)
@@ -251,6 +261,85 @@ class Function:
 
 
 _first = operator.itemgetter(0)
+
+# ---- bfloat16: PyTorch's "opmath" (compute in float32, round the result once), for every op, here ------------------
+_bfloat16 = None        # ml_dtypes' bfloat16 NumPy dtype once loaded: until then ops pay one global lookup for it
+_F32 = _np.dtype(_np.float32)
+_ndarray = _np.ndarray
+
+
+def _bfloat16_loaded(np_dtype):
+    global _bfloat16
+    _bfloat16 = np_dtype
+
+
+_dtype.on_bfloat16.append(_bfloat16_loaded)
+
+
+def _widen(args, raw, inputs, bf16, keep):
+    """The bfloat16 tensors' arrays in `raw` widened to float32 (their entries in `inputs` then name the widened
+    arrays, which forward may save; `keep`: indices left as they are); returns whether the result rounds back to
+    bfloat16: no other floating tensor among the arguments (bfloat16 with float32 gives float32, as in PyTorch)."""
+    other = False
+    for i, a in enumerate(args):
+        if isinstance(a, TensorBase):
+            dt = raw[i].dtype
+            if dt is bf16:
+                if i in keep:
+                    continue
+                raw[i] = wide = raw[i].astype(_F32)
+                if inputs[i] is not None:
+                    inputs[i] = inputs[i][:3] + (id(wide),)
+            elif dt.kind in "fc":
+                other = True
+    return not other
+
+
+def _apply_opmath(cls, ctx, args, kwargs, raw, inputs, record, first, round_out):
+    """Function.apply's second half for an op given bfloat16 tensors (their arrays already widened in `raw`): the
+    forward in float32, its floating result rounded to bfloat16 once (unless a wider input makes it float32), and,
+    recorded, a node whose raw backward widens the incoming bfloat16 gradient (Numba kernels never see bfloat16);
+    the engine rounds each input's gradient to that input's dtype."""
+    ctx._inputs = tuple(inputs) if record else (None,) * len(inputs)
+    try:
+        data = cls.forward(ctx, *raw, **kwargs) if kwargs else cls.forward(ctx, *raw)
+    except Exception as e:
+        err = _op_error(cls, args, e)
+        if err is None:
+            raise
+        raise err from None
+    if type(data) not in _backend.array_types:
+        data = _as_array(ctx, data, raw)
+    wide = data
+    if round_out and data.dtype == _F32:
+        data = data.astype(_bfloat16)
+    out = _new(first._result_class)
+    out._data = data
+    out._grad = out._hooks = out._base = None
+    out._version = [0]
+    if record:
+        ctx._seq = _next_seq()
+        saved = ctx._saved
+        if saved:
+            ctx._out_id = id(wide)
+            ctx._versions = _saved_versions(saved, args, out)
+        else:
+            ctx._versions = None
+        if data is not wide:
+            ctx._raw = _widened_backward
+        out._rg = True
+        out.grad_fn = ctx
+    else:
+        out._rg = False
+        out.grad_fn = None
+    return out
+
+
+def _widened_backward(node, g):
+    """The raw backward of a node whose output was rounded to bfloat16: its formula on the float32 gradient."""
+    if g.dtype == _bfloat16:
+        g = g.astype(_F32)
+    return type(node)._raw(node, g)
 
 
 class Packed:

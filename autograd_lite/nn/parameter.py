@@ -168,7 +168,7 @@ class UninitializedTensorMixin:
         return Tensor._make(_raw(self)).size(dim)
 
     def is_floating_point(self):
-        return _raw(self).dtype.kind == "f"
+        return _raw(self).dtype.kind in "fV"        # "V": bfloat16
 
     def detach(self):
         return self           # (state_dict of a lazy module holds the placeholder itself, as torch's)

@@ -10,7 +10,7 @@ from ..backend import backend_of
 from ..creation import tensor
 from ..tensor import Tensor
 
-_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3, "V": 2}     # "V": bfloat16 (ml_dtypes), the one such dtype
 _SCALARS = (bool, int, float, np.generic)
 
 
@@ -62,11 +62,14 @@ def _astype(x, dtype):
     if x.dtype.kind == "c" and np.dtype(dtype).kind != "c":
         warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=4)
         x = x.real
+    if x.dtype.kind == "V" and np.dtype(dtype).kind in "biu":     # bfloat16 to integers as float32's cast does
+        x = x.astype(np.float32)
     return x.astype(dtype)
 
 
 class Cast(Function):
     op_name = "to"
+    opmath = False          # a conversion: bfloat16 as it is
 
     @staticmethod
     def forward(ctx, x, dtype):
@@ -83,7 +86,7 @@ def cast(x, dt):
     """`x` converted to autograd_lite dtype `dt` (differentiable between float and complex types)."""
     if x._data.dtype == dt.np:
         return x
-    if dt.category >= 2 and x._data.dtype.kind in "fc":
+    if dt.category >= 2 and x._data.dtype.kind in "fcV":
         return Cast.apply(x, dt.np)
     return Tensor._make(_astype(x._data, dt.np))
 
@@ -138,5 +141,6 @@ BERNOULLI_COMPLEX = "\"bernoulli_scalar_cpu_\" not implemented for '{type}'"    
 
 
 def to_float(x):
-    """Int and bool tensors become float32 (PyTorch's rule for exp, log, sqrt, division, ...)."""
-    return x if x._data.dtype.kind in "fc" else cast(x, _dtype.float32)
+    """Int and bool tensors become float32 (PyTorch's rule for exp, log, sqrt, division, ...). NumPy kind 'V' is
+    bfloat16's (ml_dtypes), the one such tensor dtype: the ops' floating checks read kind in "fV"."""
+    return x if x._data.dtype.kind in "fcV" else cast(x, _dtype.get_default_dtype())

@@ -235,7 +235,7 @@ def div(a, b, rounding_mode=None):
     if rounding_mode is not None:
         return _rounded_div(a, b, rounding_mode)
     if isinstance(b, Tensor) and isinstance(a, Tensor) and a._data.dtype is b._data.dtype \
-            and a._data.dtype.kind == "f":
+            and a._data.dtype.kind in "fV":
         return Div.apply(a, b)            # fast path: same float dtype
     if not isinstance(a, Tensor):         # scalar / tensor, as PyTorch: reciprocal, then times the scalar
         b, a = promote_pair(b, a)
@@ -383,7 +383,7 @@ def clamp(x, min=None, max=None):
     refuse_complex(x, "clamp is not supported for complex types")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         return _clamp_tensors(x, min, max)
-    if x._data.dtype.kind != "f" and any(isinstance(v, float) for v in (min, max)):
+    if x._data.dtype.kind not in "fV" and any(isinstance(v, float) for v in (min, max)):
         x = to_float(x)
     return Clamp.apply(x, min, max)
 

@@ -13,6 +13,7 @@ declare = _api.declare
 class ToDevice(Function):
     """A copy on another device (through host memory); the gradient goes back to the source device."""
     op_name = "to"
+    opmath = False
 
     @staticmethod
     def forward(ctx, x, backend, index):
@@ -32,6 +33,8 @@ def to_device(x, device):
     be, src = get_backend(dev), backend_of(x._data)
     if be is src and (dev.index is None or src.device_of(x._data) == dev):
         return x
+    if be.name != "cpu":
+        _dtype.check_device(x._data.dtype, dev)
     return ToDevice.apply(x, be, dev.index)
 
 
@@ -73,6 +76,7 @@ def _dtype_method(name, dt):
 
 
 for _name, _dt in (("float", _dtype.float32), ("double", _dtype.float64), ("half", _dtype.float16),
+                   ("bfloat16", _dtype.bfloat16),
                    ("long", _dtype.int64), ("int", _dtype.int32), ("short", _dtype.int16), ("byte", _dtype.uint8),
                    ("bool", _dtype.bool_), ("char", _dtype.int8)):
     _dtype_method(_name, _dt)

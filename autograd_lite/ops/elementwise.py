@@ -192,10 +192,10 @@ def ldexp(input, other):
 
     Example: ``autograd_lite.ldexp(autograd_lite.tensor([1.5]), autograd_lite.tensor([2]))`` gives ``[6.]``."""
     _tensor_other("ldexp", other)
-    if input._data.dtype.kind == "f" and other._data.dtype.kind != "f":
+    if input._data.dtype.kind in "fV" and other._data.dtype.kind not in "fV":
         other = other.to(input.dtype)           # 2 ** an integer exponent in input's precision (float16 stays)
     out = mul(input, _pow(2.0, other))
-    return to_float(out) if out._data.dtype.kind != "f" else out
+    return to_float(out) if out._data.dtype.kind not in "fV" else out
 
 
 def _integer_pair(name, fn, doc):
@@ -228,7 +228,7 @@ def nextafter(input, other):
     epsilon."""
     _tensor_other("nextafter", other)
     a, b = promote_pair(input, other)
-    if a._data.dtype.kind != "f":
+    if a._data.dtype.kind not in "fV":
         raise not_implemented("nextafter_cpu", a)
     return wrap(xp_of(a._data).nextafter(a._data, b._data), a._data)
 
@@ -245,9 +245,9 @@ def frexp(input):
 
     Example: ``autograd_lite.frexp(autograd_lite.tensor([1.5]))`` gives mantissa ``[0.75]``, exponent ``[1]``."""
     d = input._data
-    if d.dtype.kind != "f":
+    if d.dtype.kind not in "fV":
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
-    mantissa, exponent = xp_of(d).frexp(d)
+    mantissa, exponent = xp_of(d).frexp(d if d.dtype.kind == "f" else d.astype("float32"))    # bfloat16: exact
     return return_types.frexp._of(wrap(mantissa.astype(d.dtype, copy=False), d), wrap(exponent.astype("int32"), d))
 
 

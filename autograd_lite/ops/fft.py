@@ -131,8 +131,8 @@ def _norm(norm):
 def _check_dtype(x):
     if not isinstance(x, Tensor):
         raise TypeError(f"argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
-    if x.dtype is _dtype.float16:
-        raise RuntimeError("Unsupported dtype Half")
+    if x.dtype is _dtype.float16 or x.dtype is _dtype.bfloat16:
+        raise RuntimeError(f"Unsupported dtype {x.dtype.scalar_type}")
     if x._data.dtype.kind in "biu":
         return cast(x, _dtype.float32)
     return x

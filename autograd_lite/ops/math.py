@@ -25,7 +25,7 @@ def _no_bool(op):
 
 def _floats_only(op):
     def check(x):
-        if x._data.dtype.kind != "f":
+        if x._data.dtype.kind not in "fV":
             raise not_implemented(op, x)
     return check
 

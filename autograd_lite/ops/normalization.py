@@ -43,6 +43,7 @@ class BatchNorm(Function):
     updated in place while training (when given), used as they are otherwise. relu: the output is relu(batch norm),
     the ReLU in the same kernel pass (forward and backward): nn.Sequential's BatchNorm then ReLU."""
     op_name = "batch_norm"
+    opmath_keep = (3, 4)        # bfloat16 running statistics are blended in place, in their own dtype
 
     @staticmethod
     def forward(ctx, x, w, b, rmean, rvar, training, momentum, eps, relu=False):

@@ -208,9 +208,9 @@ def mean(x, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
     dim, keepdim = _numpy_names(dim, keepdim, axis, keepdims)
     if dtype is not None:
         x = x.to(dtype)
-    if x._data.dtype.kind not in "fc":
+    if x._data.dtype.kind not in "fcV":
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
-                           f"floating point or complex dtype. Got: {x.dtype.name}")
+                           f"floating point or complex dtype. Got: {x.dtype.scalar_type}")
     return Mean.apply(x, canon_dims(dim, x.ndim, "mean"), keepdim)
 
 

@@ -579,7 +579,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                                   f"modes: {_MODES_TEXT} (got {mode})")
     _check_sizes(input, out)
     kind = input._data.dtype
-    if kind.kind != "f":
+    if kind.kind not in "fV":
         what = "nearest" if mode.startswith("nearest") else "linear"
         if not (kind == np.uint8 and what == "nearest"):
             raise NotImplementedError(f'"compute_indices_weights_{what}" not implemented for '

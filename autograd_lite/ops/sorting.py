@@ -245,7 +245,7 @@ def histc(x, bins=100, min=0, max=0):  # noqa: A002  (PyTorch's argument names)
 
     Example: ``torch.histc(torch.tensor([1., 2., 1.]), bins=4, min=0, max=3)`` is ``tensor([0., 2., 1., 0.])``"""
     data = x._data
-    if data.dtype.kind != "f":
+    if data.dtype.kind not in "fV":
         raise not_implemented("histc", x)
     if bins <= 0:
         raise RuntimeError(f"histc(): bins must be > 0, but got {bins}")

@@ -62,7 +62,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     finite values); the gradient flows through the finite elements only.
 
     Example: ``autograd_lite.nan_to_num(autograd_lite.tensor([float('nan'), 1.0]))`` gives ``[0., 1.]``."""
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         return input.clone()
     return NanToNum.apply(input, nan, posinf, neginf)
 

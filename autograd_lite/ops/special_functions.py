@@ -46,7 +46,7 @@ def _run(name, *arrays):
 
 def _floating(name, x):
     """x as a float tensor (integers and bools: float32); float16 refused where PyTorch refuses it."""
-    if x._data.dtype.kind != "f":
+    if x._data.dtype.kind not in "fV":
         if x._data.dtype.kind == "c":           # the kernels are of real numbers, as PyTorch's
             raise not_implemented(f"{name}_cpu", x)
         return to_float(x)
@@ -234,7 +234,7 @@ def _pair(name, input, other, *, scalars, floats_only=False):
     else:
         a, b = promote_pair(input, other)
         b = as_tensor(b, a)
-    if floats_only and a._data.dtype.kind != "f":
+    if floats_only and a._data.dtype.kind not in "fV":
         raise not_implemented(floats_only, a)
     a, b = _floating(name, a), _floating(name, b)
     if a._data.dtype != b._data.dtype:

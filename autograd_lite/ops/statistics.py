@@ -20,7 +20,7 @@ declare = _api.declare
 
 
 def _nan_zeroed(x):
-    if x._data.dtype.kind != "f":
+    if x._data.dtype.kind not in "fV":
         return x
     return where(wrap(xp_of(x._data).isnan(x._data), x._data), 0.0, x)
 
@@ -45,7 +45,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=N
     dim, keepdim = _numpy_names(dim, keepdim, axis, keepdims)
     if dtype is not None:
         input = input.to(dtype)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
                            f"{input.dtype.scalar_type}")
     d = input._data
@@ -91,7 +91,7 @@ _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
 def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, op):
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise RuntimeError(f"{op}() input tensor must be either float or double dtype")
     if interpolation not in _INTERPOLATIONS:
         raise RuntimeError(f"{op}() interpolation must be one of linear, lower, higher, midpoint or nearest, but "
@@ -176,7 +176,7 @@ def nanmedian(input, dim=None, keepdim=False):
             return wrap(xp.asarray(float("nan"), input._data.dtype), input._data) \
                 if input.dtype.is_floating_point else flat.sum() * 0
         values = sort(flat, 0).values
-        k = int(flat.numel() - (xp.isnan(flat._data).sum() if flat._data.dtype.kind == "f" else 0))
+        k = int(flat.numel() - (xp.isnan(flat._data).sum() if flat._data.dtype.kind in "fV" else 0))
         return values[max(k - 1, 0) // 2]
     d = canon_dim(dim, input.ndim, "nanmedian")
     x = input if input.ndim else reshape(input, (1,))

@@ -2,7 +2,8 @@
 ``load``, on the optional ``safetensors`` package (pip install safetensors) through its NumPy API.
 
 A safetensors file is a JSON header plus raw little-endian tensors: loading it never runs code.
-bfloat16 tensors load as float32 (exactly, with a warning): autograd_lite has no bfloat16.
+bfloat16 tensors load as bfloat16 with ml_dtypes installed (NumPy's bfloat16), else as float32 (exactly, with a
+warning).
 
 Example::
 
@@ -15,12 +16,16 @@ import warnings
 
 import numpy as np
 
+from .. import _torch_format
+from .._dtype import BFLOAT16_HINT
+from ..backend import device as _device
 from ..tensor import Tensor
 
 __all__ = ["save_file", "load_file", "save", "load"]
 
 _DTYPES = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "I64": np.int64,
-           "I32": np.int32, "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_}
+           "I32": np.int32, "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_,
+           "U16": np.uint16, "U32": np.uint32, "U64": np.uint64}
 
 
 def _package():
@@ -70,34 +75,30 @@ def save_file(tensors, filename, metadata=None):
 def _tensor(array, device):
     device = f"cuda:{device}" if type(device) is int else device       # safetensors' GPU index
     t = Tensor._make(array)
-    return t if device in ("cpu", None) else t.to(device)
-
-
-def _widen(raw, shape):
-    bits = np.frombuffer(raw, "<u2").astype(np.uint32) << 16
-    return bits.view(np.float32).reshape(shape)
+    return t if device in ("cpu", None) else _torch_format.for_device(t, _device(device)).to(device)
 
 
 def _from_raw(name, dtype, shape, raw):
-    if dtype == "BF16":
-        return _widen(raw, shape)
+    if dtype == "BF16":         # bfloat16 (float32 without ml_dtypes), from its bits
+        return _torch_format.bfloat16_from_bits(np.frombuffer(raw, "<u2").astype(np.uint16)).reshape(shape)
     if dtype not in _DTYPES:
         raise TypeError(f"tensor {name!r} has dtype {dtype}, which autograd_lite doesn't support")
     return np.frombuffer(raw, np.dtype(_DTYPES[dtype]).newbyteorder("<")).reshape(shape) \
         .astype(_DTYPES[dtype], copy=False)
 
 
-def _warn(widened):
+def _warn(out, bf16):
+    widened = [k for k in bf16 if out[k].dtype == np.float32]
     if widened:
-        warnings.warn(f"bfloat16 tensors {widened[:5]} were loaded as float32 (autograd_lite has no "
-                      "bfloat16; the values are exact)", UserWarning, stacklevel=3)
+        warnings.warn(f"bfloat16 tensors {widened[:5]} were loaded as float32, exactly: {BFLOAT16_HINT}",
+                      UserWarning, stacklevel=3)
 
 
 def load(data, device="cpu"):
     """The {name: Tensor} of safetensors bytes `data`."""
     flat = _package().deserialize(bytes(data))
     out = {k: _from_raw(k, v["dtype"], v["shape"], v["data"]) for k, v in flat}
-    _warn([k for k, v in flat if v["dtype"] == "BF16"])
+    _warn(out, [k for k, v in flat if v["dtype"] == "BF16"])
     return {k: _tensor(a, device) for k, a in out.items()}
 
 
@@ -119,5 +120,5 @@ def load_file(filename, device="cpu"):
         for k in widened:
             v = flat[k]
             out[k] = _from_raw(k, v["dtype"], v["shape"], v["data"])
-    _warn(widened)
+    _warn(out, widened)
     return {k: _tensor(a, device) for k, a in out.items()}

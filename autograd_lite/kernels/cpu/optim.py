@@ -128,7 +128,7 @@ def _run(op, kernel, arrays, scalars):
         else:
             kernel.pick(param.size)(*flat, *scalars)
             return param
-    if dt.kind != "f" or arrays[1] is None:
+    if dt.kind not in "fV" or arrays[1] is None:      # "V": bfloat16 (ml_dtypes), computed in float32 as float16
         _bad(op, arrays)
     direct = dt in FLOATS
     flat = []
@@ -142,7 +142,7 @@ def _run(op, kernel, arrays, scalars):
     if direct:
         kernel.pick(param.size)(*flat, *scalars)
         return param
-    wdt = dt if dt in FLOATS else np.dtype(np.float32)    # float16: computed in float32, like the float16 ops
+    wdt = dt if dt in FLOATS else np.dtype(np.float32)    # float16, bfloat16: computed in float32, like their ops
     work = [None if a is None else np.ascontiguousarray(a, wdt) for a in arrays]
     _run(op, kernel, work, scalars)
     for i, (a, w) in enumerate(zip(arrays, work)):

@@ -337,6 +337,10 @@ class Module:
     def half(self):
         return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
+    def bfloat16(self):
+        """Floating parameters and buffers cast to bfloat16 (needs ml_dtypes). Example: ``model.bfloat16()``"""
+        return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
+
     def cpu(self):
         return self._apply(lambda t: t.cpu())
 
