@@ -63,12 +63,25 @@ def test_structure_as_torch():
     assert _sp(al, dtype=al.float64).dtype is al.float64
 
 
+def test_repr_under_a_bfloat16_default_as_torch():
+    pytest.importorskip("ml_dtypes")
+    reprs = []
+    for lib in (torch, al):
+        lib.set_default_dtype(lib.bfloat16)
+        try:
+            reprs.append(repr(lib.tensor([[1.5, 0], [0, 2]]).to_sparse()).replace("torch.", "autograd_lite."))
+        finally:
+            lib.set_default_dtype(lib.float32)
+    assert reprs[0] == reprs[1]
+
+
 def test_repr_as_torch():
     cases = [lambda lib: _sp(lib), lambda lib: _sp(lib).coalesce(), lambda lib: _sp(lib, dtype=lib.float64),
              lambda lib: _sp(lib, requires_grad=True), lambda lib: _sp(lib, requires_grad=True) * 2,
              lambda lib: lib.sparse_coo_tensor(lib.zeros(2, 0, dtype=lib.int64), lib.zeros(0), (2, 3)),
              lambda lib: lib.arange(12.).reshape(2, 3, 2).to_sparse(2),
-             lambda lib: lib.tensor([[0, 2], [3, 0]]).to_sparse()]
+             lambda lib: lib.tensor([[0, 2], [3, 0]]).to_sparse(),
+             lambda lib: lib.tensor([[0, 2.5], [3, 0]], dtype=lib.bfloat16).to_sparse()]
     for case in cases:
         ours, ref = repr(case(al)), repr(case(torch))
         ref = ref.replace("torch.", "autograd_lite.")

@@ -38,6 +38,9 @@ def _targets():
     for table in (_api.TOP, _api.FUNCTIONAL):
         for name, fn in table.items():
             names.setdefault(id(fn), name)
+            inner = getattr(fn, "__wrapped__", None)       # a dispatching wrapper's op (sparse): the Tensor method
+            if inner is not None:
+                names.setdefault(id(inner), name)
     out = []
     for attr, value in list(vars(Tensor).items()):
         if id(value) in names:

@@ -139,12 +139,14 @@ Tensor.dense_dim = lambda self: self.ndim              # ... and all of its dims
 def _dispatch(name, sparse_fn):
     dense_fn = _api.TOP[name]
 
-    @functools.wraps(dense_fn)          # its name, docstring and autocast policy
+    @functools.wraps(dense_fn)          # its name, docstring and autocast policy (and __wrapped__: the profiler's)
     def fn(*args, **kwargs):
         if (args and type(args[0]) is SparseTensor) or (len(args) > 1 and type(args[1]) is SparseTensor):
             return sparse_fn(*args, **kwargs)
         return dense_fn(*args, **kwargs)
-    _api.TOP[name] = fn
+    for alias, f in list(_api.TOP.items()):        # every name of the op (mul and multiply)
+        if f is dense_fn:
+            _api.TOP[alias] = fn
 
 
 def _add(a, b, *, alpha=1, out=None):

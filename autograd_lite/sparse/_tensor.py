@@ -973,6 +973,8 @@ def _sparse_repr(t):
     c = t._data
     be = backend_of(c.values)
     ind, vals = be.to_host(c.indices), be.to_host(c.values)
+    if _dtype.is_bfloat16(vals.dtype):
+        vals = vals.astype("float32")        # exact: bfloat16 printed as float32's digits, as the dense repr
     indent = len("tensor(")
     ind_prefix, val_prefix = "indices=tensor(", "values=tensor("
     ind_str = array_str(ind, indent + len(ind_prefix))
@@ -986,7 +988,8 @@ def _sparse_repr(t):
     if t.device.type != "cpu":
         suffixes.append(f"device='{t.device}'")
     suffixes += [f"size={tuple(c.shape)}", f"nnz={c.nnz}"]
-    if t.dtype not in (_dtype.get_default_dtype(), _dtype.default_complex(), _dtype.int64, _dtype.bool_):
+    if t.dtype not in (_dtype.get_default_dtype(), _dtype.get_default_dtype().to_complex(), _dtype.int64,
+                       _dtype.bool_):               # as the dense repr (_format)
         suffixes.append(f"dtype={t.dtype!r}")
     suffixes.append("layout=autograd_lite.sparse_coo")
     if t.grad_fn is not None:
