@@ -1,13 +1,15 @@
-"""The ops added to close PyTorch API gaps (sessions 11 and 12), against torch eager, forward + backward unless
+"""The ops added to close PyTorch API gaps (sessions 11 to 13), against torch eager, forward + backward unless
 said: the scatter-add family, multinomial, conv3d, 3-d pools, grid_sample, ctc_loss, matrix_exp, torch.special's
 one-argument functions; fft (a spectral loss, an FFT convolution, stft), complex matmul, fractional max pooling, a
-user-defined autograd.Function, vmap'd per-sample gradients.
+user-defined autograd.Function, vmap'd per-sample gradients; sparse.mm, a sparse Embedding's training step, complex
+linalg (session 13), a bfloat16 MLP.
 
-    python benchmarks/bench_api_gaps.py [--threads 1] [--rounds 9]
+    python benchmarks/bench_api_gaps.py [--threads 1] [--rounds 9] [--only REGEX]
 
 Each round times every implementation once, in turn (interleaved: the noise of a shared machine hits both); the
 table shows the medians over rounds and torch / autograd_lite (above 1: autograd_lite is faster)."""
 import argparse
+import re
 import os
 import sys
 
@@ -16,6 +18,7 @@ def _args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--rounds", type=int, default=9)
+    p.add_argument("--only", default="", help="a regular expression: run the cases whose name it matches")
     return p.parse_args()
 
 
@@ -161,6 +164,49 @@ def _session12_cases(libs, rng):
     yield ("custom autograd.Function (the docs' MyReLU) 256", [_fwd_bwd(lambda a, f=_MyReLU.build(lib): f.apply(a), t)
                                                              for lib, t in zip(libs, small)])
     yield from _per_sample_grads(libs, rng)
+    yield from _session13_cases(libs, rng)
+
+
+def _session13_cases(libs, rng):
+    """Sparse COO tensors, complex linear algebra, bfloat16."""
+    import warnings
+    warnings.filterwarnings("ignore", "Sparse invariant checks")        # torch's, once per process
+    n, nnz = 4096, 40960                     # a graph's adjacency (10 edges a node) times 64 features
+    edges = rng.integers(0, n, (2, nnz))
+    weights = rng.random(nnz).astype(np.float32)
+    adj = [lib.sparse_coo_tensor(lib.tensor(edges), lib.tensor(weights), (n, n)).coalesce() for lib in libs]
+    feat = _both((n, 64), 14)
+    yield ("sparse.mm 4096^2 (40960 nnz) @ 4096x64 (dense grad)",
+           [_fwd_bwd(lambda f, lib=lib, a=a: lib.sparse.mm(a, f), t) for lib, a, t in zip(libs, adj, feat)])
+    ids = rng.integers(0, 100_000, (64, 32))
+    emb_step = []
+    for lib in libs:
+        emb = lib.nn.Embedding(100_000, 64, sparse=True)
+        head = lib.nn.Linear(64, 2)
+        opt_sparse, opt_dense = lib.optim.SparseAdam(emb.parameters()), lib.optim.Adam(head.parameters())
+        batch, target = lib.tensor(ids), lib.tensor(rng.integers(0, 2, 64))
+
+        def step(lib=lib, emb=emb, head=head, opts=(opt_sparse, opt_dense), batch=batch, target=target):
+            for o in opts:
+                o.zero_grad()
+            lib.nn.functional.cross_entropy(head(emb(batch).mean(1)), target).backward()
+            for o in opts:
+                o.step()
+        emb_step.append(step)
+    yield ("Embedding(100000, 64, sparse=True) + SparseAdam step, 64x32 ids", emb_step)
+    for name, fn in (("inv", lambda lib, z: lib.linalg.inv(z).abs()), ("svdvals", lambda lib, z: lib.linalg.svdvals(z)),
+                     ("det", lambda lib, z: lib.linalg.det(z).abs())):
+        re_, im_ = _both((8, 32, 32), 15), _both((8, 32, 32), 16)
+        yield (f"complex linalg.{name} 8x32x32 (fwd+bwd)",
+               [_fwd_bwd(lambda a, b, lib=lib, fn=fn: fn(lib, lib.complex(a, b)), r, i)
+                for lib, r, i in zip(libs, re_, im_)])
+    x16 = [lib.tensor(rng.standard_normal((64, 784)).astype(np.float32)).to(lib.bfloat16) for lib in libs]
+    mlps = []
+    for lib in libs:
+        lib.manual_seed(0)
+        mlps.append(lib.nn.Sequential(lib.nn.Linear(784, 128), lib.nn.ReLU(), lib.nn.Linear(128, 10)).bfloat16())
+    yield ("bfloat16 MLP 784-128-10 forward+backward, batch 64",
+           [_fwd_bwd(lambda a, m=m: m(a), t) for m, t in zip(mlps, x16)])
 
 
 def _per_sample_grads(libs, rng):
@@ -186,6 +232,8 @@ def main():
     print(f"threads {ARGS.threads}, {ARGS.rounds} rounds; times per call (forward + backward unless said)")
     print(f"{'case':48s} {'autograd_lite':>14s} {'torch':>12s} {'torch/ours':>11s}")
     for name, fns in cases():
+        if not re.search(ARGS.only, name):
+            continue
         ours, ref = interleaved(fns, ARGS.rounds)
         print(f"{name:48s} {ours * 1e3:11.3f} ms {ref * 1e3:9.3f} ms {ref / ours:10.2f}x")
 
