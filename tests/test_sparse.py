@@ -15,7 +15,8 @@ import autograd_lite.nn.functional as F
 from autograd_lite.kernels.cpu import sparse as sparse_kernels
 from autograd_lite.sparse import _coo
 
-pytestmark = pytest.mark.filterwarnings("ignore:Sparse invariant checks")     # torch's, on every sparse_coo_tensor
+pytestmark = [pytest.mark.filterwarnings("ignore:Sparse invariant checks"),     # torch's, on every sparse_coo_tensor
+              pytest.mark.filterwarnings("ignore:Sparse CSR tensor support is in beta")]     # torch's, on CSR
 
 IND = [[0, 1, 1, 0], [2, 0, 2, 2]]           # (0, 2) twice: uncoalesced
 VAL = [3., 4., 5., -1.]
@@ -590,3 +591,233 @@ def test_sparse_on_the_standin_cuda_device(fake_cuda):
     opt.step()
     after = e.weight.detach().cpu().numpy()
     assert (after[[0, 2, 3, 5]] == before[[0, 2, 3, 5]]).all() and (after[[1, 4]] != before[[1, 4]]).all()
+
+
+# ---- sparse compressed layouts (CSR, CSC) ---------------------------------------------------------------------------
+CROW, COL, CVAL = [0, 2, 3], [0, 2, 1], [1., 2., 3.]
+
+
+def _csr(lib, crow=CROW, col=COL, val=CVAL, size=(2, 3), **kw):
+    return lib.sparse_csr_tensor(lib.tensor(crow), lib.tensor(col), lib.tensor(val, dtype=kw.pop("dtype", None)),
+                                 size, **kw)
+
+
+def _dense_of(t):
+    t = t.detach()
+    return np.asarray((t.to_dense() if t.layout is not (al.strided if isinstance(t, al.Tensor) else torch.strided)
+                       else t).numpy())
+
+
+def _same_csr(a, b, tol=1e-6):
+    """ours vs torch: layout, shape, dtype, index arrays (for compressed ones) and dense values."""
+    assert repr(a.layout).removeprefix("autograd_lite.") == str(b.layout).removeprefix("torch.")
+    assert tuple(a.shape) == tuple(b.shape) and a.dtype.name == str(b.dtype).removeprefix("torch.")
+    if b.layout is torch.sparse_csr:
+        assert a.crow_indices().tolist() == b.crow_indices().tolist()
+        assert a.col_indices().tolist() == b.col_indices().tolist()
+    elif b.layout is torch.sparse_csc:
+        assert a.ccol_indices().tolist() == b.ccol_indices().tolist()
+        assert a.row_indices().tolist() == b.row_indices().tolist()
+    np.testing.assert_allclose(_dense_of(a), _dense_of(b), rtol=tol, atol=tol)
+
+
+def test_csr_structure_as_torch():
+    for lib in (al, torch):
+        c = _csr(lib)
+        assert c.layout is lib.sparse_csr and c.is_sparse_csr and not c.is_sparse and isinstance(c, lib.Tensor)
+        assert c._nnz() == 3 and c.sparse_dim() == 2 and c.dense_dim() == 0 and c.values().tolist() == CVAL
+        assert c.crow_indices().dtype is lib.int64 and not lib.ones(2).is_sparse_csr
+        assert not c.to_sparse().is_sparse_csr and not c.to_sparse_csc().is_sparse_csr
+    _same_csr(_csr(al), _csr(torch))
+    _same_csr(_csr(al, dtype=al.float64), _csr(torch, dtype=torch.float64))
+    _same_csr(al.sparse_csr_tensor(CROW, COL, CVAL), torch.sparse_csr_tensor(CROW, COL, CVAL))      # size inferred
+    _same_csr(al.sparse_csr_tensor(CROW, [0, 5, 1], CVAL), torch.sparse_csr_tensor(CROW, [0, 5, 1], CVAL))
+    i32 = (al.tensor(CROW, dtype=al.int32), al.tensor(COL, dtype=al.int32))
+    assert al.sparse_csr_tensor(*i32, CVAL, (2, 3)).crow_indices().dtype is al.int32
+
+
+def test_csr_repr_as_torch():
+    cases = [lambda lib: _csr(lib), lambda lib: _csr(lib, dtype=lib.float64), lambda lib: _csr(lib, requires_grad=True),
+             lambda lib: _csr(lib, requires_grad=True) * 2, lambda lib: _csr(lib, requires_grad=True).clone(),
+             lambda lib: _csr(lib, val=[1, 2, 3]), lambda lib: lib.zeros(2, 3).to_sparse_csr(),
+             lambda lib: lib.tensor([[0, 1.], [2, 0]]).to_sparse_csr(), lambda lib: _csr(lib).t(),
+             lambda lib: lib.arange(40.).reshape(5, 8).to_sparse_csr(),
+             lambda lib: lib.tensor([[0, 1.], [2, 0]]).to_sparse_csc()]
+    for case in cases:
+        ours, ref = repr(case(al)), repr(case(torch)).replace("torch.", "autograd_lite.")
+        assert ours == ref, (ours, ref)
+
+
+def _csr_pair(lib, fn):
+    x = lib.tensor(W23 * (np.abs(W23) > 0.5), requires_grad=True)
+    return x, fn(lib, x)
+
+
+@pytest.mark.parametrize("conv", ["dense.to_sparse_csr", "to_sparse(layout)", "coo.to_sparse_csr", "csr.to_sparse",
+                                  "csr.to_sparse_coo", "csc", "csc.to_sparse", "t().to_dense", "values"])
+def test_csr_conversions_and_their_gradients_as_torch(conv):
+    fns = {"dense.to_sparse_csr": lambda lib, x: x.to_sparse_csr(),
+           "to_sparse(layout)": lambda lib, x: x.to_sparse(layout=lib.sparse_csr),
+           "coo.to_sparse_csr": lambda lib, x: x.to_sparse().to_sparse_csr(),
+           "csr.to_sparse": lambda lib, x: x.to_sparse_csr().to_sparse(),
+           "csr.to_sparse_coo": lambda lib, x: x.to_sparse_csr().to_sparse_coo(),
+           "csc": lambda lib, x: x.to_sparse_csc(),
+           "csc.to_sparse": lambda lib, x: x.to_sparse(layout=lib.sparse_csc).to_sparse(),
+           "t().to_dense": lambda lib, x: x.to_sparse_csr().t().to_dense(),
+           "values": lambda lib, x: x.to_sparse_csr().values()}
+    (x1, o1), (x2, o2) = (_csr_pair(lib, fns[conv]) for lib in (al, torch))
+    _same_csr(o1, o2)
+    if o2.is_sparse:
+        assert o1._indices().tolist() == o2._indices().tolist() and o1.is_coalesced() == o2.is_coalesced()
+    o1 = o1 if o1.layout is al.strided else o1.to_dense()
+    o2 = o2 if o2.layout is torch.strided else o2.to_dense()
+    w = np.random.RandomState(4).randn(*o2.shape).astype(np.float32)
+    (o1 * al.tensor(w)).sum().backward()
+    (o2 * torch.tensor(w)).sum().backward()
+    _same_csr(x1.grad, x2.grad)
+
+
+CSR_OPS = {
+    "@": lambda lib, c, d: c @ d,
+    "mm": lambda lib, c, d: lib.mm(c, d),
+    "matmul": lambda lib, c, d: lib.matmul(c, d),
+    "matvec": lambda lib, c, d: c @ d[:, 0],
+    "addmm": lambda lib, c, d: lib.addmm(lib.ones(2, 4), c, d, beta=0.5, alpha=2),
+    "sparse.mm": lambda lib, c, d: lib.sparse.mm(c, d),
+    "sparse.addmm": lambda lib, c, d: lib.sparse.addmm(lib.ones(2, 4), c, d),
+    "dense@csr": lambda lib, c, d: d.t()[:, :2] @ c,
+    "mm(dense, csr)": lambda lib, c, d: lib.mm(d.t()[:, :2], c),
+    "csc mm": lambda lib, c, d: lib.mm(c.t().t(), d),
+    "sparse.mm(csc^T)": lambda lib, c, d: lib.sparse.mm(c.t(), d[:2]),
+    "to_dense": lambda lib, c, d: c.to_dense() * d[:2, :3],
+    "clone*2": lambda lib, c, d: (c.clone() * 2).to_dense(),
+    "neg": lambda lib, c, d: (-c).to_dense(),
+    "double": lambda lib, c, d: c.double().to_dense() * 2,
+    "sum": lambda lib, c, d: c.sum() * d[:2, :3],
+    "values": lambda lib, c, d: c.values() * d[0, :3],
+}
+
+
+@pytest.mark.parametrize("grads", [(True, True), (True, False), (False, True)])
+@pytest.mark.parametrize("op", list(CSR_OPS))
+def test_csr_ops_and_gradients_as_torch(op, grads):
+    outs, leaves = [], []
+    for lib in (al, torch):
+        c, d = _csr(lib, requires_grad=grads[0]), lib.tensor(DENSE, requires_grad=grads[1])
+        outs.append(CSR_OPS[op](lib, c, d))
+        leaves.append((c, d))
+    (o1, o2), w = outs, np.random.RandomState(3).randn(*outs[1].shape).astype(np.float32)
+    _same_csr(o1, o2, 1e-5)
+    assert o1.requires_grad == o2.requires_grad
+    if not o2.requires_grad:
+        return
+    ref = _try(lambda: (o2 * torch.tensor(w)).sum().backward())
+    if ref is not None:         # torch refuses this backward: the same error
+        assert _try(lambda: (o1 * al.tensor(w)).sum().backward()) == ref
+        return
+    (o1 * al.tensor(w)).sum().backward()
+    for a, b in zip(*leaves):
+        assert (a.grad is None) == (b.grad is None), op
+        if b.grad is not None:
+            _same_csr(a.grad, b.grad, 1e-5)
+
+
+def test_csr_gradient_of_values_gradcheck_and_against_torch():
+    def f(lib, v, d):
+        c = lib.sparse_csr_tensor(lib.tensor(CROW), lib.tensor(COL), v, (2, 3))
+        return lib.sparse.mm(c * 2, d) + lib.mm(c, d) + c.to_dense().sum()
+    v = al.tensor(CVAL, dtype=al.float64, requires_grad=True)
+    d = al.tensor(DENSE.astype(np.float64), requires_grad=True)
+    assert al.autograd.gradcheck(lambda v, d: f(al, v, d), (v, d))
+    vt, dt = torch.tensor(CVAL, dtype=torch.float64, requires_grad=True), torch.tensor(DENSE.astype(np.float64),
+                                                                                       requires_grad=True)
+    f(al, v, d).sum().backward()
+    f(torch, vt, dt).sum().backward()
+    np.testing.assert_allclose(v.grad.numpy(), vt.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(d.grad.numpy(), dt.grad.numpy(), rtol=1e-10)
+    assert repr(al.sparse_csr_tensor(CROW, COL, v)).endswith("grad_fn=<SparseCompressedTensorBackward0>)")
+
+
+def test_csr_grads_accumulate_as_torch():
+    leaves = []
+    for lib in (al, torch):
+        c, d = _csr(lib, requires_grad=True), lib.tensor(DENSE)
+        for _ in range(2):
+            lib.sparse.mm(c, d).sum().backward()
+        leaves.append(c)
+    _same_csr(*leaves)
+    _same_csr(leaves[0].grad, leaves[1].grad, 1e-5)
+
+
+def test_csr_creation_errors_as_torch():
+    cases = [
+        lambda lib: _csr(lib, crow=[0, 2, 1]), lambda lib: _csr(lib, crow=[1, 2, 3]),
+        lambda lib: _csr(lib, crow=[0, 2, 4]), lambda lib: _csr(lib, crow=[0, 2, 2]),
+        lambda lib: _csr(lib, crow=[0, 3, 2, 3], col=[0, 1, 2], size=(3, 3)),
+        lambda lib: _csr(lib, col=[0, 3, 1]), lambda lib: _csr(lib, col=[0, -1, 1]),
+        lambda lib: _csr(lib, crow=[0, 2, 3, 3]), lambda lib: _csr(lib, col=[0, 2]),
+        lambda lib: _csr(lib, col=[2, 0, 1]), lambda lib: _csr(lib, col=[0, 0, 1]),
+        lambda lib: _csr(lib, size=(2, 3, 4)), lambda lib: _csr(lib, size=(3,)),
+        lambda lib: lib.sparse_csr_tensor(lib.tensor(CROW, dtype=lib.int32), lib.tensor(COL), lib.tensor(CVAL)),
+        lambda lib: lib.sparse_csr_tensor(lib.tensor([CROW]), lib.tensor(COL), lib.tensor(CVAL)),
+        lambda lib: lib.sparse_csr_tensor(lib.tensor([0., 1]), lib.tensor([0.]), lib.tensor([1.]), (1, 1)),
+        lambda lib: lib.sparse_csr_tensor(lib.tensor([0., 1]), lib.tensor([0.]), lib.tensor([1.])),
+        lambda lib: _csr(lib, val=[1, 2, 3], requires_grad=True),
+        lambda lib: lib.sparse_csc_tensor(lib.tensor([0, 1, 3]), lib.tensor([1, 0]), lib.tensor([1., 2.]), (2, 2)),
+        lambda lib: lib.sparse_csc_tensor(lib.tensor([0, 2, 2]), lib.tensor([1, 0]), lib.tensor([1., 2.]), (2, 2)),
+    ]
+    for case in cases:
+        ours = _err(lambda: case(al))
+        ref = _err(lambda: case(torch) if "requires_grad" in repr(case.__code__.co_consts) else
+                   _with_invariants(case))
+        assert ours[0] is ref[0] and ours[1] == ref[1], (ours, ref)
+
+
+def test_csr_error_texts_as_torch():
+    cases = [lambda lib: _csr(lib).indices(), lambda lib: _csr(lib).coalesce(), lambda lib: _csr(lib).is_coalesced(),
+             lambda lib: lib.ones(2, 3).crow_indices(), lambda lib: lib.ones(2, 3).to_sparse().col_indices(),
+             lambda lib: _csr(lib).ccol_indices(), lambda lib: _csr(lib).t().crow_indices(),
+             lambda lib: _csr(lib).to_sparse(1), lambda lib: _csr(lib).stride(), lambda lib: _csr(lib).is_contiguous(),
+             lambda lib: _csr(lib).numpy(), lambda lib: _csr(lib).item(),
+             lambda lib: lib.mm(_csr(lib), lib.ones(4, 2)),
+             lambda lib: lib.mm(_csr(lib), lib.ones(3, 2, dtype=lib.float64))]
+    for case in cases:
+        ours, ref = _err(lambda: case(al)), _err(lambda: case(torch))
+        assert ours[0] is ref[0] and ours[1] == ref[1], (ours, ref)
+
+
+@pytest.mark.parametrize("op", ["mean", "view", "softmax", "exp", "log"])
+def test_dense_only_ops_on_csr_refuse_with_torchs_wording(op):
+    args = {"view": (6,), "softmax": (0,)}.get(op, ())
+    ours = _err(lambda: getattr(_csr(al), op)(*args))
+    assert issubclass(ours[0], NotImplementedError)
+    assert ours[1].startswith(f"Could not run 'aten::{op}' with arguments from the 'SparseCsrCPU' backend"), ours
+    ref = _err(lambda: getattr(_csr(torch), op)(*args))     # torch: this message, or 'unsupported tensor layout'
+    assert "SparseCsr" in ref[1]
+    e = _err(lambda: al.exp(_csr(al)))
+    assert e[1].startswith("Could not run 'aten::exp' with arguments from the 'SparseCsrCPU' backend")
+
+
+def test_csr_copies_moves_and_pickle():
+    c = _csr(al)
+    assert c.to(al.float32) is c and c.to("cpu") is c
+    _same_csr(c.to(al.float64), _csr(torch).to(torch.float64))
+    k = c.clone()
+    assert k._data.values is not c._data.values and k.values().tolist() == CVAL
+    assert c.detach().layout is al.sparse_csr and not c.detach().requires_grad
+    back = pickle.loads(pickle.dumps(_csr(al, requires_grad=True)))
+    assert back.requires_grad and back.crow_indices().tolist() == CROW and back.values().tolist() == CVAL
+
+
+def test_csr_on_the_standin_cuda_device(fake_cuda):
+    c = _csr(al).to("cuda")
+    assert c.layout is al.sparse_csr and c.device.type == "cuda" and "device='cuda" in repr(c)
+    d = al.tensor(DENSE, device="cuda", requires_grad=True)
+    c.requires_grad_()
+    y = al.sparse.mm(c, d)
+    (y ** 2).sum().backward()
+    ref_c, ref_d = _csr(torch, requires_grad=True), torch.tensor(DENSE, requires_grad=True)
+    (torch.sparse.mm(ref_c, ref_d) ** 2).sum().backward()
+    np.testing.assert_allclose(y.detach().cpu().numpy(), torch.sparse.mm(ref_c, ref_d).detach().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(c.grad.to_dense().cpu().numpy(), ref_c.grad.to_dense().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(d.grad.cpu().numpy(), ref_d.grad.numpy(), rtol=1e-5)

@@ -25,8 +25,11 @@ from ._tensor import (SparseTensor, SparseMask, NoDerivative, make_sparse, Spars
                       mm as _mm, sparse_coo_tensor, sparse_sum as sum, to_sparse, _mm as _masked_mm)
 from ._tensor import _device_name
 from ._coo import unsupported
+from . import _compressed
+from ._compressed import SparseCompressedTensor, sparse_csr_tensor, sparse_csc_tensor, is_compressed
 
 __all__ = ["mm", "addmm", "sum", "softmax", "log_softmax", "SparseTensor", "sparse_coo_tensor", "smm", "hspmm",
+           "SparseCompressedTensor", "sparse_csr_tensor", "sparse_csc_tensor",
            "as_sparse_gradcheck", "check_sparse_tensor_invariants"]
 
 
@@ -42,6 +45,8 @@ def mm(mat1, mat2, reduce="sum"):
     sparse COO gradient), the dense one's is dense. Example: ``torch.sparse.mm(adjacency, features)``."""
     if reduce != "sum":
         raise RuntimeError(f"torch.sparse.mm: reduce={reduce!r} is not supported in autograd_lite (only 'sum')")
+    if is_compressed(mat1) or is_compressed(mat2):
+        return _compressed.mm(mat1, mat2, masked=is_compressed(mat1))
     if not is_sparse(mat1):
         if is_sparse(mat2):
             return _mm(mat1, mat2)
@@ -131,18 +136,26 @@ Tensor.sparse_mask = sparse_mask
 Tensor.to_dense = _dense_to_dense
 for _name in ("is_coalesced", "coalesce", "_nnz", "indices", "values", "_indices", "_values"):
     setattr(Tensor, _name, _not_sparse(_name))
+Tensor.to_sparse_csr = lambda self, dense_dim=None: _compressed.to_sparse_compressed(self, False)
+Tensor.to_sparse_csc = lambda self, dense_dim=None: _compressed.to_sparse_compressed(self, True)
+for _name, _want in (("crow_indices", "row"), ("col_indices", "row"), ("ccol_indices", "column"),
+                     ("row_indices", "column")):
+    setattr(Tensor, _name, _compressed._wrong_layout(_name, f"sparse {_want} compressed tensor"))
 Tensor.sparse_dim = lambda self: 0                     # torch: a strided tensor has 0 sparse dims ...
 Tensor.dense_dim = lambda self: self.ndim              # ... and all of its dims dense
 
 
 # ---- the top-level functions that take a sparse operand: a sparse one goes to its own op, a dense call is unchanged
-def _dispatch(name, sparse_fn):
+def _dispatch(name, sparse_fn, compressed_fn=None):
     dense_fn = _api.TOP[name]
 
     @functools.wraps(dense_fn)          # its name, docstring and autocast policy (and __wrapped__: the profiler's)
     def fn(*args, **kwargs):
-        if (args and type(args[0]) is SparseTensor) or (len(args) > 1 and type(args[1]) is SparseTensor):
+        t0, t1 = (type(args[0]) if args else None), (type(args[1]) if len(args) > 1 else None)
+        if t0 is SparseTensor or t1 is SparseTensor:
             return sparse_fn(*args, **kwargs)
+        if compressed_fn is not None and (t0 is SparseCompressedTensor or t1 is SparseCompressedTensor):
+            return compressed_fn(*args, **kwargs)
         return dense_fn(*args, **kwargs)
     for alias, f in list(_api.TOP.items()):        # every name of the op (mul and multiply)
         if f is dense_fn:
@@ -162,15 +175,23 @@ def _addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     return (input if beta == 1 else input * beta) + (prod if alpha == 1 else prod * alpha)
 
 
+# ... and those with a compressed (CSR/CSC) operand
+_COMPRESSED = {"mm": lambda a, b, out=None: _compressed.mm(a, b),
+               "matmul": lambda a, b, out=None: _compressed.matmul(a, b), "addmm": _compressed.addmm,
+               "t": lambda a: a.t(), "transpose": lambda a, d0, d1: a.transpose(d0, d1),
+               "neg": lambda a, out=None: a.neg(), "sum": lambda a, *args, **kw: a.sum(*args, **kw),
+               "mul": lambda a, b, out=None: a.mul(b) if is_compressed(a) else b.mul(a)}
+
 for _name, _fn in (("mm", lambda a, b, out=None: _mm(a, b)), ("matmul", lambda a, b, out=None: _matmul(a, b)),
                    ("addmm", _addmm), ("add", _add), ("sub", _sub),
                    ("mul", lambda a, b, out=None: a.mul(b) if is_sparse(a) else b.mul(a)),
                    ("t", lambda a: a.t()), ("transpose", lambda a, d0, d1: a.transpose(d0, d1)),
                    ("neg", lambda a, out=None: a.neg()), ("sum", lambda a, *args, **kw: a.sum(*args, **kw))):
     if _name in _api.TOP:
-        _dispatch(_name, _fn)
+        _dispatch(_name, _fn, _COMPRESSED.get(_name))
 
-_api.TOP.update(sparse_coo_tensor=sparse_coo_tensor, smm=smm, hspmm=hspmm)
+_api.TOP.update(sparse_coo_tensor=sparse_coo_tensor, smm=smm, hspmm=hspmm, sparse_csr_tensor=sparse_csr_tensor,
+                sparse_csc_tensor=sparse_csc_tensor)
 
 
 class check_sparse_tensor_invariants:

@@ -44,6 +44,9 @@ def _device_name(coo):
     return "CUDA" if backend_of(coo.values).device.type == "cuda" else "CPU"
 
 
+SPARSE_CLASSES = {}      # raw sparse array type -> its Tensor class (COO: SparseTensor; _compressed.py adds CSR's)
+
+
 class _SparseFunction(Function):
     """A sparse op: its backward runs on raw arrays (backward_raw); under create_graph it refuses. Its apply records
     the graph as Function.apply does, and makes a sparse Tensor of a COO result, a dense one of an array."""
@@ -68,11 +71,12 @@ class _SparseFunction(Function):
         record = needs and _grad_state.enabled
         ctx._inputs = tuple(inputs) if record else (None,) * len(inputs)
         data = cls.forward(ctx, *raw, **kwargs)
-        if type(data) is COO:
-            out = _new(SparseTensor)
+        klass = SPARSE_CLASSES.get(type(data))
+        if klass is not None:
+            out = _new(klass)
         else:
             if type(data) not in _backend.array_types:        # NumPy's 0-d results are scalars
-                data = backend_of(raw[0] if type(raw[0]) is not COO else raw[0].values).xp.asarray(data)
+                data = backend_of(raw[0] if type(raw[0]) not in SPARSE_CLASSES else raw[0].values).xp.asarray(data)
             out = _new(Tensor)
         out._data = data
         out._grad = out._hooks = out._base = None
@@ -581,9 +585,12 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None, pi
 def to_sparse(x, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=None):
     """The sparse COO tensor of a dense one over its first `sparse_dim` dims (default: all). Differentiable (the
     gradient is dense). Example: ``torch.tensor([[0., 2.], [3., 0.]]).to_sparse()``."""
+    if layout is _mf.sparse_csr or layout is _mf.sparse_csc:
+        from ._compressed import to_sparse_compressed
+        return to_sparse_compressed(x, layout is _mf.sparse_csc)
     if layout is not None and layout is not _mf.sparse_coo:
         raise RuntimeError(f"to_sparse: conversion to {layout} is not supported in autograd_lite (only "
-                           "autograd_lite.sparse_coo is)")
+                           "autograd_lite.sparse_coo, sparse_csr and sparse_csc are)")
     if is_sparse(x):
         if sparse_dim is not None and sparse_dim != x._data.sparse_dim:
             raise RuntimeError("to_sparse: conversion from Sparse to Sparse with sparse_dim argument "
@@ -914,6 +921,9 @@ for _name in ("exp", "log", "softmax", "log_softmax", "mean", "max", "min", "ama
     setattr(SparseTensor, _name, _unsupported_method(_name))
 
 
+SPARSE_CLASSES[COO] = SparseTensor
+
+
 def _check_same_size(a, b):
     if tuple(a.shape) != tuple(b.shape):
         raise RuntimeError(f"add: expected sizes of 'self' and 'other' to match, but {list(a.shape)} != "
@@ -969,35 +979,41 @@ def sparse_sum(input, dim=None, dtype=None):
 
 
 def _sparse_repr(t):
-    from .._format import array_str
     c = t._data
     be = backend_of(c.values)
-    ind, vals = be.to_host(c.indices), be.to_host(c.values)
-    if _dtype.is_bfloat16(vals.dtype):
-        vals = vals.astype("float32")        # exact: bfloat16 printed as float32's digits, as the dense repr
+    return _repr_with_suffixes(t, [("indices", be.to_host(c.indices)), ("values", be.to_host(c.values))], c.nnz, True)
+
+
+def _repr_with_suffixes(t, parts, nnz, force_newline):
+    """PyTorch's repr of a sparse tensor: its (name, host array) parts, then size, nnz, dtype, layout, grad_fn,
+    broken into lines where PyTorch's are (torch's _add_suffixes; a COO's first suffix always on a new line)."""
+    from .._format import array_str
     indent = len("tensor(")
-    ind_prefix, val_prefix = "indices=tensor(", "values=tensor("
-    ind_str = array_str(ind, indent + len(ind_prefix))
-    if ind.size == 0:
-        ind_str += f", size={tuple(ind.shape)}"
-    val_str = array_str(vals, indent + len(val_prefix))
-    if vals.size == 0:
-        val_str += f", size={tuple(vals.shape)}"
-    body = "tensor(" + ind_prefix + ind_str + "),\n" + " " * indent + val_prefix + val_str + ")"
+    lines = []
+    for name, a in parts:
+        if _dtype.is_bfloat16(a.dtype):
+            a = a.astype("float32")        # exact: bfloat16 printed as float32's digits, as the dense repr
+        prefix = name + "=tensor("
+        text = array_str(a, indent + len(prefix))
+        if a.size == 0:
+            text += f", size={tuple(a.shape)}"
+        lines.append(prefix + text + ")")
+    body = "tensor(" + (",\n" + " " * indent).join(lines)
     suffixes = []
     if t.device.type != "cpu":
         suffixes.append(f"device='{t.device}'")
-    suffixes += [f"size={tuple(c.shape)}", f"nnz={c.nnz}"]
+    suffixes += [f"size={tuple(t._data.shape)}", f"nnz={nnz}"]
     if t.dtype not in (_dtype.get_default_dtype(), _dtype.get_default_dtype().to_complex(), _dtype.int64,
                        _dtype.bool_):               # as the dense repr (_format)
         suffixes.append(f"dtype={t.dtype!r}")
-    suffixes.append("layout=autograd_lite.sparse_coo")
+    suffixes.append(f"layout={t.layout!r}")
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t._rg:
         suffixes.append("requires_grad=True")
     longer = len("autograd_lite") - len("torch")
-    out, last, force = body, 0, True
+    out, force = body, force_newline
+    last = len(body) - body.rfind("\n") + 1        # torch's count (2 more than the last line's length)
     for s in suffixes:
         n = len(s) - longer * ("autograd_lite." in s)       # lines break where PyTorch's do
         if force or last + n + 2 > _format.LINEWIDTH:
@@ -1007,4 +1023,3 @@ def _sparse_repr(t):
             out += ", " + s
             last += n + 2
     return out + ")"
-
