@@ -16,7 +16,7 @@ __all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "mode", "cummax",
            "slogdet", "linalg_slogdet", "linalg_eigh", "linalg_svd", "svd", "linalg_qr", "qr", "linalg_lstsq",
            "aminmax", "frexp", "triangular_solve", "lu_unpack", "linalg_lu", "linalg_lu_factor", "linalg_lu_factor_ex",
            "linalg_inv_ex", "linalg_solve_ex", "linalg_cholesky_ex", "histogram", "histogramdd",
-           "all_return_types", "linalg_eig"]
+           "all_return_types", "linalg_eig", "geqrf"]
 
 
 class _StructSeq(tuple):
@@ -91,8 +91,9 @@ linalg_lu_factor_ex = _structseq("linalg_lu_factor_ex", ("LU", "pivots", "info")
 linalg_inv_ex = _structseq("linalg_inv_ex", ("inverse", "info"))
 linalg_solve_ex = _structseq("linalg_solve_ex", ("result", "info"))
 linalg_cholesky_ex = _structseq("linalg_cholesky_ex", ("L", "info"))
+geqrf = _structseq("geqrf", ("a", "tau"))                                   # ops/matrix_functions.py
 
 all_return_types = [max, min, sort, topk, kthvalue, median, mode, cummax, cummin, nanmedian, slogdet, linalg_slogdet,
                     linalg_eigh, linalg_svd, svd, linalg_qr, qr, linalg_lstsq, aminmax, frexp,
                     triangular_solve, lu_unpack, linalg_lu, linalg_lu_factor, linalg_lu_factor_ex, linalg_inv_ex,
-                    linalg_solve_ex, linalg_cholesky_ex, histogram, histogramdd, linalg_eig]
+                    linalg_solve_ex, linalg_cholesky_ex, histogram, histogramdd, linalg_eig, geqrf]

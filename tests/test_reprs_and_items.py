@@ -166,7 +166,8 @@ def test_return_types_module():
         sorted(["kthvalue", "max", "median", "min", "mode", "sort", "topk", "cummax", "cummin", "nanmedian", "slogdet",
                 "linalg_slogdet", "linalg_eigh", "linalg_svd", "svd", "linalg_qr", "qr", "linalg_lstsq", "aminmax",
                 "frexp", "triangular_solve", "lu_unpack", "linalg_lu", "linalg_lu_factor", "linalg_lu_factor_ex",
-                "linalg_inv_ex", "linalg_solve_ex", "linalg_cholesky_ex", "histogram", "histogramdd", "linalg_eig"])
+                "linalg_inv_ex", "linalg_solve_ex", "linalg_cholesky_ex", "histogram", "histogramdd", "linalg_eig",
+                "geqrf"])
     for t in return_types.all_return_types:
         assert getattr(torch.return_types, t.__name__)     # the names PyTorch has
     assert al.return_types is return_types

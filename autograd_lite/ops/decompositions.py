@@ -643,6 +643,14 @@ class Pinv(Function):
     @staticmethod
     def forward(ctx, a, atol, rtol, hermitian):
         xp = xp_of(a)
+        if hermitian:           # as PyTorch: eigh of the lower triangle, |eigenvalues| against the tolerance
+            w, v = xp.linalg.eigh(a, UPLO="L")
+            host_w = xp.abs(w if xp is np else w.get())
+            keep = xp.asarray(host_w > _tolerance(host_w, atol, rtol, a.shape))
+            winv = xp.where(keep, 1 / xp.where(keep, w, 1), 0).astype(a.dtype)
+            out = (v * winv[..., None, :]) @ xp.swapaxes(v.conj() if a.dtype.kind == "c" else v, -1, -2)
+            ctx.save_for_backward(a, out)
+            return out
         u, s, vh = xp.linalg.svd(a, full_matrices=False)
         host_s = s if xp is np else s.get()
         keep = xp.asarray(host_s > _tolerance(host_s, atol, rtol, a.shape))
@@ -671,10 +679,11 @@ class Pinv(Function):
 
 def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     """``linalg.pinv``: the Moore-Penrose pseudo-inverse; singular values below max(atol, rtol * the largest) count
-    as zero (rtol defaults to eps * max(m, n)).
+    as zero (rtol defaults to eps * max(m, n)). hermitian=True: through eigh of A's lower triangle (the upper one
+    is not read), as PyTorch.
 
     Example: ``x = torch.linalg.pinv(A) @ b`` is the least-squares solution."""
-    _check_matrix("linalg.pinv", A, square=False)
+    _check_matrix("linalg.eigh" if hermitian else "linalg.pinv", A, square=bool(hermitian))
     return _out(Pinv.apply(A, atol, rtol, hermitian), out)
 
 
@@ -685,38 +694,62 @@ def pinverse(input, rcond=1e-15):
 
 
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
-    """``linalg.matrix_rank``: the number of singular values above the tolerance (as pinv's), int64.
+    """``linalg.matrix_rank``: the number of singular values above the tolerance (as pinv's), int64; hermitian=True:
+    of |eigenvalues| of A's lower triangle, as PyTorch.
 
     Example: ``torch.linalg.matrix_rank(torch.ones(3, 3))`` is 1."""
-    _check_matrix("linalg.matrix_rank", A, square=False)
+    _check_matrix("linalg.eigh" if hermitian else "linalg.matrix_rank", A, square=bool(hermitian))
     s = A._host()
-    s = np.linalg.svd(s, compute_uv=False)
+    s = np.abs(np.linalg.eigvalsh(s, UPLO="L")) if hermitian else np.linalg.svd(s, compute_uv=False)
     rank = (s > _tolerance(s, atol, rtol, A.shape)).sum(-1).astype(np.int64)
     return _out(wrap(np.asarray(rank), A._data), out)
 
 
 def lstsq(A, B, rcond=None, *, driver=None):
     """``linalg.lstsq``: (solution, residuals, rank, singular_values) of min |A X - B|. The solution is
-    ``pinv(A) @ B`` (differentiable); as PyTorch's default CPU driver 'gelsy', residuals and singular_values are
-    empty and rank is given.
+    ``pinv(A) @ B`` (differentiable); the other parts as PyTorch's CPU drivers give them: rank for 'gelsy' (the
+    default), 'gelsd', 'gelss'; singular_values for 'gelsd', 'gelss'; residuals (the squared column norms of
+    A X - B, differentiable) for m > n with 'gels', and with 'gelsd' / 'gelss' when every A has rank n; each
+    otherwise an empty tensor.
 
-    Example: ``X = torch.linalg.lstsq(A, B).solution``"""
+    Example: ``X, res, rank, S = torch.linalg.lstsq(A, B, driver="gelsd")``"""
     _check_matrix("linalg.lstsq", A, square=False)
     if driver not in (None, "gelsy", "gelsd", "gelss", "gels"):
         raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
     if A.dtype is not B.dtype:
         raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same dtype, but got "
                            f"input's dtype {A.dtype.scalar_type} and other's dtype {B.dtype.scalar_type}")
+    if B.ndim > A.ndim or A.ndim - B.ndim > 1:
+        raise RuntimeError("torch.linalg.lstsq: input.dim() must be greater or equal to other.dim() and "
+                           "(input.dim() - other.dim()) <= 1")
+    driver = driver or "gelsy"
     vector = B.ndim == A.ndim - 1
     Bm = B.unsqueeze(-1) if vector else B
     if Bm.shape[-2] != A.shape[-2]:
         raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
-    rtol = rcond if rcond is not None and rcond > 0 else None
+    real = A.dtype.to_real()
+    eps = float(np.finfo(A._data.dtype).eps)
+    # LAPACK's rcond: None -> eps * max(m, n) (PyTorch's default), negative -> the machine precision
+    rtol = None if rcond is None or driver == "gels" else (float(rcond) if rcond >= 0 else eps / 2)     # gels: no rcond
     X = pinv(A, rtol=rtol) @ Bm
-    X = X.squeeze(-1) if vector else X
-    empty = _zeros(0, dtype=A.dtype.to_real(), device=A.device)        # residuals, singular values: real
-    rank = matrix_rank(A, rtol=rtol)
-    return _rt.linalg_lstsq((X, empty, rank, empty))
+    empty = _zeros(0, dtype=real, device=A.device)
+    rank = sv = empty
+    rows, cols = A.shape[-2:]
+    full_rank = True
+    if driver != "gels":
+        host_s = np.linalg.svd(A._host(), compute_uv=False)
+        ranks = (host_s > _tolerance(host_s, None, rtol, A.shape)).sum(-1).astype(np.int64)
+        full_rank = bool((ranks == cols).all())
+        rank = wrap(np.asarray(ranks), A._data)
+        if driver in ("gelsd", "gelss"):
+            sv = wrap(np.asarray(host_s), A._data)
+    else:
+        rank = wrap(np.zeros(0, np.int64), A._data)
+    residuals = empty
+    if rows > cols and driver != "gelsy" and full_rank:
+        R = A @ X - Bm
+        residuals = (TOP["real"](R * R.conj()) if A.is_complex() else R * R).sum(-2)
+    return _rt.linalg_lstsq((X.squeeze(-1) if vector else X, residuals, rank, sv))
 
 
 def _out(result, out):

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from .. import _api
+from .. import _api, return_types as _rt
 from .._api import TOP
 from ..autograd.op_function import Function
 from ..creation import as_tensor as _as_tensor, eye as _eye_fn, full as _full_fn, ones_like as _ones_like_fn
@@ -116,6 +116,94 @@ def householder_product(A, tau, *, out=None):
 def orgqr(input, tau):
     """``torch.orgqr``: ``linalg.householder_product``. Example: ``Q = torch.orgqr(A, tau)``"""
     return householder_product(input, tau)
+
+
+class Geqrf(Function):
+    """LAPACK's geqrf: the R factor above the diagonal and the Householder vectors below it, packed as rows with tau
+    (zero-padded to n) as a last row: (..., m + 1, n). No derivative, as PyTorch."""
+    op_name = "geqrf"
+
+    @staticmethod
+    def forward(ctx, a):
+        xp = xp_of(a)
+        rows, cols = a.shape[-2:]
+        out = xp.zeros(a.shape[:-2] + (rows + 1, cols), dtype=a.dtype)
+        if a.size:                  # NumPy's raw mode is geqrf's output transposed (Fortran order)
+            h, tau = xp.linalg.qr(a, mode="raw")
+            out[..., :rows, :] = xp.swapaxes(h, -1, -2)
+            out[..., rows, :tau.shape[-1]] = tau
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("the derivative for 'geqrf' is not implemented.")
+
+
+def _lapack_dtype(op, x):
+    """PyTorch's error for a dtype its LAPACK kernels lack (integers, bool, float16, bfloat16)."""
+    if x.dtype.scalar_type not in ("Float", "Double", "ComplexFloat", "ComplexDouble"):
+        raise NotImplementedError(f'"{op}_cpu" not implemented for \'{x.dtype.scalar_type}\'')
+
+
+@declare
+def geqrf(input):
+    """``torch.geqrf``: (a, tau), LAPACK's QR in Householder form: R on and above a's diagonal, the reflectors'
+    vectors below it (their leading 1 implied), tau (..., min(m, n)) their scales. Not differentiable, as PyTorch;
+    ``householder_product(a, tau)`` gives Q and ``ormqr`` multiplies by it.
+
+    Example: ``a, tau = torch.geqrf(A); Q = torch.linalg.householder_product(a, tau)``"""
+    if input.ndim < 2:
+        raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
+    _lapack_dtype("geqrf", input)
+    rows, cols = input.shape[-2:]
+    packed = Geqrf.apply(input)
+    return _rt.geqrf((packed[..., :rows, :], packed[..., rows, :min(rows, cols)]))
+
+
+@declare
+def ormqr(input, tau, other, left=True, transpose=False, *, out=None):
+    """``torch.ormqr``: other multiplied by Q = H_1 ... H_k of geqrf's (input, tau), H_i = I - tau_i v_i v_i^H:
+    Q C (left), C Q (left=False), with Q^H for transpose=True. Differentiable in all three (a composition of
+    products, so to any order).
+
+    Example: ``a, tau = torch.geqrf(A); QtB = torch.ormqr(a, tau, B, transpose=True)``"""
+    op = "torch.ormqr"
+    if input.ndim < 2:
+        raise RuntimeError(f"{op}: input must have at least 2 dimensions.")
+    if other.ndim < 2:
+        raise RuntimeError(f"{op}: other must have at least 2 dimensions.")
+    side = -2 if left else -1
+    if other.shape[side] != input.shape[-2]:
+        raise RuntimeError(f"{op}: other.shape[{side}] must be equal to input.shape[-2]")
+    if tau.ndim != input.ndim - 1:
+        raise RuntimeError(f"{op}: Expected tau to have one dimension less than input, but got tau.ndim equal to "
+                           f"{tau.ndim} and input.ndim is equal to {input.ndim}")
+    if tau.shape[-1] != min(other.shape[side], input.shape[-1]):
+        raise RuntimeError(f"{op}: tau.shape[-1] must be equal to min(other.shape[{side}], input.shape[-1])")
+    if other.ndim != input.ndim:
+        raise RuntimeError(f"{op}: Expected other to have the same number of dimensions as input, but got "
+                           f"other.ndim equal to {other.ndim} and input.ndim is equal to {input.ndim}")
+    for name, t in (("tau", tau), ("other", other)):
+        batch = tuple(t.shape[:len(input.shape) - 2])
+        if batch != tuple(input.shape[:-2]):
+            raise RuntimeError(f"{op}: Expected batch dimensions of {name} to be equal to input.shape[:-2], but got "
+                               f"{list(batch)}")
+    for name, t in (("tau", tau), ("other", other)):
+        if t.dtype is not input.dtype:
+            raise RuntimeError(f"{op}: Expected input and {name} to have the same dtype, but input has dtype"
+                               f"{input.dtype.scalar_type} and {name} has dtype {t.dtype.scalar_type}")
+    _lapack_dtype("ormqr", input)
+    rows, k = input.shape[-2], tau.shape[-1]
+    V = TOP["tril"](input[..., :, :k], -1) + _eye_fn(rows, k, dtype=input.dtype, device=input.device)
+    t = tau.conj() if transpose else tau
+    C = other
+    # Q C = H_1 (... (H_k C)); Q^H C = H_k^H (... (H_1^H C)); on the right, C Q = ((C H_1) ...) H_k
+    order = range(k) if left == transpose else range(k - 1, -1, -1)
+    for i in order:
+        v = V[..., :, i:i + 1]
+        ti = t[..., i:i + 1].unsqueeze(-1)
+        C = C - (ti * v) @ (v.mH @ C) if left else C - (C @ v) @ (ti * v.mH)
+    return _out(C, out)
 
 
 def vecdot(x, y, *, dim=-1, out=None):
