@@ -175,6 +175,7 @@ def test_state_functions_as_torch():
         assert (al.from_numpy(A) @ al.from_numpy(B)).dtype is al.float16
     finally:
         al.set_autocast_enabled("cpu", False)
+        al.set_autocast_dtype("cpu", al.bfloat16)       # the default again, for the tests after this one
     assert autocast_state.regions == 0
     al.set_autocast_enabled(False)          # the legacy one-argument form: CUDA
     assert al.is_autocast_cache_enabled()
