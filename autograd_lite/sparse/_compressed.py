@@ -15,21 +15,15 @@ from ..tensor import Tensor, parse_to_args
 from . import _coo, _csr
 from ._coo import COO
 from ._csr import CSR, unsupported_csr
-from ._tensor import _SparseFunction, SPARSE_CLASSES, CastSparse, ScaleSparse, is_sparse
+from ._tensor import _SparseFunction, SPARSE_CLASSES, CastSparse, ScaleSparse, is_sparse, wrap_sparse, _device_name
 
 __all__ = ["SparseCompressedTensor", "sparse_csr_tensor", "sparse_csc_tensor", "to_sparse_compressed", "mm",
            "matmul", "is_compressed"]
 
-_new = object.__new__
 
 
 def make_compressed(c, requires_grad=False):
-    t = _new(SparseCompressedTensor)
-    t._data = c
-    t._rg = requires_grad
-    t._grad = t.grad_fn = t._hooks = t._base = None
-    t._version = [0]
-    return t
+    return wrap_sparse(SparseCompressedTensor, c, requires_grad)
 
 
 _csr.WRAP[0] = make_compressed
@@ -46,8 +40,6 @@ def _layout_name(x):
     return "Sparse" if is_sparse(x) else "Strided"
 
 
-def _device_name(c):
-    return "CUDA" if backend_of(c.values).device.type == "cuda" else "CPU"
 
 
 # ---- differentiable ops --------------------------------------------------------------------------------------------

@@ -23,14 +23,19 @@ __all__ = ["SparseTensor", "make_sparse", "is_sparse", "sparse_coo_tensor", "to_
 _new = object.__new__
 
 
-def make_sparse(coo, requires_grad=False):
-    """The sparse Tensor around a COO."""
-    t = _new(SparseTensor)
-    t._data = coo
+def wrap_sparse(cls, data, requires_grad=False):
+    """A leaf Tensor of class `cls` (SparseTensor, SparseCompressedTensor) around a raw sparse array."""
+    t = _new(cls)
+    t._data = data
     t._rg = requires_grad
     t._grad = t.grad_fn = t._hooks = t._base = None
     t._version = [0]
     return t
+
+
+def make_sparse(coo, requires_grad=False):
+    """The sparse Tensor around a COO."""
+    return wrap_sparse(SparseTensor, coo, requires_grad)
 
 
 _coo.WRAP[0] = make_sparse
@@ -40,8 +45,9 @@ def is_sparse(x):
     return isinstance(x, TensorBase) and type(x._data) is COO
 
 
-def _device_name(coo):
-    return "CUDA" if backend_of(coo.values).device.type == "cuda" else "CPU"
+def _device_name(data):
+    """'CPU' or 'CUDA': where a raw sparse array's values live (torch's backend names in its error texts)."""
+    return "CUDA" if backend_of(data.values).device.type == "cuda" else "CPU"
 
 
 SPARSE_CLASSES = {}      # raw sparse array type -> its Tensor class (COO: SparseTensor; _compressed.py adds CSR's)
