@@ -21,7 +21,6 @@ __all__ = ["SparseCompressedTensor", "sparse_csr_tensor", "sparse_csc_tensor", "
            "matmul", "is_compressed"]
 
 
-
 def make_compressed(c, requires_grad=False):
     return wrap_sparse(SparseCompressedTensor, c, requires_grad)
 
