@@ -11,11 +11,12 @@ import numpy as np
 from .. import _dtype
 from .. import _memory_format as _mf
 from ..backend import backend_of
-from ..tensor import Tensor, parse_to_args
+from ..tensor import Tensor
 from . import _coo, _csr
 from ._coo import COO
 from ._csr import CSR, unsupported_csr
-from ._tensor import _SparseFunction, SPARSE_CLASSES, CastSparse, ScaleSparse, is_sparse, wrap_sparse, _device_name
+from ._tensor import (_SparseFunction, SPARSE_CLASSES, ScaleSparse, is_sparse, wrap_sparse, _device_name,
+                      sparse_to)
 
 __all__ = ["SparseCompressedTensor", "sparse_csr_tensor", "sparse_csc_tensor", "to_sparse_compressed", "mm",
            "matmul", "is_compressed"]
@@ -520,22 +521,7 @@ class SparseCompressedTensor(Tensor):
 
     def to(self, *args, **kwargs):
         """A copy on another device and/or dtype (differentiable in dtype; this tensor when nothing changes)."""
-        device, dtype = parse_to_args(args, kwargs.get("device"), kwargs.get("dtype"))
-        out = self
-        if dtype is not None and dtype is not self.dtype:
-            out = CastSparse.apply(out, dtype.np)
-        if device is not None:
-            from ..backend import device as _device, get_backend
-            dev = _device(device)
-            if dev != self.device:
-                if out._rg:
-                    raise RuntimeError("autograd_lite: moving a sparse tensor that requires grad between devices is "
-                                       "not differentiable here; detach() it first")
-                c = out._data
-                src, be = backend_of(c.values), get_backend(dev)
-                move = (lambda a: be.from_host(src.to_host(a), dev.index))
-                out = make_compressed(CSR(move(c.compressed), move(c.plain), move(c.values), c.shape, c.csc))
-        return out
+        return sparse_to(self, args, kwargs)
 
     def cpu(self):
         return self.to("cpu")

@@ -78,7 +78,11 @@ class COO:
         return backend_of(self.values).xp
 
     def copy(self):
-        return COO(self.indices.copy(), self.values.copy(), self.shape, self.coalesced)
+        return self.map_arrays(lambda a: a.copy())
+
+    def map_arrays(self, fn):
+        """The same sparse array with fn applied to each of its arrays (a copy, a move between devices)."""
+        return COO(fn(self.indices), fn(self.values), self.shape, self.coalesced)
 
     def astype(self, dtype, copy=True):
         return COO(self.indices, self.values.astype(dtype, copy=copy), self.shape, self.coalesced)

@@ -44,7 +44,11 @@ class CSR:
         return self.shape[0] * self.shape[1]
 
     def copy(self):
-        return CSR(self.compressed.copy(), self.plain.copy(), self.values.copy(), self.shape, self.csc)
+        return self.map_arrays(lambda a: a.copy())
+
+    def map_arrays(self, fn):
+        """The same sparse array with fn applied to each of its arrays (a copy, a move between devices)."""
+        return CSR(fn(self.compressed), fn(self.plain), fn(self.values), self.shape, self.csc)
 
     def astype(self, dtype, copy=True):
         return CSR(self.compressed, self.plain, self.values.astype(dtype, copy=copy), self.shape, self.csc)

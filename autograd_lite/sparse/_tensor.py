@@ -33,6 +33,24 @@ def wrap_sparse(cls, data, requires_grad=False):
     return t
 
 
+def sparse_to(t, args, kwargs):
+    """Tensor.to for a sparse tensor of any layout: a cast (differentiable), then a move between devices."""
+    device, dtype = parse_to_args(args, kwargs.get("device"), kwargs.get("dtype"))
+    out = t
+    if dtype is not None and dtype is not t.dtype:
+        out = CastSparse.apply(out, dtype.np)
+    if device is not None:
+        from ..backend import device as _device, get_backend
+        dev = _device(device)
+        if dev != t.device:
+            if out._rg:
+                raise RuntimeError("autograd_lite: moving a sparse tensor that requires grad between devices is "
+                                   "not differentiable here; detach() it first")
+            src, be = backend_of(out._data.values), get_backend(dev)
+            out = wrap_sparse(type(out), out._data.map_arrays(lambda a: be.from_host(src.to_host(a), dev.index)))
+    return out
+
+
 def make_sparse(coo, requires_grad=False):
     """The sparse Tensor around a COO."""
     return wrap_sparse(SparseTensor, coo, requires_grad)
@@ -748,22 +766,7 @@ class SparseTensor(Tensor):
 
     def to(self, *args, **kwargs):
         """A copy on another device and/or dtype (differentiable in dtype; this tensor when nothing changes)."""
-        device, dtype = parse_to_args(args, kwargs.get("device"), kwargs.get("dtype"))
-        out = self
-        if dtype is not None and dtype is not self.dtype:
-            out = CastSparse.apply(out, dtype.np)
-        if device is not None:
-            from ..backend import device as _device, get_backend
-            dev = _device(device)
-            if dev != self.device:
-                if out._rg:
-                    raise RuntimeError("autograd_lite: moving a sparse tensor that requires grad between devices is "
-                                       "not differentiable here; detach() it first")
-                c = out._data
-                src, be = backend_of(c.values), get_backend(dev)
-                move = (lambda a: be.from_host(src.to_host(a), dev.index))
-                out = make_sparse(COO(move(c.indices), move(c.values), c.shape, c.coalesced))
-        return out
+        return sparse_to(self, args, kwargs)
 
     def cpu(self):
         return self.to("cpu")
