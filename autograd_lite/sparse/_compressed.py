@@ -26,7 +26,7 @@ def make_compressed(c, requires_grad=False):
     return wrap_sparse(SparseCompressedTensor, c, requires_grad)
 
 
-_csr.WRAP[0] = make_compressed
+_csr.CSR.wrap = staticmethod(make_compressed)
 
 
 def is_compressed(x):

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..backend import backend_of
 
-__all__ = ["COO", "coalesce", "to_dense", "gather", "linear_index", "add", "spmm", "unsupported"]
+__all__ = ["RawSparse", "COO", "coalesce", "to_dense", "gather", "linear_index", "add", "spmm", "unsupported"]
 
 
 def unsupported(op, device="CPU", sparse=True):
@@ -31,13 +31,54 @@ class _Unsupported(NotImplementedError, AttributeError):
 _FLAGS = types.SimpleNamespace(writeable=False, c_contiguous=False, f_contiguous=False, owndata=True)
 
 
-class COO:
+class RawSparse:
+    """What the raw sparse arrays (COO, and CSR in _csr.py) share: NumPy defers to them, ``+`` and ``dense += sparse``
+    go through their module's add, and any other NumPy use fails at once with PyTorch's error for the layout."""
+    __slots__ = ()
+    __array_priority__ = 2000       # ndarray + raw sparse defers to __radd__ / __array_ufunc__
+    base = None                     # never a view: the engine's leaf-gradient checks read these
+    flags = _FLAGS
+    wrap = None                     # wrap(raw) -> the Tensor around it (set by sparse/_tensor.py, _compressed.py)
+
+    def copy(self):
+        return self.map_arrays(lambda a: a.copy())
+
+    def as_leaf_grad(self):
+        """The Tensor the engine stores as a leaf's ``.grad`` for this gradient (see autograd/engine.py)."""
+        return self.wrap(self)
+
+    def __add__(self, other):
+        return self.add(self, other)
+
+    def __radd__(self, other):
+        return self.add(other, self)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        if ufunc is np.add and method == "__call__" and len(inputs) == 2 and not kwargs:
+            a, b = inputs
+            if out is None:
+                return self.add(a, b)
+            if len(out) == 1 and out[0] is a and b is self and not isinstance(a, RawSparse):    # dense += sparse
+                return _add_into(a, self.as_coo())
+        raise self.unsupported(ufunc.__name__)
+
+    def __array_function__(self, func, types_, args, kwargs):
+        raise self.unsupported(func.__name__)
+
+    def __array__(self, dtype=None, copy=None):
+        raise self.unsupported("_to_dense")     # no silent densifying: Tensor.to_dense() says it
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise self.unsupported(name)
+
+
+class COO(RawSparse):
     """Raw sparse COO array (see the module's docstring). Not a user-facing class: autograd_lite.sparse_coo_tensor
     makes the Tensor around it."""
     __slots__ = ("indices", "values", "shape", "coalesced")
-    __array_priority__ = 2000       # ndarray + COO defers to COO.__radd__ / __array_ufunc__
-    base = None                     # never a view: the engine's leaf-gradient checks read these
-    flags = _FLAGS
+    unsupported = staticmethod(unsupported)
 
     def __init__(self, indices, values, shape, coalesced=False):
         self.indices, self.values, self.shape, self.coalesced = indices, values, tuple(shape), coalesced
@@ -77,9 +118,6 @@ class COO:
     def xp(self):
         return backend_of(self.values).xp
 
-    def copy(self):
-        return self.map_arrays(lambda a: a.copy())
-
     def map_arrays(self, fn):
         """The same sparse array with fn applied to each of its arrays (a copy, a move between devices)."""
         return COO(fn(self.indices), fn(self.values), self.shape, self.coalesced)
@@ -91,42 +129,15 @@ class COO:
         """The same indices with other values (same nnz)."""
         return COO(self.indices, values, self.shape, self.coalesced)
 
-    def as_leaf_grad(self):
-        """The Tensor the engine stores as a leaf's ``.grad`` for this gradient (see autograd/engine.py)."""
-        return WRAP[0](self)
+    def as_coo(self):
+        return self
 
-    def __add__(self, other):
-        return add(self, other)
-
-    def __radd__(self, other):
-        return add(other, self)
-
-    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
-        if ufunc is np.add and method == "__call__" and len(inputs) == 2 and not kwargs:
-            a, b = inputs
-            if out is None:
-                return add(a, b)
-            target = out[0]
-            if len(out) == 1 and target is a and type(a) is not COO and type(b) is COO:    # dense += sparse
-                return _add_into(target, b)
-        raise unsupported(ufunc.__name__)
-
-    def __array_function__(self, func, types_, args, kwargs):
-        raise unsupported(func.__name__)
-
-    def __array__(self, dtype=None, copy=None):
-        raise unsupported("_to_dense")     # no silent densifying: Tensor.to_dense() says it
-
-    def __getattr__(self, name):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        raise unsupported(name)
+    @staticmethod
+    def add(a, b):
+        return add(a, b)
 
     def __repr__(self):
         return f"COO(indices={self.indices!r}, values={self.values!r}, shape={self.shape}, nnz={self.nnz})"
-
-
-WRAP = [None]       # WRAP[0](coo) -> the sparse Tensor around coo (set by sparse/_tensor.py)
 
 
 def linear_index(indices, dims, xp):

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..backend import backend_of
 from . import _coo
-from ._coo import COO, _FLAGS, unsupported
+from ._coo import COO, RawSparse, unsupported
 
 __all__ = ["CSR", "to_coo", "from_coo", "transposed", "with_pattern", "to_dense", "add", "unsupported_csr"]
 
@@ -22,13 +22,11 @@ def unsupported_csr(op, device="CPU"):
     return unsupported(op, "Csr" + device)
 
 
-class CSR:
+class CSR(RawSparse):
     """Raw sparse compressed array (see the module's docstring). Not user-facing: autograd_lite.sparse_csr_tensor
     makes the Tensor around it."""
     __slots__ = ("compressed", "plain", "values", "shape", "csc")
-    __array_priority__ = 2000
-    base = None
-    flags = _FLAGS
+    unsupported = staticmethod(unsupported_csr)
 
     def __init__(self, compressed, plain, values, shape, csc=False):
         self.compressed, self.plain, self.values, self.shape, self.csc = compressed, plain, values, tuple(shape), csc
@@ -43,9 +41,6 @@ class CSR:
     def size(self):
         return self.shape[0] * self.shape[1]
 
-    def copy(self):
-        return self.map_arrays(lambda a: a.copy())
-
     def map_arrays(self, fn):
         """The same sparse array with fn applied to each of its arrays (a copy, a move between devices)."""
         return CSR(fn(self.compressed), fn(self.plain), fn(self.values), self.shape, self.csc)
@@ -56,46 +51,21 @@ class CSR:
     def with_values(self, values):
         return CSR(self.compressed, self.plain, values, self.shape, self.csc)
 
-    def as_leaf_grad(self):
-        return WRAP[0](self)
+    def as_coo(self):
+        return to_coo(self)
+
+    @staticmethod
+    def add(a, b):
+        return add(a, b)
 
     def __mul__(self, c):           # a scalar (ScaleSparse's backward)
         if not isinstance(c, (numbers.Number, np.generic)):
             raise unsupported_csr("mul")
         return self.with_values(self.values * c)
 
-    def __add__(self, other):
-        return add(self, other)
-
-    def __radd__(self, other):
-        return add(other, self)
-
-    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
-        if ufunc is np.add and method == "__call__" and len(inputs) == 2 and not kwargs:
-            a, b = inputs
-            if out is None:
-                return add(a, b)
-            if len(out) == 1 and out[0] is a and type(a) is not CSR and type(b) is CSR:     # dense += csr
-                return _coo._add_into(a, to_coo(b))
-        raise unsupported_csr(ufunc.__name__)
-
-    def __array_function__(self, func, types_, args, kwargs):
-        raise unsupported_csr(func.__name__)
-
-    def __array__(self, dtype=None, copy=None):
-        raise unsupported_csr("_to_dense")
-
-    def __getattr__(self, name):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        raise unsupported_csr(name)
-
     def __repr__(self):
         return (f"CSR(compressed={self.compressed!r}, plain={self.plain!r}, values={self.values!r}, "
                 f"shape={self.shape}, csc={self.csc})")
-
-
-WRAP = [None]       # WRAP[0](csr) -> the Tensor around csr (set by sparse/_compressed.py)
 
 
 def _expanded(compressed, xp):

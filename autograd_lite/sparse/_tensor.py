@@ -56,7 +56,7 @@ def make_sparse(coo, requires_grad=False):
     return wrap_sparse(SparseTensor, coo, requires_grad)
 
 
-_coo.WRAP[0] = make_sparse
+_coo.COO.wrap = staticmethod(make_sparse)
 
 
 def is_sparse(x):
