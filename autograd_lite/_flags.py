@@ -14,7 +14,8 @@ import warnings
 __all__ = ["set_default_device", "get_default_device", "use_deterministic_algorithms",
            "are_deterministic_algorithms_enabled", "is_deterministic_algorithms_warn_only_enabled",
            "set_float32_matmul_precision", "get_float32_matmul_precision", "set_warn_always",
-           "is_warn_always_enabled", "set_flush_denormal"]
+           "is_warn_always_enabled", "set_flush_denormal", "set_deterministic_debug_mode",
+           "get_deterministic_debug_mode"]
 
 _local = threading.local()        # the default device is per thread, as PyTorch's
 _state = {"deterministic": False, "warn_only": False, "precision": "highest", "warn_always": False}
@@ -66,6 +67,32 @@ def are_deterministic_algorithms_enabled():
 def is_deterministic_algorithms_warn_only_enabled():
     """True after ``use_deterministic_algorithms(True, warn_only=True)``."""
     return _state["warn_only"]
+
+
+_DEBUG_MODES = {"default": 0, "warn": 1, "error": 2}
+
+
+def set_deterministic_debug_mode(debug_mode):
+    """use_deterministic_algorithms by level: "default"/0 (off), "warn"/1 (warn_only), "error"/2 (on).
+
+    Example: ``torch.set_deterministic_debug_mode("warn"); torch.get_deterministic_debug_mode()`` is 1."""
+    if not isinstance(debug_mode, (int, str)):
+        raise TypeError(f"debug_mode must be str or int, but got {type(debug_mode)}")
+    if isinstance(debug_mode, str):
+        if debug_mode not in _DEBUG_MODES:
+            raise RuntimeError(f"invalid value of debug_mode, expected one of `default`, `warn`, `error`, but got "
+                               f"{debug_mode}")
+        debug_mode = _DEBUG_MODES[debug_mode]
+    if debug_mode not in (0, 1, 2):
+        raise RuntimeError(f"invalid value of debug_mode, expected 0, 1, or 2, but got {debug_mode}")
+    _state["deterministic"], _state["warn_only"] = debug_mode != 0, debug_mode == 1
+
+
+def get_deterministic_debug_mode():
+    """0, 1 or 2: off, warn_only, on (what use_deterministic_algorithms / set_deterministic_debug_mode set)."""
+    if not _state["deterministic"]:
+        return 0
+    return 1 if _state["warn_only"] else 2
 
 
 _PRECISIONS = ("highest", "high", "medium")

@@ -218,4 +218,5 @@ xavier_uniform, xavier_normal = _deprecated(xavier_uniform_), _deprecated(xavier
 kaiming_uniform, kaiming_normal = _deprecated(kaiming_uniform_), _deprecated(kaiming_normal_)
 orthogonal = _deprecated(orthogonal_)
 sparse = _deprecated(sparse_)
+dirac, eye = _deprecated(dirac_), _deprecated(eye_)
 __all__ += ["sparse_"]

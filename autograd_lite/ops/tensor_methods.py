@@ -120,9 +120,11 @@ def is_inference(self):
     return False
 
 
-@declare(top=False)
+@declare
 def is_distributed(self):
-    """False (no tensor here is split over processes). Example: ``x.is_distributed()``"""
+    """False (no tensor here is split over processes). Example: ``x.is_distributed()``, ``torch.is_distributed(x)``"""
+    if not isinstance(self, Tensor):
+        raise TypeError(f"is_distributed(): argument 'input' (position 1) must be Tensor, not {type(self).__name__}")
     return False
 
 
