@@ -1,5 +1,6 @@
 """The KL pairs of the families added after kl.py's first set (ContinuousBernoulli, LowRankMultivariateNormal,
-Pareto), registered into the same table on import: closed forms, and inf where p's support is not inside q's."""
+Pareto, and torch's generic same-type ExponentialFamily pair), registered into the same table on import: closed
+forms, and inf where p's support is not inside q's."""
 import math
 
 import numpy as np
@@ -7,6 +8,7 @@ import numpy as np
 import autograd_lite as al
 from .beta import Beta
 from .continuous_bernoulli import ContinuousBernoulli
+from .exp_family import ExponentialFamily
 from .exponential import Exponential
 from .gamma import Gamma
 from .gumbel import Gumbel
@@ -18,6 +20,7 @@ from .multivariate_normal import MultivariateNormal, _batch_mahalanobis, _solve_
 from .normal import Normal
 from .pareto import Pareto
 from .uniform import Uniform
+from .utils import _sum_rightmost
 
 __all__ = []
 
@@ -42,6 +45,23 @@ def _lowrank_terms(q, diff):
     batch = tuple(np.broadcast_shapes(tuple(C.shape[:-2]), tuple(Wt_Dinv.shape[:-2])))
     A = _solve_tril(C.expand(batch + tuple(C.shape[-2:])), Wt_Dinv.expand(batch + tuple(Wt_Dinv.shape[-2:])))
     return _batch_lowrank_logdet(W, D, C), _batch_lowrank_mahalanobis(W, D, diff, C), A
+
+
+@register_kl(ExponentialFamily, ExponentialFamily)
+def _kl_expfamily_expfamily(p, q):
+    """The Bregman divergence of the log-normalizer (torch's fallback for a same-type pair, used by Wishart).
+    As torch, each natural parameter's term is summed over len(event_shape) rightmost dims."""
+    if type(p) is not type(q):
+        raise NotImplementedError("The cross KL-divergence between different exponential families cannot "
+                                  + " " * 28 + "be computed using Bregman divergences")
+    p_nparams = [n.detach().requires_grad_() for n in p._natural_params]
+    q_nparams = q._natural_params
+    lg_normal = p._log_normalizer(*p_nparams)
+    gradients = al.autograd.grad(lg_normal.sum(), p_nparams, create_graph=True)
+    result = q._log_normalizer(*q_nparams) - lg_normal
+    for pnp, qnp, g in zip(p_nparams, q_nparams, gradients):
+        result = result - _sum_rightmost((qnp - pnp) * g, len(q.event_shape))
+    return result
 
 
 @register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)
