@@ -150,6 +150,11 @@ def run_backward(roots, retain_graph=False, capture=None, create_graph=False):
                 prev = leaf_grads.get(target)
                 leaf_grads[target] = g if prev is None else prev + g
         heapify(heap)
+    # autograd.grad runs only the nodes between the roots and its inputs, as PyTorch's engine: the others keep their
+    # saved arrays for a later call (and cost nothing)
+    runs = _nodes_to_run(heap, capture) if capture is not None else None
+    if runs is not None:
+        heap = [item for item in heap if item[1] in runs or item[1] in capture]
     # leaves with post-accumulate hooks get their .grad (and run the hooks) as soon as no pending node feeds them
     pending = _pending_counts(heap) if POST_ACCUMULATE_HOOKS and capture is None and not create_graph else None
     _callbacks.append([])
@@ -168,6 +173,10 @@ def run_backward(roots, retain_graph=False, capture=None, create_graph=False):
                 _retain(node, g, create_graph)
             if capture is not None and node in capture:
                 capture[node] = g
+            if runs is not None and node not in runs:      # a captured node with nothing to capture below it
+                if trace is not None:
+                    trace.end_node(events)
+                continue
             saved = packed = node._saved
             if saved is None:
                 raise RuntimeError(FREED_MESSAGE)
@@ -199,6 +208,8 @@ def run_backward(roots, retain_graph=False, capture=None, create_graph=False):
                         gi = gi.to(dtype)
                 elif gi.dtype is not dtype and gi.dtype != dtype:
                     gi = gi.astype(dtype)
+                if runs is not None and target not in runs and target not in capture:
+                    continue
                 if isinstance(target, Function):
                     prev = grads.get(target)
                     if prev is None:
@@ -236,6 +247,28 @@ def run_backward(roots, retain_graph=False, capture=None, create_graph=False):
         _callbacks.pop()
         _capturing.pop()
     return capture
+
+
+def _nodes_to_run(heap, capture):
+    """The nodes below the heap's from which some key of `capture` (a leaf Tensor or a node) is reached through
+    their inputs: the nodes whose backward autograd.grad needs. One depth-first pass, each node decided after its
+    inputs (the graph is acyclic)."""
+    runs, seen = set(), set()
+    stack = [(node, False) for _, node in heap]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            for entry in node._inputs:
+                if entry is not None and (entry[0] in capture or entry[0] in runs):
+                    runs.add(node)
+                    break
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            for entry in node._inputs:
+                if entry is not None and isinstance(entry[0], Function) and entry[0] not in seen:
+                    stack.append((entry[0], False))
+    return runs
 
 
 def _pending_counts(heap):
