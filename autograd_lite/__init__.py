@@ -84,3 +84,10 @@ def is_tensor(obj):
 
 def numel(x):
     return x.numel()
+
+
+def __getattr__(name):              # autograd_lite.fx is imported on first use: it costs startup time
+    if name == "fx":
+        import importlib
+        return importlib.import_module(".fx", __name__)
+    raise AttributeError(f"module 'autograd_lite' has no attribute '{name}'")

@@ -50,7 +50,9 @@ class _DenseLayer(nn.Module):
                                     use_reentrant=False)
             new_features = run_sequence([self.norm2, self.relu2, self.conv2], bottleneck)
         else:
-            x = cat(prev_features, 1) if len(prev_features) > 1 else prev_features[0]
+            # (a traced input, fx's Proxy, records torchvision's cat node even for one input)
+            one = len(prev_features) == 1 and isinstance(prev_features[0], Tensor)
+            x = prev_features[0] if one else cat(prev_features, 1)
             new_features = run_sequence([self.norm1, self.relu1, self.conv1, self.norm2, self.relu2, self.conv2], x)
         if self.drop_rate > 0:
             new_features = F.dropout(new_features, p=self.drop_rate, training=self.training)
@@ -115,7 +117,7 @@ class _Transition(nn.Sequential):
 
     def forward(self, input):
         modules = list(self._modules.values())
-        if not _pool_first(modules):
+        if not isinstance(input, Tensor) or not _pool_first(modules):     # (traced: torchvision's node order)
             return super().forward(input)
         norm, relu, conv, pool = modules
         return conv(pool(run_sequence([norm, relu], input)))
