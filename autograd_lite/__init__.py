@@ -86,6 +86,13 @@ def numel(x):
     return x.numel()
 
 
+def _assert(condition, message):
+    """torch._assert: ``assert condition, message`` as a function (torchvision's models call it; fx records it).
+
+    Example: ``torch._assert(x.dim() == 4, "expected a batch of images")``"""
+    assert condition, message
+
+
 def __getattr__(name):              # autograd_lite.fx is imported on first use: it costs startup time
     if name == "fx":
         import importlib

@@ -187,13 +187,53 @@ def test_concrete_args_specialize_control_flow():
         fx.symbolic_trace(M())
     gm = fx.symbolic_trace(M(), concrete_args={"flag": True})
     tgm = torch.fx.symbolic_trace(T(), concrete_args={"flag": True})
-    ours = [(n.op, _target_name(n.target)) for n in gm.graph.nodes if n.op != "placeholder"]
-    ref = [(n.op, _target_name(n.target)) for n in tgm.graph.nodes if n.op not in ("placeholder", "call_function")]
-    assert ours == ref == [("call_method", "relu"), ("output", "output")]
+    ours = [(n.op, n.name, _target_name(n.target)) for n in gm.graph.nodes]
+    ref = [(n.op, n.name, _target_name(n.target)) for n in tgm.graph.nodes]
+    assert ours == ref                       # flag_1, its guard (eq, _assert), relu, output
+    assert gm.code == tgm.code
     x = al.randn(3)
-    _close(gm(x), x.relu())
+    _close(gm(x, True), x.relu())
+    with pytest.raises(AssertionError, match="flag has been specialized to have value True but got another value"):
+        gm(x, False)
+    with pytest.raises(AssertionError, match="flag has been specialized"):
+        tgm(torch.randn(3), False)
     with pytest.raises(RuntimeError):
         fx.symbolic_trace(M(), concrete_args={"nope": 1})
+
+
+def test_concrete_none_and_ph_match_torch():
+    def f(x, y):
+        return x if y is None else x + y
+    for concrete in ({"y": None}, {"y": "PH"}):
+        ours = fx.symbolic_trace(f, concrete_args={k: fx.PH if v == "PH" else v for k, v in concrete.items()})
+        ref = torch.fx.symbolic_trace(f, concrete_args={k: torch.fx.PH if v == "PH" else v
+                                                        for k, v in concrete.items()})
+        assert [(n.op, n.name) for n in ours.graph.nodes] == [(n.op, n.name) for n in ref.graph.nodes]
+    with pytest.raises(AssertionError, match="y has been specialized to have value None"):
+        fx.symbolic_trace(f, concrete_args={"y": None})(al.ones(2), al.ones(2))
+
+
+def test_varargs_and_varkw_forward_traced_as_torch():
+    def make(lib):
+        class M(lib.nn.Module):
+            def forward(self, *args, **kwargs):
+                return args[0] * 2 + kwargs["b"]
+
+        class K(lib.nn.Module):             # a keyword-only argument between *rest and **kw
+            def forward(self, x, *rest, scale=2.0, **kw):
+                return x * scale + rest[0] + kw["b"]
+        return M(), K()
+    (m, k), (tm, _) = make(al), make(torch)
+    gm, tgm = fx.symbolic_trace(m), torch.fx.symbolic_trace(tm)
+    assert gm.code == tgm.code
+    a, b = al.randn(3), al.randn(3)
+    _close(gm(a, b=b), m(a, b=b))
+    gk = fx.symbolic_trace(k)
+    _close(gk(a, b, b=a), k(a, b, b=a))
+    _close(gk(a, b, scale=3.0, b=a), k(a, b, scale=3.0, b=a))
+    assert al._assert(True, "unused") is None
+    with pytest.raises(AssertionError, match="no"):
+        al._assert(False, "no")
 
 
 def test_replace_relu_with_gelu_and_dead_code_elimination():

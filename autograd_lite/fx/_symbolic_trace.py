@@ -9,6 +9,8 @@ import inspect
 import math
 import operator
 import sys
+import types
+import warnings
 
 from .graph import Graph, _init_library_names, _is_patchable, _public_namespaces
 from .graph_module import GraphModule
@@ -25,6 +27,22 @@ class _PH:
 
 
 PH = _PH()          # concrete_args value meaning "a placeholder, traced"
+
+
+def _assert_is_none(value, msg):
+    """The guard of a concrete argument specialized to None."""
+    assert value is None, msg
+
+
+def _library_assert():
+    import autograd_lite
+    return autograd_lite._assert
+
+
+def _guarded_types():
+    import autograd_lite
+    return (str, int, float, bool, complex, autograd_lite.dtype, autograd_lite.device, autograd_lite.memory_format,
+            autograd_lite.layout)
 
 
 def _find_proxy(a):
@@ -225,9 +243,9 @@ class Tracer(TracerBase):
         self._attr_proxy_cache, self._constants = {}, []
         patcher = _Patcher()
         try:
-            args = self._placeholders(fn, isinstance(root, Module), concrete_args)
+            fn_traced, args = self._placeholders(fn, isinstance(root, Module), concrete_args)
             self._patch(patcher, fn)
-            result = fn(*args)
+            result = fn_traced(*args)
             self.create_node("output", "output", (self.create_arg(result),), {},
                              type_expr=getattr(fn, "__annotations__", {}).get("return"))
         finally:
@@ -236,6 +254,9 @@ class Tracer(TracerBase):
         return self.graph
 
     def _placeholders(self, fn, is_module, concrete_args):
+        """The forward's arguments for the trace, one placeholder each (a concrete argument: its value, guarded);
+        and fn itself, rewritten as torch's _patch_function does when it takes ``*args``/``**kwargs``: those become
+        plain parameters, so the code sees the Proxy of the whole tuple / dict."""
         sig = inspect.signature(fn)
         params = list(sig.parameters.values())[1 if is_module else 0:]
         concrete_args = dict(concrete_args or {})
@@ -244,20 +265,50 @@ class Tracer(TracerBase):
             if k not in names:
                 raise RuntimeError(f"Tracing expected {len(params)} arguments but got {len(concrete_args)} "
                                    f"concrete arguments ({k!r} is not a parameter of {fn.__qualname__})")
-        args = [self.root] if is_module else []
+        values = {}                 # placeholders in the signature's order: the generated forward's signature
         for p in params:
-            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-                raise NotImplementedError("symbolic_trace does not support *args / **kwargs in the traced "
-                                          f"signature ({fn.__qualname__}: {p})")
-            if p.name in concrete_args and concrete_args[p.name] is not PH:
-                value = concrete_args[p.name]       # specialized: the value is used, the argument stays optional
-                self.create_proxy("placeholder", p.name, (value,), {})
-                args.append(value)
+            if p.name in concrete_args:
+                values[p.name] = self._concrete(p, concrete_args[p.name], [0])
                 continue
+            star = {p.VAR_POSITIONAL: "*", p.VAR_KEYWORD: "**"}.get(p.kind, "")
             default = () if p.default is inspect.Parameter.empty else (p.default,)
-            args.append(self.create_proxy("placeholder", p.name, default, {},
-                                          type_expr=fn.__annotations__.get(p.name)))
-        return args
+            values[p.name] = self.create_proxy("placeholder", star + p.name, default, {},
+                                               type_expr=fn.__annotations__.get(p.name))
+        args = [self.root] if is_module else []
+        if not any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
+            return fn, args + list(values.values())
+        # the code object's order: positional, keyword-only, *args, **kwargs, all positional once rewritten
+        order = (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY, p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        args += [values[p.name] for p in sorted(params, key=lambda p: order.index(p.kind))]
+        code = fn.__code__
+        code = code.replace(co_argcount=len(args), co_kwonlyargcount=0, co_posonlyargcount=0,
+                            co_flags=code.co_flags & ~(inspect.CO_VARARGS | inspect.CO_VARKEYWORDS))
+        return types.FunctionType(code, fn.__globals__, fn.__name__, None, fn.__closure__), args
+
+    def _concrete(self, p, value, count):
+        """A concrete argument as torch's: a placeholder ``<name>_<n>`` for each leaf of the value (the argument stays
+        in the forward's signature); a PH leaf is traced, any other leaf is used as it is, with a guard node that
+        fails when a call passes another value."""
+        if isinstance(value, (tuple, list)):
+            return type(value)(self._concrete(p, v, count) for v in value)
+        if isinstance(value, dict):
+            return {k: self._concrete(p, v, count) for k, v in value.items()}
+        from ..tensor import Tensor
+        count[0] += 1
+        default = () if p.default is inspect.Parameter.empty else (p.default,)
+        out = self.create_proxy("placeholder", f"{p.name}_{count[0]}", default, {})
+        if isinstance(value, _PH):
+            return out
+        message = f"{p.name} has been specialized to have value {value} but got another value"
+        if type(value) is bool or (isinstance(value, _guarded_types()) and not isinstance(value, Tensor)):
+            self.create_proxy("call_function", _library_assert(), (out == value, message), {})
+        elif value is None:
+            self.create_proxy("call_function", _assert_is_none, (out, message), {})
+        else:
+            warnings.warn(f"Was not able to add assertion to guarantee correct input {p.name} to specialized "
+                          "function. It is up to the user to make sure that your inputs match the inputs you "
+                          "specialized the function with.")
+        return value
 
     def _patch(self, patcher, fn):
         from ..nn import Module

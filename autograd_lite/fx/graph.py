@@ -51,11 +51,13 @@ def _init_library_names():
     """Built once, outside any trace (a trace replaces these callables by recording wrappers)."""
     global _LIBRARY_NAMES
     if _LIBRARY_NAMES is None:
+        import autograd_lite
         names = {}
         for prefix, namespace in _public_namespaces():
             for name, value in vars(namespace).items():
                 if not name.startswith("_") and _is_patchable(value) and not hasattr(value, "__fx_original__"):
                     names.setdefault(id(value), (f"{prefix}.{name}", value))
+        names[id(autograd_lite._assert)] = ("torch._assert", autograd_lite._assert)    # the guard of concrete_args
         _LIBRARY_NAMES = names
 
 
