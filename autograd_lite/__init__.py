@@ -93,8 +93,8 @@ def _assert(condition, message):
     assert condition, message
 
 
-def __getattr__(name):              # autograd_lite.fx is imported on first use: it costs startup time
-    if name == "fx":
+def __getattr__(name):              # fx and library (torch.library) are imported on first use: startup time
+    if name in ("fx", "library"):
         import importlib
-        return importlib.import_module(".fx", __name__)
+        return importlib.import_module("." + name, __name__)
     raise AttributeError(f"module 'autograd_lite' has no attribute '{name}'")

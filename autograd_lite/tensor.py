@@ -186,7 +186,7 @@ class Tensor(TensorBase):
     def numpy(self, force=False):
         if self._data.dtype.kind == "V":      # bfloat16: as PyTorch, NumPy has no bfloat16 of its own
             raise TypeError("Got unsupported ScalarType BFloat16")
-        if self._rg and not force:
+        if self._rg and not force and _grad_state.enabled:     # as PyTorch: allowed under no_grad
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
         if type(self._data) is not np.ndarray:

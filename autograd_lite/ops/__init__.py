@@ -28,3 +28,12 @@ from ._util import as_tensor, cast  # noqa: F401
 
 globals().update(_api.FUNCTIONAL)
 globals().update(_api.TOP)
+
+_NAMESPACES = {}    # torch.ops.<ns>: the operator namespaces autograd_lite.library registers (custom_op, Library)
+
+
+def __getattr__(name):      # only names not found above: a registered namespace, as torch.ops.<ns>
+    try:
+        return _NAMESPACES[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
