@@ -37,6 +37,7 @@ from .creation import (logspace, asarray, frombuffer, scalar_tensor, empty_strid
 from ._flags import *  # noqa: F401,F403  (set_default_device, use_deterministic_algorithms, ... : recorded switches)
 from . import _api, ops
 from . import sparse            # autograd_lite.sparse: sparse COO tensors (before TOP: it adds sparse_coo_tensor, ...)
+from . import _quantized        # quantized tensors (before TOP: it adds quantize_per_tensor, qint8, ...)
 from . import return_types       # autograd_lite.return_types.max, .sort, ...: the (values, indices) results
 globals().update(_api.TOP)          # every op declared with top=True: autograd_lite.exp, autograd_lite.matmul, ...
 globals().update(ops.torch_aliases.top_names())   # torch.exp_, torch.dropout(x, p, train), torch.native_*
@@ -93,8 +94,8 @@ def _assert(condition, message):
     assert condition, message
 
 
-def __getattr__(name):              # fx and library (torch.library) are imported on first use: startup time
-    if name in ("fx", "library"):
+def __getattr__(name):      # imported on first use (startup time): fx, library (torch.library), ao (torch.ao's
+    if name in ("fx", "library", "ao", "quantization"):     # eager quantization) and quantization (its old name)
         import importlib
         return importlib.import_module("." + name, __name__)
     raise AttributeError(f"module 'autograd_lite' has no attribute '{name}'")

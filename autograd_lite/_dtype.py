@@ -81,6 +81,29 @@ _BY_NP = {d.np: d for d in _ALL if d is not bfloat16}      # bfloat16's joins wh
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NAME.update(half=float16, float=float32, double=float64, short=int16, int=int32, long=int64, cfloat=complex64,
                 cdouble=complex128)
+
+
+class _QDtype(dtype):
+    """A quantized dtype (``quint8``, ``qint8``, ``qint32``, ``quint4x2``): ``.np`` is its integer representation's
+    NumPy dtype, ``qmin``/``qmax`` its range. Only quantized tensors (autograd_lite/_quantized.py) carry one."""
+    __slots__ = ("qmin", "qmax")
+    is_signed = property(lambda self: _raise(RuntimeError("isSignedType not supported for quantized types")))
+
+    def __init__(self, name, np_dtype, scalar_type, qmin, qmax):
+        self.name, self.np, self.scalar_type, self.category = name, np.dtype(np_dtype), scalar_type, 1
+        self.is_floating_point = self.is_complex = False
+        self.itemsize, self.qmin, self.qmax = self.np.itemsize, qmin, qmax
+
+
+def _raise(err):
+    raise err
+
+
+quint8 = _QDtype("quint8", np.uint8, "QUInt8", 0, 255)            # not in _BY_NP: an int array is never quantized
+qint8 = _QDtype("qint8", np.int8, "QInt8", -128, 127)
+qint32 = _QDtype("qint32", np.int32, "QInt32", -2 ** 31, 2 ** 31 - 1)
+quint4x2 = _QDtype("quint4x2", np.uint8, "QUInt4x2", 0, 15)
+_BY_NAME.update(quint8=quint8, qint8=qint8, qint32=qint32, quint4x2=quint4x2)
 BFLOAT16_HINT = ("bfloat16 needs the ml_dtypes package (NumPy's bfloat16): pip install ml_dtypes, or "
                  "pip install 'autograd_lite[bfloat16]'")
 on_bfloat16 = []        # called once ml_dtypes is loaded (autograd's opmath switches on then: nothing to pay before)

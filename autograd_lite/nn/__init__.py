@@ -31,3 +31,10 @@ from . import attention      # nn.attention: sdpa_kernel, SDPBackend (recorded s
 from . import _reduction     # nn._reduction: legacy_get_string, get_enum (for losses written for torch)
 from .parallel import DataParallel  # noqa: E402  (nn.DataParallel, as torch.nn exports it)
 from .modules import CTCLoss  # noqa: F401
+
+
+def __getattr__(name):      # torch.ao.nn's quantized, QAT and fused modules, imported on first use (startup time)
+    if name in ("quantized", "qat", "intrinsic"):
+        import importlib
+        return importlib.import_module("." + name, __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

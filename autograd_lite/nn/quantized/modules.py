@@ -1,0 +1,358 @@
+"""Quantized modules, as ``torch.ao.nn.quantized``: Linear and Conv2d on quantized tensors (int8 weights, integer
+accumulation, the output requantized to the module's scale and zero point), Quantize / DeQuantize, ReLU6; made
+from float modules by ``autograd_lite.ao.quantization.convert``. The integer arithmetic is written once here
+(``linear_int``) and shared with the dynamic Linear."""
+import collections
+
+import numpy as np
+
+from ... import _dtype
+from ... import _quantized as _q
+from ...tensor import Tensor
+from .. import functional as F
+from ..modules.module import Module
+
+__all__ = ["Linear", "Conv2d", "Quantize", "DeQuantize", "ReLU6", "LinearPackedParams"]
+
+_F32 = np.float32
+
+
+def _host(t):
+    return t._data if type(t._data) is np.ndarray else t._data.get()
+
+
+def weight_centered(qw):
+    """(int weights minus their zero points as float64, float32 scale per output channel)."""
+    d = qw._data
+    if d.per_channel:
+        zp = d.zero_point.reshape([-1] + [1] * (d.ndim - 1))
+        return d.ints.astype(np.float64) - zp, d.scale.astype(_F32)
+    return d.ints.astype(np.float64) - d.zero_point, np.full(d.shape[0], d.scale, _F32)
+
+
+def _saturating_acc(x, qw, x_zp):
+    """FBGEMM's int8 GEMM when activations use all 8 bits: each pair of adjacent products (uint8 x * int8 w) is
+    summed with int16 saturation (vpmaddubsw) before the int32 accumulation; zero points corrected exactly after."""
+    d = qw._data
+    w = d.ints.astype(np.int32)
+    k = x.shape[1]
+    if k % 2:
+        x, w = np.pad(x, ((0, 0), (0, 1))), np.pad(w, ((0, 0), (0, 1)))
+    acc = np.empty((x.shape[0], w.shape[0]), np.int64)
+    for r in range(0, x.shape[0], 64):      # bounded memory: (64, N, K / 2) pair sums at a time
+        xr = x[r:r + 64].astype(np.int32)
+        pairs = xr[:, None, 0::2] * w[None, :, 0::2] + xr[:, None, 1::2] * w[None, :, 1::2]
+        acc[r:r + 64] = np.clip(pairs, -32768, 32767).sum(axis=2)
+    w_zp = d.zero_point.reshape(-1) if d.per_channel else np.full(w.shape[0], d.zero_point)
+    acc -= x_zp * d.ints.astype(np.int64).sum(axis=1)[None, :]
+    acc -= w_zp[None, :] * (x[:, :k].astype(np.int64).sum(axis=1)[:, None] - k * x_zp)
+    return acc.astype(_F32)
+
+
+def linear_int(qx_ints, x_scale, x_zp, qw, bias):
+    """FBGEMM's quantized linear in float: acc = sum((qx - x_zp) * (qw - w_zp)) (exact integers; with int16
+    saturation of product pairs when the activations exceed 7 bits, as FBGEMM's), then
+    fma(float32(acc), float32(x_scale) * w_scale, bias) rounded once to float32 (emulated in float64)."""
+    w, w_scale = weight_centered(qw)
+    flat = qx_ints.reshape(-1, qx_ints.shape[-1])
+    if flat.size and flat.max() > 127:
+        acc = _saturating_acc(flat, qw, x_zp)
+    else:
+        acc = ((flat.astype(np.float64) - x_zp) @ w.T).astype(_F32)      # float64 sums of integers: exact
+    mult = (_F32(x_scale) * w_scale).astype(np.float64)
+    out = acc.astype(np.float64) * mult
+    if bias is not None:
+        out += _host(bias).astype(_F32)
+    return out.astype(_F32).reshape(qx_ints.shape[:-1] + (w.shape[0],))
+
+
+def quantize_weight(weight, observer):
+    """A float weight quantized with an observer that has seen it (PyTorch's _quantize_weight)."""
+    scale, zp = observer.calculate_qparams()
+    w = weight.detach().float() if weight.dtype is not _dtype.float32 else weight.detach()
+    if observer.qscheme in (_q.per_tensor_symmetric, _q.per_tensor_affine):
+        return _q.quantize_per_tensor(w, float(scale._data[0]), int(zp._data[0]), observer.dtype)
+    if observer.qscheme in (_q.per_channel_symmetric, _q.per_channel_affine):
+        return _q.quantize_per_channel(w, Tensor._make(scale._data.astype(np.float64)),
+                                       Tensor._make(zp._data.astype(np.int64)), observer.ch_axis, observer.dtype)
+    return _q.quantize_per_channel(w, scale, zp, observer.ch_axis, _dtype.quint8)
+
+
+class LinearPackedParams(Module):
+    """The (quantized weight, float bias) pair of a quantized Linear; its state_dict keys are PyTorch's ``dtype`` and
+    ``_packed_params`` (the pair)."""
+
+    def __init__(self, dtype=_dtype.qint8):
+        super().__init__()
+        self.dtype = dtype
+        self._pair = (None, None)
+
+    def set_weight_bias(self, weight, bias):
+        self._pair = (weight, bias)
+
+    def _weight_bias(self):
+        return self._pair
+
+    def state_dict(self, destination=None, prefix="", keep_vars=False):
+        destination = collections.OrderedDict() if destination is None else destination
+        destination[prefix + "dtype"] = self.dtype
+        destination[prefix + "_packed_params"] = self._pair
+        return destination
+
+    def extra_repr(self):
+        return repr(self._pair)
+
+
+class Linear(Module):
+    """A Linear on quantized tensors: quint8 input, qint8 weight, output quantized with ``scale`` / ``zero_point``
+    (PyTorch's QuantizedLinear). Made by ``convert`` from an observed nn.Linear (``from_float``).
+
+    Example: ``qlinear = nn.quantized.Linear(4, 3); qlinear(torch.quantize_per_tensor(x, 0.1, 128, torch.quint8))``"""
+    _FLOAT_MODULE = None        # nn.Linear, set below (nn is not importable here at import time)
+
+    def __init__(self, in_features, out_features, bias_=True, dtype=_dtype.qint8):
+        super().__init__()
+        if dtype is not _dtype.qint8:
+            raise RuntimeError("Unsupported dtype specified for quantized Linear!")
+        self.in_features, self.out_features = in_features, out_features
+        bias = Tensor._make(np.zeros(out_features, _F32)) if bias_ else None
+        qweight = _q.quantize_per_tensor(Tensor._make(np.zeros((out_features, in_features), _F32)), 1, 0,
+                                         _dtype.qint8)
+        self._packed_params = LinearPackedParams(dtype)
+        self._packed_params.set_weight_bias(qweight, bias)
+        self.scale, self.zero_point = 1.0, 0
+
+    def _get_name(self):
+        return "QuantizedLinear"
+
+    def __repr__(self):         # the packed params are not shown, as PyTorch's
+        return f"{self._get_name()}({self.extra_repr()})"
+
+    def extra_repr(self):
+        return (f"in_features={self.in_features}, out_features={self.out_features}, scale={self.scale}, "
+                f"zero_point={self.zero_point}, qscheme={self.weight().qscheme()}")
+
+    def weight(self):
+        return self._packed_params._weight_bias()[0]
+
+    def bias(self):
+        return self._packed_params._weight_bias()[1]
+
+    def set_weight_bias(self, w, b):
+        self._packed_params.set_weight_bias(w, b)
+
+    def state_dict(self, destination=None, prefix="", keep_vars=False):
+        destination = collections.OrderedDict() if destination is None else destination
+        destination[prefix + "scale"] = Tensor._make(np.array(self.scale, _F32))
+        destination[prefix + "zero_point"] = Tensor._make(np.array(self.zero_point, np.int64))
+        return self._packed_params.state_dict(destination, prefix + "_packed_params.", keep_vars)
+
+    def load_state_dict(self, state_dict, strict=True, assign=False):
+        """Reads this module's own keys (scale, zero_point, _packed_params.*) back."""
+        keys = ("scale", "zero_point", "_packed_params.dtype", "_packed_params._packed_params")
+        missing = [k for k in keys if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in keys]
+        if strict and (missing or unexpected):
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}: missing {missing}, "
+                               f"unexpected {unexpected}")
+        if "scale" in state_dict:
+            self.scale = float(state_dict["scale"])
+        if "zero_point" in state_dict:
+            self.zero_point = int(state_dict["zero_point"])
+        if "_packed_params._packed_params" in state_dict:
+            self.set_weight_bias(*state_dict["_packed_params._packed_params"])
+        return missing, unexpected
+
+    def forward(self, x):
+        if not isinstance(x, _q.QuantizedTensor):
+            raise _q._refuse_dense("quantized::linear", x)
+        d = x._data
+        if d.per_channel or x.dtype is not _dtype.quint8:
+            raise RuntimeError("quantized::linear (fbgemm): Expected input data type to be quint8")
+        out = linear_int(d.ints, d.scale, d.zero_point, self.weight(), self.bias())
+        return _q.quantize_per_tensor(Tensor._make(out), self.scale, self.zero_point, _dtype.quint8)
+
+    @classmethod
+    def from_float(cls, mod, use_precomputed_fake_quant=False):
+        """The quantized Linear of an observed float (or QAT) Linear: its weight quantized with its qconfig's weight
+        observer, its output scale / zero point from its activation_post_process."""
+        app = getattr(mod, "activation_post_process", None)
+        if app is None or getattr(mod, "qconfig", None) is None:
+            raise AssertionError("Input float module must have qconfig defined and an activation_post_process")
+        wobs = getattr(mod, "weight_fake_quant", None) or mod.qconfig.weight()
+        if getattr(mod, "weight_fake_quant", None) is None:
+            wobs(mod.weight)
+        qweight = quantize_weight(mod.weight, wobs)
+        q = cls(mod.in_features, mod.out_features, dtype=wobs.dtype)
+        q.set_weight_bias(qweight, None if mod.bias is None else mod.bias.detach())
+        scale, zp = app.calculate_qparams()
+        q.scale, q.zero_point = float(scale._data.reshape(-1)[0]), int(zp._data.reshape(-1)[0])
+        return q
+
+
+class Quantize(Module):
+    """quantize_per_tensor with fixed scale / zero point / dtype (what QuantStub becomes after convert)."""
+
+    def __init__(self, scale, zero_point, dtype, factory_kwargs=None):
+        super().__init__()
+        self.scale, self.zero_point, self.dtype = float(scale), int(zero_point), dtype
+
+    def forward(self, X):
+        return _q.quantize_per_tensor(X, self.scale, self.zero_point, self.dtype)
+
+    def extra_repr(self):
+        return f"scale={Tensor._make(np.array([self.scale], _F32))}, zero_point=" \
+               f"{Tensor._make(np.array([self.zero_point], np.int64))}, dtype={self.dtype}"
+
+    def _get_name(self):
+        return "Quantize"
+
+    @staticmethod
+    def from_float(mod, use_precomputed_fake_quant=False):
+        scale, zp = mod.activation_post_process.calculate_qparams()
+        return Quantize(float(scale._data.reshape(-1)[0]), int(zp._data.reshape(-1)[0]),
+                        mod.activation_post_process.dtype)
+
+
+class DeQuantize(Module):
+    """dequantize (what DeQuantStub becomes after convert)."""
+
+    def forward(self, Xq):
+        return Xq.dequantize()
+
+    @staticmethod
+    def from_float(mod, use_precomputed_fake_quant=False):
+        return DeQuantize()
+
+
+class ReLU6(Module):
+    """min(max(x, 0), 6) on a quantized tensor: the integers clamped to [zero_point, round(6 / scale) +
+    zero_point], same qparams (PyTorch's QuantizedReLU6)."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        d = input._data
+        six = _q._round_to(np.array(6.0, _F32), _F32(1) / _F32(d.scale), _F32(d.zero_point), d.qdtype)
+        return _q.make_quantized(d.like(np.clip(d.ints, d.ints.dtype.type(d.zero_point), six)))
+
+    def _get_name(self):
+        return "QuantizedReLU6"
+
+    @staticmethod
+    def from_float(mod, use_precomputed_fake_quant=False):
+        return ReLU6(mod.inplace)
+
+
+def _conv2d_int(qx, qw, bias, stride, padding, dilation, groups):
+    """Quantized conv2d as float arithmetic on centred integers (exact sums), then fma with the scales as
+    linear_int: the padding is the input's zero point (a real 0)."""
+    d = qx._data
+    w, w_scale = weight_centered(qw)
+    if groups == 1 and d.ints.size and d.ints.max() > 127:
+        acc = _saturating_conv(d, qw, stride, padding, dilation)
+    else:
+        x = Tensor._make((d.ints.astype(np.float64) - d.zero_point))
+        acc = F.conv2d(x, Tensor._make(w), None, stride, padding, dilation, groups)._data.astype(_F32)
+    mult = (_F32(d.scale) * w_scale).astype(np.float64).reshape(1, -1, 1, 1)
+    out = acc.astype(np.float64) * mult
+    if bias is not None:
+        out += _host(bias).astype(_F32).reshape(1, -1, 1, 1)
+    return out.astype(_F32)
+
+
+def _saturating_conv(d, qw, stride, padding, dilation):
+    """FBGEMM's im2col conv with 8-bit activations: the patches ordered (kh, kw, c_in) (NHWC), padded with the zero
+    point, through the saturating pair sums of _saturating_acc."""
+    x = np.pad(d.ints, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2), constant_values=d.zero_point)
+    n, c, h, w_ = x.shape
+    o, _, kh, kw = qw.shape
+    oh = (h - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    ow = (w_ - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    cols = np.empty((n, oh, ow, kh, kw, c), d.ints.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            patch = x[:, :, i * dilation[0]:i * dilation[0] + stride[0] * oh:stride[0],
+                      j * dilation[1]:j * dilation[1] + stride[1] * ow:stride[1]]
+            cols[:, :, :, i, j, :] = patch.transpose(0, 2, 3, 1)
+    qw_nhwc = _q.make_quantized(qw._data.like(np.ascontiguousarray(qw._data.ints.transpose(0, 2, 3, 1)).reshape(o, -1)))
+    acc = _saturating_acc(cols.reshape(n * oh * ow, -1), qw_nhwc, d.zero_point)
+    return acc.reshape(n, oh, ow, o).transpose(0, 3, 1, 2)
+
+
+class Conv2d(Module):
+    """A Conv2d on quantized tensors (quint8 input, qint8 weight, output requantized to ``scale`` /
+    ``zero_point``), PyTorch's QuantizedConv2d; made by ``convert`` from an observed nn.Conv2d (zeros padding)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__()
+        pair = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v, v)      # noqa: E731
+        if padding_mode != "zeros":
+            raise NotImplementedError("autograd_lite: quantized Conv2d supports padding_mode='zeros' only")
+        self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, pair(kernel_size)
+        self.stride, self.padding, self.dilation, self.groups = pair(stride), pair(padding), pair(dilation), groups
+        self.padding_mode = padding_mode
+        self._weight = _q.quantize_per_tensor(
+            Tensor._make(np.zeros((out_channels, in_channels // groups) + self.kernel_size, _F32)), 1, 0,
+            _dtype.qint8)
+        self._bias = Tensor._make(np.zeros(out_channels, _F32)) if bias else None
+        self.scale, self.zero_point = 1.0, 0
+
+    def _get_name(self):
+        return "QuantizedConv2d"
+
+    def extra_repr(self):
+        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
+             f"scale={self.scale}, zero_point={self.zero_point}")
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self._bias is None:
+            s += ", bias=False"
+        return s
+
+    def weight(self):
+        return self._weight
+
+    def bias(self):
+        return self._bias
+
+    def set_weight_bias(self, w, b):
+        self._weight, self._bias = w, b
+
+    def state_dict(self, destination=None, prefix="", keep_vars=False):
+        destination = collections.OrderedDict() if destination is None else destination
+        destination[prefix + "weight"] = self._weight
+        destination[prefix + "bias"] = self._bias
+        destination[prefix + "scale"] = Tensor._make(np.array(self.scale, _F32))
+        destination[prefix + "zero_point"] = Tensor._make(np.array(self.zero_point, np.int64))
+        return destination
+
+    def forward(self, input):
+        if not isinstance(input, _q.QuantizedTensor):
+            raise _q._refuse_dense("quantized::conv2d.new", input)
+        if input.ndim != 4:
+            raise ValueError("Input shape must be `(N, C, H, W)`!")
+        out = _conv2d_int(input, self._weight, self._bias, self.stride, self.padding, self.dilation, self.groups)
+        return _q.quantize_per_tensor(Tensor._make(out), self.scale, self.zero_point, _dtype.quint8)
+
+    @classmethod
+    def from_float(cls, mod, use_precomputed_fake_quant=False):
+        app = getattr(mod, "activation_post_process", None)
+        if app is None or getattr(mod, "qconfig", None) is None:
+            raise AssertionError("Input float module must have qconfig defined and an activation_post_process")
+        wobs = getattr(mod, "weight_fake_quant", None) or mod.qconfig.weight()
+        if getattr(mod, "weight_fake_quant", None) is None:
+            wobs(mod.weight)
+        q = cls(mod.in_channels, mod.out_channels, mod.kernel_size, mod.stride, mod.padding, mod.dilation,
+                mod.groups, mod.bias is not None, mod.padding_mode)
+        q.set_weight_bias(quantize_weight(mod.weight, wobs), None if mod.bias is None else mod.bias.detach())
+        scale, zp = app.calculate_qparams()
+        q.scale, q.zero_point = float(scale._data.reshape(-1)[0]), int(zp._data.reshape(-1)[0])
+        return q
