@@ -9,6 +9,7 @@ from ._dtype import (dtype, float16, bfloat16, float32, float64, uint8, uint16, 
                      int64, get_default_dtype, set_default_dtype, promote_types, can_cast, finfo, iinfo)
 from ._dtype import bool_ as bool  # noqa: A001  (autograd_lite.bool, like torch.bool)
 from ._dtype import complex64, complex128, complex64 as cfloat, complex128 as cdouble
+from ._dtype import float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, float8_e5m2fnuz, float8_e8m0fnu  # noqa: F401
 from .backend import device
 from ._memory_format import (layout, memory_format, strided, sparse_coo, sparse_csr, sparse_csc, sparse_bsr,  # noqa: F401
                              sparse_bsc, jagged, contiguous_format, channels_last, channels_last_3d, preserve_format,

@@ -1,7 +1,8 @@
 """dtypes: PyTorch-named wrappers around NumPy dtypes, and PyTorch's promotion rules."""
 import numpy as np
 
-__all__ = ["dtype", "float16", "bfloat16", "float32", "float64", "uint8", "uint16", "uint32", "uint64", "int8", "int16",
+__all__ = ["dtype", "float16", "bfloat16", "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz",
+           "float8_e8m0fnu", "float32", "float64", "uint8", "uint16", "uint32", "uint64", "int8", "int16",
            "int32", "int64",
            "bool_", "complex64", "complex128", "get_default_dtype", "set_default_dtype", "to_dtype", "from_numpy_dtype", "promote_types",
            "result_type", "can_cast", "finfo", "iinfo"]
@@ -57,8 +58,26 @@ class _BFloat16(dtype):
         return self._np if self._np is not None else load_bfloat16()
 
 
+class _Float8(_BFloat16):
+    """A float8 dtype, stored as NumPy arrays of ml_dtypes' dtype of the same name (loaded as bfloat16's); casts and
+    the few ops PyTorch has for it: autograd_lite/_float8.py."""
+    __slots__ = ()
+
+    def __init__(self, name, signed=True):
+        self.name, self.scalar_type, self.category, self.itemsize, self._np = name, "F" + name[1:], 2, 1, None
+        self.is_floating_point, self.is_signed, self.is_complex = True, signed, False
+
+    @property
+    def np(self):
+        return self._np if self._np is not None else load_float8()[self]
+
+
 float16 = dtype("float16", np.float16, 2, "Half")
 bfloat16 = _BFloat16()
+float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, float8_e5m2fnuz = (_Float8(n) for n in (
+    "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz"))
+float8_e8m0fnu = _Float8("float8_e8m0fnu", signed=False)
+FLOAT8 = (float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, float8_e5m2fnuz, float8_e8m0fnu)
 float32 = dtype("float32", np.float32, 2, "Float")
 float64 = dtype("float64", np.float64, 2, "Double")
 uint8 = dtype("uint8", np.uint8, 1, "Byte")
@@ -76,8 +95,8 @@ _REAL_OF = {complex64: float32, complex128: float64}
 _LIMITED = (uint16, uint32, uint64)
 
 _ALL = (float16, bfloat16, float32, float64, uint8, uint16, uint32, uint64, int8, int16, int32, int64, bool_,
-        complex64, complex128)
-_BY_NP = {d.np: d for d in _ALL if d is not bfloat16}      # bfloat16's joins when ml_dtypes is loaded
+        complex64, complex128) + FLOAT8
+_BY_NP = {d.np: d for d in _ALL if not isinstance(d, _BFloat16)}    # ml_dtypes' join when it is loaded
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NAME.update(half=float16, float=float32, double=float64, short=int16, int=int32, long=int64, cfloat=complex64,
                 cdouble=complex128)
@@ -123,6 +142,25 @@ def load_bfloat16():
     return bfloat16._np
 
 
+on_float8 = []          # called once with {NumPy dtype: dtype} of the five float8 when they are loaded
+
+
+def load_float8():
+    """{float8 dtype: its NumPy dtype (ml_dtypes')}, importing ml_dtypes on the first call."""
+    if float8_e4m3fn._np is None:
+        try:
+            load_bfloat16()
+        except ModuleNotFoundError:
+            raise ModuleNotFoundError(BFLOAT16_HINT.replace("bfloat16 needs", "float8 dtypes need")) from None
+        import ml_dtypes
+        for d in FLOAT8:
+            d._np = np.dtype(getattr(ml_dtypes, d.name))
+            _BY_NP[d._np] = d
+        for fn in on_float8:
+            fn({d._np: d for d in FLOAT8})
+    return {d: d._np for d in FLOAT8}
+
+
 def is_bfloat16(np_dtype):
     """Whether a NumPy dtype is ml_dtypes' bfloat16 (without importing ml_dtypes)."""
     return np_dtype is bfloat16._np if bfloat16._np is not None else np_dtype.name == "bfloat16" and \
@@ -134,6 +172,9 @@ def check_device(np_dtype, device):
     if is_bfloat16(np_dtype):
         raise TypeError(f"bfloat16 tensors cannot be on device '{device}': CuPy has no bfloat16 dtype (keep them on "
                         "the CPU, or convert them with .float() or .half() before moving them)")
+    if np_dtype.name.startswith("float8"):
+        raise TypeError(f"{np_dtype.name} tensors cannot be on device '{device}': CuPy has no float8 dtypes (keep them "
+                        "on the CPU, or convert them with .float() before moving them)")
 
 
 def category_of(np_dtype):
@@ -202,6 +243,10 @@ class finfo:
             self.min, self.tiny = -self.max, 2.0 ** -126
             self.smallest_normal = self.tiny
             return
+        if d in _FLOAT8_INFO:       # PyTorch's values (its resolution is 1 for all five)
+            self.eps, self.max, self.min, self.tiny = _FLOAT8_INFO[d]
+            self.bits, self.dtype, self.resolution, self.smallest_normal = 8, d.name, 1.0, self.tiny
+            return
         info = np.finfo(d.np)
         self.bits, self.dtype = info.bits, d.name
         self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
@@ -211,6 +256,12 @@ class finfo:
     def __repr__(self):
         return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
                 f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+_FLOAT8_INFO = {float8_e4m3fn: (0.125, 448.0, -448.0, 2.0 ** -6), float8_e5m2: (0.25, 57344.0, -57344.0, 2.0 ** -14),
+                float8_e4m3fnuz: (0.125, 240.0, -240.0, 2.0 ** -7),
+                float8_e5m2fnuz: (0.125, 57344.0, -57344.0, 2.0 ** -15),
+                float8_e8m0fnu: (1.0, 2.0 ** 127, 2.0 ** -127, 2.0 ** -127)}
 
 
 class iinfo:
@@ -236,6 +287,9 @@ def from_numpy_dtype(np_dtype):
     d = _BY_NP.get(np_dtype)
     if d is None and getattr(np_dtype, "name", None) == "bfloat16" and is_bfloat16(np_dtype):   # ml_dtypes came first
         return bfloat16
+    if d is None and getattr(np_dtype, "name", "").startswith("float8_") and np_dtype.name in _BY_NAME:  # likewise
+        load_float8()
+        d = _BY_NP.get(np_dtype)
     if d is None:
         raise TypeError(f"can't convert NumPy array of dtype {np_dtype}: the supported dtypes are "
                         + ", ".join(x.name for x in _ALL))
@@ -275,6 +329,9 @@ def promote_types(a, b):
     takes a float's precision (float64 + complex64 -> complex128)."""
     if a is b:
         return a
+    if a.itemsize == 1 and a.category == 2 or b.itemsize == 1 and b.category == 2:
+        raise RuntimeError(f"Promotion for Float8 Types is not supported, attempted to promote {a.scalar_type} and "
+                           f"{b.scalar_type}")
     if (a in _LIMITED or b in _LIMITED) and (a.category != 2 and b.category != 2):      # torch 2.13's rule
         raise RuntimeError(f"Promotion for uint16, uint32, uint64 types is not supported, attempted to promote "
                            f"{a.scalar_type} and {b.scalar_type}")

@@ -132,8 +132,9 @@ def array_str(a, indent):
 
 def tensor_repr(t, prefix="tensor("):
     a = t._data if type(t._data) is np.ndarray else t._data.get()    # CuPy arrays: copy to host
-    if _dtype.is_bfloat16(a.dtype):
-        a = a.astype(np.float32)        # exact: printed as float32's digits, as PyTorch prints bfloat16
+    if a.dtype.kind == "V" or a.dtype.itemsize == 1 and a.dtype.kind == "f":     # bfloat16, float8: exact as
+        # float32, printed with its digits, as PyTorch prints them
+        a = a.astype(np.float32)
     indent = len(prefix)
     suffixes = []
     if t.device.type != "cpu":

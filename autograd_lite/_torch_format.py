@@ -42,8 +42,11 @@ _STORAGE_OF = {"float32": "FloatStorage", "float64": "DoubleStorage", "float16":
                "int64": "LongStorage", "int32": "IntStorage", "int16": "ShortStorage",
                "int8": "CharStorage", "uint8": "ByteStorage", "bool": "BoolStorage", "bfloat16": "BFloat16Storage",
                "uint16": "UInt16Storage", "uint32": "UInt32Storage", "uint64": "UInt64Storage"}
-_UNTYPED = ("uint16", "uint32", "uint64")      # written as torch does: an UntypedStorage and _rebuild_tensor_v3
-_BYTES_OF = {"bfloat16": 2}
+_FLOAT8 = tuple(d.name for d in _dtype.FLOAT8)      # as uint16: untyped storages in torch's files; read as bytes
+_STORAGES.update({f"F{n[1:]}Storage": n for n in _FLOAT8})
+_STORAGE_OF.update({n: f"F{n[1:]}Storage" for n in _FLOAT8})
+_UNTYPED = ("uint16", "uint32", "uint64") + _FLOAT8   # written as torch does: an UntypedStorage and _rebuild_tensor_v3
+_BYTES_OF = {"bfloat16": 2, **dict.fromkeys(_FLOAT8, 1)}
 
 
 class _StorageType:
@@ -435,6 +438,9 @@ def _fill(storage, data, byteorder="little"):
         storage.array = bfloat16_from_bits(bits if bits.dtype.isnative else bits.astype(np.uint16))
         storage.widened = storage.array.dtype == np.float32
         return
+    if stype.dtype in _FLOAT8:      # bytes viewed as ml_dtypes' float8 (loaded here)
+        storage.array = np.frombuffer(data, np.uint8).view(_dtype.to_dtype(stype.dtype).np)
+        return
     dt = np.dtype(stype.dtype)
     array = np.frombuffer(data, dt.newbyteorder("<" if byteorder == "little" else ">"))
     storage.array = array if array.dtype.isnative else array.astype(dt.newbyteorder("="))
@@ -456,13 +462,16 @@ def _build(p, map_location, name, place):
     root = storage.root if isinstance(storage, _StorageView) else storage
     if getattr(root, "untyped", None) is not None and root.array is None:
         raw = root.untyped.array                         # v3: the untyped bytes, viewed typed
-        root.array = raw.view(np.dtype(root.stype.dtype))
+        st = root.stype.dtype
+        root.array = raw.view(_dtype.to_dtype(st).np if st in _FLOAT8 else np.dtype(st))
         base = root.array
     if base is None:
         raise UnpicklingError(f"storage {root.key!r} was never read")
     itemsize = base.dtype.itemsize
-    view = np.lib.stride_tricks.as_strided(base[offset:], p.size,
+    f8 = base.dtype.name in _FLOAT8         # as_strided can't read ml_dtypes' float8 typestr: strided as bytes
+    view = np.lib.stride_tricks.as_strided(base[offset:].view(np.uint8) if f8 else base[offset:], p.size,
                                            [s * itemsize for s in p.stride], writeable=True)
+    view = view.view(base.dtype) if f8 else view
     if _overlaps(p.size, p.stride):                      # an expanded tensor: its own copy
         view = view.copy()
     entry = {"device": root.location, "requires_grad": p.requires_grad, "parameter": p.parameter}
@@ -747,7 +756,8 @@ class _Pickler:
                             f"{host.dtype}, which PyTorch's format can't hold")
         key = str(len(self.storages))
         untyped = host.dtype.name in _UNTYPED
-        self.storages.append((key, host.view(np.uint16) if kind == "BFloat16Storage" else host))
+        self.storages.append((key, host.view(np.uint16) if kind == "BFloat16Storage" else
+                              host.view(np.uint8) if host.dtype.name in _FLOAT8 else host))
         self.glob("torch._utils", "_rebuild_tensor_v3" if untyped else "_rebuild_tensor_v2")
         self.out += b"("
         self.out += b"("

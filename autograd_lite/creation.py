@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from . import _dtype, _flags, backend as _backend, random
+from . import _dtype, _float8, _flags, backend as _backend, random
 from . import _memory_format as _mf
 from ._api import declare
 from ._args import shape_arg
@@ -98,6 +98,10 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flatten_once(data)):
         data = _lists_of_tensors(data)
     np_dtype = _dtype.to_dtype(dtype).np if dtype is not None else _infer_dtype(data)
+    if dtype is not None and _float8.is_float8(np_dtype):        # PyTorch's float8 rounding, through float32
+        with np.errstate(over="ignore"):
+            wide = tensor(data, _dtype.float32)._data
+        return _finish(_float8.astype(wide, np_dtype), dtype, device, requires_grad)
     try:
         array = np.array(data, dtype=np_dtype)
     except TypeError:               # a complex number after a float ([1.5, 2j]): complex, as PyTorch
@@ -158,11 +162,17 @@ def _new_shape(size, op):
 
 def _sized(fill, size, dtype, device, requires_grad, op):
     dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+    if dt in _dtype.FLOAT8:     # PyTorch draws no float8
+        _no_float8("normal_kernel_cpu" if op == "randn" else "check_uniform_bounds", dt)
     if dt.is_complex:           # PyTorch's: real and imaginary parts drawn apart, randn's each of variance 1/2
         parts = np.ascontiguousarray(fill(_new_shape(size, op) + (2,), dt.to_real().np))
         values = parts.view(dt.np)[..., 0] * (np.sqrt(0.5).astype(parts.dtype) if op == "randn" else 1)
         return _finish(values, dt, device, requires_grad)
     return _finish(fill(_new_shape(size, op), dt.np), dt, device, requires_grad)
+
+
+def _no_float8(kernel, dt):
+    raise NotImplementedError(f'"{kernel}" not implemented for \'{dt.scalar_type}\'')
 
 
 def _filled(name, size, dtype, device, requires_grad):
@@ -195,6 +205,9 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     if dtype is None:
         dtype = _infer_dtype(fill_value) or _dtype.get_default_dtype()
     dt = _dtype.to_dtype(dtype)
+    if dt in _dtype.FLOAT8:     # PyTorch's rounding, through float32
+        return _finish(_float8.astype(np.full(_new_shape((size,), "full"), fill_value, np.float32), dt.np), dt,
+                       device, requires_grad)
     return _finish(np.full(_new_shape((size,), "full"), fill_value, dtype=dt.np), dt, device,
                    requires_grad)
 
@@ -232,6 +245,8 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
                        for v in values)
         dtype = _dtype.get_default_dtype() if floating else _dtype.int64
     dt = _dtype.to_dtype(dtype)
+    if dt in _dtype.FLOAT8:
+        _no_float8("arange_cpu", dt)
     values = [v.item() if isinstance(v, Tensor) else v for v in values]
     return _finish(np.arange(*values, dtype=np.float64 if dt.is_floating_point else None)
                    .astype(dt.np), dt, device, requires_grad)
@@ -239,6 +254,8 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+    if dt in _dtype.FLOAT8:
+        _no_float8("linspace_cpu", dt)
     return _finish(np.linspace(start, end, steps).astype(dt.np), dt, device, requires_grad)
 
 

@@ -145,6 +145,8 @@ class _Encoder:
             host = t._host()
             if _dtype.is_bfloat16(host.dtype):      # .npy has no bfloat16: its bits, as uint16 (one view per array)
                 host = self._bits.setdefault(id(host), (host, host.view(np.uint16)))[1]
+            elif host.dtype.itemsize == 1 and host.dtype.kind in "Vf":    # nor float8: its bits, as uint8
+                host = self._bits.setdefault(id(host), (host, host.view(np.uint8)))[1]
             entry = {"array": self._array(host, path), "dtype": t.dtype.name,
                      "shape": list(host.shape), "requires_grad": bool(t.requires_grad),
                      "device": str(t.device), "parameter": _is_parameter(t)}
@@ -552,6 +554,8 @@ def _tensor(entry, arrays):
             array = _torch_format.bfloat16_from_bits(array)
             if array.dtype == np.float32:
                 _torch_format.warn_widened()
+        if str(entry.get("dtype")).startswith("float8_") and array.dtype == np.uint8:      # saved as its bits
+            array = array.view(_dtype.to_dtype(entry["dtype"]).np)
         dt = _dtype.from_numpy_dtype(array.dtype)
         _device(entry["device"])                    # raises on anything but a device string
         if entry["dtype"] not in (dt.name, "bfloat16" if dt is _dtype.float32 else None) or \

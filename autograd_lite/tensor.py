@@ -7,7 +7,7 @@ import weakref
 
 import numpy as np
 
-from . import _dtype, _format
+from . import _dtype, _float8, _format
 from ._args import canon_dim, shape_arg
 from .autograd import engine as _engine
 from .autograd import grad_mode as _grad_mode
@@ -184,8 +184,9 @@ class Tensor(TensorBase):
 
     # ---- conversion ---------------------------------------------------------------------------
     def numpy(self, force=False):
-        if self._data.dtype.kind == "V":      # bfloat16: as PyTorch, NumPy has no bfloat16 of its own
-            raise TypeError("Got unsupported ScalarType BFloat16")
+        if self._data.dtype.kind == "V" or self._data.dtype.itemsize == 1 and self._data.dtype.kind == "f":
+            # bfloat16, float8 (ml_dtypes'; float8_e5m2's kind is 'f'): as PyTorch, NumPy has none of its own
+            raise TypeError(f"Got unsupported ScalarType {self.dtype.scalar_type}")
         if self._rg and not force and _grad_state.enabled:     # as PyTorch: allowed under no_grad
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
@@ -376,7 +377,9 @@ class Tensor(TensorBase):
 
     def fill_(self, value):
         self._check_inplace_leaf()
-        self._data[...] = value.item() if isinstance(value, Tensor) else value
+        value = value.item() if isinstance(value, Tensor) else value
+        dt = self._data.dtype
+        self._data[...] = _float8.coerce(value, dt) if dt.itemsize == 1 and dt.kind in "Vf" else value
         self._version[0] += 1
         return self
 

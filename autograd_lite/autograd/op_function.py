@@ -31,6 +31,7 @@ import numpy as _np
 from . import autocast_state as _autocast
 from . import grad_mode
 from .. import _dtype
+from .. import _float8 as _f8
 from .. import backend as _backend
 
 _new = object.__new__
@@ -218,6 +219,17 @@ class Function:
                 raw.append(a)
                 inputs.append(None)
         record = needs and _state.enabled and cls.differentiable
+        bits8 = None
+        if _float8 is not None:         # float8 is in use: only PyTorch's few float8 ops run, in float32
+            for d in raw:
+                if type(d) is _ndarray and d.dtype in _float8:
+                    if _f8.check_op(cls, args, d.dtype):    # views, moves: on the bytes, exact
+                        bits8 = d.dtype
+                        raw = [r.view(_np.uint8) if type(r) is _ndarray and r.dtype is bits8 else r for r in raw]
+                    elif cls._widens:
+                        low = _widen8(args, raw, inputs, cls.opmath_keep)
+                        return _apply_opmath(cls, ctx, args, kwargs, raw, inputs, record, first, low)
+                    break
         if _bfloat16 is not None and cls._widens:       # bfloat16 is in use (ml_dtypes loaded): is it this op's?
             for d in raw:
                 if type(d) is _ndarray and d.dtype is _bfloat16:
@@ -233,6 +245,8 @@ class Function:
             raise err from None
         if type(data) not in _backend.array_types:      # NumPy's 0-d arithmetic gives scalars
             data = _as_array(ctx, data, raw)
+        if bits8 is not None and data.dtype == _np.uint8:
+            data = data.view(bits8)
         out = _new(first._result_class)
         out._data = data
         out._grad = out._hooks = None
@@ -274,6 +288,28 @@ def _bfloat16_loaded(np_dtype):
 
 
 _dtype.on_bfloat16.append(_bfloat16_loaded)
+_float8 = None          # {NumPy dtype: dtype} of the float8 once loaded
+
+
+def _float8_loaded(by_np):
+    global _float8
+    _float8 = by_np
+
+
+_dtype.on_float8.append(_float8_loaded)
+
+
+def _widen8(args, raw, inputs, keep):
+    """As `_widen`, for float8 arrays (all of one dtype: PyTorch does not promote them); returns that dtype, the
+    result's."""
+    low = None
+    for i, a in enumerate(args):
+        if isinstance(a, TensorBase) and i not in keep and raw[i].dtype in _float8:
+            low = raw[i].dtype
+            raw[i] = wide = _f8.to_float32(raw[i])
+            if inputs[i] is not None:
+                inputs[i] = inputs[i][:3] + (id(wide),)
+    return low
 
 
 def _widen(args, raw, inputs, bf16, keep):
@@ -312,7 +348,7 @@ def _apply_opmath(cls, ctx, args, kwargs, raw, inputs, record, first, round_out)
         data = _as_array(ctx, data, raw)
     wide = data
     if round_out and data.dtype == _F32:
-        data = data.astype(_bfloat16)
+        data = data.astype(_bfloat16) if round_out is True else _f8.from_float32(data, round_out)
     out = _new(first._result_class)
     out._data = data
     out._grad = out._hooks = out._base = None
@@ -337,7 +373,7 @@ def _apply_opmath(cls, ctx, args, kwargs, raw, inputs, record, first, round_out)
 
 def _widened_backward(node, g):
     """The raw backward of a node whose output was rounded to bfloat16: its formula on the float32 gradient."""
-    if g.dtype == _bfloat16:
+    if g.dtype.kind == "V" or g.dtype.itemsize == 1:       # bfloat16, float8 (float8_e5m2's kind is 'f')
         g = g.astype(_F32)
     return type(node)._raw(node, g)
 

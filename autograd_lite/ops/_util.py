@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
+from .. import _float8
 from ..autograd.op_function import Function
 from ..backend import backend_of
 from ..creation import tensor
@@ -62,6 +63,8 @@ def _astype(x, dtype):
     if x.dtype.kind == "c" and np.dtype(dtype).kind != "c":
         warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=4)
         x = x.real
+    if _float8.is_float8(x.dtype) or _float8.is_float8(np.dtype(dtype)):
+        return _float8.astype(x, dtype)         # PyTorch's float8 rounding, through float32
     if x.dtype.kind == "V" and np.dtype(dtype).kind in "biu":     # bfloat16 to integers as float32's cast does
         x = x.astype(np.float32)
     return x.astype(dtype)

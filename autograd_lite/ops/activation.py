@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 
 from .. import _api, random as _random
+from .. import _float8
 from .._args import canon_dim
 from ..autograd.grad_mode import state as _grad_state
 from ..autograd.op_function import Function
@@ -491,6 +492,7 @@ def _softmax_dim(x, dim, op):
 
 def _softmax_input(x, dtype, op):
     x = x.to(dtype) if dtype is not None else x
+    _float8.refuse(op, x)
     if not x.dtype.is_floating_point:
         raise not_implemented(op, x)
     return x

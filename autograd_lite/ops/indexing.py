@@ -5,6 +5,7 @@ index out of bounds around where NumPy raises)."""
 import numpy as np
 
 from .. import _api
+from .. import _float8
 from .._args import canon_dim
 from ..autograd.op_function import Function
 from ..autograd.grad_mode import state as _grad_state
@@ -230,7 +231,9 @@ def setitem(self, key, value):
         self._inplace(index_put, key, value)
         return
     k, _ = normalize_key(key, self._data)
-    self._data[k] = value._data if isinstance(value, Tensor) else value
+    value = value._data if isinstance(value, Tensor) else value
+    dt = self._data.dtype
+    self._data[k] = _float8.coerce(value, dt) if dt.itemsize == 1 and dt.kind in "Vf" else value
     self._version[0] += 1
 
 

@@ -8,6 +8,7 @@ Example::
     autograd_lite.hstack([autograd_lite.ones(2), autograd_lite.zeros(3)])      # shape (5,)
 """
 from .. import _api, _dtype
+from .. import _float8
 from .._args import canon_dim, shape_arg
 from ..creation import tensor as _tensor, zeros
 from ..tensor import Tensor
@@ -128,6 +129,7 @@ def take(input, index_):
     if not isinstance(index_, Tensor) or index_.dtype.name != "int64":
         got = index_.dtype.scalar_type if isinstance(index_, Tensor) else type(index_).__name__
         raise RuntimeError(f"take(): Expected a long tensor for index, but got {got}")
+    _float8.refuse("take", input)
     n = input.numel()
     d = index_._data
     if d.size:

@@ -95,7 +95,8 @@ def matmul(a, b):
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         da, db = a._data, b._data
         sa, sb = da.shape, db.shape
-        if len(sa) == 2 == len(sb) and sa[1] == sb[0] and da.dtype is db.dtype and type(da) is type(db):
+        if len(sa) == 2 == len(sb) and sa[1] == sb[0] and da.dtype is db.dtype and type(da) is type(db) and \
+                da.dtype.itemsize > 1:      # (float8: through MatMul, in float32)
             if (a._rg or b._rg) and _grad_state.enabled:
                 return MatMul.apply(a, b)   # the common case, nothing to check or promote
             return Tensor._make(_mm(da, db))     # no graph to record: no node at all

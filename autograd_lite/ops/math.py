@@ -5,6 +5,7 @@ every order, and appears as ``autograd_lite.name``, ``Tensor.name`` and ``Tensor
 import math
 
 from .. import _api
+from .. import _float8
 from ..autograd.op_function import Function
 from ..tensor import Tensor
 from . import _formula as m
@@ -180,6 +181,7 @@ def _logical_operand(b, a, name):
 
 def _logical(word, fn):
     def op(a, b):
+        _float8.refuse("logical_" + word, a, b)
         b = _logical_operand(b, a, "logical_" + word)
         return wrap(fn(xp_of(a._data), a._data, b._data), a._data)
     op.__name__ = op.__qualname__ = "logical_" + word
@@ -194,6 +196,7 @@ logical_xor = _logical("xor", lambda xp, a, b: xp.logical_xor(a, b))
 
 def logical_not(a):
     """The logical not of a tensor's truth values (nonzero), as a bool tensor."""
+    _float8.refuse("logical_not", a)
     return wrap(a._data == 0, a._data)
 
 
@@ -256,6 +259,7 @@ bitwise_right_shift = _api.declare(_bitwise("bitwise_right_shift", "rshift",
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     """Elementwise ``|a - b| <= atol + rtol * |b|`` as a bool tensor."""
     b = as_tensor(b, a)
+    _float8.refuse("isclose", a, b)
     return wrap(xp_of(a._data).isclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan), a._data)
 
 
@@ -263,10 +267,12 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     """Whether every element of a is close to b's (see isclose)."""
     b = as_tensor(b, a)
+    _float8.refuse("allclose", a, b)
     return bool(xp_of(a._data).allclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 @_api.declare
 def equal(a, b):
     """``torch.equal``: True when a and b have the same shape and elements."""
+    _float8.refuse("equal", a, b)
     return tuple(a.shape) == tuple(b.shape) and bool(xp_of(a._data).array_equal(a._data, b._data))

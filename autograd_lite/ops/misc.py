@@ -1,5 +1,6 @@
 """Views of parts of a tensor (split, chunk, unbind, narrow) and nonzero."""
 from .. import _api
+from .. import _float8
 from .._args import canon_dim
 from ..tensor import Tensor
 from ._util import xp_of
@@ -90,6 +91,7 @@ def narrow(x, dim, start, length):
 
 @declare
 def nonzero(x, as_tuple=False):
+    _float8.refuse("nonzero", x)
     if x.ndim == 0:             # as PyTorch: a 0-d input has rows of no coordinates
         xp = xp_of(x._data)
         rows = int(bool(x._data))

@@ -1,6 +1,6 @@
 """The linear layer on the kernel table: linear (+ a fused activation), and LinearChain, consecutive layers as one
 graph node."""
-from .. import _api, _dtype
+from .. import _api, _dtype, _float8
 from ..autograd.op_function import Function
 from . import _formula as m
 from ._util import cast, kernels_of
@@ -145,6 +145,7 @@ def linear(x, weight, bias=None, activation=None):
         raise RuntimeError(f"linear: input of shape {tuple(x.shape)} and weight of shape "
                            f"{tuple(weight.shape)} cannot be multiplied (expected input (..., "
                            f"{weight.shape[-1] if weight.ndim else '?'}))")
+    _float8.refuse("linear", x)
     if bias is not None and bias._data.shape != ws[:1] and bias._data.shape != ():
         raise RuntimeError(f"linear: bias of shape {tuple(bias.shape)} does not match weight of "
                            f"shape {tuple(weight.shape)}")

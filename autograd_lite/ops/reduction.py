@@ -5,6 +5,7 @@ import builtins
 import numpy as np
 
 from .. import _api, return_types
+from .. import _float8
 from .._args import canon_dim, canon_dims
 from ..autograd.op_function import Function
 from ..tensor import Tensor
@@ -353,6 +354,7 @@ class Extreme(Function):
 
 def _arg(x, dim, keepdim, largest, op):
     refuse_complex(x, f"{op}(): does not support complex input", RuntimeError)
+    _float8.refuse(op, x)
     xp = xp_of(x._data)
     fn = xp.argmax if largest else xp.argmin
     if dim is None:

@@ -3,6 +3,7 @@ differentiable to any order), unique, bincount, histc (counts: no gradient, as P
 import math
 
 from .. import _api, return_types
+from .. import _float8
 from .._args import canon_dim
 from ..autograd.op_function import Function
 from ..tensor import Tensor
@@ -192,6 +193,7 @@ def unique(x, sorted=True, return_inverse=False, return_counts=False, dim=None):
     Example: ``values, counts = torch.unique(t, return_counts=True)``"""
     refuse_complex(x, "\"unique\" not implemented for '{type}'" if dim is None else
                    "\"unique_dim\" not implemented for '{type}'")
+    _float8.refuse("unique", x)
     data = x._data
     xp = xp_of(data)
     nan = {"equal_nan": False} if data.dtype.kind == "f" else {}      # each NaN distinct, as PyTorch

@@ -9,6 +9,7 @@ Example::
 import math
 
 from .. import _api, _dtype
+from .. import _float8
 from ..autograd.op_function import Function
 from ..tensor import Tensor
 from . import _formula as m
@@ -28,6 +29,11 @@ def _classify(name, test, integral):
             refuse_complex(input, f"{name} does not support complex inputs.", RuntimeError)
         d = input._data
         xp = xp_of(d)
+        if _float8.is_float8(d.dtype):
+            if name != "isnan":
+                _float8.refuse(name, input)
+            if d.dtype.name != "float8_e8m0fnu" or name != "isfinite":    # (PyTorch's e8m0 is all finite, NaN too)
+                d = _float8.to_float32(d)
         if d.dtype.kind != "f":                         # integers and bools are finite, never nan or inf
             return wrap(xp.full(d.shape, integral, dtype=bool), d)
         return wrap(test(xp, d), d)

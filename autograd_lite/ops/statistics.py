@@ -6,6 +6,7 @@ Example::
     autograd_lite.quantile(autograd_lite.tensor([1.0, 2.0, 3.0, 4.0]), 0.25)       # tensor(1.7500)
 """
 from .. import _api, return_types
+from .. import _float8
 from .._args import canon_dim, canon_dims
 from ..tensor import Tensor
 from ._util import cast, quiet, refuse_complex, to_float, wrap, xp_of
@@ -61,6 +62,7 @@ def count_nonzero(input, dim=None):
 
     Example: ``autograd_lite.count_nonzero(autograd_lite.tensor([0, 1, 2]))`` gives ``2``."""
     dims = canon_dims(dim, input.ndim, "count_nonzero")
+    _float8.refuse("count_nonzero", input)
     d = input._data
     return wrap(xp_of(d).asarray((d != 0).sum(axis=dims)).astype("int64"), d)
 

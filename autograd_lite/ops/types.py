@@ -52,7 +52,7 @@ def is_nonzero(input):
 @declare
 def is_signed(input):
     """Whether input's dtype holds negative numbers (floats, complex and signed integers; not uint8 or bool)."""
-    return input._data.dtype.kind in "ficV"
+    return input.dtype.is_signed
 
 
 @declare

@@ -3,7 +3,7 @@
 
 A safetensors file is a JSON header plus raw little-endian tensors: loading it never runs code.
 bfloat16 tensors load as bfloat16 with ml_dtypes installed (NumPy's bfloat16), else as float32 (exactly, with a
-warning).
+warning); float8 tensors (F8_E4M3, F8_E5M2, F8_E8M0, ...) as float8, which needs ml_dtypes.
 
 Example::
 
@@ -16,7 +16,7 @@ import warnings
 
 import numpy as np
 
-from .. import _torch_format
+from .. import _dtype, _torch_format
 from .._dtype import BFLOAT16_HINT
 from ..backend import device as _device
 from ..tensor import Tensor
@@ -26,6 +26,8 @@ __all__ = ["save_file", "load_file", "save", "load"]
 _DTYPES = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "I64": np.int64,
            "I32": np.int32, "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_,
            "U16": np.uint16, "U32": np.uint32, "U64": np.uint64}
+_FLOAT8 = {"F8_E4M3": "float8_e4m3fn", "F8_E5M2": "float8_e5m2", "F8_E4M3FNUZ": "float8_e4m3fnuz",
+           "F8_E5M2FNUZ": "float8_e5m2fnuz", "F8_E8M0": "float8_e8m0fnu"}      # the spec's names: ours (ml_dtypes')
 
 
 def _package():
@@ -81,6 +83,8 @@ def _tensor(array, device):
 def _from_raw(name, dtype, shape, raw):
     if dtype == "BF16":         # bfloat16 (float32 without ml_dtypes), from its bits
         return _torch_format.bfloat16_from_bits(np.frombuffer(raw, "<u2").astype(np.uint16)).reshape(shape)
+    if dtype in _FLOAT8:        # float8 from its bytes
+        return np.frombuffer(raw, np.uint8).view(_dtype.to_dtype(_FLOAT8[dtype]).np).reshape(shape)
     if dtype not in _DTYPES:
         raise TypeError(f"tensor {name!r} has dtype {dtype}, which autograd_lite doesn't support")
     return np.frombuffer(raw, np.dtype(_DTYPES[dtype]).newbyteorder("<")).reshape(shape) \
