@@ -682,11 +682,11 @@ def _refuse_dense(op, t):
 
 
 def _dense_dequantize(self):
-    """A float tensor's dequantize: itself (PyTorch's)."""
-    return self
+    """A dense tensor's dequantize: itself as float32 (PyTorch's; a float32 tensor is returned as it is)."""
+    return self.to(_dtype.float32)
 
 
-# dense Tensors: the quantized accessors refuse as PyTorch's do (the 'CPU' backend), dequantize returns self
+# dense Tensors: the quantized accessors refuse as PyTorch's do (the 'CPU' backend), dequantize casts to float32
 for _name in ("int_repr", "q_scale", "q_zero_point", "q_per_channel_scales", "q_per_channel_zero_points",
               "q_per_channel_axis", "qscheme"):
     setattr(Tensor, _name, _not_quantized(_name))

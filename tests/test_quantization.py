@@ -7,11 +7,12 @@ import pickle
 
 import numpy as np
 import pytest
-import torch
-import torch.ao.quantization as tq
 
-import autograd_lite as al
-import autograd_lite.ao.quantization as aq
+torch = pytest.importorskip("torch")
+import torch.ao.quantization as tq  # noqa: E402
+
+import autograd_lite as al  # noqa: E402
+import autograd_lite.ao.quantization as aq  # noqa: E402
 
 pytestmark = [pytest.mark.filterwarnings("ignore:.*quantized tensor creation functions.*:UserWarning"),
               pytest.mark.filterwarnings("ignore:.*deprecated.*"),
@@ -146,6 +147,19 @@ def test_quantized_tensor_attributes():
     assert al.q_scale(a) == 0.5 and al.q_zero_point(a) == 3
     b = pickle.loads(pickle.dumps(a))
     assert b.equal(a) and copy.deepcopy(a).equal(a)
+
+
+@pytest.mark.parametrize("name", ["float64", "float32", "float16", "bfloat16", "int64"])
+def test_dense_dequantize_casts_to_float32(name):
+    if name == "bfloat16":
+        pytest.importorskip("ml_dtypes")
+    t = torch.arange(3).to(getattr(torch, name))
+    x = al.arange(3).to(getattr(al, name))
+    for ref, out in ((t.dequantize(), x.dequantize()), (torch.dequantize(t), al.dequantize(x))):
+        assert out.dtype.name == str(ref.dtype).removeprefix("torch.") == "float32"
+        np.testing.assert_array_equal(out.numpy(), ref.numpy())
+    if name == "float32":
+        assert x.dequantize() is x
 
 
 def test_qparam_accessor_errors():
