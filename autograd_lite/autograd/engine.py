@@ -12,6 +12,7 @@ import numpy as np
 from .. import backend as _backend
 from . import op_function as _function
 from .op_function import Function, FREED_MESSAGE, Packed, TensorBase, _first, check_versions, POST_ACCUMULATE_HOOKS
+from .op_function import accumulate_grad, saved_as_tensor
 from .grad_mode import enable_grad, state as _state
 from .anomaly_mode import _state as _anomaly, check_gradients
 
@@ -77,29 +78,7 @@ def saved_as_tensors(node, make):
     """The node's saved arrays as Tensors of the graph, for its backward formula under create_graph: an input's
     array is that input (its node's output, or the leaf itself), the output's array is an output of this node, and
     anything else (a mask, a target) a constant."""
-    out = []
-    for s in node._saved:
-        if not isinstance(s, _backend.array_types):
-            out.append(s)
-            continue
-        ident, t = id(s), None
-        if ident == node._out_id:
-            t = make(s)
-            t.grad_fn, t._rg = node, True
-        else:
-            for entry in node._inputs:
-                if entry is not None and entry[3] == ident:
-                    target = entry[0]
-                    if isinstance(target, TensorBase):
-                        t = target
-                    else:
-                        t = make(s)
-                        t.grad_fn, t._rg = target, True
-                    break
-            else:
-                t = make(s)
-        out.append(t)
-    return tuple(out)
+    return tuple(saved_as_tensor(node, s, make) if isinstance(s, _backend.array_types) else s for s in node._saved)
 
 
 def stand_in(node, i, array, like):
@@ -235,8 +214,13 @@ def run_backward(roots, retain_graph=False, capture=None, create_graph=False):
                     capture[leaf] = _run_hooks(leaf._hooks, g, wrap) if leaf._hooks else g
         elif create_graph:
             _accumulate_tensors(leaf_grads)
-        else:
+        elif trace is None:
             _accumulate_arrays(leaf_grads, claimed, make)
+        else:                               # a profiler shows each leaf's AccumulateGrad, as torch's
+            for leaf, g in leaf_grads.items():
+                events = trace.begin_node(accumulate_grad(leaf))
+                _accumulate_one(leaf, g, claimed, make)
+                trace.end_node(events)
         if POST_ACCUMULATE_HOOKS and capture is None:
             for leaf in leaf_grads:
                 _run_post_hooks(leaf)

@@ -134,11 +134,14 @@ class Function:
     opmath_keep = ()        # indices of arguments forward updates in place (running statistics): never widened
     _widens = True          # opmath and not is_view (per class: one lookup per op)
     _raw = None             # what the engine runs without create_graph: backward_raw, else backward
+    saved_names = None      # PyTorch's names of what the node saves (grad_fn._saved_<name>): see saved_attribute
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._raw = staticmethod(cls.backward_raw or cls.backward)
         cls._widens = cls.opmath and not cls.is_view
+        if "saved_names" in cls.__dict__:       # properties, not __getattr__: that would slow every attribute read
+            _add_saved_properties(cls)
 
     def save_for_backward(self, *arrays):
         self._saved = arrays
@@ -167,6 +170,13 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name()}>"
+
+    def __dir__(self):      # this node's _saved_<name> / _raw_saved_<name> only (not the internal _saved / _raw
+        names = type(self).saved_names      # slots), so that torch's [a for a in dir(fn) if a.startswith("_saved")]
+        names = names(self) if callable(names) else names or {}     # works
+        own = {*("_saved_" + k for k in names),
+               *("_raw_saved_" + k for k, v in names.items() if type(v) in (int, tuple))}
+        return sorted({a for a in super().__dir__() if not a.startswith(("_saved", "_raw")) or a in own} | own)
 
     def register_hook(self, fn):
         """Calls ``fn(grad_inputs, grad_outputs)`` (tuples of Tensors or None) once this node has computed its
@@ -380,22 +390,21 @@ def _widened_backward(node, g):
 
 class Packed:
     """What a node saved, with the arrays as its pack hook's values; `unpack` gives them back as arrays through the
-    unpack hook. ids: per slot, the id of the array the node's graph knows it by (None: kept as it was)."""
-    __slots__ = ("items", "ids", "unpack_hook")
+    unpack hook. ids: per slot, the id of the array the node's graph knows it by (None: kept as it was). unpack_hook:
+    one hook for every packed slot, or a list of them per slot (SavedTensor.register_hooks packs one slot)."""
+    __slots__ = ("items", "ids", "hooks")
 
     def __init__(self, items, ids, unpack_hook):
-        self.items, self.ids, self.unpack_hook = items, ids, unpack_hook
+        self.items, self.ids = items, ids
+        self.hooks = unpack_hook if type(unpack_hook) is list else [None if i is None else unpack_hook for i in ids]
 
     def unpack(self, node):
         out, arrays = [], {}        # id the graph knows -> the array unpacked for it (one per id: a slot saved twice)
-        for item, ident in zip(self.items, self.ids):
+        for item, ident, hook in zip(self.items, self.ids, self.hooks):
             if ident is None:
                 out.append(item)
                 continue
-            t = self.unpack_hook(item)
-            if not isinstance(t, TensorBase):
-                raise TypeError(f"Output of saved tensor unpack_hook expected to be a Tensor but got result of type "
-                                f"{type(t).__name__}")
+            t = _unpacked(hook, item)
             out.append(arrays.setdefault(ident, t._data))
         moved = {old: id(a) for old, a in arrays.items() if id(a) != old}
         if moved:       # new arrays: create_graph's saved_as_tensors finds inputs and output by these ids
@@ -406,6 +415,185 @@ class Packed:
 
     def __bool__(self):
         return bool(self.items)
+
+
+def _unpacked(hook, item):
+    t = hook(item)
+    if not isinstance(t, TensorBase):
+        raise TypeError(f"Output of saved tensor unpack_hook expected to be a Tensor but got result of type "
+                        f"{type(t).__name__}")
+    return t
+
+
+# ---- PyTorch's names of what a node saved: grad_fn._saved_<name>, grad_fn._raw_saved_<name> -----------------------
+# An op declares them beside its forward, as `saved_names = {torch's name: source}` (or saved_variants of such dicts,
+# when they depend on the call: mm or bmm). A source is an int, the slot of `_saved` (an array comes back as a Tensor:
+# the input itself, or an output of the node; a saved Python number as torch's 0-d tensor), a pair (slot,
+# fn(node, tensor)): that Tensor as torch shows it (linear's mat2 is weight.t()), a string, an attribute of the node,
+# or a function of the node. Both slot forms have a _raw_saved_<name>. Function.__init_subclass__ makes a property
+# per name: resolved only when read, and ops' own attribute reads stay as fast as without them (no __getattr__).
+
+REGISTER_FREED = (
+    "Calling register_hooks on a saved tensor after it has been freed. Saved intermediate values of the graph are "
+    "freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through "
+    "the graph a second time or if you need to access saved variables after calling backward.")
+
+
+class saved_variants:
+    """`saved_names` of an op whose node saves one of several sets, as torch's nodes of two overloads (SumBackward0
+    and SumBackward1): ``pick(node)`` names the node's set among `variants`.
+
+    Example: ``saved_names = saved_variants(lambda node: "dims" if node.dims else "all", all={...}, dims={...})``
+    """
+
+    def __init__(self, pick, **variants):
+        self.pick, self.variants = pick, variants
+
+    def __call__(self, node):
+        return self.variants[self.pick(node)]
+
+
+def _add_saved_properties(cls):
+    """A property per name cls.saved_names declares (each variant's): _saved_<name>, and _raw_saved_<name> for
+    tensors it saved (slot sources)."""
+    names = cls.__dict__["saved_names"]
+    for variant in (names.variants.values() if isinstance(names, saved_variants) else (names,)):
+        for key, source in variant.items():
+            for attr in ("_saved_" + key,) + (("_raw_saved_" + key,) if type(source) in (int, tuple) else ()):
+                if attr not in cls.__dict__:
+                    setattr(cls, attr, _saved_property(attr))
+
+
+def _saved_property(attr):
+    return property(lambda node: saved_attribute(node, attr, type(node).saved_names),
+                    doc=f"PyTorch's grad_fn.{attr} (raises AttributeError where this node did not save it).")
+
+
+def saved_attribute(node, name, names):
+    """``node._saved_<key>`` (the value, with torch's type) or ``node._raw_saved_<key>`` (a SavedTensor)."""
+    raw = name.startswith("_raw_saved_")
+    key = name[11:] if raw else name[7:]
+    if callable(names):
+        names = names(node)
+    source = names.get(key)
+    if source is None or (raw and type(source) not in (int, tuple)):     # torch: a raw SavedTensor only for tensors
+        raise AttributeError(f"'{node.name()}' object has no attribute '{name}'")
+    if raw:
+        return SavedTensor(node, source if type(source) is int else source[0])
+    if type(source) is int:
+        return saved_tensor(node, source)
+    if type(source) is tuple:
+        t = saved_tensor(node, source[0])
+        return None if t is None else source[1](node, t)
+    return getattr(node, source) if type(source) is str else source(node)
+
+
+def saved_value(node, i):
+    """Slot i of what the node saved, as it is (raises PyTorch's error once backward has freed it)."""
+    saved = node._saved
+    if saved is None:
+        raise RuntimeError(FREED_MESSAGE)
+    return saved.items[i] if type(saved) is Packed else saved[i]
+
+
+def input_sizes(i, slot=None):
+    """A source for torch's ``<name>_sym_sizes``: the shape of input i (kept after backward), else of saved slot."""
+    def sizes(node):
+        entry = node._inputs[i]
+        return tuple(entry[1]) if entry is not None else tuple(saved_value(node, slot).shape)
+    return sizes
+
+
+def saved_strides(slot):
+    """A source for torch's ``<name>_sym_strides``: the strides, in elements, of the array in saved slot."""
+    def strides(node):
+        a = saved_value(node, slot)
+        return tuple(s // a.itemsize for s in a.strides)
+    return strides
+
+
+def saved_tensor(node, i):
+    """Slot i of what the node saved as PyTorch's ``_saved_<name>`` gives it: an input's array is that input (a
+    leaf itself; another node's output as a Tensor of that node), the output's a new Tensor of this node, anything
+    else a constant; through its unpack hook when one packed it; its in-place changes since checked, as torch."""
+    saved = node._saved
+    if type(saved) is Packed and saved.hooks[i] is not None:
+        return _unpacked(saved.hooks[i], saved.items[i])
+    value = saved_value(node, i)
+    make = _tensor_class()._make
+    if value is None:
+        return None
+    if type(value) not in _backend.array_types:     # a Python number: torch's wrapped number (int64, float64)
+        return make(_np.asarray(value))
+    versions = node._versions
+    if versions is not None and tuple(map(_first, versions[0])) != versions[1]:
+        check_versions(node)                        # raises
+    return saved_as_tensor(node, value, make)
+
+
+def saved_as_tensor(node, array, make):
+    """One saved array as a Tensor of the graph: an input's array is that input (its node's output, or the leaf
+    itself), the output's array an output of this node, anything else (a mask, a target) a constant."""
+    ident = id(array)
+    if ident == node._out_id:
+        t = make(array)
+        t.grad_fn, t._rg = node, True
+        return t
+    for entry in node._inputs:
+        if entry is not None and entry[3] == ident:
+            target = entry[0]
+            if isinstance(target, TensorBase):
+                return target
+            t = make(array)
+            t.grad_fn, t._rg = target, True
+            return t
+    return make(array)
+
+
+def _tensor_class():
+    """The Tensor class (autograd names nothing above it): the TensorBase subclass whose results are its own."""
+    return next(c for c in TensorBase.__subclasses__() if c._result_class is c)
+
+
+class SavedTensor:
+    """``grad_fn._raw_saved_<name>``: one tensor a node saved, as PyTorch's ``torch._C._autograd.SavedTensor``.
+
+    Example::
+
+        y = x.pow(2)
+        y.grad_fn._raw_saved_self.register_hooks(lambda t: t.numpy(), lambda a: torch.from_numpy(a))
+    """
+    __slots__ = ("_node", "_slot")
+
+    def __init__(self, node, slot):
+        self._node, self._slot = node, slot
+
+    def register_hooks(self, pack_hook, unpack_hook):
+        """Runs ``pack_hook(tensor)`` now and keeps its result instead of the tensor; ``unpack_hook(packed)`` gives
+        the tensor back each time backward (or ``_saved_<name>``) reads it. One pair per saved tensor."""
+        if not callable(pack_hook) or not callable(unpack_hook):
+            raise TypeError("register_hooks(): incompatible function arguments. The following argument types are "
+                            "supported:\n    1. (self: SavedTensor, arg0: Callable, arg1: Callable) -> None")
+        node, i = self._node, self._slot
+        saved = node._saved
+        if saved is None:
+            raise RuntimeError(REGISTER_FREED)
+        packed = type(saved) is Packed
+        if packed and saved.hooks[i] is not None:
+            raise RuntimeError("Calling register_hooks on a saved tensor whose hooks have already been set. Hint: "
+                               "only one pair of hooks is allowed at a time.")
+        array = saved_value(node, i)
+        if array is None:
+            raise RuntimeError("Calling register_hooks on a saved tensor with value None is forbidden")
+        if type(array) not in _backend.array_types:     # its backward reads a Python number, not a tensor
+            raise RuntimeError(f"register_hooks: {node.name()} saved a Python number here, not a tensor: "
+                               "autograd_lite cannot pack it")
+        items = list(saved.items if packed else saved)
+        ids = list(saved.ids) if packed else [None] * len(items)
+        hooks = list(saved.hooks) if packed else [None] * len(items)
+        items[i] = pack_hook(saved_tensor(node, i))
+        ids[i], hooks[i] = id(array), unpack_hook
+        node._saved = Packed(tuple(items), ids, hooks)
 
 
 _plain_apply = Function.__dict__["apply"].__func__

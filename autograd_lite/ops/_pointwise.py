@@ -84,7 +84,8 @@ def _function_class(name, formula, derivative, saves, kernel):
             return derivative(g, x, out)
 
     body = {"op_name": name, "forward": staticmethod(forward), "backward": staticmethod(backward),
-            "complex_error": f'"{name}" not implemented for \'{{type}}\''}     # None: takes complex input
+            "complex_error": f'"{name}" not implemented for \'{{type}}\'',      # None: takes complex input
+            "saved_names": dict((("self", 0),) * keep_x + (("result", int(keep_x)),) * keep_out)}  # torch's names
     if kernel is not None:
         def backward_raw(ctx, g):
             out = ctx._saved[-1]

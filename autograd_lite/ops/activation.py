@@ -449,6 +449,7 @@ def prelu(input, weight):
 class Softmax(Function):
     """softmax along `dim` on the kernel table's softmax_forward / softmax_backward."""
     kernel = "softmax"
+    saved_names = {"result": 0, "dim": "dim"}
 
     @staticmethod
     def forward(ctx, x, dim):

@@ -4,7 +4,7 @@ import math
 import warnings
 
 from .. import _api, _dtype
-from ..autograd.op_function import Function
+from ..autograd.op_function import Function, saved_value
 from ..autograd.grad_mode import state as _grad_state
 from ..backend import backend_of
 from ..tensor import Tensor
@@ -62,6 +62,8 @@ class RSub(Function):          # scalar - tensor
 
 
 class Mul(Function):
+    saved_names = {"self": 0, "other": 1}
+
     @staticmethod
     def forward(ctx, a, b):
         need_a, need_b = ctx._inputs       # each saved only for the other's gradient, as PyTorch
@@ -78,6 +80,7 @@ class Mul(Function):
 
 class Div(Function):
     """a / b; x / 0 is inf or nan without a word, as PyTorch."""
+    saved_names = {"self": 0, "other": 1}
 
     @staticmethod
     def forward(ctx, a, b):
@@ -96,7 +99,8 @@ class Div(Function):
 
 class Pow(Function):
     """a ** b with PyTorch's gradients at the edges: none through an exponent of 0 (not 0 * inf at a = 0), and
-    none to the exponent where a = 0 and b >= 0."""
+    none to the exponent where a = 0 and b >= 0. PowTensor: the same for a tensor exponent (torch's node names)."""
+    saved_names = {"self": 0, "exponent": lambda node: saved_value(node, 1)}
 
     @staticmethod
     def forward(ctx, a, b):
@@ -120,8 +124,16 @@ class Pow(Function):
         return ga, gb
 
 
+class PowTensor(Pow):           # tensor ** tensor
+    saved_names = {"self": 0, "exponent": 1, "result": 2}
+
+    def name(self):
+        return "PowBackward1"
+
+
 class RPow(Function):          # scalar ** tensor
     op_name = "pow"
+    saved_names = {"self": "base", "exponent": 0, "result": 1}
 
     @staticmethod
     def forward(ctx, b, s):
@@ -129,6 +141,7 @@ class RPow(Function):          # scalar ** tensor
             out = _integer_pow(s, b) if b.dtype.kind in "iu" else s ** b
         ctx.save_for_backward(b, out)
         ctx.log_s = math.nan if s < 0 else (-math.inf if s == 0 else math.log(s))
+        ctx.base = s
         return out
 
     @staticmethod
@@ -138,6 +151,9 @@ class RPow(Function):          # scalar ** tensor
             if ctx.log_s == -math.inf:          # 0 ** b: PyTorch's 0 where b >= 0
                 return m.where(m.data(b) >= 0, 0.0, g * out * ctx.log_s), None
             return g * out * ctx.log_s, None
+
+    def name(self):
+        return "PowBackward2"
 
 
 def _integer_pow(a, b):
@@ -300,7 +316,7 @@ def pow(a, b):
         raise not_implemented("pow", a)
     if a._data.dtype.kind in "iu" and isinstance(b, int) and b < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
-    return Pow.apply(a, b)
+    return (PowTensor if isinstance(b, Tensor) else Pow).apply(a, b)
 
 
 @declare

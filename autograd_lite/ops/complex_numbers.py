@@ -391,8 +391,9 @@ def cdouble(input):
 def _open_to_complex():
     from . import (activation, arithmetic, decompositions, linalg, linalg_solvers, matrix_functions, reduction, scans,
                    special)
-    for cls in (arithmetic.Mul, arithmetic.Div, arithmetic.Pow, arithmetic.RPow, linalg.MatMul, linalg.Dot,
-                linalg.AddMM, linalg.BAddBMM, linalg.Einsum, reduction.Prod, reduction.Cumprod, decompositions.Solve,
+    for cls in (arithmetic.Mul, arithmetic.Div, arithmetic.Pow, arithmetic.PowTensor, arithmetic.RPow, linalg.MatMul,
+                linalg.Dot, linalg.AddMM, linalg.BAddBMM, linalg.Einsum, reduction.Prod, reduction.Cumprod,
+                decompositions.Solve,
                 reduction.LogSumExp, activation.Silu, arithmetic.Lerp, linalg_solvers.SolveTriangular,
                 linalg_solvers.LUFactor, matrix_functions.MatrixExp, special.CLASSES["logaddexp"],
                 scans.LogCumSumExp):

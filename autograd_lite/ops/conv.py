@@ -28,7 +28,7 @@ import threading
 import numpy as np
 
 from .. import _api, _dtype
-from ..autograd.op_function import Function
+from ..autograd.op_function import Function, saved_variants
 from . import _formula as m
 from ._util import cast, kernels_of, not_implemented, xp_of
 from .activation import relu as _relu
@@ -308,9 +308,16 @@ class _Conv(Function):
         return "ConvolutionBackward0"
 
 
+_CONV_NAMES = {"input": 0, "weight": 1, "stride": lambda node: node.p[0], "padding": lambda node: node.p[1],
+               "dilation": lambda node: node.p[2], "groups": lambda node: node.p[3], "transposed": lambda node: False,
+               "output_padding": lambda node: (0,) * len(node.p[0]),
+               "bias_sym_sizes_opt": lambda node: tuple(node._inputs[2][1]) if node._inputs[2] is not None else (0,)}
+
+
 class Conv(_Conv):
     """y = x * w + b: apply(x, w, b or None, p, out_hw); relu=True: y = relu(x * w + b), one node (ReluBackward0)
     whose backward takes the ReLU's mask and the bias gradient in one pass."""
+    saved_names = saved_variants(lambda node: "relu" if node.relu else "conv", conv=_CONV_NAMES, relu={"result": 2})
 
     @staticmethod
     def forward(ctx, x, w, b, p, out_hw, relu=False):

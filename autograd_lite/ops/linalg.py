@@ -9,7 +9,7 @@ import numpy as np
 from .. import _api, _dtype
 from .._api import TOP
 from .._args import canon_dim, canon_dims
-from ..autograd.op_function import Function, device_error
+from ..autograd.op_function import Function, device_error, input_sizes, saved_strides, saved_variants
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor
 from . import _formula as m
@@ -30,9 +30,24 @@ def _mm(a, b):
     return xp_of(a).matmul(a, b)
 
 
+def _mm_names(a, b, first="self", second="mat2"):
+    """torch's names of what a product of matrices saves (mm, addmm): the operands, their sizes and strides."""
+    return {first: 0, second: 1, first + "_sym_sizes": input_sizes(a, 0), first + "_sym_strides": saved_strides(0),
+            second + "_sym_sizes": input_sizes(b, 1), second + "_sym_strides": saved_strides(1)}
+
+
 class MatMul(Function):
     """2-D and batched (..., m, k) @ (..., k, n); batch dims broadcast (the engine sums them)."""
     op_name = "matmul"
+
+    saved_names = saved_variants(lambda node: "bmm" if node._batched() else "mm", mm=_mm_names(0, 1),
+                                 bmm={"self": 0, "mat2": 1})
+
+    def _batched(self):
+        return any(e is not None and len(e[1]) > 2 for e in self._inputs)
+
+    def name(self):
+        return "BmmBackward0" if self._batched() else "MmBackward0"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -54,6 +69,8 @@ class MatMul(Function):
 
 
 class Dot(Function):
+    saved_names = {"self": 0, "tensor": 1}
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -191,6 +208,10 @@ class AddMM(Function):
     """beta * input + alpha * (a @ b), of matrices (addmm) or batches of them (baddbmm); input broadcasts (the
     engine sums its gradient back). beta = 0 ignores input's values (nan and inf too), as PyTorch."""
     op_name = "addmm"
+    saved_names = {**_mm_names(1, 2, "mat1", "mat2"), "alpha": "alpha", "beta": "beta"}
+
+    def name(self):
+        return "AddmmBackward0"
 
     @staticmethod
     def forward(ctx, input, a, b, beta, alpha):
@@ -248,6 +269,10 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
 
 class BAddBMM(AddMM):
     op_name = "baddbmm"
+    saved_names = {"batch1": 0, "batch2": 1, "alpha": "alpha", "beta": "beta"}
+
+    def name(self):
+        return "BaddbmmBackward0"
 
 
 @declare(inplace=True)

@@ -132,6 +132,10 @@ class _DifferenceLoss(Function):
 
 class MSELoss(_DifferenceLoss):
     op_name = "mse_loss"
+    saved_names = {"self": 0, "target": 1, "reduction": lambda node: _REDUCTIONS[node.reduction]}
+
+    def name(self):
+        return "MseLossBackward0"
     slope_reads_inputs = True       # its slope is d itself: d's own derivative is needed (second order)
     value = staticmethod(lambda d, k: d * d)
     slope = staticmethod(lambda d, g, k: d * (2 * g))
@@ -381,9 +385,28 @@ def _picked(t, w, ignore, n, dtype):
     return keep, tk, wt.astype(dtype, copy=False)
 
 
+_REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}        # torch's enum, as its nodes save it
+
+
+def _class_loss_names(self_slot, target_slot, weight_slot):
+    """torch's names of what NllLossBackward0 saves (nll_loss, and cross_entropy's node standing for it)."""
+    def target(node, t):    # as the caller gave it (the kernels read it flat)
+        shape = node.shape
+        return t.reshape(shape[:1] + shape[2:] if len(shape) > 1 else ())
+    names = {"target": (target_slot, target), "weight": weight_slot,
+            "total_weight": lambda node: wrap(*(xp_of(node.total).asarray(node.total, node._inputs[0][2]),) * 2),
+            "reduction": lambda node: _REDUCTIONS[node.reduction],
+            "ignore_index": lambda node: node.options[0] % 2 ** 64 if hasattr(node, "options")
+            else node.ignore_index % 2 ** 64}      # torch's getter reads it as unsigned: -100 is 2**64 - 100
+    if self_slot is not None:
+        names["self"] = self_slot
+    return names
+
+
 class NLLLoss(Function):
     """-w[t] * x[t] per target (class dim 1), reduced; backward a scatter."""
     op_name = "nll_loss"
+    saved_names = _class_loss_names(2, 0, 1)
 
     def name(self):
         return "NllLossBackward0"
@@ -392,13 +415,13 @@ class NLLLoss(Function):
     def forward(ctx, x, target, weight, ignore_index, reduction):
         rows, t, w = (x, target, weight) if x.ndim == 2 and weight is None else _row_args(x, target, weight)
         losses, total = kernels_of(x).nll_loss_forward(rows, t, w, ignore_index)
-        ctx.save_for_backward(t, w)
+        ctx.save_for_backward(t, w, x)      # x: only for grad_fn._saved_self, as torch's (no copy: it is alive)
         ctx.shape, ctx.total, ctx.reduction, ctx.ignore_index = x.shape, total, reduction, ignore_index
         return _reduce_rows(losses, total, reduction, x.shape)
 
     @staticmethod
     def backward(ctx, g):
-        t, w = ctx._saved
+        t, w = ctx._saved[:2]
         n = ctx.shape[1] if len(ctx.shape) > 1 else ctx.shape[0]
         keep, tk, wt = _picked(t, w, ctx.ignore_index, n, m.data(g).dtype)
         xp = xp_of(tk)
@@ -408,7 +431,7 @@ class NLLLoss(Function):
 
     @staticmethod
     def backward_raw(ctx, g):
-        t, w = ctx._saved
+        t, w = ctx._saved[:2]
         n = ctx.shape[1] if len(ctx.shape) > 1 else ctx.shape[0]
         gx = kernels_of(g).nll_loss_backward(_row_grad(g, ctx.total, ctx.reduction), t, w, ctx.ignore_index, n)
         return _unrows(gx, ctx.shape), None, None, None, None
@@ -433,8 +456,10 @@ def _class_scores_grad(g, logp_rows, t, w, total, reduction, ignore, eps, shape)
 
 class CrossEntropy(Function):
     """log_softmax and nll_loss (with label smoothing) in one kernel pair; the forward keeps the
-    softmax, the backward writes ``(softmax - onehot) * w / normaliser`` straight into the gradient."""
+    softmax, the backward writes ``(softmax - onehot) * w / normaliser`` straight into the gradient. It stands for
+    torch's log_softmax and NllLossBackward0: it has the latter's saved names but self (it keeps no log-softmax)."""
     op_name = "cross_entropy"
+    saved_names = _class_loss_names(None, 1, 2)
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction, label_smoothing):

@@ -1,7 +1,7 @@
 """The linear layer on the kernel table: linear (+ a fused activation), and LinearChain, consecutive layers as one
 graph node."""
 from .. import _api, _dtype, _float8
-from ..autograd.op_function import Function
+from ..autograd.op_function import Function, input_sizes, saved_strides, saved_variants
 from . import _formula as m
 from ._util import cast, kernels_of
 from .activation import log_softmax, log_softmax_derivative, relu, sigmoid, tanh
@@ -49,6 +49,14 @@ def _layer_formula(g, x, w, y, act, need_x, need_w, need_b):
     return gx, gw, gb
 
 
+_MM_NAMES = {"self": 0, "mat2": (1, lambda node, w: w.t()), "self_sym_sizes": input_sizes(0, 0),
+             "self_sym_strides": saved_strides(0), "mat2_sym_sizes": lambda node: input_sizes(1, 1)(node)[::-1],
+             "mat2_sym_strides": lambda node: saved_strides(1)(node)[::-1]}
+_ADDMM_NAMES = {"mat1": 0, "mat2": _MM_NAMES["mat2"], "mat1_sym_sizes": _MM_NAMES["self_sym_sizes"],
+                "mat1_sym_strides": _MM_NAMES["self_sym_strides"], "mat2_sym_sizes": _MM_NAMES["mat2_sym_sizes"],
+                "mat2_sym_strides": _MM_NAMES["mat2_sym_strides"], "alpha": lambda node: 1, "beta": lambda node: 1}
+
+
 class Linear(Function):
     """y = act(x @ w.T + b) for x (..., in), w (out, in), b (out,) or None; one fused kernel (act: None, 'relu',
     'sigmoid', 'tanh', or 'log_softmax' over the output features)."""
@@ -77,7 +85,14 @@ class Linear(Function):
                      inputs[2] is not None) + (None,)
 
     def name(self):
-        return _NODE_NAMES.get(self.activation, "AddmmBackward0")
+        if self.activation:
+            return _NODE_NAMES[self.activation]
+        return "AddmmBackward0" if self._inputs[2] is not None else "MmBackward0"
+
+    saved_names = saved_variants(      # a fused activation's node: what the activation's saves
+        lambda node: node.activation or ("addmm" if node._inputs[2] is not None else "mm"), mm=_MM_NAMES,
+        addmm=_ADDMM_NAMES, relu={"result": 2}, sigmoid={"result": 2}, tanh={"result": 2},
+        log_softmax={"result": 2, "dim": lambda node: len(node._inputs[0][1]) - 1})
 
 
 class LinearChain(Function):

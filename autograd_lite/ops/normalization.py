@@ -11,7 +11,8 @@ import math
 import numpy as np
 
 from .. import _api, _dtype
-from ..autograd.op_function import Function
+from ..autograd.op_function import Function, saved_value, saved_variants
+from ..tensor import Tensor
 from . import _formula as m
 from ._util import cast, kernels_of, not_implemented, xp_of
 from .resize import pad
@@ -38,11 +39,25 @@ def _through_stats(gw, xhat, invstd, dims, count):
     return invstd * (gw - m.sum(gw, dims, True) / count - xhat * (m.sum(gw * xhat, dims, True) / count))
 
 
+def _statistic(slot):
+    """torch's result1/result2 of batch norm (the batch's mean and invstd): empty in eval mode."""
+    return slot, lambda node, t: t if node.training else Tensor._make(t._data[:0])
+
+
+def _running(i):
+    return lambda node: None if node.running[i] is None else Tensor._make(node.running[i])
+
+
+_BATCH_NORM_NAMES = {"input": 0, "weight": 1, "result1": _statistic(2), "result2": _statistic(3),
+                     "running_mean": _running(0), "running_var": _running(1), "training": "training", "eps": "eps"}
+
+
 class BatchNorm(Function):
     """apply(x, weight, bias, running_mean, running_var, training, momentum, eps, relu); running statistics are
     updated in place while training (when given), used as they are otherwise. relu: the output is relu(batch norm),
     the ReLU in the same kernel pass (forward and backward): nn.Sequential's BatchNorm then ReLU."""
     op_name = "batch_norm"
+    saved_names = saved_variants(lambda node: "relu" if node.relu else "bn", bn=_BATCH_NORM_NAMES, relu={"result": 4})
     opmath_keep = (3, 4)        # bfloat16 running statistics are blended in place, in their own dtype
 
     @staticmethod
@@ -59,7 +74,7 @@ class BatchNorm(Function):
             y = k.batch_norm_forward(x, w, b, mean, var, eps, relu)[0]
         invstd = 1 / xp.sqrt(var + x.dtype.type(eps))
         ctx.save_for_backward(x, w, mean, invstd, y) if relu else ctx.save_for_backward(x, w, mean, invstd)
-        ctx.training, ctx.eps, ctx.relu = training, eps, relu
+        ctx.training, ctx.eps, ctx.relu, ctx.running = training, eps, relu, (rmean, rvar)
         return y
 
     @staticmethod
@@ -98,11 +113,40 @@ def _blend(running, batch, momentum):
     running += (momentum * batch).astype(running.dtype, copy=False)
 
 
+def _normalized_shape(node):
+    """layer_norm's normalized_shape: the weight's, else the fewest trailing dims of the input holding D elements."""
+    w = node._inputs[1]
+    if w is not None:
+        return tuple(w[1])
+    shape, d = tuple(saved_value(node, 0).shape), node.dims[1]
+    return next(shape[k:] for k in range(len(shape) - 1, -1, -1) if math.prod(shape[k:]) == d)
+
+
+def _norm_statistic(slot):
+    """torch's result1/result2 (mean, rstd): layer norm's shaped (..., 1, ...), group norm's (N, group)."""
+    def value(node, t):
+        if node.layer:
+            shape = tuple(saved_value(node, 0).shape)
+            k = len(_normalized_shape(node))
+            return t.reshape(shape[:len(shape) - k] + (1,) * k)
+        return t.reshape((node.dims[0], node.dims[2]))
+    return slot, value
+
+
+_LAYER_NORM_NAMES = {"input": 0, "weight": 1, "bias": 4, "normalized_shape": _normalized_shape,
+                     "result1": _norm_statistic(2), "result2": _norm_statistic(3)}
+_GROUP_NORM_NAMES = {"input": 0, "weight": 1, "result1": _norm_statistic(2), "result2": _norm_statistic(3),
+                     "N": lambda node: node.dims[0], "C": lambda node: node.dims[1],
+                     "HxW": lambda node: node.dims[3], "group": lambda node: node.dims[2], "eps": "eps"}
+
+
 class GroupNorm(Function):
     """apply(x, weight, bias, num_groups, eps, d): x (N, C, *) normalized per sample and group of C / num_groups
     channels, weight/bias (C,); d (layer norm's D, else None): x (..., D) as (rows, D) in one group, weight/bias of
     D elements in any shape."""
     op_name = "group_norm"
+    saved_names = saved_variants(lambda node: "layer" if node.layer else "group", layer=_LAYER_NORM_NAMES,
+                                 group=_GROUP_NORM_NAMES)
 
     @staticmethod
     def forward(ctx, x, w, b, groups, eps, d):
@@ -115,7 +159,7 @@ class GroupNorm(Function):
             x3 = x.reshape(-1, d)
             w1, b1 = (None if w is None else w.reshape(-1)), (None if b is None else b.reshape(-1))
         y, mean, rstd = kernels_of(x).group_norm_forward(x3, groups, w1, b1, eps)
-        ctx.save_for_backward(x, w, mean, rstd)     # x and w themselves: create_graph finds them as inputs
+        ctx.save_for_backward(x, w, mean, rstd, b)      # x and w themselves: create_graph finds them as inputs
         ctx.eps, ctx.layer = eps, d is not None
         return y.reshape(x.shape)
 
@@ -134,7 +178,7 @@ class GroupNorm(Function):
 
     @staticmethod
     def backward_raw(ctx, g):
-        x, w, mean, rstd = ctx._saved
+        x, w, mean, rstd = ctx._saved[:4]
         n, c, gs, s = ctx.dims
         dx, dw, db = kernels_of(g).group_norm_backward(
             g.reshape(n, c, s), x.reshape(n, c, s), mean, rstd, None if w is None else w.reshape(-1), gs)

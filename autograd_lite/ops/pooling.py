@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _api, _dtype
-from ..autograd.op_function import Function
+from ..autograd.op_function import Function, saved_variants
 from ..creation import zeros
 from ..autograd.grad_mode import state as _grad_state
 from . import _formula as m
@@ -31,6 +31,7 @@ class Spec(NamedTuple):
     count_include_pad: bool = True
     divisor: int = None
     one_d: bool = False
+    ceil_mode: bool = False     # (the output size has it; kept for grad_fn._saved_ceil_mode)
 
 
 _NODE_NAMES = {"max": "MaxPool2DWithIndicesBackward0", "avg": "AvgPool2DBackward0",
@@ -91,13 +92,35 @@ def _adjoint(g, idx, spec):
     return Unpool.apply(g, idx, spec) if m.is_graph(g) else _unpool(g, idx, spec)
 
 
+def _spec_field(name):
+    """A source for grad_fn._saved_<name>: a field of the pool's Spec, its (h, w) pairs as the call's dims."""
+    def value(node):
+        v = getattr(node.spec, name)
+        return tuple(v[1:] if node.spec.one_d else v) if type(v) is tuple else v
+    return value
+
+
+_POOL_NAMES = {"max": {"self": 0, "result1": lambda node: wrap(node.idx.astype("int64"), node.idx)},
+               "avg": {"self": 0, "count_include_pad": _spec_field("count_include_pad"),
+                       "divisor_override": _spec_field("divisor")},
+               "adaptive_max": {"self": 0, "result1": lambda node: wrap(node.idx.astype("int64"), node.idx)},
+               "adaptive_avg": {"self": 0}}
+for _kind in ("max", "avg"):
+    _POOL_NAMES[_kind].update({f: _spec_field(k) for f, k in (("kernel_size", "kernel"), ("stride", "stride"),
+                                                                ("padding", "padding"), ("ceil_mode", "ceil_mode"))})
+_POOL_NAMES["max"]["dilation"] = _spec_field("dilation")
+
+
 class Pool(Function):
     """y = pool(x); `result` is (y, argmax or None), run by the caller (who also returns the argmax)."""
     op_name = "pooling"
 
+    saved_names = saved_variants(lambda node: node.spec.kind, **_POOL_NAMES)
+
     @staticmethod
     def forward(ctx, x, spec, result):
         ctx.spec, ctx.idx = spec, result[1]
+        ctx.save_for_backward(x)            # for grad_fn._saved_self only (torch saves it: no copy, it is alive)
         return result[0]
 
     @staticmethod
@@ -209,7 +232,8 @@ def _strided_spec(kind, shape, kernel, stride, padding, dilation, ceil_mode, one
     """The Spec of a max/avg pool of an input of `shape` (its 2-D form), checked as PyTorch checks it."""
     out = tuple(out_length(shape[-2 + i], kernel[i], padding[i], stride[i], dilation[i], ceil_mode) for i in (0, 1))
     _shape_check(shape, kernel, stride, padding, dilation, out)
-    return Spec(kind, tuple(shape[-2:]), out, kernel, stride, padding, dilation, one_d=one_d, **avg)
+    return Spec(kind, tuple(shape[-2:]), out, kernel, stride, padding, dilation, one_d=one_d, ceil_mode=ceil_mode,
+                **avg)
 
 
 def _check_dims_1d(x, op):

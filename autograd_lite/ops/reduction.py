@@ -1,13 +1,14 @@
 """Reductions: sum mean prod var std logsumexp, max/min (full and along a dim), argmax argmin
 topk, all any."""
 import builtins
+import math
 
 import numpy as np
 
 from .. import _api, return_types
 from .. import _float8
 from .._args import canon_dim, canon_dims
-from ..autograd.op_function import Function
+from ..autograd.op_function import Function, saved_variants
 from ..tensor import Tensor
 from . import _formula as m
 from ._util import broadcast_to, quiet, refuse_complex, xp_of, to_float
@@ -25,7 +26,20 @@ def _expand_grad(g, shape, dims, keepdim):
     return m.broadcast_to(g, shape)
 
 
+_DIM_NAMES = {"dim": "dims", "keepdim": "keepdim", "self_sym_sizes": "shape"}
+_NUMEL = {"self_sym_numel": lambda node: math.prod(node.shape)}
+
+
+def _over_dims(node):
+    return "all" if node.dims is None else "dims"
+
+
 class Sum(Function):
+    saved_names = saved_variants(_over_dims, all={"self_sym_sizes": "shape"}, dims=_DIM_NAMES)
+
+    def name(self):
+        return "SumBackward0" if self.dims is None else "SumBackward1"
+
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim, ctx.size = x.shape, dims, keepdim, x.size
@@ -53,6 +67,11 @@ class Sum(Function):
 
 
 class Mean(Function):
+    saved_names = saved_variants(_over_dims, all={"self_sym_sizes": "shape", **_NUMEL}, dims={**_DIM_NAMES, **_NUMEL})
+
+    def name(self):
+        return "MeanBackward0" if self.dims is None else "MeanBackward1"
+
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
