@@ -157,7 +157,7 @@ def conv_raw(x, w, b, p, out_hw, relu=False):
     applied where the bias is (nn.Sequential's Conv2d then ReLU)."""
     xp, k = xp_of(x), kernels_of(x)
     x = xp.ascontiguousarray(x)
-    n, (o, cg, kh, kw) = x.shape[0], w.shape
+    n, (o, cg) = x.shape[0], w.shape[:2]
     path = _path(x, w, p, out_hw)
     if path == "direct":
         return k.conv_direct(x, w, b, p[0], p[1], p[2], out_hw, relu=relu)

@@ -255,7 +255,7 @@ class BinaryCrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, x, t, w, reduction):
-        xp, w = xp_of(x), _in_dtype_of(w, x)
+        w = _in_dtype_of(w, x)
         for name, a in (("input", x), ("target", t)):
             if not ((a >= 0) & (a <= 1)).all():
                 raise RuntimeError(f"binary_cross_entropy: all elements of {name} should be between 0 and 1")
