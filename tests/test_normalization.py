@@ -321,6 +321,23 @@ def test_cpu_kernels_match_numpy(parallel, dtype, shape):
                     np.testing.assert_allclose(a, r, **tol)
 
 
+@pytest.mark.parametrize("shape", [(4, 3, 6, 7), (4, 3, 5), (1, 3, 5)])
+def test_cpu_batch_norm_results_are_new_arrays(shape):
+    """y and dx come back as arrays of their own, never views (autograd.grad and .grad then take dx without a copy),
+    through the (N, C, S) path and the transposed one (short runs); group norm's dx too."""
+    x = np.random.default_rng(2).standard_normal(shape).astype(np.float32)
+    y, mean, var = K.batch_norm_forward(x, None, None)
+    dx, dw, db = K.batch_norm_backward(x, x, mean, 1 / np.sqrt(var + 1e-5), None)
+    for a in (y, dx):
+        assert a.base is None and a.shape == x.shape and a.dtype == x.dtype and a.flags.c_contiguous
+    ref = K.PATHS["batch_norm_backward"]["numpy"](x, x, mean, 1 / np.sqrt(var + 1e-5), None)
+    np.testing.assert_allclose(dx, ref[0], rtol=2e-4, atol=2e-4)
+    for groups in (1, 3):       # group norm, and layer norm's path (one group)
+        _, gmean, rstd = K.group_norm_forward(x, groups, None, None)
+        dx = K.group_norm_backward(x, x, gmean, rstd, None, groups)[0]
+        assert dx.base is None and dx.shape == x.shape
+
+
 def test_cpu_kernels_reject_bad_arrays():
     with pytest.raises(TypeError, match="batch_norm_forward: expected float32 or float64"):
         K.batch_norm_forward(np.ones((2, 3), np.int64), None, None)

@@ -317,6 +317,61 @@ def test_row_kernels_equal_the_general_kernel(parallel, dtype):
                     cpu_pooling._max_backward("t", g, ref[1], shape[-2:]))
 
 
+def _add_at(g, idx, in_size):
+    """The max pool's backward as np.add.at (unbuffered, in output order): g added at each flat argmax."""
+    planes = g.reshape(-1, g.shape[-2] * g.shape[-1])
+    out = np.zeros((planes.shape[0], in_size[0] * in_size[1]), g.dtype)
+    for p, (gp, ip) in enumerate(zip(planes, idx.reshape(planes.shape))):
+        np.add.at(out[p], ip, gp)
+    return out.reshape(g.shape[:-2] + tuple(in_size))
+
+
+# (input shape, kernel, stride, padding, dilation, ceil_mode); (2, 9) with kernel 2 dilation 3 pad 1: windows with no
+# tap inside (their argmax a clipped first tap)
+SCATTER_GEOMETRIES = [((2, 3, 11, 12), (3, 3), (2, 2), (1, 1), (1, 1), False),
+                      ((2, 3, 11, 12), (3, 3), (2, 2), (1, 1), (1, 1), True),
+                      ((1, 2, 10, 7), (3, 2), (1, 3), (1, 0), (2, 1), True),
+                      ((2, 2, 9, 8), (2, 2), (3, 2), (0, 1), (3, 2), False),
+                      ((1, 3, 2, 9), (2, 3), (1, 2), (1, 1), (3, 2), False),
+                      ((3, 1, 5, 5), (5, 5), (1, 1), (2, 2), (1, 1), False)]
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_max_backward_scatter_equals_add_at(parallel, dtype):
+    """The max pools' backward (a plane's rows zeroed just before the output row that first reaches them) against
+    np.add.at at the forward's argmax, exactly (ties: several outputs at one input, sums in output order); overlapping,
+    dilated, padded, ceil-mode and empty windows, the adaptive pool; the result is a new array, not a view."""
+    with _jit.forced(parallel):
+        for shape, kernel, stride, padding, dilation, ceil in SCATTER_GEOMETRIES:
+            x = _tricky(shape, seed=2).astype(dtype)
+            out = tuple(al.ops.pooling.out_length(shape[-2 + i], kernel[i], padding[i], stride[i], dilation[i], ceil)
+                        for i in (0, 1))
+            y, idx = cpu_pooling.max_pool2d_forward(x, kernel, stride, padding, dilation, out)
+            g = np.random.default_rng(3).standard_normal(y.shape).astype(dtype)
+            dx = cpu_pooling.max_pool2d_backward(g, idx, shape[-2:], kernel, stride, padding, dilation)
+            assert dx.dtype == x.dtype and dx.shape == x.shape and dx.base is None
+            np.testing.assert_array_equal(dx, _add_at(g, idx, shape[-2:]))
+            # the kernel itself into NaNs: every row zeroed (a fresh array may be zeros already)
+            rows = cpu_pooling.max_windows(shape[-2], out[0], kernel[0], stride[0], padding[0], dilation[0])
+            planes = np.full((shape[0] * shape[1],) + shape[-2:], np.nan, dtype)
+            cpu_pooling._scatter(g.reshape(-1, *out), idx.reshape(-1, *out), cpu_pooling._reach(*rows, shape[-2]),
+                                 planes)
+            np.testing.assert_array_equal(planes.reshape(shape), dx)
+        x = _tricky((2, 3, 7, 10), seed=4).astype(dtype)
+        for out in [(3, 4), (7, 10), (1, 1), (5, 3)]:
+            y, idx = cpu_pooling.adaptive_max_pool2d_forward(x, out)
+            g = np.random.default_rng(5).standard_normal(y.shape).astype(dtype)
+            dx = cpu_pooling.adaptive_max_pool2d_backward(g, idx, x.shape[-2:])
+            assert dx.base is None
+            np.testing.assert_array_equal(dx, _add_at(g, idx, x.shape[-2:]))
+            assert cpu_pooling.adaptive_avg_pool2d_backward(g, x.shape[-2:]).base is None
+    for kernel, out in [(2, (3, 5)), (3, (3, 4))]:     # the average pools' backward: new arrays too (both paths)
+        g = np.ones((2, 3) + out, dtype)
+        dx = cpu_pooling.avg_pool2d_backward(g, (7, 10), (kernel,) * 2, (2, 2), (0, 0), True, None)
+        assert dx.base is None and dx.shape == (2, 3, 7, 10)
+
+
 @pytest.mark.parametrize("parallel", [False, True])
 def test_average_fast_paths_equal_the_general_kernels(parallel):
     """avg pool kernel 2 stride 2 (odd sizes: the last row and column get no gradient) and the global average

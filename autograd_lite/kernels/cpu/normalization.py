@@ -18,7 +18,8 @@ CHUNKS = 16         # chunks of rows of group norm's backward: each has its own 
 # slower than serial up to 3.2M elements (benchmarks/bench_conv_threads.py kernels, RESULTS.md, issue 16).
 _BN_TRAIN_PAR_MIN = min(PAR_MIN, 1 << 18)   # alone after a product 0.94x at 3.2M, but in DenseNet's frozen step at 2
 # threads the parallel twin from 256K elements took 4-15% less batch-norm time than from 4M in each of 6 paired runs
-_BN_BWD_PAR_MIN = min(PAR_MIN, 1 << 22)     # after a product: 1.41x at 6.4M, 1.00x at 3.2M
+_BN_BWD_PAR_MIN = min(PAR_MIN, 1 << 21)     # alone 1.6-1.8x from 1.6M; right after a product 3.2M and 6.4M alike
+# (0.95-1.63x and 0.97-1.53x in repeated runs), 0.96x at 0.8M (benchmarks/bench_pool_bn.py kernels)
 _GN_BWD_PAR_MIN = min(PAR_MIN, 1 << 21)     # ~6x the work per element of the forward: 1.09x at 1.6M, 1.30x at 3.2M
 
 __all__ = ["batch_norm_forward", "batch_norm_backward", "group_norm_forward", "group_norm_backward"]
@@ -70,36 +71,57 @@ def _bn_affine(x, c, m, scale, bias, relu, y):
 
 @twins(_BN_BWD_PAR_MIN, loop=lambda g, x, mean, invstd, w, training, y, relu, dw, db, dx: x.shape[1])
 def _bn_bwd(g, x, mean, invstd, w, training, y, relu, dw, db, dx):
-    """relu: g is the gradient of relu(batch norm) = y, taken where y > 0 only (the ReLU's backward, fused)."""
+    """relu: g is the gradient of relu(batch norm) = y, taken where y > 0 only (the ReLU's backward, fused). Each
+    pass is a function of its own, its relu test outside the loops: written inline, LLVM vectorised them worse
+    (2.1x slower at 8x1024x7x7, 1.25x at 8x512x14x14, the same at 56x56: benchmarks/bench_pool_bn.py)."""
     n_, c_, s_ = x.shape
     cnt = n_ * s_
-    zero = x.dtype.type(0)
     for c in prange(c_):
         m = mean[c]
         r = np.float64(invstd[c])
-        sg = 0.0
-        sgx = 0.0
-        for n in range(n_):
-            xr, gr, yr = x[n, c], g[n, c], y[n, c]
-            for s in range(s_):
-                gv = np.float64(gr[s] if not relu or yr[s] > zero else zero)
-                sg += gv
-                sgx += gv * np.float64(xr[s] - m)
+        sg, sgx = _bn_grad_sums(g, x, y, relu, c, m)
         db[c] = sg
         dw[c] = sgx * r
         a = w[c] * r
         # dx = a * (g - mean(g) - xhat * mean(g * xhat)) in training; a * g with fixed statistics
-        p = x.dtype.type(a)
         q = x.dtype.type(a * r * r * sgx / cnt if training else 0.0)
         o = x.dtype.type(a * sg / cnt if training else 0.0)
-        for n in range(n_):
-            xr, gr, yr, dr = x[n, c], g[n, c], y[n, c], dx[n, c]
-            if relu:
-                for s in range(s_):
-                    dr[s] = (gr[s] if yr[s] > zero else zero) * p - (xr[s] - m) * q - o
-            else:
-                for s in range(s_):
-                    dr[s] = gr[s] * p - (xr[s] - m) * q - o
+        _bn_dx(g, x, y, relu, c, m, x.dtype.type(a), q, o, dx)
+
+
+@jit
+def _bn_grad_sums(g, x, y, relu, c, m):
+    """(sum of g, sum of g * (x - m)) over channel c in float64; g taken where y > 0 only if relu."""
+    zero = x.dtype.type(0)
+    sg = 0.0
+    sgx = 0.0
+    for n in range(x.shape[0]):
+        xr, gr, yr = x[n, c], g[n, c], y[n, c]
+        if relu:
+            for s in range(x.shape[2]):
+                gv = np.float64(gr[s] if yr[s] > zero else zero)
+                sg += gv
+                sgx += gv * np.float64(xr[s] - m)
+        else:
+            for s in range(x.shape[2]):
+                gv = np.float64(gr[s])
+                sg += gv
+                sgx += gv * np.float64(xr[s] - m)
+    return sg, sgx
+
+
+@jit
+def _bn_dx(g, x, y, relu, c, m, p, q, o, dx):
+    """dx[:, c] = g * p - (x - m) * q - o (g taken where y > 0 only if relu)."""
+    zero = x.dtype.type(0)
+    for n in range(x.shape[0]):
+        xr, gr, yr, dr = x[n, c], g[n, c], y[n, c], dx[n, c]
+        if relu:
+            for s in range(x.shape[2]):
+                dr[s] = (gr[s] if yr[s] > zero else zero) * p - (xr[s] - m) * q - o
+        else:
+            for s in range(x.shape[2]):
+                dr[s] = gr[s] * p - (xr[s] - m) * q - o
 
 
 @twins(PAR_MIN, loop=lambda x, groups, s_, w, b, eps, mean, rstd, y: x.shape[0])
@@ -280,11 +302,20 @@ def _byte_bounds(a):
     return lo, hi + a.itemsize
 
 
-def _back(y3, x, transposed):
+def _out3(x, transposed):
+    """(out, out3): a new array of x's shape, the result, and the (N, C, S) array a kernel writes (out's view, or
+    (1, C, N * S) when transposed, see _as3). The result is no view: autograd.grad and .grad take it without a copy."""
+    n, c = x.shape[:2]
+    out = np.empty(x.shape, x.dtype)
+    return out, (np.empty((1, c, x.size // c), x.dtype) if transposed else out.reshape(n, c, -1))
+
+
+def _back(out3, out, transposed):
+    """out, filled from the kernel's out3 (_out3)."""
     if transposed:
-        n, c = x.shape[:2]
-        return np.ascontiguousarray(np.moveaxis(y3.reshape(c, n, -1), 0, 1)).reshape(x.shape)
-    return y3.reshape(x.shape)
+        n, c = out.shape[:2]
+        out.reshape(n, c, -1)[...] = np.moveaxis(out3.reshape(c, n, -1), 0, 1)
+    return out
 
 
 def _check_bn(op, x, *arrays):
@@ -309,7 +340,7 @@ def batch_norm_forward(x, weight, bias, mean=None, var=None, eps=1e-5, relu=Fals
         nan = np.full(c, np.nan, x.dtype)
         return np.empty(x.shape, x.dtype), (nan if mean is None else mean), (nan if var is None else var)
     x3, transposed = _as3_prefix(x)
-    y3 = np.empty((x3.shape[0], c, x3.shape[2]), x.dtype)
+    y, y3 = _out3(x, transposed)
     if mean is None:
         mean, var = np.empty(c, np.float64), np.empty(c, np.float64)
         _bn_train_fwd.pick(x.size)(x3, w, b, float(eps), bool(relu), mean, var, y3)
@@ -317,7 +348,7 @@ def batch_norm_forward(x, weight, bias, mean=None, var=None, eps=1e-5, relu=Fals
     else:
         _bn_eval_fwd.pick(x.size)(x3, w, b, float(eps), bool(relu), np.ascontiguousarray(mean, x.dtype),
                                   np.ascontiguousarray(var, x.dtype), y3)
-    return _back(y3, x, transposed), mean, var
+    return _back(y3, y, transposed), mean, var
 
 
 def batch_norm_backward(g, x, mean, invstd, weight, training=True, y=None):
@@ -337,10 +368,10 @@ def batch_norm_backward(g, x, mean, invstd, weight, training=True, y=None):
     x3, transposed = _as3(x)
     g3, _ = _as3(g)
     y3 = g3 if y is None else _as3(np.asarray(y))[0]
-    dx3 = np.empty(x3.shape, x.dtype)
+    dx, dx3 = _out3(x, transposed)
     _bn_bwd.pick(x.size)(g3, x3, np.ascontiguousarray(mean, x.dtype), np.ascontiguousarray(invstd, x.dtype), w,
                          bool(training), y3, y is not None, dw, db, dx3)
-    return _back(dx3, x, transposed), dw.astype(x.dtype), db.astype(x.dtype)
+    return _back(dx3, dx, transposed), dw.astype(x.dtype), db.astype(x.dtype)
 
 
 def _gn_rows(op, x, num_groups):
@@ -382,7 +413,8 @@ def group_norm_backward(g, x, mean, rstd, weight, num_groups):
     rows = n * num_groups
     chunks = max(1, min(CHUNKS, rows))
     dw, db = np.zeros((chunks, c), np.float64), np.zeros((chunks, c), np.float64)
-    dx = np.empty(x2.shape, x.dtype)
+    dx_x = np.empty(x.shape, x.dtype)         # the result, no view (see _out3); dx: the kernels' rows of it
+    dx = dx_x.reshape(x2.shape)
     if x2.size and s == 1 and num_groups == 1:
         _ln_bwd.pick(x.size)(np.ascontiguousarray(g).reshape(x2.shape), x2,
                              np.ascontiguousarray(mean, x.dtype).reshape(-1),
@@ -391,7 +423,7 @@ def group_norm_backward(g, x, mean, rstd, weight, num_groups):
         _gn_bwd.pick(x.size)(np.ascontiguousarray(g).reshape(x2.shape), x2,
                              np.ascontiguousarray(mean, x.dtype).reshape(-1),
                              np.ascontiguousarray(rstd, x.dtype).reshape(-1), w, num_groups, s, dw, db, dx)
-    return dx.reshape(x.shape), dw.sum(0).astype(x.dtype), db.sum(0).astype(x.dtype)
+    return dx_x, dw.sum(0).astype(x.dtype), db.sum(0).astype(x.dtype)
 
 
 # ---- the NumPy formulas, for tests -----------------------------------------------------------------------------

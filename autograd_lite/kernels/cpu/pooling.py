@@ -234,14 +234,31 @@ def _max_fwd22_values(x, out):
                 o[ow] = v if (v > b) | (v != v) else b
 
 
-@twins(_PAR_MIN, loop=lambda g, idx, out: g.shape[0])
-def _scatter(g, idx, out):
-    """out[p] = 0, then out[p, idx[p, j]] += g[p, j]: each plane zeroed just before, while it is in cache."""
+@twins(_PAR_MIN, loop=lambda g, idx, reach, out: g.shape[0])
+def _scatter(g, idx, reach, out):
+    """out[p] = 0, then out[p].flat[idx[p, oh, ow]] += g[p, oh, ow] in output order (PyTorch's order of the sums); g,
+    idx (planes, OH, OW), out (planes, H, W). A row of the plane is zeroed just before the adds of the first output
+    row that can reach it (reach[oh]: one past the last row output rows <= oh can reach), so it is zeroed and added
+    to while in L1: 10-20% faster than zeroing the whole plane first (8x64x112x112, 3x3/2)."""
+    H, W = out.shape[1], out.shape[2]
+    z = out.dtype.type(0)
     for p in prange(g.shape[0]):
         gp, ip, op = g[p], idx[p], out[p]
-        op[:] = 0
-        for j in range(gp.size):
-            op[ip[j]] += gp[j]
+        flat = op.reshape(H * W)
+        done = 0
+        for oh in range(gp.shape[0]):
+            for h in range(done, reach[oh]):
+                row = op[h]
+                for w in range(W):      # indices known >= 0: a memset (flat indices were 1.6x slower)
+                    row[w] = z
+            done = max(done, reach[oh])
+            gr, ir = gp[oh], ip[oh]
+            for ow in range(gr.size):
+                flat[ir[ow]] += gr[ow]
+        for h in range(done, H):
+            row = op[h]
+            for w in range(W):
+                row[w] = z
 
 
 @twins(_PAR_MIN, loop=lambda g, idx, out: g.shape[0])
@@ -386,20 +403,28 @@ def _max_forward(op, x, hs, he, ws, we, dh, dw, rows=None, indices=True, fast=Fa
     return out.reshape(lead + shape[1:]), None if idx is None or not indices else idx.reshape(lead + shape[1:])
 
 
-def _max_backward(op, g, idx, in_size, fast=False):
+def _reach(first, end, h):
+    """Per output row, one past the last input row that output rows up to it can hold an argmax in (a window with
+    no tap inside holds its first row, clipped: _max_fwd), for _scatter."""
+    return np.maximum.accumulate(np.maximum(end, np.minimum(first, h - 1) + 1)) if len(end) else end
+
+
+def _max_backward(op, g, idx, in_size, rows=None, fast=False):
+    """rows(OH): (first, end) of the windows' input rows per output row (max_windows, adaptive_windows); None: any
+    row (the plane zeroed first)."""
     gs = _planes(op, g)
     ids = np.ascontiguousarray(idx).reshape(gs.shape)
+    # the result is the array itself, not a view of one: autograd.grad and .grad then take it without a copy
+    dx = np.empty(g.shape[:-2] + tuple(in_size), gs.dtype)
     if fast and 2 * gs.shape[1] == in_size[0] and 2 * gs.shape[2] == in_size[1]:
-        out = np.empty((gs.shape[0], *in_size), gs.dtype)
-        if out.size:
-            _scatter22(gs, ids, out)
+        if dx.size:
+            _scatter22(gs, ids, dx.reshape(gs.shape[0], *in_size))
+    elif gs.size:
+        reach = np.full(gs.shape[1], in_size[0]) if rows is None else _reach(*rows(gs.shape[1]), in_size[0])
+        _scatter(gs, ids, reach, dx.reshape(gs.shape[0], *in_size))
     else:
-        out = np.empty((gs.shape[0], in_size[0] * in_size[1]), gs.dtype)
-        if gs.size:
-            _scatter(gs.reshape(gs.shape[0], -1), ids.reshape(gs.shape[0], -1), out)
-        else:
-            out[...] = 0
-    return out.reshape(g.shape[:-2] + tuple(in_size))
+        dx[...] = 0
+    return dx
 
 
 def _fast(kernel, stride, padding, dilation, in_size, out_size):
@@ -422,7 +447,8 @@ def max_pool2d_forward(x, kernel, stride, padding, dilation, out_size, indices=T
 
 def max_pool2d_backward(g, idx, in_size, kernel, stride, padding, dilation):
     """dL/dx (..., *in_size) of max_pool2d_forward from g = dL/dy: g added at each argmax."""
-    return _max_backward("max_pool2d_backward", g, idx, in_size,
+    rows = lambda oh: max_windows(in_size[0], oh, kernel[0], stride[0], padding[0], dilation[0])  # noqa: E731
+    return _max_backward("max_pool2d_backward", g, idx, in_size, rows,
                          _fast(kernel, stride, padding, dilation, in_size, g.shape[-2:]))
 
 
@@ -454,14 +480,13 @@ def avg_pool2d_backward(g, in_size, kernel, stride, padding, count_include_pad, 
     gs = _planes("avg_pool2d_backward", g)
     hs, he, ws, we, div = _avg_setup(in_size, g.shape[-2:], kernel, stride, padding, count_include_pad,
                                      divisor_override, gs.dtype)
-    if _fast(kernel, stride, padding, (1, 1), in_size, g.shape[-2:]) and gs.size:
-        out = np.empty((gs.shape[0], *in_size), gs.dtype)
-        _avg_bwd22(gs, div, out)
-    else:
-        out = np.zeros((gs.shape[0], *in_size), gs.dtype)
-        if gs.size:
-            _avg_bwd(gs, hs, he, ws, we, div, out)
-    return out.reshape(g.shape[:-2] + tuple(in_size))
+    fast = _fast(kernel, stride, padding, (1, 1), in_size, g.shape[-2:]) and gs.size
+    dx = (np.empty if fast else np.zeros)(g.shape[:-2] + tuple(in_size), gs.dtype)     # no view: see _max_backward
+    if fast:
+        _avg_bwd22(gs, div, dx.reshape(gs.shape[0], *in_size))
+    elif gs.size:
+        _avg_bwd(gs, hs, he, ws, we, div, dx.reshape(gs.shape[0], *in_size))
+    return dx
 
 
 def adaptive_max_pool2d_forward(x, out_size, indices=True):
@@ -474,7 +499,7 @@ def adaptive_max_pool2d_forward(x, out_size, indices=True):
 
 def adaptive_max_pool2d_backward(g, idx, in_size):
     """dL/dx (..., *in_size) of adaptive_max_pool2d_forward: g added at each argmax."""
-    return _max_backward("adaptive_max_pool2d_backward", g, idx, in_size)
+    return _max_backward("adaptive_max_pool2d_backward", g, idx, in_size, lambda oh: adaptive_windows(in_size[0], oh))
 
 
 def _adaptive_avg_setup(in_size, out_size, dtype):
@@ -497,14 +522,13 @@ def adaptive_avg_pool2d_forward(x, out_size):
 def adaptive_avg_pool2d_backward(g, in_size):
     """dL/dx (..., *in_size) of adaptive_avg_pool2d_forward from g = dL/dy."""
     gs = _planes("adaptive_avg_pool2d_backward", g)
-    if gs.shape[1:] == (1, 1) and gs.size:
-        out = np.empty((gs.shape[0], *in_size), gs.dtype)
-        _plane_fill(gs.reshape(-1), out.reshape(gs.shape[0], -1))
-        return out.reshape(g.shape[:-2] + tuple(in_size))
-    out = np.zeros((gs.shape[0], *in_size), gs.dtype)
-    if gs.size:
-        _avg_bwd(gs, *_adaptive_avg_setup(in_size, g.shape[-2:], gs.dtype), out)
-    return out.reshape(g.shape[:-2] + tuple(in_size))
+    fill = gs.shape[1:] == (1, 1) and gs.size
+    dx = (np.empty if fill else np.zeros)(g.shape[:-2] + tuple(in_size), gs.dtype)     # no view: see _max_backward
+    if fill:
+        _plane_fill(gs.reshape(-1), dx.reshape(gs.shape[0], -1))
+    elif gs.size:
+        _avg_bwd(gs, *_adaptive_avg_setup(in_size, g.shape[-2:], gs.dtype), dx.reshape(gs.shape[0], *in_size))
+    return dx
 
 
 PATHS = {name: ("numba",) for name in __all__}
