@@ -3,8 +3,11 @@ legacy pickle stream) through an allow-list unpickler, and writing the zip forma
 
 The unpickler interprets the pickle opcodes itself, like ``torch.load(weights_only=True)``: GLOBAL
 resolves only the names in ``_ALLOWED`` (tensor rebuilds, storage types, dtypes, devices,
-OrderedDict, set), REDUCE calls only those, BUILD only sets attributes on an OrderedDict; anything
-else raises ``pickle.UnpicklingError`` naming it. Tensors come out of the pickle as ``_Pending``
+OrderedDict, set; for sparse and quantized tensors ``_rebuild_sparse_tensor`` with
+``serialization._get_layout`` of sparse_coo / sparse_csr / sparse_csc, ``_rebuild_qtensor`` with the
+qschemes and the QInt8 / QUInt8 / QInt32 storages, which no other rebuild accepts), REDUCE calls
+only those, BUILD only sets attributes on an OrderedDict; anything else raises
+``pickle.UnpicklingError`` naming it. Tensors come out of the pickle as ``_Pending``
 records, checked against the sizes of their storages before any storage is read; ``load_zip`` /
 ``load_legacy`` then read the storages and replace each record with a Tensor.
 """
@@ -20,6 +23,7 @@ import zipfile
 import numpy as np
 
 from . import _dtype
+from ._memory_format import LAYOUTS as _LAYOUT_NAMES
 from .backend import device as _device
 from .tensor import Tensor, Size
 
@@ -36,8 +40,13 @@ _STORAGES = {"FloatStorage": "<f4", "DoubleStorage": "<f8", "HalfStorage": "<f2"
              "BFloat16Storage": "bfloat16", "LongStorage": "<i8", "IntStorage": "<i4",
              "ShortStorage": "<i2", "CharStorage": "i1", "ByteStorage": "u1", "BoolStorage": "?",
              "UntypedStorage": "u1", "UInt16Storage": "<u2", "UInt32Storage": "<u4", "UInt64Storage": "<u8"}
-_UNSUPPORTED_STORAGES = ("ComplexFloatStorage", "ComplexDoubleStorage", "QInt8Storage",
-                         "QUInt8Storage", "QInt32Storage", "QUInt4x2Storage", "QUInt2x4Storage")
+_UNSUPPORTED_STORAGES = ("ComplexFloatStorage", "ComplexDoubleStorage", "QUInt4x2Storage", "QUInt2x4Storage")
+# a quantized tensor's integers: storage name -> (NumPy dtype, quantized dtype); read only through _rebuild_qtensor
+_QSTORAGES = {"QInt8Storage": ("i1", "qint8"), "QUInt8Storage": ("u1", "quint8"), "QInt32Storage": ("<i4", "qint32")}
+_STORAGES.update({name: np_dtype for name, (np_dtype, _) in _QSTORAGES.items()})
+_QSCHEMES = ("per_tensor_affine", "per_channel_affine", "per_tensor_symmetric", "per_channel_symmetric",
+             "per_channel_affine_float_qparams")
+_SPARSE_LAYOUTS = ("sparse_coo", "sparse_csr", "sparse_csc")
 _STORAGE_OF = {"float32": "FloatStorage", "float64": "DoubleStorage", "float16": "HalfStorage",
                "int64": "LongStorage", "int32": "IntStorage", "int16": "ShortStorage",
                "int8": "CharStorage", "uint8": "ByteStorage", "bool": "BoolStorage", "bfloat16": "BFloat16Storage",
@@ -64,7 +73,7 @@ class _StorageType:
     def check(self):
         if self.dtype is None:
             raise UnpicklingError(f"torch.{self.name} tensors are not supported by autograd_lite "
-                                  "(it has no complex or quantized dtypes)")
+                                  "(it has no complex dtypes, nor quint4x2 / quint2x4)")
 
 
 class _Storage:
@@ -95,6 +104,21 @@ class _Marker:
         self.name = name
 
 
+class _PendingQuantized:
+    """A quantized tensor to build once its integers' storage is read: `ints` a _Pending, the qparams checked."""
+
+    def __init__(self, ints, qdtype, scheme, scale, zero_point, axis):
+        self.ints, self.qdtype, self.scheme = ints, qdtype, scheme
+        self.scale, self.zero_point, self.axis = scale, zero_point, axis
+
+
+class _PendingSparse:
+    """A sparse tensor to build once its component tensors (_Pending) are read."""
+
+    def __init__(self, layout, parts, size, coalesced):
+        self.layout, self.parts, self.size, self.coalesced = layout, parts, size, coalesced
+
+
 _TENSOR_TYPE, _PARAMETER_TYPE = _Marker("torch.Tensor"), _Marker("torch.nn.parameter.Parameter")
 
 
@@ -104,9 +128,12 @@ def _ints(value, what):
     return tuple(value)
 
 
-def _rebuild_tensor(storage, storage_offset, size, stride):
+def _rebuild_tensor(storage, storage_offset, size, stride, _quantized=False):
     if not isinstance(storage, (_Storage, _StorageView)):
         raise UnpicklingError(f"a tensor rebuild got {type(storage).__name__} instead of a storage")
+    if (storage.stype.name in _QSTORAGES) != _quantized:     # quantized integers come only with their qparams
+        raise UnpicklingError(f"a torch.{storage.stype.name} is accepted only in _rebuild_qtensor" if not _quantized
+                              else f"_rebuild_qtensor got a torch.{storage.stype.name}, not a quantized storage")
     size, stride = _ints(size, "size"), _ints(stride, "stride")
     if type(storage_offset) is not int or storage_offset < 0 or len(size) != len(stride):
         raise UnpicklingError(f"bad tensor layout: offset {storage_offset!r}, size {size}, "
@@ -158,6 +185,59 @@ def _rebuild_from_type(func, new_type, args, state):
     return t
 
 
+def _rebuild_qtensor(storage, storage_offset, size, stride, quantizer_params, requires_grad, backward_hooks):
+    """torch._utils._rebuild_qtensor: the integers' layout checked as any tensor's, the qparams' types and sizes here
+    (their values once the storages are read, in rebuild_quantized)."""
+    ints = _rebuild_tensor(storage, storage_offset, size, stride, _quantized=True)
+    params = quantizer_params
+    if type(params) is not tuple or not params or not isinstance(params[0], _QScheme) or requires_grad is not False:
+        raise UnpicklingError(f"_rebuild_qtensor: malformed quantizer params {params!r:.80} or requires_grad "
+                              f"{requires_grad!r}")
+    scheme, qdtype = params[0].name, _QSTORAGES[storage.stype.name][1]
+    if scheme == "per_tensor_affine" and len(params) == 3:
+        return _PendingQuantized(ints, qdtype, scheme, params[1], params[2], None)
+    if scheme in ("per_channel_affine", "per_channel_affine_float_qparams") and len(params) == 4:
+        _, scales, zero_points, axis = params
+        if type(axis) is not int or not 0 <= axis < len(ints.size):
+            raise UnpicklingError(f"_rebuild_qtensor: per_channel axis {axis!r} out of range for size {ints.size}")
+        for what, v in (("scales", scales), ("zero_points", zero_points)):
+            if not isinstance(v, _Pending) or v.size != (ints.size[axis],):
+                raise UnpicklingError(f"_rebuild_qtensor: per_channel {what} must be a tensor of size[axis]="
+                                      f"{ints.size[axis]} values")
+        return _PendingQuantized(ints, qdtype, scheme, scales, zero_points, axis)
+    raise UnpicklingError(f"Can't deserialize quantized tensor with qscheme torch.{scheme} ({len(params)} params)")
+
+
+def _rebuild_sparse_tensor(layout, data):
+    """torch._utils._rebuild_sparse_tensor for COO (indices, values, size[, is_coalesced]) and CSR / CSC
+    (compressed indices, plain indices, values, size); the invariants are checked once the storages are read."""
+    if not isinstance(layout, _Layout) or layout.name not in _SPARSE_LAYOUTS:
+        raise UnpicklingError(f"rebuilding sparse tensor for layout {_describe(layout)} is not supported by "
+                              "autograd_lite (only torch.sparse_coo, sparse_csr and sparse_csc)")
+    coo = layout.name == "sparse_coo"
+    if type(data) is not tuple or len(data) not in ((3, 4) if coo else (4,)):
+        raise UnpicklingError(f"_rebuild_sparse_tensor: malformed {layout.name} data")
+    parts, size = data[:2 if coo else 3], data[2 if coo else 3]
+    coalesced = data[3] if coo and len(data) == 4 else None
+    if not all(isinstance(p, _Pending) and not p.parameter for p in parts) or coalesced not in (None, True, False):
+        raise UnpicklingError(f"_rebuild_sparse_tensor: {layout.name} data must hold plain tensors")
+    return _PendingSparse(layout.name, parts, _ints(size, "size"), coalesced)
+
+
+class _QScheme(_Marker):
+    """torch.per_tensor_affine etc. in a pickle (autograd_lite's qscheme once loaded)."""
+
+
+class _Layout(_Marker):
+    """torch.sparse_coo etc. in a pickle, from torch.serialization._get_layout."""
+
+
+def _get_layout(name):
+    if type(name) is not str or not name.startswith("torch.") or name[6:] not in _LAYOUT_NAMES:
+        raise UnpicklingError(f"unknown layout {name!r:.40}")
+    return _Layout(name[6:])
+
+
 def _make_device(*args):
     if not 1 <= len(args) <= 2 or not all(type(a) in (str, int) for a in args):
         raise UnpicklingError(f"bad torch.device arguments {args!r}")
@@ -191,11 +271,16 @@ def _allowed():
              "torch._utils._rebuild_parameter_with_state": _rebuild_parameter,
              "torch._tensor._rebuild_from_type_v2": _rebuild_from_type,
              "torch.Tensor": _TENSOR_TYPE, "torch.nn.parameter.Parameter": _PARAMETER_TYPE,
-             "torch.device": _make_device, "torch.Size": _make_size}
+             "torch.device": _make_device, "torch.Size": _make_size,
+             "torch._utils._rebuild_qtensor": _rebuild_qtensor,
+             "torch._utils._rebuild_sparse_tensor": _rebuild_sparse_tensor,
+             "torch.serialization._get_layout": _get_layout}
+    for name in _QSCHEMES:
+        table[f"torch.{name}"] = _QScheme(name)
     for name in list(_STORAGES) + list(_UNSUPPORTED_STORAGES):
         table[f"torch.{name}"] = _StorageType(name)
     table["torch.storage.UntypedStorage"] = table["torch.UntypedStorage"]     # torch's uint16/32/64 tensors name it so
-    for d in _dtype._ALL:
+    for d in _dtype._ALL + (_dtype.quint8, _dtype.qint8, _dtype.qint32):
         table[f"torch.{d.name}"] = d
     return table
 
@@ -456,6 +541,13 @@ def _overlaps(size, stride):
 
 
 def _build(p, map_location, name, place):
+    root = p.storage.root if isinstance(p.storage, _StorageView) else p.storage
+    entry = {"device": root.location, "requires_grad": p.requires_grad, "parameter": p.parameter}
+    return place(Tensor._make(_view(p)), entry, map_location, name)
+
+
+def _view(p):
+    """The array of a _Pending: its storage's elements at its offset and strides (a copy where they overlap)."""
     storage = p.storage
     base, offset = (storage.root.array[storage.offset:], p.offset) \
         if isinstance(storage, _StorageView) else (storage.array, p.offset)
@@ -474,8 +566,90 @@ def _build(p, map_location, name, place):
     view = view.view(base.dtype) if f8 else view
     if _overlaps(p.size, p.stride):                      # an expanded tensor: its own copy
         view = view.copy()
-    entry = {"device": root.location, "requires_grad": p.requires_grad, "parameter": p.parameter}
-    return place(Tensor._make(view), entry, map_location, name)
+    return view
+
+
+def _build_quantized(p):
+    """The quantized tensor of a _PendingQuantized (always on the CPU, as PyTorch's QuantizedCPU)."""
+    per_channel = p.axis is not None
+    scale, zero_point = (_view(p.scale), _view(p.zero_point)) if per_channel else (p.scale, p.zero_point)
+    scheme = p.scheme
+    if per_channel and zero_point.dtype.kind == "f":       # torch pickles float qparams as per_channel_affine
+        scheme = "per_channel_affine_float_qparams"
+    try:
+        return rebuild_quantized(_view(p.ints), p.qdtype, scheme, scale, zero_point, p.axis)
+    except ValueError as e:
+        raise UnpicklingError(str(e)) from None
+
+
+def _build_sparse(p, build):
+    """The sparse tensor of a _PendingSparse, its parts placed as any tensor (`build`), its invariants checked."""
+    try:
+        return rebuild_sparse(p.layout, [build(part) for part in p.parts], p.size, p.coalesced)
+    except (ValueError, RuntimeError) as e:
+        raise UnpicklingError(str(e)) from None
+
+
+def rebuild_quantized(ints, qdtype, scheme, scale, zero_point, axis):
+    """A quantized tensor from its parts as read from a file (raw arrays and numbers), each checked: the integers'
+    dtype is the quantized dtype's, the qparams finite, of the scheme's types, one per channel. ValueError if not."""
+    from . import _quantized as q
+    qdtype = _dtype.to_dtype(qdtype) if type(qdtype) is str else qdtype
+    if qdtype not in (_dtype.quint8, _dtype.qint8, _dtype.qint32):
+        raise ValueError(f"{qdtype!r:.40} is not a quantized dtype autograd_lite supports (quint8, qint8, qint32)")
+    if type(ints) is not np.ndarray or ints.dtype != qdtype.np:
+        raise ValueError(f"a quantized tensor's integers must be {qdtype.np} for dtype {qdtype.name}, got "
+                         f"{getattr(ints, 'dtype', type(ints).__name__)}")
+    if scheme == "per_tensor_affine" and axis is None:
+        if type(scale) not in (float, int) or not math.isfinite(scale) or scale <= 0 or type(zero_point) is not int \
+                or not qdtype.qmin <= zero_point <= qdtype.qmax:
+            raise ValueError(f"bad per_tensor_affine qparams for {qdtype.name}: scale {scale!r:.40}, "
+                             f"zero_point {zero_point!r:.40}")
+        return q.make_quantized(q.QArray(ints, qdtype, q.per_tensor_affine, float(scale), zero_point))
+    if scheme not in ("per_channel_affine", "per_channel_affine_float_qparams") or type(axis) is not int or \
+            not 0 <= axis < ints.ndim:
+        raise ValueError(f"unsupported quantization scheme {scheme!r:.40} with axis {axis!r:.20} for a tensor of "
+                         f"{ints.ndim} dims (supported: per_tensor_affine, per_channel_affine, "
+                         "per_channel_affine_float_qparams)")
+    floats = scheme == "per_channel_affine_float_qparams"
+    n = ints.shape[axis]
+    for what, v, kinds in (("scales", scale, "f"), ("zero_points", zero_point, "f" if floats else "iu")):
+        if type(v) is not np.ndarray or v.shape != (n,) or v.dtype.kind not in kinds or \
+                (v.dtype.kind == "f" and not np.isfinite(v).all()):
+            raise ValueError(f"{scheme}: {what} must be {n} finite {'floats' if kinds == 'f' else 'integers'} "
+                             f"(size[axis={axis}]), got {getattr(v, 'dtype', type(v).__name__)} of shape "
+                             f"{getattr(v, 'shape', None)}")
+    if floats:
+        scale, zero_point = scale.astype(np.float32), zero_point.astype(np.float32)
+    else:
+        scale, zero_point = scale.astype(np.float64), zero_point.astype(np.int64)
+    return q.make_quantized(q.QArray(ints, qdtype, getattr(q, scheme), scale, zero_point, axis))
+
+
+def rebuild_sparse(layout, parts, size, coalesced=None):
+    """A sparse tensor of `layout` ('sparse_coo': parts (indices, values), 'sparse_csr' / 'sparse_csc': (compressed,
+    plain, values)) from Tensors read from a file, through the creation functions' invariant checks (indices within
+    `size`, sorted and distinct compressed rows); a COO said coalesced must be (sorted, no repeated index)."""
+    from . import sparse as sp
+    size = list(size)
+    if layout == "sparse_coo":
+        indices, values = parts
+        if indices.dtype is not _dtype.int64 or indices.ndim != 2:
+            raise ValueError(f"a sparse COO tensor's indices must be a 2-D int64 tensor, got {indices.dtype} of "
+                             f"shape {list(indices.shape)}")
+        out = sp.sparse_coo_tensor(indices, values, size, is_coalesced=bool(coalesced))
+        if coalesced and indices.shape[1] > 1:
+            step = np.diff(indices.cpu()._data, axis=1)         # each column after the previous, in order
+            moved = step != 0
+            first = moved.argmax(axis=0)
+            if not (moved.any(axis=0) & (step[first, np.arange(step.shape[1])] > 0)).all():
+                raise ValueError("a sparse COO tensor is marked coalesced, but its indices are not sorted and "
+                                 "distinct")
+        return out
+    if layout not in ("sparse_csr", "sparse_csc"):
+        raise ValueError(f"unsupported sparse layout {layout!r:.40}")
+    make = sp.sparse_csr_tensor if layout == "sparse_csr" else sp.sparse_csc_tensor
+    return make(*parts, size)
 
 
 def _finish(obj, map_location, name, place):
@@ -505,6 +679,18 @@ def _finish(obj, map_location, name, place):
         if t in (tuple, set, frozenset, Size):
             done[key] = result = t(walk(v) for v in x)
             return result
+        if t is _PendingQuantized:
+            done[key] = result = _build_quantized(x)
+            return result
+        if t is _PendingSparse:
+            done[key] = result = _build_sparse(x, lambda p: walk(p))
+            return result
+        if t is _QScheme:
+            from . import _quantized
+            return getattr(_quantized, x.name)
+        if t is _Layout:
+            from . import _memory_format
+            return getattr(_memory_format, x.name)
         if isinstance(x, (_Storage, _StorageView, _StorageType, _Marker)):
             raise UnpicklingError(f"a bare {type(x).__name__.strip('_')} outside a tensor is not "
                                   "supported")
@@ -746,6 +932,11 @@ class _Pickler:
         self.out += b"t" if len(items) > 3 else bytes([0x84 + len(items)])
 
     def save_tensor(self, t, path):
+        kind = type(t._data).__name__
+        if kind in ("COO", "CSR"):
+            return self.save_sparse(t, path)
+        if kind == "QArray":
+            return self.save_quantized(t, path)
         parameter = self._parameter is not None and isinstance(t, self._parameter)
         if parameter:
             self.glob("torch._utils", "_rebuild_parameter")
@@ -782,6 +973,64 @@ class _Pickler:
             self.glob("collections", "OrderedDict")
             self.out += b")R"
             self.out += b"\x87R"
+        self.put(t)
+
+
+    def save_sparse(self, t, path):
+        """As torch: _rebuild_sparse_tensor(_get_layout('torch.sparse_coo'), (indices, values, size, coalesced)), or
+        (compressed indices, plain indices, values, size) for CSR / CSC."""
+        d = t._data
+        coo = type(d).__name__ == "COO"
+        layout = "torch.sparse_coo" if coo else "torch.sparse_csc" if d.csc else "torch.sparse_csr"
+        parts = (d.indices, d.values) if coo else (d.compressed, d.plain, d.values)
+        self.glob("torch._utils", "_rebuild_sparse_tensor")
+        self.glob("torch.serialization", "_get_layout")
+        self.save_tuple((layout,), path)
+        self.out += b"R"
+        self.save_tuple(tuple(Tensor._make(a) for a in parts) + (Size(d.shape),) +
+                        ((bool(d.coalesced),) if coo else ()), path)
+        self.out += b"\x86R"
+        self.put(t)
+
+    def save_quantized(self, t, path):
+        """As torch: _rebuild_qtensor(typed storage of the integers, offset, size, stride, quantizer params,
+        False, OrderedDict()); per channel the scales (float64, or float32 for float qparams) and zero points
+        (int64, or float32) are tensors and the scheme is written as per_channel_affine, as torch writes it."""
+        d = t._data
+        scheme = d.qscheme.name
+        if scheme not in ("per_tensor_affine", "per_channel_affine", "per_channel_affine_float_qparams"):
+            raise TypeError(f"autograd_lite.save(format='torch'): Serialization is not supported for tensors of "
+                            f"type torch.{scheme} (at {path})")
+        ints = np.ascontiguousarray(d.ints)
+        key = str(len(self.storages))
+        self.storages.append((key, ints))
+        self.glob("torch._utils", "_rebuild_qtensor")
+        self.out += b"(("
+        self.save("storage", path)
+        self.glob("torch", {"qint8": "QInt8Storage", "quint8": "QUInt8Storage", "qint32": "QInt32Storage"}[
+            d.qdtype.name])
+        self.save(key, path)
+        self.save("cpu", path)
+        self.save(int(ints.size), path)
+        self.out += b"tQ"
+        self.save(0, path)
+        self.save_tuple(tuple(ints.shape), path)
+        self.save_tuple(_contiguous_strides(ints.shape), path)
+        if d.axis is None:
+            self.glob("torch", "per_tensor_affine")
+            self.save(float(d.scale), path)
+            self.save(int(d.zero_point), path)
+            self.out += b"\x87"
+        else:
+            self.out += b"("
+            self.glob("torch", "per_channel_affine")
+            self.save(Tensor._make(np.ascontiguousarray(d.scale)), path)
+            self.save(Tensor._make(np.ascontiguousarray(d.zero_point)), path)
+            self.save(int(d.axis), path)
+            self.out += b"t"
+        self.save(False, path)
+        self.glob("collections", "OrderedDict")
+        self.out += b")RtR"
         self.put(t)
 
 

@@ -22,6 +22,16 @@ int, float, bool, None and tuple keys keep their type and order), float ("nan", 
 bytes ("base64"), dtype and device ("name"), or "pickle" (an index into "pickles") for anything
 else, as ``torch.save`` pickles a whole model. Loading builds only the types above, so no code runs,
 unless the file holds pickles and ``weights_only=False`` says that its source is trusted.
+
+Sparse and quantized tensors are nodes of their component tensors (indices into "tensors"), rebuilt
+through the creation functions' invariant checks::
+
+    {"type": "sparse_coo", "indices": i, "values": j, "size": [2, 3], "coalesced": false,
+     "requires_grad": false}
+    {"type": "sparse_csr" or "sparse_csc", "compressed_indices": i, "plain_indices": j, "values": k,
+     "size": [2, 3], "requires_grad": false}
+    {"type": "quantized", "int_repr": i, "dtype": "qint8", "qscheme": "per_tensor_affine",
+     "scale": 0.1, "zero_point": 0}          (per channel: "scales": j, "zero_points": k, "axis": 0)
 """
 import base64
 import collections
@@ -51,6 +61,13 @@ _TYPES = {"dict": dict, "OrderedDict": collections.OrderedDict, "tuple": tuple, 
           "frozenset": frozenset}
 _NAMES = {t: name for name, t in _TYPES.items()}
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+_STRUCTURED = ("COO", "CSR", "QArray")          # raw arrays of sparse and quantized tensors: saved by their parts
+# the fields of their nodes (besides "type"): a node with any other is refused
+_FIELDS = {"sparse_coo": {"indices", "values", "size", "coalesced", "requires_grad"},
+           "sparse_csr": {"compressed_indices", "plain_indices", "values", "size", "requires_grad"},
+           "quantized": {"int_repr", "dtype", "qscheme", "scale", "zero_point"},
+           "quantized per channel": {"int_repr", "dtype", "qscheme", "scales", "zero_points", "axis"}}
+_FIELDS["sparse_csc"] = _FIELDS["sparse_csr"]
 
 
 # ---- save ----------------------------------------------------------------------------------------
@@ -60,7 +77,7 @@ class _Encoder:
 
     def __init__(self):
         self.arrays, self.tensors = [], []
-        self._array_ids, self._tensor_ids, self._bits = {}, {}, {}
+        self._array_ids, self._tensor_ids, self._bits, self._structured_nodes = {}, {}, {}, {}
         self._keep = []                  # keeps memoised objects alive so their ids stay unique
         self._active = set()             # containers being encoded (a cycle would recurse forever)
         self.pickles = []                # [(bytes, class name)] of the objects only pickle can store
@@ -72,6 +89,8 @@ class _Encoder:
         if t is float:
             return obj if math.isfinite(obj) else {"type": "float", "value": repr(obj)}
         if isinstance(obj, Tensor):
+            if type(obj._data).__name__ in _STRUCTURED:
+                return self._structured(obj, path)
             return {"type": "tensor", "index": self._tensor(obj, path)}
         if isinstance(obj, np.ndarray):                 # subclasses (memmap) load as ndarray
             array = obj if t is np.ndarray else obj.view(np.ndarray)
@@ -93,8 +112,9 @@ class _Encoder:
         encoder = self
 
         class TensorsAside(pickle.Pickler):
-            def persistent_id(self, value):
-                return encoder._tensor(value, path) if isinstance(value, Tensor) else None
+            def persistent_id(self, value):     # sparse and quantized tensors pickle themselves
+                return encoder._tensor(value, path) if isinstance(value, Tensor) and \
+                    type(value._data).__name__ not in _STRUCTURED else None
 
         buffer = io.BytesIO()
         try:
@@ -103,6 +123,30 @@ class _Encoder:
             raise TypeError(_unsupported(obj, path, e)) from None
         self.pickles.append((buffer.getvalue(), _class_name(obj)))
         return len(self.pickles) - 1
+
+    def _structured(self, t, path):
+        """The node of a sparse or quantized tensor: its component arrays as tensors of the table."""
+        if id(t) not in self._structured_nodes:     # the same node again: load rebuilds it once
+            self._keep.append(t)
+            self._structured_nodes[id(t)] = self._structured_node(t, path)
+        return self._structured_nodes[id(t)]
+
+    def _structured_node(self, t, path):
+        d, part = t._data, lambda a: self._tensor(Tensor._make(a), path)      # noqa: E731
+        kind = type(d).__name__
+        if kind == "COO":
+            return {"type": "sparse_coo", "indices": part(d.indices), "values": part(d.values),
+                    "size": list(d.shape), "coalesced": bool(d.coalesced), "requires_grad": bool(t.requires_grad)}
+        if kind == "CSR":
+            return {"type": "sparse_csc" if d.csc else "sparse_csr", "compressed_indices": part(d.compressed),
+                    "plain_indices": part(d.plain), "values": part(d.values), "size": list(d.shape),
+                    "requires_grad": bool(t.requires_grad)}
+        node = {"type": "quantized", "int_repr": part(d.ints), "dtype": d.qdtype.name, "qscheme": d.qscheme.name}
+        if d.axis is None:
+            node.update(scale=float(d.scale), zero_point=int(d.zero_point))
+        else:
+            node.update(scales=part(d.scale), zero_points=part(d.zero_point), axis=int(d.axis))
+        return node
 
     def _container(self, obj, path):
         if id(obj) in self._active:
@@ -156,6 +200,10 @@ class _Encoder:
         return index
 
 
+def _host(array):
+    return array if type(array) is np.ndarray else array.get()
+
+
 def _parameter_class():
     from . import nn
     return getattr(nn, "Parameter", None)
@@ -191,7 +239,7 @@ def save(obj, f, *, format="autograd_lite", _use_new_zipfile_serialization=None)
             above) or ``'torch'``: PyTorch's own zip format (pickle protocol 2 with the globals
             ``torch.save`` writes, storages as raw little-endian bytes), which
             ``torch.load(f, weights_only=True)`` reads; it holds Tensors (Parameters stay
-            Parameters), dicts, OrderedDicts, lists, tuples, sets, str, bytes, int, float, bool,
+            Parameters; sparse COO / CSR / CSC and quantized ones as torch pickles them), dicts, OrderedDicts, lists, tuples, sets, str, bytes, int, float, bool,
             None, dtypes and devices.
         _use_new_zipfile_serialization: PyTorch's name for its zip format: True is
             ``format='torch'``; False (PyTorch's legacy format) is refused: it is read, not written.
@@ -324,8 +372,9 @@ def load(f, map_location=None, weights_only=None):
     devices; any other global, call or object build raises ``pickle.UnpicklingError`` naming it,
     before anything from the file is run. Declared sizes are checked against the bytes present
     before anything is allocated; tensors viewing one storage share its memory. bfloat16 tensors
-    load as bfloat16 (with ml_dtypes installed; without it as float32, exactly, with a warning); complex and
-    quantized ones are refused.
+    load as bfloat16 (with ml_dtypes installed; without it as float32, exactly, with a warning); sparse COO /
+    CSR / CSC tensors and quantized ones (per tensor or per channel affine) load through their invariant checks;
+    complex ones are refused.
 
     A truncated, corrupted or foreign file raises RuntimeError naming it and saying what is
     wrong; so does one with compressed or repeated members, or members claiming more bytes than
@@ -605,7 +654,37 @@ class _UnpicklingFailed(Exception):
 class _Decoder:
     def __init__(self, arrays, tensors, pickles=()):
         self.arrays, self.tensors, self.pickles = arrays, tensors, pickles
-        self._unpickled = {}
+        self._unpickled, self._structured = {}, {}
+
+    def _rebuild(self, kind, n):
+        """A sparse or quantized tensor from its node: exactly its fields, each of its type, the tensor
+        rebuilt through the invariant checks of _torch_format.rebuild_sparse / rebuild_quantized."""
+        fields = _FIELDS["quantized per channel" if kind == "quantized" and "axis" in n else kind]
+        if set(n) - {"type"} != fields:
+            raise ValueError(f"a {kind} node must have the fields {sorted(fields)}, got {sorted(set(n) - {'type'})}")
+        tensor = self._part
+        if kind == "quantized":
+            per_channel = "axis" in n
+            scale, zp = (tensor(n["scales"])._data, tensor(n["zero_points"])._data) if per_channel else \
+                (n["scale"], n["zero_point"])
+            if type(n["dtype"]) is not str or type(n["qscheme"]) is not str:
+                raise ValueError("a quantized node's dtype and qscheme must be names")
+            return _torch_format.rebuild_quantized(tensor(n["int_repr"]).cpu()._data, _dtype.to_dtype(n["dtype"]),
+                                                   n["qscheme"], scale if not per_channel else _host(scale),
+                                                   zp if not per_channel else _host(zp), n.get("axis"))
+        size = n["size"]
+        if type(size) is not list or not all(type(v) is int and v >= 0 for v in size) or \
+                n["requires_grad"] not in (True, False) or n.get("coalesced", False) not in (True, False):
+            raise ValueError(f"a {kind} node's size must be a list of sizes, requires_grad (and coalesced) a bool")
+        parts = ("indices", "values") if kind == "sparse_coo" else ("compressed_indices", "plain_indices", "values")
+        out = _torch_format.rebuild_sparse(kind, [tensor(n[p]) for p in parts], size, n.get("coalesced"))
+        return out.requires_grad_(True) if n["requires_grad"] else out
+
+    def _part(self, index):
+        t = self.tensors[index] if type(index) is int and index >= 0 else None
+        if t is None or t.requires_grad or type(t) is not Tensor:
+            raise ValueError(f"a sparse or quantized node's part must be the index of a plain tensor, got {index!r}")
+        return t
 
     def _unpickle(self, index):
         """Pickle `index` unpickled once (objects saved twice load as one), its Tensors the
@@ -647,6 +726,11 @@ class _Decoder:
             return _dtype.to_dtype(n["name"])
         if kind == "device":
             return _device(n["name"])
+        if kind in ("sparse_coo", "sparse_csr", "sparse_csc", "quantized"):
+            key = json.dumps(n, sort_keys=True)         # the same tensor saved twice loads as one
+            if key not in self._structured:
+                self._structured[key] = self._rebuild(kind, n)
+            return self._structured[key]
         if kind == "pickle":
             if not self.pickles:
                 raise ValueError("a pickle node, but the manifest lists no pickles")

@@ -385,9 +385,15 @@ class Module:
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         state_dict = self._pre_hooked(self._upgraded(state_dict), strict)
         own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
+        custom, claimed = self._own_loaders(own)
+        missing = [k for k in own if k not in state_dict and k not in claimed]
         unexpected = [k for k in state_dict if k not in own]
         errors = []
+        metadata = getattr(state_dict, "_metadata", None) or {}
+        for prefix, m in custom:        # modules that read their own entries (quantized ones), as PyTorch's
+            m._load_from_state_dict(state_dict, prefix, metadata.get(prefix[:-1], {}), strict, missing, unexpected,
+                                    errors)
+        own = {k: v for k, v in own.items() if k not in claimed}
         for key, target in own.items():
             if key not in state_dict:
                 continue
@@ -422,6 +428,18 @@ class Module:
                     else:
                         target.copy_(value)
         return _IncompatibleKeys(missing, unexpected)
+
+    def _own_loaders(self, own):
+        """The (prefix, module) of the submodules whose class defines ``_load_from_state_dict(state_dict, prefix,
+        local_metadata, strict, missing_keys, unexpected_keys, error_msgs)``, and the keys of `own` they read."""
+        custom, claimed = [], set()
+        for name, m in self.named_modules():
+            prefix = name + "." if name else ""
+            if getattr(type(m), "_load_from_state_dict", None) is not None and \
+                    not any(prefix.startswith(p) for p, _ in custom):
+                custom.append((prefix, m))
+                claimed.update(k for k in own if k.startswith(prefix))
+        return custom, claimed
 
     def _register_load_state_dict_pre_hook(self, hook, with_module=False):
         """``hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)`` (with

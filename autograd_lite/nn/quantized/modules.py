@@ -78,6 +78,59 @@ def quantize_weight(weight, observer):
     return _q.quantize_per_channel(w, scale, zp, observer.ch_axis, _dtype.quint8)
 
 
+def _qparams_entry(module, state_dict, prefix, missing_keys, error_msgs, shape=()):
+    """Reads `prefix` scale / zero_point (one-element tensors, of `shape`) into module.scale / zero_point."""
+    values = {}
+    for name, kind in (("scale", "f"), ("zero_point", "iu")):
+        key = prefix + name
+        if key not in state_dict:
+            missing_keys.append(key)
+            continue
+        v = state_dict[key]
+        if not isinstance(v, Tensor) or isinstance(v, _q.QuantizedTensor) or v.numel() != 1 or \
+                _host(v).dtype.kind not in kind:
+            error_msgs.append(f'While copying the parameter named "{key}", expected a one-element '
+                              f'{"float" if kind == "f" else "integer"} tensor from checkpoint but received '
+                              f"{v!r:.80}")
+            continue
+        values[name] = float(v.item()) if kind == "f" else int(v.item())
+    for name, value in values.items():
+        setattr(module, name, value)
+
+
+def _check_weight_bias(key, bias_key, weight, bias, shape, error_msgs):
+    """Whether a checkpoint's quantized weight (qint8, of `shape`) and float bias (or None) can be loaded; if not,
+    why, appended to error_msgs."""
+    if not isinstance(weight, _q.QuantizedTensor) or weight.dtype is not _dtype.qint8:
+        error_msgs.append(f'While copying the parameter named "{key}", expected a qint8 quantized tensor from '
+                          f"checkpoint but received {type(weight).__name__} of dtype {getattr(weight, 'dtype', None)}")
+        return False
+    if tuple(weight.shape) != tuple(shape):
+        error_msgs.append(f"size mismatch for {key}: copying a param with shape {weight.shape} from checkpoint, the "
+                          f"shape in current model is {type(weight.shape)(shape)}.")
+        return False
+    if bias is not None and (not isinstance(bias, Tensor) or isinstance(bias, _q.QuantizedTensor) or
+                             bias.dtype is not _dtype.float32 or tuple(bias.shape) != (shape[0],)):
+        error_msgs.append(f'While copying the parameter named "{bias_key}", expected a float32 tensor of shape '
+                          f"({shape[0]},) or None from checkpoint but received {bias!r:.80}")
+        return False
+    return True
+
+
+def _mark_version(destination, prefix, version=3):
+    """Records PyTorch's module version in the state_dict's _metadata, as torch's state_dict does: its quantized
+    Linear reads the packed-params keys only from a dict whose metadata says version 3."""
+    if isinstance(destination, collections.OrderedDict):
+        if not isinstance(getattr(destination, "_metadata", None), dict):
+            destination._metadata = collections.OrderedDict()
+        destination._metadata[prefix[:-1]] = {"version": version}
+
+
+def _plain(bias):
+    """A checkpoint's bias (a Parameter in PyTorch's) as the plain tensor the quantized modules hold."""
+    return None if bias is None else Tensor._make(bias._data)
+
+
 class LinearPackedParams(Module):
     """The (quantized weight, float bias) pair of a quantized Linear; its state_dict keys are PyTorch's ``dtype`` and
     ``_packed_params`` (the pair)."""
@@ -95,6 +148,7 @@ class LinearPackedParams(Module):
 
     def state_dict(self, destination=None, prefix="", keep_vars=False):
         destination = collections.OrderedDict() if destination is None else destination
+        _mark_version(destination, prefix)
         destination[prefix + "dtype"] = self.dtype
         destination[prefix + "_packed_params"] = self._pair
         return destination
@@ -109,6 +163,7 @@ class Linear(Module):
 
     Example: ``qlinear = nn.quantized.Linear(4, 3); qlinear(torch.quantize_per_tensor(x, 0.1, 128, torch.quint8))``"""
     _FLOAT_MODULE = None        # nn.Linear, set below (nn is not importable here at import time)
+    _version = 3                # PyTorch's: the state_dict's _metadata says it (the dynamic Linear's is 4)
 
     def __init__(self, in_features, out_features, bias_=True, dtype=_dtype.qint8):
         super().__init__()
@@ -143,25 +198,33 @@ class Linear(Module):
 
     def state_dict(self, destination=None, prefix="", keep_vars=False):
         destination = collections.OrderedDict() if destination is None else destination
+        _mark_version(destination, prefix, self._version)
         destination[prefix + "scale"] = Tensor._make(np.array(self.scale, _F32))
         destination[prefix + "zero_point"] = Tensor._make(np.array(self.zero_point, np.int64))
         return self._packed_params.state_dict(destination, prefix + "_packed_params.", keep_vars)
 
-    def load_state_dict(self, state_dict, strict=True, assign=False):
-        """Reads this module's own keys (scale, zero_point, _packed_params.*) back."""
-        keys = ("scale", "zero_point", "_packed_params.dtype", "_packed_params._packed_params")
-        missing = [k for k in keys if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in keys]
-        if strict and (missing or unexpected):
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}: missing {missing}, "
-                               f"unexpected {unexpected}")
-        if "scale" in state_dict:
-            self.scale = float(state_dict["scale"])
-        if "zero_point" in state_dict:
-            self.zero_point = int(state_dict["zero_point"])
-        if "_packed_params._packed_params" in state_dict:
-            self.set_weight_bias(*state_dict["_packed_params._packed_params"])
-        return missing, unexpected
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs):
+        """Reads this module's keys (scale, zero_point, _packed_params.dtype / _packed_params, PyTorch's) back, the
+        weight checked (qint8, (out_features, in_features)) before anything is set; Module.load_state_dict calls it
+        for this module inside any parent."""
+        _qparams_entry(self, state_dict, prefix, missing_keys, error_msgs)
+        key = prefix + "_packed_params._packed_params"
+        dtype_key = prefix + "_packed_params.dtype"
+        if dtype_key not in state_dict:
+            missing_keys.append(dtype_key)
+        elif state_dict[dtype_key] is not _dtype.qint8:
+            error_msgs.append(f"{dtype_key}: autograd_lite's quantized Linear supports dtype torch.qint8 only, the "
+                              f"checkpoint has {state_dict[dtype_key]!r:.40}")
+        if key not in state_dict:
+            missing_keys.append(key)
+            return
+        pair = state_dict[key]
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            error_msgs.append(f'While copying the parameter named "{key}", expected a (weight, bias) pair from '
+                              f"checkpoint but received {type(pair).__name__}")
+        elif _check_weight_bias(key, key, pair[0], pair[1], (self.out_features, self.in_features), error_msgs):
+            self.set_weight_bias(pair[0], _plain(pair[1]))
 
     def forward(self, x):
         if not isinstance(x, _q.QuantizedTensor):
@@ -199,6 +262,17 @@ class Quantize(Module):
 
     def forward(self, X):
         return _q.quantize_per_tensor(X, self.scale, self.zero_point, self.dtype)
+
+    def state_dict(self, destination=None, prefix="", keep_vars=False):
+        """PyTorch's buffers: scale (float32) and zero_point (int64), one element each."""
+        destination = collections.OrderedDict() if destination is None else destination
+        destination[prefix + "scale"] = Tensor._make(np.array([self.scale], _F32))
+        destination[prefix + "zero_point"] = Tensor._make(np.array([self.zero_point], np.int64))
+        return destination
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs):
+        _qparams_entry(self, state_dict, prefix, missing_keys, error_msgs)
 
     def extra_repr(self):
         return f"scale={Tensor._make(np.array([self.scale], _F32))}, zero_point=" \
@@ -333,6 +407,18 @@ class Conv2d(Module):
         destination[prefix + "scale"] = Tensor._make(np.array(self.scale, _F32))
         destination[prefix + "zero_point"] = Tensor._make(np.array(self.zero_point, np.int64))
         return destination
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs):
+        """Reads weight (qint8, this module's shape), bias, scale and zero_point back (PyTorch's keys)."""
+        _qparams_entry(self, state_dict, prefix, missing_keys, error_msgs)
+        wkey, bkey = prefix + "weight", prefix + "bias"
+        for key in (wkey, bkey):
+            if key not in state_dict:
+                missing_keys.append(key)
+        if wkey in state_dict and bkey in state_dict and \
+                _check_weight_bias(wkey, bkey, state_dict[wkey], state_dict[bkey], self._weight.shape, error_msgs):
+            self.set_weight_bias(state_dict[wkey], _plain(state_dict[bkey]))
 
     def forward(self, input):
         if not isinstance(input, _q.QuantizedTensor):

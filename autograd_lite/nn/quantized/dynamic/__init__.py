@@ -22,6 +22,7 @@ class Linear(_m.Linear):
         DynamicQuantizedLinear(in_features=4, out_features=3, dtype=torch.qint8, qscheme=torch.per_tensor_affine)
     """
     reduce_range = True
+    _version = 4                # PyTorch's: from version 4 its forward quantizes the input with reduce_range
 
     def _get_name(self):
         return "DynamicQuantizedLinear"
