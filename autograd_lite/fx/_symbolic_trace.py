@@ -322,19 +322,25 @@ class Tracer(TracerBase):
                 w = wrappers[id(value)] = _function_wrapper(value)
             return w
 
-        wrappable = dict(self._autowrap_ids)
+        # {id: (callable, the public callable a call records)}: the public callables, and what they wrap
+        # (__wrapped__: autocast's and quantized tensors' dispatch wrappers), which the library's own modules import
+        wrappable = {i: (f, f) for i, f in self._autowrap_ids.items()}
         for _, namespace in _public_namespaces():
             d = vars(namespace)
             for name, value in list(d.items()):
                 if not name.startswith("_") and _is_patchable(value):
-                    wrappable[id(value)] = value
+                    inner = value
+                    while inner is not None:
+                        wrappable.setdefault(id(inner), (inner, value))
+                        inner = getattr(inner, "__wrapped__", None)
                     patcher.set_global(d, name, wrapper_for(value))
 
         def patch_globals(g):
             if patcher.visit_once(g):
                 for name, value in list(g.items()):
-                    if not name.startswith("__") and id(value) in wrappable and wrappable[id(value)] is value:
-                        patcher.set_global(g, name, wrapper_for(value))
+                    entry = wrappable.get(id(value)) if not name.startswith("__") else None
+                    if entry is not None and entry[0] is value:
+                        patcher.set_global(g, name, wrapper_for(entry[1]))
 
         patch_globals(fn.__globals__)
         for g, name in _WRAPPED:
