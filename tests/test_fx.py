@@ -548,3 +548,218 @@ def test_densenet_traces_with_torchvision_nodes():
     _close(gm(x), model(x))
     feats = create_feature_extractor(model, ["features.transition1.conv"])(x)
     assert feats["features.transition1.conv"].shape == (2, 8, 4, 4)     # before the pool, as torchvision's
+
+
+# ------------------------------------------------------------------------------------------------ review fixes (R1)
+
+def test_keyword_only_forward_args_traced_as_torch():
+    def make(lib):
+        class M(lib.nn.Module):
+            def forward(self, x, *, bias, scale=2.0):
+                return x * scale + bias
+        return M()
+    gm, tgm = fx.symbolic_trace(make(al)), torch.fx.symbolic_trace(make(torch))
+    assert gm.code == tgm.code                  # def forward(self, x, bias, scale = 2.0)
+    x = al.randn(3)
+    _close(gm(x, bias=x), x * 2.0 + x)
+    _close(gm(x, scale=3.0, bias=1.0), x * 3.0 + 1.0)
+
+
+def _uses_math(x):
+    import math
+    return x * math.sqrt(x.shape[-1]) + abs(x)
+
+
+def test_math_functions_on_proxies_are_recorded_as_torch():
+    import math
+    gm, tgm = fx.symbolic_trace(_uses_math), torch.fx.symbolic_trace(_uses_math)
+    assert [(n.op, _target_name(n.target)) for n in gm.graph.nodes] == \
+        [(n.op, _target_name(n.target)) for n in tgm.graph.nodes]
+    assert "math_sqrt(getitem)" in gm.code and "math_sqrt(getitem)" in tgm.code
+    assert math.sqrt.__module__ == "math" and not hasattr(math.sqrt, "__fx_original__")    # restored
+    x = al.randn(2, 4)
+    _close(gm(x), _uses_math(x))
+
+
+def test_torch_assert_on_a_proxy_is_recorded_as_torch():
+    def make(lib):
+        def f(x):
+            lib._assert(x.sum() > 0, "must be positive")
+            return x
+        return f
+    gm, tgm = fx.symbolic_trace(make(al)), torch.fx.symbolic_trace(make(torch))
+    assert gm.code == tgm.code
+    gm(al.ones(2))
+    with pytest.raises(AssertionError, match="must be positive"):
+        gm(-al.ones(2))
+
+
+def test_graph_module_pickles_as_torch():
+    import pickle
+    ours, ref = _twins()
+    x = al.randn(2, 4)
+    for lib_fx, model in ((fx, ours), (torch.fx, ref)):        # both round-trip their generated code
+        gm = lib_fx.symbolic_trace(model)
+        again = pickle.loads(pickle.dumps(gm))
+        assert again.code == gm.code
+    gm = fx.symbolic_trace(ours, concrete_args={"k": 3})       # a guard, a wrapped function, parameters, buffers
+    again = pickle.loads(pickle.dumps(gm))
+    assert again.code == gm.code and sorted(again.state_dict()) == sorted(gm.state_dict())
+    for a, b in zip(_flat(again(x, 3)), _flat(ours(x, 3))):
+        _close(a, b)
+    with pytest.raises(AssertionError, match="k has been specialized to have value 3"):
+        again(x, 2)
+    const = fx.symbolic_trace(lambda x: x + al.tensor([1.0, 2.0]))
+    again = pickle.loads(pickle.dumps(const))
+    assert [n for n, _ in again.named_buffers()] == ["_tensor_constant0"]
+    _close(again(al.ones(2)), al.tensor([2.0, 3.0]))
+
+
+def test_traces_in_two_threads_restore_the_original_callables():
+    import threading
+    relu, add, call = al.relu, al.Tensor.__add__, al.nn.Module.__call__
+    first_in, second_in = threading.Event(), threading.Event()
+
+    def first(x):               # still tracing when the second trace starts (or, serialized, waits a little)
+        first_in.set()
+        second_in.wait(0.3)
+        return al.relu(x) + 1
+
+    def second(x):
+        second_in.set()
+        return al.relu(x) * 2
+    results = {}
+
+    def run(name, f, wait=None):
+        if wait is not None:
+            wait.wait(5)
+        results[name] = fx.symbolic_trace(f)
+    threads = [threading.Thread(target=run, args=("first", first)),
+               threading.Thread(target=run, args=("second", second, first_in))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert al.relu is relu and al.Tensor.__add__ is add and al.nn.Module.__call__ is call
+    assert [n.op for n in results["first"].graph.nodes] == [n.op for n in results["second"].graph.nodes]
+
+
+def test_deepcopy_keeps_meta_and_training_as_torch():
+    import copy
+    results = []
+    for lib, lib_fx in ((al, fx), (torch, torch.fx)):
+        gm = lib_fx.symbolic_trace(lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.ReLU()))
+        gm.meta["k"] = [1]
+        gm.eval()
+        c = copy.deepcopy(gm)
+        results.append((c.meta, c.meta["k"] is gm.meta["k"], c.training, c.code == gm.code))
+    assert results[0] == results[1] == ({"k": [1]}, False, False, True)
+
+
+def test_to_folder_writes_an_importable_package_as_torch(tmp_path):
+    import importlib.util
+    import math
+    import sys
+    import warnings
+
+    def make(lib):
+        class M(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lin = lib.nn.Linear(4, 3)
+                self.seq = lib.nn.Sequential(lib.nn.Tanh(), lib.nn.Linear(3, 3))
+                self.register_buffer("shift", lib.arange(3.0))
+
+            def forward(self, x):
+                return self.seq(self.lin(x) + self.shift) * math.sqrt(x.shape[-1]) + abs(x).sum()
+        return M()
+    ours, ref = make(al), make(torch)
+    ref.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in ours.state_dict().items()})
+    listings = []
+    for name, lib_fx, model in (("ours", fx, ours), ("ref", torch.fx, ref)):
+        folder = tmp_path / name
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            lib_fx.symbolic_trace(model).to_folder(folder, "Exported")
+        assert any("saved as pickled files instead: ['seq']" in str(w.message) for w in caught)
+        listings.append(sorted(p.name for p in folder.iterdir()))
+    assert listings[0] == listings[1] == ["__init__.py", "module.py", "seq.pt", "state_dict.pt"]
+    spec = importlib.util.spec_from_file_location("_r1_exported", tmp_path / "ours" / "module.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["_r1_exported"] = module
+    try:
+        spec.loader.exec_module(module)
+        exported = module.Exported()
+    finally:
+        del sys.modules["_r1_exported"]
+    x = al.randn(2, 4)
+    _close(exported(x), ours(x))
+
+    def local(t):               # a call of a local function: module.py could not import it
+        return t * 2
+    g = fx.Graph()
+    g.output(g.call_function(local, (g.placeholder("x"),)))
+    with pytest.raises(RuntimeError, match="cannot be imported by name; define it at the top level of a module"):
+        fx.GraphModule(al.nn.Module(), g).to_folder(tmp_path / "bad")
+
+
+def test_library_functions_imported_by_name_in_a_helper_module_are_recorded(tmp_path, monkeypatch):
+    """torch records ``from torch import cat`` calls of any module (through __torch_function__); ours patches the
+    names user modules imported."""
+    import importlib
+    import sys
+    for lib, modname in (("autograd_lite", "_r1_helper_al"), ("torch", "_r1_helper_torch")):
+        (tmp_path / f"{modname}.py").write_text(
+            f"from {lib} import relu, cat\nfrom {lib}.nn.functional import gelu\n\n\n"
+            "def block(x):\n    return cat([relu(x), gelu(x)], 1)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    helpers = [importlib.import_module(name) for name in ("_r1_helper_al", "_r1_helper_torch")]
+    try:
+        def calls(helper):          # (the traced function's own globals were always patched: not the helper's)
+            return lambda x: helper.block(x)
+        gm, tgm = fx.symbolic_trace(calls(helpers[0])), torch.fx.symbolic_trace(calls(helpers[1]))
+        assert [(n.op, _target_name(n.target)) for n in gm.graph.nodes] == \
+            [(n.op, _target_name(n.target)) for n in tgm.graph.nodes]
+        assert helpers[0].relu is al.relu and helpers[0].gelu is al.nn.functional.gelu      # restored
+        x = al.randn(2, 3)
+        _close(gm(x), helpers[0].block(x))
+    finally:
+        for name in ("_r1_helper_al", "_r1_helper_torch"):
+            sys.modules.pop(name, None)
+
+
+def test_dead_code_elimination_keeps_torch_assert_as_torch():
+    def f(x, y, flag):
+        return x if y is None else x + y
+    summaries = []
+    for lib, lib_fx in ((al, fx), (torch, torch.fx)):
+        def g(x):
+            lib._assert(x.sum() > 0, "positive")
+            return x
+        gm = lib_fx.symbolic_trace(f, concrete_args={"y": None, "flag": True})
+        gg = lib_fx.symbolic_trace(g)
+        changed = gm.graph.eliminate_dead_code(), gg.graph.eliminate_dead_code()
+        gm.recompile()
+        summaries.append((changed, [n.op for n in gm.graph.nodes], [n.op for n in gg.graph.nodes]))
+        if lib is al:
+            ours = gm
+    assert summaries[0] == summaries[1]         # (torch drops the None guard, keeps torch._assert)
+    with pytest.raises(AssertionError, match="flag has been specialized to have value True"):
+        ours(al.ones(1), None, False)
+
+
+def test_wrap_of_a_reloaded_module_records_the_function_itself(tmp_path, monkeypatch):
+    import importlib
+    import sys
+    (tmp_path / "_r1_wrapped.py").write_text("from autograd_lite import fx\n\n\ndef my_len(x):\n    return len(x)\n\n\n"
+                                              "fx.wrap('my_len')\n\n\ndef f(x):\n    return x + my_len(x)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("_r1_wrapped")
+    try:
+        importlib.reload(module)            # runs fx.wrap('my_len') again
+        gm = fx.symbolic_trace(module.f)
+        assert [n.target for n in gm.graph.nodes if n.op == "call_function"] == [module.my_len, operator.add]
+        assert module.my_len.__name__ == "my_len" and not hasattr(module.my_len, "__fx_original__")
+        _close(gm(al.ones(3)), al.full((3,), 4.0))
+    finally:
+        sys.modules.pop("_r1_wrapped", None)

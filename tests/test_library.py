@@ -678,3 +678,51 @@ def test_numpy_under_no_grad_and_graph_freed(ns):
     y.sum().backward()
     del y
     assert node() is None
+
+
+def test_destroyed_custom_op_is_not_kept_by_the_registry(ns):
+    """As torch's OPDEFS (a WeakValueDictionary): once its Library is destroyed and the user drops it, a CustomOpDef
+    (and the function it wraps) is freed, so ops made in tests or in a loop do not pile up. (torch's dispatcher
+    keeps its Python kernels a while longer, so only ours is checked for being freed.)"""
+    import weakref
+    from torch._library import custom_ops
+    assert isinstance(custom_ops.OPDEFS, weakref.WeakValueDictionary)
+    opdefs = al.library._custom_ops.OPDEFS
+    op = numpy_sin_op(al, ns)
+    ref, fn = weakref.ref(op), weakref.ref(op._init_fn)
+    assert opdefs[f"{ns}::numpy_sin"] is op and al.library._resolve(f"{ns}::numpy_sin", "register_fake") is op
+    _cleanup(al, ns)
+    del op
+    gc.collect()
+    assert ref() is None and fn() is None and f"{ns}::numpy_sin" not in opdefs
+    assert al.library._resolve(f"{ns}::numpy_sin", "register_fake") == f"{ns}::numpy_sin"
+
+
+def test_register_fake_for_a_missing_operator_errors_as_torch(ns):
+    def build(lib, ns):
+        decorator = lib.library.register_fake(f"{ns}::nope")       # (the decorator itself does not check)
+        errors = [err(lambda: decorator(lambda x: x)),
+                  err(lambda: lib.library.register_fake(f"{ns}::nope.ov", lambda x: x))]
+        lib.library.define(f"{ns}::there", "(Tensor x) -> Tensor")
+        lib.library.register_fake(f"{ns}::there", lambda x: lib.empty_like(x))
+        return errors
+    ref, ours = both(build, ns)
+    assert ours == ref == [("RuntimeError", f"operator {ns}::nope does not exist"),
+                           ("RuntimeError", f"operator {ns}::nope.ov does not exist")]
+
+
+def test_register_vmap_rule_goes_with_its_operator(ns):
+    """A vmap rule of a Library-defined op is kept on the op (not in a module-level dict that outlives it)."""
+    import weakref
+
+    def rule(info, in_dims, x):
+        return x, 0
+    for lib in LIBS:
+        lib.library.define(f"{ns}::v", "(Tensor x) -> Tensor")
+        lib.library.register_vmap(f"{ns}::v", rule)
+    assert getattr(al.ops, ns).v.default._vmap_fn is rule
+    ref = weakref.ref(getattr(al.ops, ns).v.default)
+    _cleanup(al, ns)
+    gc.collect()
+    assert ref() is None
+    assert not hasattr(al.library, "_VMAP_RULES")

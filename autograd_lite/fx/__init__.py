@@ -19,8 +19,9 @@ from ._symbolic_trace import Tracer, symbolic_trace, wrap, PH
 from .interpreter import Interpreter, Transformer
 from . import subgraph_rewriter, passes
 from .subgraph_rewriter import replace_pattern
-from . import proxy, graph, node, graph_module, interpreter  # noqa: F401  (torch.fx.proxy.TraceError, ...)
+from . import proxy, graph, node, graph_module, interpreter     # (torch.fx.proxy.TraceError, ...)
 
 __all__ = ["symbolic_trace", "Tracer", "Graph", "GraphModule", "Node", "Proxy", "Attribute", "Interpreter",
            "Transformer", "wrap", "replace_pattern", "subgraph_rewriter", "passes", "map_arg", "map_aggregate",
-           "PythonCode", "TraceError", "GraphAppendingTracer", "PH"]
+           "PythonCode", "TraceError", "GraphAppendingTracer", "PH", "proxy", "graph", "node", "graph_module",
+           "interpreter"]

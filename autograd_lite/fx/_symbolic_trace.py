@@ -9,6 +9,8 @@ import inspect
 import math
 import operator
 import sys
+import sysconfig
+import threading
 import types
 import warnings
 
@@ -18,7 +20,8 @@ from .proxy import Proxy, TracerBase
 
 __all__ = ["Tracer", "symbolic_trace", "wrap", "PH"]
 
-_WRAPPED = []       # (globals dict, name) registered by wrap()
+_WRAPPED = {}       # (id(globals dict), name) -> globals dict, registered by wrap() (once: a reload repeats it)
+_TRACE_LOCK = threading.RLock()
 
 
 class _PH:
@@ -104,6 +107,23 @@ _TENSOR_DUNDERS |= {f"__r{n}__" for n in ("add", "sub", "mul", "truediv", "floor
                                           "and", "or", "xor", "lshift", "rshift")}
 
 
+_INSTALLED = tuple({sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")})
+
+
+def _user_module_globals():
+    """The globals of the loaded modules a user wrote: neither the library's nor installed ones (stdlib,
+    site-packages), which would only cost time to scan."""
+    for m in list(sys.modules.values()):
+        g = getattr(m, "__dict__", None)
+        if not isinstance(g, dict):
+            continue
+        name, file = str(g.get("__name__", "")), g.get("__file__")
+        if name.startswith("autograd_lite") or (file is None and name != "__main__") or \
+                (isinstance(file, str) and file.startswith(_INSTALLED)):
+            continue
+        yield g
+
+
 class _Patcher:
     """Patches made during one trace, undone in reverse order."""
 
@@ -158,7 +178,7 @@ class Tracer(TracerBase):
 
     def __init__(self, autowrap_modules=(math,), autowrap_functions=(), param_shapes_constant=False):
         super().__init__()
-        self._autowrap_ids = {}
+        self._autowrap_ids, self._autowrap_modules = {}, tuple(autowrap_modules)
         for m in autowrap_modules:
             for name, value in vars(m).items():
                 if not name.startswith("_") and callable(value):
@@ -242,21 +262,22 @@ class Tracer(TracerBase):
             self._tensor_paths.setdefault(id(p), name)
         self._attr_proxy_cache, self._constants = {}, []
         patcher = _Patcher()
-        try:
-            fn_traced, args = self._placeholders(fn, isinstance(root, Module), concrete_args)
-            self._patch(patcher, fn)
-            result = fn_traced(*args)
-            self.create_node("output", "output", (self.create_arg(result),), {},
-                             type_expr=getattr(fn, "__annotations__", {}).get("return"))
-        finally:
-            patcher.restore()
-            self.submodule_paths = None
+        with _TRACE_LOCK:       # the patches are process-wide: traces in two threads would restore each other's
+            try:
+                fn_traced, args = self._placeholders(fn, isinstance(root, Module), concrete_args)
+                self._patch(patcher, fn)
+                result = fn_traced(*args)
+                self.create_node("output", "output", (self.create_arg(result),), {},
+                                 type_expr=getattr(fn, "__annotations__", {}).get("return"))
+            finally:
+                patcher.restore()
+                self.submodule_paths = None
         return self.graph
 
     def _placeholders(self, fn, is_module, concrete_args):
         """The forward's arguments for the trace, one placeholder each (a concrete argument: its value, guarded);
-        and fn itself, rewritten as torch's _patch_function does when it takes ``*args``/``**kwargs``: those become
-        plain parameters, so the code sees the Proxy of the whole tuple / dict."""
+        and fn itself, rewritten as torch's _patch_function does when it takes ``*args``/``**kwargs`` or keyword-only
+        arguments: those become plain parameters, so the code sees the Proxy of the whole tuple / dict."""
         sig = inspect.signature(fn)
         params = list(sig.parameters.values())[1 if is_module else 0:]
         concrete_args = dict(concrete_args or {})
@@ -275,7 +296,7 @@ class Tracer(TracerBase):
             values[p.name] = self.create_proxy("placeholder", star + p.name, default, {},
                                                type_expr=fn.__annotations__.get(p.name))
         args = [self.root] if is_module else []
-        if not any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
+        if not any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.KEYWORD_ONLY) for p in params):
             return fn, args + list(values.values())
         # the code object's order: positional, keyword-only, *args, **kwargs, all positional once rewritten
         order = (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY, p.VAR_POSITIONAL, p.VAR_KEYWORD)
@@ -334,6 +355,9 @@ class Tracer(TracerBase):
                         wrappable.setdefault(id(inner), (inner, value))
                         inner = getattr(inner, "__wrapped__", None)
                     patcher.set_global(d, name, wrapper_for(value))
+        import autograd_lite     # torch._assert(proxy_condition, msg) is recorded, as torch's (concrete_args' guard)
+        wrappable.setdefault(id(autograd_lite._assert), (autograd_lite._assert, autograd_lite._assert))
+        patcher.set_global(vars(autograd_lite), "_assert", wrapper_for(autograd_lite._assert))
 
         def patch_globals(g):
             if patcher.visit_once(g):
@@ -343,7 +367,13 @@ class Tracer(TracerBase):
                         patcher.set_global(g, name, wrapper_for(entry[1]))
 
         patch_globals(fn.__globals__)
-        for g, name in _WRAPPED:
+        for m in self._autowrap_modules:     # math.sqrt(...) reads the module's attribute: patch it there
+            patch_globals(vars(m))
+        # torch records torch.* calls from any helper (``from torch import cat`` in a utils module) through
+        # __torch_function__; here: the names user modules imported (the library's own modules are never traced)
+        for g in _user_module_globals():
+            patch_globals(g)
+        for (_, name), g in list(_WRAPPED.items()):
             orig = g.get(name, getattr(builtins, name, None))
             if orig is not None:
                 patcher.set_global(g, name, _function_wrapper(orig))
@@ -410,5 +440,5 @@ def wrap(fn_or_name):
     frame = sys._getframe(1)
     if frame.f_code.co_name != "<module>":
         raise NotImplementedError("wrap must be called at the top level of a module")
-    _WRAPPED.append((frame.f_globals, name))
+    _WRAPPED[(id(frame.f_globals), name)] = frame.f_globals
     return fn_or_name

@@ -8,7 +8,7 @@ import math
 import operator
 import re
 
-from .node import Node, map_arg
+from .node import Node, _qualified_name, map_arg
 
 __all__ = ["Graph", "PythonCode"]
 
@@ -348,8 +348,7 @@ class Graph:
         """The graph as the source of ``def forward(self, ...)`` and the globals it needs."""
         import autograd_lite
         namespace = self._graph_namespace.copy()
-        globals_ = {"torch": autograd_lite, "autograd_lite": autograd_lite, "inf": math.inf, "nan": math.nan,
-                    "device": autograd_lite.device}
+        globals_ = _base_globals()
 
         def add_global(hint, obj):
             lib = _library_name(obj)
@@ -417,8 +416,8 @@ class Graph:
                 elif (node.target is getattr and len(node.args) == 2 and not node.kwargs
                       and isinstance(node.args[1], str) and node.args[1].isidentifier()):
                     line = f"{node.name} = {fmt(node.args[0])}.{node.args[1]}"
-                else:
-                    fn = add_global(self._target_to_str(node.target), node.target)
+                else:       # (torch's global names: math_sqrt, _operator_abs, never a node's name)
+                    fn = add_global(_qualified_name(node.target), node.target)
                     line = f"{node.name} = {fn}({call_args(node.args, node.kwargs)})"
             else:                                   # output
                 body.append(f"return {fmt(node.args[0])}")
@@ -436,6 +435,13 @@ class Graph:
         sig = ", ".join(["self"] + signature) if root_module == "self" else ", ".join(signature)
         src = f"\n\n\ndef forward({sig}):\n" + "".join(f"    {line}\n" for line in body) + "    "
         return PythonCode(src, globals_)
+
+
+def _base_globals():
+    """The globals every generated forward gets (the rest are the objects its code names)."""
+    import autograd_lite
+    return {"torch": autograd_lite, "autograd_lite": autograd_lite, "inf": math.inf, "nan": math.nan,
+            "device": autograd_lite.device}
 
 
 def _format_target(base, target):

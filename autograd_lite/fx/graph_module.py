@@ -5,7 +5,7 @@ import linecache
 from ..nn import Module
 from ..tensor import Tensor
 from ..nn.parameter import Parameter
-from .graph import Graph
+from .graph import Graph, _base_globals
 
 __all__ = ["GraphModule"]
 
@@ -177,6 +177,57 @@ class GraphModule(Module):
     def __str__(self):
         return super().__str__() + "\n\n\n" + self.code
 
+    def to_folder(self, folder, module_name="FxModule"):
+        """Writes the module as a Python package in `folder`, as torch's: ``module.py`` (class `module_name`: the
+        submodules by their repr where that rebuilds them, else loaded from ``<name>.pt``; the forward code),
+        ``state_dict.pt`` and ``__init__.py``.
+
+        Example::
+
+            gm.to_folder("exported", "MyModel")
+            from exported import MyModel         # MyModel()(x) == gm(x)
+        """
+        import os
+        import warnings
+        from .. import nn, save
+        os.makedirs(folder, exist_ok=True)
+        save(self.state_dict(), os.path.join(folder, "state_dict.pt"))
+        python_code = self._graph.python_code(root_module="self")
+        base = _base_globals()
+        imports = [_import_line(name, obj) for name, obj in python_code.globals.items() if name not in base]
+        lines = ["from autograd_lite.nn import *", "import autograd_lite", "import autograd_lite as torch",
+                 "from autograd_lite import device", "from math import inf, nan", *imports, "",
+                 f"class {module_name}(torch.nn.Module):", "    def __init__(self):", "        super().__init__()"]
+        safe = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
+        blobified = []
+        for name, module in self.named_children():
+            if type(module) in safe:            # (their reprs are their constructor calls)
+                module_str = repr(module)
+            else:
+                module_file = os.path.join(folder, f"{name}.pt")
+                save(module, module_file)
+                blobified.append(name)
+                module_repr = repr(module).replace("\r", " ").replace("\n", " ")
+                module_str = f"torch.load(r'{module_file}', weights_only=False) # {module_repr}"
+            lines.append(f"        self.{name} = {module_str}")
+        for name, buffer in self._buffers.items():
+            if buffer is not None:
+                lines.append(f"        self.register_buffer('{name}', torch.empty({list(buffer.shape)}, "
+                             f"dtype={buffer.dtype!r}))")
+        for name, param in self._parameters.items():
+            if param is not None:
+                lines.append(f"        self.{name} = torch.nn.Parameter(torch.empty({list(param.shape)}, "
+                             f"dtype={param.dtype!r}))")
+        lines.append(f"        self.load_state_dict(torch.load(r'{folder}/state_dict.pt'))")
+        body = "\n".join("    " + line if line.strip() else line for line in self.code.strip("\n").splitlines())
+        with open(os.path.join(folder, "module.py"), "w") as f:
+            f.write("\n".join(lines) + "\n\n" + body.rstrip() + "\n")
+        with open(os.path.join(folder, "__init__.py"), "w") as f:
+            f.write("from .module import *")
+        if blobified:
+            warnings.warn("Was not able to save the following children modules as reprs -saved as pickled files "
+                          f"instead: {blobified}")
+
     def __deepcopy__(self, memo):
         import copy
         res = type(self).__new__(type(self))
@@ -185,9 +236,58 @@ class GraphModule(Module):
         fake.__dict__.update({k: copy.deepcopy(v, memo) for k, v in self.__dict__.items()
                               if k not in ("_graph", "_code")})
         GraphModule.__init__(res, fake, copy.deepcopy(self._graph, memo), type(self).__name__)
+        res.meta = copy.deepcopy(getattr(self, "meta", {}), memo)      # (as torch's; hooks are not kept)
         return res
+
+    def __reduce__(self):
+        """Pickled as torch's: its attributes and generated code (each instance has its own class, which pickle
+        cannot name); unpickling re-traces the code, every called module a leaf."""
+        body = {k: v for k, v in self.__dict__.items() if k not in ("_graph", "_code")}
+        python_code = self._graph.python_code(root_module="self")
+        base = _base_globals()
+        extra = {k: v for k, v in python_code.globals.items() if k not in base}
+        return _rebuild_graph_module, (body, python_code.src, extra, type(self).__name__)
 
     def __copy__(self):
         res = GraphModule(self, self.graph, type(self).__name__)
         res.meta = getattr(self, "meta", {})
         return res
+
+
+def _import_line(name, obj):
+    """The line of to_folder's module.py that binds global `name` of the generated code to `obj`."""
+    import importlib
+    module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
+    found = None
+    if module and qualname and "<" not in qualname:
+        try:
+            found = importlib.import_module(module)
+            for part in qualname.split("."):
+                found = getattr(found, part)
+        except (ImportError, AttributeError):
+            found = None
+    if found is not obj:
+        raise RuntimeError(f"to_folder: the generated code uses {obj!r} (as {name}), which cannot be imported by "
+                           "name; define it at the top level of a module")
+    return f"import {module}\n{name} = {module}.{qualname}"
+
+
+def _rebuild_graph_module(body, src, extra_globals, class_name):
+    """Unpickles a GraphModule: its generated forward on a module holding its attributes, traced again (the functions
+    the code calls by global name were leaves, so they are autowrapped)."""
+    from ._symbolic_trace import Tracer
+    globals_ = {**_base_globals(), **extra_globals}
+    _exec_with_source(src, globals_)
+    code_only = Module.__new__(type("CodeOnlyModule", (Module,), {"forward": globals_["forward"]}))
+    code_only.__dict__.update(body)
+
+    class KeepModules(body.get("_tracer_cls") or Tracer):
+        def is_leaf_module(self, m, qualname):
+            return True
+    functions = [v for v in extra_globals.values() if callable(v) and not isinstance(v, type)]
+    graph = KeepModules(autowrap_functions=functions).trace(code_only)
+    gm = GraphModule(code_only, graph, class_name)
+    for k, v in body.items():
+        gm.__dict__.setdefault(k, v)
+    gm.meta = body.get("meta", {})
+    return gm

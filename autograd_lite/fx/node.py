@@ -25,7 +25,7 @@ def map_aggregate(a, fn):
 
 
 def map_arg(a, fn):
-    """Applies fn to each Node in the (nested) argument a."""
+    """Applies fn to each Node in the (nested) argument a. Example: ``map_arg(node.args, lambda n: env[n])``"""
     return map_aggregate(a, lambda x: fn(x) if isinstance(x, Node) else x)
 
 
@@ -161,7 +161,8 @@ class Node:
         if self.op == "call_module" and self.graph.owning_module is not None:
             return getattr(self.graph.owning_module.get_submodule(self.target), "_is_impure", False)
         if self.op == "call_function":
-            return self.target in _side_effectful_functions
+            import autograd_lite
+            return self.target in _side_effectful_functions or self.target is autograd_lite._assert
         if self.op == "call_method":
             return self.target.endswith("_") and not self.target.endswith("__")     # in-place Tensor methods
         return False
@@ -204,4 +205,4 @@ def _format_arg(arg, max_list_len=float("inf")):
     return str(arg)
 
 
-_side_effectful_functions = {operator.setitem, print}   # (the library's asserts are added by the tracer module)
+_side_effectful_functions = {operator.setitem, print}   # (and torch._assert, checked in is_impure)

@@ -11,7 +11,7 @@ __all__ = ["Proxy", "Attribute", "TraceError", "TracerBase", "GraphAppendingTrac
 
 
 class TraceError(ValueError):
-    pass
+    """A forward that symbolic tracing cannot record (a Proxy in control flow, iterated, ...); see concrete_args."""
 
 
 class TracerBase:

@@ -293,9 +293,8 @@ def _resolve(op, api):
         raise ValueError(f"{api}({op}): got unexpected type for op: {type(op)}")
     if isinstance(op, OpOverload):
         op = op.name()
-    if isinstance(op, str) and op in OPDEFS:
-        return OPDEFS[op]
-    return op
+    opdef = OPDEFS.get(op) if isinstance(op, str) else None
+    return op if opdef is None else opdef
 
 
 def _lookup(qualname):
@@ -326,6 +325,8 @@ def register_fake(op, func=None, /, *, lib=None, _stacklevel=1, allow_override=T
 
     def register(func):
         namespace, name = _parse_namespace(op)
+        if _dispatch.lookup(op) is None:        # (a fake impl for a misspelled name would never run)
+            raise RuntimeError(f"operator {op} does not exist")
         use_lib = _library_for(namespace, lib)
         use_lib.impl(name, func, "Meta", allow_override=allow_override)
         return func
@@ -373,25 +374,23 @@ def register_torch_dispatch(op, torch_dispatch_class, func=None, /, *, lib=None)
                               "subclasses or TorchDispatchMode), so a torch_dispatch rule would never run")
 
 
-_VMAP_RULES = {}
-
-
 def register_vmap(op, func=None, /, *, lib=None):
     """Kept, not used: ``autograd_lite.vmap`` runs a function once per sample, so a custom op works under vmap
-    without a rule."""
+    without a rule. The rule is stored on the overload (``_vmap_fn``), so it goes when the operator does."""
     op = _resolve(op, "register_vmap")
     if isinstance(op, CustomOpDef):
         return op.register_vmap(func)
-    _lookup(op)
+    overload = _lookup(op)
 
     def register(func):
-        _VMAP_RULES[op] = func
+        overload._vmap_fn = func
         return func
     return register if func is None else register(func)
 
 
 def register_autocast(op, device_type, cast_inputs, /, *, lib=None):
-    """Under ``autocast(device_type)``, `op`'s floating inputs are cast to `cast_inputs` (custom_op operators)."""
+    """Under ``autocast(device_type)``, `op`'s floating inputs are cast to `cast_inputs` (custom_op operators).
+    Example: ``torch.library.register_autocast("mylib::my_mm", "cpu", torch.bfloat16)``"""
     op = _resolve(op, "register_autocast")
     if not isinstance(op, CustomOpDef):
         raise NotImplementedError("register_autocast: supported here for operators made with custom_op")

@@ -4,6 +4,7 @@ backward is the user's ``backward`` (Tensor lists flattened in and out, as PyTor
 import contextlib
 import inspect
 import logging
+import weakref
 
 import numpy as np
 
@@ -14,7 +15,7 @@ from . import _dispatch, _schema
 from ._dispatch import InternalKernel, device_key
 
 log = logging.getLogger(__name__)
-OPDEFS = {}              # "ns::name" -> its CustomOpDef
+OPDEFS = weakref.WeakValueDictionary()      # "ns::name" -> its CustomOpDef, while its kernels are registered
 OPDEF_TO_LIB = {}        # "ns::name" -> the Library that holds its definition (re-definition destroys it)
 
 

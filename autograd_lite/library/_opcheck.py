@@ -21,7 +21,7 @@ DEFAULT_TEST_UTILS = ("test_schema", "test_autograd_registration", "test_faketen
 
 
 class OpCheckError(Exception):
-    pass
+    """What `opcheck` raises: the test that failed and why (``opcheck(op, ...): test_schema failed with ...``)."""
 
 
 def _copy(v):
