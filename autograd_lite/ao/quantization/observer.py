@@ -115,6 +115,13 @@ class _UniformObserver(ObserverBase):
             zp = np.clip(qmin - np.rint(lo_neg / scale).astype(np.int32), qmin, qmax).astype(np.int32)
         return Tensor._make(np.asarray(scale, _F32).reshape(-1)), Tensor._make(np.asarray(zp).reshape(-1))
 
+    def calculate_qparams(self):
+        """(scale, zero_point) of the range seen so far (min_val / max_val, set by the subclass's forward)."""
+        return self._calculate_qparams(self.min_val, self.max_val)
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
     def reset_min_max_vals(self):
         raise NotImplementedError("Cannot reset min/max values in the given observer.")
 
@@ -154,12 +161,6 @@ class MinMaxObserver(_UniformObserver):
         self.min_val._data = np.asarray(np.minimum(x.min(), self.min_val._data), _F32)
         self.max_val._data = np.asarray(np.maximum(x.max(), self.max_val._data), _F32)
         return x_orig
-
-    def calculate_qparams(self):
-        return self._calculate_qparams(self.min_val, self.max_val)
-
-    def extra_repr(self):
-        return f"min_val={self.min_val}, max_val={self.max_val}"
 
     def reset_min_max_vals(self):
         self.min_val._data, self.max_val._data = _buffer(np.inf)._data, _buffer(-np.inf)._data
@@ -217,12 +218,6 @@ class PerChannelMinMaxObserver(_UniformObserver):
             lo, hi = np.minimum(lo, self.min_val._data), np.maximum(hi, self.max_val._data)
         self.min_val._data, self.max_val._data = lo.astype(_F32), hi.astype(_F32)
         return x_orig
-
-    def calculate_qparams(self):
-        return self._calculate_qparams(self.min_val, self.max_val)
-
-    def extra_repr(self):
-        return f"min_val={self.min_val}, max_val={self.max_val}"
 
     def reset_min_max_vals(self):
         self.min_val._data, self.max_val._data = _buffer([])._data, _buffer([])._data
@@ -400,9 +395,6 @@ class HistogramObserver(_UniformObserver):
                           "point ", stacklevel=2)
             return Tensor._make(np.array([1.0], _F32)), Tensor._make(np.array([0], np.int64))
         return self._calculate_qparams(*self._non_linear_param_search())
-
-    def extra_repr(self):
-        return f"min_val={self.min_val}, max_val={self.max_val}"
 
 
 class PlaceholderObserver(ObserverBase):

@@ -155,11 +155,27 @@ def quantize_dynamic(model, qconfig_spec=None, dtype=_dtype.qint8, mapping=None,
     if not inplace:
         model = copy.deepcopy(model)
     propagate_qconfig_(model, qconfig_spec)
-    _convert(model, mapping or get_default_dynamic_quant_module_mappings())
+    mapping = mapping or get_default_dynamic_quant_module_mappings()
+    _convert(model, mapping)
+    _warn_left_float(model, mapping)
     for m in model.modules():
         if "qconfig" in m.__dict__:
             del m.__dict__["qconfig"]
     return model
+
+
+# what PyTorch's quantize_dynamic quantizes and autograd_lite cannot: said, not silently left in float
+_TORCH_DYNAMIC = ("LSTM", "GRU", "LSTMCell", "GRUCell", "RNNCell", "Embedding", "EmbeddingBag")
+
+
+def _warn_left_float(model, mapping):
+    left = sorted({type(m).__name__ for m in model.modules() if getattr(m, "qconfig", None) is not None and
+                   type(m) not in mapping and type(m).__name__ in _TORCH_DYNAMIC and type(m).__module__.startswith(
+                       nn.__name__)})
+    if left:
+        import warnings
+        warnings.warn(f"autograd_lite: quantize_dynamic has no dynamically quantized {', '.join(left)}; "
+                      "those modules are left in float (PyTorch quantizes them)", UserWarning, stacklevel=3)
 
 
 def add_quant_dequant(module):

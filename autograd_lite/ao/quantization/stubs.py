@@ -5,29 +5,26 @@ from ...nn.modules.module import Module
 __all__ = ["QuantStub", "DeQuantStub", "QuantWrapper"]
 
 
-class QuantStub(Module):
+class _Stub(Module):
+    """An identity that convert swaps for a quantized module; qconfig (optional) is its own."""
+
+    def __init__(self, qconfig=None):
+        super().__init__()
+        if qconfig:
+            self.qconfig = qconfig
+
+    def forward(self, x):
+        return x
+
+
+class QuantStub(_Stub):
     """Identity before convert (an observer is attached by prepare); ``nn.quantized.Quantize`` after.
     Example: ``self.quant = QuantStub()`` then ``x = self.quant(x)`` first in forward."""
 
-    def __init__(self, qconfig=None):
-        super().__init__()
-        if qconfig:
-            self.qconfig = qconfig
 
-    def forward(self, x):
-        return x
-
-
-class DeQuantStub(Module):
-    """Identity before convert; ``nn.quantized.DeQuantize`` after."""
-
-    def __init__(self, qconfig=None):
-        super().__init__()
-        if qconfig:
-            self.qconfig = qconfig
-
-    def forward(self, x):
-        return x
+class DeQuantStub(_Stub):
+    """Identity before convert; ``nn.quantized.DeQuantize`` after.
+    Example: ``self.dequant = DeQuantStub()`` then ``return self.dequant(x)`` last in forward."""
 
 
 class QuantWrapper(Module):

@@ -1,6 +1,7 @@
 """Module: the base of every layer. Attributes that are Parameters, Modules or registered buffers
 are routed into their own dicts, so state_dict keys ("fc1.weight") need no bookkeeping."""
 import collections
+import contextvars
 import functools
 
 from ...autograd.grad_mode import no_grad
@@ -10,6 +11,23 @@ from ..parameter import Buffer, Parameter, is_lazy
 
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 _EMPTY = {}    # a missing table (__getattr__ during unpickling or a subclass's early access)
+# the copies of the load_state_dict in progress, made only once no error was found (a failed load changes nothing)
+_PENDING = contextvars.ContextVar("autograd_lite_load_state_dict_pending", default=None)
+
+
+def _copy_into(key, target, value, assign, error_msgs):
+    """One parameter / buffer of a load_state_dict: value (checked: a Tensor of target's shape) copied into
+    target (with `assign`, its array taken); a failure is reported in error_msgs, in torch's words."""
+    try:
+        with no_grad():
+            if assign:
+                target._data = value._data
+            else:
+                target.copy_(value)
+    except Exception as ex:
+        error_msgs.append(f'While copying the parameter named "{key}", whose dimensions in the model are '
+                          f"{target.size()} and whose dimensions in the checkpoint are {value.size()}, an "
+                          f"exception occurred : {ex.args}.")
 
 
 def _addindent(text, spaces):
@@ -34,6 +52,7 @@ class Module:
                 return self.fc2(F.relu(self.fc1(x)))
     """
     training: bool
+    _version = 1        # the module's state_dict format, recorded in state_dict()._metadata (torch's numbers)
 
     def __init__(self, *args, **kwargs):
         if args or kwargs:
@@ -363,50 +382,170 @@ class Module:
         return self._apply(lambda t: t.share_memory_())
 
     # ---- state dict ---------------------------------------------------------------------------
-    def state_dict(self, destination=None, prefix="", keep_vars=False):
-        """An OrderedDict of every parameter and persistent buffer, keyed "sub.module.name"."""
-        if destination is None:
-            destination = collections.OrderedDict()
+    def _save_to_state_dict(self, destination, prefix, keep_vars):
+        """Writes this module's own parameters and persistent buffers (not its children's) into `destination`, as
+        torch's; a subclass overrides it (calling super()) to save more.
+
+        Example::
+
+            def _save_to_state_dict(self, destination, prefix, keep_vars):
+                super()._save_to_state_dict(destination, prefix, keep_vars)
+                destination[prefix + "step"] = autograd_lite.tensor(self.step)
+        """
         for name, p in self._parameters.items():
             if p is not None:
                 destination[prefix + name] = p if keep_vars else p.detach()
+        skip = self._non_persistent_buffers
         for name, b in self._buffers.items():
-            if b is not None and name not in self._non_persistent_buffers:
+            if b is not None and name not in skip:
                 destination[prefix + name] = b if keep_vars else b.detach()
+
+    def state_dict(self, destination=None, prefix="", keep_vars=False):
+        """An OrderedDict of every parameter and persistent buffer, keyed "sub.module.name"; its ``_metadata`` maps
+        each module's prefix to ``{"version": module._version}``, as torch's (old checkpoints are upgraded from it).
+
+        Example::
+
+            >>> sd = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3)).state_dict()
+            >>> list(sd)[:2], sd._metadata["1"]
+            (['0.weight', '0.bias'], {'version': 2})
+        """
+        if destination is None:
+            destination = collections.OrderedDict()
+            destination._metadata = collections.OrderedDict()
+        local_metadata = {"version": self._version}
+        if hasattr(destination, "_metadata"):
+            destination._metadata[prefix[:-1]] = local_metadata
+        d = self.__dict__
+        for hook in list(d.get("_state_dict_pre_hooks", _EMPTY).values()):
+            hook(self, prefix, keep_vars)
+        self._save_to_state_dict(destination, prefix, keep_vars)
         for name, m in self._modules.items():
             if m is not None:
                 m.state_dict(destination=destination, prefix=f"{prefix}{name}.", keep_vars=keep_vars)
+        for hook in list(d.get("_state_dict_hooks", _EMPTY).values()):
+            result = hook(self, destination, prefix, local_metadata)
+            if getattr(hook, "_from_public_api", False):
+                if result is not None:
+                    raise RuntimeError("state_dict post-hook must return None")
+            elif result is not None:
+                destination = result
         return destination
 
-    def load_state_dict(self, state_dict, strict=True, assign=False):
-        """Copies `state_dict` into this module's parameters and buffers. Missing and unexpected
-        keys (with strict=True) and shape mismatches are reported together in one RuntimeError."""
-        if not isinstance(state_dict, collections.abc.Mapping):
-            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        state_dict = self._pre_hooked(self._upgraded(state_dict), strict)
-        own = self.state_dict(keep_vars=True)
-        custom, claimed = self._own_loaders(own)
-        missing = [k for k in own if k not in state_dict and k not in claimed]
-        unexpected = [k for k in state_dict if k not in own]
-        errors = []
-        metadata = getattr(state_dict, "_metadata", None) or {}
-        for prefix, m in custom:        # modules that read their own entries (quantized ones), as PyTorch's
-            m._load_from_state_dict(state_dict, prefix, metadata.get(prefix[:-1], {}), strict, missing, unexpected,
-                                    errors)
-        own = {k: v for k, v in own.items() if k not in claimed}
-        for key, target in own.items():
+    def _add_hook(self, table_name, hook):
+        # hook tables are made on first use: most modules never get one (and unpickled ones may predate them)
+        table = self.__dict__.setdefault(table_name, collections.OrderedDict())
+        handle = RemovableHandle(table)
+        table[handle.id] = hook
+        return handle
+
+    def _register_state_dict_hook(self, hook):
+        """``hook(module, state_dict, prefix, local_metadata)`` runs after state_dict(); a returned dict replaces it."""
+        return self._add_hook("_state_dict_hooks", hook)
+
+    def register_state_dict_post_hook(self, hook):
+        """``hook(module, state_dict, prefix, local_metadata)`` runs after this module's state_dict() entries (its
+        children's included) are written; it edits state_dict in place and returns None.
+
+        Example: ``m.register_state_dict_post_hook(lambda m, sd, prefix, meta: sd.pop(prefix + "bias"))``"""
+        hook = functools.partial(hook)          # (marked as torch marks it; a bound method takes no attribute)
+        hook._from_public_api = True
+        return self._add_hook("_state_dict_hooks", hook)
+
+    def register_state_dict_pre_hook(self, hook):
+        """``hook(module, prefix, keep_vars)`` runs before this module's state_dict() entries are written.
+
+        Example: ``m.register_state_dict_pre_hook(lambda m, prefix, keep_vars: print("saving", prefix))``"""
+        return self._add_hook("_state_dict_pre_hooks", hook)
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs):
+        """Loads this module's own parameters and persistent buffers (not its children's) from `state_dict` (a copy
+        holding the keys under `prefix`, free to edit), as torch's: load_state_dict calls it on every module.
+        `local_metadata` is this module's ``_metadata`` entry (``{"version": n}`` when saved by state_dict(), ``{}``
+        if none); with `strict`, keys are reported in missing_keys / unexpected_keys; other problems are appended
+        to error_msgs. A subclass upgrades old checkpoints by editing state_dict, then calls super(). Unlike torch's,
+        inside load_state_dict the values are copied in only once every module has been read without error (a failed
+        load changes no parameter): code after super() still sees the old values.
+
+        Example::
+
+            def _load_from_state_dict(self, state_dict, prefix, local_metadata, *args):
+                if local_metadata.get("version", 1) < 2 and prefix + "w" in state_dict:
+                    state_dict[prefix + "weight"] = state_dict.pop(prefix + "w")
+                super()._load_from_state_dict(state_dict, prefix, local_metadata, *args)
+        """
+        for hook in list(self.__dict__.get("_load_state_dict_pre_hooks", _EMPTY).values()):
+            hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)
+        local = {k: v for k, v in self._parameters.items() if v is not None}
+        skip = self._non_persistent_buffers
+        local.update((k, v) for k, v in self._buffers.items() if v is not None and k not in skip)
+        assign = local_metadata.get("assign_to_params_buffers", False)
+        pending = _PENDING.get()
+        for name, target in local.items():
+            key = prefix + name
             if key not in state_dict:
+                if strict:
+                    missing_keys.append(key)
                 continue
             value = state_dict[key]
             if not isinstance(value, Tensor):
-                errors.append(f'While copying the parameter named "{key}", expected '
-                              "autograd_lite.Tensor or Tensor-like object from checkpoint but "
-                              f"received {type(value)}")
+                error_msgs.append(f'While copying the parameter named "{key}", expected '
+                                  "autograd_lite.Tensor or Tensor-like object from checkpoint but "
+                                  f"received {type(value)}")
                 continue
-            if not is_lazy(target) and tuple(value.shape) != tuple(target.shape):
-                errors.append(f"size mismatch for {key}: copying a param with shape "
-                              f"{value.shape} from checkpoint, the shape in current model is "
-                              f"{target.shape}.")
+            if is_lazy(target):
+                continue                        # both uninitialised (a lazy target meets data materialised)
+            shape, model_shape = value.shape, target.shape
+            if shape != model_shape:
+                if not model_shape and shape == (1,):
+                    value = value[0]            # a PyTorch 0.3 checkpoint's scalar, as torch loads it
+                else:
+                    error_msgs.append(f"size mismatch for {key}: copying a param with shape {shape} from "
+                                      f"checkpoint, the shape in current model is {model_shape}.")
+                    continue
+            if pending is None:                 # (called outside load_state_dict)
+                _copy_into(key, target, value, assign, error_msgs)
+            else:
+                pending.append((key, target, value, assign))
+        if strict:
+            n, modules, run = len(prefix), self._modules, None
+            for key in state_dict:
+                if run is not None and key.startswith(run):
+                    continue                    # (a child's keys come in a run)
+                if key.startswith(prefix):
+                    rest = key[n:]
+                    if rest in local:
+                        continue
+                    head, dot, _ = rest.partition(".")
+                    if not dot or head not in modules:
+                        unexpected_keys.append(key)
+                    else:
+                        run = f"{prefix}{head}."
+
+    def load_state_dict(self, state_dict, strict=True, assign=False):
+        """Copies `state_dict` into this module's parameters and buffers, each module through its
+        ``_load_from_state_dict``. Missing and unexpected keys (with strict=True) and shape mismatches are reported
+        together in one RuntimeError; returns (missing_keys, unexpected_keys). `assign`: the module takes the
+        checkpoint's arrays instead of copying into its own.
+
+        Example: ``model.load_state_dict(autograd_lite.load("model.pth"))``"""
+        if not isinstance(state_dict, collections.abc.Mapping):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+        missing, unexpected, errors = [], [], []
+        metadata = getattr(state_dict, "_metadata", None)
+        state_dict = collections.OrderedDict(state_dict)        # the modules may edit their copy
+        if metadata is not None:
+            state_dict._metadata = metadata
+        pending = []
+        token = _PENDING.set(pending)
+        try:
+            self._load_tree(state_dict, "", metadata, assign, missing, unexpected, errors)
+        finally:
+            _PENDING.reset(token)
+        if not errors and not (strict and (missing or unexpected)):
+            for args in pending:
+                _copy_into(*args, errors)
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: "
@@ -417,70 +556,55 @@ class Module:
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                                + "\n\t".join(errors))
-        with no_grad():
-            for key, target in own.items():
-                if key in state_dict:
-                    value = state_dict[key]
-                    if is_lazy(target):
-                        continue                # both uninitialised (a lazy target meets data materialised)
-                    if assign:
-                        target._data = value._data
-                    else:
-                        target.copy_(value)
         return _IncompatibleKeys(missing, unexpected)
 
-    def _own_loaders(self, own):
-        """The (prefix, module) of the submodules whose class defines ``_load_from_state_dict(state_dict, prefix,
-        local_metadata, strict, missing_keys, unexpected_keys, error_msgs)``, and the keys of `own` they read."""
-        custom, claimed = [], set()
-        for name, m in self.named_modules():
-            prefix = name + "." if name else ""
-            if getattr(type(m), "_load_from_state_dict", None) is not None and \
-                    not any(prefix.startswith(p) for p, _ in custom):
-                custom.append((prefix, m))
-                claimed.update(k for k in own if k.startswith(prefix))
-        return custom, claimed
+    def _load_tree(self, state_dict, prefix, metadata, assign, missing, unexpected, errors):
+        """load_state_dict's walk: this module's _load_from_state_dict, then each child's on the keys under its
+        prefix (split off in one pass over this module's keys), then this module's post-hooks."""
+        local_metadata = {} if metadata is None else metadata.get(prefix[:-1], {})
+        if assign:                              # (a copy: the checkpoint's metadata stays as it was)
+            local_metadata = {**local_metadata, "assign_to_params_buffers": True}
+        self._load_from_state_dict(state_dict, prefix, local_metadata, True, missing, unexpected, errors)
+        modules = self._modules
+        if modules:
+            parts, n = {name: {} for name, m in modules.items() if m is not None}, len(prefix)
+            run, bucket = None, None            # a child's keys come in a run: one startswith each
+            for key, value in state_dict.items():
+                if run is not None and key.startswith(run):
+                    bucket[key] = value
+                    continue
+                head, dot, _ = key[n:].partition(".")
+                if dot and head in parts and key.startswith(prefix):
+                    run, bucket = f"{prefix}{head}.", parts[head]
+                    bucket[key] = value
+            for name, part in parts.items():
+                modules[name]._load_tree(part, f"{prefix}{name}.", metadata, assign, missing, unexpected, errors)
+        hooks = self.__dict__.get("_load_state_dict_post_hooks")
+        if hooks:
+            keys = _IncompatibleKeys(missing, unexpected)
+            for hook in list(hooks.values()):
+                if hook(self, keys) is not None:
+                    raise AssertionError("Hooks registered with ``register_load_state_dict_post_hook`` are not "
+                                         "expected to return new values, if incompatible_keys need to be modified, "
+                                         "it should be done inplace.")
 
     def _register_load_state_dict_pre_hook(self, hook, with_module=False):
         """``hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)`` (with
-        `with_module`, the module first) runs before load_state_dict reads this module's entries; it may edit
+        `with_module`, the module first) runs at the start of this module's _load_from_state_dict; it may edit
         state_dict (a copy of the caller's)."""
-        hooks = self.__dict__.setdefault("_load_state_dict_pre_hooks", collections.OrderedDict())
-        handle = RemovableHandle(hooks)
-        hooks[handle.id] = functools.partial(hook, self) if with_module else hook
-        return handle
+        return self._add_hook("_load_state_dict_pre_hooks", functools.partial(hook, self) if with_module else hook)
 
     def register_load_state_dict_pre_hook(self, hook):
         """``hook(module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)``
         runs before load_state_dict reads this module's entries."""
         return self._register_load_state_dict_pre_hook(hook, with_module=True)
 
-    def _pre_hooked(self, state_dict, strict=True):
-        """state_dict after every module's load_state_dict pre-hooks (a copy when there are any)."""
-        hooked = [(name, m) for name, m in self.named_modules() if m.__dict__.get("_load_state_dict_pre_hooks")]
-        if not hooked:
-            return state_dict
-        metadata = getattr(state_dict, "_metadata", None) or {}
-        state_dict = collections.OrderedDict(state_dict)
-        for name, m in hooked:
-            for hook in list(m._load_state_dict_pre_hooks.values()):
-                hook(state_dict, name + "." if name else "", metadata.get(name, {}), strict, [], [], [])
-        return state_dict
+    def register_load_state_dict_post_hook(self, hook):
+        """``hook(module, incompatible_keys)`` runs after load_state_dict has loaded this module and its children; it
+        may edit incompatible_keys.missing_keys / unexpected_keys in place (strict then judges what is left).
 
-    def _upgrade_state_dict(self, state_dict, prefix, version):
-        """What an older version of this module's state_dict lacks, as entries to add (PyTorch upgrades them in
-        _load_from_state_dict: BatchNorm's num_batches_tracked, absent before its version 2). `version`: the
-        module version the dict records in its `_metadata` (PyTorch's state_dicts carry one), None if unknown."""
-        return {}
-
-    def _upgraded(self, state_dict):
-        """state_dict with every module's _upgrade_state_dict entries added (the same object when none)."""
-        metadata, added = getattr(state_dict, "_metadata", None), {}
-        for name, module in self.named_modules():
-            if type(module)._upgrade_state_dict is not Module._upgrade_state_dict:
-                version = (metadata.get(name) or {}).get("version") if metadata is not None else None
-                added.update(module._upgrade_state_dict(state_dict, name + "." if name else "", version))
-        return {**state_dict, **added} if added else state_dict
+        Example: ``m.register_load_state_dict_post_hook(lambda m, keys: keys.missing_keys.clear())``"""
+        return self._add_hook("_load_state_dict_post_hooks", hook)
 
     # ---- printing -----------------------------------------------------------------------------
     def extra_repr(self):

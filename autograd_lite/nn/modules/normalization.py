@@ -66,13 +66,17 @@ class _BatchNorm(_NormBase):
     _expected = ""      # PyTorch's wording of them
     _version = 2        # PyTorch's: version 2 added num_batches_tracked
 
-    def _upgrade_state_dict(self, state_dict, prefix, version):
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs):
         """A state_dict saved before num_batches_tracked existed (torchvision's older pretrained weights) loads and
         leaves this module's count as it is, as PyTorch loads it."""
+        version = local_metadata.get("version", None)
         key = prefix + "num_batches_tracked"
         if (version is None or version < 2) and self.track_running_stats and key not in state_dict:
-            return {key: self.num_batches_tracked}
-        return {}
+            state_dict[key] = self.num_batches_tracked if self.num_batches_tracked is not None else \
+                creation.tensor(0, dtype=_dtype.int64)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                                      error_msgs)
 
     def forward(self, input, activation=None):
         """activation ('relu'): the ReLU that follows, fused into the same kernel pass (nn.Sequential passes it: see

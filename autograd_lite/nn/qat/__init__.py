@@ -7,6 +7,13 @@ from .. import functional as F
 __all__ = ["Linear", "Conv2d"]
 
 
+def _check_float(cls, mod):
+    if type(mod) is not cls._FLOAT_MODULE:
+        raise AssertionError(f"qat.{cls.__name__}.from_float only works for {cls._FLOAT_MODULE.__name__}")
+    if not getattr(mod, "qconfig", None):
+        raise AssertionError("Input float module must have a valid qconfig")
+
+
 class Linear(_Linear):
     """nn.Linear with its weight through ``qconfig.weight()`` (a FakeQuantize) in each forward.
     Example: ``nn.qat.Linear(4, 3, qconfig=torch.ao.quantization.default_qat_qconfig)``"""
@@ -25,17 +32,15 @@ class Linear(_Linear):
     @classmethod
     def from_float(cls, mod, use_precomputed_fake_quant=False):
         """The QAT Linear of a float Linear with a qconfig (sharing its parameters)."""
-        if type(mod) is not cls._FLOAT_MODULE:
-            raise AssertionError(f"qat.{cls.__name__}.from_float only works for {cls._FLOAT_MODULE.__name__}")
-        if not getattr(mod, "qconfig", None):
-            raise AssertionError("Input float module must have a valid qconfig")
+        _check_float(cls, mod)
         q = cls(mod.in_features, mod.out_features, bias=mod.bias is not None, qconfig=mod.qconfig)
         q.weight, q.bias = mod.weight, mod.bias
         return q
 
 
 class Conv2d(_Conv2d):
-    """nn.Conv2d with its weight through ``qconfig.weight()`` (a FakeQuantize) in each forward."""
+    """nn.Conv2d with its weight through ``qconfig.weight()`` (a FakeQuantize) in each forward.
+    Example: ``nn.qat.Conv2d(3, 8, 3, qconfig=torch.ao.quantization.default_qat_qconfig)``"""
     _FLOAT_MODULE = _Conv2d
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
@@ -56,10 +61,7 @@ class Conv2d(_Conv2d):
 
     @classmethod
     def from_float(cls, mod, use_precomputed_fake_quant=False):
-        if type(mod) is not cls._FLOAT_MODULE:
-            raise AssertionError(f"qat.{cls.__name__}.from_float only works for {cls._FLOAT_MODULE.__name__}")
-        if not getattr(mod, "qconfig", None):
-            raise AssertionError("Input float module must have a valid qconfig")
+        _check_float(cls, mod)
         q = cls(mod.in_channels, mod.out_channels, mod.kernel_size, stride=mod.stride, padding=mod.padding,
                 dilation=mod.dilation, groups=mod.groups, bias=mod.bias is not None, padding_mode=mod.padding_mode,
                 qconfig=mod.qconfig)

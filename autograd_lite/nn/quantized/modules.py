@@ -2,8 +2,6 @@
 accumulation, the output requantized to the module's scale and zero point), Quantize / DeQuantize, ReLU6; made
 from float modules by ``autograd_lite.ao.quantization.convert``. The integer arithmetic is written once here
 (``linear_int``) and shared with the dynamic Linear."""
-import collections
-
 import numpy as np
 
 from ... import _dtype
@@ -15,6 +13,7 @@ from ..modules.module import Module
 __all__ = ["Linear", "Conv2d", "Quantize", "DeQuantize", "ReLU6", "LinearPackedParams"]
 
 _F32 = np.float32
+_ABSENT = object()      # what state_dict.pop returns for a key the checkpoint lacks (None is a valid bias)
 
 
 def _host(t):
@@ -79,14 +78,15 @@ def quantize_weight(weight, observer):
 
 
 def _qparams_entry(module, state_dict, prefix, missing_keys, error_msgs, shape=()):
-    """Reads `prefix` scale / zero_point (one-element tensors, of `shape`) into module.scale / zero_point."""
+    """Takes `prefix` scale / zero_point (one-element tensors, of `shape`) out of state_dict into module.scale /
+    zero_point (as torch's modules pop what they read: Module._load_from_state_dict then finds nothing unexpected)."""
     values = {}
     for name, kind in (("scale", "f"), ("zero_point", "iu")):
         key = prefix + name
         if key not in state_dict:
             missing_keys.append(key)
             continue
-        v = state_dict[key]
+        v = state_dict.pop(key)
         if not isinstance(v, Tensor) or isinstance(v, _q.QuantizedTensor) or v.numel() != 1 or \
                 _host(v).dtype.kind not in kind:
             error_msgs.append(f'While copying the parameter named "{key}", expected a one-element '
@@ -117,13 +117,22 @@ def _check_weight_bias(key, bias_key, weight, bias, shape, error_msgs):
     return True
 
 
-def _mark_version(destination, prefix, version=3):
-    """Records PyTorch's module version in the state_dict's _metadata, as torch's state_dict does: its quantized
-    Linear reads the packed-params keys only from a dict whose metadata says version 3."""
-    if isinstance(destination, collections.OrderedDict):
-        if not isinstance(getattr(destination, "_metadata", None), dict):
-            destination._metadata = collections.OrderedDict()
-        destination._metadata[prefix[:-1]] = {"version": version}
+def _observed(mod):
+    """(weight observer that has seen mod.weight: its QAT weight_fake_quant, else a fresh qconfig.weight(); the
+    output's scale; the output's zero point) of a float or QAT module that prepare observed, as convert reads them."""
+    app = getattr(mod, "activation_post_process", None)
+    if app is None or getattr(mod, "qconfig", None) is None:
+        raise AssertionError("Input float module must have qconfig defined and an activation_post_process")
+    wobs = getattr(mod, "weight_fake_quant", None)
+    if wobs is None:
+        wobs = mod.qconfig.weight()
+        wobs(mod.weight)
+    return (wobs,) + _output_qparams(app)
+
+
+def _output_qparams(observer):
+    scale, zp = observer.calculate_qparams()
+    return float(scale._data.reshape(-1)[0]), int(zp._data.reshape(-1)[0])
 
 
 def _plain(bias):
@@ -134,6 +143,7 @@ def _plain(bias):
 class LinearPackedParams(Module):
     """The (quantized weight, float bias) pair of a quantized Linear; its state_dict keys are PyTorch's ``dtype`` and
     ``_packed_params`` (the pair)."""
+    _version = 3                # PyTorch's: 2 added dtype, 3 packed (weight, bias) into one entry
 
     def __init__(self, dtype=_dtype.qint8):
         super().__init__()
@@ -146,12 +156,40 @@ class LinearPackedParams(Module):
     def _weight_bias(self):
         return self._pair
 
-    def state_dict(self, destination=None, prefix="", keep_vars=False):
-        destination = collections.OrderedDict() if destination is None else destination
-        _mark_version(destination, prefix)
+    def _save_to_state_dict(self, destination, prefix, keep_vars):
+        super()._save_to_state_dict(destination, prefix, keep_vars)
         destination[prefix + "dtype"] = self.dtype
         destination[prefix + "_packed_params"] = self._pair
-        return destination
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs):
+        """Takes dtype and the (weight, bias) pair out of state_dict (PyTorch's keys; a version 1 or 2 checkpoint's
+        separate weight / bias and missing dtype upgraded as torch does), the weight checked (qint8, this module's
+        shape) before anything is set."""
+        version = local_metadata.get("version", None)
+        key, dtype_key, wkey, bkey = (prefix + k for k in ("_packed_params", "dtype", "weight", "bias"))
+        if (version is None or version < 2) and dtype_key not in state_dict:
+            state_dict[dtype_key] = _dtype.qint8        # (only qint8 was saved before version 2)
+        if (version is None or version < 3) and key not in state_dict and wkey in state_dict and bkey in state_dict:
+            state_dict[key] = (state_dict.pop(wkey), state_dict.pop(bkey))
+        dtype = state_dict.pop(dtype_key, _ABSENT)
+        if dtype is _ABSENT:
+            missing_keys.append(dtype_key)
+        elif dtype is not _dtype.qint8:
+            error_msgs.append(f"{dtype_key}: autograd_lite's quantized Linear supports dtype torch.qint8 only, the "
+                              f"checkpoint has {dtype!r:.40}")
+        if key not in state_dict:
+            missing_keys.append(key)
+        else:
+            pair = state_dict.pop(key)
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                error_msgs.append(f'While copying the parameter named "{key}", expected a (weight, bias) pair from '
+                                  f"checkpoint but received {type(pair).__name__}")
+            elif _check_weight_bias(key, key, pair[0], pair[1], getattr(
+                    pair[0] if self._pair[0] is None else self._pair[0], "shape", ()), error_msgs):
+                self.set_weight_bias(pair[0], _plain(pair[1]))
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                                      error_msgs)
 
     def extra_repr(self):
         return repr(self._pair)
@@ -196,35 +234,23 @@ class Linear(Module):
     def set_weight_bias(self, w, b):
         self._packed_params.set_weight_bias(w, b)
 
-    def state_dict(self, destination=None, prefix="", keep_vars=False):
-        destination = collections.OrderedDict() if destination is None else destination
-        _mark_version(destination, prefix, self._version)
+    def _save_to_state_dict(self, destination, prefix, keep_vars):
+        super()._save_to_state_dict(destination, prefix, keep_vars)
         destination[prefix + "scale"] = Tensor._make(np.array(self.scale, _F32))
         destination[prefix + "zero_point"] = Tensor._make(np.array(self.zero_point, np.int64))
-        return self._packed_params.state_dict(destination, prefix + "_packed_params.", keep_vars)
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs):
-        """Reads this module's keys (scale, zero_point, _packed_params.dtype / _packed_params, PyTorch's) back, the
-        weight checked (qint8, (out_features, in_features)) before anything is set; Module.load_state_dict calls it
-        for this module inside any parent."""
+        """Takes scale and zero_point out of state_dict (PyTorch's keys; a version 1 checkpoint's weight / bias moved
+        under _packed_params, as torch does); the _packed_params child reads the weight and bias."""
         _qparams_entry(self, state_dict, prefix, missing_keys, error_msgs)
-        key = prefix + "_packed_params._packed_params"
-        dtype_key = prefix + "_packed_params.dtype"
-        if dtype_key not in state_dict:
-            missing_keys.append(dtype_key)
-        elif state_dict[dtype_key] is not _dtype.qint8:
-            error_msgs.append(f"{dtype_key}: autograd_lite's quantized Linear supports dtype torch.qint8 only, the "
-                              f"checkpoint has {state_dict[dtype_key]!r:.40}")
-        if key not in state_dict:
-            missing_keys.append(key)
-            return
-        pair = state_dict[key]
-        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-            error_msgs.append(f'While copying the parameter named "{key}", expected a (weight, bias) pair from '
-                              f"checkpoint but received {type(pair).__name__}")
-        elif _check_weight_bias(key, key, pair[0], pair[1], (self.out_features, self.in_features), error_msgs):
-            self.set_weight_bias(pair[0], _plain(pair[1]))
+        version = local_metadata.get("version", None)
+        wkey, bkey = prefix + "weight", prefix + "bias"
+        if (version is None or version == 1) and wkey in state_dict and bkey in state_dict:
+            state_dict[prefix + "_packed_params.weight"] = state_dict.pop(wkey)
+            state_dict[prefix + "_packed_params.bias"] = state_dict.pop(bkey)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                                      error_msgs)
 
     def forward(self, x):
         if not isinstance(x, _q.QuantizedTensor):
@@ -239,22 +265,16 @@ class Linear(Module):
     def from_float(cls, mod, use_precomputed_fake_quant=False):
         """The quantized Linear of an observed float (or QAT) Linear: its weight quantized with its qconfig's weight
         observer, its output scale / zero point from its activation_post_process."""
-        app = getattr(mod, "activation_post_process", None)
-        if app is None or getattr(mod, "qconfig", None) is None:
-            raise AssertionError("Input float module must have qconfig defined and an activation_post_process")
-        wobs = getattr(mod, "weight_fake_quant", None) or mod.qconfig.weight()
-        if getattr(mod, "weight_fake_quant", None) is None:
-            wobs(mod.weight)
-        qweight = quantize_weight(mod.weight, wobs)
+        wobs, scale, zero_point = _observed(mod)
         q = cls(mod.in_features, mod.out_features, dtype=wobs.dtype)
-        q.set_weight_bias(qweight, None if mod.bias is None else mod.bias.detach())
-        scale, zp = app.calculate_qparams()
-        q.scale, q.zero_point = float(scale._data.reshape(-1)[0]), int(zp._data.reshape(-1)[0])
+        q.set_weight_bias(quantize_weight(mod.weight, wobs), None if mod.bias is None else mod.bias.detach())
+        q.scale, q.zero_point = scale, zero_point
         return q
 
 
 class Quantize(Module):
-    """quantize_per_tensor with fixed scale / zero point / dtype (what QuantStub becomes after convert)."""
+    """quantize_per_tensor with fixed scale / zero point / dtype (what QuantStub becomes after convert).
+    Example: ``nn.quantized.Quantize(0.1, 128, torch.quint8)(x).int_repr()``"""
 
     def __init__(self, scale, zero_point, dtype, factory_kwargs=None):
         super().__init__()
@@ -263,16 +283,17 @@ class Quantize(Module):
     def forward(self, X):
         return _q.quantize_per_tensor(X, self.scale, self.zero_point, self.dtype)
 
-    def state_dict(self, destination=None, prefix="", keep_vars=False):
+    def _save_to_state_dict(self, destination, prefix, keep_vars):
         """PyTorch's buffers: scale (float32) and zero_point (int64), one element each."""
-        destination = collections.OrderedDict() if destination is None else destination
+        super()._save_to_state_dict(destination, prefix, keep_vars)
         destination[prefix + "scale"] = Tensor._make(np.array([self.scale], _F32))
         destination[prefix + "zero_point"] = Tensor._make(np.array([self.zero_point], np.int64))
-        return destination
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs):
         _qparams_entry(self, state_dict, prefix, missing_keys, error_msgs)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                                      error_msgs)
 
     def extra_repr(self):
         return f"scale={Tensor._make(np.array([self.scale], _F32))}, zero_point=" \
@@ -283,13 +304,12 @@ class Quantize(Module):
 
     @staticmethod
     def from_float(mod, use_precomputed_fake_quant=False):
-        scale, zp = mod.activation_post_process.calculate_qparams()
-        return Quantize(float(scale._data.reshape(-1)[0]), int(zp._data.reshape(-1)[0]),
-                        mod.activation_post_process.dtype)
+        return Quantize(*_output_qparams(mod.activation_post_process), mod.activation_post_process.dtype)
 
 
 class DeQuantize(Module):
-    """dequantize (what DeQuantStub becomes after convert)."""
+    """dequantize (what DeQuantStub becomes after convert). Example: ``nn.quantized.DeQuantize()(q)`` is
+    ``q.dequantize()``."""
 
     def forward(self, Xq):
         return Xq.dequantize()
@@ -301,16 +321,14 @@ class DeQuantize(Module):
 
 class ReLU6(Module):
     """min(max(x, 0), 6) on a quantized tensor: the integers clamped to [zero_point, round(6 / scale) +
-    zero_point], same qparams (PyTorch's QuantizedReLU6)."""
+    zero_point], same qparams (PyTorch's QuantizedReLU6). Example: ``nn.quantized.ReLU6()(q)``"""
 
     def __init__(self, inplace=False):
         super().__init__()
         self.inplace = inplace
 
     def forward(self, input):
-        d = input._data
-        six = _q._round_to(np.array(6.0, _F32), _F32(1) / _F32(d.scale), _F32(d.zero_point), d.qdtype)
-        return _q.make_quantized(d.like(np.clip(d.ints, d.ints.dtype.type(d.zero_point), six)))
+        return _q.clamp_ints(input, 0.0, 6.0, self.inplace)
 
     def _get_name(self):
         return "QuantizedReLU6"
@@ -358,7 +376,8 @@ def _saturating_conv(d, qw, stride, padding, dilation):
 
 class Conv2d(Module):
     """A Conv2d on quantized tensors (quint8 input, qint8 weight, output requantized to ``scale`` /
-    ``zero_point``), PyTorch's QuantizedConv2d; made by ``convert`` from an observed nn.Conv2d (zeros padding)."""
+    ``zero_point``), PyTorch's QuantizedConv2d; made by ``convert`` from an observed nn.Conv2d (zeros padding).
+    Example: ``nn.quantized.Conv2d(3, 8, 3)(torch.quantize_per_tensor(x, 0.1, 128, torch.quint8))``"""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, padding_mode="zeros", device=None, dtype=None):
@@ -400,25 +419,27 @@ class Conv2d(Module):
     def set_weight_bias(self, w, b):
         self._weight, self._bias = w, b
 
-    def state_dict(self, destination=None, prefix="", keep_vars=False):
-        destination = collections.OrderedDict() if destination is None else destination
+    def _save_to_state_dict(self, destination, prefix, keep_vars):
+        super()._save_to_state_dict(destination, prefix, keep_vars)
         destination[prefix + "weight"] = self._weight
         destination[prefix + "bias"] = self._bias
         destination[prefix + "scale"] = Tensor._make(np.array(self.scale, _F32))
         destination[prefix + "zero_point"] = Tensor._make(np.array(self.zero_point, np.int64))
-        return destination
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs):
-        """Reads weight (qint8, this module's shape), bias, scale and zero_point back (PyTorch's keys)."""
+        """Takes weight (qint8, this module's shape), bias, scale and zero_point out of state_dict (PyTorch's keys)."""
         _qparams_entry(self, state_dict, prefix, missing_keys, error_msgs)
         wkey, bkey = prefix + "weight", prefix + "bias"
-        for key in (wkey, bkey):
-            if key not in state_dict:
+        weight, bias = state_dict.pop(wkey, _ABSENT), state_dict.pop(bkey, _ABSENT)
+        for key, value in ((wkey, weight), (bkey, bias)):
+            if value is _ABSENT:
                 missing_keys.append(key)
-        if wkey in state_dict and bkey in state_dict and \
-                _check_weight_bias(wkey, bkey, state_dict[wkey], state_dict[bkey], self._weight.shape, error_msgs):
-            self.set_weight_bias(state_dict[wkey], _plain(state_dict[bkey]))
+        if weight is not _ABSENT and bias is not _ABSENT and \
+                _check_weight_bias(wkey, bkey, weight, bias, self._weight.shape, error_msgs):
+            self.set_weight_bias(weight, _plain(bias))
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                                      error_msgs)
 
     def forward(self, input):
         if not isinstance(input, _q.QuantizedTensor):
@@ -430,15 +451,9 @@ class Conv2d(Module):
 
     @classmethod
     def from_float(cls, mod, use_precomputed_fake_quant=False):
-        app = getattr(mod, "activation_post_process", None)
-        if app is None or getattr(mod, "qconfig", None) is None:
-            raise AssertionError("Input float module must have qconfig defined and an activation_post_process")
-        wobs = getattr(mod, "weight_fake_quant", None) or mod.qconfig.weight()
-        if getattr(mod, "weight_fake_quant", None) is None:
-            wobs(mod.weight)
+        wobs, scale, zero_point = _observed(mod)
         q = cls(mod.in_channels, mod.out_channels, mod.kernel_size, mod.stride, mod.padding, mod.dilation,
                 mod.groups, mod.bias is not None, mod.padding_mode)
         q.set_weight_bias(quantize_weight(mod.weight, wobs), None if mod.bias is None else mod.bias.detach())
-        scale, zp = app.calculate_qparams()
-        q.scale, q.zero_point = float(scale._data.reshape(-1)[0]), int(zp._data.reshape(-1)[0])
+        q.scale, q.zero_point = scale, zero_point
         return q
