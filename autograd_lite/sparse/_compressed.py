@@ -16,7 +16,7 @@ from . import _coo, _csr
 from ._coo import COO
 from ._csr import CSR, unsupported_csr
 from ._tensor import (_SparseFunction, SPARSE_CLASSES, ScaleSparse, is_sparse, wrap_sparse, _device_name,
-                      sparse_to)
+                      SparseLayoutTensor)
 
 __all__ = ["SparseCompressedTensor", "sparse_csr_tensor", "sparse_csc_tensor", "to_sparse_compressed", "mm",
            "matmul", "is_compressed"]
@@ -383,7 +383,7 @@ def _wrong_layout(name, want):
     return method
 
 
-class SparseCompressedTensor(Tensor):
+class SparseCompressedTensor(SparseLayoutTensor):
     """A 2-D sparse CSR (``layout == autograd_lite.sparse_csr``) or CSC (``sparse_csc``) tensor: compressed indices,
     plain indices and values. Made by ``sparse_csr_tensor`` or ``x.to_sparse_csr()``.
 
@@ -394,17 +394,11 @@ class SparseCompressedTensor(Tensor):
         ([0, 1, 2], [1, 0])
     """
     __slots__ = ()
-    _result_class = Tensor
 
     layout = property(lambda self: _mf.sparse_csc if self._data.csc else _mf.sparse_csr,
                       doc="``autograd_lite.sparse_csr`` or ``sparse_csc``")
     is_sparse = property(lambda self: False, doc="False, as torch's (``is_sparse`` means COO)")
     is_sparse_csr = property(lambda self: not self._data.csc, doc="True for a CSR tensor")
-
-    @property
-    def device(self):
-        v = self._data.values
-        return backend_of(v).device_of(v)
 
     @property
     def data(self):
@@ -429,9 +423,6 @@ class SparseCompressedTensor(Tensor):
 
     def dense_dim(self):
         return 0
-
-    def _nnz(self):
-        return self._data.nnz
 
     def crow_indices(self):
         if self._data.csc:
@@ -503,11 +494,6 @@ class SparseCompressedTensor(Tensor):
 
     __array__ = numpy
 
-    def item(self):
-        if self._data.size != 1:
-            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
-        return self.to_dense().item()
-
     # ---- autograd / copies
     def detach(self):
         t = make_compressed(self._data)
@@ -518,22 +504,6 @@ class SparseCompressedTensor(Tensor):
         if self._rg:
             return CloneCompressed.apply(self, 1)
         return make_compressed(self._data.copy())
-
-    def to(self, *args, **kwargs):
-        """A copy on another device and/or dtype (differentiable in dtype; this tensor when nothing changes)."""
-        return sparse_to(self, args, kwargs)
-
-    def cpu(self):
-        return self.to("cpu")
-
-    def cuda(self, device=None):
-        return self.to(device if device is not None else "cuda")
-
-    def double(self):
-        return self.to(_dtype.float64)
-
-    def float(self):
-        return self.to(_dtype.float32)
 
     # ---- arithmetic
     def mul(self, other):

@@ -636,7 +636,43 @@ def _unsupported_method(name):
     return method
 
 
-class SparseTensor(Tensor):
+class SparseLayoutTensor(Tensor):
+    """What the sparse layouts' Tensors (SparseTensor here, SparseCompressedTensor in _compressed.py) share: the
+    device of their values, nnz, item, and the moves and casts through sparse_to."""
+    __slots__ = ()
+    _result_class = Tensor          # a dense op's result; sparse results are re-classed by _sparse
+
+    @property
+    def device(self):
+        v = self._data.values
+        return backend_of(v).device_of(v)
+
+    def _nnz(self):
+        return self._data.nnz
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self.to_dense().item()
+
+    def to(self, *args, **kwargs):
+        """A copy on another device and/or dtype (differentiable in dtype; this tensor when nothing changes)."""
+        return sparse_to(self, args, kwargs)
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        return self.to(device if device is not None else "cuda")
+
+    def double(self):
+        return self.to(_dtype.float64)
+
+    def float(self):
+        return self.to(_dtype.float32)
+
+
+class SparseTensor(SparseLayoutTensor):
     """A sparse COO tensor (``layout == autograd_lite.sparse_coo``): int64 indices (sparse_dim, nnz) and values
     (nnz, *dense_shape). Made by ``sparse_coo_tensor`` or ``dense.to_sparse()``; ``to_dense()`` gives it back dense.
 
@@ -647,15 +683,9 @@ class SparseTensor(Tensor):
         (2, [[0, 1], [1, 0]])
     """
     __slots__ = ()
-    _result_class = Tensor          # a dense op's result; sparse results are re-classed by _sparse
 
     layout = property(lambda self: _mf.sparse_coo, doc="``autograd_lite.sparse_coo``")
     is_sparse = property(lambda self: True, doc="True: a sparse COO tensor")
-
-    @property
-    def device(self):
-        v = self._data.values
-        return backend_of(v).device_of(v)
 
     @property
     def data(self):
@@ -682,9 +712,6 @@ class SparseTensor(Tensor):
 
     def dense_dim(self):
         return self._data.dense_dim
-
-    def _nnz(self):
-        return self._data.nnz
 
     def is_coalesced(self):
         return self._data.coalesced
@@ -738,11 +765,6 @@ class SparseTensor(Tensor):
     def tolist(self):
         raise unsupported("tolist", _device_name(self._data))
 
-    def item(self):
-        if self._data.size != 1:
-            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
-        return self.to_dense().item()
-
     def __array__(self, dtype=None, copy=None):
         raise TypeError("can't convert Sparse layout tensor to numpy. Use Tensor.to_dense() first.")
 
@@ -763,22 +785,6 @@ class SparseTensor(Tensor):
         if self._rg:            # differentiable: the gradient passes through
             return ScaleSparse.apply(self, 1)
         return make_sparse(self._data.copy())
-
-    def to(self, *args, **kwargs):
-        """A copy on another device and/or dtype (differentiable in dtype; this tensor when nothing changes)."""
-        return sparse_to(self, args, kwargs)
-
-    def cpu(self):
-        return self.to("cpu")
-
-    def cuda(self, device=None):
-        return self.to(device if device is not None else "cuda")
-
-    def double(self):
-        return self.to(_dtype.float64)
-
-    def float(self):
-        return self.to(_dtype.float32)
 
     def type_as(self, other):
         return self.to(other.dtype)
