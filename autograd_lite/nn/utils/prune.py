@@ -224,8 +224,8 @@ class Identity(BasePruningMethod):
         return super().apply(module, name)
 
 
-class RandomUnstructured(BasePruningMethod):
-    """Prunes `amount` entries (an int, or a fraction in [0, 1]) chosen at random."""
+class _Unstructured(BasePruningMethod):
+    """Prunes `amount` entries (an int, or a fraction in [0, 1]): the k that `_pruned(t, k)` picks (flat indices)."""
     PRUNING_TYPE = "unstructured"
 
     def __init__(self, amount):
@@ -238,44 +238,36 @@ class RandomUnstructured(BasePruningMethod):
         _validate_pruning_amount(k, size)
         mask = default_mask.clone(memory_format=contiguous_format)
         if k != 0:
-            mask.view(-1)[rand_like(t).view(-1).topk(k).indices] = 0
+            mask.view(-1)[self._pruned(t, k)] = 0
         return mask
+
+
+class RandomUnstructured(_Unstructured):
+    """Prunes `amount` entries (an int, or a fraction in [0, 1]) chosen at random."""
+
+    def _pruned(self, t, k):
+        return rand_like(t).view(-1).topk(k).indices
 
     @classmethod
     def apply(cls, module, name, amount):
         return super().apply(module, name, amount=amount)
 
 
-class L1Unstructured(BasePruningMethod):
+class L1Unstructured(_Unstructured):
     """Prunes the `amount` entries (an int, or a fraction in [0, 1]) of smallest absolute value."""
-    PRUNING_TYPE = "unstructured"
 
-    def __init__(self, amount):
-        _validate_pruning_amount_init(amount)
-        self.amount = amount
-
-    def compute_mask(self, t, default_mask):
-        size = t.nelement()
-        k = _compute_nparams_toprune(self.amount, size)
-        _validate_pruning_amount(k, size)
-        mask = default_mask.clone(memory_format=contiguous_format)
-        if k != 0:
-            mask.view(-1)[t.detach().abs().reshape(-1).topk(k, largest=False).indices] = 0
-        return mask
+    def _pruned(self, t, k):
+        return t.detach().abs().reshape(-1).topk(k, largest=False).indices
 
     @classmethod
     def apply(cls, module, name, amount, importance_scores=None):
         return super().apply(module, name, amount=amount, importance_scores=importance_scores)
 
 
-class RandomStructured(BasePruningMethod):
-    """Prunes `amount` whole channels (slices along `dim`) chosen at random."""
+class _Structured(BasePruningMethod):
+    """Prunes `amount` whole channels (slices along `dim`): all but those `_kept(t, size, k)` picks (bool mask or
+    indices; called before the k == 0 shortcut, so its argument checks always run)."""
     PRUNING_TYPE = "structured"
-
-    def __init__(self, amount, dim=-1):
-        _validate_pruning_amount_init(amount)
-        self.amount = amount
-        self.dim = dim
 
     def compute_mask(self, t, default_mask):
         _validate_structured_pruning(t)
@@ -283,23 +275,36 @@ class RandomStructured(BasePruningMethod):
         size = t.shape[self.dim]
         k = _compute_nparams_toprune(self.amount, size)
         _validate_pruning_amount(k, size)
+        keep = self._kept(t, size, k)
         if k == 0:
             return default_mask
-        prob = rand(size, device=t.device)
-        keep = prob > prob.kthvalue(k).values      # the k lowest draws are pruned
         mask = _channel_mask(t, self.dim, keep)
         mask *= default_mask.to(dtype=mask.dtype)
         return mask
+
+
+class RandomStructured(_Structured):
+    """Prunes `amount` whole channels (slices along `dim`) chosen at random."""
+
+    def __init__(self, amount, dim=-1):
+        _validate_pruning_amount_init(amount)
+        self.amount = amount
+        self.dim = dim
+
+    def _kept(self, t, size, k):
+        if k == 0:
+            return None                             # (no draw: the generator's state stays as it was)
+        prob = rand(size, device=t.device)
+        return prob > prob.kthvalue(k).values       # the k lowest draws are pruned
 
     @classmethod
     def apply(cls, module, name, amount, dim=-1):
         return super().apply(module, name, amount=amount, dim=dim)
 
 
-class LnStructured(BasePruningMethod):
+class LnStructured(_Structured):
     """Prunes the `amount` channels (slices along `dim`) of smallest L`n` norm (n: int, float, inf, -inf, 'fro',
     'nuc')."""
-    PRUNING_TYPE = "structured"
 
     def __init__(self, amount, n, dim=-1):
         _validate_pruning_amount_init(amount)
@@ -307,19 +312,8 @@ class LnStructured(BasePruningMethod):
         self.n = n
         self.dim = dim
 
-    def compute_mask(self, t, default_mask):
-        _validate_structured_pruning(t)
-        _validate_pruning_dim(t, self.dim)
-        size = t.shape[self.dim]
-        k = _compute_nparams_toprune(self.amount, size)
-        _validate_pruning_amount(k, size)
-        norm = _compute_norm(t.detach(), self.n, self.dim)
-        keep = norm.topk(size - k, largest=True).indices
-        if k == 0:
-            return default_mask
-        mask = _channel_mask(t, self.dim, keep)
-        mask *= default_mask.to(dtype=mask.dtype)
-        return mask
+    def _kept(self, t, size, k):
+        return _compute_norm(t.detach(), self.n, self.dim).topk(size - k, largest=True).indices
 
     @classmethod
     def apply(cls, module, name, amount, n, dim, importance_scores=None):
