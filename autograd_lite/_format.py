@@ -155,13 +155,19 @@ def tensor_repr(t, prefix="tensor("):
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
-    out = prefix + body
-    last = len(out) - out.rfind("\n") + 1
+    return with_suffixes(prefix + body, suffixes, indent)
+
+
+def with_suffixes(out, suffixes, indent, force_newline=False):
+    """``out`` (a repr up to its values) then ", suffix" each and ")", a suffix on a new line indented by `indent`
+    where PyTorch's repr breaks (each "autograd_lite." counted as the shorter "torch."; force_newline: the first
+    suffix on a line of its own)."""
+    last = len(out) - out.rfind("\n") + 1        # torch's count (2 more than the last line's length)
     for s in suffixes:
-        n = len(s) - _LONGER * s.startswith("dtype=")      # lines break where PyTorch's do
-        if last + n + 2 > LINEWIDTH:
+        n = len(s) - _LONGER * s.count("autograd_lite.")
+        if force_newline or last + n + 2 > LINEWIDTH:
             out += ",\n" + " " * indent + s
-            last = indent + n
+            last, force_newline = indent + n, False
         else:
             out += ", " + s
             last += n + 2

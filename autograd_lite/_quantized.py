@@ -515,17 +515,7 @@ def _quantized_repr(t):
                      f"axis={d.axis}"]
     else:
         suffixes += [f"scale={d.scale!r}", f"zero_point={d.zero_point}"]
-    longer = len("autograd_lite") - len("torch")
-    out, last = body, len(body) - body.rfind("\n") + 1
-    for s in suffixes:
-        n = len(s) - longer * s.count("autograd_lite.")         # lines break where PyTorch's do
-        if last + n + 2 > _format.LINEWIDTH:
-            out += ",\n" + " " * indent + s
-            last = indent + n
-        else:
-            out += ", " + s
-            last += n + 2
-    return out + ")"
+    return _format.with_suffixes(body, suffixes, indent)
 
 
 # ---- fake quantization (QAT): forward quantize-dequantize, straight-through gradient inside [qmin, qmax] -----------

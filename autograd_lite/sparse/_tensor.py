@@ -1026,15 +1026,4 @@ def _repr_with_suffixes(t, parts, nnz, force_newline):
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t._rg:
         suffixes.append("requires_grad=True")
-    longer = len("autograd_lite") - len("torch")
-    out, force = body, force_newline
-    last = len(body) - body.rfind("\n") + 1        # torch's count (2 more than the last line's length)
-    for s in suffixes:
-        n = len(s) - longer * ("autograd_lite." in s)       # lines break where PyTorch's do
-        if force or last + n + 2 > _format.LINEWIDTH:
-            out += ",\n" + " " * indent + s
-            last, force = indent + n, False
-        else:
-            out += ", " + s
-            last += n + 2
-    return out + ")"
+    return _format.with_suffixes(body, suffixes, indent, force_newline)
