@@ -295,10 +295,22 @@ def _randomize(model, seed=0):
         elif t.ndim == 1:                                   # BatchNorm weights
             v = rng.uniform(0.8, 1.2, t.shape)
         else:                                               # fan-in scaled: activations stay O(1) through depth
-            v = rng.normal(0, 1.0 / np.sqrt(np.prod(t.shape[1:])), t.shape)
-        out[key] = v.astype(np.float32)
+            v = rng.standard_normal(t.shape, dtype=np.float32) * np.float32(1.0 / np.sqrt(np.prod(t.shape[1:])))
+        out[key] = v.astype(np.float32, copy=False)
     model.load_state_dict({k: al.from_numpy(v.copy()) for k, v in out.items()})
     return out
+
+
+@pytest.fixture
+def skip_init(monkeypatch):
+    """Parameters left as allocated, in both libraries: the tests using it check structure or load values of their
+    own, and drawing VGG's 133M initial values takes seconds."""
+    def zeros(shape, *args, dtype=np.float32, **kwargs):       # random.normal/uniform(shape, a, b, dtype, gen)
+        return np.zeros(shape, args[2] if len(args) > 2 else dtype)
+    monkeypatch.setattr(sys.modules["autograd_lite.random"], "normal", zeros)
+    monkeypatch.setattr(sys.modules["autograd_lite.random"], "uniform", zeros)
+    for name in ("normal_", "uniform_", "kaiming_uniform_", "kaiming_normal_", "constant_"):
+        monkeypatch.setattr(tnn.init, name, lambda tensor, *args, **kwargs: tensor)
 
 
 # ---- architecture --------------------------------------------------------------------------------------------
@@ -312,14 +324,14 @@ def test_list_models_registers_every_architecture():
 
 
 @pytest.mark.parametrize("name", sorted(PUBLISHED))
-def test_parameter_counts_are_the_published_ones(name):
+def test_parameter_counts_are_the_published_ones(name, skip_init):
     model = models.get_model(name)
     n = sum(p.numel() for p in model.parameters())
     assert n == PUBLISHED[name] == models.get_model_weights(name).DEFAULT.meta["num_params"]
 
 
 @pytest.mark.parametrize("name", sorted(REFERENCES))
-def test_state_dict_keys_and_shapes_are_torchvisions(name):
+def test_state_dict_keys_and_shapes_are_torchvisions(name, skip_init):
     ours, ref = models.get_model(name).state_dict(), REFERENCES[name]().state_dict()
     assert list(ours) == list(ref)
     assert _shapes(ours) == _shapes(ref)
@@ -327,7 +339,7 @@ def test_state_dict_keys_and_shapes_are_torchvisions(name):
 
 
 @pytest.mark.parametrize("name", ["squeezenet1_1", "resnet18", "mobilenet_v2", "alexnet", "vgg11_bn", "densenet121"])
-def test_repr_is_pytorchs(name):
+def test_repr_is_pytorchs(name, skip_init):
     assert repr(models.get_model(name)) == repr(REFERENCES[name]())
 
 
@@ -337,7 +349,7 @@ FORWARD = [("densenet121", 64), ("resnet18", 32), ("resnet50", 32), ("vgg11_bn",
 
 
 @pytest.mark.parametrize("name,size", FORWARD)
-def test_eval_forward_equals_torch_with_the_same_weights(name, size):
+def test_eval_forward_equals_torch_with_the_same_weights(name, size, skip_init):
     ours, ref = models.get_model(name), REFERENCES[name]()
     state = _randomize(ours)
     ref.load_state_dict({k: pt.from_numpy(v.copy()) for k, v in state.items()})
@@ -426,7 +438,7 @@ def test_init_is_torchvisions():
     assert float(models.mobilenet_v2().classifier[1].bias.abs().sum()) == 0.0
 
 
-def test_builder_keyword_arguments():
+def test_builder_keyword_arguments(skip_init):
     assert models.densenet121(memory_efficient=True, drop_rate=0.1).features.denseblock1.denselayer1.drop_rate == 0.1
     assert models.vgg11(dropout=0.3, num_classes=7).classifier[2].p == 0.3
     assert models.squeezenet1_1(dropout=0.1, num_classes=4).classifier[0].p == 0.1
@@ -632,7 +644,7 @@ def test_num_classes_must_match_the_weights(fake_hub):
     assert fake_hub[0] == []                                # refused before any download
 
 
-def test_vgg16_feature_weights_keep_num_classes(fake_hub):
+def test_vgg16_feature_weights_keep_num_classes(fake_hub, skip_init):
     calls, serve = fake_hub
     serve[models.VGG16_Weights.IMAGENET1K_FEATURES.url] = models.vgg16(num_classes=5, init_weights=False).state_dict()
     model = models.vgg16(weights=models.VGG16_Weights.IMAGENET1K_FEATURES, num_classes=5)
