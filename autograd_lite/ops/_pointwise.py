@@ -6,12 +6,14 @@ Example (a row of ops/math.py)::
 
     pointwise("exp", lambda xp, x: xp.exp(x), lambda g, x, y: g * y, saves="out")
 """
+import numpy as np
+
 from .. import _api
 from ..autograd.op_function import Function
 from . import _formula
 from ._util import kernels_of, quiet, to_float, xp_of
 
-_KERNEL_DTYPES = ("float32", "float64")
+_KERNEL_DTYPES = frozenset(map(np.dtype, ("float32", "float64")))     # (numpy's dtype.name costs ~3 us)
 FUNCTIONS = {}  # name -> the op's Function class (ops/complex_numbers.py opens the holomorphic ones to complex input)
 
 
@@ -62,7 +64,7 @@ def _function_class(name, formula, derivative, saves, kernel):
     forward_kernel, backward_kernel = (kernel + "_forward", kernel + "_backward") if kernel else (None, None)
 
     def forward(ctx, x):
-        if forward_kernel is not None and x.dtype.name in _KERNEL_DTYPES:
+        if forward_kernel is not None and x.dtype in _KERNEL_DTYPES:
             out = getattr(kernels_of(x), forward_kernel)(x)
         else:
             if x.dtype.kind == "c" and ctx.complex_error is not None:     # never a kernel's typing error
@@ -89,7 +91,7 @@ def _function_class(name, formula, derivative, saves, kernel):
     if kernel is not None:
         def backward_raw(ctx, g):
             out = ctx._saved[-1]
-            if out.dtype.name in _KERNEL_DTYPES:
+            if out.dtype in _KERNEL_DTYPES:
                 return getattr(kernels_of(out), backward_kernel)(g, out)
             return backward(ctx, g)
         body["backward_raw"] = staticmethod(backward_raw)

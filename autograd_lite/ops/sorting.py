@@ -236,7 +236,7 @@ def bincount(x, weights=None, minlength=0):
     if type(w) is not type(data):
         raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, "
                            f"{x.device} and {weights.device}! (in bincount)")
-    dt = w.dtype if w.dtype.name in ("float32", "float64") else "float64"      # PyTorch's result dtypes
+    dt = w.dtype if w.dtype.kind == "f" and w.dtype.itemsize >= 4 else "float64"      # PyTorch's result dtypes
     return wrap(xp.bincount(data, weights=w, minlength=minlength).astype(dt, copy=False), data)
 
 
