@@ -199,8 +199,7 @@ class Tensor(TensorBase):
 
     def item(self):
         if self._data.size != 1:
-            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to "
-                               "Scalar")
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
         return self._data.reshape(()).item()
 
     def tolist(self):
@@ -210,14 +209,28 @@ class Tensor(TensorBase):
         return self._data if type(self._data) is np.ndarray else self._data.get()
 
     def __float__(self):
-        return float(self.item())
+        return float(self._python_scalar("double"))
 
     def __int__(self):
-        return int(self.item())
+        return int(self._python_scalar("int64_t"))
+
+    def __complex__(self):
+        return complex(self._python_scalar())
+
+    def _python_scalar(self, real=None):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        v = self.item()
+        if real and isinstance(v, complex):
+            if v.imag:
+                raise RuntimeError(f"value cannot be converted to type {real} without overflow")
+            v = v.real
+        return v
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with {self._data.size} values is ambiguous")
+            raise RuntimeError(f"Boolean value of Tensor with {'more than one value' if self._data.size else 'no values'}"
+                               " is ambiguous")
         return bool(self.item())
 
     def __index__(self):

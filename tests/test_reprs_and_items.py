@@ -340,3 +340,16 @@ def test_without_pillow_items_are_arrays_with_one_note(mnist_root, monkeypatch):
     assert isinstance(img, np.ndarray) and img.dtype == np.uint8 and img.shape == (28, 28)
     np.testing.assert_array_equal(img2, images[1])
     np.testing.assert_array_equal(x.numpy()[0], images[1] / np.float32(255))
+
+
+@pytest.mark.parametrize("convert", [float, int, bool, complex])
+@pytest.mark.parametrize("values", [[1.5], [[2.0]], 3.0, [1.0, 2.0], [], 1 + 2j])
+def test_python_scalar_conversions_as_torch(convert, values):
+    """float/int/bool/complex of a tensor: the value of a one-element tensor, torch's error type and text else."""
+    outcomes = []
+    for lib in (torch, al):
+        try:
+            outcomes.append(("ok", convert(lib.tensor(values))))
+        except Exception as e:          # noqa: BLE001 (the type and text are what is compared)
+            outcomes.append((type(e), str(e)))
+    assert outcomes[0] == outcomes[1]
