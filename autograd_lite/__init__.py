@@ -71,6 +71,10 @@ from . import quasirandom        # autograd_lite.quasirandom: SobolEngine (torch
 from . import signal            # autograd_lite.signal.windows: torch.signal.windows (hann, kaiser, ...)
 from .interop import range, set_default_tensor_type, from_dlpack, to_dlpack, get_device_module  # noqa: A004
 from .storage import UntypedStorage, TypedStorage   # Tensor.untyped_storage() / .storage(): data_ptr, nbytes, ...
+from . import compiler, mps, xpu, mtia  # torch.compiler (nothing compiles: returns fns unchanged); absent devices
+from ._small_api import *  # noqa: F401,F403  (set_anomaly_enabled, empty_permuted, from_file, Event, Stream, sym_*)
+from .amp import GradScaler         # torch.GradScaler: torch.amp.GradScaler
+from .nn import grad as _nn_grad    # noqa: F401  (torch.nn.grad: conv{1,2,3}d_input / _weight)
 
 half, float, double = float16, float32, float64          # noqa: A001
 short, int, long = int16, int32, int64                   # noqa: A001

@@ -100,12 +100,13 @@ Tensor.__dlpack_device__ = lambda self: self._data.__dlpack_device__()
 
 
 def get_device_module(device=None):
-    """The module of a device type: ``autograd_lite.cuda`` or ``autograd_lite.cpu`` (None: the GPU's when one is
-    usable). Example: ``autograd_lite.get_device_module('cuda').is_available()``"""
+    """The module of a device type: ``autograd_lite.cuda``, ``cpu``, ``mps``, ``xpu`` or ``mtia`` (None: the GPU's
+    when one is usable). Example: ``autograd_lite.get_device_module('cuda').is_available()``"""
+    import importlib
     from . import cpu, cuda
     if device is None:
         return cuda if cuda.is_available() else cpu
     kind = device.type if isinstance(device, _backend.device) else str(device).split(":")[0]
-    if kind in ("cuda", "cpu"):
-        return cuda if kind == "cuda" else cpu
+    if kind in ("cuda", "cpu", "mps", "xpu", "mtia"):
+        return importlib.import_module(f"{__name__.rpartition('.')[0]}.{kind}")
     raise RuntimeError(f"Device '{kind}' does not have a corresponding module registered as 'torch.{kind}'.")

@@ -251,8 +251,9 @@ def test_dlpack_exchange():
 def test_get_device_module():
     assert al.get_device_module("cpu") is al.cpu and al.get_device_module("cuda:0") is al.cuda
     assert al.get_device_module(al.device("cuda")) is al.cuda
-    with pytest.raises(RuntimeError, match="Device 'mps' does not have a corresponding module"):
-        al.get_device_module("mps")
+    assert al.get_device_module("mps") is al.mps and al.get_device_module("xpu:0") is al.xpu     # as torch's
+    with pytest.raises(RuntimeError, match="Device 'hpu' does not have a corresponding module"):
+        al.get_device_module("hpu")
 
 
 # ---- 6. Tensor methods ---------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from ...utils.hooks import RemovableHandle
 from ..parameter import Buffer, Parameter, is_lazy
 
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+_EXTRA_STATE = "_extra_state"      # the state_dict key (after the module's prefix) of get_extra_state()'s value
 _EMPTY = {}    # a missing table (__getattr__ during unpickling or a subclass's early access)
 # the copies of the load_state_dict in progress, made only once no error was found (a failed load changes nothing)
 _PENDING = contextvars.ContextVar("autograd_lite_load_state_dict_pending", default=None)
@@ -399,6 +400,34 @@ class Module:
         for name, b in self._buffers.items():
             if b is not None and name not in skip:
                 destination[prefix + name] = b if keep_vars else b.detach()
+        if type(self).get_extra_state is not Module.get_extra_state:
+            destination[prefix + _EXTRA_STATE] = self.get_extra_state()
+
+    def get_extra_state(self):
+        """The extra state (any picklable object) saved under "_extra_state" in this module's state_dict; a module
+        overrides it, with set_extra_state, to save state that is not a parameter or buffer.
+
+        Example::
+
+            def get_extra_state(self):
+                return {"step": self.step}
+        """
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be called. Please file "
+                           "an issue at https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml to "
+                           "report this bug.")
+
+    def set_extra_state(self, state):
+        """Receives the "_extra_state" entry of a loaded state_dict (what get_extra_state returned); a module
+        overrides both. With strict=True, load_state_dict requires the entry when this method is overridden.
+
+        Example::
+
+            def set_extra_state(self, state):
+                self.step = state["step"]
+        """
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be called. Please file "
+                           "an issue at https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml to "
+                           "report this bug.")
 
     def state_dict(self, destination=None, prefix="", keep_vars=False):
         """An OrderedDict of every parameter and persistent buffer, keyed "sub.module.name"; its ``_metadata`` maps
@@ -508,12 +537,23 @@ class Module:
                 _copy_into(key, target, value, assign, error_msgs)
             else:
                 pending.append((key, target, value, assign))
+        extra = prefix + _EXTRA_STATE
+        if type(self).set_extra_state is not Module.set_extra_state:
+            if extra in state_dict:
+                if pending is None:
+                    self.set_extra_state(state_dict[extra])
+                else:                           # (called with the copies, once the whole load is known good)
+                    pending.append(functools.partial(self.set_extra_state, state_dict[extra]))
+            elif strict:
+                missing_keys.append(extra)
+        elif strict and extra in state_dict:
+            unexpected_keys.append(extra)
         if strict:
             n, modules, run = len(prefix), self._modules, None
             for key in state_dict:
                 if run is not None and key.startswith(run):
                     continue                    # (a child's keys come in a run)
-                if key.startswith(prefix):
+                if key.startswith(prefix) and key != extra:
                     rest = key[n:]
                     if rest in local:
                         continue
@@ -545,7 +585,7 @@ class Module:
             _PENDING.reset(token)
         if not errors and not (strict and (missing or unexpected)):
             for args in pending:
-                _copy_into(*args, errors)
+                args() if callable(args) else _copy_into(*args, errors)
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: "
