@@ -75,6 +75,7 @@ from . import compiler, mps, xpu, mtia  # torch.compiler (nothing compiles: retu
 from ._small_api import *  # noqa: F401,F403  (set_anomaly_enabled, empty_permuted, from_file, Event, Stream, sym_*)
 from .amp import GradScaler         # torch.GradScaler: torch.amp.GradScaler
 from .nn import grad as _nn_grad    # noqa: F401  (torch.nn.grad: conv{1,2,3}d_input / _weight)
+from . import _torch_function  # noqa: F401,E402  (a user's Tensor subclass switches __torch_function__ on)
 
 half, float, double = float16, float32, float64          # noqa: A001
 short, int, long = int16, int32, int64                   # noqa: A001
@@ -100,7 +101,8 @@ def _assert(condition, message):
 
 
 def __getattr__(name):      # imported on first use (startup time): fx, library (torch.library), ao (torch.ao's
-    if name in ("fx", "library", "ao", "quantization"):     # eager quantization) and quantization (its old name)
+    if name in ("fx", "library", "ao", "quantization", "overrides"):  # eager quantization), quantization (its old
+    #                                                     name), overrides (importing it switches __torch_function__ on)
         import importlib
         return importlib.import_module("." + name, __name__)
     raise AttributeError(f"module 'autograd_lite' has no attribute '{name}'")

@@ -15,6 +15,7 @@ from .autograd.op_function import TensorBase
 from .autograd.views import CopySlices, replay_view
 from . import backend as _backend
 from . import _shm
+from ._subclass import SubclassProtocol
 from .backend import backend_of
 
 _grad_state = _grad_mode.state
@@ -29,7 +30,7 @@ NON_LEAF_GRAD_MESSAGE = ("The .grad attribute of a Tensor that is not a leaf Ten
     "sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information.")
 
 
-class Tensor(TensorBase):
+class Tensor(SubclassProtocol, TensorBase):
     """An n-dimensional array that can record the operations applied to it.
 
     Example::
@@ -43,11 +44,8 @@ class Tensor(TensorBase):
     __array_priority__ = 1000        # numpy_array * tensor defers to Tensor.__rmul__
     share_memory_, is_shared = _shm.share_memory_, _shm.is_shared     # torch's, written in _shm (shared memory)
 
-    def __new__(cls, *args, **kwargs):
-        return object.__new__(cls)
-
-    def __init__(self, *args, dtype=None, device=None, requires_grad=False):
-        """Legacy constructor: ``Tensor(2, 3)`` (uninitialised float32) or ``Tensor([1, 2])``."""
+    def _construct(self, *args, dtype=None, device=None, requires_grad=False):
+        """Legacy constructor (``Tensor.__new__``): ``Tensor(2, 3)`` (uninitialised float32) or ``Tensor([1, 2])``."""
         np_dtype = _dtype.to_dtype(dtype or _dtype.float32).np
         if args and all(isinstance(a, numbers.Integral) for a in args):
             data = np.empty(shape_arg(args, "Tensor"), np_dtype)

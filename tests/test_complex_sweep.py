@@ -35,6 +35,7 @@ broadcast_shapes promote_types can_cast initial_seed get_rng_state lobpcg typena
 backward register_hook register_post_accumulate_grad_hook retain_grad requires_grad_ share_memory_ pin_memory cuda
 numpy storage untyped_storage data_ptr apply_ map_ map2_ new_tensor set_ resize_ resize_as_ record_stream tolist
 item to_dense to_sparse to_sparse_coo to_sparse_csr to_sparse_csc detach_ cpu module_load is_set_to
+handle_torch_function has_torch_function has_torch_function_unary has_torch_function_variadic
 """.split())
 QUESTIONS = {"is_complex", "is_floating_point", "is_nonzero", "is_same_size", "is_signed", "is_conj", "is_neg",
              "is_inference"}

@@ -3,4 +3,6 @@
 from .. import _api, ops  # noqa: F401  (importing the ops declares them)
 
 globals().update(_api.FUNCTIONAL)
+from .._torch_function import (handle_torch_function, has_torch_function,  # noqa: F401,E402  (torch's F.X)
+                              has_torch_function_unary, has_torch_function_variadic)
 __all__ = sorted(_api.FUNCTIONAL)
