@@ -1,6 +1,8 @@
 """The fused LSTM and GRU step kernels (kernels/cpu/rnn.py) against the NumPy formulas they replace (in float64),
 on float32 and float64, contiguous or not; and the recurrent layers computing the same through them as through the
 formula (ops/rnn.py keeps it for other devices and create_graph)."""
+import importlib
+
 import numpy as np
 import pytest
 
@@ -147,14 +149,138 @@ def test_layers_compute_the_same_fused_or_not(mode, dtype, monkeypatch):
         np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
 
 
+# ---- the whole-direction kernels (lstm_sequence_forward, gru_sequence_forward): every step's h @ w_hh.T by BLAS
+# called from numba, or by NumPy where that BLAS is not found (blas=False)
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("blas", [True, False])
+def test_sequence_forward_is_its_steps(mode, dtype, reverse, bias, blas, monkeypatch):
+    matmul_module = importlib.import_module("autograd_lite.kernels.cpu.matmul")  # (cpu.matmul: the function)
+    if blas:
+        assert matmul_module.blas_gemm(dtype) is not None      # NumPy's wheels bundle OpenBLAS: found
+    else:
+        monkeypatch.setattr(matmul_module, "_gemms", {})
+    k, (steps, b, n) = (4 if mode == "LSTM" else 3), (6, 3, 5)
+    rng = np.random.default_rng(7)
+    gi, w, bh = (rng.standard_normal(s).astype(dtype) for s in ((steps, b, k * n), (k * n, n), (k * n,)))
+    states = [rng.standard_normal((b, n)).astype(dtype) for _ in range(2 if mode == "LSTM" else 1)]
+    bh = bh if bias else None
+    if mode == "LSTM":
+        ours = cpu.lstm_sequence_forward(gi, w, bh, *states, reverse=reverse)
+    else:
+        ours = cpu.gru_sequence_forward(gi, w, bh, *states, reverse=reverse)
+    state = [s.astype(np.float64) for s in states]
+    for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+        gh = state[0] @ w.T.astype(np.float64) + (0 if bh is None else bh)
+        if mode == "LSTM":
+            gates, c2, tc, h = lstm_ref(gi[t].astype(np.float64), gh, state[1])
+            refs, state = (gates, c2, tc, h), [h, c2]
+        else:
+            gates, h = gru_ref(gi[t].astype(np.float64), gh, state[0])
+            refs, state = (gates, gh, h), [h]
+        for o, r in zip(ours, refs):
+            np.testing.assert_allclose(o[t], r, rtol=20 * TOL[dtype], atol=20 * TOL[dtype])
+            assert o.dtype == dtype and o.shape == (steps,) + r.shape
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("blas", [True, False])
+def test_sequence_backward_is_its_steps(mode, dtype, reverse, blas, monkeypatch):
+    if not blas:
+        monkeypatch.setattr(importlib.import_module("autograd_lite.kernels.cpu.matmul"), "_gemms", {})
+    k, (steps, b, n) = (4 if mode == "LSTM" else 3), (5, 3, 4)
+    rng = np.random.default_rng(8)
+    gi, w, bh = (rng.standard_normal(s).astype(dtype) for s in ((steps, b, k * n), (k * n, n), (k * n,)))
+    g_out = rng.standard_normal((steps, b, n)).astype(dtype)
+    states = [rng.standard_normal((b, n)).astype(dtype) for _ in range(2 if mode == "LSTM" else 1)]
+    d_final = [rng.standard_normal((b, n)).astype(dtype) for _ in states]
+    order = list(range(steps - 1, -1, -1) if reverse else range(steps))
+    f64 = lambda x: x.astype(np.float64)        # noqa: E731
+    if mode == "LSTM":
+        gates, cs, tcs, hs = cpu.lstm_sequence_forward(gi, w, bh, *states, reverse=reverse)
+        ours = cpu.lstm_sequence_backward(g_out, *d_final, gates, cs, tcs, states[1], w, reverse=reverse)
+        prev_c = {t: (states[1] if i == 0 else cs[order[i - 1]]) for i, t in enumerate(order)}
+        dh, dc, da = f64(d_final[0]), f64(d_final[1]), np.empty(gates.shape)
+        for t in reversed(order):
+            da[t], dc = lstm_bwd_ref(dh + g_out[t], dc, *(f64(x) for x in (gates[t], prev_c[t], tcs[t])))
+            dh = da[t] @ f64(w)
+        refs = (da, dh, dc)
+    else:
+        gates, ghs, hs = cpu.gru_sequence_forward(gi, w, bh, *states, reverse=reverse)
+        ours = cpu.gru_sequence_backward(g_out, d_final[0], gates, ghs, hs, states[0], w, reverse=reverse)
+        prev_h = {t: (states[0] if i == 0 else hs[order[i - 1]]) for i, t in enumerate(order)}
+        dh, dgi, dgh = f64(d_final[0]), np.empty(gates.shape), np.empty(gates.shape)
+        for t in reversed(order):
+            dgi[t], dgh[t], dh = gru_bwd_ref(dh + g_out[t], *(f64(x) for x in (gates[t], ghs[t], prev_h[t])))
+            dh = dh + dgh[t] @ f64(w)
+        refs = (dgi, dgh, dh)
+    for o, r in zip(ours, refs):
+        close(o, r, dtype) if dtype == np.float64 else np.testing.assert_allclose(o, r, rtol=1e-5, atol=1e-5)
+
+
+def test_sequence_backward_errors():
+    f, g = np.zeros((2, 3), np.float32), np.zeros((4, 2, 12), np.float32)
+    w, o = np.zeros((12, 3), np.float32), np.zeros((4, 2, 3), np.float32)
+    with pytest.raises(ValueError, match=r"lstm_sequence_backward: expected g_out \(steps, batch, hidden\)"):
+        cpu.lstm_sequence_backward(o, f, f, g[:, :, :9], o, o, f, w)
+    with pytest.raises(ValueError, match="gru_sequence_backward: expected g_out"):
+        cpu.gru_sequence_backward(o[0], f, g[:, :, :9], g[:, :, :9], o, f, w[:9])
+    with pytest.raises(TypeError, match="gru_sequence_backward: expected float32 or float64"):
+        cpu.gru_sequence_backward(o.astype(np.float64), f, g[:, :, :9], g[:, :, :9], o, f, w[:9])
+
+
+def test_sequence_forward_errors():
+    f = np.zeros((2, 3), np.float32)
+    with pytest.raises(TypeError, match="lstm_sequence_forward: expected float32 or float64"):
+        cpu.lstm_sequence_forward(np.zeros((4, 2, 12)), np.zeros((12, 3), np.float32), None, f, f)
+    with pytest.raises(ValueError, match=r"gru_sequence_forward: expected gi \(steps, batch, 3 \* hidden\)"):
+        cpu.gru_sequence_forward(np.zeros((4, 2, 12), np.float32), np.zeros((9, 3), np.float32), None, f)
+    with pytest.raises(ValueError, match="lstm_sequence_forward: expected"):    # b_hh of the wrong size
+        cpu.lstm_sequence_forward(np.zeros((4, 2, 12), np.float32), np.zeros((12, 3), np.float32),
+                                  np.zeros(9, np.float32), f, f)
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_layers_compute_the_same_whole_or_step_by_step(mode, dtype, monkeypatch):
+    """A 2-layer bidirectional layer (LSTM: b_hh folded into b_ih; GRU: b_hh kept apart) on equal lengths: outputs,
+    final states and every gradient through the whole-direction kernels are the step-by-step path's."""
+    al.manual_seed(0)
+    layer = getattr(al.nn, mode)(4, 5, 2, bidirectional=True).to(getattr(al, dtype))
+    x, h0 = al.randn(6, 3, 4, dtype=getattr(al, dtype)), al.randn(4, 3, 5, dtype=getattr(al, dtype))
+    runs = []
+    for whole in (True, False):
+        if not whole:
+            monkeypatch.setattr(rnn_ops, "_SEQUENCE_KERNELS", {})
+        layer.zero_grad()
+        xi = x.detach().requires_grad_(True)
+        out, hidden = layer(xi, (h0, h0 * 0.5) if mode == "LSTM" else h0)
+        hs = hidden if isinstance(hidden, tuple) else (hidden,)
+        ((out ** 2).sum() + sum((h * h).sum() for h in hs)).backward()
+        runs.append([out.detach().numpy()] + [h.detach().numpy() for h in hs] + [xi.grad.numpy()]
+                    + [p.grad.numpy() for p in layer.parameters()])
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    for a, b in zip(*runs):
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
 def test_fused_path_is_taken(monkeypatch):
     calls = []
-    for name in ("lstm_cell_forward", "lstm_cell_backward"):
+    names = ("lstm_cell_forward", "lstm_cell_backward", "lstm_sequence_forward", "lstm_sequence_backward")
+    for name in names:
         fn = getattr(cpu, name)
         monkeypatch.setattr(cpu, name, lambda *a, fn=fn, name=name: calls.append(name) or fn(*a))
     lstm = al.nn.LSTM(3, 4)
-    lstm(al.randn(5, 2, 3))[0].sum().backward()
-    assert calls.count("lstm_cell_forward") == 5 and calls.count("lstm_cell_backward") == 5
+    lstm(al.randn(5, 2, 3))[0].sum().backward()     # equal lengths: the whole direction in one kernel call each way
+    assert [calls.count(n) for n in names] == [0, 0, 1, 1]
+    calls.clear()
+    packed = al.nn.utils.rnn.pack_padded_sequence(al.randn(5, 2, 3), [5, 3])    # lengths differ: step by step
+    lstm(packed)[0].data.sum().backward()
+    assert [calls.count(n) for n in names] == [5, 5, 0, 0]
 
 
 # ---- rows_add: Embedding's backward (kernels/cpu/scatter.py) -------------------------------------------------------

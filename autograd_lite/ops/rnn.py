@@ -3,7 +3,9 @@ packed sequence as one graph node (Recurrence), then over directions and layers 
 (cell) is a one-step Recurrence. The input-to-hidden products of all time steps are one matmul before the loop, as
 PyTorch computes them; the loop itself runs on raw arrays, its backward back through time on raw arrays too, and
 both run again on Tensors under create_graph (gradients of every order). On the CPU an LSTM or GRU step's pointwise
-part, forward and backward, is one kernel (kernels/cpu/rnn.py) instead of the formula's dozen array passes."""
+part, forward and backward, is one kernel (kernels/cpu/rnn.py) instead of the formula's dozen array passes; and a
+whole LSTM or GRU direction over equal-length sequences (no projection) is one kernel call each way, every step's
+h @ w_hh.T by BLAS called from numba (_run_whole, _run_backward_whole)."""
 from .._api import declare
 from ..autograd.op_function import Function
 from . import _formula as m
@@ -131,10 +133,66 @@ def _starts(batch_sizes):
     return out
 
 
+_SEQUENCE_KERNELS = {"LSTM": "lstm_sequence_forward", "GRU": "gru_sequence_forward"}
+
+
+class _Whole:
+    """_run's record from a whole-direction kernel: its per-step arrays (LSTM gates, c, tanh(c), h; GRU gates, gh,
+    h), each (steps, batch, *), then the initial states, for the backward kernel."""
+    def __init__(self, *arrays):
+        self.arrays = arrays
+
+
+def _run_whole(mode, gi, w_hh, b_hh, h0s, steps, reverse):
+    """_run by the kernel table's whole-direction kernel (all steps in one call: the per-step product straight into
+    BLAS), for raw float32/float64 LSTM or GRU arrays on equal-length sequences, without projection; None where
+    there is no such kernel."""
+    fused = _cell_kernel(gi, _SEQUENCE_KERNELS.get(mode, ""))
+    if fused is None or m.is_graph(w_hh, b_hh, *h0s):
+        return None
+    batch = h0s[0].shape[0]
+    gi3 = gi.reshape(steps, batch, gi.shape[1])
+    last = 0 if reverse else steps - 1
+    if mode == "LSTM":
+        gates, cs, tcs, hs = fused(gi3, w_hh, b_hh, h0s[0], h0s[1], reverse)
+        return hs.reshape(steps * batch, hs.shape[2]), (hs[last], cs[last]), _Whole(gates, cs, tcs, hs, *h0s)
+    gates, ghs, hs = fused(gi3, w_hh, b_hh, h0s[0], reverse)
+    return hs.reshape(steps * batch, hs.shape[2]), (hs[last],), _Whole(gates, ghs, hs, *h0s)
+
+
+def _run_backward_whole(mode, g_out, g_finals, w_hh, reverse, record, need_b_hh):
+    """_run_backward on a _Whole record: back through time by the backward sequence kernel."""
+    kernels = kernels_of(g_out)
+    hs = record.arrays[-2 if mode == "GRU" else -3]
+    steps, batch, n = hs.shape
+    g3 = g_out.reshape(steps, batch, n)
+    if mode == "LSTM":
+        gates, cs, tcs, hs, h0, c0 = record.arrays
+        dgh, dh0, dc0 = kernels.lstm_sequence_backward(g3, g_finals[0], g_finals[1], gates, cs, tcs, c0, w_hh,
+                                                       reverse)
+        dgi, d_state = dgh, (dh0, dc0)
+    else:
+        gates, ghs, hs, h0 = record.arrays
+        dgi, dgh, dh0 = kernels.gru_sequence_backward(g3, g_finals[0], gates, ghs, hs, h0, w_hh, reverse)
+        d_state = (dh0,)
+    # d w_hh: the sum over steps of dgh[t].T @ (h before step t): h0 before the first step, the step's before it after
+    first, later_g, later_h = (steps - 1, dgh[:-1], hs[1:]) if reverse else (0, dgh[1:], hs[:-1])
+    g = dgh.shape[2]
+    d_w_hh = _matmul(m.mT(dgh[first]), h0)
+    if steps > 1:
+        d_w_hh = d_w_hh + _matmul(m.mT(later_g.reshape(-1, g)), later_h.reshape(-1, n))
+    d_b_hh = m.sum(dgh.reshape(-1, g), (0,)) if need_b_hh else None
+    return dgi.reshape(steps * batch, g), d_w_hh, d_b_hh, None, d_state
+
+
 def _run(mode, gi, w_hh, b_hh, w_hr, h0s, batch_sizes, reverse):
     """One direction over a packed sequence: gi (sum(batch_sizes), G) the input products in packed order, h0s the
     initial states (batch_sizes[0], *). Returns (outputs (sum(batch_sizes), out_size), final states, per step
     (cache, h before the step)). A sequence that ends before the others keeps the state of its last valid step."""
+    if w_hr is None and len(set(batch_sizes)) == 1:
+        whole = _run_whole(mode, gi, w_hh, b_hh, h0s, len(batch_sizes), reverse)
+        if whole is not None:
+            return whole
     forward = CELLS[mode][0]
     starts, steps = _starts(batch_sizes), len(batch_sizes)
     outs, record = [None] * steps, [None] * steps
@@ -162,6 +220,8 @@ def _run(mode, gi, w_hh, b_hh, w_hr, h0s, batch_sizes, reverse):
 
 def _run_backward(mode, g_out, g_finals, w_hh, w_hr, h0s, batch_sizes, reverse, record, need_b_hh):
     """The gradients of _run's inputs (gi, w_hh, b_hh, w_hr, *h0s) from those of its outputs, back through time."""
+    if isinstance(record, _Whole):
+        return _run_backward_whole(mode, g_out, g_finals, w_hh, reverse, record, need_b_hh)
     backward = CELLS[mode][1]
     starts, steps = _starts(batch_sizes), len(batch_sizes)
     dgi, dgh, dps = [None] * steps, [None] * steps, [None] * steps

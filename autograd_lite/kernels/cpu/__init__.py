@@ -13,7 +13,8 @@ from .matmul import matmul, matmul_blocked
 from .loss import (PATHS as _LOSS_PATHS, cross_entropy_backward, cross_entropy_forward, nll_loss_backward,
                    nll_loss_forward)
 from .scatter import add_along, add_flat, add_index, rows_add
-from .rnn import gru_cell_backward, gru_cell_forward, lstm_cell_backward, lstm_cell_forward
+from .rnn import (gru_cell_backward, gru_cell_forward, gru_sequence_backward, gru_sequence_forward, lstm_cell_backward,
+                  lstm_cell_forward, lstm_sequence_backward, lstm_sequence_forward)
 from .optim import (PATHS as _OPTIM_PATHS, adagrad_update, adam_prepare, adam_update, adam_update_many,
                     adam_update_prepared, rmsprop_update, sgd_update, sgd_update_many)
 from .softmax import log_softmax_backward, log_softmax_forward, softmax_backward, softmax_forward
@@ -33,7 +34,8 @@ PATHS.update({**_LOSS_PATHS, **_DROPOUT_PATHS})
 __all__ += ["cross_entropy_forward", "cross_entropy_backward", "nll_loss_forward", "nll_loss_backward",
             "dropout_forward", "dropout_backward", "random_words"]
 __all__ += ["erf_forward", "erfinv_forward"]
-__all__ += ["lstm_cell_forward", "lstm_cell_backward", "gru_cell_forward", "gru_cell_backward"]   # ops/rnn.py
+__all__ += ["lstm_cell_forward", "lstm_cell_backward", "gru_cell_forward", "gru_cell_backward",   # ops/rnn.py
+            "lstm_sequence_forward", "gru_sequence_forward", "lstm_sequence_backward", "gru_sequence_backward"]
 __all__ += ["rows_add"]                                                                           # ops/embedding.py
 __all__ += ["add_index", "add_along", "add_flat"]                                                 # ops/_scatter_add.py
 

@@ -1,4 +1,9 @@
-"""matmul through BLAS (NumPy), and matmul_blocked, a cache-blocked numba kernel that BLAS outruns everywhere."""
+"""matmul through BLAS (NumPy), and matmul_blocked, a cache-blocked numba kernel that BLAS outruns everywhere;
+blas_gemm, NumPy's own BLAS gemm as a function numba kernels call (the recurrent layers' per-step product)."""
+import ctypes
+import glob
+import os
+
 import numpy as np
 
 from ._jit import _F32, _F64, check, jit, nd, prange, twins
@@ -86,3 +91,53 @@ def matmul(a, b):
     _shapes("matmul", a, b)
     blas_for(a.size * (b.shape[-1] if b.ndim > 1 else 1))      # a bound on the batched product's work
     return _np_matmul(a, b)
+
+
+# NumPy's bundled OpenBLAS (its wheels; ILP64, symbols with a suffix) or an LP64 one: (symbol prefix, suffix, int)
+_CBLAS_NAMES = (("scipy_cblas_", "64_", ctypes.c_int64), ("cblas_", "64_", ctypes.c_int64),
+                ("scipy_cblas_", "", ctypes.c_int32), ("cblas_", "", ctypes.c_int32))
+_gemms = None
+
+
+def _numpy_blas_libraries():
+    here = os.path.dirname(np.__file__)         # wheels: numpy.libs beside it (Linux, Windows), numpy/.dylibs (macOS)
+    pattern = ("*openblas*.so*", "*openblas*.dylib", "*openblas*.dll")
+    return [p for d in (os.path.join(here, os.pardir, "numpy.libs"), os.path.join(here, ".dylibs"))
+            for pat in pattern for p in sorted(glob.glob(os.path.join(d, pat)))]
+
+
+def _find_gemms():
+    """{float32: cblas_sgemm, float64: cblas_dgemm} of the BLAS NumPy itself loaded, as ctypes functions, or {}."""
+    for path in _numpy_blas_libraries():
+        try:
+            lib = ctypes.CDLL(path)             # already loaded by NumPy: the same library, not a second copy
+        except OSError:
+            continue
+        for prefix, suffix, int_t in _CBLAS_NAMES:
+            found = {}
+            for dt, letter, real in ((np.dtype(np.float32), "s", ctypes.c_float),
+                                     (np.dtype(np.float64), "d", ctypes.c_double)):
+                fn = getattr(lib, f"{prefix}{letter}gemm{suffix}", None)
+                if fn is None:
+                    break
+                fn.argtypes = [ctypes.c_int] * 3 + [int_t] * 3 + [real, ctypes.c_void_p, int_t, ctypes.c_void_p,
+                                                                   int_t, real, ctypes.c_void_p, int_t]
+                fn.restype = None
+                found[dt] = fn
+            if len(found) == 2:
+                return found
+    return {}
+
+
+def blas_gemm(dtype):
+    """NumPy's BLAS cblas_?gemm for float32 or float64 as a ctypes function that numba kernels take as an argument
+    (row-major: gemm(101, 111 or 112 (a^T), 111 or 112 (b^T), m, n, k, alpha, a.ctypes.data, lda, b..., ldb,
+    beta, c..., ldc)), or None where NumPy's BLAS is not a library found here: the callers' NumPy path runs then.
+    It skips np.dot's per-call cost (about a third of a (20, 200) @ (200, 800) product) and adds into c (beta).
+
+    Example: ``gemm = blas_gemm(np.float32)``, then in a numba kernel ``gemm(101, 111, 111, m, n, k, np.float32(1),
+    a.ctypes.data, k, b.ctypes.data, n, np.float32(0), c.ctypes.data, n)`` for c = a @ b."""
+    global _gemms
+    if _gemms is None:
+        _gemms = _find_gemms()
+    return _gemms.get(np.dtype(dtype))
