@@ -9,6 +9,8 @@ Example::
     def abs(x):
         return Abs.apply(x)         # autograd_lite.abs, Tensor.abs, Tensor.abs_, abs(t)
 """
+import functools
+
 from .autograd import autocast_state
 from .tensor import Tensor
 
@@ -65,3 +67,43 @@ def _swapped(fn, dunder):
         return fn(other, self)
     method.__name__ = dunder
     return method
+
+
+def route(name, cls, fn, operand="first", tables=(TOP,)):
+    """Sends the op `name` (every alias of it) in each of `tables` to fn when its routed operand is a `cls`: the
+    layouts with implementations of their own (sparse, quantized) hook in here, and an op is wrapped once however
+    many layouts route it. operand: "first" (the first argument), "either" (the first or the second: mm(dense,
+    sparse)) or "list" (the first tensor of a list first argument: cat, stack). A dense call pays a dict lookup or
+    two. Example: ``route("t", SparseTensor, lambda a: a.t(), "either")``"""
+    for table in tables:
+        current = table.get(name)
+        if current is None:
+            continue
+        router = current if hasattr(current, "routes") else _router(current)
+        for key in (("first", "second") if operand == "either" else (operand,)):
+            router.routes[key][cls] = fn
+        for alias, f in list(table.items()):
+            if f is current:
+                table[alias] = router
+
+
+def dense(name, table=TOP):
+    """The op `name` without the layouts' routes (what a layout's implementation runs on its plain arrays)."""
+    fn = table[name]
+    return getattr(fn, "dense", fn)
+
+
+def _router(dense_fn):
+    first, second, listed = {}, {}, {}
+
+    @functools.wraps(dense_fn)          # its name, docstring and autocast policy (and __wrapped__: the profiler's)
+    def op(*args, **kwargs):
+        a = args[0] if args else next(iter(kwargs.values()), None)
+        target = first.get(type(a))
+        if target is None and second and len(args) > 1:
+            target = second.get(type(args[1]))
+        if target is None and listed and type(a) in (list, tuple) and a:
+            target = listed.get(type(a[0]))
+        return (dense_fn if target is None else target)(*args, **kwargs)
+    op.routes, op.dense = {"first": first, "second": second, "list": listed}, dense_fn
+    return op

@@ -17,7 +17,6 @@ Example::
     >>> q.int_repr(), q.dequantize()
     (tensor([1, 4, 7], dtype=torch.uint8), tensor([-1.0000,  0.5000,  2.0000]))
 """
-import functools
 import warnings
 
 import numpy as np
@@ -616,55 +615,15 @@ def _cat(tensors, dim=0, *, out=None, stack=False):
                       "numerical inaccuracies may occur.", UserWarning, stacklevel=3)
     same = [t if (t._data.scale, t._data.zero_point) == (d.scale, d.zero_point) else
             quantize_per_tensor(t.dequantize(), d.scale, d.zero_point, d.qdtype) for t in tensors]
-    joined = _DENSE["stack" if stack else "cat"]([Tensor._make(t._data.ints) for t in same], dim)
+    joined = _api.dense("stack" if stack else "cat")([Tensor._make(t._data.ints) for t in same], dim)
     return make_quantized(d.like(joined._data))
 
 
-_DENSE = {}
-
-
-_LIST_OPS = ("cat", "concat", "concatenate", "stack")
-
-
-def _router(dense_fn, quantized_fn, listed, pair=False):
-    """The op that runs quantized_fn when its first argument (the first tensor of a list for `listed` ops; either
-    of the first two for a `pair`) is quantized, else dense_fn: on the dense path one type test more than a plain
-    forwarding call (~0.2 us)."""
-    if pair:            # the comparisons: (a, b) only
-        def fn(a, b):
-            if type(a) is QuantizedTensor or type(b) is QuantizedTensor:
-                return quantized_fn(a, b)
-            return dense_fn(a, b)
-        return fn
-    if listed:
-        def fn(*args, **kwargs):
-            a = args[0] if args else next(iter(kwargs.values()), None)
-            if a and type(a) in (list, tuple) and type(a[0]) is QuantizedTensor:
-                return quantized_fn(*args, **kwargs)
-            return dense_fn(*args, **kwargs)
-        return fn
-
-    def fn(*args, **kwargs):
-        if type(args[0] if args else next(iter(kwargs.values()), None)) is QuantizedTensor:
-            return quantized_fn(*args, **kwargs)
-        return dense_fn(*args, **kwargs)
-    return fn
-
-
 def _dispatch(name, quantized_fn, where=(_api.TOP,), pair=False):
-    """Routes the op `name` (and its aliases) in each table of `where` to quantized_fn when called on a quantized
-    tensor (see _router)."""
-    for table in where:
-        dense_fn = table.get(name)
-        if dense_fn is None or getattr(dense_fn, "_quantized_dispatch", False):      # an alias already routed
-            continue
-        _DENSE.setdefault(name, dense_fn)
-
-        fn = functools.update_wrapper(_router(dense_fn, quantized_fn, name in _LIST_OPS, pair), dense_fn)
-        fn._quantized_dispatch = True
-        for alias, f in list(table.items()):
-            if f is dense_fn:
-                table[alias] = fn
+    """Routes the op `name` (and its aliases) in each table of `where` to quantized_fn when its first argument (the
+    first tensor of a list for cat/stack; either of the two for a `pair`) is quantized (_api.route)."""
+    operand = "either" if pair else "list" if name in ("cat", "concat", "concatenate", "stack") else "first"
+    _api.route(name, QuantizedTensor, quantized_fn, operand, where)
 
 
 _dispatch("cat", _cat)
@@ -703,7 +662,7 @@ def _pool_ints(pool):
     def fn(input, *args, **kwargs):
         d = input._data
         exact = np.float64 if d.qdtype is _dtype.qint32 else _F32      # every integer exact
-        out = _DENSE[pool](Tensor._make(d.ints.astype(exact)), *args, **kwargs)
+        out = _api.dense(pool, _api.FUNCTIONAL)(Tensor._make(d.ints.astype(exact)), *args, **kwargs)
         if isinstance(out, tuple):
             return (make_quantized(d.like(out[0]._data.astype(d.ints.dtype))),) + tuple(out[1:])
         return make_quantized(d.like(out._data.astype(d.ints.dtype)))
@@ -717,7 +676,7 @@ def _avg_pool_ints(pool, ties_on_q):
     def fn(input, *args, **kwargs):
         _per_tensor_only(input, pool)
         d = input._data
-        mean = _DENSE[pool](Tensor._make(d.ints.astype(np.float64) - d.zero_point), *args, **kwargs)._data
+        mean = _api.dense(pool, _api.FUNCTIONAL)(Tensor._make(d.ints.astype(np.float64) - d.zero_point), *args, **kwargs)._data
         ints = np.rint(mean + d.zero_point) if ties_on_q else np.rint(mean) + d.zero_point
         return make_quantized(d.like(np.clip(ints, d.qdtype.qmin, d.qdtype.qmax).astype(d.ints.dtype)))
     return fn

@@ -15,7 +15,6 @@ Example::
     tensor([[0., 0., 2.],
             [2., 0., 2.]])
 """
-import functools
 
 from .. import _api
 from ..tensor import Tensor
@@ -145,23 +144,7 @@ Tensor.sparse_dim = lambda self: 0                     # torch: a strided tensor
 Tensor.dense_dim = lambda self: self.ndim              # ... and all of its dims dense
 
 
-# ---- the top-level functions that take a sparse operand: a sparse one goes to its own op, a dense call is unchanged
-def _dispatch(name, sparse_fn, compressed_fn=None):
-    dense_fn = _api.TOP[name]
-
-    @functools.wraps(dense_fn)          # its name, docstring and autocast policy (and __wrapped__: the profiler's)
-    def fn(*args, **kwargs):
-        t0, t1 = (type(args[0]) if args else None), (type(args[1]) if len(args) > 1 else None)
-        if t0 is SparseTensor or t1 is SparseTensor:
-            return sparse_fn(*args, **kwargs)
-        if compressed_fn is not None and (t0 is SparseCompressedTensor or t1 is SparseCompressedTensor):
-            return compressed_fn(*args, **kwargs)
-        return dense_fn(*args, **kwargs)
-    for alias, f in list(_api.TOP.items()):        # every name of the op (mul and multiply)
-        if f is dense_fn:
-            _api.TOP[alias] = fn
-
-
+# ---- the top-level functions that take a sparse operand (first or second): its own op; a dense call is unchanged
 def _add(a, b, *, alpha=1, out=None):
     return a.add(b, alpha=alpha) if is_sparse(a) else (b.__radd__(a) if alpha == 1 else a + b * alpha)
 
@@ -187,8 +170,9 @@ for _name, _fn in (("mm", lambda a, b, out=None: _mm(a, b)), ("matmul", lambda a
                    ("mul", lambda a, b, out=None: a.mul(b) if is_sparse(a) else b.mul(a)),
                    ("t", lambda a: a.t()), ("transpose", lambda a, d0, d1: a.transpose(d0, d1)),
                    ("neg", lambda a, out=None: a.neg()), ("sum", lambda a, *args, **kw: a.sum(*args, **kw))):
-    if _name in _api.TOP:
-        _dispatch(_name, _fn, _COMPRESSED.get(_name))
+    _api.route(_name, SparseTensor, _fn, "either")
+    if _name in _COMPRESSED:
+        _api.route(_name, SparseCompressedTensor, _COMPRESSED[_name], "either")
 
 _api.TOP.update(sparse_coo_tensor=sparse_coo_tensor, smm=smm, hspmm=hspmm, sparse_csr_tensor=sparse_csr_tensor,
                 sparse_csc_tensor=sparse_csc_tensor)
