@@ -42,6 +42,8 @@ from . import _quantized        # quantized tensors (before TOP: it adds quantiz
 from . import return_types       # autograd_lite.return_types.max, .sort, ...: the (values, indices) results
 globals().update(_api.TOP)          # every op declared with top=True: autograd_lite.exp, autograd_lite.matmul, ...
 globals().update(ops.torch_aliases.top_names())   # torch.exp_, torch.dropout(x, p, train), torch.native_*
+from . import _torch_function  # noqa: E402  (the public functions become __torch_function__ wrappers)
+_torch_function.install(__name__, _torch_function.top_names())
 from . import linalg                # autograd_lite.linalg: norm, vector_norm, matrix_norm, svdvals
 from . import fft                   # autograd_lite.fft: torch.fft (fft, rfft, irfft, fftn, fftfreq, fftshift, ...)
 from . import special               # autograd_lite.special: torch.special (Bessel, ndtr, erfcx, zeta, polynomials)
@@ -75,7 +77,6 @@ from . import compiler, mps, xpu, mtia  # torch.compiler (nothing compiles: retu
 from ._small_api import *  # noqa: F401,F403  (set_anomaly_enabled, empty_permuted, from_file, Event, Stream, sym_*)
 from .amp import GradScaler         # torch.GradScaler: torch.amp.GradScaler
 from .nn import grad as _nn_grad    # noqa: F401  (torch.nn.grad: conv{1,2,3}d_input / _weight)
-from . import _torch_function  # noqa: F401,E402  (a user's Tensor subclass switches __torch_function__ on)
 
 half, float, double = float16, float32, float64          # noqa: A001
 short, int, long = int16, int32, int64                   # noqa: A001
@@ -106,3 +107,4 @@ def __getattr__(name):      # imported on first use (startup time): fx, library 
         import importlib
         return importlib.import_module("." + name, __name__)
     raise AttributeError(f"module 'autograd_lite' has no attribute '{name}'")
+

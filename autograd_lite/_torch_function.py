@@ -1,13 +1,16 @@
 """The ``__torch_function__`` protocol (torch.overrides): Tensor subclasses, tensor-like objects and function modes.
 
-While no user subclass of Tensor and no mode exists, the public functions are the ops themselves (no cost on the op
-path). `enable` runs once, the first time a user subclass of Tensor is created, a TorchFunctionMode is entered or
-autograd_lite.overrides is imported: it replaces every public callable (``autograd_lite.X``, ``nn.functional.X``,
-``linalg``/``fft``/``special``, Tensor methods, operators and properties) by a wrapper that consults
-``__torch_function__`` of its arguments' types (torch's order: subclasses first, then left to right) and the mode
-stack, and passes itself as ``func``. A reference taken before that moment (``from autograd_lite import add``) stays
-the undispatched op.
+The public functions (``autograd_lite.X``, ``nn.functional.X``, ``linalg``/``fft``/``special``) are wrappers from
+import on (`install`): each consults ``__torch_function__`` of its arguments' types (torch's order: subclasses first,
+then left to right) and the mode stack, and passes itself as ``func``; for plain tensors it costs one loop over the
+arguments (~0.25 us). Being there from the start, they keep their identity (handler tables keyed by ``torch.add``,
+``from autograd_lite import add`` taken at import, tensor-like classes that are not Tensor subclasses all work) and
+they pickle by name, as torch's. Tensor's methods, operators and properties are looked up at each call, so they are
+swapped only when a user subclass of Tensor is created, a TorchFunctionMode is entered or autograd_lite.overrides is
+imported (`enable`): until then ``a + b`` pays nothing.
 """
+import sys
+import threading
 import types as _types
 
 from . import _subclass
@@ -15,6 +18,7 @@ from ._subclass import LIBRARY, _disabled_torch_function_impl, _overrides, state
 from .tensor import Tensor
 
 ENABLED = False
+_enable_lock = threading.Lock()
 _PLAIN = frozenset((int, float, bool, type(None), str, slice))      # never dispatched on
 
 
@@ -142,68 +146,69 @@ _NOT_DISPATCHED = {"__init__", "__new__", "__init_subclass__", "__torch_function
                    "grad"}      # its non-leaf warning names the user's line (stacklevel); torch never converts it
 
 
-_SWAPPED = []      # (namespace dict or Tensor, name, what was there): what enable replaced, for restore
+_SWAPPED = []      # (name, what Tensor had): what enable replaced, for restore
+_WRAPPERS = {}     # id(op) -> its wrapper, one per op (torch.pixel_shuffle is F.pixel_shuffle)
 
 
-def _wrap_namespace(ns, names, prefix, style):
-    for name in names:
+def install(module_name, names=None, style="c"):
+    """Makes the public functions `names` of the module `module_name` (default: its __all__) dispatching wrappers.
+    Each namespace calls it as it is filled, so no later code of the library keeps an unwrapped op (a default
+    argument such as TransformerEncoderLayer's activation=F.relu)."""
+    module = sys.modules[module_name]
+    ns = vars(module)
+    for name in (names if names is not None else module.__all__):
         v = ns.get(name)
         if isinstance(v, _types.FunctionType) and not hasattr(v, "_torch_function_impl"):
-            _SWAPPED.append((ns, name, v))
-            ns[name] = wrap(v, f"{prefix}.{name}", style)
+            w = _WRAPPERS.get(id(v))
+            if w is None:
+                w = _WRAPPERS[id(v)] = wrap(v, f"{module.__name__}.{name}", style)
+                w.__module__, w.__name__, w.__qualname__ = module.__name__, name, name    # pickle finds it there
+            ns[name] = w
+
+
+def top_names():
+    """The package's public functions: the declared ops, torch's aliases and the creation functions."""
+    from . import _api, creation
+    from .ops import torch_aliases
+    return sorted(set(_api.TOP) | set(torch_aliases.top_names()) | {
+        n for n, v in vars(creation).items() if isinstance(v, _types.FunctionType) and not n.startswith("_")})
 
 
 def enable():
-    """Switches the protocol on (see the module docstring)."""
+    """Switches the protocol on for Tensor's methods, operators and properties (see the module docstring)."""
     global ENABLED
-    if ENABLED:
-        return
-    ENABLED = True
-    import importlib
-    from . import _api
-    lib = importlib.import_module(LIBRARY)
-    functional = importlib.import_module(LIBRARY + ".nn.functional")
-    methods = {}
-    for name, v in list(vars(Tensor).items()):
-        public = not name.startswith("_") or name.startswith("__") and name.endswith("__")
-        if not public or name in _NOT_DISPATCHED:
-            continue
-        if isinstance(v, _types.FunctionType) and name not in _OPERATOR_METHODS:
-            methods[name] = wrap(v, f"{LIBRARY}.Tensor.{name}", binary=name in _BINARY)
-        elif isinstance(v, property) and v.fget is not None:
-            methods[name] = _wrap_property(v, f"{LIBRARY}.Tensor.{name}.__get__")
-    for name, method in _OPERATOR_METHODS.items():
-        v = vars(Tensor).get(name)
-        if isinstance(v, _types.FunctionType):
-            target = methods.get(method)
-            methods[name] = wrap(v, f"{LIBRARY}.Tensor.{method if target else name}", public=target,
-                                 binary=name in _BINARY)
-    for name, v in methods.items():
-        _SWAPPED.append((Tensor, name, vars(Tensor)[name]))
-        setattr(Tensor, name, v)
-    from . import creation
-    from .ops import torch_aliases
-    top = set(_api.TOP) | set(torch_aliases.top_names()) | {n for n, v in vars(creation).items()
-                                                             if isinstance(v, _types.FunctionType)
-                                                             and not n.startswith("_")}
-    _wrap_namespace(vars(lib), sorted(top), LIBRARY, "c")
-    _wrap_namespace(vars(functional), sorted(_api.FUNCTIONAL), f"{LIBRARY}.nn.functional", "python")
-    for sub in ("linalg", "fft", "special"):
-        mod = importlib.import_module(f"{LIBRARY}.{sub}")
-        names = getattr(mod, "__all__", None) or [n for n in vars(mod) if not n.startswith("_")]
-        _wrap_namespace(vars(mod), names, f"{LIBRARY}.{sub}", "c")
+    with _enable_lock:
+        if ENABLED:
+            return
+        methods = {}
+        for name, v in list(vars(Tensor).items()):
+            public = not name.startswith("_") or name.startswith("__") and name.endswith("__")
+            if not public or name in _NOT_DISPATCHED:
+                continue
+            if isinstance(v, _types.FunctionType) and name not in _OPERATOR_METHODS:
+                methods[name] = wrap(v, f"{LIBRARY}.Tensor.{name}", binary=name in _BINARY)
+            elif isinstance(v, property) and v.fget is not None:
+                methods[name] = _wrap_property(v, f"{LIBRARY}.Tensor.{name}.__get__")
+        for name, method in _OPERATOR_METHODS.items():
+            v = vars(Tensor).get(name)
+            if isinstance(v, _types.FunctionType):
+                target = methods.get(method)
+                methods[name] = wrap(v, f"{LIBRARY}.Tensor.{method if target else name}", public=target,
+                                     binary=name in _BINARY)
+        for name, v in methods.items():
+            _SWAPPED.append((name, vars(Tensor)[name]))
+            setattr(Tensor, name, v)
+        ENABLED = True          # last: another thread returns early only once every method is swapped
 
 
 def restore():
     """Undoes enable (the test suite's clean-up: subclasses made before it are no longer dispatched on)."""
     global ENABLED
-    for ns, name, v in reversed(_SWAPPED):
-        if ns is Tensor:
+    with _enable_lock:
+        for name, v in reversed(_SWAPPED):
             setattr(Tensor, name, v)
-        else:
-            ns[name] = v
-    _SWAPPED.clear()
-    ENABLED = False
+        _SWAPPED.clear()
+        ENABLED = False
 
 
 def has_torch_function(relevant_args):

@@ -28,3 +28,7 @@ __all__ = ["cross", "matrix_power", "multi_dot", "matmul",
            "tensorinv", "tensorsolve", "cond", "diagonal", "householder_product", "matrix_exp", "vander", "vecdot"]
 __all__ += ["ldl_factor", "ldl_factor_ex", "ldl_solve"]
 __all__ += ["eig", "eigvals"]
+
+
+from . import _torch_function as _tf  # noqa: E402  (the functions above become __torch_function__ wrappers)
+_tf.install(__name__)

@@ -81,3 +81,7 @@ def multigammaln(input, p):
 
     Example: ``autograd_lite.special.multigammaln(autograd_lite.tensor([2.5]), 2)`` gives ``[0.8570]``."""
     return _mvlgamma(input, p)
+
+
+from . import _torch_function as _tf  # noqa: E402  (the functions above become __torch_function__ wrappers)
+_tf.install(__name__)

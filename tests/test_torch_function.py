@@ -324,3 +324,45 @@ def test_gradcheck_through_subclass():
     g, = autograd_lite.autograd.grad((y * y).sum(), x, create_graph=True)
     g.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), 2.0 * np.ones(4))
+
+
+def test_tensor_likes_and_handler_tables_work_from_import():
+    """In a fresh process, before any Tensor subclass or mode exists: torch's docs' tensor-like (no Tensor subclass)
+    and a handler table keyed by the public functions, taken at import, as torch's."""
+    import subprocess
+    import sys
+    script = (
+        "import sys, importlib\n"
+        "lib = importlib.import_module(sys.argv[1])\n"
+        "from %s import add as imported_add\n"
+        "HANDLED = {}\n"
+        "class ScalarLike:\n"
+        "    def __init__(self, v): self.v = v\n"
+        "    @classmethod\n"
+        "    def __torch_function__(cls, func, types, args=(), kwargs=None):\n"
+        "        return HANDLED[func](*args) if func in HANDLED else NotImplemented\n"
+        "HANDLED[lib.mean] = lambda x: x.v / 5\n"
+        "HANDLED[lib.add] = lambda a, b: 'added'\n"
+        "HANDLED[lib.nn.functional.relu] = lambda x: 'relu'\n"
+        "s = ScalarLike(2.0)\n"
+        "print(lib.mean(s), lib.add(s, s), imported_add(s, 1), lib.nn.functional.relu(s))\n")
+    outs = [subprocess.run([sys.executable, "-c", script % name, name], capture_output=True, text=True, timeout=120)
+            for name in ("torch", "autograd_lite")]
+    assert outs[0].returncode == 0 and outs[1].returncode == 0, outs[1].stderr[-2000:]
+    assert outs[1].stdout == outs[0].stdout == "0.4 added added relu\n"
+
+
+def test_public_functions_pickle_by_name():
+    """Functions pickle by reference, as torch's, so modules holding one (TransformerEncoderLayer's activation)
+    pickle whole."""
+    import pickle
+    F = autograd_lite.nn.functional
+    for fn in (autograd_lite.add, autograd_lite.exp, autograd_lite.cat, autograd_lite.t, F.relu, F.cross_entropy,
+               autograd_lite.linalg.norm, autograd_lite.fft.rfft, autograd_lite.special.erfcx):
+        assert pickle.loads(pickle.dumps(fn)) is fn, fn
+    assert autograd_lite.pixel_shuffle is F.pixel_shuffle and F.relu.__name__ == "relu"
+    autograd_lite.manual_seed(0)
+    layer = autograd_lite.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16).eval()
+    copy = pickle.loads(pickle.dumps(layer))
+    x = autograd_lite.randn(3, 2, 8)
+    np.testing.assert_array_equal(copy(x).detach().numpy(), layer(x).detach().numpy())

@@ -201,3 +201,7 @@ def ifftshift(input, dim=None):
 
     Example: ``torch.fft.ifftshift(torch.fft.fftshift(x))`` is x."""
     return _fft.shift(input, dim, -1)
+
+
+from .. import _torch_function as _tf  # noqa: E402  (the functions above become __torch_function__ wrappers)
+_tf.install(__name__)

@@ -43,14 +43,18 @@ def _targets():
                 names.setdefault(id(inner), name)
     out = []
     for attr, value in list(vars(Tensor).items()):
-        if id(value) in names:
-            out.append((Tensor, attr, value, names[id(value)] if attr.startswith("__") else attr))
+        key = id(getattr(value, "_torch_function_impl", value))        # (the method, or its dispatching wrapper)
+        if key in names:
+            out.append((Tensor, attr, value, names[key] if attr.startswith("__") else attr))
         elif attr.endswith("_") and not attr.startswith("_") and attr[:-1] in _api.TOP and callable(value):
             out.append((Tensor, attr, value, attr))           # the in-place method
     for module, table in ((sys.modules.get("autograd_lite"), _api.TOP),
                           (sys.modules.get("autograd_lite.nn.functional"), _api.FUNCTIONAL)):
         if module is not None:
-            out += [(module, name, fn, name) for name, fn in table.items() if module.__dict__.get(name) is fn]
+            for name, fn in table.items():          # the public name's function: fn, or the wrapper dispatching to it
+                public = module.__dict__.get(name)
+                if public is fn or getattr(public, "_torch_function_impl", None) is fn:
+                    out.append((module, name, public, name))
     return out
 
 
