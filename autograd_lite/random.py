@@ -1,6 +1,8 @@
 """The random engine: NumPy generators (PCG64) and the draws every random op makes. The global generator is
 reseeded by ``manual_seed(n)``; a draw given ``gen`` (a NumPy Generator, see `resolve`) uses that one instead.
-The public ``autograd_lite.Generator`` wraps one of these (autograd_lite/_generator.py)."""
+The public ``autograd_lite.Generator`` wraps one of these (autograd_lite/_generator.py). Uniform and normal draws
+(rand, randn, uniform_, normal_) come from a counter-based stream keyed by one 64-bit draw of that generator
+(fill_uniform, fill_normal: kernels/cpu/random_fill.py)."""
 import numpy as np
 
 DEFAULT_SEED = 67280421310721      # PyTorch's seed of a new torch.Generator()
@@ -68,17 +70,61 @@ def set_state_bytes(gen, data):
                                "has_uint32": data[32], "uinteger": int.from_bytes(data[33:], "little")}
 
 
-def _float_dtype(dtype):
+def draw_dtype(dtype):
+    """The dtype a fill draws in for `dtype`: float32 and float64 themselves, a complex type its real part's, the
+    2-byte floats (float16, bfloat16) float32, then rounded; anything else float64."""
     dtype = np.dtype(dtype)
-    return dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    if dtype in (np.float32, np.float64):
+        return dtype
+    if dtype.kind == "c":
+        return np.dtype(np.float32 if dtype.itemsize == 8 else np.float64)
+    return np.dtype(np.float32 if dtype.itemsize <= 2 else np.float64)
+
+
+def key(gen=None):
+    """One 64-bit draw of the generator (see `resolve`): the key of a counter-based stream (bits16, fill_*)."""
+    return int(resolve(gen).integers(0, 1 << 64, dtype=np.uint64))
+
+
+def fill_uniform(out, low=0.0, high=1.0, gen=None):
+    """Fills `out`, a C-contiguous float32/float64 host array, in place with U[low, high) draws (low and high
+    rounded to its dtype first, as PyTorch; never high unless low == high): one pass, parallel for large arrays,
+    the same values at any thread count (kernels/cpu/random_fill.py).
+
+    Example: ``fill_uniform(np.empty(5, np.float32), -1, 1)``"""
+    from .kernels.cpu.random_fill import uniform_fill     # numba compiles on first use, not at import
+    uniform_fill(key(gen), _flat(out), low, high)
+    return out
+
+
+def fill_normal(out, mean=0.0, std=1.0, gen=None):
+    """Fills `out`, a C-contiguous float32/float64 host array, in place with N(mean, std²) draws (a ziggurat on the
+    counter-based stream: one pass, the same values at any thread count).
+
+    Example: ``fill_normal(np.empty((3, 4)), 0.0, 0.02)``"""
+    from .kernels.cpu.random_fill import normal_fill
+    normal_fill(key(gen), _flat(out), mean, std)
+    return out
+
+
+def _flat(out):
+    if type(out) is not np.ndarray or not out.flags.c_contiguous or not out.flags.writeable:
+        raise ValueError("a fill needs a writeable C-contiguous NumPy array")
+    return out.reshape(-1)
 
 
 def uniform(shape, low=0.0, high=1.0, dtype=np.float32, gen=None):
-    out = resolve(gen).random(shape, dtype=_float_dtype(dtype))
-    if low != 0.0 or high != 1.0:
-        out *= high - low
-        out += low
-    return out.astype(dtype, copy=False)
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "fV" or dtype.itemsize != 2:
+        return fill_uniform(np.empty(shape, draw_dtype(dtype)), low, high, gen).astype(dtype, copy=False)
+    # float16 / bfloat16: bounds rounded to the dtype as PyTorch, float32 draws rounded, and those that round up to
+    # high moved just below it (PyTorch draws only the dtype's digits: never high)
+    t = dtype.type
+    lo, hi = t(low), t(high)
+    out = fill_uniform(np.empty(shape, np.float32), float(lo), float(hi), gen).astype(dtype)
+    if lo < hi:
+        out[out >= hi] = np.nextafter(hi, t(-np.inf))
+    return out
 
 
 def bits16(shape, kernels=None):
@@ -91,17 +137,11 @@ def bits16(shape, kernels=None):
     else:
         random_words = kernels.random_words
     n = int(np.prod(shape))
-    key = int(_generator.integers(0, 1 << 64, dtype=np.uint64))
-    return random_words(key, (n + 3) // 4).view(np.uint16)[:n].reshape(shape)
+    return random_words(key(), (n + 3) // 4).view(np.uint16)[:n].reshape(shape)
 
 
 def normal(shape, mean=0.0, std=1.0, dtype=np.float32, gen=None):
-    out = resolve(gen).standard_normal(shape, dtype=_float_dtype(dtype))
-    if std != 1.0:
-        out *= std
-    if mean != 0.0:
-        out += mean
-    return out.astype(dtype, copy=False)
+    return fill_normal(np.empty(shape, draw_dtype(dtype)), mean, std, gen).astype(dtype, copy=False)
 
 
 def integers(low, high, shape, dtype=np.int64, gen=None):

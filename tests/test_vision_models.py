@@ -307,8 +307,9 @@ def skip_init(monkeypatch):
     own, and drawing VGG's 133M initial values takes seconds."""
     def zeros(shape, *args, dtype=np.float32, **kwargs):       # random.normal/uniform(shape, a, b, dtype, gen)
         return np.zeros(shape, args[2] if len(args) > 2 else dtype)
-    monkeypatch.setattr(sys.modules["autograd_lite.random"], "normal", zeros)
-    monkeypatch.setattr(sys.modules["autograd_lite.random"], "uniform", zeros)
+    for name, stand_in in (("normal", zeros), ("uniform", zeros), ("fill_normal", lambda out, *a, **k: out),
+                           ("fill_uniform", lambda out, *a, **k: out)):
+        monkeypatch.setattr(sys.modules["autograd_lite.random"], name, stand_in)
     for name in ("normal_", "uniform_", "kaiming_uniform_", "kaiming_normal_", "constant_"):
         monkeypatch.setattr(tnn.init, name, lambda tensor, *args, **kwargs: tensor)
 

@@ -154,8 +154,8 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
                             "give a size")
         dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
         shape = (size,) if isinstance(size, numbers.Integral) else tuple(size)
-        values = gen.standard_normal(shape) * float(std) + float(mean)
-        result = _new_tensor(values.astype(dt.np), device=device, requires_grad=requires_grad)
+        values = _random.normal(shape, float(mean), float(std), dt.np, generator)
+        result = _new_tensor(values, device=device, requires_grad=requires_grad)
     else:
         like = mean if isinstance(mean, Tensor) else std
         if not like.dtype.is_floating_point and not like.is_complex():
@@ -202,19 +202,70 @@ def _fill(self, values):
     return self._fill_random(values.astype(self.dtype.np, copy=False))
 
 
+_REAL = (np.dtype(np.float32), np.dtype(np.float64))
+_C_NAMES = {"Float": "float", "Double": "double", "Half": "c10::Half", "BFloat16": "c10::BFloat16"}
+
+
+def _fill_own(self, fill, draw, a, b, generator):
+    """`fill` (random.fill_normal / fill_uniform) writes straight into a C-contiguous float32/float64 (or complex:
+    its real and imaginary parts) CPU tensor's own buffer; any other tensor gets the host array of its shape and
+    dtype that `draw` (random.normal / uniform) makes, copied in (a view, float16/bfloat16, another device)."""
+    d = self._data
+    dt = d.dtype
+    real = _random.draw_dtype(dt)
+    if type(d) is np.ndarray and d.flags.c_contiguous and (dt in _REAL or dt.kind == "c"):
+        self._check_inplace_leaf()
+        fill(d.reshape(-1).view(real), a, b, generator)
+        self._version[0] += 1
+        return self
+    shape = tuple(self.shape)
+    if dt.kind == "c":                  # PyTorch fills view_as_real: both parts drawn
+        return self._fill_random(fill(np.empty(shape + (2,), real), a, b, generator).view(dt)[..., 0])
+    return self._fill_random(draw(shape, a, b, dt, generator))
+
+
+def _refuse_non_float(self, kernel):
+    if not self.dtype.is_floating_point and not self.is_complex() or self.dtype in _dtype.FLOAT8:
+        raise not_implemented(kernel, self)
+
+
 @declare(top=False)
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
-    """Fills this tensor with draws of N(mean, std²). Example: ``w.normal_(0, 0.02)``"""
+    """Fills this tensor in place with draws of N(mean, std²) (a complex one: both parts of variance std² / 2).
+
+    Example: ``w.normal_(0, 0.02)``"""
+    _refuse_non_float(self, "normal_kernel_cpu")
     _check_std(std)
-    return self._fill_random(_random.normal(tuple(self.shape), mean, std, self.dtype.np, generator))
+    mean, std = _float(mean), _float(std)
+    if self.is_complex():
+        std = std / np.sqrt(2.0)
+    return _fill_own(self, _random.fill_normal, _random.normal, mean, std, generator)
+
+
+def _check_uniform_bounds(self, from_, to):
+    """PyTorch's check_uniform_bounds, in its words: bounds within the dtype's range, and to - from finite."""
+    dt = self.dtype.to_real() if self.is_complex() else self.dtype
+    info = np.finfo(dt.np)
+    name = dt.scalar_type
+    for label, v in (("from", from_), ("to", to)):
+        if not float(info.min) <= v <= float(info.max):
+            raise RuntimeError(f"{label} is out of bounds for {_C_NAMES.get(name, name)}")
+    if from_ > to:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={from_:g} > to={to:g}")
+    if to - from_ > float(info.max):
+        raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<{name}>::max(), but found to={to:g} "
+                           f"and from={from_:g} which result in to-from to exceed the limit")
 
 
 @declare(top=False)
 def uniform_(self, from_=0.0, to=1.0, *, generator=None):
-    """Fills this tensor with draws of U(from, to). Example: ``w.uniform_(-0.1, 0.1)``"""
-    if from_ > to:
-        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={from_:g} > to={to:g}")
-    return self._fill_random(_random.uniform(tuple(self.shape), from_, to, self.dtype.np, generator))
+    """Fills this tensor in place with draws of U[from, to) (a complex one: both parts).
+
+    Example: ``w.uniform_(-0.1, 0.1)``"""
+    _refuse_non_float(self, "check_uniform_bounds")
+    from_, to = _float(from_), _float(to)
+    _check_uniform_bounds(self, from_, to)
+    return _fill_own(self, _random.fill_uniform, _random.uniform, from_, to, generator)
 
 
 @declare(top=False)
