@@ -335,3 +335,91 @@ def test_2x2_pools_in_ceil_mode_with_partial_windows(shape):
     for fn in (lambda L, x: functional(L).max_pool2d(x, 2, ceil_mode=True, return_indices=True),
                lambda L, x: functional(L).avg_pool2d(x, 2, ceil_mode=True)):
         check_op(fn, [shape], second=False)
+
+
+# ---- the 3-d Winograd path (_Winograd3d: a (kd, 3, 3) kernel, stride 1, 4x4 output slices; its channel threshold,
+# a speed choice, lowered to 1 here) and the pointwise 1x1x1 path: values and gradients against torch, second
+# order, gradcheck, the kernels
+WINO = [
+    ("pad1-bias", lambda L, x, w, b: functional(L).conv3d(x, w, b, padding=1),
+     [(2, 8, 4, 6, 7), (5, 8, 3, 3, 3), (5,)]),
+    ("partial-tiles-pad0-2", lambda L, x, w: functional(L).conv3d(x, w, None, 1, (0, 2, 0)),
+     [(1, 9, 5, 5, 9), (3, 9, 2, 3, 3)]),
+    ("depth-dilation-pad", lambda L, x, w: functional(L).conv3d(x, w, None, 1, (3, 1, 1), (2, 1, 1)),
+     [(2, 8, 3, 4, 6), (4, 8, 3, 3, 3)]),
+    ("same", lambda L, x, w: functional(L).conv3d(x, w, padding="same"), [(1, 8, 5, 6, 4), (3, 8, 2, 3, 3)]),
+    ("unbatched", lambda L, x, w: functional(L).conv3d(x, w, padding=1), [(8, 3, 4, 5), (2, 8, 1, 3, 3)]),
+    ("1x1x1-groups", lambda L, x, w, b: functional(L).conv3d(x, w, b, groups=2),
+     [(2, 4, 3, 4, 5), (6, 2, 1, 1, 1), (6,)]),
+]
+
+
+@pytest.mark.parametrize("fn, shapes", [pytest.param(f, s, id=i) for i, f, s in WINO])
+@pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel")
+def test_winograd3d_against_torch(fn, shapes, monkeypatch):
+    monkeypatch.setattr(conv3d_ops, "WINOGRAD3D_MIN_CHANNELS", 1)
+    calls = []
+    apply = conv3d_ops._Winograd3d.apply
+    monkeypatch.setattr(conv3d_ops._Winograd3d, "apply", lambda *a: calls.append(1) or apply(*a))
+    check_op(fn, shapes, second=False, atol=2e-4, rtol=2e-4)
+    check_op(fn, shapes, dtype="float64", second=True)
+    assert bool(calls) == (tuple(shapes[1][2:]) != (1, 1, 1))       # the path under test ran (1x1x1: a conv2d)
+
+
+def test_winograd3d_gradcheck_and_gradgradcheck(monkeypatch):
+    monkeypatch.setattr(conv3d_ops, "WINOGRAD3D_MIN_CHANNELS", 1)
+    x, w, b = (al.tensor(a, requires_grad=True)
+               for a in random_inputs([(1, 2, 3, 5, 6), (2, 2, 2, 3, 3), (2,)], "float64"))
+    assert conv3d_ops._winograd3d(x, w, (1, 1, 1), (1, 1, 1), (1, 1, 1), (2, 1, 1), 1, (1, 5, 6))
+    assert not conv3d_ops._winograd3d(x, w, (1, 1, 1), (1, 1, 0), (1, 1, 0), (2, 1, 1), 1, (1, 5, 4 - 1))
+    fn = lambda x, w, b: F.conv3d(x, w, b, 1, 1, (2, 1, 1))      # noqa: E731
+    assert al.autograd.gradcheck(fn, (x, w, b))
+    assert al.autograd.gradgradcheck(fn, (x, w, b))
+
+
+@pytest.mark.parametrize("no_gemm", [False, True])
+def test_winograd3d_kernels_against_torch(no_gemm, monkeypatch):
+    """The kernels alone, float64: forward, the input gradient (the same kernel, flipped weights) and the weight
+    gradient; also by NumPy's matmul where no BLAS gemm is found."""
+    from autograd_lite.kernels import cpu
+    if no_gemm:
+        monkeypatch.setattr(importlib.import_module("autograd_lite.kernels.cpu.matmul"), "blas_gemm", lambda d: None)
+    rng = np.random.default_rng(3)
+    for n, c, d, h, w, o, kd, pd, dd, ph, pw in [(2, 3, 5, 7, 9, 4, 3, 1, 1, 1, 1), (1, 2, 4, 6, 5, 3, 2, 0, 2, 0, 2),
+                                                 (3, 5, 6, 11, 10, 7, 3, 2, 1, 2, 0)]:
+        x, wt = rng.standard_normal((n, c, d, h, w)), rng.standard_normal((o, c, kd, 3, 3))
+        b = rng.standard_normal(o)
+        tx, tw = torch.tensor(x, requires_grad=True), torch.tensor(wt, requires_grad=True)
+        ty = torch.nn.functional.conv3d(tx, tw, torch.tensor(b), 1, (pd, ph, pw), (dd, 1, 1))
+        g = rng.standard_normal(ty.shape)
+        ty.backward(torch.tensor(g))
+        d_out = ty.shape[2]
+        np.testing.assert_allclose(cpu.winograd_conv3d(x, wt, b, (-pd, dd, d_out), (ph, pw)), ty.detach().numpy(),
+                                   atol=1e-10)
+        dx = cpu.winograd_conv3d(g, wt[:, :, ::-1, ::-1, ::-1].transpose(1, 0, 2, 3, 4), None,
+                                 (pd - dd * (kd - 1), dd, d), (2 - ph, 2 - pw))
+        np.testing.assert_allclose(dx, tx.grad.numpy(), atol=1e-10)
+        np.testing.assert_allclose(cpu.winograd_weight_grad3d(x, g, kd, (-pd, dd, d_out), (ph, pw)),
+                                   tw.grad.numpy(), atol=1e-10)
+    with pytest.raises(ValueError, match="winograd_conv3d: expected"):
+        cpu.winograd_conv3d(np.ones((1, 2, 3, 4, 4)), np.ones((1, 2, 3, 5, 5)), None, (0, 1, 1), (1, 1))
+
+
+def test_integer_conv3d_stays_exact():
+    """Integer conv3d runs in float64 without Winograd (its transforms round: a sum of 5 could come out 4.999...)."""
+    rng = np.random.default_rng(4)
+    x, w = rng.integers(-3, 3, (1, 16, 3, 5, 5)), rng.integers(-3, 3, (16, 16, 3, 3, 3))
+    ya = F.conv3d(al.tensor(x), al.tensor(w), padding=1)
+    assert ya.dtype == al.int64
+    np.testing.assert_array_equal(ya.numpy(), torch.nn.functional.conv3d(torch.tensor(x), torch.tensor(w),
+                                                                         padding=1).numpy())
+
+
+@pytest.mark.parametrize("shape", [(0, 16, 3, 5, 5)])
+def test_winograd3d_shapes_empty_input(shape):
+    w = np.ones((16, 16, 1, 3, 3), np.float32)
+    x = np.ones(shape, np.float32)
+    ya = F.conv3d(al.tensor(x), al.tensor(w), padding=(1, 1, 1))
+    yt = torch.nn.functional.conv3d(torch.tensor(x), torch.tensor(w), padding=(1, 1, 1))
+    assert tuple(ya.shape) == tuple(yt.shape)
+    np.testing.assert_array_equal(ya.numpy(), yt.numpy())

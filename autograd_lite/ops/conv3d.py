@@ -9,13 +9,22 @@ Functions are closed under differentiation, so every order of gradient comes fro
 adjoint of conv3d for its input: conv_transpose2d, then DepthFold. Both run on any device through the array module
 (the slices are strided copies, one per depth tap). Channels are stacked group by group, (groups, kd, C/groups), so
 the stacked conv2d keeps the groups.
+
+Two shapes skip the stacking: a 1x1x1 kernel with stride 1 and no padding is one conv2d of x as (N, C, D*H, W); a
+(kd, 3, 3) kernel with stride 1 and enough channels on the CPU runs kernels/cpu/winograd.py's 3-d F(4x4, 3x3)
+(_Winograd3d: each slice transformed once, the depth taps summed in its products; forward and raw backward), its
+create_graph backward still the stacked conv2d's Functions.
 """
+import numpy as np
+
 from .. import _api, _dtype
 from ..autograd.op_function import Function
 from . import _formula as m
 from . import conv as _conv2d
 from ._util import cast, kernels_of, xp_of
 from .conv import Conv, ConvTranspose, _conv_checks, _conv_transpose_checks, _float_kernels, complex_conv
+
+WINOGRAD3D_MIN_CHANNELS = 8     # input and output channels from which a (kd, 3, 3) stride-1 conv3d runs by _Winograd3d
 
 
 def _depth_ranges(d_in, geo):
@@ -126,6 +135,64 @@ def _stacked_winograd(cols, w, p, out_hw, c_in):
             and c * o <= _conv2d.WINOGRAD_MAX_FILTERS_PER_TILE * tiles)
 
 
+class _Winograd3d(Function):
+    """y = conv3d(x, w, b) of a (kd, 3, 3) kernel, stride 1, one group, symmetric (H, W) padding up to 2, on the CPU:
+    apply(x, w, b, geo), geo = (depth padding, depth dilation, Do, (ph, pw)). Forward and raw backward by
+    kernels/cpu/winograd.py's 3-d F(4x4, 3x3) (each depth slice transformed once, the depth taps summed in the
+    products; the input gradient is the same convolution of g by the flipped weights); with create_graph the
+    backward is the depth-stacked conv2d's Functions (DepthUnfold/DepthFold, ConvTranspose, ConvWeight), so every
+    order of gradient follows."""
+    op_name = "conv3d"
+
+    @staticmethod
+    def forward(ctx, x, w, b, geo):
+        ctx.save_for_backward(x, w)
+        ctx.geo = geo
+        pd, dd, d_out, hw = geo
+        return kernels_of(x).winograd_conv3d(x, w, b, (-pd, dd, d_out), hw)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        need, (pd, dd, d_out, hw) = ctx.needs_input_grad, ctx.geo
+        (n, c, d, h, wd), (o, _, kd) = x.shape, w.shape[:3]
+        geo = (1, kd, 1, pd, dd, d_out)
+        g2 = g.permute(0, 2, 1, 3, 4).reshape(n * d_out, o, *g.shape[3:])
+        p = ((1, 1), hw, (1, 1), 1)
+        dx = _fold(_conv2d._conv_transpose(g2, _stacked_weight(w, 1), None, p, (h, wd)), geo, d) if need[0] else None
+        dw = _conv2d._conv_weight(_unfold(x, geo), g2, p, (3, 3)).reshape(o, kd, c, 3, 3).permute(0, 2, 1, 3, 4) \
+            if need[1] else None
+        return dx, dw, m.sum(g, (0, 2, 3, 4)) if need[2] else None, None
+
+    @staticmethod
+    def backward_raw(ctx, g):
+        x, w = ctx.saved_tensors
+        need, (pd, dd, d_out, hw), k = ctx.needs_input_grad, ctx.geo, kernels_of(g)
+        kd = w.shape[2]
+        g = xp_of(g).ascontiguousarray(g)
+        dx = k.winograd_conv3d(g, w[:, :, ::-1, ::-1, ::-1].transpose(1, 0, 2, 3, 4), None,
+                               (pd - dd * (kd - 1), dd, x.shape[2]), (2 - hw[0], 2 - hw[1])) if need[0] else None
+        dw = k.winograd_weight_grad3d(x, g, kd, (-pd, dd, d_out), hw) if need[1] else None
+        return dx, dw, g.sum((0, 2, 3, 4)) if need[2] else None, None
+
+    def name(self):
+        return "ConvolutionBackward0"
+
+
+def _winograd3d(x, w, stride, lo, hi, dilation, groups, out):
+    """Whether conv3d runs by _Winograd3d: see its conditions; from WINOGRAD3D_MIN_CHANNELS input and output channels
+    and a 4x4 output tile per slice. The taps' products have the channels as their reduction and columns: below 8,
+    OpenBLAS runs them slower than the stacked conv2d (measured: RESULTS.md, conv3d (session 15))."""
+    return (xp_of(x._data) is np and groups == 1 and tuple(w.shape[3:]) == (3, 3) and tuple(stride) == (1, 1, 1)
+            and tuple(dilation[1:]) == (1, 1) and tuple(lo[1:]) == tuple(hi[1:]) and max(lo[1:]) <= 2
+            and min(x.shape[1], w.shape[0]) >= WINOGRAD3D_MIN_CHANNELS and min(out[1:]) >= 4 and min(x.shape) > 0)
+
+
+def _pointwise3d(x, w, stride, lo, hi):
+    """Whether conv3d is a 1x1x1 kernel with stride 1 and no padding: a conv2d of x as (N, C, D*H, W)."""
+    return tuple(w.shape[2:]) == (1, 1, 1) and tuple(stride) == (1, 1, 1) and not any(lo) and not any(hi)
+
+
 def _stacked_weight(w, groups):
     """w (A, B, kd, kh, kw) as (A, kd*B, kh, kw), the depth taps stacked as DepthUnfold stacks the slices."""
     a, b, kd, kh, kw = w.shape
@@ -148,20 +215,31 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
     Example: ``F.conv3d(torch.randn(2, 4, 8, 8, 8), torch.randn(6, 4, 3, 3, 3), padding=1).shape`` is
     (2, 6, 8, 8, 8)."""
-    x, unbatched, stride, lo, _, dilation, out = _conv_checks("conv3d", 3, input, weight, bias, stride, padding,
-                                                              dilation, groups)
+    x, unbatched, stride, lo, hi, dilation, out = _conv_checks("conv3d", 3, input, weight, bias, stride, padding,
+                                                               dilation, groups)
     if x.is_complex():
         y = complex_conv(lambda xr, wr: conv3d(xr, wr, None, stride, padding, dilation, groups), x, weight, bias)
         return y.squeeze(0) if unbatched else y
 
+    winograd = x.dtype.is_floating_point        # integers: exact sums in float64 (Winograd's transforms round)
+
     def run(x, w, b):
         n, o = x.shape[0], w.shape[0]
+        if _pointwise3d(x, w, stride, lo, hi):
+            d, h, wd = x.shape[2:]      # one conv2d over (D*H, W): no depth stacking, no permutes
+            p = ((1, 1), (0, 0), (1, 1), groups)
+            y = _float_kernels(lambda xx, ww, bb: Conv.apply(xx, ww, bb, p, (d * h, wd)), x.reshape(n, -1, d * h, wd),
+                               w.reshape(o, -1, 1, 1), b)
+            return y.reshape(n, o, d, h, wd)
+        if winograd and _winograd3d(x, w, stride, lo, hi, dilation, groups, out):
+            geo3 = (lo[0], dilation[0], out[0], lo[1:])
+            return _float_kernels(lambda xx, ww, bb: _Winograd3d.apply(xx, ww, bb, geo3), x, w, b)
         geo = (groups, w.shape[2], stride[0], lo[0], dilation[0], out[0])
         cols = _unfold(x, geo)
         p = (stride[1:], lo[1:], dilation[1:], groups)
 
         def conv(c, ww, bb):
-            fn = _WinogradConv if _stacked_winograd(c, ww, p, out[1:], x.shape[1]) else Conv
+            fn = _WinogradConv if winograd and _stacked_winograd(c, ww, p, out[1:], x.shape[1]) else Conv
             return fn.apply(c, ww, bb, p, out[1:])
         y = _float_kernels(conv, cols, _stacked_weight(w, groups), b)
         return y.reshape(n, out[0], o, *out[1:]).permute(0, 2, 1, 3, 4).contiguous()
