@@ -194,3 +194,25 @@ def make_subclass(cls, data, require_grad=False, *args, **kwargs):
     if require_grad:
         out.requires_grad = True
     return out
+
+
+def reduce(t, rebuild):
+    """How a user subclass's instance pickles: its data as a Tensor's (`rebuild`), its type and its attributes, as
+    torch's _rebuild_from_type_v2."""
+    return (_rebuild_subclass, (rebuild, (t._host(), t._rg), type(t), getattr(t, "__dict__", None) or None))
+
+
+def _rebuild_subclass(rebuild, args, cls, state):
+    t = rebuild(*args)
+    out = make_subclass(cls, t, t._rg)
+    if state:
+        out.__dict__.update(state)
+    return out
+
+
+def copy_attributes(src, dst, memo):
+    """deepcopy of a user subclass's instance: its attributes too."""
+    state = getattr(src, "__dict__", None)
+    if state:
+        import copy
+        dst.__dict__.update(copy.deepcopy(state, memo))

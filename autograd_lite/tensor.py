@@ -15,6 +15,7 @@ from .autograd.op_function import TensorBase
 from .autograd.views import CopySlices, replay_view
 from . import backend as _backend
 from . import _shm
+from . import _subclass
 from ._subclass import SubclassProtocol
 from .backend import backend_of
 
@@ -261,6 +262,8 @@ class Tensor(SubclassProtocol, TensorBase):
         return a if dtype is None else a.astype(dtype)
 
     def __reduce_ex__(self, protocol):
+        if type(self) is not Tensor and type(self)._ctor_in_new:        # a user's subclass: its type and attributes
+            return _subclass.reduce(self, _rebuild)
         return (_rebuild, (self._host(), self._rg))
 
     def __deepcopy__(self, memo):
@@ -271,6 +274,7 @@ class Tensor(SubclassProtocol, TensorBase):
         out._init(self._data.copy(), self._rg)
         if self._grad is not None:
             out._grad = Tensor._make(self._grad._data.copy())
+        _subclass.copy_attributes(self, out, memo)
         memo[id(self)] = out
         return out
 

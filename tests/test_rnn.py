@@ -549,3 +549,12 @@ def test_retain_graph_and_inplace_weight_change():
         lstm.weight_hh_l0.mul_(2)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         out.sum().backward()
+
+
+@pytest.mark.parametrize("make,x", [(lambda L: L.nn.LSTM(3, 4), (0, 2, 3)),
+                                    (lambda L: L.nn.GRU(3, 4, batch_first=True), (2, 0, 3)),
+                                    (lambda L: L.nn.RNN(3, 4), (0, 3))])
+def test_empty_sequence_is_refused_as_torch(make, x):
+    for lib in (torch, al):
+        with pytest.raises(RuntimeError, match="Expected sequence length to be larger than 0 in RNN"):
+            make(lib)(lib.ones(*x))

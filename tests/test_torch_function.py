@@ -366,3 +366,58 @@ def test_public_functions_pickle_by_name():
     copy = pickle.loads(pickle.dumps(layer))
     x = autograd_lite.randn(3, 2, 8)
     np.testing.assert_array_equal(copy(x).detach().numpy(), layer(x).detach().numpy())
+
+
+@both
+def test_parameter_subclass_built_in_new(lib):
+    """bitsandbytes' / torchao's pattern: a Parameter subclass whose __new__ calls super().__new__ and reads it."""
+    class QParam(lib.nn.Parameter):
+        def __new__(cls, data, requires_grad=False, quant_state=None):
+            self = super().__new__(cls, data, requires_grad)
+            self.quant_state, self.rows = quant_state, self.shape[0]
+            return self
+    p = QParam(lib.ones(4, 2), quant_state="q")
+    m = lib.nn.Linear(2, 4)
+    m.weight = p
+    return [type(p).__name__, p.quant_state, p.rows, p.requires_grad, type(m.weight).__name__,
+            [n for n, _ in m.named_parameters()], type(m(lib.ones(1, 2))).__name__]
+
+
+@both
+def test_sequential_keeps_the_subclass_and_modes_see_each_layer(lib):
+    """A Sequential's fused runs (Linear chains, conv + ReLU + pool) step aside for subclasses and modes."""
+    from_overrides = __import__(lib.__name__ + ".overrides", fromlist=["x"])
+    seen = []
+
+    class Count(from_overrides.TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            seen.append(getattr(func, "__name__", "?"))
+            return func(*args, **(kwargs or {}))
+
+    class Sub(lib.Tensor):
+        pass
+    lib.manual_seed(0)
+    m = lib.nn.Sequential(lib.nn.Linear(4, 8), lib.nn.ReLU(), lib.nn.Linear(8, 2))
+    out = [type(m(lib.ones(3, 4).as_subclass(Sub))).__name__]
+    with Count():
+        m(lib.ones(3, 4))
+    return out + [[n for n in seen if n in ("linear", "relu")]]
+
+
+def test_subclass_pickles_with_its_type_and_attributes():
+    """(The classes are made here, not at import: a Tensor subclass switches the protocol on for the process.)"""
+    import pickle
+
+    class Tagged(autograd_lite.Tensor):
+        pass
+
+    class TorchTagged(torch.Tensor):
+        pass
+    for cls in (Tagged, TorchTagged):           # pickle finds classes by module and name
+        cls.__qualname__ = cls.__name__
+        globals()[cls.__name__] = cls
+    for lib, cls in ((torch, TorchTagged), (autograd_lite, Tagged)):
+        x = lib.ones(3).as_subclass(cls).requires_grad_()
+        x.tag = 5
+        y = pickle.loads(pickle.dumps(x))
+        assert (type(y), y.tag, y.requires_grad, y.tolist()) == (cls, 5, True, [1.0, 1.0, 1.0])

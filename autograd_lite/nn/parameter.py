@@ -14,15 +14,20 @@ class Parameter(Tensor):
     """
     __slots__ = ()
 
-    def __init__(self, data=None, requires_grad=True):
+    def __new__(cls, data=None, requires_grad=True):
         if data is None:
             from ..creation import empty
             data = empty(0)
         if not isinstance(data, Tensor):
             raise TypeError(f"Parameter: data must be a Tensor, got {type(data).__name__}")
+        self = object.__new__(cls)
         self._init(data._data, False)
         if requires_grad:
             self.requires_grad = True
+        return self
+
+    def __init__(self, *args, **kwargs):    # built in __new__, as torch's: a subclass's __new__ calls it, then reads it
+        pass
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()

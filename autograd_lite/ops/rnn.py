@@ -308,6 +308,8 @@ def rnn_layers(mode, x, batch_sizes, hx, weights, num_layers, bidirectional, p, 
     dirs = 2 if bidirectional else 1
     finals = [[] for _ in hx]
     batch_sizes = tuple(batch_sizes)
+    if not batch_sizes:
+        raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
     for layer in range(num_layers):
         outs = []
         for d in range(dirs):

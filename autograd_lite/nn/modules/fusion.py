@@ -6,6 +6,7 @@ changes nothing. A Conv2d (on a batch) and the ReLU after it run as one node (op
 applied as the output is written, the ReLU's mask and the bias gradient in one backward pass; followed by a
 MaxPool2d, the three run as one node (ops.conv.conv2d_relu_max_pool2d) whose backward masks at the pool's size and
 never makes the ReLU's full-size gradient. A module with hooks is never fused: its hooks must see its own call."""
+from ... import _subclass
 from ...tensor import Tensor
 from ...ops.conv import conv2d_relu_max_pool2d
 from ...ops.nn import linear_chain
@@ -47,6 +48,10 @@ def _conv_relu_pool(modules, i, x):
 
 def run_sequence(modules, x):
     """Runs `modules` one after the other on x, fusing what fuses."""
+    if type(x) is not Tensor or _subclass.busy:     # a subclass or a mode sees each layer's call, as in torch
+        for module in modules:
+            x = module(x)
+        return x
     i, n = 0, len(modules)
     while i < n:
         module = modules[i]
