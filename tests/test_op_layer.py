@@ -47,6 +47,8 @@ ACCELERATED = {
     "pad-replicate": lambda: F.pad(_x(2, 3, 4, 5), (1, 2, 2, 1), mode="replicate"),
     "pad-circular-3d": lambda: F.pad(_x(2, 2, 3, 4, 5), (1, 2, 0, 1, 2, 1), mode="circular"),
     "conv2d": lambda: F.conv2d(_x(2, 3, 6, 5), _x(4, 3, 3, 3, seed=1), _x(4, seed=2), padding=1),
+    "conv3d-winograd": lambda: F.conv3d(_x(1, 8, 3, 5, 4, dtype=np.float64), _x(8, 8, 3, 3, 3, seed=1, dtype=np.float64),
+                                        _x(8, seed=2, dtype=np.float64), padding=1),     # (float32: Winograd rounding)
     "conv2d+relu": lambda: al.nn.Sequential(al.nn.Conv2d(3, 4, 3), al.nn.ReLU())(_x(2, 3, 6, 5)),
     "conv2d+relu+max_pool2d": lambda: al.nn.Sequential(al.nn.Conv2d(1, 4, 3), al.nn.ReLU(),
                                                        al.nn.MaxPool2d(2))(_x(2, 1, 7, 8)),

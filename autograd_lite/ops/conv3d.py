@@ -157,10 +157,10 @@ class _Winograd3d(Function):
         need, (pd, dd, d_out, hw) = ctx.needs_input_grad, ctx.geo
         (n, c, d, h, wd), (o, _, kd) = x.shape, w.shape[:3]
         geo = (1, kd, 1, pd, dd, d_out)
-        g2 = g.permute(0, 2, 1, 3, 4).reshape(n * d_out, o, *g.shape[3:])
+        g2 = m.permute(g, (0, 2, 1, 3, 4)).reshape(n * d_out, o, *g.shape[3:])     # (arrays or Tensors alike)
         p = ((1, 1), hw, (1, 1), 1)
         dx = _fold(_conv2d._conv_transpose(g2, _stacked_weight(w, 1), None, p, (h, wd)), geo, d) if need[0] else None
-        dw = _conv2d._conv_weight(_unfold(x, geo), g2, p, (3, 3)).reshape(o, kd, c, 3, 3).permute(0, 2, 1, 3, 4) \
+        dw = m.permute(_conv2d._conv_weight(_unfold(x, geo), g2, p, (3, 3)).reshape(o, kd, c, 3, 3), (0, 2, 1, 3, 4)) \
             if need[1] else None
         return dx, dw, m.sum(g, (0, 2, 3, 4)) if need[2] else None, None
 
@@ -196,7 +196,7 @@ def _pointwise3d(x, w, stride, lo, hi):
 def _stacked_weight(w, groups):
     """w (A, B, kd, kh, kw) as (A, kd*B, kh, kw), the depth taps stacked as DepthUnfold stacks the slices."""
     a, b, kd, kh, kw = w.shape
-    return w.permute(0, 2, 1, 3, 4).reshape(a, kd * b, kh, kw)
+    return m.permute(w, (0, 2, 1, 3, 4)).reshape(a, kd * b, kh, kw)
 
 
 def _integer(fn, x, w, b):
