@@ -31,3 +31,14 @@ def shape_arg(args, op="shape"):
         return tuple(int(s) for s in args)
     except TypeError:
         raise TypeError(f"{op}: sizes must be integers, got {args!r}") from None
+
+
+def contiguous_strides(shape):
+    """The strides (in elements) of a C-contiguous tensor of `shape`, size-0 dims counted as 1, as PyTorch's.
+
+    Example: ``contiguous_strides((2, 0, 3))`` is (3, 3, 1)."""
+    strides, step = [], 1
+    for n in reversed(tuple(shape)):
+        strides.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(strides))

@@ -23,6 +23,7 @@ import zipfile
 import numpy as np
 
 from . import _dtype
+from ._args import contiguous_strides
 from ._memory_format import LAYOUTS as _LAYOUT_NAMES
 from .backend import device as _device
 from .tensor import Tensor, Size
@@ -961,7 +962,7 @@ class _Pickler:
         self.save(0, path)
         self.save_tuple(tuple(host.shape), path)
         self.save_tuple(tuple(s // host.itemsize for s in host.strides) if host.size else
-                        _contiguous_strides(host.shape), path)
+                        contiguous_strides(host.shape), path)
         self.save(bool(t.requires_grad) and not parameter, path)
         self.glob("collections", "OrderedDict")
         self.out += b")R"
@@ -1015,7 +1016,7 @@ class _Pickler:
         self.out += b"tQ"
         self.save(0, path)
         self.save_tuple(tuple(ints.shape), path)
-        self.save_tuple(_contiguous_strides(ints.shape), path)
+        self.save_tuple(contiguous_strides(ints.shape), path)
         if d.axis is None:
             self.glob("torch", "per_tensor_affine")
             self.save(float(d.scale), path)
@@ -1032,14 +1033,6 @@ class _Pickler:
         self.glob("collections", "OrderedDict")
         self.out += b")RtR"
         self.put(t)
-
-
-def _contiguous_strides(shape):
-    strides, step = [], 1
-    for n in reversed(shape):
-        strides.append(step)
-        step *= max(n, 1)
-    return tuple(reversed(strides))
 
 
 def _location(t):

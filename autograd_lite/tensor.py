@@ -8,7 +8,7 @@ import weakref
 import numpy as np
 
 from . import _dtype, _float8, _format
-from ._args import canon_dim, shape_arg
+from ._args import canon_dim, contiguous_strides, shape_arg
 from .autograd import engine as _engine
 from .autograd import grad_mode as _grad_mode
 from .autograd.op_function import TensorBase
@@ -178,7 +178,8 @@ class Tensor(SubclassProtocol, TensorBase):
         return self._data.itemsize
 
     def stride(self, dim=None):
-        s = tuple(x // self._data.itemsize for x in self._data.strides)
+        d = self._data       # an empty array's strides: PyTorch's contiguous ones (NumPy may give zeros)
+        s = tuple(x // d.itemsize for x in d.strides) if d.size else contiguous_strides(d.shape)
         return s if dim is None else s[dim]
 
     # ---- conversion ---------------------------------------------------------------------------

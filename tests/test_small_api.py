@@ -392,3 +392,17 @@ def test_event_and_stream_on_cpu(lib):
     err = _raises(lambda: lib.Event(device="xpu"))
     assert err[0] == "RuntimeError" and "support for xpu devices" in err[1]
 
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (2, 0, 3), (0,), (4, 0), (2, 3)])
+def test_strides_of_empty_tensors_as_torch(shape):
+    assert al.empty(*shape).stride() == torch.empty(*shape).stride()
+    assert al.zeros(*shape).stride() == torch.zeros(*shape).stride()
+
+
+def test_load_state_dict_result_prints_as_torch():
+    for strict_state in ({}, None):
+        got, want = (lib.nn.Linear(2, 2).load_state_dict(lib.nn.Linear(2, 2).state_dict() if strict_state is None
+                                                         else strict_state, strict=strict_state is None)
+                     for lib in (al, torch))
+        assert repr(got) == repr(want) and str(got) == str(want) and tuple(got) == tuple(want)

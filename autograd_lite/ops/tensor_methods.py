@@ -4,6 +4,7 @@ dim_order, and the flags of pinned / inference tensors."""
 import numpy as np
 
 from .. import _api
+from .._args import contiguous_strides
 from ..autograd.grad_mode import no_grad
 from ..creation import empty_strided
 from ..tensor import Tensor
@@ -82,21 +83,13 @@ def set_(self, source=None, storage_offset=0, size=None, stride=None):
         data = source._data
     else:
         with no_grad():
-            data = source.as_strided(size, stride if stride is not None else _contiguous_strides(size),
+            data = source.as_strided(size, stride if stride is not None else contiguous_strides(size),
                                      storage_offset)._data
     if self._rg and self.grad_fn is None:
         raise RuntimeError("set_: a leaf Variable that requires grad is being used in an in-place operation.")
     self._data = data
     self._version[0] += 1
     return self
-
-
-def _contiguous_strides(size):
-    strides, n = [], 1
-    for s in reversed(tuple(size)):
-        strides.insert(0, n)
-        n *= max(s, 1)
-    return tuple(strides)
 
 
 @declare(top=False)

@@ -9,7 +9,18 @@ from ...tensor import Tensor, parse_to_args
 from ...utils.hooks import RemovableHandle
 from ..parameter import Buffer, Parameter, is_lazy
 
-_IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+class _IncompatibleKeys(collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """load_state_dict's result, printed as torch's."""
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<All keys matched successfully>" if not self.missing_keys and not self.unexpected_keys else \
+            super().__repr__()
+
+    __str__ = __repr__
+
+
 _EXTRA_STATE = "_extra_state"      # the state_dict key (after the module's prefix) of get_extra_state()'s value
 _EMPTY = {}    # a missing table (__getattr__ during unpickling or a subclass's early access)
 # the copies of the load_state_dict in progress, made only once no error was found (a failed load changes nothing)
