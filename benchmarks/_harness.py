@@ -10,7 +10,9 @@ hits every implementation alike, and returns the median seconds per step of each
     times = measure(case)            # {"autograd_lite": 3.1e-4, "numpy": 4.0e-4}
     case.rate(times["numpy"])        # work / seconds in the case's unit (GB/s here)
 """
+import argparse
 import dataclasses
+import os
 import statistics
 import time
 from typing import Callable, Dict
@@ -99,3 +101,21 @@ def torch_cross_entropy(T, x, t):
     loss, total = a.nll_loss_forward(lp, t, None, 1, -100)
     glp = a.nll_loss_backward(T.ones_like(loss), lp, t, None, 1, -100, total)
     return loss, a._log_softmax_backward_data(glp, lp, 1, T.float32)
+
+
+def pinned_args(doc, only_choices=None):
+    """The command line of an interleaved side-by-side script (--threads, --rounds, --only), with the thread pools
+    of NumPy, torch and numba pinned to --threads: call it before they load (they read these once).
+
+    Example: ``ARGS = pinned_args(__doc__) if __name__ == "__main__" else None`` above ``import numpy``."""
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--rounds", type=int, default=9)
+    if only_choices:
+        p.add_argument("--only", choices=only_choices, default=None)
+    else:
+        p.add_argument("--only", default="", help="a regular expression: run the cases whose name it matches")
+    args = p.parse_args()
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+        os.environ[var] = str(args.threads)
+    return args

@@ -6,24 +6,13 @@ Per case: forward (no_grad) and forward + backward of the sum, medians of interl
 `interleaved`): 'stacked' forces conv3d's depth-stacked conv2d (ops/conv3d's _winograd3d and _pointwise3d off),
 'now' is conv3d as it chooses (the 1x1x1 case: one conv2d over (D*H, W)); torch/ours above 1: autograd_lite is
 faster. The strided shapes run the same code in both columns."""
-import argparse
 import os
 import re
 import sys
 
+from _harness import pinned_args
 
-def _args():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--rounds", type=int, default=9)
-    p.add_argument("--only", default="", help="a regular expression: run the cases whose name it matches")
-    return p.parse_args()
-
-
-ARGS = _args() if __name__ == "__main__" else None
-if ARGS is not None:         # before NumPy / torch load: their thread pools read these once
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
-        os.environ[var] = str(ARGS.threads)
+ARGS = pinned_args(__doc__) if __name__ == "__main__" else None     # before NumPy / torch load
 
 import numpy as np                       # noqa: E402
 

@@ -4,25 +4,14 @@
 
 Each round times every implementation once, in turn (interleaved: the noise of a shared machine hits both); the
 table shows the medians over rounds and torch / autograd_lite (above 1: autograd_lite is faster)."""
-import argparse
 import os
 import statistics
 import sys
 import time
 
+from _harness import pinned_args
 
-def _args():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--rounds", type=int, default=9)
-    p.add_argument("--only", choices=("pad", "layer_norm"), default=None)
-    return p.parse_args()
-
-
-ARGS = _args() if __name__ == "__main__" else None
-if ARGS is not None:         # before NumPy / torch load: their thread pools read these once
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
-        os.environ[var] = str(ARGS.threads)
+ARGS = pinned_args(__doc__, ("pad", "layer_norm")) if __name__ == "__main__" else None     # before NumPy / torch load
 
 import numpy as np                       # noqa: E402
 
